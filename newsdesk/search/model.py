@@ -1,0 +1,119 @@
+"""Backend-neutral search request and response: parsed once, translated per backend."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, Field
+
+from newsdesk.model import EntityType
+
+MAX_PAGE_SIZE = 100
+MAX_RESULT_WINDOW = 10_000
+"""Deepest hit (page * size) we serve; deeper paging is refused, as Elasticsearch does."""
+
+FacetName = Literal["publisher", "person", "organization", "location", "norp", "event", "language", "published", "story_id"]
+DEFAULT_FACETS: tuple[FacetName, ...] = ("publisher", "person", "organization", "location", "published")
+Interval = Literal["day", "week", "month", "year"]
+
+QueryField = Literal["title", "body", "publisher", "person", "organization", "location", "norp", "event", "language", "entity", "story_id"]
+TEXT_FIELDS: frozenset[str] = frozenset({"title", "body"})
+"""Fields searched as analysed text; every other QueryField is an exact (keyword) match."""
+
+
+class Term(BaseModel):
+    """A word (or `prefix*`) in the text fields, or an exact value when `field` is a keyword field."""
+
+    kind: Literal["term"] = "term"
+    value: str
+    field: QueryField | None = None
+    prefix: bool = False
+
+
+class Phrase(BaseModel):
+    """A "quoted phrase" in the text fields (or in one text field)."""
+
+    kind: Literal["phrase"] = "phrase"
+    value: str
+    field: QueryField | None = None
+
+
+class And(BaseModel):
+    kind: Literal["and"] = "and"
+    clauses: list["QueryNode"]
+
+
+class Or(BaseModel):
+    kind: Literal["or"] = "or"
+    clauses: list["QueryNode"]
+
+
+class Not(BaseModel):
+    kind: Literal["not"] = "not"
+    clause: "QueryNode"
+
+
+QueryNode = Annotated[Union[Term, Phrase, And, Or, Not], Field(discriminator="kind")]
+And.model_rebuild()
+Or.model_rebuild()
+Not.model_rebuild()
+
+
+class Filters(BaseModel):
+    """Exact filters; values within one field are OR-ed, fields are AND-ed."""
+
+    publisher: list[str] = Field(default_factory=list)
+    entity: list[str] = Field(default_factory=list)
+    entity_type: EntityType | None = None
+    language: list[str] = Field(default_factory=list)
+    story_id: list[str] = Field(default_factory=list)
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+class SearchRequest(BaseModel):
+    """What a user asked for: parsed query, filters, facets, sort and page."""
+
+    query: QueryNode | None = None
+    filters: Filters = Field(default_factory=Filters)
+    sort: Literal["relevance", "date"] = "relevance"
+    page: int = Field(default=1, ge=1)
+    size: int = Field(default=10, ge=0, le=MAX_PAGE_SIZE)
+    facets: list[FacetName] = Field(default_factory=lambda: list(DEFAULT_FACETS))
+    facet_size: int = Field(default=10, ge=1, le=1000)
+    interval: Interval = "month"
+    highlight: bool = True
+    collapse: bool = False
+    """Hide near-duplicates (articles with `duplicate_of` set)."""
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.size
+
+
+class FacetBucket(BaseModel):
+    value: str
+    count: int
+
+
+class Hit(BaseModel):
+    id: str
+    title: str | None = None
+    publisher: str | None = None
+    published: str | None = None
+    language: str | None = None
+    url: str | None = None
+    score: float | None = None
+    highlights: list[str] = Field(default_factory=list)
+    """Fragments with matches wrapped in <mark>; everything else HTML-escaped."""
+    duplicate_of: str | None = None
+    story_id: str | None = None
+
+
+class SearchResponse(BaseModel):
+    total: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetBucket]] = Field(default_factory=dict)
+    page: int = 1
+    size: int = 10
