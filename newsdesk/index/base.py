@@ -53,6 +53,10 @@ class IndexBackend(Protocol):
         """Every stored article id."""
         ...
 
+    def reindex(self, prune: bool = False) -> dict[str, object]:
+        """Rebuild into a new index version from the stored documents, check counts, swap atomically."""
+        ...
+
     def health(self) -> dict[str, object]:
         """Whether the backend answers, and its document count."""
         ...

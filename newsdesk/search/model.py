@@ -22,6 +22,10 @@ TEXT_FIELDS: frozenset[str] = frozenset({"title", "body"})
 """Fields searched as analysed text; every other QueryField is an exact (keyword) match."""
 
 
+class InvalidSearch(ValueError):
+    """A search the user must change (malformed query, page too deep): a 4xx, never a 500."""
+
+
 class Term(BaseModel):
     """A word (or `prefix*`) in the text fields, or an exact value when `field` is a keyword field."""
 
