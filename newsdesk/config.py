@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
@@ -43,7 +42,8 @@ class Settings(BaseSettings):
 
     @property
     def state_path(self) -> Path:
-        return self.home / "state.sqlite"
+        """Incremental-ingest state and dead letters of this index."""
+        return self.home / "state" / f"{self.backend}-{self.index}.sqlite"
 
     @property
     def cache_dir(self) -> Path:
@@ -54,9 +54,21 @@ class Settings(BaseSettings):
         return self.home / "prefect"
 
 
-@lru_cache(maxsize=1)
+_current: Settings | None = None
+
+
 def get_settings() -> Settings:
-    return Settings()
+    """The settings in force: from the environment on first use, or as set by `use_settings`."""
+    global _current
+    if _current is None:
+        _current = Settings()
+    return _current
+
+
+def use_settings(settings: Settings | None) -> None:
+    """Put settings in force for this process (None: re-read the environment on next use)."""
+    global _current
+    _current = settings
 
 
 def configure_prefect(settings: Settings | None = None) -> None:

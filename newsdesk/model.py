@@ -110,15 +110,21 @@ class RawDocument(BaseModel):
     """
 
     path: str
+    """The input path as the user gave it (joined with the file's place under a given folder)."""
+    identity: str = ""
+    """The resolved absolute path: what makes ids stable however the path was spelled."""
     record: str | None = None
     content: str
     content_type: Literal["text", "html"]
     fields: dict[str, object] = Field(default_factory=dict)
+    source: str | None = None
+    """The source argument (folder, file or glob) this input was found under."""
 
     @property
     def key(self) -> str:
-        """Identity of the input: path plus record locator (JSONL line id)."""
-        return self.path if self.record is None else f"{self.path}#{self.record}"
+        """Identity of the input: resolved path plus record locator (JSONL line)."""
+        base = self.identity or self.path
+        return base if self.record is None else f"{base}#{self.record}"
 
 
 def stable_id(*parts: str) -> str:
@@ -143,3 +149,67 @@ def article_id_for(raw: RawDocument) -> str:
         if isinstance(value, str) and value.strip():
             return stable_id(key, value.strip())
     return stable_id("path", raw.key)
+
+
+Status = Literal["indexed", "unchanged", "duplicate", "skipped", "failed"]
+
+
+COUNTER_OF_STATUS: dict[str, str] = {
+    "indexed": "indexed", "unchanged": "unchanged", "duplicate": "duplicates", "skipped": "skipped", "failed": "failed",
+}
+
+
+class DocumentOutcome(BaseModel):
+    """What became of one input document (or of a whole file that yielded none)."""
+
+    key: str
+    status: Status
+    reason: str | None = None
+    stage: str | None = None
+    article_id: str | None = None
+
+
+class IngestSummary(BaseModel):
+    """Accounting of one run: `seen == indexed + unchanged + duplicates + skipped + failed`."""
+
+    seen: int = 0
+    indexed: int = 0
+    unchanged: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    failed: int = 0
+    removed: list[str] = Field(default_factory=list)
+    """Inputs known from earlier runs that are gone from the sources (deleted only with prune)."""
+    pruned: int = 0
+    skipped_documents: list[DocumentOutcome] = Field(default_factory=list)
+    failed_documents: list[DocumentOutcome] = Field(default_factory=list)
+    per_source: dict[str, dict[str, int]] = Field(default_factory=dict)
+
+    def add(self, outcome: DocumentOutcome, source: str | None = None) -> None:
+        """Count one outcome (and list it when skipped or failed)."""
+        counter = COUNTER_OF_STATUS[outcome.status]
+        self.seen += 1
+        setattr(self, counter, getattr(self, counter) + 1)
+        if outcome.status == "skipped":
+            self.skipped_documents.append(outcome)
+        elif outcome.status == "failed":
+            self.failed_documents.append(outcome)
+        if source is not None:
+            row = self.per_source.setdefault(source, dict.fromkeys(["seen", *COUNTER_OF_STATUS.values()], 0))
+            row["seen"] += 1
+            row[counter] += 1
+
+    def merge(self, other: "IngestSummary") -> None:
+        for counter in ("seen", *COUNTER_OF_STATUS.values(), "pruned"):
+            setattr(self, counter, getattr(self, counter) + getattr(other, counter))
+        self.removed += other.removed
+        self.skipped_documents += other.skipped_documents
+        self.failed_documents += other.failed_documents
+        for source, row in other.per_source.items():
+            mine = self.per_source.setdefault(source, dict.fromkeys(row, 0))
+            for k, v in row.items():
+                mine[k] = mine.get(k, 0) + v
+
+    @property
+    def balanced(self) -> bool:
+        return self.seen == self.indexed + self.unchanged + self.duplicates + self.skipped + self.failed

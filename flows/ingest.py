@@ -1,0 +1,184 @@
+"""Prefect flows: `ingest`, `retry-failed`, `reindex`. Thin: they only compose `newsdesk.pipeline` stages."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Sequence
+
+from newsdesk.config import Settings, configure_prefect, get_settings
+
+configure_prefect()
+
+from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect.artifacts import (  # noqa: E402
+    create_markdown_artifact,
+    create_progress_artifact,
+    create_table_artifact,
+    update_progress_artifact,
+)
+from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.runtime import flow_run  # noqa: E402
+from prefect.states import Completed, Failed, State  # noqa: E402
+from prefect.tasks import exponential_backoff  # noqa: E402
+
+from newsdesk.index import open_backend  # noqa: E402
+from newsdesk.index.base import BackendError, IndexBackend  # noqa: E402
+from newsdesk.model import IngestSummary  # noqa: E402
+from newsdesk.pipeline import Plan, ProcessedFile, batches, index_processed, plan_ingest, prune_removed  # noqa: E402
+from newsdesk.sources import InputFile  # noqa: E402
+from newsdesk.state import IngestState  # noqa: E402
+from newsdesk.workers import run_processing  # noqa: E402
+
+ProgressListener = Callable[[int, int], None]
+progress_listeners: list[ProgressListener] = []
+"""Called with (files done, files to do) after each batch; the CLI's progress bar listens here."""
+
+
+def _retry_on_backend_error(task, task_run, state: State) -> bool:  # noqa: ANN001 (Prefect's signature)
+    """Retry index writes only when the backend was unreachable or overloaded, never on bad input."""
+    try:
+        state.result()
+    except BackendError:
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(name="plan", cache_policy=NO_CACHE)
+def plan_task(sources: list[str], state: IngestState, full: bool) -> Plan:
+    return plan_ingest(sources, state, full=full)
+
+
+@task(name="process-batch", cache_policy=NO_CACHE)
+def process_batch(files: list[InputFile], settings: Settings) -> list[ProcessedFile]:
+    """Load, clean and enrich one batch (no retries: these failures are deterministic)."""
+    return run_processing(files, settings)
+
+
+@task(name="index-batch", cache_policy=NO_CACHE, retries=4, retry_delay_seconds=exponential_backoff(2),
+      retry_condition_fn=_retry_on_backend_error)
+def index_batch(processed: list[ProcessedFile], backend: IndexBackend, state: IngestState) -> IngestSummary:
+    summary = IngestSummary()
+    index_processed(processed, backend, state, summary)
+    return summary
+
+
+def _run_name() -> str:
+    sources = flow_run.parameters.get("sources") or []
+    shown = ", ".join(str(s) for s in sources[:3]) + (f" +{len(sources) - 3}" if len(sources) > 3 else "")
+    return f"ingest {shown}".strip()
+
+
+def run_settings(backend: str | None = None, index: str | None = None) -> Settings:
+    """The configured settings with a flow run's backend and index overrides."""
+    settings = get_settings()
+    update = {k: v for k, v in (("backend", backend), ("index", index)) if v}
+    return settings.model_copy(update=update) if update else settings
+
+
+@flow(name="ingest", flow_run_name=_run_name, log_prints=False)
+def ingest(sources: list[str], backend: str | None = None, index: str | None = None, full: bool = False,
+           prune: bool = False) -> IngestSummary | State:
+    """Ingest articles from paths, folders or globs into the index; unchanged files are skipped."""
+    logger = get_run_logger()
+    settings = run_settings(backend, index)
+    store = open_backend(settings)
+    state = IngestState(settings.state_path)
+    try:
+        plan = plan_task(sources, state, full)
+        summary = plan.summary
+        todo = plan.todo
+        logger.info("%d inputs to process, %d unchanged, %d skipped at discovery", len(todo), summary.unchanged,
+                    summary.skipped)
+        progress = create_progress_artifact(0.0, description=f"Ingesting {len(todo)} files")
+        entity_counts: Counter[tuple[str, str]] = Counter()
+        done = 0
+        for batch in batches(todo, settings.batch_size):
+            processed = process_batch(batch, settings)
+            summary.merge(index_batch(processed, store, state))
+            for p in processed:
+                for article in p.articles:
+                    entity_counts.update((e.type.value, e.name) for e in article.entities)
+            done += len(batch)
+            update_progress_artifact(progress, 100.0 * done / max(1, len(todo)))
+            for listener in progress_listeners:
+                listener(done, len(todo))
+        update_progress_artifact(progress, 100.0)
+        if plan.removed:
+            if prune:
+                summary.pruned = prune_removed(plan.removed, store, state)
+                logger.info("pruned %d documents of %d removed inputs", summary.pruned, len(plan.removed))
+            else:
+                logger.warning("%d inputs are gone from their sources (use prune to delete them from the index)",
+                               len(plan.removed))
+        _publish_artifacts(summary, entity_counts)
+    finally:
+        state.close()
+        store.close()
+    for failure in summary.failed_documents:
+        logger.warning("failed: %s (%s): %s", failure.key, failure.stage, failure.reason)
+    message = (f"seen {summary.seen}: indexed {summary.indexed}, unchanged {summary.unchanged}, duplicates "
+               f"{summary.duplicates}, skipped {summary.skipped}, failed {summary.failed}")
+    logger.info(message)
+    if summary.failed:
+        return Failed(message=f"{summary.failed} documents failed; {message}", data=summary)
+    return Completed(message=message, data=summary)
+
+
+def _publish_artifacts(summary: IngestSummary, entity_counts: Counter[tuple[str, str]]) -> None:
+    rows = [{"source": source, **counts} for source, counts in sorted(summary.per_source.items())]
+    rows.append({"source": "(all)", "seen": summary.seen, "indexed": summary.indexed, "unchanged": summary.unchanged,
+                 "duplicates": summary.duplicates, "skipped": summary.skipped, "failed": summary.failed})
+    create_table_artifact(rows, key="ingest-summary", description="Documents per source and outcome")
+    lines = ["# Ingest report", "", "## Top entities", "", "| type | name | mentions |", "|---|---|---|"]
+    lines += [f"| {t} | {n} | {c} |" for (t, n), c in entity_counts.most_common(15)] or ["| | none | |"]
+    lines += ["", f"## Failures ({summary.failed})", ""]
+    lines += [f"- `{o.key}` ({o.stage}): {o.reason}" for o in summary.failed_documents[:200]] or ["None."]
+    lines += ["", f"## Skipped ({summary.skipped})", ""]
+    lines += [f"- `{o.key}`: {o.reason}" for o in summary.skipped_documents[:200]] or ["None."]
+    if summary.removed:
+        lines += ["", f"## Gone from sources ({len(summary.removed)})", ""] + [f"- `{p}`" for p in summary.removed]
+    create_markdown_artifact("\n".join(lines), key="ingest-report", description="Top entities and failures")
+
+
+@flow(name="retry-failed")
+def retry_failed(backend: str | None = None, index: str | None = None) -> IngestSummary | State:
+    """Re-process every input in the dead-letter store (e.g. after the input or the code was fixed)."""
+    settings = run_settings(backend, index)
+    state = IngestState(settings.state_path)
+    try:
+        paths = sorted({f.path for f in state.failures()})
+    finally:
+        state.close()
+    if not paths:
+        return Completed(message="no failed documents", data=IngestSummary())
+    return ingest(paths, backend=backend, index=index, full=True, return_state=True)
+
+
+@flow(name="reindex")
+def reindex(backend: str | None = None, index: str | None = None, prune: bool = False) -> dict[str, object]:
+    """Rebuild the index into a new version and switch to it atomically."""
+    store = open_backend(run_settings(backend, index))
+    try:
+        return store.reindex(prune=prune)
+    finally:
+        store.close()
+
+
+def summary_of(state: State) -> IngestSummary:
+    """The `IngestSummary` carried by a finished ingest flow run's state (Completed or Failed)."""
+    result = state.result(raise_on_failure=False)
+    if isinstance(result, State):
+        return summary_of(result)
+    if isinstance(result, IngestSummary):
+        return result
+    raise RuntimeError(f"ingest run ended without a summary: {state.type.value}: {state.message}") from (
+        result if isinstance(result, BaseException) else None)
+
+
+def run_ingest(sources: Sequence[str], *, backend: str | None = None, index: str | None = None, full: bool = False,
+               prune: bool = False) -> tuple[IngestSummary, State]:
+    """Run the `ingest` flow in this process and return its summary and final state."""
+    state = ingest(list(sources), backend=backend, index=index, full=full, prune=prune, return_state=True)
+    return summary_of(state), state

@@ -1,0 +1,174 @@
+"""Run the CPU-bound stages (`process_files`) in worker processes, with a per-document time limit.
+
+Workers load the NLP models once and then take chunks of files. A worker that overruns its chunk's
+time limit, or dies, is killed and replaced; its chunk is retried file by file so that only the
+pathological file fails, with a reason. Results come back in input order.
+"""
+
+from __future__ import annotations
+
+import atexit
+import logging
+import math
+import multiprocessing as mp
+import time
+from collections import deque
+from collections.abc import Sequence
+from multiprocessing.connection import Connection, wait
+
+from newsdesk.config import Settings
+from newsdesk.model import DocumentOutcome
+from newsdesk.pipeline import ProcessedFile, process_files
+from newsdesk.sources import InputFile
+
+log = logging.getLogger(__name__)
+
+STARTUP_SECONDS = 180.0
+"""How long a new worker may take to import and load its models."""
+
+
+def _worker_main(conn: Connection, settings: Settings) -> None:
+    from newsdesk.config import use_settings
+    from newsdesk.enrich import load_nlp
+
+    use_settings(settings)
+    load_nlp()
+    conn.send("ready")
+    while True:
+        try:
+            files = conn.recv()
+        except (EOFError, OSError):  # the parent is gone
+            return
+        if files is None:
+            return
+        try:
+            conn.send(process_files(files, settings))
+        except Exception as exc:  # our own bug: report it for these files instead of dying silently
+            conn.send(exc)
+
+
+class _Worker:
+    def __init__(self, ctx: mp.context.BaseContext, settings: Settings) -> None:
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, settings), daemon=True,
+                                   name="newsdesk-worker")
+        self.process.start()
+        child.close()
+        self.ready = False
+        self.chunk: list[int] | None = None
+        self.deadline = time.monotonic() + STARTUP_SECONDS
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """A small pool of document-processing processes (reused across batches and runs)."""
+
+    def __init__(self, settings: Settings, workers: int) -> None:
+        self.settings = settings
+        self.size = max(1, workers)
+        self._ctx = mp.get_context("spawn")
+        self._workers: list[_Worker] = []
+
+    def run(self, files: Sequence[InputFile]) -> list[ProcessedFile]:
+        """Process files across the workers; every file gets a result, timed-out ones a failure."""
+        files = list(files)
+        if not files:
+            return []
+        results: list[ProcessedFile | None] = [None] * len(files)
+        chunk_size = max(1, min(16, math.ceil(len(files) / (2 * self.size))))
+        queue: deque[list[int]] = deque(
+            list(range(i, min(i + chunk_size, len(files)))) for i in range(0, len(files), chunk_size))
+        while len(self._workers) < self.size:
+            self._workers.append(_Worker(self._ctx, self.settings))
+        limit = self.settings.max_document_seconds
+
+        while queue or any(w.chunk is not None for w in self._workers):
+            for w in self._workers:
+                if w.ready and w.chunk is None and queue:
+                    w.chunk = queue.popleft()
+                    w.conn.send([files[i] for i in w.chunk])
+                    w.deadline = time.monotonic() + (limit * len(w.chunk) if limit > 0 else math.inf)
+            now = time.monotonic()
+            timeout = max(0.0, min(w.deadline for w in self._workers) - now)
+            ready = wait([w.conn for w in self._workers], timeout=min(timeout, 60.0))
+            for w in list(self._workers):
+                if w.conn in ready:
+                    try:
+                        message = w.conn.recv()
+                    except (EOFError, OSError):
+                        self._replace(w, queue, results, files, f"worker process died (exit code "
+                                                                f"{w.process.exitcode})")
+                        continue
+                    if message == "ready":
+                        w.ready = True
+                    elif isinstance(message, Exception):
+                        self._replace(w, queue, results, files, f"{type(message).__name__}: {message}")
+                    else:
+                        for i, processed in zip(w.chunk or [], message):
+                            results[i] = processed
+                        w.chunk = None
+                elif time.monotonic() > w.deadline:
+                    what = (f"processing exceeded the {limit:g} s per-document time limit" if w.ready
+                            else "worker did not start in time")
+                    self._replace(w, queue, results, files, what)
+        return [r for r in results if r is not None]
+
+    def _replace(self, worker: _Worker, queue: deque[list[int]], results: list[ProcessedFile | None],
+                 files: list[InputFile], reason: str) -> None:
+        """Kill a stuck or dead worker; split its chunk for retry, or fail its single file."""
+        chunk = worker.chunk or []
+        worker.kill()
+        self._workers.remove(worker)
+        self._workers.append(_Worker(self._ctx, self.settings))
+        if len(chunk) > 1:
+            log.warning("%s; retrying its %d files one by one", reason, len(chunk))
+            queue.extendleft([i] for i in reversed(chunk))
+        elif chunk:
+            file = files[chunk[0]]
+            log.warning("%s: %s", file.path, reason)
+            results[chunk[0]] = ProcessedFile(file=file, sha256="", outcomes=[
+                DocumentOutcome(key=file.path, status="failed", stage="process", reason=reason)])
+        elif not worker.ready:
+            raise RuntimeError(f"document worker could not start: {reason}")
+
+    def close(self) -> None:
+        for w in self._workers:
+            try:
+                w.conn.send(None)
+            except OSError:
+                pass
+            w.process.join(5)
+            if w.process.is_alive():
+                w.kill()
+        self._workers.clear()
+
+
+_pool: tuple[str, WorkerPool] | None = None
+
+
+def run_processing(files: Sequence[InputFile], settings: Settings) -> list[ProcessedFile]:
+    """Process files in worker processes (kept for reuse while the settings stay the same), or in this
+    process when there is one worker and no time limit."""
+    global _pool
+    if settings.workers <= 1 and settings.max_document_seconds <= 0:
+        return process_files(files, settings)
+    key = settings.model_dump_json()
+    if _pool is None or _pool[0] != key:
+        shutdown()
+        _pool = (key, WorkerPool(settings, settings.workers))
+    return _pool[1].run(files)
+
+
+def shutdown() -> None:
+    """Stop the worker processes."""
+    global _pool
+    if _pool is not None:
+        _pool[1].close()
+        _pool = None
+
+
+atexit.register(shutdown)
