@@ -1,0 +1,139 @@
+"""End to end through the real Prefect `ingest` flow (temporary server), the real cleaner, spaCy and index."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from conftest import SEEDS
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+@pytest.fixture
+def corpus(tmp_path: Path) -> Path:
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    return folder
+
+
+def _search(settings, q: str):  # noqa: ANN001
+    from newsdesk.index import open_backend
+    from newsdesk.search import build_request
+
+    backend = open_backend(settings)
+    try:
+        return backend.search(build_request(q)), backend.count()
+    finally:
+        backend.close()
+
+
+def test_ingest_seeds_then_reingest_reports_unchanged(settings, corpus: Path) -> None:
+    from flows.ingest import run_ingest
+
+    summary, state = run_ingest([str(corpus)])
+    assert state.is_completed()
+    assert (summary.seen, summary.indexed, summary.failed) == (2, 2, 0)
+    response, count = _search(settings, "Panjshir")
+    assert count == 2 and response.total == 2
+    assert {b.value for b in response.facets["person"]} >= {"Amrullah Saleh"}
+    assert response.facets["publisher"] and response.facets["published"]
+
+    again, _ = run_ingest([str(corpus)])
+    assert (again.seen, again.indexed, again.unchanged) == (2, 0, 2)
+    assert _search(settings, "Panjshir")[1] == 2
+
+
+def test_changed_file_is_reprocessed_and_upserted(settings, corpus: Path) -> None:
+    from flows.ingest import run_ingest
+
+    run_ingest([str(corpus)])
+    target = next(corpus.glob("003_*.txt"))
+    target.write_text(target.read_text().replace("Khavak Pass", "Khawak Pass"))
+    summary, _ = run_ingest([str(corpus)])
+    assert (summary.indexed, summary.unchanged) == (1, 1)
+    response, count = _search(settings, '"Khawak Pass"')
+    assert count == 2 and response.total == 1
+
+
+def test_full_forces_reprocessing(settings, corpus: Path) -> None:
+    from flows.ingest import run_ingest
+
+    run_ingest([str(corpus)])
+    summary, _ = run_ingest([str(corpus)], full=True)
+    assert (summary.indexed, summary.unchanged) == (2, 0)
+    assert _search(settings, "Panjshir")[1] == 2
+
+
+def test_failures_end_failed_are_listed_and_succeed_on_retry(settings, corpus: Path) -> None:
+    from flows.ingest import retry_failed, run_ingest, summary_of
+
+    bad = corpus / "broken.json"
+    bad.write_text('{"title": "Half an article", "text": ')
+    summary, state = run_ingest([str(corpus)])
+    assert state.is_failed() and "1 documents failed" in state.message
+    assert (summary.indexed, summary.failed) == (2, 1)
+    assert "malformed JSON" in summary.failed_documents[0].reason
+
+    from newsdesk.cli import app
+
+    listed = CliRunner().invoke(app, ["failed", "list", "--json"])
+    assert listed.exit_code == 0
+    (failure,) = json.loads(listed.stdout)
+    assert failure["path"] == str(bad) and failure["stage"] == "load"
+
+    bad.write_text(json.dumps({"title": "Now whole", "text": (
+        "The Taliban said on Monday that Panjshir had fallen after a week of heavy fighting in the valley.\n\n"
+        "Resistance leaders denied the claim and said their forces still held the mountain passes.")}))
+    retried = summary_of(retry_failed(return_state=True))
+    assert (retried.indexed, retried.skipped, retried.failed) == (1, 0, 0)
+    assert json.loads(CliRunner().invoke(app, ["failed", "list", "--json"]).stdout) == []
+    assert _search(settings, "Panjshir")[1] == 3
+
+
+def test_removed_inputs_are_reported_and_pruned_only_on_request(settings, corpus: Path) -> None:
+    from flows.ingest import run_ingest
+
+    run_ingest([str(corpus)])
+    gone = next(corpus.glob("000_*.txt"))
+    gone.unlink()
+    summary, _ = run_ingest([str(corpus)])
+    assert summary.removed == [str(gone)] and summary.pruned == 0
+    assert _search(settings, "Panjshir")[1] == 2
+    summary, _ = run_ingest([str(corpus)], prune=True)
+    assert summary.pruned == 1
+    assert _search(settings, "Panjshir")[1] == 1
+
+
+def test_cli_ingest_json_stdout_is_only_json_and_search_has_facets(settings, corpus: Path) -> None:
+    from newsdesk.cli import app
+
+    result = CliRunner().invoke(app, ["ingest", str(corpus), "--json"])
+    assert result.exit_code == 0, result.stderr
+    summary = json.loads(result.stdout)
+    assert {k: summary[k] for k in ("seen", "indexed", "unchanged", "duplicates", "skipped", "failed")} == {
+        "seen": 2, "indexed": 2, "unchanged": 0, "duplicates": 0, "skipped": 0, "failed": 0}
+
+    found = CliRunner().invoke(app, ["search", "Panjshir", "--json"])
+    assert found.exit_code == 0, found.stderr
+    data = json.loads(found.stdout)
+    assert data["total"] == 2
+    assert set(data["hits"][0]) == {"id", "title", "publisher", "published", "score", "highlights"}
+    assert set(data["facets"]) >= {"publisher", "person", "organization", "location", "published"}
+    assert all(data["facets"][name] for name in ("person", "location", "published"))
+
+
+def test_cli_ingest_exits_nonzero_when_a_document_failed(settings, corpus: Path) -> None:
+    from newsdesk.cli import app
+
+    good = {"text": "Flights resumed at Kabul airport on Thursday, officials said. Aid agencies welcomed the move."}
+    (corpus / "bad.jsonl").write_text(json.dumps(good) + "\n[1]\n")
+    result = CliRunner().invoke(app, ["ingest", str(corpus), "--json"])
+    assert result.exit_code == 1
+    summary = json.loads(result.stdout)
+    assert (summary["indexed"], summary["failed"]) == (3, 1)
+    assert summary["failed_documents"][0]["path"].endswith("bad.jsonl#2")
