@@ -1,0 +1,303 @@
+"""The read-only search API: FastAPI over any `IndexBackend`, plus the small search page at `/`."""
+
+from __future__ import annotations
+
+import html
+import logging
+import math
+import re
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import asynccontextmanager
+from datetime import date
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
+from fastapi.middleware.cors import CORSMiddleware
+from fastapi.responses import FileResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from pydantic import BaseModel, Field
+from starlette.responses import Response
+
+from newsdesk.config import Settings, get_settings
+from newsdesk.index.base import BackendError, IndexBackend
+from newsdesk.model import Article, EntityType
+from newsdesk.search import build_request
+from newsdesk.search.model import (
+    MAX_PAGE_SIZE,
+    MAX_RESULT_WINDOW,
+    FacetBucket,
+    FacetName,
+    Interval,
+    InvalidSearch,
+    SearchRequest,
+    SearchResponse,
+)
+
+log = logging.getLogger(__name__)
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+MAX_FACET_SIZE = 100
+MAX_ID_LENGTH = 256
+
+PAGE_SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "Referrer-Policy": "no-referrer",
+}
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Response models
+
+
+class SearchPage(SearchResponse):
+    """A page of hits with facets, plus how many pages can be fetched."""
+
+    pages: int = Field(description=f"Pages that can be fetched at this size (at most {MAX_RESULT_WINDOW} hits deep).")
+    has_next: bool
+
+
+class FacetResponse(BaseModel):
+    field: str
+    buckets: list[FacetBucket]
+
+
+class HealthResponse(BaseModel):
+    backend: str
+    reachable: bool
+    documents: int | None = None
+    detail: str | None = None
+
+
+class ErrorItem(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class ErrorResponse(BaseModel):
+    """Same shape as FastAPI's validation errors, so clients read every 4xx one way."""
+
+    detail: list[ErrorItem] | str
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Helpers
+
+_MARK = re.compile(r"</?mark>")
+_ENTITY = re.compile(r"&(?:[A-Za-z]+|#[0-9]+|#[xX][0-9A-Fa-f]+);")
+
+
+def safe_highlight(fragment: str) -> str:
+    """The fragment if it is escaped text with only <mark> tags, else its plain text escaped (marks dropped)."""
+    rest = _MARK.sub("", fragment)
+    if "<" not in rest and ">" not in rest and "&" not in _ENTITY.sub("", rest):
+        return fragment
+    log.warning("backend returned a highlight with markup other than <mark>; escaping it")
+    return html.escape(html.unescape(rest))
+
+
+def page_info(response: SearchResponse, request: SearchRequest) -> SearchPage:
+    """Attach `pages` and `has_next` (bounded by the result window) to a backend response."""
+    hits = [h.model_copy(update={"highlights": [safe_highlight(f) for f in h.highlights]}) for h in response.hits]
+    if request.size > 0:
+        reachable = min(response.total, MAX_RESULT_WINDOW)
+        pages = math.ceil(reachable / request.size)
+    else:
+        pages = 0
+    return SearchPage(
+        total=response.total,
+        hits=hits,
+        facets=response.facets,
+        page=request.page,
+        size=request.size,
+        pages=pages,
+        has_next=request.page < pages,
+    )
+
+
+def _invalid(msg: str) -> JSONResponse:
+    """A 422 in the shape of FastAPI's own validation errors."""
+    return JSONResponse(status_code=422, content={"detail": [{"loc": ["query"], "msg": msg, "type": "invalid_search"}]})
+
+
+class _BackendHolder:
+    """Opens the backend on first use (once, thread-safe) and closes it if the app opened it."""
+
+    def __init__(self, backend: IndexBackend | None, opener: Callable[[], IndexBackend]) -> None:
+        self._backend = backend
+        self._opener = opener
+        self._owned = backend is None
+        self._lock = threading.Lock()
+
+    def get(self) -> IndexBackend:
+        if self._backend is None:
+            with self._lock:
+                if self._backend is None:
+                    try:
+                        self._backend = self._opener()
+                    except Exception as exc:  # noqa: BLE001 - any failure to open means "unavailable"
+                        raise BackendError(f"cannot open the index: {type(exc).__name__}: {exc}") from exc
+        return self._backend
+
+    def close(self) -> None:
+        with self._lock:
+            if self._owned and self._backend is not None:
+                self._backend.close()
+                self._backend = None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Parameters shared by /search and /facets
+
+def filter_params(
+    publisher: Annotated[list[str] | None, Query(description="Exact publisher; repeat to OR several.")] = None,
+    entity: Annotated[list[str] | None, Query(description="Exact canonical entity name; repeat to OR several.")] = None,
+    entity_type: Annotated[EntityType | None, Query(description="Restrict `entity` to this entity type.")] = None,
+    language: Annotated[list[str] | None, Query(description="ISO 639-1 code; repeat to OR several.")] = None,
+    date_from: Annotated[date | None, Query(alias="from", description="Published on or after (YYYY-MM-DD).")] = None,
+    date_to: Annotated[date | None, Query(alias="to", description="Published on or before (YYYY-MM-DD).")] = None,
+) -> dict[str, Any]:
+    """The filters `/search` and `/facets` share, as `build_request` keyword arguments."""
+    return {"publisher": publisher, "entity": entity, "entity_type": entity_type, "language": language,
+            "date_from": date_from, "date_to": date_to}
+
+
+FilterParams = Annotated[dict[str, Any], Depends(filter_params)]
+
+
+def create_app(
+    backend: IndexBackend | None = None,
+    settings: Settings | None = None,
+    *,
+    cors_origins: Sequence[str] = (),
+) -> FastAPI:
+    """The search API over `backend` (opened lazily from `settings` when None, and then closed on shutdown).
+
+    Read-only: GET endpoints only. CORS stays off unless `cors_origins` lists allowed origins.
+    """
+
+    def opener() -> IndexBackend:
+        from newsdesk.index import open_backend
+
+        return open_backend(settings or get_settings())
+
+    holder = _BackendHolder(backend, opener)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            holder.close()
+
+    app = FastAPI(
+        title="newsdesk search API",
+        version="1",
+        summary="Full-text and faceted search over enriched news articles (read-only).",
+        lifespan=lifespan,
+        responses={422: {"model": ErrorResponse, "description": "Invalid request; `msg` says what is wrong."}},
+    )
+    app.state.backends = holder
+    if cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"], allow_headers=[])
+
+    @app.middleware("http")
+    async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        path = request.url.path
+        if path == "/" or path.startswith("/static/"):
+            for key, value in PAGE_SECURITY_HEADERS.items():
+                response.headers.setdefault(key, value)
+        return response
+
+    @app.exception_handler(InvalidSearch)
+    async def invalid_search(_: Request, exc: InvalidSearch) -> JSONResponse:
+        return _invalid(str(exc) or "invalid search")
+
+    @app.exception_handler(BackendError)
+    async def backend_error(_: Request, exc: BackendError) -> JSONResponse:
+        log.warning("backend error: %s", exc)
+        return JSONResponse(status_code=503, content={"detail": f"search backend unavailable: {exc}"})
+
+    @app.get("/search", response_model=SearchPage, tags=["search"], summary="Full-text and faceted search")
+    def search(
+        filters: FilterParams,
+        q: Annotated[str | None, Query(description=(
+            'Query: words, "quoted phrases", AND/OR/NOT, -term, prefix*, '
+            "field:value (publisher, person, organization, location, ...).")),
+        ] = None,
+        sort: Annotated[Literal["relevance", "date"], Query(description="`date` is newest first.")] = "relevance",
+        page: Annotated[int, Query(ge=1, description=f"1-based; page * size must stay <= {MAX_RESULT_WINDOW}.")] = 1,
+        size: Annotated[int, Query(ge=0, le=MAX_PAGE_SIZE, description="Hits per page (0: facets only).")] = 10,
+        facets: Annotated[list[str] | None, Query(description=(
+            "Facets to compute, comma-separated or repeated (publisher, person, organization, location, "
+            "norp, event, language, published, story_id); empty for none; default: "
+            "publisher, person, organization, location, published.")),
+        ] = None,
+        interval: Annotated[Interval, Query(description="Bucket width of the `published` facet.")] = "month",
+        collapse: Annotated[bool, Query(description="Hide near-duplicate articles.")] = False,
+    ) -> SearchPage:
+        """Hits (with `<mark>` highlights, everything else HTML-escaped), facet counts, total and paging."""
+        req = build_request(
+            q, **filters, sort=sort, page=page, size=size, facets=facets, interval=interval, collapse=collapse
+        )
+        return page_info(holder.get().search(req), req)
+
+    @app.get(
+        "/articles/{article_id}", response_model=Article, tags=["articles"], summary="One article",
+        responses={404: {"model": ErrorResponse, "description": "No article with this id."}},
+    )
+    def get_article(article_id: Annotated[str, PathParam(min_length=1, max_length=MAX_ID_LENGTH)]) -> Article:
+        """The full stored article: text, entities, quotes, provenance."""
+        article = holder.get().get(article_id)
+        if article is None:
+            raise HTTPException(status_code=404, detail=f"no article with id {article_id!r}")
+        return article
+
+    @app.get(
+        "/facets/{field}", response_model=FacetResponse, tags=["search"], summary="Top values of one facet",
+    )
+    def facet(
+        field: Annotated[FacetName, PathParam(description="Facet field.")],
+        filters: FilterParams,
+        size: Annotated[int, Query(ge=1, le=MAX_FACET_SIZE, description="How many top values.")] = 10,
+    ) -> FacetResponse:
+        """Top values of `field` with document counts, under the same filters as `/search`."""
+        request = build_request(None, **filters, facets=[])
+        return FacetResponse(field=field, buckets=holder.get().facet(field, request.filters, size))
+
+    @app.get(
+        "/health", response_model=HealthResponse, tags=["health"], summary="Backend health",
+        responses={503: {"model": HealthResponse, "description": "The backend does not answer."}},
+    )
+    def health() -> JSONResponse:
+        """Backend name, whether it answers, and its document count (503 when it does not answer)."""
+        name = (settings or get_settings()).backend if backend is None else backend.name
+        try:
+            be = holder.get()
+            name = be.name
+            info = be.health()
+            reachable = bool(info.get("reachable", info.get("ok", True)))
+            docs = info.get("documents", info.get("count"))
+            result = HealthResponse(
+                backend=name, reachable=reachable, documents=int(docs) if isinstance(docs, int) else None,
+                detail=str(info.get("detail") or info.get("error") or "") or None,
+            )
+        except Exception as exc:  # noqa: BLE001 - health reports any failure instead of raising
+            log.warning("health check failed: %s", exc)
+            result = HealthResponse(backend=name, reachable=False, detail=f"{type(exc).__name__}: {exc}")
+        return JSONResponse(status_code=200 if result.reachable else 503, content=result.model_dump())
+
+    @app.get("/", include_in_schema=False)
+    def index_page() -> FileResponse:
+        return FileResponse(STATIC_DIR / "index.html", media_type="text/html")
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app
+

@@ -1,0 +1,339 @@
+"""Line-level cleaner for plain-text dumps of news pages.
+
+The cleaner only ever deletes: every line of its output is a (whitespace- and Unicode-normalised)
+line or line prefix of its input. What it deletes is recorded as `RemovedSpan`s with the rule name,
+and what deleted lines say (title, date, dateline, byline, site name) is kept as metadata.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date
+
+import ftfy
+
+from newsdesk.clean.lines import LineModel, default_line_model
+from newsdesk.model import RemovedSpan
+
+SENTENCE_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』]*$")
+WORD = re.compile(r"\w+")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+
+HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+([^\W\d][^:.!?]{0,40}?)\s*:\s*", re.I)
+"""A dump header such as `date 2021-09-04 Kabul: ...`."""
+
+TEASER_LABELS = (
+    r"also read|read also|read more|more from|related(?: articles?| stories| news| content)?|"
+    r"recommended(?: for you| stories| articles)?|you may also like|you might also like|"
+    r"must read|don'?t miss|trending|watch(?: now| video)?|see also|suggested"
+)
+GLUED_TEASER = re.compile(
+    rf"(?<=[.!?\"”’])\s*(?:{TEASER_LABELS})\s*(?:[-–—:|»>]|\s[A-Z]).*$", re.I
+)
+"""A teaser glued to the end of a sentence: `...fled the country.Also Read - Ahmad Massoud: ...`."""
+
+TEASER_LINE = re.compile(
+    rf"^(?:{TEASER_LABELS})(?:\s*(?:[-–—:|»>].*|\s.{{0,120}}))?$", re.I
+)
+PROMPT_LINE = re.compile(
+    r"^(?:subscribe\b.{0,80}|sign (?:up|in)\b.{0,80}|log ?in\b.{0,40}|register\b.{0,40}|"
+    r"share (?:this|on|via)\b.{0,60}|share|tweet|email|print|comments?|advertisement|"
+    r"follow us\b.{0,80}|(?:get|join) (?:our|the) .{0,40}newsletter.{0,60}|"
+    r".{0,60}\bnewsletter\b.{0,60}|.{0,120}\bcookies?\b.{0,160}|.{0,40}\bjavascript\b.{0,80}|"
+    r"skip to (?:main )?content|back to top|scroll to top|continue reading.{0,40}|"
+    r"(?:facebook|twitter|linkedin|whatsapp|reddit|pinterest|telegram|e-?mail|copy link)"
+    r"(?:\s*[|/,·•]?\s*(?:facebook|twitter|linkedin|whatsapp|reddit|pinterest|telegram|e-?mail|copy link))*)$",
+    re.I,
+)
+"""Whole lines that are calls to action: subscribe, newsletter, cookie notices, share bars."""
+
+COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b|all rights reserved)", re.I)
+DETAILS_TO_FOLLOW = re.compile(
+    r"^(?:details to follow|more to follow|developing story|this story is developing|"
+    r"this is a developing story|breaking news)\W*$",
+    re.I,
+)
+PHOTO_CREDIT = re.compile(
+    r"^(?:(?:photo|image|picture|credit|source|file photo)s?\s*[:/|-]\s*.{1,80}|"
+    r"[\w.&' -]{2,40}\s+/\s+[\w.&' -]{2,40}(?:\s+/\s+[\w.&' -]{2,40})?)$",
+    re.I,
+)
+"""Credits like `Photo: Reuters` or `Sputnik / Sputnik Afghanistan`."""
+BREADCRUMB_SEPARATORS = re.compile(r"\s+[–—|>»›/]\s+|\s+-\s+")
+BYLINE = re.compile(
+    r"^(?:by|written by|words by|reporting by|story by|posted by|author:?)\s+"
+    r"((?:[A-Z][\w.'’-]*\.?\s?){1,4}(?:(?:,|\band\b|&)\s*(?:[A-Z][\w.'’-]*\.?\s?){1,4}){0,3})"
+    r"(?:\s*[,|–—-]\s*.{0,60})?$"
+)
+TIMESTAMP = re.compile(
+    r"^(?:(?:published|updated|posted|last updated|first published|modified)(?: on| at)?:?\s*)?"
+    r"(?:(?:mon|tue|wed|thu|fri|sat|sun)\w*,?\s+)?"
+    r"(?:\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4})?,?\s*)?"
+    r"(?:\d{1,2}\s+[A-Z][a-z]{2,8}\.?,?\s+\d{4}|[A-Z][a-z]{2,8}\.?\s+\d{1,2},?\s+\d{4}|\d{4}-\d{2}-\d{2}|"
+    r"\d{1,2}/\d{1,2}/\d{2,4})"
+    r"(?:,?\s*(?:at\s+)?\d{1,2}[:.]\d{2}\s*(?:[ap]\.?m\.?)?\s*(?:[A-Z]{2,4}|GMT[+-]?\d*|UTC[+-]?\d*)?)?\W*$",
+    re.I,
+)
+"""A line that is only a publication/update timestamp."""
+
+NAV_MAX_WORDS = 5
+NAV_MIN_RUN = 4
+MAX_TRAILER_LINES = 8
+"""A longer run of short closing lines is a list that belongs to the article, not a trailer."""
+
+
+@dataclass
+class TextCleanResult:
+    """Body text plus the metadata the cleaner read from the lines it removed."""
+
+    body: str
+    title: str | None = None
+    published: date | None = None
+    dateline: str | None = None
+    authors: list[str] = field(default_factory=list)
+    publisher_candidates: list[str] = field(default_factory=list)
+    aggregator: str | None = None
+    removed: list[RemovedSpan] = field(default_factory=list)
+
+
+def normalise_text(text: str) -> str:
+    """Repair mojibake (ftfy, quotes kept curly), NFC, unify newlines, collapse spaces within lines."""
+    text = ftfy.fix_text(text, uncurl_quotes=False)
+    text = unicodedata.normalize("NFC", text).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
+    lines = [" ".join(line.split()) for line in text.split("\n")]
+    return "\n".join(lines).strip("\n")
+
+
+def word_count(line: str) -> int:
+    """Words in a line; scripts written without spaces count one word per two characters."""
+    return sum(max(1, len(CJK.findall(t)) // 2) for t in WORD.findall(line))
+
+
+def is_sentence(line: str) -> bool:
+    """A line that ends like prose (sentence punctuation) rather than like a label or link."""
+    return bool(SENTENCE_END.search(line))
+
+
+def is_list_item(line: str) -> bool:
+    return bool(re.match(r"^(?:[-•*–·▪●]|\d{1,2}[.)])\s+\S", line))
+
+
+class _Lines:
+    """The working state: lines (None = blank), plus what was removed and learned."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: list[str | None] = [line or None for line in text.split("\n")]
+        self.result = TextCleanResult(body="")
+
+    def remove(self, index: int, rule: str) -> str:
+        line = self.lines[index]
+        assert line is not None
+        self.result.removed.append(RemovedSpan(rule=rule, text=line))
+        self.lines[index] = None
+        return line
+
+    def indices(self) -> list[int]:
+        return [i for i, line in enumerate(self.lines) if line is not None]
+
+    def body(self) -> str:
+        """Non-blank lines, paragraphs separated by blank lines, list items kept on their own lines."""
+        out: list[str] = []
+        previous_item = False
+        for line in self.lines:
+            if line is None:
+                continue
+            item = is_list_item(line)
+            if out:
+                out.append("\n" if item and previous_item else "\n\n")
+            out.append(line)
+            previous_item = item
+        return "".join(out)
+
+
+def _parse_header(doc: _Lines) -> None:
+    for i in doc.indices()[:1]:
+        line = doc.lines[i]
+        assert line is not None
+        match = HEADER.match(line)
+        if not match:
+            return
+        try:
+            doc.result.published = date.fromisoformat(match.group(1))
+        except ValueError:
+            return
+        doc.result.dateline = match.group(2).strip()
+        doc.result.removed.append(RemovedSpan(rule="header", text=match.group(0).strip()))
+        doc.lines[i] = line[match.end():] or None
+
+
+def _cut_glued_teasers(doc: _Lines) -> None:
+    for i in doc.indices():
+        line = doc.lines[i]
+        assert line is not None
+        match = GLUED_TEASER.search(line)
+        if match and match.start() > 0:
+            doc.result.removed.append(RemovedSpan(rule="glued-teaser", text=match.group(0).strip()))
+            doc.lines[i] = line[: match.start()].rstrip() or None
+
+
+def _remove_teaser_lines(doc: _Lines) -> None:
+    for i in doc.indices():
+        line = doc.lines[i]
+        assert line is not None
+        if word_count(line) <= 25 and TEASER_LINE.match(line):
+            doc.remove(i, "teaser-line")
+        elif word_count(line) <= 40 and PROMPT_LINE.match(line):
+            doc.remove(i, "prompt-line")
+
+
+def _collapse_title(doc: _Lines, known_title: str | None) -> None:
+    """A first line repeated right after itself, or equal to the known title, is the title."""
+    present = doc.indices()
+    if not present:
+        return
+    first = doc.lines[present[0]]
+    assert first is not None
+    if len(present) > 1 and doc.lines[present[1]] == first and not is_list_item(first):
+        doc.result.title = first
+        doc.remove(present[0], "title")
+        doc.remove(present[1], "title")
+        return
+    if known_title:
+        wanted = " ".join(known_title.split()).casefold()
+        for i in present[:40]:
+            line = doc.lines[i]
+            assert line is not None
+            if line.casefold() == wanted:
+                doc.result.title = doc.result.title or line
+                doc.remove(i, "title")
+                return
+
+
+def _trailer_kind(line: str) -> str | None:
+    """Which trailer rule a short closing line matches, if any."""
+    if COPYRIGHT.match(line):
+        return "copyright"
+    if DETAILS_TO_FOLLOW.match(line):
+        return "details-to-follow"
+    if word_count(line) > 12 or is_sentence(line):
+        return None
+    if PHOTO_CREDIT.match(line):
+        return "photo-credit"
+    if BREADCRUMB_SEPARATORS.search(line) and not re.search(r"[\d,@]", line):
+        return "breadcrumb"
+    if word_count(line) <= 6:
+        return "site-name"
+    return None
+
+
+def _remove_trailer(doc: _Lines) -> None:
+    """Strip the closing block of short non-sentence lines, keeping site names as metadata."""
+    present = doc.indices()
+    trailer: list[tuple[int, str]] = []
+    for i in reversed(present):
+        line = doc.lines[i]
+        assert line is not None
+        kind = _trailer_kind(line)
+        if kind is None:
+            break
+        trailer.append((i, kind))
+    only_site_names = all(kind == "site-name" for _, kind in trailer)
+    if len(trailer) == len(present) or len(trailer) > MAX_TRAILER_LINES or (only_site_names and len(trailer) < 2):
+        # the whole text, a long closing list, or a lone short closing line: leave the body alone
+        return
+    for i, kind in reversed(trailer):
+        line = doc.remove(i, kind)
+        if kind == "breadcrumb":
+            head = BREADCRUMB_SEPARATORS.split(line)[0].strip()
+            if head and doc.result.aggregator is None:
+                doc.result.aggregator = head
+        elif kind == "site-name" and any(ch.isalpha() for ch in line):
+            doc.result.publisher_candidates.append(line)
+        elif kind == "copyright":
+            holder = COPYRIGHT.sub("", line).strip(" .,:-–—")
+            holder = re.sub(r"^\d{4}(?:\s*[-–]\s*\d{4})?\s*", "", holder)
+            holder = re.sub(r"\.?\s*all rights reserved.*$", "", holder, flags=re.I).strip(" .,")
+            if holder and word_count(holder) <= 6:
+                doc.result.publisher_candidates.append(holder)
+
+
+def _bylines_and_timestamps(doc: _Lines) -> None:
+    for i in doc.indices():
+        line = doc.lines[i]
+        assert line is not None
+        if word_count(line) > 14:
+            continue
+        byline = BYLINE.match(line)
+        if byline:
+            names = re.split(r"\s*(?:,|\band\b|&)\s*", byline.group(1).strip())
+            doc.result.authors.extend(n.strip() for n in names if n.strip() and n.strip() not in doc.result.authors)
+            doc.remove(i, "byline")
+        elif TIMESTAMP.match(line):
+            doc.remove(i, "timestamp")
+
+
+def _remove_navigation(doc: _Lines) -> None:
+    """Runs of many short lines without sentence punctuation are menus and link lists."""
+    run: list[int] = []
+
+    def flush() -> None:
+        if len(run) >= NAV_MIN_RUN:
+            for j in run:
+                doc.remove(j, "navigation")
+        run.clear()
+
+    for i, line in enumerate(doc.lines):
+        if line is None:
+            continue
+        if word_count(line) <= NAV_MAX_WORDS and not is_sentence(line) and not is_list_item(line):
+            run.append(i)
+        else:
+            flush()
+    flush()
+
+
+def _classify_lines(doc: _Lines, model: LineModel) -> list[int]:
+    """Indices of the lines the learned classifier takes for non-article text (computed up front)."""
+    present = doc.indices()
+    probabilities = model.probabilities([doc.lines[i] for i in present])  # type: ignore[misc]
+    return [i for i, p in zip(present, probabilities) if p < model.threshold]
+
+
+def _remove_classified(doc: _Lines, rejected: list[int]) -> None:
+    for i in rejected:
+        if doc.lines[i] is not None:
+            doc.remove(i, "line-classifier")
+
+
+USE_DEFAULT_MODEL = object()
+
+
+def clean_text(
+    text: str,
+    known_title: str | None = None,
+    whole_page: bool = True,
+    model: LineModel | None | object = USE_DEFAULT_MODEL,
+) -> TextCleanResult:
+    """Clean a plain-text dump: header, teasers, title, trailer, bylines; never adds text.
+
+    `whole_page`: the text is a whole page (a dump, or an HTML page's visible text), so menus and
+    other page furniture are removed too, by the navigation rule and the learned line classifier
+    (`model`; default: the shipped one; None: rules only). False for an extractor's main text.
+    """
+    doc = _Lines(normalise_text(text))
+    line_model = default_line_model() if model is USE_DEFAULT_MODEL else model
+    rejected = _classify_lines(doc, line_model) if whole_page and isinstance(line_model, LineModel) else []
+    _parse_header(doc)
+    _cut_glued_teasers(doc)
+    _remove_teaser_lines(doc)
+    _collapse_title(doc, known_title)
+    _remove_trailer(doc)
+    _bylines_and_timestamps(doc)
+    if whole_page:
+        _remove_navigation(doc)
+        _remove_classified(doc, rejected)
+    doc.result.body = doc.body()
+    return doc.result

