@@ -1,0 +1,114 @@
+"""Schedules, manual runs with parameters, and run artifacts, against a real (temporary) Prefect server."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from conftest import ROOT, SEEDS
+
+pytestmark = pytest.mark.usefixtures("prefect_harness")
+
+
+def test_served_ingest_deployment_has_the_configured_cron_schedule(settings) -> None:
+    from prefect import get_client
+
+    from flows.deployments import build_deployments
+
+    deployments = build_deployments(schedule="*/5 * * * *", sources=["seeds"])
+    ingest_deployment = next(d for d in deployments if d.name == "scheduled")
+    ingest_deployment.apply()
+
+    async def read():
+        async with get_client() as client:
+            return await client.read_deployment_by_name("ingest/scheduled")
+
+    deployment = asyncio.run(read())
+    assert [s.schedule.cron for s in deployment.schedules] == ["*/5 * * * *"]
+    assert deployment.parameters == {"sources": ["seeds"]}
+
+
+def test_prefect_yaml_deployments_point_at_real_flows() -> None:
+    from prefect.flows import load_flow_from_entrypoint
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    names = set()
+    for deployment in config["deployments"]:
+        flow = load_flow_from_entrypoint(str(ROOT / deployment["entrypoint"]))
+        names.add(f"{flow.name}/{deployment['name']}")
+        params = set(flow.parameters.properties)
+        assert set(deployment.get("parameters", {})) <= params
+    assert names == {"ingest/scheduled", "retry-failed/manual", "reindex/manual"}
+
+
+def test_run_publishes_summary_table_and_report_artifacts(settings, tmp_path: Path) -> None:
+    from prefect import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from flows.ingest import run_ingest
+
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    (folder / "empty.txt").write_text("")
+    _, state = run_ingest([str(folder)])
+
+    async def artifacts():
+        async with get_client() as client:
+            return await client.read_artifacts(
+                artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+
+    found = {a.type: a for a in asyncio.run(artifacts())}
+    assert set(found) >= {"table", "markdown", "progress"}
+    assert found["progress"].data == 100.0
+    table = found["table"].data
+    assert '"indexed": 2' in table and '"skipped": 1' in table
+    assert "Amrullah Saleh" in found["markdown"].data and "empty file" in found["markdown"].data
+
+
+def test_manual_run_with_parameters_through_a_served_deployment(settings, tmp_path: Path) -> None:
+    """`newsdesk serve` registers the deployments; `prefect deployment run … -p sources=…` runs one."""
+    from prefect.settings import PREFECT_API_URL
+
+    folder = tmp_path / "dropped"
+    shutil.copytree(SEEDS, folder)
+    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "NEWSDESK_HOME": str(settings.home),
+           "NEWSDESK_WORKERS": "1", "NEWSDESK_MAX_DOCUMENT_SECONDS": "0"}
+    newsdesk = str(Path(sys.executable).with_name("newsdesk"))
+    prefect = str(Path(sys.executable).with_name("prefect"))
+    server = subprocess.Popen([newsdesk, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 180
+        while True:
+            check = subprocess.run([prefect, "deployment", "inspect", "ingest/scheduled"], env=env,
+                                   capture_output=True, text=True)
+            if check.returncode == 0:
+                break
+            assert server.poll() is None, server.stderr.read().decode()[-2000:]
+            assert time.monotonic() < deadline, "newsdesk serve did not register its deployments"
+            time.sleep(2)
+        run = subprocess.run([prefect, "deployment", "run", "ingest/scheduled", "-p", f'sources=["{folder}"]',
+                              "--watch", "--watch-timeout", "240"], env=env, capture_output=True, text=True,
+                             timeout=300)
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
+        assert "Completed" in run.stdout
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(30)
+
+    from newsdesk.index import open_backend
+
+    backend = open_backend(settings)
+    try:
+        assert backend.count() == 2
+    finally:
+        backend.close()
