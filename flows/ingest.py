@@ -23,7 +23,7 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 
 from newsdesk.index import open_backend  # noqa: E402
 from newsdesk.index.base import BackendError, IndexBackend  # noqa: E402
-from newsdesk.model import IngestSummary  # noqa: E402
+from newsdesk.model import DocumentOutcome, IngestSummary  # noqa: E402
 from newsdesk.pipeline import Plan, ProcessedFile, batches, index_processed, plan_ingest, prune_removed  # noqa: E402
 from newsdesk.sources import InputFile  # noqa: E402
 from newsdesk.state import IngestState  # noqa: E402
@@ -94,9 +94,19 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
         progress = create_progress_artifact(0.0, description=f"Ingesting {len(todo)} files")
         entity_counts: Counter[tuple[str, str]] = Counter()
         done = 0
+        backend_down: BackendError | None = None
         for batch in batches(todo, settings.batch_size):
+            if backend_down is not None:
+                _account_not_indexed(summary, batch, backend_down)
+                continue
             processed = process_batch(batch, settings)
-            summary.merge(index_batch(processed, store, state))
+            try:
+                summary.merge(index_batch(processed, store, state))
+            except BackendError as exc:  # retries exhausted: stop writing, account for the rest, fail loudly
+                backend_down = exc
+                logger.error("the index backend is unavailable: %s; the next run will pick up the rest", exc)
+                _account_not_indexed(summary, batch, exc)
+                continue
             for p in processed:
                 for article in p.articles:
                     entity_counts.update((e.type.value, e.name) for e in article.entities)
@@ -124,6 +134,14 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
     if summary.failed:
         return Failed(message=f"{summary.failed} documents failed; {message}", data=summary)
     return Completed(message=message, data=summary)
+
+
+def _account_not_indexed(summary: IngestSummary, files: Sequence[InputFile], error: BackendError) -> None:
+    """Files a run could not write because the backend went away: failed now, retried by the next run."""
+    for file in files:
+        summary.add(DocumentOutcome(key=file.path, status="failed", stage="index",
+                                    reason=f"not indexed, backend unavailable ({error}); the next run retries it"),
+                    source=file.source)
 
 
 def _publish_artifacts(summary: IngestSummary, entity_counts: Counter[tuple[str, str]]) -> None:
@@ -173,6 +191,8 @@ def summary_of(state: State) -> IngestSummary:
         return summary_of(result)
     if isinstance(result, IngestSummary):
         return result
+    if isinstance(result, BackendError):
+        raise result
     raise RuntimeError(f"ingest run ended without a summary: {state.type.value}: {state.message}") from (
         result if isinstance(result, BaseException) else None)
 

@@ -76,6 +76,7 @@ def ingest(
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.ingest import progress_listeners, run_ingest
+    from newsdesk.index.base import BackendError
 
     with Progress(TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
                   console=_err_console(), transient=True) as bar:
@@ -87,6 +88,9 @@ def ingest(
         progress_listeners.append(listener)
         try:
             summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune)
+        except BackendError as exc:
+            _err_console().print(f"[red]error:[/] the index backend is unavailable: {exc}")
+            raise typer.Exit(3) from None
         finally:
             progress_listeners.remove(listener)
     if json_output:
