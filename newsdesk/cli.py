@@ -63,6 +63,15 @@ def _show_summary(summary) -> None:  # noqa: ANN001
                       + (f"; {summary.pruned} documents pruned" if summary.pruned else "; use --prune to delete them"))
 
 
+def _finish_ingest(summary, json_output: bool) -> None:  # noqa: ANN001
+    """Print a run's summary (JSON or table) and exit 1 if any document failed."""
+    if json_output:
+        _print_json(_summary_dict(summary))
+    else:
+        _show_summary(summary)
+    raise typer.Exit(1 if summary.failed else 0)
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
@@ -93,11 +102,7 @@ def ingest(
             raise typer.Exit(3) from None
         finally:
             progress_listeners.remove(listener)
-    if json_output:
-        _print_json(_summary_dict(summary))
-    else:
-        _show_summary(summary)
-    raise typer.Exit(1 if summary.failed else 0)
+    _finish_ingest(summary, json_output)
 
 
 @app.command()
@@ -262,11 +267,7 @@ def failed_retry(json_output: Annotated[bool, typer.Option("--json")] = False) -
     from flows.ingest import retry_failed, summary_of
 
     summary = summary_of(retry_failed(return_state=True))
-    if json_output:
-        _print_json(_summary_dict(summary))
-    else:
-        _show_summary(summary)
-    raise typer.Exit(1 if summary.failed else 0)
+    _finish_ingest(summary, json_output)
 
 
 @app.command()
