@@ -13,12 +13,15 @@ import typer
 
 from newsdesk.clean.cli import boilerplate_app
 from newsdesk.config import get_settings
+from newsdesk.index.es_cli import doctor, kibana_app
 
 app = typer.Typer(help="newsdesk: ingest news articles, clean and enrich them, search them.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
 app.add_typer(boilerplate_app, name="boilerplate")
 failed_app = typer.Typer(help="Documents that failed, kept for retry.", no_args_is_help=True)
 app.add_typer(failed_app, name="failed")
+app.add_typer(kibana_app, name="kibana")
+app.command()(doctor)
 
 REPORT_HINT = "This is a bug in newsdesk, not in your input; please report it with the traceback above."
 

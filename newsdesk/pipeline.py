@@ -19,6 +19,7 @@ from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.model import PIPELINE_VERSION, Article, DocumentOutcome, IngestSummary, RawDocument, utcnow
 from newsdesk.sources import InputFile, discover, load
 from newsdesk.state import FileRecord, IngestState
+from newsdesk.stories import assign_stories, store_path
 
 log = logging.getLogger(__name__)
 
@@ -167,6 +168,7 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
     duplicates = state.claim_hashes((a.content_hash, a.id) for a in articles)
     for article in articles:
         article.duplicate_of = duplicates.get(article.id)
+    assign_stories(articles, store_path(state.path))  # near-duplicates (MinHash/LSH) and story_id
     result = backend.upsert(articles) if articles else None
     write_failures = {f.id: f.reason for f in (result.failed if result else [])}
 

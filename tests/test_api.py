@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import tempfile
 from collections.abc import Iterator
 from datetime import date, datetime, timezone
@@ -15,7 +16,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from fastapi.testclient import TestClient
 
-from newsdesk.api.app import create_app
+from newsdesk.api.app import create_app, safe_highlight
 from newsdesk.config import Settings
 from newsdesk.index import open_backend
 from newsdesk.index.base import IndexBackend
@@ -166,7 +167,7 @@ TAG_OTHER_THAN_MARK = re.compile(r"<(?!/?mark>)")
 
 @pytest.fixture(scope="module")
 def backend(tmp_path_factory: pytest.TempPathFactory) -> Iterator[IndexBackend]:
-    be = open_backend(Settings(home=tmp_path_factory.mktemp("api-home")))
+    be = open_backend(Settings(home=tmp_path_factory.mktemp("api-home"), backend="embedded"))
     result = be.upsert(ARTICLES)
     assert result.written == len(ARTICLES) and not result.failed
     yield be
@@ -200,7 +201,8 @@ def test_health_is_503_when_backend_cannot_be_opened(tmp_path: Path) -> None:
     home = tmp_path / "home"
     home.mkdir()
     (home / "index").write_text("not a directory")  # the index dir cannot be created: backend cannot open
-    with TestClient(create_app(settings=Settings(home=home)), raise_server_exceptions=False) as c:
+    app = create_app(settings=Settings(home=home, backend="embedded"))
+    with TestClient(app, raise_server_exceptions=False) as c:
         r = c.get("/health")
         assert r.status_code == 503, r.text
         assert r.json()["reachable"] is False and r.json()["detail"]
@@ -208,8 +210,19 @@ def test_health_is_503_when_backend_cannot_be_opened(tmp_path: Path) -> None:
         assert r.status_code == 503 and "unavailable" in msg(r)
 
 
+def test_health_is_503_when_elasticsearch_does_not_answer(tmp_path: Path) -> None:
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    app = create_app(settings=Settings(home=tmp_path, backend="elasticsearch", es_url=f"http://127.0.0.1:{port}"))
+    with TestClient(app, raise_server_exceptions=False) as c:
+        r = c.get("/health")
+    assert r.status_code == 503, r.text
+    assert r.json()["backend"] == "elasticsearch" and r.json()["reachable"] is False and r.json()["detail"]
+
+
 def test_lazily_opened_backend_is_closed_on_shutdown(tmp_path: Path) -> None:
-    app = create_app(settings=Settings(home=tmp_path))
+    app = create_app(settings=Settings(home=tmp_path, backend="embedded"))
     with TestClient(app) as c:
         assert c.get("/search", params={"q": "anything"}).json()["total"] == 0
         assert app.state.backends._backend is not None
@@ -284,6 +297,15 @@ def test_highlights_contain_only_mark_and_escape_everything_else(client: TestCli
         assert ">" not in re.sub(r"</?mark>", "", f), f
     markup = next(h for h in body["hits"] if h["id"] == BY_KEY["012_markup_in_text"].id)
     assert any("&lt;" in f for f in markup["highlights"]), markup["highlights"]
+
+
+def test_api_escapes_a_highlight_with_other_markup() -> None:
+    """Defence in depth: a fragment with any tag but <mark> (a backend bug) is sent as plain escaped text."""
+    ok = "a &lt;b&gt; &amp; <mark>Kabul</mark> &#x27;x&#x27;"
+    assert safe_highlight(ok) == ok
+    assert safe_highlight('<img src=x onerror="alert(1)"> <mark>Kabul</mark>') == (
+        "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; Kabul")
+    assert safe_highlight("AT&T <mark>x</mark>") == "AT&amp;T x"
 
 
 def test_filters_restrict_hits(client: TestClient) -> None:
@@ -493,7 +515,7 @@ def test_facet_endpoint_rejects_unknown_fields_and_bad_sizes(client: TestClient)
 # schemathesis: no 5xx for any generated input
 
 
-SCHEMATHESIS_SETTINGS = Settings(home=Path(tempfile.mkdtemp(prefix="newsdesk-schemathesis-")))
+SCHEMATHESIS_SETTINGS = Settings(home=Path(tempfile.mkdtemp(prefix="newsdesk-schemathesis-")), backend="embedded")
 SCHEMATHESIS_APP = create_app(settings=SCHEMATHESIS_SETTINGS)  # backend opened on the first request
 schema = schemathesis.openapi.from_asgi("/openapi.json", SCHEMATHESIS_APP)
 

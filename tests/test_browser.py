@@ -45,7 +45,7 @@ def _free_port() -> int:
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`serve_api` in a subprocess over an embedded index holding the sample corpus; yields its base URL."""
     home = tmp_path_factory.mktemp("browser-home")
-    be = open_backend(Settings(home=home))
+    be = open_backend(Settings(home=home, backend="embedded"))
     assert not be.upsert(ARTICLES).failed
     be.close()
     port = _free_port()
@@ -156,8 +156,10 @@ def test_search_facet_and_article_in_chromium(server: str, driver) -> None:
     markup = driver.find_element(By.CSS_SELECTOR, f'li.hit[data-id="{BY_KEY["012_markup_in_text"].id}"]')
     assert "<script>" in markup.find_element(By.CSS_SELECTOR, ".hit-title").text
     assert "<script>alert" in markup.text or "&lt;" not in markup.text
-    assert driver.execute_script(
-        "return document.querySelectorAll('#hits script, #hits b, #hits .highlight :not(mark)').length") == 0
+    injected = "#hits script, #hits b, #hits .highlight :not(mark), #hits .hit-title :not(mark)"
+    assert driver.execute_script(f"return document.querySelectorAll('{injected}').length") == 0
+
+    driver.save_screenshot(str(ARTIFACTS / "browser-query.png"))
 
     # Click a facet: publisher Reuters.
     facet = driver.find_element(By.CSS_SELECTOR, '[data-facet="publisher"] button[data-value="Reuters"]')

@@ -103,3 +103,11 @@ def test_env_example_covers_the_compose_variables(compose: dict) -> None:
     used = set(re.findall(r"\$\{([A-Z_]+)", COMPOSE.read_text()))
     documented = {line.split("=", 1)[0].lstrip("# ") for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line}
     assert used - {"NEWSDESK_IMAGE_TAG"} <= documented
+
+
+def test_the_live_test_leg_uses_the_compose_elasticsearch_version(compose: dict) -> None:
+    from newsdesk.index.es_testing import ES_IMAGE
+
+    default = compose["services"]["elasticsearch"]["image"].split(":-", 1)[1].rstrip("}")
+    assert ES_IMAGE.endswith(f":{default}")
+    assert f"ES_VERSION={default}" in (ROOT / ".env.example").read_text()

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -122,15 +123,16 @@ WRITE_BATCHES = """
 
 def test_two_concurrent_writers_leave_no_duplicates(tmp_path: Path) -> None:
     backend = EmbeddedBackend(tmp_path)
-    writers = [_python(WRITE_BATCHES, str(tmp_path), "0", "300", "20"), _python(WRITE_BATCHES, str(tmp_path), "150", "450", "20")]
+    writers = [_python(WRITE_BATCHES, str(tmp_path), "0", "200", "25"), _python(WRITE_BATCHES, str(tmp_path), "100", "300", "25")]
     answered = 0
     while any(w.poll() is None for w in writers):
         backend.search(build_request("report"))  # searches keep answering during the ingests
         answered += 1
+        time.sleep(0.05)
     for w in writers:
         assert w.returncode == 0, w.stderr.read() if w.stderr else ""
     ids = list(backend.ids())
-    assert len(ids) == len(set(ids)) == 450 == backend.count()
+    assert len(ids) == len(set(ids)) == 300 == backend.count()
     assert answered > 0
 
 
@@ -191,3 +193,34 @@ def test_highlight_rendering_handles_multibyte_text(tmp_path: Path) -> None:
     backend.upsert([Article(id="fr", title="Résistance à Kaboul", body="Über die Kämpfe — la résistance <à> Kaboul & ailleurs.")])
     hit = backend.search(build_request("kaboul")).hits[0]
     assert hit.highlights == ["Résistance à <mark>Kaboul</mark>", "Über die Kämpfe — la résistance &lt;à&gt; <mark>Kaboul</mark> &amp; ailleurs"]
+
+
+def test_older_schema_is_rebuilt_on_open(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    EmbeddedBackend(tmp_path).upsert(make_articles())
+    pointer = tmp_path / "CURRENT"
+    pointer.write_text(pointer.read_text().replace('"schema": 1', '"schema": 0'))
+    with caplog.at_level(logging.WARNING, logger="newsdesk.index.embedded"):
+        backend = EmbeddedBackend(tmp_path)
+    assert "rebuilding it from the stored articles" in caplog.text
+    assert backend.health()["version"] == "v2" and backend.schema_version == 1
+    assert backend.count() == 8 and backend.search(build_request("panjshir")).total == 4
+
+
+def test_dates_tantivy_cannot_hold_are_stored_but_not_dated(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    old = Article(id="old", title="A chronicle of the valley", body="Chronicle.", published=date(1500, 1, 1))
+    assert backend.upsert([old]).written == 1
+    assert backend.get("old") == old
+    response = backend.search(build_request("chronicle", facets=["published"]))
+    assert response.total == 1 and response.facets["published"] == []
+    assert response.hits[0].published == "1500-01-01"
+
+
+def test_open_backend_defaults_to_embedded_under_the_index_dir(tmp_path: Path) -> None:
+    from newsdesk.config import Settings
+    from newsdesk.index import open_backend
+
+    settings = Settings(home=tmp_path, backend="embedded", index="articles")
+    backend = open_backend(settings)
+    assert isinstance(backend, EmbeddedBackend) and backend.path == settings.index_dir
+    assert (settings.index_dir / "CURRENT").is_file()

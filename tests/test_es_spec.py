@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from typing import Any, get_args
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from newsdesk.index import es_requests as R
 from newsdesk.index import es_spec as S
@@ -122,6 +125,7 @@ QUERIES = [
     None, "", "panjshir", '"northern alliance"', "saleh AND video OR monsoon", "panjshir -surrender",
     '(airport OR monsoon) NOT kabul', "airport OR -panjshir", "negot*", 'person:"Ahmad Massoud"', "person:Ahmad*",
     "location:(Kabul OR Mumbai)", "entity:NATO", 'title:"holdout province"', "body:surrender", "story_id:s-1 -saleh",
+    "u.s*", "title:covid-19",
 ]
 
 
@@ -225,8 +229,12 @@ def test_valid_shapes_of_the_spec_still_pass() -> None:
         {"aggregations": {"p": {"terms": {"field": "publisher", "order": {"_count": "desc"}}}}},
         {"query": {"simple_query_string": {"query": "a -b", "fields": ["title^2", "body"], "default_operator": "and"}}},
         {"highlight": {"fields": {"body": {"number_of_fragments": 2}}}},
+        {"query": {"bool": {"must": [{"match": {"title": "x"}}, {"match_phrase": {"body": "x y"}}],
+                            "filter": [{"term": {"publisher": "x"}}, {"prefix": {"person": "A"}}]}}},
     ):
         S.validate_body(*SEARCH, body)
+    with pytest.raises(S.SpecError):
+        S.validate_body(*SEARCH, {"query": {"match": {"title": ["x"]}}})
 
 
 # -- what the real client sends ----------------------------------------------------------------
@@ -289,3 +297,49 @@ def test_search_response_maps_back() -> None:
     assert response.hits[0].highlights == ["<mark>T</mark>", "a &amp; <mark>b</mark>"]
     assert [(b.value, b.count) for b in response.facets["published"]] == [("2021-09", 7)]
     assert [(b.value, b.count) for b in response.facets["publisher"]] == [("P", 7)]
+
+
+def test_query_translation() -> None:
+    """Words match analysed text (title boosted), prefixes the unstemmed subfield, fields exact keywords."""
+    def clause(q: str) -> Any:
+        return R.search_body(build_request(q, facets=[]))["query"]["bool"]["must"][0]
+
+    assert clause("panjshir") == {"bool": {"should": [
+        {"match": {"title": {"query": "panjshir", "boost": 2.0}}}, {"match": {"body": {"query": "panjshir", "boost": 1.0}}}
+    ], "minimum_should_match": 1}}
+    assert clause("body:negot*") == {"prefix": {"body.std": {"value": "negot", "boost": 1.0}}}
+    assert clause("title:covid-19") == {"match_phrase": {"title": {"query": "covid-19", "boost": 2.0}}}
+    assert clause("person:Ahmad*") == {"prefix": {"person": {"value": "Ahmad"}}}
+    assert clause('publisher:"India.com"') == {"term": {"publisher": {"value": "India.com"}}}
+    assert [next(iter(c["term"])) for c in clause("entity:NATO")["bool"]["should"]] == [t.value for t in EntityType]
+    assert clause("a -b")["bool"]["must"][1] == {"bool": {"must_not": [
+        {"bool": {"should": [{"match": {"title": {"query": "b", "boost": 2.0}}}, {"match": {"body": {"query": "b", "boost": 1.0}}}],
+                  "minimum_should_match": 1}}]}}
+    assert R.search_body(build_request(None, facets=[]))["query"] == {"match_all": {}}
+
+
+def test_the_strict_spec_is_complete() -> None:
+    """Every restored schema names a real component, and every reference resolves."""
+    import re
+
+    schemas = S.load_spec()["components"]["schemas"]
+    assert set(S.SHORTCUTS) | set(S.OPEN_FIELDS) <= set(schemas)
+    _, strict = S._registry()
+    refs = set(re.findall(r'#/components/schemas/([^"]+)"', json.dumps(strict.done)))
+    assert refs <= set(strict.done)
+
+
+TOKENS = ["panjshir", "saleh", "AND", "OR", "NOT", "-", "(", ")", '"', "*", "title:", "person:", "entity:", "publisher:",
+          " ", "negot*", "u.s*", "\\", "é", "covid-19"]
+
+
+@settings(max_examples=120, deadline=None)
+@given(q=st.lists(st.one_of(st.sampled_from(TOKENS), st.text(max_size=6)), max_size=20).map("".join))
+def test_any_user_query_becomes_a_conforming_body(q: str) -> None:
+    try:
+        request = build_request(q, facets=["publisher", "published"], collapse=True)
+    except InvalidSearch:
+        return
+    body = R.search_body(request)
+    S.validate_body(*SEARCH, body)
+    assert "query_string" not in json.dumps(body)

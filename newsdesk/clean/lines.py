@@ -40,6 +40,7 @@ CUE_PATTERNS = {
     "cue_byline": re.compile(r"^(?:by|posted by|written by|author)\b", re.I),
     "cue_quote": re.compile(r"[“”\"]"),
 }
+FURNITURE_CUES = ("cue_share", "cue_account", "cue_comment", "cue_legal", "cue_teaser")
 BASE_NAMES = [
     "log_words", "log_chars", "sentence_end", "colon_end", "question_end", "list_item", "title_share",
     "digit_share", "stopword_share", "mean_word_len", "commas", "repeated", "no_words", *CUE_PATTERNS,
@@ -105,6 +106,15 @@ def line_features(lines: list[str]) -> np.ndarray:
         density.append(window_mean(prose, w))
         density.append(window_mean(base[:, 0], w))
     densest = int(np.argmax(window_mean(prose * words, 5)))
+    furniture = base[:, [BASE_NAMES.index(c) for c in FURNITURE_CUES]].max(axis=1)
+    comment = base[:, BASE_NAMES.index("cue_comment")]
+    # furniture cues crossed on the way from the densest prose to this line
+    crossed = np.cumsum(furniture)
+    crossed = np.abs(crossed - crossed[densest])
+    cues = np.column_stack([
+        window_mean(furniture, 3), window_mean(furniture, 10), window_mean(comment, 3),
+        np.log1p(crossed), np.concatenate([[0.0], comment[:-1]]),
+    ])
     position = np.column_stack([
         np.arange(n) / max(n - 1, 1),
         cum_words / total,
@@ -112,14 +122,15 @@ def line_features(lines: list[str]) -> np.ndarray:
         np.abs(np.tanh((np.arange(n) - densest) / 20.0)),
         np.full(n, math.log1p(n) / 8),
     ])
-    return np.column_stack([base, *ctx, *[d[:, None] for d in density], position])
+    return np.column_stack([base, *ctx, *[d[:, None] for d in density], position, cues])
 
 
 @lru_cache(maxsize=1)
 def feature_names() -> list[str]:
     ctx = [f"{c}@{o:+d}" for o in CONTEXT_OFFSETS for c in CONTEXT_NAMES]
     dens = [f"{k}_w{w}" for w in WINDOWS for k in ("prose_density", "mean_log_words")]
-    return [*BASE_NAMES, *ctx, *dens, "rel_line", "rel_words", "to_densest", "abs_to_densest", "log_lines"]
+    return [*BASE_NAMES, *ctx, *dens, "rel_line", "rel_words", "to_densest", "abs_to_densest", "log_lines",
+            "furniture_w3", "furniture_w10", "comment_w3", "furniture_crossed", "comment@-1"]
 
 
 STAGE2_OFFSETS = (-2, -1, 1, 2)

@@ -63,7 +63,7 @@ PHOTO_CREDIT = re.compile(
 """Credits like `Photo: Reuters` or `Sputnik / Sputnik Afghanistan`."""
 BREADCRUMB_SEPARATORS = re.compile(r"\s+[–—|>»›/]\s+|\s+-\s+")
 BYLINE = re.compile(
-    r"^(?:by|written by|words by|reporting by|story by|posted by|author:?)\s+"
+    r"^(?i:by|written by|words by|reporting by|story by|posted by|author:?)\s+"
     r"((?:[A-Z][\w.'’-]*\.?\s?){1,4}(?:(?:,|\band\b|&)\s*(?:[A-Z][\w.'’-]*\.?\s?){1,4}){0,3})"
     r"(?:\s*[,|–—-]\s*.{0,60})?$"
 )

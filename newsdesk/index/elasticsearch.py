@@ -140,7 +140,11 @@ class ElasticsearchBackend:
         if not self._call("check alias", self.client.indices.exists_alias, name=self.alias):
             versions = self._versions()
             first = version_index(self.alias, max(versions.values(), default=0) + 1)
-            self._call("create index", self.client.indices.create, index=first, body=create_index_body(self.alias))
+            try:
+                self._call("create index", self.client.indices.create, index=first, body=create_index_body(self.alias))
+            except BackendError:
+                if not self._call("check alias", self.client.indices.exists_alias, name=self.alias):
+                    raise  # not a concurrent first start that won the race: a real refusal
         self._ready = True
 
     def _versions(self) -> dict[str, int]:

@@ -14,7 +14,7 @@ import logging
 import os
 import shutil
 import threading
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime, time, timedelta, timezone
 from pathlib import Path
@@ -27,6 +27,7 @@ from newsdesk.index.base import BackendError, WriteFailure, WriteResult
 from newsdesk.model import Article, EntityType
 from newsdesk.search import check_request
 from newsdesk.search.model import (
+    TEXT_FIELDS,
     And,
     FacetBucket,
     FacetName,
@@ -50,6 +51,8 @@ KEYWORD_FIELDS: tuple[str, ...] = ("publisher", "language", "story_id", "entity"
 """Exact-match fields (raw tokenizer, fast for aggregations); `entity` holds names of every type."""
 HISTOGRAM_FIELDS: dict[str, str] = {"day": "hist_day", "week": "hist_week", "month": "hist_month", "year": "hist_year"}
 TEXT_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
+"""Analysed text fields (`TEXT_FIELDS`) and their weight in relevance."""
+assert set(TEXT_BOOSTS) == TEXT_FIELDS
 PREFIX_TERMS = 1024
 """A `prefix*` matching more index terms than this runs as a regex query (complete, slower to build)."""
 PREFIX_HIGHLIGHT_TERMS = 64
@@ -116,8 +119,8 @@ def article_document(article: Article) -> tantivy.Document:
     for etype in EntityType:
         for name in dict.fromkeys(article.entity_names(etype)):
             doc.add_text(etype.value, name)
-    if article.published is not None:
-        instant = published_instant(article.published)
+    instant = published_instant(article.published) if article.published is not None else None
+    if instant is not None and tantivy.MIN_DATETIME <= instant <= tantivy.MAX_DATETIME:  # else stored, not dated
         day = instant.date()
         doc.add_date("published", instant)
         doc.add_date("published_day", published_instant(day))
@@ -157,13 +160,13 @@ class _QueryBuilder:
         self.schema = schema
         self.searcher = searcher
         self.highlight = highlight
-        """Build the positive-only query for the snippet generator: no NOTs, prefixes expanded to terms."""
+        """Build the query for the snippet generator instead: no NOTs, prefixes expanded to their terms."""
 
     def build(self, node: QueryNode) -> tantivy.Query | None:
         if isinstance(node, Term):
             return self.term(node)
         if isinstance(node, Phrase):
-            if node.field and node.field not in TEXT_BOOSTS:
+            if node.field and node.field not in TEXT_FIELDS:
                 return self.keyword(node.field, node.value, prefix=False)
             fields = [node.field] if node.field else list(TEXT_BOOSTS)
             return self.any_field(fields, lambda f: self.words(f, _STEMMED.analyze(node.value)))
@@ -191,7 +194,7 @@ class _QueryBuilder:
 
     def term(self, node: Term) -> tantivy.Query | None:
         field = node.field or None
-        if field is not None and field not in TEXT_BOOSTS:
+        if field is not None and field not in TEXT_FIELDS:
             return self.keyword(field, node.value, prefix=node.prefix)
         fields = [field] if field else list(TEXT_BOOSTS)
         if not node.prefix:
@@ -227,7 +230,8 @@ class _QueryBuilder:
             return tantivy.Query.term_query(self.schema, field, tokens[0])
         return tantivy.Query.phrase_query(self.schema, field, tokens)
 
-    def any_field(self, fields: list[str], build: Any) -> tantivy.Query:
+    def any_field(self, fields: list[str], build: Callable[[str], tantivy.Query]) -> tantivy.Query:
+        """The query on each field (title boosted), any of them matching."""
         queries = []
         for f in fields:
             q = build(f)
@@ -273,6 +277,7 @@ class EmbeddedBackend:
         self._mutex = threading.RLock()
         self._stamp: tuple[int, ...] = ()
         self._version = ""
+        self.schema_version: int | None = None
         self._index: tantivy.Index | None = None
         if not self._pointer.exists():
             with self._locked():
@@ -280,6 +285,12 @@ class EmbeddedBackend:
                     self._create_version("v1")
                     self._write_pointer("v1")
         self._open_current()
+        if self.schema_version != SCHEMA_VERSION:
+            log.warning(
+                "index %s has schema version %s, this code writes %s: rebuilding it from the stored articles",
+                self.path, self.schema_version, SCHEMA_VERSION,
+            )
+            self.reindex()
 
     # -- versions and the pointer file ------------------------------------------------------
 
@@ -317,9 +328,8 @@ class EmbeddedBackend:
         with self._mutex:
             st = self._pointer.stat()
             pointer = json.loads(self._pointer.read_text(encoding="utf-8"))
-            if pointer.get("schema") != SCHEMA_VERSION:
-                log.warning("index %s has schema %s, this code expects %s: run `reindex`", self.path, pointer.get("schema"), SCHEMA_VERSION)
             self._version = pointer["version"]
+            self.schema_version = pointer.get("schema")
             self._index = tantivy.Index.open(str(self.path / self._version))
             self._index.config_reader(reload_policy="manual")
             self._stamp = (st.st_mtime_ns, st.st_ino)
@@ -430,7 +440,9 @@ class EmbeddedBackend:
                 yield searcher.doc(address)
 
     def ids(self) -> Iterable[str]:
-        return [doc["id"][0] for doc in self._stored(self._searcher())]
+        """Live ids, from the term dictionary (the filter leaves out deleted documents' terms)."""
+        searcher = self._searcher()
+        return [term for term, _ in searcher.terms_with_prefix("id", "", filter_query=tantivy.Query.all_query())]
 
     def _filter_query(self, filters: Filters, collapse: bool) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         subs: list[tuple[tantivy.Occur, tantivy.Query]] = []

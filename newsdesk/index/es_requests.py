@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -42,6 +43,7 @@ TITLE_BOOST = 2.0
 DATE_FORMATS: dict[str, str] = {"day": "yyyy-MM-dd", "week": "yyyy-MM-dd", "month": "yyyy-MM", "year": "yyyy"}
 """How `published` histogram buckets are labelled, per calendar interval."""
 VERSION_DIGITS = 6
+WORD = re.compile(r"\w+")
 
 
 # -- names -------------------------------------------------------------------------------------
@@ -161,13 +163,16 @@ def query_clause(node: QueryNode) -> Body:
         op = "prefix" if kind == "term" and node.prefix else "term"
         return _any_of([{op: {f: {"value": node.value}}} for f in _keyword_fields(field)])
     fields = _text_fields(field)
-    if kind == "phrase":
-        return _any_of([{"match_phrase": {f: {"query": node.value, "boost": _boost(f)}}} for f in fields])
-    if node.prefix:
-        return _any_of([
-            {"prefix": {f"{f}.std": {"value": node.value.lower(), "boost": _boost(f)}}} for f in fields
-        ])
-    return _any_of([{"match": {f: {"query": node.value, "boost": _boost(f)}}} for f in fields])
+    words = len(WORD.findall(node.value))
+    several = words > 1  # `covid-19`, `u.s*`: adjacent words, as a phrase
+    if kind == "term" and node.prefix:
+        if not words:
+            return {"match_none": {}}  # a prefix of no word matches nothing (not everything)
+        if several:
+            return _any_of([{"match_phrase_prefix": {f"{f}.std": {"query": node.value, "boost": _boost(f)}}} for f in fields])
+        return _any_of([{"prefix": {f"{f}.std": {"value": node.value.lower(), "boost": _boost(f)}}} for f in fields])
+    op = "match_phrase" if kind == "phrase" or several else "match"
+    return _any_of([{op: {f: {"query": node.value, "boost": _boost(f)}}} for f in fields])
 
 
 def filter_clauses(filters: Filters) -> list[Body]:
@@ -180,8 +185,6 @@ def filter_clauses(filters: Filters) -> list[Body]:
     if filters.entity:
         fields = [filters.entity_type.value] if filters.entity_type else list(ENTITY_FIELDS)
         clauses.append(_any_of([{"terms": {f: list(filters.entity)}} for f in fields]))
-    elif filters.entity_type:
-        clauses.append({"exists": {"field": filters.entity_type.value}})
     if filters.date_from or filters.date_to:
         bounds: Body = {}
         if filters.date_from:

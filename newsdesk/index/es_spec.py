@@ -5,7 +5,8 @@ registry once per process: `allOf` chains are flattened into one object schema s
 `additionalProperties: false` can be injected into every object schema with `properties` that does
 not set it (an unknown key, i.e. a typo, then fails); `oneOf` becomes `anyOf` (the spec's variants
 overlap, e.g. a string is both a `Field` and a `Name`); a `discriminator` becomes if/then branches;
-`nullable` admits null. Free-form objects (no `properties`) stay open.
+`nullable` admits null; the shortcut forms and open field maps the OpenAPI output drops are restored
+(SHORTCUTS, OPEN_FIELDS). Free-form objects (no `properties`) stay open.
 """
 
 from __future__ import annotations
@@ -65,6 +66,20 @@ MISSING_SCHEMAS: dict[str, Any] = {
     },
 }
 
+# The spec's `@shortcut_property` forms, which the OpenAPI output drops: `{"match": {"title": "x"}}`
+# stands for `{"match": {"title": {"query": "x"}}}`. The value alone is accepted where its property is.
+SHORTCUTS: dict[str, str] = {
+    "_types.query_dsl.MatchQuery": "query",
+    "_types.query_dsl.MatchPhraseQuery": "query",
+    "_types.query_dsl.MatchPhrasePrefixQuery": "query",
+    "_types.query_dsl.MatchBoolPrefixQuery": "query",
+    "_types.query_dsl.TermQuery": "value",
+    "_types.query_dsl.PrefixQuery": "value",
+    "_types.query_dsl.WildcardQuery": "value",
+    "_types.query_dsl.RegexpQuery": "value",
+    "_types.query_dsl.FuzzyQuery": "value",
+}
+
 Schema = dict[str, Any]
 
 
@@ -94,6 +109,8 @@ class _Strict:
             schema = self.convert(self.source[name])
             if name in OPEN_FIELDS and schema.get("additionalProperties") is False:
                 schema["additionalProperties"] = {"$ref": f"{BASE}#/components/schemas/{OPEN_FIELDS[name]}"}
+            if name in SHORTCUTS:
+                schema = {"anyOf": [schema["properties"][SHORTCUTS[name]], schema]}
             self.done[name] = schema
         return self.done[name]
 

@@ -299,8 +299,10 @@ def live_url() -> tuple[str | None, str]:
         return os.environ["ES_URL"], "ES_URL"
     if "url" in _live:
         return _live["url"], "testcontainers"
-    if why := _docker_answers():
-        return None, f"no ES_URL and no Docker daemon answers ({why})"
+    if "why" not in _live:
+        _live["why"] = _docker_answers()
+    if _live["why"]:
+        return None, f"no ES_URL and no Docker daemon answers ({_live['why']})"
     from testcontainers.community.elasticsearch import ElasticSearchContainer
 
     container = ElasticSearchContainer(ES_IMAGE, mem_limit="2g").with_env("ES_JAVA_OPTS", "-Xms512m -Xmx512m")

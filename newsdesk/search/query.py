@@ -109,10 +109,12 @@ def _tokenize(text: str) -> list[_Token]:
                 i += 1
             word = text[start:i]
             glued = i < n and text[i] in '("'  # the word runs straight into a quote or group
-            while word.startswith("-") and (len(word) > 1 or glued):
-                tokens.append(_Token("NOT", "-", start))
-                word, start = word[1:], start + 1
-            if not word or word == "-":
+            dashes = len(word) - len(word.lstrip("-"))
+            if dashes == len(word) and not glued:
+                continue  # a lone dash is punctuation
+            tokens.extend(_Token("NOT", "-", start + k) for k in range(dashes))
+            word, start = word[dashes:], start + dashes
+            if not word:
                 continue
             if word in ("AND", "OR", "NOT"):
                 tokens.append(_Token(word, word, start))  # type: ignore[arg-type]

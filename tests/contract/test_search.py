@@ -7,6 +7,8 @@ import re
 from datetime import date
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from newsdesk.index.base import IndexBackend
 from newsdesk.model import EntityType
@@ -225,3 +227,24 @@ def test_count_and_health(backend: IndexBackend) -> None:
     assert backend.count() == 8
     health = backend.health()
     assert health["ok"] is True and health["documents"] == 8
+
+
+QUERY_SOUP = st.lists(
+    st.one_of(
+        st.sampled_from(["panjshir", "saleh", "AND", "OR", "NOT", "-", "(", ")", '"', "*", "title:", "person:", "publisher:", " ", "negot*", "\\", "^", "~2", "[", "]", "{", "}", "é", "\x00"]),
+        st.text(max_size=8),
+    ),
+    max_size=25,
+).map("".join)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(q=QUERY_SOUP)
+def test_any_query_text_answers_or_is_refused(backend: IndexBackend, q: str) -> None:
+    """Arbitrary user text gives a response or `InvalidSearch`, never another error."""
+    try:
+        request = build_request(q, facets=["publisher", "published"])
+    except InvalidSearch:
+        return
+    response = backend.search(request)
+    assert response.total >= len(response.hits)

@@ -120,6 +120,13 @@ function bucketLabel(value) {
   return /^\d{4}-\d{2}-\d{2}/.test(s) ? formatDate(s) : s;
 }
 
+// The text of a highlight fragment, parsed inertly (a <template> runs nothing).
+function fragmentText(fragment) {
+  const t = document.createElement("template");
+  t.innerHTML = fragment;
+  return t.content.textContent.trim();
+}
+
 // ---- rendering: results --------------------------------------------------------------------------
 
 function renderChips(state) {
@@ -200,7 +207,11 @@ function renderHits(state, data) {
     const li = el("li", { class: "hit", "data-id": hit.id });
     const h = el("h3");
     const s = { ...state, article: hit.id };
+    const fragments = hit.highlights || [];
+    const titleFragment = fragments.find((f) => hit.title && fragmentText(f) === hit.title.trim());
     const a = el("a", { href: "?" + stateParams(s).toString(), class: "hit-title" }, hit.title || "(untitled)");
+    // Server contract: highlight fragments are escaped text with <mark> only (asserted by the API and its tests).
+    if (titleFragment) a.innerHTML = titleFragment;
     a.addEventListener("click", (ev) => { ev.preventDefault(); navigate(s); });
     h.append(a);
     li.append(h);
@@ -212,9 +223,9 @@ function renderHits(state, data) {
     }
     if (hit.language) meta.append(el("span", { class: "language" }, hit.language));
     li.append(meta);
-    for (const fragment of hit.highlights || []) {
+    for (const fragment of fragments) {
+      if (fragment === titleFragment) continue;
       const p = el("p", { class: "highlight" });
-      // Server contract: escaped text with <mark> only (asserted by the API and its tests).
       p.innerHTML = fragment;
       li.append(p);
     }
@@ -232,19 +243,21 @@ function renderHits(state, data) {
   $("page-label").textContent = `${data.page} / ${data.pages}`;
 }
 
-async function renderResults(state) {
+async function renderResults(state, seq) {
   const p = stateParams(state, false);
   p.set("size", String(PAGE_SIZE));
   p.set("facets", FACETS.join(","));
   const data = await api("/search?" + p.toString());
+  if (seq !== renderSeq) return; // a newer search is under way
   renderFacets(state, data.facets, "month");
   renderHits(state, data);
 }
 
 // ---- rendering: article --------------------------------------------------------------------------
 
-async function renderArticle(state) {
+async function renderArticle(state, seq) {
   const art = await api("/articles/" + encodeURIComponent(state.article));
+  if (seq !== renderSeq) return;
   $("article-title").textContent = art.title || "(untitled)";
   $("article-publisher").textContent = art.publisher || "";
   const t = $("article-date");
@@ -308,10 +321,10 @@ async function render() {
   document.body.dataset.loading = "true";
   try {
     if (inArticle) {
-      await Promise.all([renderArticle(state), renderResults({ ...state, article: "" }).catch(() => {})]);
+      await Promise.all([renderArticle(state, seq), renderResults({ ...state, article: "" }, seq).catch(() => {})]);
     } else {
       document.title = state.q ? `${state.q} · newsdesk` : "newsdesk search";
-      await renderResults(state);
+      await renderResults(state, seq);
     }
   } catch (err) {
     if (seq === renderSeq) {

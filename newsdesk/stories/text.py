@@ -1,0 +1,131 @@
+"""Text features shared by near-duplicate detection and story clustering: one tokenisation for both."""
+
+from __future__ import annotations
+
+import hashlib
+import math
+import re
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from functools import lru_cache
+
+import numpy as np
+import spacy.util
+from datasketch import LeanMinHash, MinHash
+
+from newsdesk.model import Article, EntityType
+
+NUM_PERM = 128
+SHINGLE_WORDS = 3
+"""Word 3-grams: robust to light edits (a changed word breaks 3 shingles), rare across different texts."""
+MINHASH_SEED = 1
+MINHASH_SCHEME = "affine32"
+"""Pinned: stored signatures must stay comparable across datasketch versions."""
+_HASH_DTYPE = np.uint32
+MIN_TERM_CHARS = 3
+MAX_TERMS = 60
+"""Terms kept per article vector (the most frequent content words of title and body)."""
+TITLE_WEIGHT = 3
+STORY_ENTITY_TYPES = frozenset({EntityType.PERSON, EntityType.ORGANIZATION, EntityType.LOCATION,
+                                EntityType.NORP, EntityType.EVENT})
+
+_WORD = re.compile(r"\w+")
+
+
+def words(text: str) -> list[str]:
+    """Lower-cased `\\w+` tokens of NFKC-normalised text (curly quotes, ligatures and widths unified)."""
+    return _WORD.findall(unicodedata.normalize("NFKC", text).casefold())
+
+
+def shingles(tokens: list[str], size: int = SHINGLE_WORDS) -> set[str]:
+    """Word n-grams of a token list (the whole list when it is shorter than `size`)."""
+    if len(tokens) <= size:
+        return {" ".join(tokens)} if tokens else set()
+    return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
+
+
+def minhash(text: str) -> LeanMinHash:
+    """MinHash signature of a text's word shingles (same text and parameters, same signature)."""
+    sketch = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+    sketch.update_batch([s.encode() for s in shingles(words(text))])
+    return LeanMinHash(sketch)
+
+
+def minhash_bytes(sketch: LeanMinHash) -> bytes:
+    return np.asarray(sketch.hashvalues, dtype=_HASH_DTYPE).tobytes()
+
+
+def minhash_from_bytes(data: bytes) -> LeanMinHash:
+    return LeanMinHash(seed=MINHASH_SEED, hashvalues=np.frombuffer(data, dtype=_HASH_DTYPE), scheme=MINHASH_SCHEME)
+
+
+def band_keys(sketch: LeanMinHash, bands: int, rows: int) -> list[int]:
+    """One signed 64-bit key per LSH band (hash of the band's rows), as SQLite stores integers."""
+    values = np.asarray(sketch.hashvalues, dtype=_HASH_DTYPE)
+    return [int.from_bytes(hashlib.blake2b(values[b * rows:(b + 1) * rows].tobytes(), digest_size=8).digest(),
+                           "big", signed=True) for b in range(bands)]
+
+
+@lru_cache(maxsize=64)
+def stop_words(language: str | None) -> frozenset[str]:
+    """spaCy's stop words for a language (English when unknown or unsupported)."""
+    try:
+        return frozenset(spacy.util.get_lang_class(language or "en").Defaults.stop_words)
+    except Exception:  # no spaCy language data for this code
+        return frozenset(spacy.util.get_lang_class("en").Defaults.stop_words)
+
+
+def term_counts(article: Article) -> dict[str, float]:
+    """Content-word counts of title (weighted) and body, sub-linear, top MAX_TERMS."""
+    stops = stop_words(article.language)
+    counts: Counter[str] = Counter()
+    for weight, text in ((TITLE_WEIGHT, article.title or ""), (1, article.body)):
+        for token in words(text):
+            if len(token) >= MIN_TERM_CHARS and not token.isdigit() and token not in stops:
+                counts[token] += weight
+    return {t: 1.0 + math.log(c) for t, c in counts.most_common(MAX_TERMS)}
+
+
+def entity_counts(article: Article) -> dict[str, float]:
+    """Salient entities (people, organisations, places, groups, events) by canonical name, sub-linear."""
+    counts: Counter[str] = Counter()
+    for entity in article.entities:
+        if entity.type in STORY_ENTITY_TYPES:
+            counts[entity.name] += entity.count
+    return {n: 1.0 + math.log(c) for n, c in counts.items()}
+
+
+def cosine(a: Mapping[str, float], b: Mapping[str, float], weight: Mapping[str, float] | None = None) -> float:
+    """Cosine of two sparse vectors, each feature scaled by `weight` (e.g. IDF; 1 when missing)."""
+    if not a or not b:
+        return 0.0
+    w = weight or {}
+    dot = sum(v * b[k] * w.get(k, 1.0) ** 2 for k, v in a.items() if k in b)
+    if dot == 0.0:
+        return 0.0
+    na = math.sqrt(sum((v * w.get(k, 1.0)) ** 2 for k, v in a.items()))
+    nb = math.sqrt(sum((v * w.get(k, 1.0)) ** 2 for k, v in b.items()))
+    return dot / (na * nb)
+
+
+def add_into(total: dict[str, float], vector: Mapping[str, float], keep: int) -> dict[str, float]:
+    """`total + vector`, truncated to the `keep` heaviest features (a bounded story centroid)."""
+    merged = dict(total)
+    for k, v in vector.items():
+        merged[k] = merged.get(k, 0.0) + v
+    if len(merged) > keep:
+        merged = dict(sorted(merged.items(), key=lambda kv: -kv[1])[:keep])
+    return merged
+
+
+def display_title(article: Article, limit: int = 140) -> str:
+    """The article's title, else the start of its first sentence."""
+    if article.title and article.title.strip():
+        return " ".join(article.title.split())
+    first = re.split(r"(?<=[.!?])\s", " ".join(article.body.split()), maxsplit=1)[0]
+    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
+
+
+def unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))

@@ -1,0 +1,183 @@
+"""What readers see of stories: a list, and one story with its articles and who claims what, with sources.
+
+Claims are the enrichment's attributed statements (`Article.quotes`: direct quotes and "X said/claimed/
+denied that ..."), grouped by speaker and by publisher. Nothing here judges whether a claim is true.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from datetime import date
+from urllib.parse import urlparse
+
+from pydantic import BaseModel, Field
+
+from newsdesk.index.base import IndexBackend
+from newsdesk.model import Article, EntityType
+from newsdesk.stories.store import StoredArticle, StoredStory, StoryStore
+from newsdesk.stories.text import display_title, words
+
+UNATTRIBUTED = "(unattributed)"
+UNKNOWN_PUBLISHER = "(unknown publisher)"
+SPEAKER_GROUP_TYPES = frozenset({EntityType.ORGANIZATION, EntityType.NORP})
+"""An unnamed speaker ("a Taliban spokesman") is grouped under the organisation or group it names."""
+LEADING_WORDS = re.compile(r"^(?:(?:one|some|two|several|many|other|another|a|an|the|of)\s+)+", re.I)
+
+
+class StorySummary(BaseModel):
+    """One story in a list: label (its most central title), size, publishers, dates, top entities."""
+
+    id: str
+    label: str
+    articles: int
+    duplicates: int
+    publishers: list[str] = Field(default_factory=list)
+    first_day: date | None = None
+    last_day: date | None = None
+    top_entities: list[str] = Field(default_factory=list)
+
+
+class StoryList(BaseModel):
+    total: int
+    stories: list[StorySummary]
+
+
+class StoryArticle(BaseModel):
+    id: str
+    title: str
+    publisher: str
+    published: date | None = None
+    url: str | None = None
+    duplicate_of: str | None = None
+
+
+class SourceRef(BaseModel):
+    """Where a statement was reported."""
+
+    article_id: str
+    publisher: str
+    title: str
+    url: str | None = None
+    published: date | None = None
+
+
+class Statement(BaseModel):
+    """One attributed statement, with every article that reports it."""
+
+    speaker: str
+    """The speaker as the articles name it ("a Taliban spokesman")."""
+    text: str
+    kind: str
+    sources: list[SourceRef]
+
+
+class SpeakerClaims(BaseModel):
+    speaker: str
+    """The speaker group: a canonical entity name, or the speaker phrase."""
+    publishers: list[str]
+    statements: list[Statement]
+
+
+class PublisherClaims(BaseModel):
+    publisher: str
+    speakers: list[str]
+    statements: list[Statement]
+
+
+class StoryDetail(StorySummary):
+    """A story with its articles and its claims side by side (by speaker and by publisher)."""
+
+    article_list: list[StoryArticle] = Field(default_factory=list)
+    claims_by_speaker: list[SpeakerClaims] = Field(default_factory=list)
+    claims_by_publisher: list[PublisherClaims] = Field(default_factory=list)
+
+
+def publisher_of(publisher: str | None, url: str | None) -> str:
+    """The publisher, else the URL's host, else a placeholder."""
+    if publisher:
+        return publisher
+    host = urlparse(url).hostname if url else None
+    return host.removeprefix("www.") if host else UNKNOWN_PUBLISHER
+
+
+def _day(value: str | None) -> date | None:
+    return date.fromisoformat(value) if value else None
+
+
+def _summary(story: StoredStory, members: list[StoredArticle], top: int = 8) -> StorySummary:
+    publishers = Counter(publisher_of(m.publisher, m.url) for m in members)
+    entities = sorted(story.entities, key=lambda e: -story.entities[e])[:top]
+    return StorySummary(id=story.id, label=story.label, articles=story.size,
+                        duplicates=sum(1 for m in members if m.duplicate_of),
+                        publishers=[p for p, _ in publishers.most_common()], first_day=_day(story.first_day),
+                        last_day=_day(story.last_day), top_entities=entities)
+
+
+def list_stories(store: StoryStore, *, limit: int = 20, offset: int = 0, min_articles: int = 1,
+                 date_from: date | None = None, date_to: date | None = None) -> StoryList:
+    """Stories, latest first: label, size, publishers, date span, top entities."""
+    total, page = store.stories(day_from=date_from.isoformat() if date_from else None,
+                                day_to=date_to.isoformat() if date_to else None, min_size=min_articles,
+                                limit=limit, offset=offset)
+    return StoryList(total=total, stories=[_summary(s, store.members(s.id)) for s in page])
+
+
+def speaker_group(speaker: str | None, article: Article) -> str:
+    """Who a statement belongs to: the canonical speaker, the organisation a role phrase names, or the phrase."""
+    if not speaker:
+        return UNATTRIBUTED
+    names = {e.name for e in article.entities}
+    if speaker in names:
+        return speaker
+    tokens = set(words(speaker))
+    groups = [e.name for e in article.entities if e.type in SPEAKER_GROUP_TYPES and e.name != article.publisher
+              and words(e.name) and set(words(e.name)) <= tokens]
+    if groups:
+        return max(groups, key=len)
+    return LEADING_WORDS.sub("", speaker).strip() or speaker
+
+
+def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[PublisherClaims]]:
+    """Attributed statements grouped by speaker and by publisher; a statement repeated by copies is one
+    statement with several sources. Speakers reported by most publishers first."""
+    statements: dict[tuple[str, str], Statement] = {}
+    for article in articles:
+        source = SourceRef(article_id=article.id, publisher=publisher_of(article.publisher, article.url),
+                           title=display_title(article), url=article.url, published=article.published_day)
+        for quote in article.quotes:
+            key = (speaker_group(quote.speaker, article), " ".join(words(quote.text)))
+            statement = statements.setdefault(key, Statement(speaker=quote.speaker or UNATTRIBUTED,
+                                                             text=quote.text, kind=quote.kind, sources=[]))
+            if all(s.article_id != article.id for s in statement.sources):
+                statement.sources.append(source)
+    by_speaker: dict[str, list[Statement]] = {}
+    by_publisher: dict[str, list[tuple[str, Statement]]] = {}
+    for (group, _), statement in statements.items():
+        by_speaker.setdefault(group, []).append(statement)
+        for publisher in dict.fromkeys(s.publisher for s in statement.sources):
+            by_publisher.setdefault(publisher, []).append((group, statement))
+    speakers = [SpeakerClaims(speaker=group, statements=items,
+                              publishers=list(dict.fromkeys(src.publisher for st in items for src in st.sources)))
+                for group, items in by_speaker.items()]
+    speakers.sort(key=lambda c: (c.speaker == UNATTRIBUTED, -len(c.publishers), -len(c.statements), c.speaker))
+    publishers = [PublisherClaims(publisher=publisher, speakers=list(dict.fromkeys(g for g, _ in items)),
+                                  statements=[st for _, st in items])
+                  for publisher, items in by_publisher.items()]
+    publishers.sort(key=lambda c: (-len(c.statements), c.publisher))
+    return speakers, publishers
+
+
+def get_story(store: StoryStore, backend: IndexBackend, story_id: str) -> StoryDetail | None:
+    """One story: summary, its articles (earliest first) and its claims, read from the index."""
+    story = store.story(story_id)
+    if story is None:
+        return None
+    members = store.members(story_id)
+    articles = [a for a in (backend.get(m.id) for m in members) if a is not None]
+    by_speaker, by_publisher = claims([a for a in articles if a.duplicate_of is None] +
+                                      [a for a in articles if a.duplicate_of is not None])
+    article_list = [StoryArticle(id=m.id, title=m.title, publisher=publisher_of(m.publisher, m.url),
+                                 published=_day(m.day), url=m.url, duplicate_of=m.duplicate_of) for m in members]
+    return StoryDetail(**_summary(story, members).model_dump(), article_list=article_list,
+                       claims_by_speaker=by_speaker, claims_by_publisher=by_publisher)
