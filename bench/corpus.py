@@ -57,6 +57,7 @@ _META_DROP = re.compile(r"date|publish|modif|created|time|headline|title|site_na
 _BLOCKS = ("p", "li", "blockquote", "h2", "h3", "div", "span", "td")
 _SENTENCE = re.compile(r"(?<=[.!?])[\"”’']?\s+(?=[\"“‘']?[A-Z0-9])")
 _CAPWORD = re.compile(r"(?<=[a-z,;] )[A-Z][a-z]{2,}\b")
+_SMALL_WORDS = {"the", "a", "an", "of", "that", "also", "very", "just", "then", "now", "still", "really"}
 _NUMBER = re.compile(r"\b\d+\b")
 
 
@@ -203,6 +204,11 @@ def _perturb(sentence: str, rng: random.Random, capwords: list[str]) -> str:
         return str(rng.randint(10 ** (len(digits) - 1) if len(digits) > 1 else 0, 10 ** len(digits) - 1))
 
     sentence = _NUMBER.sub(number, sentence)
+    tokens = sentence.split(" ")
+    small = [k for k in range(1, len(tokens) - 1) if tokens[k] in _SMALL_WORDS]
+    if small and rng.random() < 0.6:  # drop a function word: breaks the 3-gram shingles around it
+        del tokens[rng.choice(small)]
+        sentence = " ".join(tokens)
     if rng.random() < 0.4:
         words = _CAPWORD.findall(sentence)
         if words:
@@ -220,7 +226,7 @@ def make_doc(i: int) -> Doc:
     m = material()
     rng = random.Random(f"{SEED}:{i}")
     fmt = rng.choices(list(FORMATS), weights=list(FORMATS.values()))[0]
-    target = max(80, min(2500, int(rng.choice(m.lengths) * rng.uniform(0.6, 1.3))))
+    target = max(150, min(2500, int(rng.choice(m.lengths) * rng.uniform(0.6, 1.3))))
     primary = rng.randrange(len(m.sentences))
     others = rng.sample(range(len(m.sentences)), 4)
     chosen: list[str] = []

@@ -184,6 +184,7 @@ def main() -> None:
     corpus = Corpus()
     loads = workloads(corpus, args.requests)
     rows = []
+    load_before = os.getloadavg()[0]
     for n in args.sizes:
         print(f"index of {n} articles", flush=True)
         home = build_index(n, corpus)
@@ -210,6 +211,9 @@ def main() -> None:
         "|---:|---|---:|---:|---:|---:|",
     ]
     lines += [f"| {n:,} | {name} | {p50:.1f} | {p95:.1f} | {p99:.1f} | {mean:.1f} |" for n, name, p50, p95, p99, mean in rows]
+    lines += ["", f"1-minute load average before / after the run: {load_before:.1f} / {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} cores (other processes share the machine; a load above the core count inflates "
+              "every number)."]
     report = "\n".join(lines)
     print(report)
     if not args.no_write:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 
-from newsdesk.config import Settings, configure_prefect, get_settings
+from newsdesk.config import Settings, configure_prefect
 
 configure_prefect()
 
@@ -24,7 +24,8 @@ from prefect.tasks import exponential_backoff  # noqa: E402
 from newsdesk.index import open_backend  # noqa: E402
 from newsdesk.index.base import BackendError, IndexBackend  # noqa: E402
 from newsdesk.model import DocumentOutcome, IngestSummary  # noqa: E402
-from newsdesk.pipeline import Plan, ProcessedFile, batches, index_processed, plan_ingest, prune_removed  # noqa: E402
+from newsdesk.pipeline import (  # noqa: E402
+    Plan, ProcessedFile, batches, index_processed, plan_ingest, prune_removed, run_settings)
 from newsdesk.sources import InputFile  # noqa: E402
 from newsdesk.state import IngestState  # noqa: E402
 from newsdesk.workers import run_processing  # noqa: E402
@@ -68,13 +69,6 @@ def _run_name() -> str:
     sources = flow_run.parameters.get("sources") or []
     shown = ", ".join(str(s) for s in sources[:3]) + (f" +{len(sources) - 3}" if len(sources) > 3 else "")
     return f"ingest {shown}".strip()
-
-
-def run_settings(backend: str | None = None, index: str | None = None) -> Settings:
-    """The configured settings with a flow run's backend and index overrides."""
-    settings = get_settings()
-    update = {k: v for k, v in (("backend", backend), ("index", index)) if v}
-    return settings.model_copy(update=update) if update else settings
 
 
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False)

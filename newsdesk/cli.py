@@ -75,6 +75,25 @@ def _finish_ingest(summary, json_output: bool) -> None:  # noqa: ANN001
     raise typer.Exit(1 if summary.failed else 0)
 
 
+def _settled_summary(paths: list[str], backend: str | None, index: str | None, prune: bool):  # noqa: ANN202
+    """The summary of an ingest with nothing to do (every input unchanged, nothing to prune), from the plan
+    alone; None when there is work (or no state yet), so the flow runs."""
+    from newsdesk.pipeline import plan_ingest, run_settings
+    from newsdesk.state import IngestState
+
+    settings = run_settings(backend, index)
+    if not settings.state_path.exists():
+        return None
+    state = IngestState(settings.state_path)
+    try:
+        plan = plan_ingest(paths, state)
+    finally:
+        state.close()
+    if plan.todo or (prune and plan.removed):
+        return None
+    return plan.summary
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
@@ -85,6 +104,9 @@ def ingest(
     index: Annotated[Optional[str], typer.Option(help="Index name (default: config).")] = None,
 ) -> None:
     """Run the `ingest` flow: load, clean, enrich and index articles. Exit 1 if any document failed."""
+    settled = None if full else _settled_summary(paths, backend, index, prune)
+    if settled is not None:  # nothing to do: no flow run (Prefect's start alone costs seconds)
+        _finish_ingest(settled, json_output)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.ingest import progress_listeners, run_ingest

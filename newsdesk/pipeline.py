@@ -13,7 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from newsdesk.clean import BoilerplateRules, clean_document
-from newsdesk.config import Settings
+from newsdesk.config import Settings, get_settings
 from newsdesk.enrich import enrich_articles
 from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.model import PIPELINE_VERSION, Article, DocumentOutcome, IngestSummary, RawDocument, utcnow
@@ -47,6 +47,13 @@ class Plan:
     todo: list[InputFile] = field(default_factory=list)
     summary: IngestSummary = field(default_factory=IngestSummary)
     removed: list[FileRecord] = field(default_factory=list)
+
+
+def run_settings(backend: str | None = None, index: str | None = None) -> Settings:
+    """The configured settings with a run's backend and index overrides."""
+    settings = get_settings()
+    update = {k: v for k, v in (("backend", backend), ("index", index)) if v}
+    return settings.model_copy(update=update) if update else settings
 
 
 def source_key(source: str) -> str:
@@ -231,5 +238,5 @@ def batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:
     return [list(items[i:i + size]) for i in range(0, len(items), max(1, size))]
 
 
-__all__ = ["BackendError", "Plan", "ProcessedFile", "batches", "index_processed", "plan_ingest",
+__all__ = ["BackendError", "Plan", "ProcessedFile", "batches", "index_processed", "plan_ingest", "run_settings",
            "process_files", "prune_removed", "source_key"]

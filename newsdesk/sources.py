@@ -250,7 +250,7 @@ def decode(data: bytes) -> str:
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
-        text = _legacy_decode(data)
+        text = _mostly_utf8(data) or _legacy_decode(data)
     if _control_ratio(text[:8192]) > 0.05:
         raise LoadError("binary file (mostly control characters), not text", status="skipped")
     return text
@@ -270,10 +270,26 @@ def _utf16_without_bom(data: bytes) -> str | None:
         return None
 
 
+def _mostly_utf8(data: bytes) -> str | None:
+    """UTF-8 text with a few corrupt bytes (replaced by U+FFFD), when valid multi-byte sequences outnumber
+    the invalid bytes; None when the bytes look like a legacy encoding instead."""
+    text = data.decode("utf-8", errors="replace")
+    bad = text.count("\ufffd") - data.count("\ufffd".encode())
+    good = sum(1 for ch in text if ord(ch) > 127 and ch != "\ufffd")
+    return text if good > bad else None
+
+
 def _legacy_decode(data: bytes) -> str:
+    """A legacy encoding as detected; Windows-1252 when it reads as well as the best guess (charset
+    detection on short Western text often picks a look-alike code page such as cp1250 or mac_iceland)."""
     from charset_normalizer import from_bytes
 
-    best = from_bytes(data[:200_000]).best()
+    sample = data[:200_000]
+    best = from_bytes(sample).best()
+    western = from_bytes(sample, cp_isolation=["cp1252"]).best()
+    if western is not None and (best is None or (western.chaos <= best.chaos + 0.05
+                                                 and western.coherence >= best.coherence - 0.05)):
+        best = western
     if best is not None and best.encoding:
         try:
             return data.decode(best.encoding)

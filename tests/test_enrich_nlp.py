@@ -14,7 +14,7 @@ from newsdesk.clean import clean_document
 from newsdesk.config import Settings
 from newsdesk.enrich import enrich_articles, load_nlp
 from newsdesk.enrich.registry import AliasRegistry
-from newsdesk.model import Article, EntityType, RawDocument
+from newsdesk.model import Article, EntityType, Provenance, RawDocument
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
@@ -128,6 +128,45 @@ def test_mentioned_dates_from_the_body(settings: Settings) -> None:
     article = enriched("Fighters repulsed an attack on Thursday night. In the 1980s the valley resisted. "
                        "The talks of August 15, 2021 failed, and in recent weeks the province was surrounded.")
     assert article.mentioned_dates == [date(2021, 9, 2), date(2021, 8, 15)]
+
+
+def test_quote_continuing_in_the_same_paragraph_keeps_its_speaker(settings: Settings) -> None:
+    article = enriched('"It was a difficult situation for us," Feliciano Lopez said after the match. '
+                       '"We needed this win, otherwise we could be out of the tournament."')
+    assert set(speakers(article).values()) == {"Feliciano Lopez"}
+
+
+def test_speaker_named_in_apposition(settings: Settings) -> None:
+    article = enriched("China's ambassador to Britain, Liu Xiaoming, said the army “will not sit on its hands "
+                       "if the violence goes on.”")
+    assert speakers(article)["will not sit on its hands if the violence goes on."] == "Liu Xiaoming"
+
+
+def test_variants_of_one_full_name_are_one_person(settings: Settings) -> None:
+    article = enriched("Patrick W. Carlineo pleaded guilty on Monday. Patrick Carlineo Jr. faces a year in prison. "
+                       "His lawyer said Pat Carlineo regretted it. On Tuesday, Carlineo said he was sorry.")
+    people = [e for e in article.entities if e.type is EntityType.PERSON]
+    assert len(people) == 1 and people[0].count == 4
+    assert {"Carlineo", "Pat Carlineo"} <= set(people[0].surface_forms)
+
+
+def test_publisher_prefers_a_known_outlet_among_the_candidates(settings: Settings) -> None:
+    body = "Ali Nazari told BBC World News that the rebels held the pass."
+    raw = RawDocument(path="t.html", content=f"<html><body><p>{body}</p></body></html>", content_type="html")
+    article = Article(id="t", body=body, publisher="Home - World News", url="https://www.reuters.com/world/x",
+                      provenance={"publisher": Provenance(source="html-sitename", detail="Home - World News"),
+                                  "publisher.url": Provenance(source="json", detail="reuters.com")})
+    result = enrich_articles([(raw, article)])[0]
+    assert result.publisher == "Reuters" and result.provenance["publisher"].source == "json"
+    assert "BBC" in result.cited_sources and "Reuters" not in result.cited_sources
+
+
+def test_non_english_text_is_not_read_by_the_english_model(settings: Settings) -> None:
+    article = enriched("Die Bundesregierung hat am Freitag in Berlin neue Maßnahmen beschlossen, sagte "
+                       "Regierungssprecher Steffen Hebestreit. „Wir handeln jetzt“, sagte er.")
+    assert article.language == "de"
+    assert article.entities == [] and article.quotes == []
+    assert article.provenance["entities"].detail == "not analysed: language de"
 
 
 def test_cache_hit_skips_spacy(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

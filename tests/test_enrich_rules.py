@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from newsdesk.enrich.dates import date_in_text, decide_published, resolve_date_expression
+from newsdesk.enrich.dates import (
+    date_in_text,
+    decide_published,
+    displayed_date,
+    html_published,
+    resolve_date_expression,
+    url_path_date,
+)
 from newsdesk.enrich.entities import clean_name
 from newsdesk.enrich.language import detect_language
 from newsdesk.enrich.outlets import canonical_outlet, canonical_publisher
@@ -105,3 +112,42 @@ def test_entity_names_are_cleaned() -> None:
     assert clean_name("Mr. Saleh", EntityType.PERSON) == "Saleh"
     for junk in ("Read - Ahmad Massoud", "©", "2021", "A", "Sputnik / Sputnik", "hours"):
         assert clean_name(junk, EntityType.PERSON) is None, junk
+
+
+def test_names_spanning_noise_are_repaired_or_dropped() -> None:
+    assert clean_name("Browns DL Sheldon Richardson", EntityType.PERSON) == "Sheldon Richardson"
+    assert clean_name("Nicolas Jarry 6-4", EntityType.PERSON) == "Nicolas Jarry"
+    assert clean_name("Chile 3-0", EntityType.LOCATION) == "Chile"
+    assert clean_name('the "Caja Magica', EntityType.EVENT) == "Caja Magica"
+    assert clean_name("Prince Andrew", EntityType.PERSON) == "Prince Andrew"
+    assert clean_name("Bank of America", EntityType.ORGANIZATION) == "Bank of America"
+    assert clean_name("Garrett hit Rudolph", EntityType.ORGANIZATION) is None
+    assert clean_name("rang Taylor", EntityType.PERSON) == "Taylor"
+    assert clean_name("iPad Pro", EntityType.ORGANIZATION) == "iPad Pro"
+    assert clean_name("Christopher D. Battin: Dealing", EntityType.PERSON) is None
+
+
+def test_url_path_dates_but_not_slug_dates() -> None:
+    assert url_path_date("https://www.politifact.com/statements/2019/nov/18/someone/claim/") == date(2019, 11, 18)
+    assert url_path_date("https://techcrunch.com/2019/11/18/story/") == date(2019, 11, 18)
+    assert url_path_date("https://www.cbsnews.com/news/hearing-key-moments-2019-11-19/") is None
+
+
+UTC_NEXT_DAY_PAGE = """<html><head>
+<meta property="article:published_time" content="2019-11-19T02:24:00Z"><title>Game report</title></head>
+<body><article><h1>Game report</h1><time datetime="2019-11-19T02:24:00Z">Nov 18, 2019 at 9:24 pm ET</time>
+<p>The home side won the game on Monday night after a long, hard fight in the rain.</p></article>
+<aside><time datetime="2019-11-21">November 21, 2019</time></aside></body></html>"""
+
+
+def test_the_day_a_page_shows_beats_a_utc_timestamp_one_day_off() -> None:
+    assert displayed_date(UTC_NEXT_DAY_PAGE) == date(2019, 11, 18)
+    value, provenance = html_published(UTC_NEXT_DAY_PAGE, None, None)  # type: ignore[misc]
+    assert value == date(2019, 11, 18) and provenance.source == "html-time-stamp"
+
+
+def test_url_path_date_beats_a_distant_metadata_date() -> None:
+    html = UTC_NEXT_DAY_PAGE.replace("2019-11-19T02:24:00Z", "2019-10-13T10:00:00Z").replace(
+        "Nov 18, 2019", "Oct 13, 2019")
+    value, provenance = html_published(html, "https://example.org/news/2019/nov/18/game/", None)  # type: ignore[misc]
+    assert value == date(2019, 11, 18) and provenance.source == "url-path"

@@ -8,7 +8,8 @@ from datetime import date
 import lxml.html
 import trafilatura
 
-from newsdesk.clean.text import normalise_text, word_count
+from newsdesk.clean.lines import word_count
+from newsdesk.clean.text import normalise_text
 
 MIN_MAIN_TEXT_WORDS = 40
 """Below this, trafilatura's main text is taken as a miss and the page's visible text is used."""

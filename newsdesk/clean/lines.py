@@ -22,7 +22,8 @@ import numpy as np
 
 MODEL_PATH = Path(__file__).with_name("line_model.json")
 WORD = re.compile(r"\w+")
-SENTENCE_END = re.compile(r"[.!?…][\"'”’»)\]]*$")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]」』]*$")
 STOPWORDS = frozenset(
     "a an the and or but of to in on at for with by from as is are was were be been has have had it its "
     "this that these those he she they we you i his her their our not no said says will would can could "
@@ -40,7 +41,6 @@ CUE_PATTERNS = {
     "cue_byline": re.compile(r"^(?:by|posted by|written by|author)\b", re.I),
     "cue_quote": re.compile(r"[“”\"]"),
 }
-FURNITURE_CUES = ("cue_share", "cue_account", "cue_comment", "cue_legal", "cue_teaser")
 BASE_NAMES = [
     "log_words", "log_chars", "sentence_end", "colon_end", "question_end", "list_item", "title_share",
     "digit_share", "stopword_share", "mean_word_len", "commas", "repeated", "no_words", *CUE_PATTERNS,
@@ -59,8 +59,21 @@ def window_mean(values: np.ndarray, radius: int) -> np.ndarray:
     return (cum[hi] - cum[lo]) / np.maximum(hi - lo, 1)
 
 
+def words_of(line: str) -> list[str]:
+    """Word tokens; scripts written without spaces give one token per two characters."""
+    out: list[str] = []
+    for token in WORD.findall(line):
+        cjk = len(CJK.findall(token))
+        out += [token[i : i + 2] for i in range(0, len(token), 2)] if cjk > len(token) // 2 else [token]
+    return out
+
+
+def word_count(line: str) -> int:
+    return len(words_of(line))
+
+
 def _base(line: str, counts: Counter[str]) -> list[float]:
-    words = WORD.findall(line)
+    words = words_of(line)
     n = len(words)
     letters = [w for w in words if not w.isdigit()]
     return [
@@ -106,15 +119,6 @@ def line_features(lines: list[str]) -> np.ndarray:
         density.append(window_mean(prose, w))
         density.append(window_mean(base[:, 0], w))
     densest = int(np.argmax(window_mean(prose * words, 5)))
-    furniture = base[:, [BASE_NAMES.index(c) for c in FURNITURE_CUES]].max(axis=1)
-    comment = base[:, BASE_NAMES.index("cue_comment")]
-    # furniture cues crossed on the way from the densest prose to this line
-    crossed = np.cumsum(furniture)
-    crossed = np.abs(crossed - crossed[densest])
-    cues = np.column_stack([
-        window_mean(furniture, 3), window_mean(furniture, 10), window_mean(comment, 3),
-        np.log1p(crossed), np.concatenate([[0.0], comment[:-1]]),
-    ])
     position = np.column_stack([
         np.arange(n) / max(n - 1, 1),
         cum_words / total,
@@ -122,15 +126,14 @@ def line_features(lines: list[str]) -> np.ndarray:
         np.abs(np.tanh((np.arange(n) - densest) / 20.0)),
         np.full(n, math.log1p(n) / 8),
     ])
-    return np.column_stack([base, *ctx, *[d[:, None] for d in density], position, cues])
+    return np.column_stack([base, *ctx, *[d[:, None] for d in density], position])
 
 
 @lru_cache(maxsize=1)
 def feature_names() -> list[str]:
     ctx = [f"{c}@{o:+d}" for o in CONTEXT_OFFSETS for c in CONTEXT_NAMES]
     dens = [f"{k}_w{w}" for w in WINDOWS for k in ("prose_density", "mean_log_words")]
-    return [*BASE_NAMES, *ctx, *dens, "rel_line", "rel_words", "to_densest", "abs_to_densest", "log_lines",
-            "furniture_w3", "furniture_w10", "comment_w3", "furniture_crossed", "comment@-1"]
+    return [*BASE_NAMES, *ctx, *dens, "rel_line", "rel_words", "to_densest", "abs_to_densest", "log_lines"]
 
 
 STAGE2_OFFSETS = (-2, -1, 1, 2)

@@ -14,12 +14,10 @@ from datetime import date
 
 import ftfy
 
-from newsdesk.clean.lines import LineModel, default_line_model
+from newsdesk.clean.lines import LineModel, default_line_model, word_count
 from newsdesk.model import RemovedSpan
 
 SENTENCE_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』]*$")
-WORD = re.compile(r"\w+")
-CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 
 HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+([^\W\d][^:.!?]{0,40}?)\s*:\s*", re.I)
 """A dump header such as `date 2021-09-04 Kabul: ...`."""
@@ -105,11 +103,6 @@ def normalise_text(text: str) -> str:
     text = text.replace("\u00a0", " ").replace("\u200b", "").replace("\ufeff", "")
     lines = [" ".join(line.split()) for line in text.split("\n")]
     return "\n".join(lines).strip("\n")
-
-
-def word_count(line: str) -> int:
-    """Words in a line; scripts written without spaces count one word per two characters."""
-    return sum(max(1, len(CJK.findall(t)) // 2) for t in WORD.findall(line))
 
 
 def is_sentence(line: str) -> bool:
@@ -295,11 +288,21 @@ def _remove_navigation(doc: _Lines) -> None:
     flush()
 
 
+RESCUE_MARGIN = 0.15
+"""When the classifier rejects every line of a text that has prose, keep the lines this close to its best."""
+
+
 def _classify_lines(doc: _Lines, model: LineModel) -> list[int]:
     """Indices of the lines the learned classifier takes for non-article text (computed up front)."""
     present = doc.indices()
-    probabilities = model.probabilities([doc.lines[i] for i in present])  # type: ignore[misc]
-    return [i for i, p in zip(present, probabilities) if p < model.threshold]
+    lines = [doc.lines[i] or "" for i in present]
+    probabilities = model.probabilities(lines)
+    threshold = model.threshold
+    if len(present) and probabilities.max() < threshold:
+        best = int(probabilities.argmax())
+        if word_count(lines[best]) >= 12 and is_sentence(lines[best]):
+            threshold = probabilities[best] - RESCUE_MARGIN
+    return [i for i, p in zip(present, probabilities) if p < threshold]
 
 
 def _remove_classified(doc: _Lines, rejected: list[int]) -> None:

@@ -28,8 +28,8 @@ from newsdesk.model import Article, EntityType, Provenance, RawDocument
 ENRICH_VERSION = "1"
 """Bump when enrichment output changes: cached results of other versions are ignored."""
 
-SPACY_DISABLED = ["tagger", "attribute_ruler", "lemmatizer"]
-"""NER plus the dependency parser (sentences, speakers, claims); tags and lemmas are not needed."""
+SPACY_EXCLUDED = ["tagger", "attribute_ruler", "lemmatizer", "senter"]
+"""NER plus the dependency parser (sentences, speakers, claims); tags and lemmas are not needed, so not even loaded."""
 
 NLP_BATCH_SIZE = 32
 
@@ -53,7 +53,7 @@ def load_nlp() -> Language:
 
 @lru_cache(maxsize=2)
 def _load_pipeline(model: str) -> Language:
-    nlp = spacy.load(model, disable=SPACY_DISABLED)
+    nlp = spacy.load(model, exclude=SPACY_EXCLUDED)
     nlp.add_pipe("paragraph_breaks", before="parser")
     return nlp
 
@@ -78,12 +78,38 @@ def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
-def _enrich_one(raw: RawDocument, article: Article, doc: Doc, registry: AliasRegistry) -> Article:
-    provenance = dict(article.provenance)
-    update: dict[str, object] = {}
+ANALYSED_LANGUAGES = frozenset({"en"})
+"""Languages the spaCy model reads; entities, quotes and mentioned dates are left empty for others."""
 
-    language = detect_language(f"{article.title or ''}\n{article.body}")
-    update["language"] = language[0] if language else None
+
+def _publisher(raw: RawDocument, article: Article, outlets: frozenset[str]) -> tuple[str, Provenance] | None:
+    """Canonical publisher from the cleaner's candidates (`provenance["publisher.<source>"]`, a known
+    outlet first), else the page's own domain for HTML."""
+    chosen = article.provenance.get("publisher")
+    candidates = [(article.publisher, chosen.source if chosen else "input")] if article.publisher else []
+    candidates += [(p.detail, p.source) for key, p in article.provenance.items()
+                   if key.startswith("publisher.") and p.detail]
+    for candidate, source in candidates:
+        outlet = canonical_outlet(candidate)
+        if outlet:
+            return outlet, Provenance(source=source, confidence=0.95, detail=f"known outlet: {candidate!r}")
+    if candidates:
+        candidate, source = candidates[0]
+        name = canonical_publisher(candidate, outlets)
+        if name:
+            return name, Provenance(source=source, confidence=0.7, detail=f"candidate {candidate!r}")
+    if raw.content_type == "html" and article.url:
+        name = canonical_publisher(article.url)
+        if name:
+            return name, Provenance(source="url-domain", confidence=0.6, detail=article.url)
+    return None
+
+
+def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: AliasRegistry,
+                language: tuple[str, Provenance] | None) -> Article:
+    """All enrichment of one article; `doc` is its parsed body, None when its language is not analysed."""
+    provenance = dict(article.provenance)
+    update: dict[str, object] = {"language": language[0] if language else None}
     if language:
         provenance["language"] = language[1]
 
@@ -92,39 +118,38 @@ def _enrich_one(raw: RawDocument, article: Article, doc: Doc, registry: AliasReg
     if published:
         provenance["published"] = published[1]
 
-    entities = resolve_entities(doc, registry)
-    update["entities"] = entities.entities
-    provenance["entities"] = Provenance(source=f"spacy:{get_settings().spacy_model}",
-                                        detail="in-document aliases + corpus registry")
-
-    quotes, cited = attribute(doc, entities)
+    model = f"spacy:{get_settings().spacy_model}"
+    entities = resolve_entities(doc, registry) if doc is not None else None
+    quotes, cited = attribute(doc, entities) if doc is not None and entities is not None else ([], [])
+    base_day = _day(published[0]) if published else None
+    expressions = [e.text for e in doc.ents if e.label_ in ("DATE", "TIME")] if doc is not None else []
+    entity_list = entities.entities if entities else []
+    update["entities"] = entity_list
     update["quotes"] = quotes
-    provenance["quotes"] = Provenance(source="rules:dependency-parse")
     update["cited_sources"] = cited
-    provenance["cited_sources"] = Provenance(source="rules:attribution")
+    update["mentioned_dates"] = resolve_mentioned_dates(expressions, base_day)
+    skipped = None if doc is not None else f"not analysed: language {update['language']}"
+    provenance["entities"] = Provenance(source=model, detail=skipped or "in-document aliases + corpus registry")
+    provenance["quotes"] = Provenance(source=f"{model}+attribution-rules", detail=skipped)
+    provenance["cited_sources"] = Provenance(source=f"{model}+attribution-rules", detail=skipped)
+    provenance["mentioned_dates"] = Provenance(source=f"{model}+dateparser",
+                                               detail=skipped or f"relative to {base_day}")
 
-    outlets = frozenset(e.name for e in entities.entities if e.type is EntityType.ORGANIZATION)
-    publisher = canonical_publisher(article.publisher, outlets)
-    update["publisher"] = publisher
+    outlets = frozenset(e.name for e in entity_list if e.type is EntityType.ORGANIZATION)
+    publisher = _publisher(raw, article, outlets)
+    update["publisher"] = publisher[0] if publisher else None
     if publisher:
-        earlier = article.provenance.get("publisher")
-        known = canonical_outlet(publisher) is not None
-        provenance["publisher"] = Provenance(
-            source=earlier.source if earlier else "input", confidence=0.95 if known else 0.7,
-            detail=f"canonical of {article.publisher!r}")
+        provenance["publisher"] = publisher[1]
     else:
         provenance.pop("publisher", None)
-
-    base_day = _day(published[0]) if published else None
-    expressions = [e.text for e in doc.ents if e.label_ in ("DATE", "TIME")]
-    update["mentioned_dates"] = resolve_mentioned_dates(expressions, base_day)
-    provenance["mentioned_dates"] = Provenance(source="spacy+dateparser", detail=f"relative to {base_day}")
-
     return article.model_copy(update={**update, "provenance": provenance})
 
 
 def enrich_articles(items: Sequence[tuple[RawDocument, Article]], *, n_process: int = 1) -> list[Article]:
-    """Enrich cleaned articles (with their raw inputs), in order; cached results are reused."""
+    """Enrich cleaned articles (with their raw inputs), in order; cached results are reused.
+
+    Only articles missing from the cache are analysed; spaCy reads those in a language it knows.
+    """
     cache, registry = _stores()
     version = f"{ENRICH_VERSION}:{get_settings().spacy_model}"
     keys = [enrichment_key(raw, article, version) for raw, article in items]
@@ -133,14 +158,20 @@ def enrich_articles(items: Sequence[tuple[RawDocument, Article]], *, n_process: 
         apply_enrichment(article, cached[key]) if key in cached else None
         for key, (_, article) in zip(keys, items)]
     todo = [i for i, result in enumerate(results) if result is None]
-    if todo:
-        nlp = load_nlp()
-        texts = [items[i][1].body for i in todo]
-        docs = nlp.pipe(texts, batch_size=NLP_BATCH_SIZE, n_process=n_process if len(todo) > 1 else 1)
-        fresh: dict[str, dict[str, object]] = {}
-        for i, doc in zip(todo, docs):
-            raw, article = items[i]
-            results[i] = _enrich_one(raw, article, doc, registry)
-            fresh[keys[i]] = enrichment_of(results[i])  # type: ignore[arg-type]
-        cache.put_many(fresh)
-    return [r for r in results if r is not None]
+    if not todo:
+        return results  # type: ignore[return-value]
+    languages = {i: detect_language(f"{items[i][1].title or ''}\n{items[i][1].body}") for i in todo}
+    analysed = [i for i in todo if languages[i] and languages[i][0] in ANALYSED_LANGUAGES]  # type: ignore[index]
+    docs: dict[int, Doc] = {}
+    if analysed:
+        texts = [items[i][1].body for i in analysed]
+        processes = n_process if len(analysed) > 1 else 1
+        docs = dict(zip(analysed, load_nlp().pipe(texts, batch_size=NLP_BATCH_SIZE, n_process=processes)))
+    fresh: dict[str, dict[str, object]] = {}
+    for i in todo:
+        raw, article = items[i]
+        enriched = _enrich_one(raw, article, docs.get(i), registry, languages[i])
+        results[i] = enriched
+        fresh[keys[i]] = enrichment_of(enriched)
+    cache.put_many(fresh)
+    return results  # type: ignore[return-value]

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
-from pathlib import Path
 
-from newsdesk.enrich.store import connect
+from newsdesk.enrich.store import SqliteStore
 from newsdesk.model import Article, RawDocument
 
 ENRICHED_FIELDS: tuple[str, ...] = (
@@ -52,28 +50,21 @@ def apply_enrichment(article: Article, data: dict[str, object]) -> Article:
     return Article.model_validate({**article.model_dump(), **fields, "provenance": provenance})
 
 
-class EnrichmentCache:
+class EnrichmentCache(SqliteStore):
     """Key-value store of enrichment results under the settings' cache directory."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: sqlite3.Connection | None = None
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = connect(self.path, _SCHEMA)
-        return self._conn
+    SCHEMA = _SCHEMA
 
     def get_many(self, keys: list[str]) -> dict[str, dict[str, object]]:
         """Cached results for those of `keys` that are present."""
         found: dict[str, dict[str, object]] = {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, result in self.conn.execute(
-                    f"SELECT key, result FROM enrichment WHERE key IN ({marks})", chunk):
-                found[key] = json.loads(result)
+        with self._lock:
+            for start in range(0, len(keys), 500):
+                chunk = keys[start:start + 500]
+                marks = ",".join("?" * len(chunk))
+                for key, result in self.conn.execute(
+                        f"SELECT key, result FROM enrichment WHERE key IN ({marks})", chunk):
+                    found[key] = json.loads(result)
         return found
 
     def put_many(self, results: dict[str, dict[str, object]]) -> None:
@@ -81,6 +72,6 @@ class EnrichmentCache:
         if not results:
             return
         rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in results.items()]
-        with self.conn:
+        with self._lock, self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.executemany("INSERT OR REPLACE INTO enrichment (key, result) VALUES (?, ?)", rows)

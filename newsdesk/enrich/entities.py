@@ -6,11 +6,12 @@ import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from spacy.tokens import Doc, Span
 
 from newsdesk.enrich.outlets import canonical_outlet, name_key
-from newsdesk.enrich.registry import AliasRegistry
+from newsdesk.enrich.registry import AliasRegistry, document_type
 from newsdesk.model import Entity, EntityType
 
 SPACY_TYPES: dict[str, EntityType] = {
@@ -27,13 +28,20 @@ HONORIFICS = frozenset("""
 mr mrs ms miss mx dr prof sir dame lord lady sheikh sheik imam mullah rev reverend father sister
 president vice-president vp premier chancellor minister secretary senator sen rep representative
 governor gov mayor judge justice general gen colonel col major maj captain capt lt lieutenant sgt
-sergeant commander admiral king queen prince princess emperor pope ayatollah former acting interim
+sergeant commander admiral ayatollah former acting interim
 self-proclaimed deputy prime foreign defence defense interior finance chief spokesman spokeswoman
 spokesperson
 """.split())
-"""Titles and role words stripped from the front of person names."""
+"""Titles and role words stripped from the front of person names (royal and papal titles stay:
+they are part of the name a person is known by, "Prince Andrew")."""
 
-_JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]]|\s[-–—]\s|^[-–—]|[-–—]$")
+NAME_PARTICLES = frozenset("""
+of the and for on in at de del della der den van von da das do dos du di la le les el al bin ibn y e sans zu ter ten
+""".split())
+"""Lower-case words that may sit inside a proper name ("Bank of America", "Ludwig van Beethoven")."""
+
+_JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]]|\s[-–—]\s|^[-–—]|[-–—]$|:\s")
+_SCORE = re.compile(r"\(?\d+[-–]\d+\)?")
 _POSSESSIVE = re.compile(r"['’](?:s)?$")
 _EDGE = " \t\n\"'“”‘’.,;:!?()-–—*"
 
@@ -45,12 +53,22 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         return None
     name = _POSSESSIVE.sub("", name.strip(_EDGE)).strip(_EDGE)
     if name[:4].lower() == "the ":
-        name = name[4:]
+        name = name[4:].strip(_EDGE)
+    words = name.split()
+    while len(words) > 1 and words[0].islower() and words[0] not in NAME_PARTICLES:
+        words.pop(0)  # "rang Taylor", "s Haqqani" (but "iPad Pro" stays)
+    if any(w.islower() and w not in NAME_PARTICLES for w in words[1:]):
+        return None  # "Garrett hit Rudolph": a span running over a verb
+    while len(words) > 1 and (_SCORE.fullmatch(words[-1])
+                              or (entity_type is EntityType.PERSON and any(c.isdigit() for c in words[-1]))):
+        words.pop()  # "Nicolas Jarry 6-4", "Chile 3-0"
     if entity_type is EntityType.PERSON:
-        words = name.split()
         while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFICS:
             words.pop(0)
-        name = " ".join(words)
+        abbreviations = [i for i, w in enumerate(words) if w.isalpha() and w.isupper() and len(w) <= 4]
+        if abbreviations and len(words) - abbreviations[-1] - 1 >= 2:
+            words = words[abbreviations[-1] + 1:]  # "Browns DL Sheldon Richardson": team and position
+    name = " ".join(words)
     letters = [c for c in name if c.isalpha()]
     if len(letters) < 2 or not any(c.isupper() for c in name):
         return None
@@ -99,6 +117,8 @@ class Mention:
 class _Group:
     mentions: list[Mention] = field(default_factory=list)
     merged_into: _Group | None = None
+    named_person: bool = False
+    """A person's short name ("Webb said") was merged into this one: it names a person."""
 
     def root(self) -> _Group:
         return self if self.merged_into is None else self.merged_into.root()
@@ -107,14 +127,18 @@ class _Group:
     def votes(self) -> Counter[EntityType]:
         return Counter(m.type for m in self.mentions)
 
-    @property
+    @cached_property
     def display(self) -> str:
         counts = Counter(m.name for m in self.mentions)
         return max(counts, key=lambda s: _display_score(s, counts[s]))
 
-    @property
+    @cached_property
     def tokens(self) -> list[str]:
         return name_key(self.display).split()
+
+    @cached_property
+    def core(self) -> list[str]:
+        return person_core(self.tokens)
 
 
 def extract_mentions(doc: Doc) -> list[Mention]:
@@ -122,6 +146,7 @@ def extract_mentions(doc: Doc) -> list[Mention]:
 
     Mentions inside title-cased lines count only when the same name also occurs in running text.
     """
+    text = doc.text
     places = frozenset(name_key(e.text) for e in doc.ents if e.label_ in ("GPE", "LOC"))
     kept: list[tuple[Mention, bool]] = []
     for ent in doc.ents:
@@ -131,18 +156,27 @@ def extract_mentions(doc: Doc) -> list[Mention]:
         name = clean_name(ent.text, entity_type)
         if name is None:
             continue
-        outlet = canonical_outlet(name, places) if entity_type is not EntityType.LOCATION else None
+        outlet = None if entity_type is EntityType.LOCATION else (
+            canonical_outlet(ent.text, places) or canonical_outlet(name, places))  # "The Hill" keeps its "The"
         if outlet:
             name, entity_type = outlet, EntityType.ORGANIZATION
         elif entity_type in (EntityType.ORGANIZATION, EntityType.PERSON) and _place_evidence(ent):
             entity_type = EntityType.LOCATION
         mention = Mention(surface=ent.text.strip(), name=name, type=entity_type,
                           start=ent.start_char, end=ent.end_char)
-        kept.append((mention, _headline_cased(doc.text, ent.start_char)))
+        kept.append((mention, _headline_cased(text, ent.start_char)))
     in_text = {name_key(m.name) for m, headline in kept if not headline}
-    mentions = [m for m, headline in kept if not headline or name_key(m.name) in in_text]
+    lower_words = {t.text for t in doc if t.text.islower()}
+    mentions = [m for m, headline in kept if (not headline or name_key(m.name) in in_text)
+                and not _common_word(m, lower_words)]
     _type_places_by_longer_names(mentions)
     return mentions
+
+
+def _common_word(mention: Mention, lower_words: set[str]) -> bool:
+    """A one-word person or organisation name the same text also uses as an ordinary word ("Challenges")."""
+    return (mention.type in (EntityType.PERSON, EntityType.ORGANIZATION) and " " not in mention.name
+            and mention.name.lower() in lower_words)
 
 
 def _type_places_by_longer_names(mentions: list[Mention]) -> None:
@@ -158,16 +192,33 @@ def _type_places_by_longer_names(mentions: list[Mention]) -> None:
             mention.type = EntityType.LOCATION
 
 
-def _is_short_form(short: list[str], full: list[str]) -> bool:
-    """"Saleh"/"Amrullah" of "Amrullah Saleh", "Ahmad Massoud" of "Ahmad Shah Massoud"."""
+def _is_short_form(short: list[str], full: list[str], *, first_name: bool = True) -> bool:
+    """"Saleh" (or, with `first_name`, "Amrullah") of "Amrullah Saleh"; "Ahmad Massoud" of "Ahmad Shah Massoud"."""
     if not short or len(short) >= len(full):
         return False
     if len(short) == 1 and short[0] == full[0]:
-        return True
+        return first_name
     if short[-1] != full[-1]:
         return False
     rest = iter(full)
     return all(word in rest for word in short)
+
+
+def _same_person(a: list[str], b: list[str]) -> bool:
+    """Two full names of one person: same surname, each given name equal to or a short form of the other."""
+    if len(a) != len(b) or a[-1] != b[-1]:
+        return False
+    return all(x == y or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)))
+               for x, y in zip(a[:-1], b[:-1]))
+
+
+GENERATIONAL_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
+
+
+def person_core(tokens: list[str]) -> list[str]:
+    """A person name's key words, without middle initials and generational suffixes ("Patrick W. Carlineo Jr")."""
+    core = [t for t in tokens if len(t) > 1 and t not in GENERATIONAL_SUFFIXES]
+    return core or tokens
 
 
 def _initials(tokens: list[str]) -> str:
@@ -176,15 +227,28 @@ def _initials(tokens: list[str]) -> str:
 
 def _merge_aliases(groups: list[_Group]) -> None:
     """In-document alias resolution: short person names, title-prefixed names, acronyms."""
-    persons = [g for g in groups if g.votes[EntityType.PERSON] and len(g.tokens) > 1]
+    persons = [g for g in groups if g.votes[EntityType.PERSON] and len(g.core) > 1]
+    kept: list[_Group] = []
+    for person in sorted(persons, key=lambda g: (-len(g.mentions), -len(g.tokens))):
+        same = next((k for k in kept if _same_person(person.core, k.core)), None)
+        if same is None:
+            kept.append(person)
+        else:  # "Patrick W. Carlineo", "Patrick Carlineo Jr", "Pat Carlineo"
+            person.merged_into = same
+    full_names = [g for g in groups if g.merged_into is None and len(g.core) > 1
+                  and (g.votes[EntityType.PERSON] or g.votes[EntityType.ORGANIZATION])]
+    persons = [g for g in persons if g.merged_into is None]
     for group in sorted(groups, key=lambda g: -len(g.tokens)):
         if group.merged_into is not None:
             continue
-        tokens = group.tokens
+        tokens, short = group.tokens, group.core
         targets: set[int] = set()
         candidates: list[_Group] = []
-        if group.votes[EntityType.PERSON]:
-            candidates = [p.root() for p in persons if _is_short_form(tokens, p.tokens)]
+        if group.votes[EntityType.PERSON]:  # "Mason Rudolph" may be tagged ORG, "Rudolph" PERSON
+            candidates = [p.root() for p in full_names
+                          if _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
+        elif document_type(group.votes) is EntityType.ORGANIZATION:  # "Bublik" tagged ORG
+            candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
         if not candidates:  # "Afghanistan Amrullah Saleh": a longer span ending in a full person name
             candidates = [p.root() for p in persons
                           if len(p.tokens) < len(tokens) and tokens[-len(p.tokens):] == p.tokens]
@@ -196,6 +260,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
                 targets.add(id(candidate))
         if len(targets) == 1:
             group.merged_into = next(c for c in candidates if id(c) in targets)
+            if group.votes[EntityType.PERSON] and len(tokens) < len(group.merged_into.tokens):
+                group.merged_into.named_person = True
 
 
 @dataclass
@@ -214,6 +280,18 @@ class DocumentEntities:
         if i >= 0 and self.mentions[i].end > start:
             return self.mentions[i]
         return None
+
+    def person_named(self, name: str) -> str | None:
+        """Canonical name of the one person `name` refers to: a mention's name, or a short form of one."""
+        key = name_key(name).split()
+        if not key:
+            return None
+        exact = {m.canonical for m in self.mentions if name_key(m.name).split() == key}
+        if len(exact) == 1:
+            return exact.pop()
+        persons = {e.name for e in self.entities if e.type is EntityType.PERSON
+                   and _is_short_form(key, name_key(e.name).split())}
+        return persons.pop() if len(persons) == 1 else None
 
     def nearest_before(self, offset: int, entity_type: EntityType,
                        skip: list[tuple[int, int]] = ()) -> Mention | None:
@@ -239,7 +317,8 @@ def resolve_entities(doc: Doc, registry: AliasRegistry) -> DocumentEntities:
     members: dict[int, list[Mention]] = {id(r): [] for r in roots}
     for group in groups:
         members[id(group.root())].extend(group.mentions)
-    votes = [Counter(m.type for m in members[id(r)]) for r in roots]
+    votes = [Counter({EntityType.PERSON: len(members[id(r)])}) if r.named_person
+             else Counter(m.type for m in members[id(r)]) for r in roots]
     resolved = registry.canonicalize([(r.display, v) for r, v in zip(roots, votes)])
     entities = []
     for root, (name, entity_type) in zip(roots, resolved):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 OUTLETS: dict[str, tuple[str, ...]] = {
@@ -20,6 +21,7 @@ OUTLETS: dict[str, tuple[str, ...]] = {
     "Fox News": ("foxnews.com",),
     "Financial Times": ("The Financial Times", "FT", "ft.com"),
     "The Guardian": ("Guardian", "theguardian.com", "guardian.co.uk"),
+    "The Hill": ("thehill.com",),
     "The Independent": ("independent.co.uk",),
     "NBC News": ("nbcnews.com",),
     "The New York Times": ("New York Times", "NYT", "nytimes.com"),
@@ -45,6 +47,7 @@ EDITION_WORDS = frozenset({
 """Words that, after an outlet's name, name one of its editions or channels ("BBC World News")."""
 
 
+@lru_cache(maxsize=65536)
 def name_key(name: str) -> str:
     """Case-, accent- and punctuation-insensitive key of a name."""
     folded = unicodedata.normalize("NFKD", name)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from spacy.tokens import Doc, Span, Token
 
@@ -19,6 +20,11 @@ claim claims claimed deny denies denied reply replies replied ask asks asked dec
 continue continued continues indicate indicates indicated indicating acknowledge acknowledged admit admits admitted
 confirm confirms confirmed allege alleges alleged maintain maintains maintained suggest suggests suggested
 report reports reported posted according
+shout shouts shouted yell yells yelled scream screamed exclaim exclaimed whisper whispered recall recalls recalled
+testify testified testifies quip quipped joke joked respond responds responded comment comments commented
+observe observed predict predicted promise promised urge urges urged concede conceded caution cautioned
+stress stressed emphasize emphasized emphasise emphasised lament lamented boast boasted conclude concluded
+agree agreed wonder wondered insisting adding noting warning arguing explaining claiming denying
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
@@ -43,6 +49,8 @@ PERSON_PRONOUNS = frozenset({"he", "she"})
 SUBJECTS = ("nsubj", "nsubjpass")
 MIN_QUOTE_WORDS = 3
 MIN_CLAIM_TOKENS = 3
+MAX_ATTRIBUTION_WORDS = 15
+"""Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
 
 QUOTE_PATTERN = re.compile(r"“([^“”]+)”|\"([^\"\n]+)\"|«([^«»]+)»")
 
@@ -89,13 +97,21 @@ def subject_of(verb: Token) -> Token | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _introduction_pattern(noun: str) -> re.Pattern[str]:
+    """ "a source in the ministry told ..." for the role noun "source"."""
+    return re.compile(rf"\b(?:a|an|one)\s+([^.,;:“”\"]{{0,40}}?\b{re.escape(noun)}\b[^.,;:“”\"]{{0,60}}?)"
+                      rf"\s+(?:{'|'.join(SPEECH_VERBS)})\b", re.I)
+
+
 class Attributor:
     """Resolves speakers in one document against its entities."""
 
     def __init__(self, doc: Doc, entities: DocumentEntities) -> None:
         self.doc = doc
+        self.text = doc.text
         self.entities = entities
-        self.quotes = find_quote_spans(doc.text)
+        self.quotes = find_quote_spans(self.text)
         self.quote_bounds = [(q.start, q.end) for q in self.quotes]
 
     def _tokens_between(self, start: int, end: int) -> Span | None:
@@ -110,10 +126,8 @@ class Attributor:
 
     def _antecedent(self, noun: str, before: int) -> str | None:
         """The indefinite mention a definite role refers to ("a source in X told ..." for "the source")."""
-        pattern = re.compile(rf"\b(?:a|an|one)\s+([^.,;:“”\"]{{0,40}}?\b{re.escape(noun)}\b[^.,;:“”\"]{{0,60}}?)"
-                             rf"\s+(?:{'|'.join(SPEECH_VERBS)})\b", re.I)
         found = None
-        for match in pattern.finditer(self.doc.text, 0, before):
+        for match in _introduction_pattern(noun).finditer(self.text, 0, before):
             if not _inside(match.start(), self.quote_bounds):
                 found = match
         return None if found is None else found.group(1)
@@ -124,6 +138,10 @@ class Attributor:
         if mention and mention.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION,
                                                   EntityType.NORP, EntityType.LOCATION):
             return mention.canonical
+        for token in subject.subtree:  # "China's ambassador, Liu Xiaming, said"
+            named = self.entities.at(token.idx, token.idx + len(token))
+            if named and named.canonical_type is EntityType.PERSON and token.dep_ in ("appos", "compound"):
+                return named.canonical
         word = subject.lower_
         if word in PERSON_PRONOUNS:
             person = self.entities.nearest_before(before, EntityType.PERSON, self.quote_bounds)
@@ -140,6 +158,10 @@ class Attributor:
                 person = self.entities.nearest_before(before, EntityType.PERSON, self.quote_bounds)
                 if person:
                     return person.canonical
+        if subject.text[:1].isupper():  # a name the model did not tag here ("Heyward" of "Cam Heyward")
+            person = self.entities.person_named(subject.text)
+            if person:
+                return person
         return self._speaker_phrase(subject)
 
     def _clear_speaker(self, subject: Token) -> bool:
@@ -155,7 +177,7 @@ class Attributor:
         last = self._tokens_between(quote.end - 1, quote.end)
         if first is None or last is None:
             return []
-        text = self.doc.text
+        text = self.text
         paragraph_start = text.rfind("\n", 0, quote.start) + 1
         paragraph_end = text.find("\n", quote.end)
         paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
@@ -169,6 +191,7 @@ class Attributor:
     def direct_quotes(self) -> tuple[list[Quote], set[int]]:
         """Direct quotations with speakers, and the token ids of the verbs used to attribute them."""
         quotes, used = [], set()
+        previous: tuple[QuoteSpan, str | None] | None = None
         for quote in self.quotes:
             speaker = None
             for verb in self._attribution_verbs(quote):
@@ -178,8 +201,16 @@ class Attributor:
                     if speaker is not None:
                         used.add(verb.i)
                         break
+            if speaker is None and previous is not None and self._continues(previous[0], quote):
+                speaker = previous[1]  # '"First," Lopez said. "Second."'
             quotes.append(Quote(speaker=speaker, text=quote.text.rstrip(","), kind="direct"))
+            previous = (quote, speaker)
         return quotes, used
+
+    def _continues(self, earlier: QuoteSpan, later: QuoteSpan) -> bool:
+        """Whether `later` goes on from `earlier`: same paragraph, nothing but a short attribution between."""
+        between = self.text[earlier.end:later.start]
+        return "\n" not in between and len(between.split()) <= MAX_ATTRIBUTION_WORDS
 
     def indirect_claims(self, skip_verbs: set[int]) -> list[Quote]:
         """Reported claims ("X said that ...", "X denied ...") whose speaker resolves clearly."""
@@ -195,7 +226,7 @@ class Attributor:
             if content is None:
                 continue
             span = self.doc[content.left_edge.i:content.right_edge.i + 1]
-            covered = self.doc.text[min(verb.idx, span.start_char):max(verb.idx, span.end_char)]
+            covered = self.text[min(verb.idx, span.start_char):max(verb.idx, span.end_char)]
             if len(span) < MIN_CLAIM_TOKENS or "\n" in covered.strip() or any(
                     s < span.end_char and span.start_char < e for s, e in self.quote_bounds):
                 continue
@@ -250,6 +281,5 @@ def attribute(doc: Doc, entities: DocumentEntities) -> tuple[list[Quote], list[s
     speakers = [q.speaker for q in direct + indirect if q.speaker]
     named = {m.canonical for m in entities.mentions
              if m.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION)}
-    cited = attributor.credited_sources()
-    cited += [s for s in speakers if s in named and s not in cited]
-    return direct + indirect, cited
+    cited = attributor.credited_sources() + [s for s in speakers if s in named]
+    return direct + indirect, list(dict.fromkeys(cited))

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import sqlite3
 from collections import Counter
-from pathlib import Path
 
 from newsdesk.enrich.outlets import name_key
-from newsdesk.enrich.store import connect
+from newsdesk.enrich.store import SqliteStore
 from newsdesk.model import EntityType
 
 _SCHEMA = """
@@ -38,18 +36,10 @@ def _clear(votes: Counter[EntityType]) -> bool:
     return total >= 2 and max(votes.values()) * 3 >= total * 2
 
 
-class AliasRegistry:
+class AliasRegistry(SqliteStore):
     """Canonical display names and type votes shared by all documents (and processes)."""
 
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self._conn: sqlite3.Connection | None = None
-
-    @property
-    def conn(self) -> sqlite3.Connection:
-        if self._conn is None:
-            self._conn = connect(self.path, _SCHEMA)
-        return self._conn
+    SCHEMA = _SCHEMA
 
     def canonicalize(self, names: list[tuple[str, Counter[EntityType]]]) -> list[tuple[str, EntityType]]:
         """Corpus-canonical (name, type) for each in-document (name, type votes), recording them.
@@ -60,7 +50,7 @@ class AliasRegistry:
         if not names:
             return []
         keys = [name_key(name) for name, _ in names]
-        with self.conn:
+        with self._lock, self.conn:
             self.conn.execute("BEGIN IMMEDIATE")
             self.conn.executemany("INSERT OR IGNORE INTO canonical_name (key, name) VALUES (?, ?)",
                                   [(k, name) for k, (name, _) in zip(keys, names)])

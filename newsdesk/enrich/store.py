@@ -7,6 +7,7 @@ processes writing at once.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 
 
@@ -19,3 +20,21 @@ def connect(path: Path, schema: str) -> sqlite3.Connection:
     conn.execute("PRAGMA synchronous=NORMAL")
     conn.executescript(schema)
     return conn
+
+
+class SqliteStore:
+    """A store over one SQLite file: the connection opens on first use; its threads share it under a lock."""
+
+    SCHEMA = ""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        """The connection (callers hold `_lock`)."""
+        if self._conn is None:
+            self._conn = connect(self.path, self.SCHEMA)
+        return self._conn

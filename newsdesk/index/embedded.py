@@ -14,9 +14,10 @@ import logging
 import os
 import shutil
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +36,6 @@ from newsdesk.search.model import (
     Hit,
     Interval,
     Not,
-    Or,
     Phrase,
     QueryNode,
     SearchRequest,
@@ -59,7 +59,11 @@ PREFIX_HIGHLIGHT_TERMS = 64
 """Most index terms a `prefix*` expands to for highlighting (matching itself is complete)."""
 MAX_HISTOGRAM_BUCKETS = 10_000
 SNIPPET_CHARS = 200
+HIGHLIGHT_SCAN_CHARS = 50_000
+"""Highlights look for matches in this much of a body (bounds the cost of very long articles)."""
 WRITER_HEAP_BYTES = 64_000_000
+LOCK_QUIET_SECONDS = 1.0
+"""Waits for the write lock up to this long are normal turn-taking between ingests and not logged."""
 
 _STEMMED = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple())
@@ -94,7 +98,7 @@ def published_instant(value: date | datetime) -> datetime:
     """The publication time in UTC (a date is its UTC midnight, a naive datetime is UTC)."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
-    return datetime.combine(value, time(), tzinfo=timezone.utc)
+    return datetime(value.year, value.month, value.day, tzinfo=timezone.utc)
 
 
 def histogram_key(day: date, interval: Interval) -> str:
@@ -240,6 +244,39 @@ class _QueryBuilder:
         return _boolean(tantivy.Occur.Should, queries) or tantivy.Query.empty_query()
 
 
+def _reload(index: tantivy.Index, attempts: int = 3) -> None:
+    """See the latest commit; retried, since another process's merge may remove files between reads."""
+    for attempt in range(attempts):
+        try:
+            index.reload()
+            return
+        except (ValueError, OSError) as err:
+            if attempt == attempts - 1:
+                raise BackendError(f"cannot load the latest commit of the index: {err}") from err
+            time.sleep(0.05 * (attempt + 1))
+
+
+@contextmanager
+def _one_commit(index: tantivy.Index, where: Path) -> Iterator[tantivy.IndexWriter]:
+    """A writer whose additions and deletions become one commit, or nothing when the block fails."""
+    try:
+        writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
+    except ValueError as err:  # e.g. a writer of another process that bypassed the file lock
+        raise BackendError(f"cannot open a writer on {where}: {err}") from err
+    try:
+        yield writer
+        try:
+            writer.commit()
+        except (ValueError, OSError) as err:
+            raise BackendError(f"commit to {where} failed: {err}") from err
+    except BaseException:
+        writer.rollback()
+        raise
+    finally:
+        writer.wait_merging_threads()
+    _reload(index)
+
+
 def _boolean(occur: tantivy.Occur, queries: list[tantivy.Query]) -> tantivy.Query | None:
     if not queries:
         return None
@@ -348,7 +385,7 @@ class EmbeddedBackend:
         meta = (self.path / self._version / "meta.json").stat()
         stamp = (pointer.st_mtime_ns, pointer.st_ino, meta.st_mtime_ns, meta.st_ino, meta.st_size)
         if stamp != self._stamp:
-            index.reload()
+            _reload(index)
             self._stamp = stamp
         return index
 
@@ -359,16 +396,19 @@ class EmbeddedBackend:
 
     @contextmanager
     def _locked(self) -> Iterator[None]:
-        """The cross-process write lock; says so when another ingest holds it."""
+        """The cross-process write lock; says so when another ingest holds it for more than a moment."""
+        quiet = min(LOCK_QUIET_SECONDS, self.lock_timeout)
         try:
-            self._filelock.acquire(timeout=0)
+            self._filelock.acquire(timeout=quiet)
         except Timeout:
-            log.warning("index is locked by another ingest; waiting… (up to %.0f s, lock %s)", self.lock_timeout, self._filelock.lock_file)
+            log.warning(
+                "index is locked by another ingest; waiting… (up to %.0f s, lock %s)", self.lock_timeout, self.lock_path
+            )
             try:
-                self._filelock.acquire(timeout=self.lock_timeout)
+                self._filelock.acquire(timeout=self.lock_timeout - quiet)
             except Timeout:
                 raise BackendError(
-                    f"index is locked by another ingest (lock {self._filelock.lock_file}); gave up after {self.lock_timeout:.0f} s"
+                    f"index is locked by another ingest (lock {self.lock_path}); gave up after {self.lock_timeout:.0f} s"
                 ) from None
         try:
             yield
@@ -377,22 +417,10 @@ class EmbeddedBackend:
 
     @contextmanager
     def _writer(self) -> Iterator[tantivy.IndexWriter]:
-        """A tantivy writer under the file lock; everything written through it is one commit."""
+        """A writer on the live index under the file lock; everything written through it is one commit."""
         with self._locked(), self._mutex:
-            index = self._current_index()
-            try:
-                writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
-            except ValueError as err:
-                raise BackendError(f"cannot open a writer on {self.path / self._version}: {err}") from err
-            try:
+            with _one_commit(self._current_index(), self.path / self._version) as writer:
                 yield writer
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()
-            index.reload()
 
     def upsert(self, articles: Sequence[Article]) -> WriteResult:
         """Insert or replace by id, the whole batch in one commit; durable when it returns."""
@@ -496,6 +524,7 @@ class EmbeddedBackend:
         return facets
 
     def search(self, request: SearchRequest) -> SearchResponse:
+        """Hits of one page (highlighted), the total and facets, all under the same query and filters."""
         check_request(request)
         searcher = self._searcher()
         text = _QueryBuilder(self._schema, searcher).build(request.query) if request.query is not None else None
@@ -520,8 +549,8 @@ class EmbeddedBackend:
         hits = []
         for value, address in result.hits[: request.size]:
             data = json.loads(searcher.doc(address)["doc"][0])
-            text = tantivy.Document(title=data.get("title") or "", body=data.get("body") or "")
-            highlights = [h for gen in generators if (h := render_highlight(gen.snippet_from_doc(text)))]
+            shown = tantivy.Document(title=data.get("title") or "", body=(data.get("body") or "")[:HIGHLIGHT_SCAN_CHARS])
+            highlights = [h for gen in generators if (h := render_highlight(gen.snippet_from_doc(shown)))]
             hits.append(_hit(data, None if by_date else float(value), highlights))
         facets = self._facets(searcher, query, request.facets, request.facet_size, request.interval)
         return SearchResponse(total=result.count or 0, hits=hits, facets=facets, page=request.page, size=request.size)
@@ -540,25 +569,20 @@ class EmbeddedBackend:
             expected = searcher.num_docs
             numbers = [int(p.name[1:]) for p in self.path.glob("v*") if p.name[1:].isdigit()]
             new = f"v{max(numbers, default=0) + 1}"
-            index = self._create_version(new)
-            writer = index.writer(heap_size=WRITER_HEAP_BYTES, num_threads=1)
             try:
-                for doc in self._stored(searcher):
-                    writer.add_document(article_document(Article.model_validate_json(doc["doc"][0])))
-                writer.commit()
+                index = self._create_version(new)
+                with _one_commit(index, self.path / new) as writer:
+                    for doc in self._stored(searcher):
+                        writer.add_document(article_document(Article.model_validate_json(doc["doc"][0])))
+                written = index.searcher().num_docs
+                if written != expected:
+                    raise BackendError(f"reindex wrote {written} documents, expected {expected}; kept {old}")
             except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()
-            index.reload()
-            written = index.searcher().num_docs
-            if written != expected:
                 shutil.rmtree(self.path / new, ignore_errors=True)
-                raise BackendError(f"reindex wrote {written} documents, expected {expected}; kept {old}")
+                raise
             self._write_pointer(new)
             self._open_current()
-            pruned = []
+            pruned: list[str] = []
             if prune:
                 for p in self.path.glob("v*"):
                     if p.is_dir() and p.name != new:

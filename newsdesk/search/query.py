@@ -28,8 +28,8 @@ Grammar:
 
 Refused with `InvalidSearch` (message says what is wrong): unbalanced quotes or parentheses,
 an operator without its operand, an unknown field, an empty prefix (`*`), a `*` that is not at the
-end of a word, more than `MAX_QUERY_TERMS` words and phrases, nesting deeper than `MAX_QUERY_DEPTH`,
-and a query that only excludes (`-kabul`). Control characters are removed and typographic quotes
+end of a word, more than `MAX_QUERY_TERMS` words and phrases or `MAX_QUERY_LENGTH` characters, nesting
+deeper than `MAX_QUERY_DEPTH`, and a query that only excludes (`-kabul`). Control characters are removed and typographic quotes
 read as `"`. Words made only of punctuation are ignored. Parsing is linear in the input length.
 """
 
@@ -44,6 +44,8 @@ from newsdesk.search.model import TEXT_FIELDS, And, InvalidSearch, Not, Or, Phra
 
 MAX_QUERY_TERMS = 1024
 """Most words and phrases one query may hold."""
+MAX_QUERY_LENGTH = 16_384
+"""Longest query text in characters (checked before anything else, so huge input is refused at once)."""
 MAX_QUERY_DEPTH = 32
 """Deepest nesting of parentheses and negations."""
 
@@ -285,6 +287,8 @@ def parse_query(text: str) -> QueryNode | None:
 
     Raises `InvalidSearch` with a message saying what is wrong for malformed input.
     """
+    if len(text) > MAX_QUERY_LENGTH:
+        raise InvalidSearch(f"query is too long ({len(text)} characters, at most {MAX_QUERY_LENGTH})")
     cleaned = clean_query_text(text)
     tokens = _tokenize(cleaned)
     if not tokens and cleaned.strip():

@@ -29,6 +29,7 @@ from newsdesk.stories.text import (
     minhash_bytes,
     minhash_from_bytes,
     term_counts,
+    words,
 )
 
 ENTITY_PREFIX = "e:"
@@ -54,7 +55,7 @@ class StoryParams:
     key_terms: int = 12
     """Top terms an article looks stories up by (besides all its entities)."""
     min_shared_keys: int = 2
-    max_candidates: int = 50
+    max_candidates: int = 20
 
 
 DEFAULT_PARAMS = StoryParams()
@@ -141,6 +142,34 @@ def refresh_story(store: StoryStore, story_id: str, params: StoryParams = DEFAUL
     return story
 
 
+def _join_story(store: StoryStore, story_id: str, article_id: str, title: str, terms: Vector, entities: Vector,
+                day: date | None, canonical: bool, params: StoryParams) -> None:
+    """Add one new article to a story (or start it) without reading its other members.
+
+    A canonical article moves the centroid and takes the label if it is now more central than the
+    label's article; a copy only counts (and widens the date span)."""
+    story = store.story(story_id)
+    iso = day.isoformat() if day else None
+    if story is None:
+        story = StoredStory(id=story_id, label=title, label_article=article_id, first_day=iso, last_day=iso,
+                            size=1, terms=dict(terms), entities=dict(entities))
+        store.put_story(story, _story_keys(story, params))
+        return
+    story.size += 1
+    if iso is not None:
+        story.first_day = min(story.first_day or iso, iso)
+        story.last_day = max(story.last_day or iso, iso)
+    if canonical:
+        story.terms = add_into(story.terms, terms, params.story_terms)
+        story.entities = add_into(story.entities, entities, params.story_entities)
+        current = store.article(story.label_article)
+        idf = store.idf(_features(story.terms, {}))
+        weights = {k: idf[TERM_PREFIX + k] for k in story.terms}
+        if current is None or cosine(terms, story.terms, weights) > cosine(current.terms, story.terms, weights):
+            story.label, story.label_article = title, article_id
+    store.put_story(story, _story_keys(story, params) if canonical else ())
+
+
 def _canonical_copy(store: StoryStore, signature_keys: list[int], sketch_bytes: bytes, before: int | None,
                     threshold: float) -> str | None:
     """The earliest seen article whose shingles overlap this one's by at least `threshold` (its canonical)."""
@@ -183,7 +212,8 @@ def assign_stories(articles: Sequence[Article], store: StoryStore | Path,
     with store.transaction():
         store.ensure_bands(bands, rows, lambda blob: band_keys(minhash_from_bytes(blob), bands, rows))
         for article in articles:
-            sketch = minhash(article.body)
+            tokens = words(article.body)
+            sketch = minhash(tokens)
             sketch_bytes = minhash_bytes(sketch)
             keys = band_keys(sketch, bands, rows)
             known = store.article(article.id)
@@ -193,7 +223,7 @@ def assign_stories(articles: Sequence[Article], store: StoryStore | Path,
                 if canonical is not None and canonical != article.id:
                     article.duplicate_of = canonical
                     result.near_duplicates[article.id] = canonical
-            terms, entities = term_counts(article), entity_counts(article)
+            terms, entities = term_counts(article, tokens), entity_counts(article)
             day = _day(article)
             original = store.article(article.duplicate_of) if article.duplicate_of else None
             if known is not None:
@@ -212,11 +242,16 @@ def assign_stories(articles: Sequence[Article], store: StoryStore | Path,
             if known is None and article.duplicate_of is None:
                 store.count_documents(_features(terms, entities))
             article.story_id = story_id
+            title = display_title(article)
             seq = store.put_article(article.id, sketch_bytes, article.duplicate_of, story_id,
-                                    day.isoformat() if day else None, display_title(article), article.publisher,
+                                    day.isoformat() if day else None, title, article.publisher,
                                     article.url, terms, entities)
             store.add_bands(seq, keys)
-            refresh_story(store, story_id, params)
+            if known is None:
+                _join_story(store, story_id, article.id, title, terms, entities, day, article.duplicate_of is None,
+                            params)
+            else:
+                refresh_story(store, story_id, params)
     return result
 
 

@@ -195,10 +195,10 @@ class StoryStore:
     def band_candidates(self, keys: Sequence[int], before: int | None = None) -> list[tuple[int, str, bytes,
                                                                                               str | None]]:
         """Articles sharing at least one band with `keys` (seen before `before`): (seq, id, minhash, dup_of)."""
-        seqs: set[int] = set()
-        for band, key in enumerate(keys):
-            seqs.update(s for (s,) in self.db.execute("SELECT seq FROM bands WHERE band = ? AND key = ?",
-                                                      (band, key)))
+        pairs = [v for band, key in enumerate(keys) for v in (band, key)]
+        rows = self.db.execute("SELECT DISTINCT seq FROM bands WHERE "  # an OR of pairs uses the index
+                               + " OR ".join(["(band = ? AND key = ?)"] * len(keys)), pairs).fetchall()
+        seqs = {s for (s,) in rows}
         if before is not None:
             seqs = {s for s in seqs if s < before}
         if not seqs:

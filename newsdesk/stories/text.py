@@ -6,6 +6,7 @@ import hashlib
 import math
 import re
 import unicodedata
+import zlib
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from functools import lru_cache
@@ -45,10 +46,12 @@ def shingles(tokens: list[str], size: int = SHINGLE_WORDS) -> set[str]:
     return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
 
 
-def minhash(text: str) -> LeanMinHash:
-    """MinHash signature of a text's word shingles (same text and parameters, same signature)."""
-    sketch = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
-    sketch.update_batch([s.encode() for s in shingles(words(text))])
+def minhash(tokens: list[str]) -> LeanMinHash:
+    """MinHash signature of a token list's word shingles (same tokens and parameters, same signature).
+
+    Shingles are hashed with CRC-32 (a C call; datasketch mixes it with fmix32 before permuting)."""
+    sketch = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=zlib.crc32)
+    sketch.update_batch([s.encode() for s in shingles(tokens)])
     return LeanMinHash(sketch)
 
 
@@ -76,12 +79,14 @@ def stop_words(language: str | None) -> frozenset[str]:
         return frozenset(spacy.util.get_lang_class("en").Defaults.stop_words)
 
 
-def term_counts(article: Article) -> dict[str, float]:
-    """Content-word counts of title (weighted) and body, sub-linear, top MAX_TERMS."""
+def term_counts(article: Article, body_words: list[str] | None = None) -> dict[str, float]:
+    """Content-word counts of title (weighted) and body (`body_words`: its tokens, when already split),
+    sub-linear, top MAX_TERMS."""
     stops = stop_words(article.language)
     counts: Counter[str] = Counter()
-    for weight, text in ((TITLE_WEIGHT, article.title or ""), (1, article.body)):
-        for token in words(text):
+    body = body_words if body_words is not None else words(article.body)
+    for weight, tokens in ((TITLE_WEIGHT, words(article.title or "")), (1, body)):
+        for token in tokens:
             if len(token) >= MIN_TERM_CHARS and not token.isdigit() and token not in stops:
                 counts[token] += weight
     return {t: 1.0 + math.log(c) for t, c in counts.most_common(MAX_TERMS)}

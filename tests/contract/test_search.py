@@ -189,7 +189,7 @@ def test_highlights_cover_title_phrase_and_prefix_but_not_negations(backend: Ind
 
 def test_hits_carry_display_fields(backend: IndexBackend) -> None:
     hits = {h.id: h for h in run(backend, "panjshir").hits}
-    a1, a3 = ARTICLES["a1"], ARTICLES["a3"]
+    a1 = ARTICLES["a1"]
     assert hits["a1"].title == a1.title and hits["a1"].publisher == "India.com" and hits["a1"].url == a1.url
     assert hits["a1"].published == a1.model_dump(mode="json")["published"]
     assert hits["a1"].language == "en" and hits["a1"].story_id == "s-panjshir" and hits["a1"].score
@@ -231,7 +231,10 @@ def test_count_and_health(backend: IndexBackend) -> None:
 
 QUERY_SOUP = st.lists(
     st.one_of(
-        st.sampled_from(["panjshir", "saleh", "AND", "OR", "NOT", "-", "(", ")", '"', "*", "title:", "person:", "publisher:", " ", "negot*", "\\", "^", "~2", "[", "]", "{", "}", "é", "\x00"]),
+        st.sampled_from(
+            ["panjshir", "saleh", "AND", "OR", "NOT", "-", "(", ")", '"', "*", "title:", "person:", "publisher:", " "]
+            + ["negot*", "\\", "^", "~2", "[", "]", "{", "}", "é", "\x00"]
+        ),
         st.text(max_size=8),
     ),
     max_size=25,
