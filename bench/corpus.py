@@ -10,7 +10,8 @@ outlets) and URL; one fixed seed per article index, so corpus N is a prefix of c
 
 Formats (by weight): page HTML 35% (plain `.html` and `.html.gz`, the dev page's own markup and boilerplate around
 the new body, its date/title/site metadata replaced), text dumps 35% (half in the dev dump's boilerplate, half
-seed-shaped), `.json` 10% (one article object), `.jsonl` 20% (25 records a file). `MANIFEST.json` lists counts.
+seed-shaped), `.json` 10% (one article object), `.jsonl` 20% (25 records a file). `bench/corpora/<size>.manifest.json`
+lists counts.
 
 Nothing is trivially deduplicated: bodies are distinct (exact hashes) and two articles share few word 3-gram
 shingles (the stories stage's near-duplicate measure); `--check` computes the largest pairwise Jaccard on a sample.
@@ -300,10 +301,15 @@ def corpus_dir(size: int) -> Path:
     return CORPORA / str(size)
 
 
+def manifest_of(size: int) -> Path:
+    """Beside the corpus folder, not in it (a .json there would be ingested as an article)."""
+    return CORPORA / f"{size}.manifest.json"
+
+
 def build(size: int, force: bool = False, quiet: bool = False) -> Path:
     """Write corpus `size` to bench/corpora/<size>/ unless a complete one of this version is there."""
     out = corpus_dir(size)
-    manifest_path = out / "MANIFEST.json"
+    manifest_path = manifest_of(size)
     if not force and manifest_path.exists():
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("version") == CORPUS_VERSION and manifest.get("articles") == size:
@@ -400,7 +406,7 @@ def main() -> None:
     args = parser.parse_args()
     for size in args.size:
         out = build(size, force=args.force)
-        print(json.dumps({"path": str(out), **json.loads((out / "MANIFEST.json").read_text())}))
+        print(json.dumps({"path": str(out), **json.loads(manifest_of(size).read_text())}))
         if args.check:
             print(json.dumps(check(size)))
 

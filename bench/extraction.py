@@ -29,6 +29,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import write_section  # noqa: E402
 from newsdesk.clean import clean_document  # noqa: E402
+from newsdesk.clean.lines import MODEL_PATH  # noqa: E402
+from newsdesk.clean.text import clean_text  # noqa: E402
 from newsdesk.model import RawDocument  # noqa: E402
 
 DEFAULT_DATA = ROOT.parent / "shared" / "data" / "extraction-dev"
@@ -86,6 +88,10 @@ def newsdesk_text(page: Page) -> str:
     return clean_document(raw).body
 
 
+def newsdesk_text_rules_only(page: Page) -> str:
+    return clean_text(page.text, model=None).body
+
+
 def trafilatura_html(page: Page) -> str:
     return trafilatura.extract(page.html) or ""
 
@@ -99,6 +105,7 @@ def trafilatura_text(page: Page) -> str:
 SYSTEMS: dict[str, Callable[[Page], str]] = {
     "newsdesk, HTML": newsdesk_html,
     "newsdesk, text dump": newsdesk_text,
+    "newsdesk, text dump, rules only (no line classifier)": newsdesk_text_rules_only,
     f"trafilatura {metadata.version('trafilatura')}, HTML": trafilatura_html,
     f"trafilatura {metadata.version('trafilatura')}, text dump": trafilatura_text,
     "raw text dump (no cleaning)": lambda page: page.text,
@@ -129,6 +136,15 @@ def table(rows: list[tuple[str, float, float, float, float]], n_pages: int) -> s
         "| --- | ---: | ---: | ---: | ---: |",
     ]
     lines += [f"| {name} | {p:.3f} | {r:.3f} | {f1:.3f} | {s:.1f} |" for name, p, r, f1, s in rows]
+    cv = json.loads(MODEL_PATH.read_text()).get("cross_validation") if MODEL_PATH.exists() else None
+    if cv:
+        lines += [
+            "",
+            f"The text-dump path uses a learned line classifier trained on these pages, so its row above is "
+            f"in-sample. Held-out estimate ({cv['folds']}-fold cross-validation grouped by {cv['grouped_by']}, "
+            f"`bench/train_lines.py`): P {cv['precision']:.3f}, R {cv['recall']:.3f}, **F1 {cv['f1']:.3f}**. "
+            "The HTML path has no learned part (trafilatura with `favor_precision`, then the rule-based line cleaner).",
+        ]
     return "\n".join(lines)
 
 

@@ -1,6 +1,6 @@
 """Build the stories benchmark set: extraction-dev ground-truth bodies, the seeds, and syndicated copies.
 
-Each original gets a copy made by light, random edits (fixed seed): a new outlet, URL and date, an edited
+Seeds are cleaned by the pipeline's cleaner; each original gets a copy made by light, random edits (fixed seed): a new outlet, URL and date, an edited
 title, a wire dateline or credit line, a dropped paragraph or sentence, word substitutions and typos.
 Originals are labelled by hand in `bench/data/stories-labels.json`; copies inherit their original's story.
 
@@ -89,9 +89,20 @@ def originals() -> list[dict[str, object]]:
         records.append({"id": f"dev-{key[:8]}", "label_key": key[:8], "url": page["url"],
                         **_page_metadata(key, page["url"]), "text": page["articleBody"]})
     for path in sorted(SEEDS.glob("*.txt")):
-        records.append({"id": f"seed-{path.stem}", "label_key": path.name, "url": None, "title": None,
-                        "publisher": None, "published": None, "text": path.read_text()})
+        seed = _cleaned_seed(path)
+        records.append({"id": f"seed-{path.stem}", "label_key": path.name, "url": None, "title": seed.title,
+                        "publisher": seed.publisher,
+                        "published": seed.published.isoformat() if seed.published else None, "text": seed.body})
     return records
+
+
+def _cleaned_seed(path: Path):  # noqa: ANN202
+    """A seed as the pipeline's cleaner makes it (body, title, publisher, date from its header)."""
+    from newsdesk.clean import BoilerplateRules, clean_document
+    from newsdesk.model import RawDocument
+
+    return clean_document(RawDocument(path=str(path), content=path.read_text(), content_type="text"),
+                          BoilerplateRules.load())
 
 
 def copies(records: list[dict[str, object]], rng: random.Random) -> list[dict[str, object]]:

@@ -12,14 +12,11 @@ import os
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
-from newsdesk.clean import BoilerplateRules, clean_document
 from newsdesk.config import Settings, get_settings
-from newsdesk.enrich import enrich_articles
 from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.model import PIPELINE_VERSION, Article, DocumentOutcome, IngestSummary, RawDocument, utcnow
 from newsdesk.sources import InputFile, discover, load
 from newsdesk.state import FileRecord, IngestState
-from newsdesk.stories import assign_stories, store_path
 
 log = logging.getLogger(__name__)
 
@@ -96,6 +93,8 @@ def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False) 
 
 def process_files(files: Sequence[InputFile], settings: Settings, n_process: int = 1) -> list[ProcessedFile]:
     """Load and clean each file, then enrich all their articles in one batch; problems stay per document."""
+    from newsdesk.clean import BoilerplateRules, clean_document  # here: planning must not pay for the NLP imports
+
     rules = BoilerplateRules.load()
     processed: list[ProcessedFile] = []
     pairs: list[tuple[RawDocument, Article]] = []
@@ -146,6 +145,8 @@ def _failed(key: str, stage: str, exc: BaseException) -> DocumentOutcome:
 def _enrich_isolating_failures(pairs: list[tuple[RawDocument, Article]], n_process: int
                                ) -> list[Article | DocumentOutcome]:
     """Enrich in one batch; if the batch raises, enrich one by one so only the bad document fails."""
+    from newsdesk.enrich import enrich_articles
+
     if not pairs:
         return []
     try:
@@ -168,6 +169,8 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
     Raises `BackendError` when the backend cannot take the batch: nothing of it is recorded as
     ingested, so the next run processes it again.
     """
+    from newsdesk.stories import assign_stories, store_path
+
     articles = [a for p in processed for a in p.articles]
     now = utcnow()
     for article in articles:

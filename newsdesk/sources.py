@@ -194,6 +194,8 @@ def load(file: InputFile, max_bytes: int) -> Iterator[RawDocument | DocumentOutc
         if fmt == "jsonl":
             yield from _load_jsonl(file, max_bytes)
             return
+        if file.size > max_bytes and not file.path.lower().endswith(".gz"):  # known from the stat: do not read
+            raise LoadError(f"larger than the {max_bytes:,}-byte document limit", status="skipped")
         data = _read_capped(file.path, max_bytes)
         if fmt == "json":
             yield from _load_json(file, decode(data))

@@ -11,9 +11,11 @@ import atexit
 import logging
 import math
 import multiprocessing as mp
+import os
 import time
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from multiprocessing.connection import Connection, wait
 
 from newsdesk.config import Settings
@@ -47,12 +49,29 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
             conn.send(exc)
 
 
+BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
+
+
+@contextmanager
+def _single_threaded_math() -> Iterator[None]:
+    """Start workers with one BLAS/OpenMP thread each (unless configured): the pool is the parallelism, and
+    numpy's extra threads only oversubscribe the cores and spin (measured with bench/run.py)."""
+    unset = [name for name in BLAS_THREAD_VARIABLES if name not in os.environ]
+    os.environ.update(dict.fromkeys(unset, "1"))
+    try:
+        yield
+    finally:
+        for name in unset:
+            os.environ.pop(name, None)
+
+
 class _Worker:
     def __init__(self, ctx: mp.context.BaseContext, settings: Settings) -> None:
         self.conn, child = ctx.Pipe()
         self.process = ctx.Process(target=_worker_main, args=(child, settings), daemon=True,
                                    name="newsdesk-worker")
-        self.process.start()
+        with _single_threaded_math():
+            self.process.start()
         child.close()
         self.ready = False
         self.chunk: list[int] | None = None

@@ -195,3 +195,17 @@ def test_json_fields_are_authoritative() -> None:
 def test_empty_body_stays_empty() -> None:
     article = clean_document(RawDocument(path="x.txt", content="Home\nNews\nSport\nWeather\n©", content_type="text"))
     assert article.body == ""
+
+
+@pytest.mark.parametrize(
+    "prose",
+    [
+        "She baked cookies for the soldiers, and the newsletter of the veterans' club praised her.",
+        "Related to this, the ministry said it would publish the figures next week.",
+        "Watch makers in the region reported their best quarter since 2015.",
+        "He agreed. Watch Tower officials said the talks had gone well.",
+        "Subscribers to the utility's plan will pay less from April.",
+    ],
+)
+def test_prose_that_resembles_a_teaser_is_kept(prose: str) -> None:
+    assert clean_text(f"{PROSE}\n{prose}\n{PROSE_2}", model=None).body == f"{PROSE}\n\n{prose}\n\n{PROSE_2}"

@@ -13,6 +13,7 @@ import newsdesk.enrich as enrich
 from newsdesk.clean import clean_document
 from newsdesk.config import Settings
 from newsdesk.enrich import enrich_articles, load_nlp
+from newsdesk.enrich.cache import EnrichmentCache, enrichment_key
 from newsdesk.enrich.registry import AliasRegistry
 from newsdesk.model import Article, EntityType, Provenance, RawDocument
 
@@ -53,6 +54,8 @@ def test_seed_000(settings: Settings) -> None:
     saleh = entity(article, "Amrullah Saleh")
     assert saleh.type is EntityType.PERSON and {"Saleh", "Amrullah Saleh"} <= set(saleh.surface_forms)
     assert entity(article, "National Resistance Front").surface_forms == ["NRF", "the National Resistance Front"]
+    assert entity(article, "Panjshir").type is EntityType.LOCATION  # tagged ORG; "Panjshir valley" heads it
+    assert set(entity(article, "Panjshir Valley").surface_forms) == {"Panjshir valley", "Panjshir Valley"}
     names = [e.name for e in article.entities]
     assert not [n for n in names if "Read" in n or "©" in n or n.isdigit() or len(n) < 2]
     quotes = speakers(article)
@@ -101,6 +104,12 @@ def test_straight_quotes_and_speaker_before_the_quote(settings: Settings) -> Non
                        '"Our flag will fly," Massoud wrote in a tweet on Thursday.')
     assert speakers(article) == {"We are ready to defend the valley.": "Ahmad Massoud",
                                  "Our flag will fly": "Ahmad Massoud"}
+
+
+def test_curly_single_quotes_with_apostrophes_inside(settings: Settings) -> None:
+    article = enriched("Boris Johnson spoke in London. ‘We won’t let our country’s future be decided by others,’ "
+                       "the prime minister said.")
+    assert speakers(article) == {"We won’t let our country’s future be decided by others": "Boris Johnson"}
 
 
 def test_scare_quotes_are_not_quotations(settings: Settings) -> None:
@@ -183,12 +192,22 @@ def test_cache_hit_skips_spacy(settings: Settings, monkeypatch: pytest.MonkeyPat
         enriched(body + " He added more.")
 
 
+def test_cache_hit_gives_the_same_article_as_a_fresh_run(settings: Settings) -> None:
+    path = next(SEEDS.glob("003_*.txt"))
+    raw = RawDocument(path=str(path), content=path.read_text(), content_type="text")
+    fresh = enrich_articles([(raw, clean_document(raw))])[0]
+    again = enrich_articles([(raw, clean_document(raw))])[0]
+    assert again.model_dump(exclude={"ingested_at"}) == fresh.model_dump(exclude={"ingested_at"})
+
+
 def test_cache_is_durable_across_processes(settings: Settings) -> None:
     body = "Amrullah Saleh said the resistance would continue."
-    enriched(body)
-    enrich._open_cache.cache_clear()  # a new process would open the store afresh
-    assert enrich._stores()[0].get_many([]) == {}
-    assert any(p.name == "enrich.sqlite" for p in settings.cache_dir.iterdir())
+    raw = RawDocument(path="t.txt", content=body, content_type="text")
+    article = Article(id="t", body=body)
+    enrich_articles([(raw, article)])
+    reopened = EnrichmentCache(settings.cache_dir / "enrich.sqlite")  # as another process would
+    key = enrichment_key(raw, article, enrich.enrichment_version())
+    assert reopened.get_many([key])[key]["entities"][0]["name"] == "Amrullah Saleh"
 
 
 def test_same_name_gets_the_same_canonical_form_across_documents(settings: Settings) -> None:

@@ -124,6 +124,7 @@ def test_names_spanning_noise_are_repaired_or_dropped() -> None:
     assert clean_name("Garrett hit Rudolph", EntityType.ORGANIZATION) is None
     assert clean_name("rang Taylor", EntityType.PERSON) == "Taylor"
     assert clean_name("iPad Pro", EntityType.ORGANIZATION) == "iPad Pro"
+    assert clean_name("Panjshir valley", EntityType.LOCATION) == "Panjshir valley"
     assert clean_name("Christopher D. Battin: Dealing", EntityType.PERSON) is None
 
 

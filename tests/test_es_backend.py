@@ -39,13 +39,24 @@ def test_implements_the_protocol(cluster: RecordingCluster) -> None:
     assert isinstance(backend(cluster), IndexBackend)
 
 
-def test_first_use_puts_the_template_and_the_first_version_behind_the_alias(cluster: RecordingCluster) -> None:
+def test_first_write_puts_the_template_and_the_first_version_behind_the_alias(cluster: RecordingCluster) -> None:
     b = backend(cluster)
-    assert b.count() == 0
+    b.upsert(articles(1))
     assert cluster.templates["t-articles"]["index_patterns"] == ["t-articles-*"]
     assert cluster.aliases["t-articles"] == {"t-articles-000001"}
-    b.count()
+    b.upsert(articles(1))
     assert paths(cluster, "PUT /_index_template") == 1  # once per backend
+
+
+def test_reads_never_create_anything_and_see_a_missing_alias_as_empty(cluster: RecordingCluster) -> None:
+    from newsdesk.search import build_request
+
+    b = backend(cluster)
+    assert b.count() == 0 and b.get("a0") is None and list(b.ids()) == []
+    assert b.search(build_request("kabul")).total == 0
+    assert b.facet("publisher", build_request().filters) == []
+    assert not cluster.templates and not cluster.aliases
+    assert all(r.method in ("GET", "POST", "HEAD") and "_bulk" not in r.path for r in cluster.requests)
 
 
 def test_upserts_index_by_stable_id(cluster: RecordingCluster) -> None:

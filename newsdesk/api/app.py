@@ -34,6 +34,7 @@ from newsdesk.search.model import (
     SearchRequest,
     SearchResponse,
 )
+from newsdesk.stories import StoryDetail, StoryList, StoryStore, get_story, list_stories
 
 log = logging.getLogger(__name__)
 
@@ -259,6 +260,28 @@ def create_app(
         if article is None:
             raise HTTPException(status_code=404, detail=f"no article with id {article_id!r}")
         return article
+
+    @app.get("/stories", response_model=StoryList, tags=["stories"], summary="Stories, latest first")
+    def stories(
+        limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Stories per page.")] = 20,
+        offset: Annotated[int, Query(ge=0)] = 0,
+        min_articles: Annotated[int, Query(ge=1, description="Only stories with this many articles.")] = 1,
+    ) -> StoryList:
+        """Stories (articles about one event): label, articles and copies, publishers, date span, top entities."""
+        with StoryStore.for_settings(settings or get_settings()) as store:
+            return list_stories(store, limit=limit, offset=offset, min_articles=min_articles)
+
+    @app.get(
+        "/stories/{story_id}", response_model=StoryDetail, tags=["stories"], summary="One story and who claims what",
+        responses={404: {"model": ErrorResponse, "description": "No story with this id."}},
+    )
+    def story(story_id: Annotated[str, PathParam(min_length=1, max_length=MAX_ID_LENGTH)]) -> StoryDetail:
+        """A story's articles and attributed statements, grouped by speaker and by publisher (not judged)."""
+        with StoryStore.for_settings(settings or get_settings()) as store:
+            found = get_story(store, holder.get(), story_id)
+        if found is None:
+            raise HTTPException(status_code=404, detail=f"no story with id {story_id!r}")
+        return found
 
     @app.get(
         "/facets/{field}", response_model=FacetResponse, tags=["search"], summary="Top values of one facet",

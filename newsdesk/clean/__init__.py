@@ -42,7 +42,8 @@ class _Fields:
         if value in (None, "", []) or name in self.values:
             return
         self.values[name] = value
-        self.provenance[name] = Provenance(source=source, detail=value if isinstance(value, str) else None)
+        detail = None if isinstance(value, list) else str(value)
+        self.provenance[name] = Provenance(source=source, detail=detail)
 
     def candidate(self, name: str, value: str | None, source: str) -> None:
         """Record an alternative candidate (kept for enrichment) and offer it."""

@@ -41,8 +41,9 @@ def visible_text(html: str) -> str:
         tree = lxml.html.fromstring(html)
     except (lxml.etree.ParserError, ValueError):
         return ""
-    for element in tree.iter(*INVISIBLE_TAGS):
-        element.drop_tree() if element.getparent() is not None else None
+    for element in list(tree.iter(*INVISIBLE_TAGS)):
+        if element.getparent() is not None:
+            element.drop_tree()
     for element in tree.iter(*BLOCK_TAGS):
         element.tail = "\n" + (element.tail or "")
         if element.tag != "br":
@@ -63,7 +64,7 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtraction:
     """Main text with trafilatura; the page's visible text when trafilatura finds (almost) nothing."""
     try:
         doc = trafilatura.bare_extraction(
-            html, url=url, with_metadata=True, include_comments=False, include_tables=True
+            html, url=url, with_metadata=True, include_comments=False, include_tables=True, favor_precision=True
         )
     except Exception:  # trafilatura raises a variety of parser errors on broken markup
         doc = None

@@ -24,6 +24,7 @@ MODEL_PATH = Path(__file__).with_name("line_model.json")
 WORD = re.compile(r"\w+")
 CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 SENTENCE_END = re.compile(r"[.!?…。！？][\"'”’»)\]」』]*$")
+LIST_ITEM = re.compile(r"^(?:[-•*–·▪●]|\d{1,2}[.)])\s+\S")
 STOPWORDS = frozenset(
     "a an the and or but of to in on at for with by from as is are was were be been has have had it its "
     "this that these those he she they we you i his her their our not no said says will would can could "
@@ -82,7 +83,7 @@ def _base(line: str, counts: Counter[str]) -> list[float]:
         float(bool(SENTENCE_END.search(line))),
         float(line.endswith(":")),
         float(line.endswith("?")),
-        float(bool(re.match(r"^(?:[-•*–·▪●]|\d{1,2}[.)])\s+\S", line))),
+        float(bool(LIST_ITEM.match(line))),
         sum(w[0].isupper() for w in letters) / len(letters) if letters else 0.0,
         sum(w.isdigit() for w in words) / n if n else 0.0,
         sum(w.lower() in STOPWORDS for w in words) / n if n else 0.0,

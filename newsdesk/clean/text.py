@@ -11,13 +11,15 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Literal
 
 import ftfy
 
-from newsdesk.clean.lines import LineModel, default_line_model, word_count
+from newsdesk.clean.lines import LIST_ITEM, LineModel, default_line_model, word_count
 from newsdesk.model import RemovedSpan
 
-SENTENCE_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』]*$")
+CLAUSE_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』]*$")
+"""Prose ends like this (a colon or semicolon too: a line introducing a list or quote)."""
 
 HEADER = re.compile(r"^\s*date\s+(\d{4}-\d{2}-\d{2})\s+([^\W\d][^:.!?]{0,40}?)\s*:\s*", re.I)
 """A dump header such as `date 2021-09-04 Kabul: ...`."""
@@ -28,24 +30,30 @@ TEASER_LABELS = (
     r"must read|don'?t miss|trending|watch(?: now| video)?|see also|suggested"
 )
 GLUED_TEASER = re.compile(
-    rf"(?<=[.!?\"”’])\s*(?:{TEASER_LABELS})\s*(?:[-–—:|»>]|\s[A-Z]).*$", re.I
+    rf"(?<=[.!?\"”’])(?:(?:{TEASER_LABELS})\s*(?:[-–—:|»>]|\s[A-Z])|\s+(?:{TEASER_LABELS})\s*[-–—:|»>]).*$", re.I
 )
-"""A teaser glued to the end of a sentence: `...fled the country.Also Read - Ahmad Massoud: ...`."""
+"""A teaser glued to the end of a sentence: `...fled the country.Also Read - Ahmad Massoud: ...`
+(directly after the full stop, or after a space when a separator follows the label)."""
 
-TEASER_LINE = re.compile(
-    rf"^(?:{TEASER_LABELS})(?:\s*(?:[-–—:|»>].*|\s.{{0,120}}))?$", re.I
-)
+TEASER_LINE = re.compile(rf"^(?:{TEASER_LABELS})\s*(?:[-–—:|»>].*)?$", re.I)
+SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|telegram|flipboard|e-?mail|copy link|print)"
 PROMPT_LINE = re.compile(
-    r"^(?:subscribe\b.{0,80}|sign (?:up|in)\b.{0,80}|log ?in\b.{0,40}|register\b.{0,40}|"
-    r"share (?:this|on|via)\b.{0,60}|share|tweet|email|print|comments?|advertisement|"
-    r"follow us\b.{0,80}|(?:get|join) (?:our|the) .{0,40}newsletter.{0,60}|"
-    r".{0,60}\bnewsletter\b.{0,60}|.{0,120}\bcookies?\b.{0,160}|.{0,40}\bjavascript\b.{0,80}|"
-    r"skip to (?:main )?content|back to top|scroll to top|continue reading.{0,40}|"
-    r"(?:facebook|twitter|linkedin|whatsapp|reddit|pinterest|telegram|e-?mail|copy link)"
-    r"(?:\s*[|/,·•]?\s*(?:facebook|twitter|linkedin|whatsapp|reddit|pinterest|telegram|e-?mail|copy link))*)$",
+    r"^(?:subscribe(?: now| today| here)?|sign (?:up|in)(?: now| here| for free)?|log ?in|register|"
+    r"share(?: this(?: article| story| page)?| on| via)?|tweet|comments?|advertisement|"
+    r"skip to (?:main )?content|back to top|scroll to top|continue reading|"
+    rf"{SOCIAL}(?:\s*[|/,·•]?\s*{SOCIAL})*)\W*$",
     re.I,
 )
-"""Whole lines that are calls to action: subscribe, newsletter, cookie notices, share bars."""
+"""Whole short lines that are calls to action or share bars."""
+PROMPT_PHRASE = re.compile(
+    r"(?:^subscribe (?:to|for|now)\b|^sign up (?:for|to)\b|\b(?:sign up|subscribe) (?:to|for) (?:our|the)\b.{0,40}"
+    r"\bnewsletters?\b|\bnewsletters? (?:delivered|straight) to your inbox\b|^(?:get|join) our\b.{0,40}\bnewsletter\b|"
+    r"\b(?:we|this (?:site|website)) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b|"
+    r"\baccept (?:all )?cookies\b|\b(?:enable|turn on) javascript\b|\bjavascript is (?:disabled|required)\b|"
+    r"^follow us (?:on|at)\b|^click (?:here )?to (?:share|print|email|subscribe)\b)",
+    re.I,
+)
+"""Specific call-to-action phrases (newsletter, cookie and JavaScript notices) anywhere in a short line."""
 
 COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b|all rights reserved)", re.I)
 DETAILS_TO_FOLLOW = re.compile(
@@ -107,11 +115,11 @@ def normalise_text(text: str) -> str:
 
 def is_sentence(line: str) -> bool:
     """A line that ends like prose (sentence punctuation) rather than like a label or link."""
-    return bool(SENTENCE_END.search(line))
+    return bool(CLAUSE_END.search(line))
 
 
 def is_list_item(line: str) -> bool:
-    return bool(re.match(r"^(?:[-•*–·▪●]|\d{1,2}[.)])\s+\S", line))
+    return bool(LIST_ITEM.match(line))
 
 
 class _Lines:
@@ -178,7 +186,7 @@ def _remove_teaser_lines(doc: _Lines) -> None:
         assert line is not None
         if word_count(line) <= 25 and TEASER_LINE.match(line):
             doc.remove(i, "teaser-line")
-        elif word_count(line) <= 40 and PROMPT_LINE.match(line):
+        elif PROMPT_LINE.match(line) or (word_count(line) <= 40 and PROMPT_PHRASE.search(line)):
             doc.remove(i, "prompt-line")
 
 
@@ -311,14 +319,11 @@ def _remove_classified(doc: _Lines, rejected: list[int]) -> None:
             doc.remove(i, "line-classifier")
 
 
-USE_DEFAULT_MODEL = object()
-
-
 def clean_text(
     text: str,
     known_title: str | None = None,
     whole_page: bool = True,
-    model: LineModel | None | object = USE_DEFAULT_MODEL,
+    model: LineModel | Literal["default"] | None = "default",
 ) -> TextCleanResult:
     """Clean a plain-text dump: header, teasers, title, trailer, bylines; never adds text.
 
@@ -327,8 +332,8 @@ def clean_text(
     (`model`; default: the shipped one; None: rules only). False for an extractor's main text.
     """
     doc = _Lines(normalise_text(text))
-    line_model = default_line_model() if model is USE_DEFAULT_MODEL else model
-    rejected = _classify_lines(doc, line_model) if whole_page and isinstance(line_model, LineModel) else []
+    line_model = default_line_model() if model == "default" else model
+    rejected = _classify_lines(doc, line_model) if whole_page and line_model is not None else []
     _parse_header(doc)
     _cut_glued_teasers(doc)
     _remove_teaser_lines(doc)

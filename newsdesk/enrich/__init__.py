@@ -74,6 +74,11 @@ def _open_registry(path: str) -> AliasRegistry:
     return AliasRegistry(Path(path))
 
 
+def enrichment_version() -> str:
+    """What cached results must match besides their inputs: our version and the spaCy model."""
+    return f"{ENRICH_VERSION}:{get_settings().spacy_model}"
+
+
 def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
@@ -151,7 +156,7 @@ def enrich_articles(items: Sequence[tuple[RawDocument, Article]], *, n_process: 
     Only articles missing from the cache are analysed; spaCy reads those in a language it knows.
     """
     cache, registry = _stores()
-    version = f"{ENRICH_VERSION}:{get_settings().spacy_model}"
+    version = enrichment_version()
     keys = [enrichment_key(raw, article, version) for raw, article in items]
     cached = cache.get_many(list(set(keys)))
     results: list[Article | None] = [

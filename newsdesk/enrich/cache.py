@@ -27,7 +27,7 @@ def enrichment_key(raw: RawDocument, article: Article, version: str) -> str:
     """Hash of the enrichment version and the inputs enrichment depends on (not the article's identity)."""
     inputs = article.model_dump(mode="json", include=set(_INPUT_FIELDS))
     inputs["provenance"] = {k: v.model_dump(mode="json") for k, v in sorted(article.provenance.items())
-                            if k in ("published", "publisher")}
+                            if k.split(".")[0] in ("published", "publisher")}
     if raw.content_type == "html":
         inputs["raw_html_sha256"] = hashlib.sha256(raw.content.encode()).hexdigest()
     payload = json.dumps({"version": version, "inputs": inputs}, sort_keys=True, ensure_ascii=False)
@@ -44,8 +44,9 @@ def enrichment_of(article: Article) -> dict[str, object]:
 
 def apply_enrichment(article: Article, data: dict[str, object]) -> Article:
     """A copy of `article` with cached enrichment `data` applied."""
-    provenance = dict(article.provenance)
-    provenance.update(data.get("provenance", {}))  # type: ignore[arg-type]
+    cached: dict[str, object] = data.get("provenance", {})  # type: ignore[assignment]
+    provenance = {k: v for k, v in article.provenance.items() if k not in ENRICHED_FIELDS or k in cached}
+    provenance.update(cached)  # type: ignore[arg-type]
     fields = {k: v for k, v in data.items() if k != "provenance"}
     return Article.model_validate({**article.model_dump(), **fields, "provenance": provenance})
 

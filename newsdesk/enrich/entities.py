@@ -35,6 +35,14 @@ spokesperson
 """Titles and role words stripped from the front of person names (royal and papal titles stay:
 they are part of the name a person is known by, "Prince Andrew")."""
 
+PLACE_NOUNS = frozenset("""
+valley gorge pass province region district county village river mountains mountain lake sea ocean
+island islands peninsula desert coast bay strait canyon plateau
+""".split())
+"""Words that make the name before them, or the name they end, a place ("Panjshir province"); not
+"city", "state" or "square", which end names of organisations too ("Manchester City", "Islamic State")."""
+
+
 NAME_PARTICLES = frozenset("""
 of the and for on in at de del della der den van von da das do dos du di la le les el al bin ibn y e sans zu ter ten
 """.split())
@@ -57,7 +65,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
     words = name.split()
     while len(words) > 1 and words[0].islower() and words[0] not in NAME_PARTICLES:
         words.pop(0)  # "rang Taylor", "s Haqqani" (but "iPad Pro" stays)
-    if any(w.islower() and w not in NAME_PARTICLES for w in words[1:]):
+    if entity_type in (EntityType.PERSON, EntityType.ORGANIZATION) and any(
+            w.islower() and w not in NAME_PARTICLES and w not in PLACE_NOUNS for w in words[1:]):
         return None  # "Garrett hit Rudolph": a span running over a verb
     while len(words) > 1 and (_SCORE.fullmatch(words[-1])
                               or (entity_type is EntityType.PERSON and any(c.isdigit() for c in words[-1]))):
@@ -73,13 +82,6 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
     if len(letters) < 2 or not any(c.isupper() for c in name):
         return None
     return name
-
-
-PLACE_NOUNS = frozenset("""
-valley gorge pass province region district county city town village river mountains mountain lake sea
-island islands peninsula desert coast bay strait street square airport border state capital
-""".split())
-"""Words that make the name before them, or the name they end, a place ("Panjshir province")."""
 
 
 def _headline_cased(text: str, start: int) -> bool:

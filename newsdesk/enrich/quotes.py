@@ -52,7 +52,9 @@ MIN_CLAIM_TOKENS = 3
 MAX_ATTRIBUTION_WORDS = 15
 """Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
 
-QUOTE_PATTERN = re.compile(r"“([^“”]+)”|\"([^\"\n]+)\"|«([^«»]+)»")
+QUOTE_PATTERN = re.compile(r"“([^“”]+)”|\"([^\"\n]+)\"|«([^«»]+)»|(?<!\w)‘((?:[^‘’\n]|’(?=\w))+)’(?!\w)")
+"""Curly, straight and angle double quotes, and curly single quotes (an apostrophe inside a word does
+not close them: ‘it’s ours’)."""
 
 
 @dataclass(frozen=True)
@@ -149,7 +151,8 @@ class Attributor:
         if word in ("i", "we", "it", "they", "who", "that", "which"):
             return None
         determiner = next((c.lower_ for c in subject.children if c.dep_ == "det"), None)
-        has_modifier = any(c.dep_ in ("compound", "poss", "nmod", "prep") for c in subject.children)
+        has_modifier = any(c.dep_ in ("poss", "nmod", "prep") or (c.dep_ == "compound" and c.text[:1].isupper())
+                           for c in subject.children)  # "the Taliban spokesman", not "the prime minister"
         if determiner == "the" and word in ROLE_NOUNS and not has_modifier:
             antecedent = self._antecedent(word, before)
             if antecedent:

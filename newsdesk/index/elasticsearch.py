@@ -218,8 +218,9 @@ class ElasticsearchBackend:
 
     # -- reads -----------------------------------------------------------------------------------
 
+    # Reads never create anything: a read-only API key must be enough, and a missing alias is an empty index.
+
     def get(self, article_id: str) -> Article | None:
-        self.ensure()
         try:
             found = self._call("get", self.client.get, index=self.alias, id=article_id)
         except NotFoundError:
@@ -228,25 +229,31 @@ class ElasticsearchBackend:
 
     def search(self, request: SearchRequest) -> SearchResponse:
         check_request(request)
-        self.ensure()
-        raw = self._call("search", self.client.search, index=self.alias, body=search_body(request))
+        try:
+            raw = self._call("search", self.client.search, index=self.alias, body=search_body(request))
+        except NotFoundError:
+            return SearchResponse(total=0, hits=[], page=request.page, size=request.size)
         return search_response(request, raw.body)
 
     def facet(self, field: FacetName, filters: Filters, size: int = 10) -> list[FacetBucket]:
-        self.ensure()
-        raw = self._call("facet", self.client.search, index=self.alias, body=facet_body(field, filters, size))
+        try:
+            raw = self._call("facet", self.client.search, index=self.alias, body=facet_body(field, filters, size))
+        except NotFoundError:
+            return []
         return to_buckets(raw.body.get("aggregations", {}).get(field, {}))
 
     def count(self) -> int:
-        self.ensure()
         return self._count(self.alias)
 
     def ids(self) -> Iterator[str]:
         """Every stored id, paged in id order with search_after (no result-window limit)."""
-        self.ensure()
         after: str | None = None
         while True:
-            page = self._call("list ids", self.client.search, index=self.alias, body=ids_body(after))["hits"]["hits"]
+            try:
+                page = self._call("list ids", self.client.search, index=self.alias,
+                                  body=ids_body(after))["hits"]["hits"]
+            except NotFoundError:
+                return
             for hit in page:
                 yield hit["_id"]
             if not page:

@@ -484,14 +484,22 @@ class EmbeddedBackend:
             if values:
                 subs.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self._schema, field, values)))
         if filters.date_from or filters.date_to:
-            lower = published_instant(filters.date_from) if filters.date_from else None
-            upper = published_instant(filters.date_to) if filters.date_to else None
-            subs.append(
-                (tantivy.Occur.Must, tantivy.Query.range_query(self._schema, "published_day", tantivy.FieldType.Date, lower, upper))
-            )
+            subs.append((tantivy.Occur.Must, self._date_range(filters)))
         if collapse:
             subs.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self._schema, "duplicate", True)))
         return [(occur, tantivy.Query.const_score_query(q, 0.0)) for occur, q in subs]
+
+    def _date_range(self, filters: Filters) -> tantivy.Query:
+        """Published-day range, bounds clamped to the dates tantivy can hold (outside them nothing is dated)."""
+        lower = published_instant(filters.date_from) if filters.date_from else None
+        upper = published_instant(filters.date_to) if filters.date_to else None
+        if (lower and lower > tantivy.MAX_DATETIME) or (upper and upper < tantivy.MIN_DATETIME):
+            return tantivy.Query.empty_query()
+        lower = lower if lower and lower >= tantivy.MIN_DATETIME else None
+        upper = upper if upper and upper <= tantivy.MAX_DATETIME else None
+        if lower is None and upper is None:
+            return tantivy.Query.exists_query("published_day")
+        return tantivy.Query.range_query(self._schema, "published_day", tantivy.FieldType.Date, lower, upper)
 
     def _query(self, text: tantivy.Query | None, filters: Filters, collapse: bool) -> tantivy.Query:
         subs = self._filter_query(filters, collapse)

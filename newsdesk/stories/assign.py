@@ -42,9 +42,9 @@ class StoryParams:
 
     duplicate_threshold: float = 0.5
     """Estimated Jaccard of word 3-gram sets above which a later article is a copy of an earlier one."""
-    story_threshold: float = 0.3
+    story_threshold: float = 0.5
     """Similarity to a story's centroid needed to join it."""
-    entity_weight: float = 0.5
+    entity_weight: float = 0.3
     """Share of entity similarity (the rest is title and body terms) when both sides have entities."""
     grace_days: int = 2
     """Date gap with no penalty."""

@@ -65,6 +65,7 @@ CREATE TABLE IF NOT EXISTS meta (
 """
 
 Vector = dict[str, float]
+IDF_PRIOR_DOCS = 10
 KeyFunction = Callable[[bytes], Sequence[int]]
 """LSH band keys of a stored signature."""
 
@@ -168,7 +169,8 @@ class StoryStore:
         self.set_meta("documents", str(int(self.meta("documents") or 0) + 1))
 
     def idf(self, features: Iterable[str]) -> dict[str, float]:
-        """Smoothed inverse document frequency of each feature (unseen features weigh most)."""
+        """Inverse document frequency of each feature, smoothed by IDF_PRIOR_DOCS pseudo-documents holding
+        every feature: flat (plain cosine) while the store is small, informative as it grows."""
         wanted = list(set(features))
         total = int(self.meta("documents") or 0)
         df: dict[str, int] = {}
@@ -176,7 +178,8 @@ class StoryStore:
             chunk = wanted[i:i + 900]
             df.update(self.db.execute(f"SELECT feature, n FROM df WHERE feature IN ({','.join('?' * len(chunk))})",
                                       chunk).fetchall())
-        return {f: math.log((total + 1) / (df.get(f, 0) + 1)) + 1.0 for f in wanted}
+        prior = IDF_PRIOR_DOCS
+        return {f: math.log((total + prior) / (df.get(f, 0) + prior)) + 1.0 for f in wanted}
 
     # LSH bands
     def ensure_bands(self, bands: int, rows: int, keys_of: KeyFunction) -> None:

@@ -50,9 +50,17 @@ def minhash(tokens: list[str]) -> LeanMinHash:
     """MinHash signature of a token list's word shingles (same tokens and parameters, same signature).
 
     Shingles are hashed with CRC-32 (a C call; datasketch mixes it with fmix32 before permuting)."""
-    sketch = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=zlib.crc32)
+    sketch = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=zlib.crc32,
+                     permutations=_permutations())
     sketch.update_batch([s.encode() for s in shingles(tokens)])
     return LeanMinHash(sketch)
+
+
+@lru_cache(maxsize=1)
+def _permutations() -> tuple[np.ndarray, np.ndarray]:
+    """The seeded permutations, drawn once per process (drawing them costs more than hashing a text)."""
+    template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
+    return template.permutations
 
 
 def minhash_bytes(sketch: LeanMinHash) -> bytes:
