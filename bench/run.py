@@ -6,8 +6,8 @@ Builds `bench/corpora/<size>/` (bench/corpus.py) when missing, then measures
   1. the limit: trafilatura extraction alone (HTML pages) + spaCy NER-only `nlp.pipe` (tok2vec + ner) on the
      extracted / given texts + a bare bulk upsert of minimal Articles into the embedded index, summed;
   2. each stage of our pipeline alone, in this process: discover + plan, load, clean, enrich, index;
-  3. end to end through the Prefect `ingest` flow in a fresh process (fresh NEWSDESK_HOME) with 1 and 2 workers,
-     with peak RSS of the process tree, and the cold start of `newsdesk ingest` on the ingested, unchanged corpus;
+  3. end to end through the Prefect `ingest` flow in a fresh process (fresh NEWSDESK_HOME) with 1 worker (the
+     process tree pinned to one core) and 2 workers (both cores), with peak RSS of the process tree, and the cold start of `newsdesk ingest` on the ingested, unchanged corpus;
   4. discovery/plan at `--structural-size` files (first run, and all unchanged) for the 100k memory/cold-start
      extrapolation;
   5. search latency (text + facets, filter-only + facets, deep paging) in-process and, when `newsdesk.api` exists,
@@ -179,6 +179,18 @@ def corpus_index(raw: Any) -> int:
 
 # -- 1 + 2: limit and stages, in this process ------------------------------------------------------------
 
+def plan_folder(folder: Path, settings: Any) -> Any:
+    """`plan_ingest` of the folder against the ingest state of `settings`."""
+    from newsdesk.pipeline import plan_ingest
+    from newsdesk.state import IngestState
+
+    state = IngestState(settings.state_path)
+    try:
+        return plan_ingest([str(folder)], state)
+    finally:
+        state.close()
+
+
 def measure_inprocess(folder: Path, repeat: int, nlp_repeat: int) -> dict[str, Any]:
     import spacy
     import trafilatura
@@ -189,21 +201,13 @@ def measure_inprocess(folder: Path, repeat: int, nlp_repeat: int) -> dict[str, A
     from newsdesk.index import open_backend
     from newsdesk.index.embedded import EmbeddedBackend
     from newsdesk.model import Article, IngestSummary, RawDocument
-    from newsdesk.pipeline import ProcessedFile, batches, file_sha256, index_processed, plan_ingest
+    from newsdesk.pipeline import ProcessedFile, file_sha256, index_processed
     from newsdesk.sources import InputFile, load
     from newsdesk.state import IngestState
 
     out: dict[str, Any] = {}
     with fresh_home("stages") as settings:
-        # discover + plan (empty state: everything to do)
-        def plan_once() -> Any:
-            state = IngestState(settings.state_path)
-            try:
-                return plan_ingest([str(folder)], state)
-            finally:
-                state.close()
-
-        t, plan = timed("discover + plan (first run)", 0, repeat, plan_once)
+        t, plan = timed("discover + plan (first run)", 0, repeat, lambda: plan_folder(folder, settings))
         files: list[InputFile] = plan.todo
         out["plan"] = t
 
@@ -375,6 +379,8 @@ def profile_pipeline(folder: Path, limit_files: int) -> Path:
 DRIVER = r"""
 import json, os, sys, time
 t0 = time.perf_counter()
+if {pin!r}:  # "one core": this process and its workers share one CPU
+    os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})
 sys.path.insert(0, {root!r})
 from flows.ingest import progress_listeners, run_ingest
 t_import = time.perf_counter()
@@ -387,7 +393,8 @@ shutdown()
 print(json.dumps({{"import_s": t_import - t0, "run_s": t_end - t_import, "marks": marks,
                   "summary": {{k: getattr(summary, k) for k in ("seen", "indexed", "unchanged", "duplicates",
                                                               "skipped", "failed")}},
-                  "state": state.type.value}}))
+                  "state": state.type.value,
+                  "failures": sorted({{f"{{o.stage}}: {{(o.reason or '')[:160]}}" for o in summary.failed_documents}})[:10]}}))
 """
 
 
@@ -421,7 +428,7 @@ def measure_e2e(folder: Path, workers: int, cold_repeat: int) -> dict[str, Any]:
     home = tmp / "home"
     try:
         env = bench_env(home, workers)
-        code = DRIVER.format(root=str(ROOT), folder=str(folder))
+        code = DRIVER.format(root=str(ROOT), folder=str(folder), pin=workers == 1)
         log(f"  ingest flow, {workers} worker(s), load {load_avg()} ...")
         wall, peak, done = run_process([sys.executable, "-c", code], env)
         data = json.loads(done.stdout.strip().splitlines()[-1])
@@ -433,9 +440,11 @@ def measure_e2e(folder: Path, workers: int, cold_repeat: int) -> dict[str, Any]:
         index_bytes = dir_bytes(home / "index")
         res = {"workers": workers, "wall_s": wall, "cpu_s": done.cpu, "peak_rss": peak, "import_s": data["import_s"],
                "run_s": data["run_s"], "summary": data["summary"], "state": data["state"],
-               "steady_files_per_s": steady, "index_bytes": index_bytes, "files": marks[-1][1] if marks else 0}
+               "steady_files_per_s": steady, "failures": data["failures"], "index_bytes": index_bytes, "files": marks[-1][1] if marks else 0}
         log(f"    wall {wall:.1f} s, cpu {done.cpu:.1f} s (imports {data['import_s']:.1f} s, flow {data['run_s']:.1f} s), peak RSS {mb(peak)},"
             f" {data['summary']}")
+        for reason in data["failures"]:
+            log(f"    failure: {reason}")
         if cold_repeat:
             colds = []
             for _ in range(cold_repeat):
@@ -456,20 +465,13 @@ def measure_e2e(folder: Path, workers: int, cold_repeat: int) -> dict[str, Any]:
 
 def measure_structural(size: int, repeat: int) -> dict[str, Any]:
     from newsdesk.model import PIPELINE_VERSION
-    from newsdesk.pipeline import plan_ingest, source_key
+    from newsdesk.pipeline import source_key
     from newsdesk.state import FileRecord, IngestState
 
     folder = corpus_mod.build(size)
     out: dict[str, Any] = {"size": size}
     with fresh_home("plan") as settings:
-        def plan_once() -> Any:
-            state = IngestState(settings.state_path)
-            try:
-                return plan_ingest([str(folder)], state)
-            finally:
-                state.close()
-
-        t, plan = timed(f"discover + plan {size} (first run)", 0, repeat, plan_once)
+        t, plan = timed(f"discover + plan {size} (first run)", 0, repeat, lambda: plan_folder(folder, settings))
         t.docs = len(plan.todo)
         out["first"] = t
         state = IngestState(settings.state_path)
@@ -480,7 +482,8 @@ def measure_structural(size: int, repeat: int) -> dict[str, Any]:
                                for k, f in enumerate(plan.todo))
         finally:
             state.close()
-        t, again = timed(f"discover + plan {size} (all unchanged)", len(plan.todo), repeat, plan_once)
+        t, again = timed(f"discover + plan {size} (all unchanged)", len(plan.todo), repeat,
+                         lambda: plan_folder(folder, settings))
         assert not again.todo, len(again.todo)
         out["unchanged"] = t
         out["files"] = len(plan.todo)
@@ -597,6 +600,7 @@ def measure_search(n: int, loads: dict[str, list[dict[str, Any]]], repeat: int, 
     from newsdesk.index.embedded import EmbeddedBackend
 
     rows = []
+    load = load_avg()
     backend = EmbeddedBackend(Settings(home=search_home(n)).index_dir)
     try:
         for name, params in loads.items():
@@ -614,7 +618,7 @@ def measure_search(n: int, loads: dict[str, list[dict[str, Any]]], repeat: int, 
                 p50s.append(pct(times, 50))
                 p95s.append(pct(times, 95))
             row = {"n": n, "where": "in-process", "request": name, "p50": statistics.median(p50s),
-                   "p95": statistics.median(p95s), "hits": statistics.median(totals)}
+                   "p95": statistics.median(p95s), "hits": statistics.median(totals), "load": load}
             rows.append(row)
             log(f"    {n} in-process {name}: p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms")
     finally:
@@ -632,7 +636,7 @@ def measure_search(n: int, loads: dict[str, list[dict[str, Any]]], repeat: int, 
                     p50s.append(pct(times, 50))
                     p95s.append(pct(times, 95))
                 row = {"n": n, "where": "HTTP /search", "request": name, "p50": statistics.median(p50s),
-                       "p95": statistics.median(p95s), "hits": None}
+                       "p95": statistics.median(p95s), "hits": None, "load": load}
                 rows.append(row)
                 log(f"    {n} HTTP {name}: p50 {row['p50']:.1f} ms, p95 {row['p95']:.1f} ms")
         finally:
@@ -761,13 +765,19 @@ def search_report(rows: list[dict[str, Any]], builds: dict[int, dict[str, Any]])
         lines.append(f"| {b['n']:,} | {b['upsert_s']:.1f} | {b['n'] / b['upsert_s']:.0f} | {mb(b['peak_rss'])} | "
                      f"{b['index_bytes'] / 2**20:.0f} MB | {b['index_bytes'] / 2**20 / b['n'] * 1000:.1f} | "
                      f"{b['built']} ({b['load']}) |")
-    lines += ["", "| documents | measured | request | p50 ms | p95 ms | target p95 |", "|---:|---|---|---:|---:|---|"]
+    lines += ["", "| documents | measured | request | p50 ms | p95 ms | target p95 | load avg (1/5/15 min) |",
+              "|---:|---|---|---:|---:|---|---|"]
     for r in rows:
         target = ""
         if r["n"] >= 100_000 and not r["request"].startswith("deep"):
             target = "met" if r["p95"] <= TARGETS["search_p95_ms"] else "MISSED"
             target = f"<= {TARGETS['search_p95_ms']:.0f} ms: {target}"
-        lines.append(f"| {r['n']:,} | {r['where']} | {r['request']} | {r['p50']:.1f} | {r['p95']:.1f} | {target} |")
+        lines.append(f"| {r['n']:,} | {r['where']} | {r['request']} | {r['p50']:.1f} | {r['p95']:.1f} | {target} | "
+                     f"{r['load']} |")
+    busy = [r for r in rows if float(r["load"].split("/")[0]) > (os.cpu_count() or 1)]
+    if busy:
+        lines += ["", f"The machine was shared during {len(busy)} of these rows (1-minute load above {os.cpu_count()}): "
+                      "treat their latencies as noisy upper bounds."]
     return "\n".join(lines)
 
 

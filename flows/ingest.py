@@ -28,7 +28,7 @@ from newsdesk.pipeline import (  # noqa: E402
     Plan, ProcessedFile, batches, index_processed, plan_ingest, prune_removed, run_settings)
 from newsdesk.sources import InputFile  # noqa: E402
 from newsdesk.state import IngestState  # noqa: E402
-from newsdesk.workers import run_processing  # noqa: E402
+from newsdesk.workers import in_worker_processes, run_processing  # noqa: E402
 
 ProgressListener = Callable[[int, int], None]
 progress_listeners: list[ProgressListener] = []
@@ -89,17 +89,27 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
         entity_counts: Counter[tuple[str, str]] = Counter()
         done = 0
         backend_down: BackendError | None = None
-        for batch in batches(todo, settings.batch_size):
+        chunks = batches(todo, settings.batch_size)
+        # With worker processes, the next batch is processed while this one is indexed (no core idles).
+        upcoming = process_batch.submit(chunks[0], settings) if chunks and in_worker_processes(settings) else None
+        for k, batch in enumerate(chunks):
             if backend_down is not None:
                 _account_not_indexed(summary, batch, backend_down)
                 continue
-            processed = process_batch(batch, settings)
+            if upcoming is not None:
+                processed = upcoming.result()
+                upcoming = process_batch.submit(chunks[k + 1], settings) if k + 1 < len(chunks) else None
+            else:
+                processed = process_batch(batch, settings)
             try:
                 summary.merge(index_batch(processed, store, state))
             except BackendError as exc:  # retries exhausted: stop writing, account for the rest, fail loudly
                 backend_down = exc
                 logger.error("the index backend is unavailable: %s; the next run will pick up the rest", exc)
                 _account_not_indexed(summary, batch, exc)
+                if upcoming is not None:
+                    upcoming.wait()  # its files are accounted as not indexed with the rest
+                    upcoming = None
                 continue
             for p in processed:
                 for article in p.articles:

@@ -136,9 +136,14 @@ def _walk(root: str, source: str, seen: set[str]) -> Iterator[InputFile | Docume
                 yield _outcome(path, _os_error(exc), stage="discover")
                 continue
             yield from _file(path, st, source, seen)
-        while errors:
-            exc = errors.pop()
-            yield _outcome(getattr(exc, "filename", None) or dirpath, _os_error(exc), stage="discover")
+        yield from _walk_errors(errors, dirpath)
+    yield from _walk_errors(errors, root)  # a folder os.walk could not list after the last one it yielded
+
+
+def _walk_errors(errors: list[OSError], where: str) -> Iterator[DocumentOutcome]:
+    while errors:
+        exc = errors.pop(0)
+        yield _outcome(getattr(exc, "filename", None) or where, _os_error(exc), stage="discover")
 
 
 def _file(path: str, st: os.stat_result, source: str, seen: set[str]) -> Iterator[InputFile | DocumentOutcome]:
@@ -287,7 +292,7 @@ def _legacy_decode(data: bytes) -> str:
     from charset_normalizer import from_bytes
 
     sample = data[:200_000]
-    best = from_bytes(sample).best()
+    best = next((m for m in from_bytes(sample) if _keeps_ascii(m.encoding)), None)
     western = from_bytes(sample, cp_isolation=["cp1252"]).best()
     if western is not None and (best is None or (western.chaos <= best.chaos + 0.05
                                                  and western.coherence >= best.coherence - 0.05)):
@@ -298,6 +303,16 @@ def _legacy_decode(data: bytes) -> str:
         except (UnicodeDecodeError, LookupError):
             pass
     return data.decode("cp1252", errors="replace")
+
+
+def _keeps_ascii(encoding: str) -> bool:
+    """Whether an encoding reads printable ASCII as itself (shift_jis_2004 turns `~` into `‾`, utf-7 eats `+`,
+    EBCDIC is another alphabet): a guess that rewrites the ASCII of a file would invent text."""
+    probe = bytes([9, 10, 13, *range(32, 127)])
+    try:
+        return probe.decode(encoding) == probe.decode("ascii")
+    except (UnicodeDecodeError, LookupError):
+        return False
 
 
 def _control_ratio(text: str) -> float:
@@ -336,7 +351,7 @@ def _load_jsonl(file: InputFile, max_bytes: int) -> Iterator[RawDocument | Docum
                 continue  # blank separator lines are not documents
             records += 1
             try:
-                record = json.loads(decode(line))
+                record = json.loads(decode(line).rstrip("\r\n"))  # the line break is not part of the record
                 yield _record_document(file, record, str(lineno))
             except LoadError as exc:
                 yield _outcome(key, LoadError(f"line {lineno}: {exc.reason}", exc.status))
@@ -348,7 +363,7 @@ def _load_jsonl(file: InputFile, max_bytes: int) -> Iterator[RawDocument | Docum
 
 def _json_error(exc: Exception) -> str:
     if isinstance(exc, json.JSONDecodeError):
-        return f"{exc.msg} at line {exc.lineno} column {exc.colno}"
+        return f"{exc.msg.removesuffix(' at')} at line {exc.lineno} column {exc.colno}"
     return "nested too deeply"
 
 

@@ -30,6 +30,7 @@ STARTUP_SECONDS = 180.0
 
 
 def _worker_main(conn: Connection, settings: Settings) -> None:
+    import newsdesk.clean  # noqa: F401 (imported at startup, not inside the first documents' time limit)
     from newsdesk.config import use_settings
     from newsdesk.enrich import load_nlp
 
@@ -98,7 +99,7 @@ class WorkerPool:
         if not files:
             return []
         results: list[ProcessedFile | None] = [None] * len(files)
-        chunk_size = max(1, min(16, math.ceil(len(files) / (2 * self.size))))
+        chunk_size = max(1, min(4, math.ceil(len(files) / (2 * self.size))))  # small: no worker idles at the end
         queue: deque[list[int]] = deque(
             list(range(i, min(i + chunk_size, len(files)))) for i in range(0, len(files), chunk_size))
         while len(self._workers) < self.size:
@@ -169,11 +170,16 @@ class WorkerPool:
 _pool: tuple[str, WorkerPool] | None = None
 
 
+def in_worker_processes(settings: Settings) -> bool:
+    """Whether `run_processing` uses worker processes (the calling thread only waits meanwhile)."""
+    return settings.workers > 1 or settings.max_document_seconds > 0
+
+
 def run_processing(files: Sequence[InputFile], settings: Settings) -> list[ProcessedFile]:
     """Process files in worker processes (kept for reuse while the settings stay the same), or in this
     process when there is one worker and no time limit."""
     global _pool
-    if settings.workers <= 1 and settings.max_document_seconds <= 0:
+    if not in_worker_processes(settings):
         return process_files(files, settings)
     key = settings.model_dump_json()
     if _pool is None or _pool[0] != key:

@@ -28,7 +28,7 @@ def assert_only_input_text(output: str, source: str) -> None:
 def test_clean_text_only_removes(text: str) -> None:
     result = clean_text(text)
     assert_only_input_text(result.body, text)
-    for value in (result.title, result.dateline, result.aggregator, *result.authors, *result.publisher_candidates):
+    for value in (result.title, result.dateline, result.aggregator, *result.authors, *(name for _, name in result.publisher_candidates)):
         if value:
             assert value in normalise_text(text)
 

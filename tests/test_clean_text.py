@@ -93,7 +93,7 @@ def test_trailer_block_becomes_metadata() -> None:
     text = f"{PROSE}\n\n{PROSE_2}\n\nDETAILS TO FOLLOW\n\n©\nReuters / Jane Doe\n\nDaily Courier\n\nMetro Digest – World News – Europe"
     result = clean_text(text)
     assert result.body == f"{PROSE}\n\n{PROSE_2}"
-    assert result.publisher_candidates == ["Daily Courier"]
+    assert result.publisher_candidates == [("site-name", "Daily Courier")]
     assert result.aggregator == "Metro Digest"
     rules = rules_of(text)
     assert rules["details-to-follow"] == ["DETAILS TO FOLLOW"]
@@ -101,8 +101,13 @@ def test_trailer_block_becomes_metadata() -> None:
 
 
 def test_copyright_line_names_publisher() -> None:
-    result = clean_text(f"{PROSE}\n{PROSE_2}\n© 2021 Daily Courier. All rights reserved.")
-    assert result.publisher_candidates == ["Daily Courier"]
+    text = f"{PROSE}\n{PROSE_2}\n© 2021 Daily Courier. All rights reserved.\nCourier Online"
+    result = clean_text(text)
+    assert result.publisher_candidates == [("copyright", "Daily Courier"), ("site-name", "Courier Online")]
+    article = clean_document(RawDocument(path="d/x.txt", content=text, content_type="text"))
+    assert article.publisher == "Daily Courier"
+    assert article.provenance["publisher.text-copyright"].detail == "Daily Courier"
+    assert article.provenance["publisher.text-trailer"].detail == "Courier Online"
     assert "©" not in result.body
 
 
@@ -209,3 +214,19 @@ def test_empty_body_stays_empty() -> None:
 )
 def test_prose_that_resembles_a_teaser_is_kept(prose: str) -> None:
     assert clean_text(f"{PROSE}\n{prose}\n{PROSE_2}", model=None).body == f"{PROSE}\n\n{prose}\n\n{PROSE_2}"
+
+
+def test_short_closing_lines_without_a_marker_stay() -> None:
+    items = ["Flour", "Sugar", "Two eggs", "Butter"]
+    result = clean_text("\n".join([PROSE, "You will need:", *items]), whole_page=False)
+    assert result.body.endswith("Butter") and result.publisher_candidates == []
+
+
+def test_json_date_in_words_and_unreadable_date() -> None:
+    def published(value: str) -> object:
+        raw = RawDocument(path="f.jsonl", record="1", content=PROSE, content_type="text", fields={"published": value})
+        return clean_document(raw).published
+
+    assert str(published("September 4, 2021")).startswith("2021-09-04")
+    assert str(published("Sat, 04 Sep 2021 10:00:00 +0000")) == "2021-09-04 10:00:00+00:00"
+    assert published("not a date at all") is None

@@ -47,7 +47,8 @@ def assert_index_consistent(home: Path, inputs: set[str]) -> list[str]:
             article = backend.get(article_id)
             assert article is not None and article.id == article_id
             assert article.path in inputs, article.path
-            assert article.body.startswith(Path(article.path).read_text().split("\n\n")[1][:40]), article.body[:80]
+            paragraphs = Path(article.path).read_text().strip().split("\n\n")
+            assert paragraphs[1][:40] in article.body and article.body.endswith(paragraphs[-1][-40:]), article.body
             assert article.content_hash and article.language == "en" and article.ingested_at is not None
             paths.append(article.path)
         assert len(paths) == len(set(paths)), "one input stored twice"

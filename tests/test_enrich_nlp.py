@@ -8,6 +8,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from spacy.language import Language
 
 import newsdesk.enrich as enrich
 from newsdesk.clean import clean_document
@@ -15,20 +16,21 @@ from newsdesk.config import Settings
 from newsdesk.enrich import enrich_articles, load_nlp
 from newsdesk.enrich.cache import EnrichmentCache, enrichment_key
 from newsdesk.enrich.registry import AliasRegistry
-from newsdesk.model import Article, EntityType, Provenance, RawDocument
+from newsdesk.model import Article, Entity, EntityType, Provenance, RawDocument
 
 SEEDS = Path(__file__).resolve().parent.parent / "seeds"
 
 
 @pytest.fixture(scope="session", autouse=True)
-def nlp():
+def nlp() -> Language:
     """Load spaCy once per session."""
     return load_nlp()
 
 
-def enriched(body: str, *, published: date | None = date(2021, 9, 3), publisher: str | None = None) -> Article:
+def enriched(body: str, *, published: date | None = date(2021, 9, 3)) -> Article:
+    """`body` as a plain-text article published on `published`, enriched."""
     raw = RawDocument(path="t.txt", content=body, content_type="text")
-    return enrich_articles([(raw, Article(id="t", body=body, published=published, publisher=publisher))])[0]
+    return enrich_articles([(raw, Article(id="t", body=body, published=published))])[0]
 
 
 def seed(prefix: str) -> Article:
@@ -41,7 +43,7 @@ def speakers(article: Article, kind: str = "direct") -> dict[str, str | None]:
     return {q.text: q.speaker for q in article.quotes if q.kind == kind}
 
 
-def entity(article: Article, name: str):
+def entity(article: Article, name: str) -> Entity:
     return next(e for e in article.entities if e.name == name)
 
 
@@ -182,7 +184,7 @@ def test_cache_hit_skips_spacy(settings: Settings, monkeypatch: pytest.MonkeyPat
     body = "Amrullah Saleh said on Friday that the resistance would continue in the Panjshir Valley."
     first = enriched(body)
 
-    def no_spacy():
+    def no_spacy() -> Language:
         raise AssertionError("spaCy must not run on a cache hit")
 
     monkeypatch.setattr(enrich, "load_nlp", no_spacy)

@@ -220,3 +220,20 @@ def test_reingest_keeps_story_and_forget_shrinks_it(tmp_path) -> None:
         after = store.story(first.story_id)
         assert (after.size if after else 0) == before - 1
         assert store.article(first.id) is None
+
+
+def test_same_event_joins_within_the_window_only(tmp_path) -> None:
+    from datetime import timedelta
+
+    from newsdesk.stories import assign_stories
+
+    by_id = {a.id: a for a in _dev_set()}
+    billboard, rolling_stone = by_id["dev-9cb8224b"], by_id["dev-ac1bfdd4"]  # one tour announcement, two outlets
+    assign_stories([billboard, rolling_stone], tmp_path / "near.sqlite")
+    assert rolling_stone.story_id == billboard.story_id and rolling_stone.duplicate_of is None
+
+    later = rolling_stone.model_copy(update={"id": "later", "story_id": None,
+                                             "published": billboard.published_day + timedelta(days=30)})
+    first = billboard.model_copy(update={"story_id": None})
+    assign_stories([first, later], tmp_path / "far.sqlite")
+    assert later.story_id != first.story_id

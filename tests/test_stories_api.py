@@ -2,39 +2,18 @@
 
 from __future__ import annotations
 
-import copy
+from contextlib import closing as backend_closed
 
-import pytest
 from fastapi.testclient import TestClient
 
-from conftest import SEEDS
-
-
-@pytest.fixture(scope="module")
-def seeds_processed(tmp_path_factory: pytest.TempPathFactory):
-    from newsdesk.config import Settings, use_settings
-    from newsdesk.pipeline import process_files
-    from newsdesk.sources import discover
-
-    settings = Settings(home=tmp_path_factory.mktemp("seeds-home"), workers=1, max_document_seconds=0)
-    use_settings(settings)
-    try:
-        return process_files([f for f in discover([str(SEEDS)]) if hasattr(f, "identity")], settings)
-    finally:
-        use_settings(None)
+from test_stories import _index, seeds_processed  # noqa: F401 (module fixture: seeds cleaned and enriched once)
 
 
 def test_stories_endpoints_list_and_show_claims(settings, seeds_processed) -> None:
     from newsdesk.api.app import create_app
-    from newsdesk.index import open_backend
-    from newsdesk.model import IngestSummary
-    from newsdesk.pipeline import index_processed
-    from newsdesk.state import IngestState
 
-    backend, state = open_backend(settings), IngestState(settings.state_path)
-    index_processed(copy.deepcopy(seeds_processed), backend, state, IngestSummary())
-    state.close()
-    with TestClient(create_app(backend, settings)) as client:
+    backend, _ = _index(settings, seeds_processed)
+    with backend_closed(backend), TestClient(create_app(backend, settings)) as client:
         listed = client.get("/stories", params={"limit": 5})
         assert listed.status_code == 200
         page = listed.json()

@@ -7,6 +7,7 @@ Every publisher candidate found is kept in `provenance` as `publisher.<source>` 
 from __future__ import annotations
 
 from datetime import date, datetime
+from email.utils import parsedate_to_datetime
 
 import dateparser
 
@@ -24,11 +25,19 @@ def _json_str(raw: RawDocument, key: str) -> str | None:
 
 
 def _parse_published(value: str) -> date | datetime | None:
-    """An ISO date or datetime, else whatever dateparser makes of it."""
+    """An ISO date or datetime, an RFC 2822 date (RSS), else English words via dateparser; None when none."""
     try:
         return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
     except ValueError:
-        return dateparser.parse(value, settings={"RETURN_AS_TIMEZONE_AWARE": False})
+        pass
+    try:
+        return parsedate_to_datetime(value)
+    except (ValueError, TypeError, IndexError):
+        pass
+    try:  # English only: trying every locale costs seconds per unreadable value
+        return dateparser.parse(value, languages=["en"])
+    except (ValueError, OverflowError, TypeError):
+        return None
 
 
 class _Fields:
@@ -46,10 +55,14 @@ class _Fields:
         self.provenance[name] = Provenance(source=source, detail=detail)
 
     def candidate(self, name: str, value: str | None, source: str) -> None:
-        """Record an alternative candidate (kept for enrichment) and offer it."""
+        """Record an alternative candidate as `name.source` (`name.source.2`, ...) for enrichment, and offer it."""
         if not value:
             return
-        self.provenance.setdefault(f"{name}.{source}", Provenance(source=source, detail=value))
+        key, n = f"{name}.{source}", 1
+        while key in self.provenance:
+            n += 1
+            key = f"{name}.{source}.{n}"
+        self.provenance[key] = Provenance(source=source, detail=value)
         self.offer(name, value, source)
 
 
@@ -87,14 +100,14 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
     fields.offer("dateline", cleaned.dateline, "text-header")
     fields.offer("authors", cleaned.authors, "text-byline")
     fields.offer("aggregator", cleaned.aggregator, "text-breadcrumb")
-    for candidate in cleaned.publisher_candidates:
-        fields.candidate("publisher", normalise_text(candidate), "text-trailer")
+    for rule, candidate in cleaned.publisher_candidates:
+        fields.candidate("publisher", candidate, "text-trailer" if rule == "site-name" else f"text-{rule}")
     removed.extend(cleaned.removed)
 
     body = cleaned.body
     publisher = fields.values.get("publisher")
     if boilerplate is not None:
-        body, learned = boilerplate.apply(body, publisher if isinstance(publisher, str) else None, raw.path)
+        body, learned = boilerplate.apply(body, publisher if isinstance(publisher, str) else None, raw)
         removed.extend(learned)
 
     v = fields.values

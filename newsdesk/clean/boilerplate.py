@@ -59,9 +59,9 @@ def default_store_path() -> Path:
     return get_settings().home / "boilerplate.sqlite"
 
 
-def source_folder(path: str) -> str:
-    """The group key of a document without a known publisher: its parent folder."""
-    return str(PurePath(path).parent)
+def source_folder(raw: RawDocument) -> str:
+    """The group key of a document without a known publisher: its (resolved) parent folder."""
+    return str(PurePath(raw.identity or raw.path).parent)
 
 
 def normalise_line(line: str) -> str:
@@ -135,10 +135,10 @@ class BoilerplateRules:
     def __len__(self) -> int:
         return sum(len(lines) for lines in self._by_group.values())
 
-    def match(self, line: str, publisher: str | None, path: str) -> BoilerplateRule | None:
+    def match(self, line: str, publisher: str | None, raw: RawDocument) -> BoilerplateRule | None:
         """The rule that marks `line` as boilerplate for this publisher or source folder."""
         norm = normalise_line(line)
-        groups = [("source", source_folder(path))]
+        groups = [("source", source_folder(raw))]
         if publisher:
             groups.insert(0, ("publisher", normalise_line(publisher)))
         for group in groups:
@@ -147,14 +147,14 @@ class BoilerplateRules:
                 return rule
         return None
 
-    def apply(self, body: str, publisher: str | None, path: str) -> tuple[str, list[RemovedSpan]]:
+    def apply(self, body: str, publisher: str | None, raw: RawDocument) -> tuple[str, list[RemovedSpan]]:
         """Remove learned boilerplate lines from a cleaned body, paragraph structure kept."""
         if not self._by_group:
             return body, []
         removed: list[RemovedSpan] = []
         kept: list[str] = []
         for line in body.split("\n"):
-            rule = self.match(line, publisher, path) if line.strip() else None
+            rule = self.match(line, publisher, raw) if line.strip() else None
             if rule is None:
                 kept.append(line)
             else:
@@ -200,7 +200,7 @@ def learn_boilerplate(
         scope_key = (
             ("publisher", normalise_line(article.publisher))
             if article.publisher
-            else ("source", source_folder(raw.path))
+            else ("source", source_folder(raw))
         )
         groups[scope_key].append(lines)
     for (scope, key), group_docs in groups.items():

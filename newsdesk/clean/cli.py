@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from newsdesk.clean.boilerplate import BoilerplateStore, learn_boilerplate
+from newsdesk.clean.boilerplate import BoilerplateStore, learn_boilerplate, normalise_line
+from newsdesk.config import get_settings
 from newsdesk.model import RawDocument
 
 boilerplate_app = typer.Typer(help="Learned per-publisher boilerplate rules.", no_args_is_help=True)
@@ -21,7 +22,9 @@ def list_rules(
     store: StoreOption = None,
 ) -> None:
     """List learned rules: id, state, scope, key, documents, line."""
-    key = " ".join(publisher.split()).casefold() if publisher else None
+    key = None
+    if publisher:
+        key = str(Path(publisher).resolve()) if Path(publisher).is_dir() else normalise_line(publisher)
     for rule in BoilerplateStore(store).rules(key=key):
         state = "on " if rule.enabled else "off"
         typer.echo(f"{rule.id}\t{state}\t{rule.scope}\t{rule.key}\t{rule.documents}\t{rule.line}")
@@ -46,20 +49,23 @@ def enable(rule_id: int, store: StoreOption = None) -> None:
     _set(rule_id, True, store)
 
 
-def _plain_documents(paths: list[Path]) -> list[RawDocument]:
-    """Text (.txt) and HTML (.html/.htm) files under the given files or folders."""
-    suffixes = {".txt": "text", ".html": "html", ".htm": "html"}
-    files = [p for path in paths for p in ([path] if path.is_file() else sorted(path.rglob("*")))]
+def _documents(paths: list[str]) -> list[RawDocument]:
+    """Every document the ingest loader reads under the given files, folders or globs."""
+    from newsdesk.sources import InputFile, discover, load
+
+    limit = get_settings().max_document_bytes
     return [
-        RawDocument(path=str(f), content=f.read_text(errors="replace"), content_type=suffixes[f.suffix.lower()])  # type: ignore[arg-type]
-        for f in files
-        if f.is_file() and f.suffix.lower() in suffixes
+        doc
+        for found in discover(paths)
+        if isinstance(found, InputFile)
+        for doc in load(found, limit)
+        if isinstance(doc, RawDocument)
     ]
 
 
 @boilerplate_app.command("learn")
-def learn(paths: list[Path], store: StoreOption = None) -> None:
-    """Learn recurring lines from the text/HTML files under PATH... and store them as rules."""
-    docs = _plain_documents(paths)
+def learn(paths: list[str], store: StoreOption = None) -> None:
+    """Learn recurring lines from the documents under PATH... (files, folders, globs) and store them as rules."""
+    docs = _documents(paths)
     rules = learn_boilerplate(docs, BoilerplateStore(store))
     typer.echo(f"{len(docs)} documents read; {len(rules)} rules in the store")

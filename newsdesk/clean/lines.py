@@ -62,6 +62,8 @@ def window_mean(values: np.ndarray, radius: int) -> np.ndarray:
 
 def words_of(line: str) -> list[str]:
     """Word tokens; scripts written without spaces give one token per two characters."""
+    if not CJK.search(line):
+        return WORD.findall(line)
     out: list[str] = []
     for token in WORD.findall(line):
         cjk = len(CJK.findall(token))

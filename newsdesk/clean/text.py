@@ -88,6 +88,8 @@ NAV_MAX_WORDS = 5
 NAV_MIN_RUN = 4
 MAX_TRAILER_LINES = 8
 """A longer run of short closing lines is a list that belongs to the article, not a trailer."""
+MAX_UNMARKED_TRAILER_LINES = 3
+"""Short closing lines with no copyright/credit/breadcrumb marker: at most this many are a trailer."""
 
 
 @dataclass
@@ -99,7 +101,8 @@ class TextCleanResult:
     published: date | None = None
     dateline: str | None = None
     authors: list[str] = field(default_factory=list)
-    publisher_candidates: list[str] = field(default_factory=list)
+    publisher_candidates: list[tuple[str, str]] = field(default_factory=list)
+    """(rule, name): site-name lines (`site-name`) and copyright holders (`copyright`), in page order."""
     aggregator: str | None = None
     removed: list[RemovedSpan] = field(default_factory=list)
 
@@ -242,8 +245,12 @@ def _remove_trailer(doc: _Lines) -> None:
             break
         trailer.append((i, kind))
     only_site_names = all(kind == "site-name" for _, kind in trailer)
-    if len(trailer) == len(present) or len(trailer) > MAX_TRAILER_LINES or (only_site_names and len(trailer) < 2):
-        # the whole text, a long closing list, or a lone short closing line: leave the body alone
+    if (
+        len(trailer) == len(present)
+        or len(trailer) > MAX_TRAILER_LINES
+        or (only_site_names and not 2 <= len(trailer) <= MAX_UNMARKED_TRAILER_LINES)
+    ):
+        # the whole text, a closing list, or short closing lines without any trailer marker: keep them
         return
     for i, kind in reversed(trailer):
         line = doc.remove(i, kind)
@@ -252,13 +259,13 @@ def _remove_trailer(doc: _Lines) -> None:
             if head and doc.result.aggregator is None:
                 doc.result.aggregator = head
         elif kind == "site-name" and any(ch.isalpha() for ch in line):
-            doc.result.publisher_candidates.append(line)
+            doc.result.publisher_candidates.append((kind, line))
         elif kind == "copyright":
             holder = COPYRIGHT.sub("", line).strip(" .,:-–—")
             holder = re.sub(r"^\d{4}(?:\s*[-–]\s*\d{4})?\s*", "", holder)
             holder = re.sub(r"\.?\s*all rights reserved.*$", "", holder, flags=re.I).strip(" .,")
             if holder and word_count(holder) <= 6:
-                doc.result.publisher_candidates.append(holder)
+                doc.result.publisher_candidates.append((kind, holder))
 
 
 def _bylines_and_timestamps(doc: _Lines) -> None:

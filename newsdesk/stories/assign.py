@@ -14,10 +14,8 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
-from datasketch import MinHashLSH
-
 from newsdesk.model import Article, stable_id
-from newsdesk.stories.store import StoredArticle, StoredStory, StoryStore, Vector
+from newsdesk.stories.store import StoredStory, StoryStore, Vector
 from newsdesk.stories.text import (
     NUM_PERM,
     add_into,
@@ -74,6 +72,8 @@ class AssignResult:
 @lru_cache(maxsize=8)
 def lsh_shape(threshold: float) -> tuple[int, int]:
     """(bands, rows) datasketch picks for a Jaccard threshold (weighing false positives and negatives)."""
+    from datasketch import MinHashLSH  # here: importing datasketch costs seconds (scipy)
+
     lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
     return lsh.b, lsh.r
 
@@ -201,8 +201,9 @@ def assign_stories(articles: Sequence[Article], store: StoryStore | Path,
                    params: StoryParams = DEFAULT_PARAMS) -> AssignResult:
     """Set `duplicate_of` (near copies) and `story_id` on a batch, in order, updating the store.
 
-    An article that already has `duplicate_of` (an exact copy found by the ingest state) keeps it. An
-    article seen before keeps its story and its place in the seen order. Accepts a store or its path.
+    An article that already has `duplicate_of` (an exact copy found by the ingest state) keeps it. A copy
+    joins its canonical's story; an article seen before keeps its story (unless it became a copy) and its
+    place in the seen order. Accepts a store or its path.
     """
     if isinstance(store, Path):
         with StoryStore(store) as opened:
@@ -226,11 +227,11 @@ def assign_stories(articles: Sequence[Article], store: StoryStore | Path,
             terms, entities = term_counts(article, tokens), entity_counts(article)
             day = _day(article)
             original = store.article(article.duplicate_of) if article.duplicate_of else None
-            if known is not None:
-                story_id = known.story_id
-            elif original is not None:
+            if original is not None:
                 story_id = original.story_id
                 result.joined += 1
+            elif known is not None:
+                story_id = known.story_id
             else:
                 story = _best_story(store, terms, entities, day, params)
                 if story is None:
@@ -251,7 +252,8 @@ def assign_stories(articles: Sequence[Article], store: StoryStore | Path,
                 _join_story(store, story_id, article.id, title, terms, entities, day, article.duplicate_of is None,
                             params)
             else:
-                refresh_story(store, story_id, params)
+                for touched in dict.fromkeys((story_id, known.story_id)):
+                    refresh_story(store, touched, params)
     return result
 
 

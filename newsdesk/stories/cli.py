@@ -110,7 +110,7 @@ def show_command(
         cells = []
         for publisher in publishers:
             said = [s for s in speaker.statements if any(src.publisher == publisher for src in s.sources)]
-            lines = [(f"“{_clip(s.text)}”" if s.kind == "direct" else f"(that) {_clip(s.text)}")
+            lines = [(f"“{_clip(s.text)}”" if s.kind == "direct" else f"(paraphrase) {_clip(s.text)}")
                      + (f" — {_clip(s.speaker)}" if s.speaker != speaker.speaker else "") for s in said[:MAX_CELL_STATEMENTS]]
             if len(said) > MAX_CELL_STATEMENTS:
                 lines.append(f"… {len(said) - MAX_CELL_STATEMENTS} more")

@@ -8,14 +8,16 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
 import numpy as np
-import spacy.util
-from datasketch import LeanMinHash, MinHash
 
 from newsdesk.model import Article, EntityType
+
+if TYPE_CHECKING:
+    from datasketch import LeanMinHash
 
 NUM_PERM = 128
 SHINGLE_WORDS = 3
@@ -50,6 +52,8 @@ def minhash(tokens: list[str]) -> LeanMinHash:
     """MinHash signature of a token list's word shingles (same tokens and parameters, same signature).
 
     Shingles are hashed with CRC-32 (a C call; datasketch mixes it with fmix32 before permuting)."""
+    from datasketch import LeanMinHash, MinHash  # here: importing datasketch costs seconds (scipy)
+
     sketch = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME, hashfunc=zlib.crc32,
                      permutations=_permutations())
     sketch.update_batch([s.encode() for s in shingles(tokens)])
@@ -59,6 +63,8 @@ def minhash(tokens: list[str]) -> LeanMinHash:
 @lru_cache(maxsize=1)
 def _permutations() -> tuple[np.ndarray, np.ndarray]:
     """The seeded permutations, drawn once per process (drawing them costs more than hashing a text)."""
+    from datasketch import MinHash
+
     template = MinHash(num_perm=NUM_PERM, seed=MINHASH_SEED, scheme=MINHASH_SCHEME)
     return template.permutations
 
@@ -68,6 +74,8 @@ def minhash_bytes(sketch: LeanMinHash) -> bytes:
 
 
 def minhash_from_bytes(data: bytes) -> LeanMinHash:
+    from datasketch import LeanMinHash
+
     return LeanMinHash(seed=MINHASH_SEED, hashvalues=np.frombuffer(data, dtype=_HASH_DTYPE), scheme=MINHASH_SCHEME)
 
 
@@ -81,6 +89,8 @@ def band_keys(sketch: LeanMinHash, bands: int, rows: int) -> list[int]:
 @lru_cache(maxsize=64)
 def stop_words(language: str | None) -> frozenset[str]:
     """spaCy's stop words for a language (English when unknown or unsupported)."""
+    import spacy.util  # here: importing spaCy is slow, and the API reads stories without it
+
     try:
         return frozenset(spacy.util.get_lang_class(language or "en").Defaults.stop_words)
     except Exception:  # no spaCy language data for this code
@@ -138,7 +148,3 @@ def display_title(article: Article, limit: int = 140) -> str:
         return " ".join(article.title.split())
     first = re.split(r"(?<=[.!?])\s", " ".join(article.body.split()), maxsplit=1)[0]
     return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
-
-
-def unique(items: Iterable[str]) -> list[str]:
-    return list(dict.fromkeys(items))

@@ -22,6 +22,7 @@ UNATTRIBUTED = "(unattributed)"
 UNKNOWN_PUBLISHER = "(unknown publisher)"
 SPEAKER_GROUP_TYPES = frozenset({EntityType.ORGANIZATION, EntityType.NORP})
 """An unnamed speaker ("a Taliban spokesman") is grouped under the organisation or group it names."""
+POSSESSIVE = re.compile(r"[’']s\b")
 LEADING_WORDS = re.compile(r"^(?:(?:one|some|two|several|many|other|another|a|an|the|of)\s+)+", re.I)
 
 
@@ -135,7 +136,18 @@ def speaker_group(speaker: str | None, article: Article) -> str:
               and words(e.name) and set(words(e.name)) <= tokens]
     if groups:
         return max(groups, key=len)
-    return LEADING_WORDS.sub("", speaker).strip() or speaker
+    return _role_phrase(speaker)
+
+
+def _role_phrase(speaker: str) -> str:
+    """"One of Sputnik Afghanistan’s sources" -> "Sputnik Afghanistan source": one key per kind of source."""
+    from newsdesk.enrich.quotes import ROLE_NOUNS  # here: the enrich package imports spaCy
+
+    phrase = POSSESSIVE.sub("", LEADING_WORDS.sub("", speaker)).strip()
+    head, _, last = phrase.rpartition(" ")
+    if last in ROLE_NOUNS and last.endswith("s") and last[:-1] in ROLE_NOUNS:
+        phrase = f"{head} {last[:-1]}".strip()
+    return phrase or speaker
 
 
 def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[PublisherClaims]]:
