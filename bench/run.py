@@ -419,7 +419,8 @@ def run_process(cmd: list[str], env: dict[str, str]) -> tuple[float, int, subpro
 
 def bench_env(home: Path, workers: int) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "PREFECT_")) and k not in _SET_HERE}
-    env.update(NEWSDESK_HOME=str(home), NEWSDESK_WORKERS=str(workers), PYTHONPATH=str(ROOT))
+    env.update(NEWSDESK_HOME=str(home), NEWSDESK_WORKERS=str(workers), PYTHONPATH=str(ROOT),
+               PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS="600")  # a busy machine must not fail the run
     return env
 
 
@@ -431,6 +432,8 @@ def measure_e2e(folder: Path, workers: int, cold_repeat: int) -> dict[str, Any]:
         code = DRIVER.format(root=str(ROOT), folder=str(folder), pin=workers == 1)
         log(f"  ingest flow, {workers} worker(s), load {load_avg()} ...")
         wall, peak, done = run_process([sys.executable, "-c", code], env)
+        if not done.stdout.strip():
+            raise RuntimeError(f"the ingest run printed no result (exit {done.returncode}): {done.stderr[-2000:]}")
         data = json.loads(done.stdout.strip().splitlines()[-1])
         marks = data["marks"]
         steady = None
@@ -813,9 +816,13 @@ def main() -> None:
         log("limit and stages, in-process")
         stages = measure_inprocess(folder, args.repeat, args.nlp_repeat)
         loads_seen.append(load_avg())
+        (OUT / f"results-{args.size}.json").write_text(json.dumps({"stages": stages}, default=lambda o: o.__dict__))
         e2e = []
         for w in args.workers:
-            e2e.append(measure_e2e(folder, w, args.cold_repeat if w == args.workers[0] else 0))
+            try:
+                e2e.append(measure_e2e(folder, w, args.cold_repeat if w == args.workers[0] else 0))
+            except RuntimeError as exc:  # reported, and the other measurements still written
+                log(f"  end to end with {w} worker(s) failed: {exc}")
             loads_seen.append(load_avg())
         structural = None
         if args.structural_size:

@@ -70,12 +70,14 @@ def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False) 
     """Discover inputs; unchanged files (same size and mtime, or same bytes) cost a stat, not a parse."""
     plan = Plan()
     found: set[str] = set()
+    keys = {source_key(s) for s in sources}
+    recorded = {r.identity: r for r in state.files(keys)}  # one query, not one per file
     for item in discover(sources):
         if isinstance(item, DocumentOutcome):
             plan.summary.add(item, source=None)
             continue
         found.add(item.identity)
-        known = None if full else state.file(item.identity)
+        known = None if full else (recorded.get(item.identity) or state.file(item.identity))
         if known is not None and known.pipeline_version == PIPELINE_VERSION:
             same_stat = known.size == item.size and known.mtime_ns == item.mtime_ns
             if same_stat or (known.size == item.size and file_sha256(item.path) == known.sha256):
@@ -85,8 +87,7 @@ def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False) 
                     plan.summary.add(DocumentOutcome(key=item.path, status="unchanged"), source=item.source)
                 continue
         plan.todo.append(item)
-    keys = {source_key(s) for s in sources}
-    plan.removed = [r for r in state.files(keys) if r.identity not in found]
+    plan.removed = [r for r in recorded.values() if r.identity not in found]
     plan.summary.removed = [r.path for r in plan.removed]
     return plan
 
@@ -184,7 +185,6 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
 
     done: list[FileRecord] = []
     dead: list[tuple[DocumentOutcome, str, str]] = []
-    retry_later: list[str] = []
     for p in processed:
         outcomes = list(p.outcomes)
         for article in p.articles:
@@ -200,16 +200,12 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
             if outcome.status == "failed":
                 dead.append((outcome, p.file.path, p.file.identity))
         if any(o.stage == "index" for o in outcomes if o.status == "failed"):
-            retry_later.append(p.file.identity)
-            continue
+            continue  # not recorded as ingested: the next run writes it again
         ids = [a.id for a in p.articles]
         done.append(FileRecord(identity=p.file.identity, path=p.file.path, source=source_key(p.file.source),
                                size=p.file.size, mtime_ns=p.file.mtime_ns, sha256=p.sha256,
                                pipeline_version=PIPELINE_VERSION, article_ids=ids, records=p.records))
-    stale = _stale_ids(processed, state)
-    if stale:
-        backend.delete(stale)
-        state.release_hashes(stale)
+    _delete_articles(_stale_ids(processed, state), backend, state)
     state.clear_failures(r.identity for r in done)
     state.record_failures(dead)
     state.record_files(done)
@@ -229,11 +225,21 @@ def _stale_ids(processed: Sequence[ProcessedFile], state: IngestState) -> list[s
 def prune_removed(removed: Iterable[FileRecord], backend: IndexBackend, state: IngestState) -> int:
     """Delete from the index the documents of inputs gone from their sources."""
     removed = list(removed)
-    ids = [i for r in removed for i in r.article_ids]
-    deleted = backend.delete(ids) if ids else 0
-    state.release_hashes(ids)
+    deleted = _delete_articles([i for r in removed for i in r.article_ids], backend, state)
     state.forget_files(r.identity for r in removed)
     state.clear_failures(r.identity for r in removed)
+    return deleted
+
+
+def _delete_articles(ids: list[str], backend: IndexBackend, state: IngestState) -> int:
+    """Delete articles from the index and from everything that remembers them (hashes, stories)."""
+    from newsdesk.stories import forget_articles, store_path
+
+    if not ids:
+        return 0
+    deleted = backend.delete(ids)
+    state.release_hashes(ids)
+    forget_articles(ids, store_path(state.path))
     return deleted
 
 

@@ -38,7 +38,7 @@ def test_two_overlapping_ingests_at_once_and_searches_keep_answering(tmp_path: P
     try:
         while first.poll() is None or second.poll() is None:
             started = time.monotonic()
-            result = run_cli(["search", "council", "--json"], env, timeout=120)
+            result = run_cli(["search", "clerks", "--json"], env, timeout=120)  # in every article
             assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
             searches.append((json.loads(result.stdout)["total"], round(time.monotonic() - started)))
         out1, err1 = first.communicate(timeout=600)

@@ -160,12 +160,14 @@ def filter_params(
     entity: Annotated[list[str] | None, Query(description="Exact canonical entity name; repeat to OR several.")] = None,
     entity_type: Annotated[EntityType | None, Query(description="Restrict `entity` to this entity type.")] = None,
     language: Annotated[list[str] | None, Query(description="ISO 639-1 code; repeat to OR several.")] = None,
+    story_id: Annotated[list[str] | None, Query(description=(
+        "Story id (a hit's `story_id`, see `/stories`): only that story's articles; repeat to OR several."))] = None,
     date_from: Annotated[date | None, Query(alias="from", description="Published on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="Published on or before (YYYY-MM-DD).")] = None,
 ) -> dict[str, Any]:
     """The filters `/search` and `/facets` share, as `build_request` keyword arguments."""
     return {"publisher": publisher, "entity": entity, "entity_type": entity_type, "language": language,
-            "date_from": date_from, "date_to": date_to}
+            "story_id": story_id, "date_from": date_from, "date_to": date_to}
 
 
 FilterParams = Annotated[dict[str, Any], Depends(filter_params)]

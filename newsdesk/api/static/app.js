@@ -14,6 +14,7 @@ const FACET_FILTER = {
 };
 const LIST_FILTERS = ["publisher", "entity", "language"];
 const PAGE_SIZE = 10;
+const STORIES_PAGE = 20;
 
 const $ = (id) => document.getElementById(id);
 
@@ -39,12 +40,32 @@ function readState() {
     from: p.get("from") || "",
     to: p.get("to") || "",
     article: p.get("article") || "",
+    story: p.get("story") || "",
+    view: p.get("view") === "stories" ? "stories" : "",
+    soff: Math.max(0, parseInt(p.get("soff") || "0", 10) || 0),
+    min: p.get("min") === "2" ? 2 : 1,
   };
   for (const key of LIST_FILTERS) state[key] = p.getAll(key);
   return state;
 }
 
-function stateParams(state, withArticle = true) {
+function emptyState() {
+  const state = { q: "", sort: "relevance", page: 1, from: "", to: "", article: "", story: "", view: "", soff: 0, min: 1 };
+  for (const key of LIST_FILTERS) state[key] = [];
+  return state;
+}
+
+// Back to the search results: leave the article, story and stories views.
+function toResults(s) {
+  s.article = "";
+  s.story = "";
+  s.view = "";
+  s.soff = 0;
+  return s;
+}
+
+// The page state as URL parameters; withViews=false gives only the search parameters (for /search).
+function stateParams(state, withViews = true) {
   const p = new URLSearchParams();
   if (state.q) p.set("q", state.q);
   if (state.sort !== "relevance") p.set("sort", state.sort);
@@ -52,8 +73,26 @@ function stateParams(state, withArticle = true) {
   if (state.from) p.set("from", state.from);
   if (state.to) p.set("to", state.to);
   if (state.page > 1) p.set("page", String(state.page));
-  if (withArticle && state.article) p.set("article", state.article);
+  if (withViews) {
+    if (state.view) p.set("view", state.view);
+    if (state.view && state.min > 1) p.set("min", String(state.min));
+    if (state.view && state.soff > 0) p.set("soff", String(state.soff));
+    if (state.story) p.set("story", state.story);
+    if (state.article) p.set("article", state.article);
+  }
   return p;
+}
+
+// A link that opens `state` in this page (a real href, so it can be opened in a new tab too).
+function stateLink(state, text, attrs = {}) {
+  const qs = stateParams(state).toString();
+  const a = el("a", { ...attrs, href: qs ? "?" + qs : location.pathname }, text);
+  a.addEventListener("click", (ev) => {
+    if (ev.ctrlKey || ev.metaKey || ev.shiftKey || ev.button !== 0) return;
+    ev.preventDefault();
+    navigate(state);
+  });
+  return a;
 }
 
 function navigate(state) {
@@ -86,6 +125,14 @@ function showMessage(text) {
 }
 
 // ---- dates ---------------------------------------------------------------------------------------
+
+function dateSpan(first, last) {
+  if (!first && !last) return "";
+  if (!first || !last || String(first) === String(last)) return formatDate(first || last);
+  return `${formatDate(first)} – ${formatDate(last)}`;
+}
+
+const plural = (n, one, many) => `${n.toLocaleString("en")} ${n === 1 ? one : many || one + "s"}`;
 
 function formatDate(value) {
   if (!value) return "";
@@ -148,8 +195,7 @@ function renderChips(state) {
       const s = readState();
       chip.remove(s);
       s.page = 1;
-      s.article = "";
-      navigate(s);
+      navigate(toResults(s));
     });
     li.append(btn);
     list.append(li);
@@ -188,8 +234,7 @@ function renderFacets(state, facets, interval) {
         const s = readState();
         apply(s);
         s.page = 1;
-        s.article = "";
-        navigate(s);
+        navigate(toResults(s));
       });
       const li = el("li");
       li.append(btn);
@@ -200,7 +245,22 @@ function renderFacets(state, facets, interval) {
   }
 }
 
-function renderHits(state, data) {
+// How many articles (copies included) each story on this page holds: one /facets request filtered by story_id.
+async function storySizes(hits) {
+  const ids = [...new Set(hits.map((h) => h.story_id).filter(Boolean))];
+  if (!ids.length) return {};
+  const p = new URLSearchParams();
+  for (const id of ids) p.append("story_id", id);
+  p.set("size", String(Math.min(100, ids.length)));
+  try {
+    const data = await api("/facets/story_id?" + p.toString());
+    return Object.fromEntries(data.buckets.map((b) => [b.value, b.count]));
+  } catch (_) {
+    return {}; // the links still open the story; only the count is missing
+  }
+}
+
+function renderHits(state, data, sizes = {}) {
   const list = $("hits");
   list.replaceChildren();
   for (const hit of data.hits) {
@@ -222,11 +282,19 @@ function renderHits(state, data) {
       meta.append(t);
     }
     if (hit.language) meta.append(el("span", { class: "language" }, hit.language));
+    if (hit.duplicate_of) meta.append(el("span", { class: "copy", title: "A near-duplicate of an earlier article" }, "copy"));
     li.append(meta);
     for (const fragment of fragments) {
       if (fragment === titleFragment) continue;
       const p = el("p", { class: "highlight" });
       p.innerHTML = fragment;
+      li.append(p);
+    }
+    if (hit.story_id) {
+      const n = sizes[hit.story_id];
+      const text = n ? `${plural(n, "version")} in this story` : "Open the story";
+      const p = el("p", { class: "story-line" });
+      p.append(stateLink({ ...state, article: "", story: hit.story_id }, text, { class: "story-link", "data-story": hit.story_id }));
       li.append(p);
     }
     list.append(li);
@@ -249,8 +317,10 @@ async function renderResults(state, seq) {
   p.set("facets", FACETS.join(","));
   const data = await api("/search?" + p.toString());
   if (seq !== renderSeq) return; // a newer search is under way
+  const sizes = await storySizes(data.hits);
+  if (seq !== renderSeq) return;
   renderFacets(state, data.facets, "month");
-  renderHits(state, data);
+  renderHits(state, data, sizes);
 }
 
 // ---- rendering: article --------------------------------------------------------------------------
@@ -303,6 +373,147 @@ async function renderArticle(state, seq) {
   document.title = (art.title || "Article") + " · newsdesk";
 }
 
+// ---- rendering: stories list --------------------------------------------------------------------
+
+async function renderStories(state, seq) {
+  const p = new URLSearchParams({ limit: String(STORIES_PAGE), offset: String(state.soff), min_articles: String(state.min) });
+  const data = await api("/stories?" + p.toString());
+  if (seq !== renderSeq) return;
+  $("stories-min").checked = state.min > 1;
+  const list = $("stories");
+  list.replaceChildren();
+  for (const story of data.stories) {
+    const li = el("li", { class: "hit story-card", "data-id": story.id });
+    const h = el("h3");
+    h.append(stateLink({ ...state, story: story.id, article: "" }, story.label || "(untitled story)", { class: "story-title" }));
+    li.append(h);
+    const meta = el("p", { class: "meta" });
+    meta.append(el("span", { class: "count" }, plural(story.articles, "article")));
+    if (story.duplicates) meta.append(el("span", { class: "copies" }, plural(story.duplicates, "copy", "copies")));
+    const span = dateSpan(story.first_day, story.last_day);
+    if (span) meta.append(el("span", { class: "span" }, span));
+    li.append(meta);
+    if ((story.publishers || []).length) {
+      const pubs = el("p", { class: "publishers" });
+      pubs.append(el("span", { class: "muted" }, "Publishers: "), el("span", { class: "publisher" }, story.publishers.join(", ")));
+      li.append(pubs);
+    }
+    li.append(entityTags(story.top_entities || []));
+    list.append(li);
+  }
+  const shown = data.stories.length;
+  $("stories-summary").textContent = data.total === 0
+    ? "No stories yet."
+    : `${plural(data.total, "story", "stories")}` + (data.total > shown ? ` · ${state.soff + 1}–${state.soff + shown}` : "");
+  const pages = Math.ceil(data.total / STORIES_PAGE);
+  $("stories-pager").classList.toggle("hidden", pages <= 1);
+  $("stories-prev").disabled = state.soff <= 0;
+  $("stories-next").disabled = state.soff + STORIES_PAGE >= data.total;
+  $("stories-page-label").textContent = `${Math.floor(state.soff / STORIES_PAGE) + 1} / ${Math.max(1, pages)}`;
+  document.title = "Stories · newsdesk";
+}
+
+function entityTags(names, node = el("ul", { class: "tags" })) {
+  node.replaceChildren();
+  for (const name of names) node.append(el("li", { class: "tag" }, name));
+  return node;
+}
+
+// ---- rendering: one story ------------------------------------------------------------------------
+
+function sourceLink(state, src) {
+  const a = stateLink({ ...state, article: src.article_id }, src.title || "(untitled)", { class: "source-link", "data-article": src.article_id });
+  a.title = [src.publisher, src.published ? formatDate(src.published) : "", src.title].filter(Boolean).join(" · ");
+  return a;
+}
+
+function renderClaims(state, story) {
+  const claims = story.claims_by_speaker || [];
+  const publishers = [...(story.publishers || [])];
+  for (const c of claims) for (const st of c.statements) for (const src of st.sources) {
+    if (!publishers.includes(src.publisher)) publishers.push(src.publisher);
+  }
+  const table = $("claims");
+  const head = el("tr");
+  head.append(el("th", { scope: "col", class: "speaker-col" }, "Speaker"));
+  for (const pub of publishers) head.append(el("th", { scope: "col", "data-publisher": pub }, pub));
+  table.tHead.replaceChildren(head);
+  const body = table.tBodies[0];
+  body.replaceChildren();
+  for (const c of claims) {
+    const tr = el("tr", { "data-speaker": c.speaker });
+    const th = el("th", { scope: "row" });
+    th.append(el("span", { class: "speaker" }, c.speaker));
+    th.append(el("span", { class: "muted small" }, plural(c.statements.length, "statement")));
+    tr.append(th);
+    for (const pub of publishers) {
+      const td = el("td", { "data-publisher": pub });
+      const said = c.statements.filter((st) => st.sources.some((src) => src.publisher === pub));
+      if (!said.length) td.append(el("span", { class: "none", title: `${pub} reports no statement by ${c.speaker}` }, "—"));
+      for (const st of said) {
+        const box = el("div", { class: "statement " + (st.kind === "direct" ? "direct" : "reported"), "data-kind": st.kind });
+        box.append(st.kind === "direct" ? el("q", {}, st.text) : el("p", { class: "text" }, st.text));
+        const by = el("p", { class: "by" });
+        if (st.speaker && st.speaker !== c.speaker) by.append(el("span", { class: "phrase" }, st.speaker), document.createTextNode(" · "));
+        by.append(el("span", { class: "kind" }, st.kind === "direct" ? "quote" : "reported"));
+        box.append(by);
+        for (const src of st.sources.filter((x) => x.publisher === pub)) {
+          const line = el("p", { class: "source" });
+          line.append(sourceLink(state, src));
+          if (src.published) line.append(el("time", { dateTime: String(src.published) }, formatDate(src.published)));
+          box.append(line);
+        }
+        td.append(box);
+      }
+      tr.append(td);
+    }
+    body.append(tr);
+  }
+  $("story-claims-empty").classList.toggle("hidden", claims.length > 0);
+  table.classList.toggle("hidden", claims.length === 0);
+}
+
+async function renderStory(state, seq) {
+  const story = await api("/stories/" + encodeURIComponent(state.story));
+  if (seq !== renderSeq) return;
+  const view = $("story-view");
+  view.dataset.storyId = story.id;
+  $("story-back").textContent = state.view === "stories" ? "← All stories" : "← Back to results";
+  $("story-label").textContent = story.label || "(untitled story)";
+  const meta = $("story-meta");
+  meta.replaceChildren();
+  meta.append(el("span", { class: "count" }, plural(story.articles, "article")));
+  if (story.duplicates) meta.append(el("span", { class: "copies" }, plural(story.duplicates, "copy", "copies")));
+  meta.append(el("span", { class: "publisher" }, (story.publishers || []).join(", ")));
+  const span = dateSpan(story.first_day, story.last_day);
+  if (span) meta.append(el("span", { class: "span" }, span));
+  entityTags(story.top_entities || [], $("story-entities"));
+
+  const titles = Object.fromEntries((story.article_list || []).map((a) => [a.id, a.title]));
+  const list = $("story-articles");
+  list.replaceChildren();
+  for (const art of story.article_list || []) {
+    const li = el("li", { class: "story-article" + (art.duplicate_of ? " is-copy" : ""), "data-id": art.id });
+    li.append(stateLink({ ...state, article: art.id }, art.title || "(untitled)", { class: "title" }));
+    const m = el("p", { class: "meta" });
+    m.append(el("span", { class: "publisher" }, art.publisher));
+    if (art.published) m.append(el("time", { dateTime: String(art.published) }, formatDate(art.published)));
+    if (art.duplicate_of) {
+      const copy = el("span", { class: "copy" }, "copy");
+      copy.title = "Near-duplicate of: " + (titles[art.duplicate_of] || art.duplicate_of);
+      m.append(copy);
+    }
+    const safeUrl = art.url && /^https?:\/\//i.test(art.url) ? art.url : "";
+    if (safeUrl) m.append(el("a", { href: safeUrl, rel: "noopener noreferrer nofollow", target: "_blank", class: "source" }, "original"));
+    li.append(m);
+    list.append(li);
+  }
+  const copies = story.duplicates ? `(${story.articles - story.duplicates} + ${plural(story.duplicates, "copy", "copies")})` : "";
+  $("story-articles-count").textContent = copies;
+  renderClaims(state, story);
+  document.title = (story.label || "Story") + " · newsdesk";
+}
+
 // ---- main ----------------------------------------------------------------------------------------
 
 let renderSeq = 0;
@@ -314,14 +525,22 @@ async function render() {
   $("sort").value = state.sort;
   renderChips(state);
   showMessage("");
-  const inArticle = Boolean(state.article);
-  $("results-view").classList.toggle("hidden", inArticle);
-  $("article-view").classList.toggle("hidden", !inArticle);
-  document.body.dataset.view = inArticle ? "article" : "results";
+  const view = state.article ? "article" : state.story ? "story" : state.view === "stories" ? "stories" : "results";
+  const inArticle = view !== "results";
+  $("results-view").classList.toggle("hidden", view !== "results");
+  $("article-view").classList.toggle("hidden", view !== "article");
+  $("story-view").classList.toggle("hidden", view !== "story");
+  $("stories-view").classList.toggle("hidden", view !== "stories");
+  $("stories-link").classList.toggle("active", view === "stories" || view === "story");
+  document.body.dataset.view = view;
   document.body.dataset.loading = "true";
   try {
-    if (inArticle) {
-      await Promise.all([renderArticle(state, seq), renderResults({ ...state, article: "" }, seq).catch(() => {})]);
+    if (view === "article") {
+      await Promise.all([renderArticle(state, seq), renderResults(toResults({ ...state }), seq).catch(() => {})]);
+    } else if (view === "story") {
+      await renderStory(state, seq);
+    } else if (view === "stories") {
+      await renderStories(state, seq);
     } else {
       document.title = state.q ? `${state.q} · newsdesk` : "newsdesk search";
       await renderResults(state, seq);
@@ -343,15 +562,23 @@ document.addEventListener("DOMContentLoaded", () => {
     s.q = $("q").value.trim();
     s.sort = $("sort").value;
     s.page = 1;
-    s.article = "";
-    navigate(s);
+    navigate(toResults(s));
   });
   $("sort").addEventListener("change", () => $("search-form").requestSubmit());
   $("prev").addEventListener("click", () => { const s = readState(); s.page = Math.max(1, s.page - 1); navigate(s); });
   $("next").addEventListener("click", () => { const s = readState(); s.page += 1; navigate(s); });
   $("back").addEventListener("click", () => { const s = readState(); s.article = ""; navigate(s); });
-  $("home").addEventListener("click", (ev) => { ev.preventDefault(); navigate({ q: "", sort: "relevance", page: 1, from: "", to: "", article: "", publisher: [], entity: [], language: [] });
+  $("story-back").addEventListener("click", () => { const s = readState(); s.story = ""; navigate(s); });
+  $("home").addEventListener("click", (ev) => { ev.preventDefault(); navigate(emptyState()); });
+  $("stories-link").addEventListener("click", (ev) => { ev.preventDefault(); navigate({ ...emptyState(), view: "stories" }); });
+  $("stories-min").addEventListener("change", () => {
+    const s = readState();
+    s.min = $("stories-min").checked ? 2 : 1;
+    s.soff = 0;
+    navigate(s);
   });
+  $("stories-prev").addEventListener("click", () => { const s = readState(); s.soff = Math.max(0, s.soff - STORIES_PAGE); navigate(s); });
+  $("stories-next").addEventListener("click", () => { const s = readState(); s.soff += STORIES_PAGE; navigate(s); });
   window.addEventListener("popstate", render);
   render();
 });
