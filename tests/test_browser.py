@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -41,13 +42,10 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """`serve_api` in a subprocess over an embedded index holding the sample corpus; yields its base URL."""
-    home = tmp_path_factory.mktemp("browser-home")
-    be = open_backend(Settings(home=home, backend="embedded"))
-    assert not be.upsert(ARTICLES).failed
-    be.close()
+@contextmanager
+def serve(home: Path) -> Iterator[str]:
+    """`serve_api` in a subprocess (real uvicorn) over the embedded index and story store in `home`; yields its
+    base URL once `/health` answers, and stops the server afterwards."""
     port = _free_port()
     env = {**os.environ, "NEWSDESK_HOME": str(home), "NEWSDESK_BACKEND": "embedded"}
     log = (home / "server.log").open("w")
@@ -78,6 +76,17 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             proc.kill()
             proc.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real server over an embedded index holding the sample corpus; yields its base URL."""
+    home = tmp_path_factory.mktemp("browser-home")
+    be = open_backend(Settings(home=home, backend="embedded"))
+    assert not be.upsert(ARTICLES).failed
+    be.close()
+    with serve(home) as base:
+        yield base
 
 
 @pytest.fixture(scope="module")

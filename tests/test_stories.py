@@ -196,7 +196,7 @@ def test_two_processes_share_the_store_safely(tmp_path) -> None:
     for w in workers:
         w.start()
     for w in workers:
-        w.join(120)
+        w.join(600)
     assert [w.exitcode for w in workers] == [0, 0]
     with StoryStore(Path(path)) as store:
         assert store.db.execute("SELECT COUNT(*) FROM articles").fetchone()[0] == len(articles)

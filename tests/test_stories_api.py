@@ -32,3 +32,30 @@ def test_stories_endpoints_list_and_show_claims(settings, seeds_processed) -> No
         assert client.get("/stories", params={"limit": 0}).status_code == 422
         facet = client.get("/facets/story_id").json()
         assert facet["buckets"] == [{"value": story_id, "count": 2}]
+
+
+def test_search_filters_by_story_id(settings, seeds_processed) -> None:
+    from newsdesk.api.app import create_app
+
+    backend, _ = _index(settings, seeds_processed)
+    ids = {a.id for p in seeds_processed for a in p.articles}
+    with backend_closed(backend), TestClient(create_app(backend, settings)) as client:
+        story_id = client.get("/stories").json()["stories"][0]["id"]
+
+        r = client.get("/search", params={"story_id": story_id})
+        assert r.status_code == 200
+        assert {h["id"] for h in r.json()["hits"]} == ids and {h["story_id"] for h in r.json()["hits"]} == {story_id}
+        r = client.get("/search", params={"q": "Panjshir", "story_id": "no-such-story"})
+        assert r.status_code == 200 and r.json()["total"] == 0
+        r = client.get("/search", params=[("story_id", "no-such-story"), ("story_id", story_id)])  # OR-ed
+        assert r.json()["total"] == 2
+        r = client.get("/search", params={"story_id": story_id, "publisher": "Sputnik", "facets": "story_id"})
+        assert r.json()["total"] == 1 and r.json()["facets"]["story_id"] == [{"value": story_id, "count": 1}]
+        # /facets takes the same filters: the page counts a story's versions this way.
+        r = client.get("/facets/story_id", params=[("story_id", story_id), ("story_id", "other"), ("size", 2)])
+        assert r.json()["buckets"] == [{"value": story_id, "count": 2}]
+
+        spec = client.get("/openapi.json").json()
+        params = {p["name"]: p for p in spec["paths"]["/search"]["get"]["parameters"]}
+        assert params["story_id"]["in"] == "query" and "story" in params["story_id"]["description"].lower()
+        assert params["story_id"]["schema"]["anyOf"][0]["type"] == "array"
