@@ -191,7 +191,7 @@ def plan_folder(folder: Path, settings: Any) -> Any:
         state.close()
 
 
-def measure_inprocess(folder: Path, repeat: int, nlp_repeat: int) -> dict[str, Any]:
+def measure_inprocess(folder: Path, repeat: int, heavy_repeat: int) -> dict[str, Any]:
     import spacy
     import trafilatura
 
@@ -232,7 +232,7 @@ def measure_inprocess(folder: Path, repeat: int, nlp_repeat: int) -> dict[str, A
         def clean_all() -> list[tuple[InputFile, RawDocument, Article]]:
             return [(f, raw, clean_document(raw, rules)) for f, raw in loaded]
 
-        t, cleaned = timed("clean (incl. trafilatura)", n_docs, repeat, clean_all)
+        t, cleaned = timed("clean (incl. trafilatura)", n_docs, heavy_repeat, clean_all)
         out["clean"] = t
         cleaned = [(f, raw, a) for f, raw, a in cleaned if a.body.strip()]
         html_cleaned = [(raw, a) for _, raw, a in cleaned if raw.content_type == "html"]
@@ -249,7 +249,7 @@ def measure_inprocess(folder: Path, repeat: int, nlp_repeat: int) -> dict[str, A
             _open_cache.cache_clear()
             _open_registry.cache_clear()
 
-        t, enriched = timed("enrich (language, dates, spaCy NER+parser, entities, quotes)", len(pairs), nlp_repeat,
+        t, enriched = timed("enrich (language, dates, spaCy NER+parser, entities, quotes)", len(pairs), heavy_repeat,
                             lambda: enrich_articles(pairs), setup=reset_enrich_cache, words=body_words)
         out["enrich"] = t
 
@@ -294,7 +294,8 @@ def measure_inprocess(folder: Path, repeat: int, nlp_repeat: int) -> dict[str, A
             texts.append(doc.text if doc is not None and doc.text else "")
         return texts
 
-    t, extracted = timed("limit: trafilatura.bare_extraction (HTML pages)", len(html_raws), repeat, extract_all)
+    t, extracted = timed("limit: trafilatura.bare_extraction (HTML pages)", len(html_raws), heavy_repeat,
+                         extract_all)
     out["limit_extract"] = t
     texts: list[str] = []
     html_iter = iter(extracted)
@@ -314,7 +315,7 @@ def measure_inprocess(folder: Path, repeat: int, nlp_repeat: int) -> dict[str, A
     ner_only = spacy.load(model, disable=[p for p in probe.pipe_names if p not in keep])
     del probe
     log(f"  NER-only pipeline: {ner_only.pipe_names}")
-    t, _ = timed("limit: spaCy NER-only nlp.pipe", len(texts), nlp_repeat,
+    t, _ = timed("limit: spaCy NER-only nlp.pipe", len(texts), heavy_repeat,
                  lambda: sum(len(d.ents) for d in ner_only.pipe(texts, batch_size=64)), words=ner_words)
     out["limit_ner"] = t
 
@@ -666,22 +667,23 @@ def ingest_report(size: int, stages: dict[str, Any], e2e: list[dict[str, Any]], 
         "",
         "### The limit (essential work, one core)",
         "",
-        "| step | docs | wall s | cpu s | docs/s | words/s | peak RSS |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| step | docs | runs | wall s | cpu s | docs/s | words/s | peak RSS |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for t in lim:
         lines.append(_row(t.name.removeprefix("limit: "), t))
     limit_cpu = sum(t.cpu for t in lim)
-    lines.append(f"| **sum** | {n:,} | **{limit_s:.2f}** | **{limit_cpu:.2f}** | **{n / limit_s:.1f}** | | |")
+    lines.append(f"| **sum** | {n:,} | | **{limit_s:.2f}** | **{limit_cpu:.2f}** | **{n / limit_s:.1f}** | | |")
     lines += ["", "### Our stages alone (in-process, one core)", "",
-              "| stage | docs | wall s | cpu s | docs/s | words/s | peak RSS |", "|---|---:|---:|---:|---:|---:|---:|"]
+              "| stage | docs | runs | wall s | cpu s | docs/s | words/s | peak RSS |",
+              "|---|---:|---:|---:|---:|---:|---:|---:|"]
     stage_sum = stage_cpu = 0.0
     for key in ("plan", "load", "clean", "enrich", "index"):
         t = stages[key]
         stage_sum += t.seconds
         stage_cpu += t.cpu
         lines.append(_row(t.name, t))
-    lines.append(f"| **sum** | {n:,} | **{stage_sum:.2f}** | **{stage_cpu:.2f}** | **{n / stage_sum:.1f}** | | |")
+    lines.append(f"| **sum** | {n:,} | | **{stage_sum:.2f}** | **{stage_cpu:.2f}** | **{n / stage_sum:.1f}** | | |")
     lines += ["", "### End to end: `ingest` flow in a fresh process (fresh NEWSDESK_HOME)", "",
               "| workers | wall s | cpu s (tree) | imports s | flow s | docs/s (wall) | files/s after 1st batch | "
               "x limit (wall) | limit cpu / cpu | peak RSS (tree) | outcome |",
@@ -751,7 +753,7 @@ def ingest_report(size: int, stages: dict[str, Any], e2e: list[dict[str, Any]], 
 
 def _row(name: str, t: Timing) -> str:
     words = f"{t.words_per_s:,.0f}" if t.words else ""
-    return (f"| {name} | {t.docs:,} | {t.seconds:.2f} | {t.cpu:.2f} | {t.docs_per_s:.1f} | {words} | "
+    return (f"| {name} | {t.docs:,} | {len(t.runs)} | {t.seconds:.2f} | {t.cpu:.2f} | {t.docs_per_s:.1f} | {words} | "
             f"{mb(t.peak_rss)} |")
 
 
@@ -787,8 +789,9 @@ def search_report(rows: list[dict[str, Any]], builds: dict[int, dict[str, Any]])
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000)
-    parser.add_argument("--repeat", type=int, default=3, help="runs per cheap measurement (median)")
-    parser.add_argument("--nlp-repeat", type=int, default=1, help="runs of the NLP-bound measurements")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per cheap measurement and search round (median)")
+    parser.add_argument("--heavy-repeat", type=int, default=1,
+                        help="runs of the minutes-long measurements: clean, enrich, extraction, NER")
     parser.add_argument("--cold-repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="end-to-end runs (empty: none)")
     parser.add_argument("--structural-size", type=int, default=100_000, help="discover/plan at this size (0: skip)")
@@ -814,7 +817,7 @@ def main() -> None:
 
     if not args.skip_stages:
         log("limit and stages, in-process")
-        stages = measure_inprocess(folder, args.repeat, args.nlp_repeat)
+        stages = measure_inprocess(folder, args.repeat, args.heavy_repeat)
         loads_seen.append(load_avg())
         (OUT / f"results-{args.size}.json").write_text(json.dumps({"stages": stages}, default=lambda o: o.__dict__))
         e2e = []

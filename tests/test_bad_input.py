@@ -215,7 +215,6 @@ def corpus_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa:
     """The corpus through plan -> process -> index (in-process; limits are tested with real workers elsewhere)."""
     from newsdesk.config import Settings, use_settings
     from newsdesk.index import open_backend
-    from newsdesk.model import IngestSummary
     from newsdesk.pipeline import batches, index_processed, plan_ingest, process_files
     from newsdesk.state import IngestState
 

@@ -81,6 +81,7 @@ def test_seed_003(settings: Settings) -> None:
     assert any(q.text.startswith("I am here with my soil") for q in saleh_quotes)
     assert any(q.text.startswith("Today is Friday, September 3, 2021") for q in saleh_quotes)
     assert any(q.text.startswith("No doubt the situation is difficult") for q in saleh_quotes)  # "the official added"
+    assert any(q.text.startswith("the RESISTANCE is continuing") for q in saleh_quotes)  # "he indicates ... that"
     names = {e.name: e for e in article.entities}
     assert names["Sputnik"].type is EntityType.ORGANIZATION  # tagged PERSON by the model
     assert names["Panjshir"].type is EntityType.LOCATION  # tagged ORG, but "Panjshir Valley"/"province"
@@ -108,14 +109,22 @@ def test_straight_quotes_and_speaker_before_the_quote(settings: Settings) -> Non
                                  "Our flag will fly": "Ahmad Massoud"}
 
 
+def test_speech_verb_before_the_quote_beats_a_later_clause(settings: Settings) -> None:
+    article = enriched("Australian Prime Minister Scott Morrison said in a statement, “We are profoundly pleased "
+                       "and relieved” at the hostages’ release, adding that the family had asked for privacy.")
+    assert speakers(article) == {"We are profoundly pleased and relieved": "Scott Morrison"}
+
+
 def test_curly_single_quotes_with_apostrophes_inside(settings: Settings) -> None:
     article = enriched("Boris Johnson spoke in London. ‘We won’t let our country’s future be decided by others,’ "
                        "the prime minister said.")
     assert speakers(article) == {"We won’t let our country’s future be decided by others": "Boris Johnson"}
 
 
-def test_scare_quotes_are_not_quotations(settings: Settings) -> None:
-    article = enriched("The group called the report “completely false” on Friday.")
+def test_scare_quotes_titles_and_terms_are_not_quotations(settings: Settings) -> None:
+    article = enriched("The group called the report “completely false” on Friday. China said it is committed "
+                       "to the “one country, two systems” formula. The band will play hits including "
+                       "“Listen To The Music,” “Takin’ It To The Streets” and “What A Fool Believes.”")
     assert [q for q in article.quotes if q.kind == "direct"] == []
 
 
@@ -178,6 +187,17 @@ def test_non_english_text_is_not_read_by_the_english_model(settings: Settings) -
     assert article.language == "de"
     assert article.entities == [] and article.quotes == []
     assert article.provenance["entities"].detail == "not analysed: language de"
+
+
+def test_two_processes_give_the_same_result(settings: Settings) -> None:
+    bodies = ["Hamid Karzai said that the talks would resume.", "“We will win,” Ahmad Massoud said on Friday.",
+              "Amrullah Saleh stayed in the Panjshir Valley.\nSaleh denied the reports."]
+    pairs = [(RawDocument(path=f"{i}.txt", content=b, content_type="text"), Article(id=str(i), body=b))
+             for i, b in enumerate(bodies)]
+    together = enrich_articles(pairs, n_process=2)
+    enrich._open_cache.cache_clear()
+    settings.cache_dir.joinpath("enrich.sqlite").unlink()  # analyse again, in this process
+    assert [a.model_dump() for a in enrich_articles(pairs)] == [a.model_dump() for a in together]
 
 
 def test_cache_hit_skips_spacy(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:

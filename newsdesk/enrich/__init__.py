@@ -6,6 +6,7 @@ results are cached by a hash of their inputs, so an unchanged article is not re-
 
 from __future__ import annotations
 
+import multiprocessing
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
@@ -25,7 +26,7 @@ from newsdesk.enrich.quotes import attribute
 from newsdesk.enrich.registry import AliasRegistry
 from newsdesk.model import Article, EntityType, Provenance, RawDocument
 
-ENRICH_VERSION = "1"
+ENRICH_VERSION = "2"
 """Bump when enrichment output changes: cached results of other versions are ignored."""
 
 SPACY_EXCLUDED = ["tagger", "attribute_ruler", "lemmatizer", "senter"]
@@ -170,7 +171,8 @@ def enrich_articles(items: Sequence[tuple[RawDocument, Article]], *, n_process: 
     docs: dict[int, Doc] = {}
     if analysed:
         texts = [items[i][1].body for i in analysed]
-        processes = n_process if len(analysed) > 1 else 1
+        # a daemonic worker process may not start children of its own
+        processes = n_process if len(analysed) > 1 and not multiprocessing.current_process().daemon else 1
         docs = dict(zip(analysed, load_nlp().pipe(texts, batch_size=NLP_BATCH_SIZE, n_process=processes)))
     fresh: dict[str, dict[str, object]] = {}
     for i in todo:

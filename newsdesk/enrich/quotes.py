@@ -49,6 +49,8 @@ PERSON_PRONOUNS = frozenset({"he", "she"})
 SUBJECTS = ("nsubj", "nsubjpass")
 MIN_QUOTE_WORDS = 3
 MIN_CLAIM_TOKENS = 3
+MAX_TAG_DISTANCE = 6
+"""Most tokens from a closing quote mark to its speech verb ('”, the prime minister said')."""
 MAX_ATTRIBUTION_WORDS = 15
 """Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
 
@@ -66,13 +68,25 @@ class QuoteSpan:
     text: str
 
 
+_TERM_BEFORE = re.compile(r"\b(?:the|a|an|this|its|their|his|our)\s*$", re.I)
+
+
+def _is_title(words: list[str]) -> bool:
+    """Title case ("Takin’ It To The Streets"): a song, book or headline, not a quotation."""
+    return sum(w[:1].isupper() for w in words) >= 0.8 * len(words)
+
+
 def find_quote_spans(text: str) -> list[QuoteSpan]:
-    """Quoted passages of at least MIN_QUOTE_WORDS words (shorter ones are scare quotes)."""
+    """Quoted passages that are quotations: at least MIN_QUOTE_WORDS words (shorter ones are scare quotes),
+    not a title, not a term used as a noun ("the “one country, two systems” formula")."""
     spans = []
     for match in QUOTE_PATTERN.finditer(text):
         inner = " ".join(next(g for g in match.groups() if g is not None).split())
-        if len(inner.split()) >= MIN_QUOTE_WORDS:
-            spans.append(QuoteSpan(match.start(), match.end(), inner))
+        words = inner.split()
+        if (len(words) < MIN_QUOTE_WORDS or _is_title(words)
+                or _TERM_BEFORE.search(text, max(0, match.start() - 8), match.start())):
+            continue
+        spans.append(QuoteSpan(match.start(), match.end(), inner))
     return spans
 
 
@@ -175,7 +189,8 @@ class Attributor:
         return self.entities.at(first.idx, last.idx + len(last)) is not None
 
     def _attribution_verbs(self, quote: QuoteSpan) -> list[Token]:
-        """Speech verbs in the quote's sentences outside any quotation: after the quote first."""
+        """Speech verbs in the quote's sentences and paragraph, outside any quotation: a speech tag right
+        after the quote first, then verbs before it, then later ones ("..., adding that X asked ...")."""
         first = self._tokens_between(quote.start, quote.start + 1)
         last = self._tokens_between(quote.end - 1, quote.end)
         if first is None or last is None:
@@ -189,7 +204,8 @@ class Attributor:
                  and not _inside(t.idx, self.quote_bounds)]
         after = sorted((t for t in verbs if t.idx >= quote.end), key=lambda t: t.idx)
         before = sorted((t for t in verbs if t.idx < quote.start), key=lambda t: -t.idx)
-        return after + before
+        close = [t for t in after if t.i - last[-1].i <= MAX_TAG_DISTANCE]  # '...,” Esper said'
+        return close + before + [t for t in after if t not in close]
 
     def direct_quotes(self) -> tuple[list[Quote], set[int]]:
         """Direct quotations with speakers, and the token ids of the verbs used to attribute them."""

@@ -98,6 +98,7 @@ function stateLink(state, text, attrs = {}) {
 function navigate(state) {
   const qs = stateParams(state).toString();
   history.pushState(null, "", qs ? "?" + qs : location.pathname);
+  window.scrollTo(0, 0); // a new view starts at its top (the browser restores the position on Back)
   render();
 }
 
