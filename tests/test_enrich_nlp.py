@@ -12,7 +12,7 @@ from spacy.language import Language
 
 import newsdesk.enrich as enrich
 from newsdesk.clean import clean_document
-from newsdesk.config import Settings
+from newsdesk.config import Settings, use_settings
 from newsdesk.enrich import enrich_articles, load_nlp
 from newsdesk.enrich.cache import EnrichmentCache, enrichment_key
 from newsdesk.enrich.registry import AliasRegistry
@@ -189,14 +189,13 @@ def test_non_english_text_is_not_read_by_the_english_model(settings: Settings) -
     assert article.provenance["entities"].detail == "not analysed: language de"
 
 
-def test_two_processes_give_the_same_result(settings: Settings) -> None:
+def test_two_processes_give_the_same_result(settings: Settings, tmp_path: Path) -> None:
     bodies = ["Hamid Karzai said that the talks would resume.", "“We will win,” Ahmad Massoud said on Friday.",
               "Amrullah Saleh stayed in the Panjshir Valley.\nSaleh denied the reports."]
     pairs = [(RawDocument(path=f"{i}.txt", content=b, content_type="text"), Article(id=str(i), body=b))
              for i, b in enumerate(bodies)]
     together = enrich_articles(pairs, n_process=2)
-    enrich._open_cache.cache_clear()
-    settings.cache_dir.joinpath("enrich.sqlite").unlink()  # analyse again, in this process
+    use_settings(settings.model_copy(update={"home": tmp_path / "other"}))  # empty cache: analyse again
     assert [a.model_dump() for a in enrich_articles(pairs)] == [a.model_dump() for a in together]
 
 
