@@ -468,7 +468,7 @@ def measure_e2e(folder: Path, workers: int, cold_repeat: int) -> dict[str, Any]:
 # -- 4: discovery / plan at scale ------------------------------------------------------------------------
 
 def measure_structural(size: int, repeat: int) -> dict[str, Any]:
-    from newsdesk.model import PIPELINE_VERSION
+    from newsdesk.versions import pipeline_version
     from newsdesk.pipeline import source_key
     from newsdesk.state import FileRecord, IngestState
 
@@ -482,7 +482,7 @@ def measure_structural(size: int, repeat: int) -> dict[str, Any]:
         try:
             state.record_files(FileRecord(identity=f.identity, path=f.path, source=source_key(str(folder)),
                                           size=f.size, mtime_ns=f.mtime_ns, sha256="", records=1,
-                                          pipeline_version=PIPELINE_VERSION, article_ids=[f"x{k}"])
+                                          pipeline_version=pipeline_version(), article_ids=[f"x{k}"])
                                for k, f in enumerate(plan.todo))
         finally:
             state.close()

@@ -9,8 +9,6 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-PIPELINE_VERSION = "1"
-"""Bump when cleaning or enrichment output changes, so incremental ingest re-processes."""
 
 
 class EntityType(StrEnum):
@@ -87,7 +85,8 @@ class Article(BaseModel):
     removed: list[RemovedSpan] = Field(default_factory=list)
     duplicate_of: str | None = None
     story_id: str | None = None
-    pipeline_version: str = PIPELINE_VERSION
+    pipeline_version: str = ""
+    """`newsdesk.versions.pipeline_version()` of the run that produced this article."""
 
     def entity_names(self, entity_type: EntityType) -> list[str]:
         """Canonical names of this article's entities of one type, most mentioned first."""

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 from newsdesk.config import Settings, get_settings
 from newsdesk.index.base import BackendError, IndexBackend
-from newsdesk.model import PIPELINE_VERSION, Article, DocumentOutcome, IngestSummary, RawDocument, utcnow
+from newsdesk.versions import pipeline_version
+from newsdesk.model import Article, DocumentOutcome, IngestSummary, RawDocument, utcnow
 from newsdesk.sources import InputFile, discover, load
 from newsdesk.state import FileRecord, IngestState
 
@@ -69,6 +70,7 @@ def file_sha256(path: str) -> str:
 def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False) -> Plan:
     """Discover inputs; unchanged files (same size and mtime, or same bytes) cost a stat, not a parse."""
     plan = Plan()
+    version = pipeline_version()
     found: set[str] = set()
     keys = {source_key(s) for s in sources}
     recorded = {r.identity: r for r in state.files(keys)}  # one query, not one per file
@@ -78,7 +80,7 @@ def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False) 
             continue
         found.add(item.identity)
         known = None if full else (recorded.get(item.identity) or state.file(item.identity))
-        if known is not None and known.pipeline_version == PIPELINE_VERSION:
+        if known is not None and known.pipeline_version == version:
             same_stat = known.size == item.size and known.mtime_ns == item.mtime_ns
             if same_stat or (known.size == item.size and file_sha256(item.path) == known.sha256):
                 if not same_stat:
@@ -97,6 +99,7 @@ def process_files(files: Sequence[InputFile], settings: Settings, n_process: int
     from newsdesk.clean import BoilerplateRules, clean_document  # here: planning must not pay for the NLP imports
 
     rules = BoilerplateRules.load()
+    version = pipeline_version()
     processed: list[ProcessedFile] = []
     pairs: list[tuple[RawDocument, Article]] = []
     owners: list[ProcessedFile] = []
@@ -122,7 +125,7 @@ def process_files(files: Sequence[InputFile], settings: Settings, n_process: int
                 result.outcomes.append(DocumentOutcome(key=_doc_key(item), status="skipped", stage="clean",
                                                        reason="no article text left after cleaning"))
                 continue
-            article.path, article.source = item.path, file.source
+            article.path, article.source, article.pipeline_version = item.path, file.source, version
             result.keys[article.id] = _doc_key(item)
             pairs.append((item, article))
             owners.append(result)
@@ -183,6 +186,7 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
     result = backend.upsert(articles) if articles else None
     write_failures = {f.id: f.reason for f in (result.failed if result else [])}
 
+    version = pipeline_version()
     done: list[FileRecord] = []
     dead: list[tuple[DocumentOutcome, str, str]] = []
     for p in processed:
@@ -204,7 +208,7 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
         ids = [a.id for a in p.articles]
         done.append(FileRecord(identity=p.file.identity, path=p.file.path, source=source_key(p.file.source),
                                size=p.file.size, mtime_ns=p.file.mtime_ns, sha256=p.sha256,
-                               pipeline_version=PIPELINE_VERSION, article_ids=ids, records=p.records))
+                               pipeline_version=version, article_ids=ids, records=p.records))
     _delete_articles(_stale_ids(processed, state), backend, state)
     state.clear_failures(r.identity for r in done)
     state.record_failures(dead)

@@ -25,16 +25,14 @@ from newsdesk.enrich.outlets import canonical_outlet, canonical_publisher
 from newsdesk.enrich.quotes import attribute
 from newsdesk.enrich.registry import AliasRegistry
 from newsdesk.model import Article, EntityType, Provenance, RawDocument
-
-ENRICH_VERSION = "2"
-"""Bump when enrichment output changes: cached results of other versions are ignored."""
+from newsdesk.versions import ENRICH_VERSION, enrichment_version
 
 SPACY_EXCLUDED = ["tagger", "attribute_ruler", "lemmatizer", "senter"]
 """NER plus the dependency parser (sentences, speakers, claims); tags and lemmas are not needed, so not even loaded."""
 
 NLP_BATCH_SIZE = 32
 
-__all__ = ["ENRICH_VERSION", "enrich_articles", "load_nlp"]
+__all__ = ["ENRICH_VERSION", "enrich_articles", "enrichment_version", "load_nlp"]
 
 
 @Language.component("paragraph_breaks")
@@ -73,11 +71,6 @@ def _open_cache(path: str) -> EnrichmentCache:
 @lru_cache(maxsize=4)
 def _open_registry(path: str) -> AliasRegistry:
     return AliasRegistry(Path(path))
-
-
-def enrichment_version() -> str:
-    """What cached results must match besides their inputs: our version and the spaCy model."""
-    return f"{ENRICH_VERSION}:{get_settings().spacy_model}"
 
 
 def _day(value: date | datetime) -> date:
