@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from prefect.deployments.runner import RunnerDeployment
 
-from flows.ingest import ingest, reindex, retry_failed
+from flows.ingest import ingest, learn_boilerplate, reindex, retry_failed
 from newsdesk.config import get_settings
 
 
@@ -17,4 +17,6 @@ def build_deployments(schedule: str | None = None, sources: list[str] | None = N
                              description="Ingest the configured sources on a schedule; run by hand with -p sources=…"),
         retry_failed.to_deployment(name="manual", description="Re-process the dead-letter store."),
         reindex.to_deployment(name="manual", description="Rebuild the index into a new version and swap."),
+        learn_boilerplate.to_deployment(name="manual", parameters={"sources": sources or settings.sources},
+                                        description="Learn per-publisher boilerplate lines from the sources."),
     ]

@@ -178,6 +178,17 @@ def retry_failed(backend: str | None = None, index: str | None = None) -> Ingest
     return ingest(paths, backend=backend, index=index, full=True, return_state=True)
 
 
+@flow(name="learn-boilerplate")
+def learn_boilerplate(sources: list[str]) -> int:
+    """Learn per-publisher boilerplate lines from the documents under the sources; later runs remove them."""
+    from newsdesk.clean import learn_boilerplate as learn
+    from newsdesk.sources import documents
+
+    rules = learn(documents(sources, run_settings().max_document_bytes))
+    get_run_logger().info("%d boilerplate rules in the store", len(rules))
+    return len(rules)
+
+
 @flow(name="reindex")
 def reindex(backend: str | None = None, index: str | None = None, prune: bool = False) -> dict[str, object]:
     """Rebuild the index into a new version and switch to it atomically."""

@@ -443,3 +443,10 @@ def _name_of(value: object) -> str | None:
 def _json_type(value: object) -> str:
     return {dict: "an object", list: "an array", str: "a string", bool: "a boolean", int: "a number",
             float: "a number", type(None): "null"}.get(type(value), type(value).__name__)
+
+
+def documents(sources: Sequence[str], max_bytes: int) -> Iterator[RawDocument]:
+    """Every document that loads under the given files, folders or globs (problems are left out)."""
+    for found in discover(sources):
+        if isinstance(found, InputFile):
+            yield from (doc for doc in load(found, max_bytes) if isinstance(doc, RawDocument))

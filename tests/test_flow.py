@@ -137,3 +137,36 @@ def test_cli_ingest_exits_nonzero_when_a_document_failed(settings, corpus: Path)
     summary = json.loads(result.stdout)
     assert (summary["indexed"], summary["failed"]) == (3, 1)
     assert summary["failed_documents"][0]["path"].endswith("bad.jsonl#2")
+
+
+def test_new_pipeline_version_reprocesses_everything(settings, corpus: Path, monkeypatch) -> None:
+    from flows.ingest import run_ingest
+    from newsdesk import versions
+
+    run_ingest([str(corpus)])
+    monkeypatch.setattr(versions, "MODEL_VERSION", versions.MODEL_VERSION + "-next")  # a new release
+    summary, _ = run_ingest([str(corpus)])
+    assert (summary.indexed, summary.unchanged) == (2, 0)
+    assert _search(settings, "Panjshir")[1] == 2
+
+
+def test_learn_boilerplate_flow_removes_learned_lines_on_later_runs(settings, tmp_path: Path) -> None:
+    from flows.ingest import learn_boilerplate, run_ingest
+    from newsdesk.index import open_backend
+
+    folder = tmp_path / "outlet"
+    folder.mkdir()
+    promo = "Support independent journalism today and join thousands of readers who fund our reporting."
+    for i, place in enumerate(["Kabul", "Herat", "Kandahar", "Mazar-i-Sharif", "Jalalabad", "Kunduz"]):
+        (folder / f"{i}.txt").write_text(
+            f"Officials in {place} said on Monday that aid deliveries had resumed after a pause of {i + 2} weeks.\n\n"
+            f"Residents of {place} told reporters that food prices had risen sharply since the summer.\n\n{promo}\n")
+    assert learn_boilerplate([str(folder)]) >= 1
+    run_ingest([str(folder)])
+    backend = open_backend(settings)
+    try:
+        bodies = [backend.get(i).body for i in backend.ids()]
+    finally:
+        backend.close()
+    assert len(bodies) == 6 and not any("independent journalism" in b for b in bodies)
+    assert all("aid deliveries had resumed" in b for b in bodies)

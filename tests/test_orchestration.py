@@ -47,7 +47,7 @@ def test_prefect_yaml_deployments_point_at_real_flows() -> None:
         names.add(f"{flow.name}/{deployment['name']}")
         params = set(flow.parameters.properties)
         assert set(deployment.get("parameters", {})) <= params
-    assert names == {"ingest/scheduled", "retry-failed/manual", "reindex/manual"}
+    assert names == {"ingest/scheduled", "retry-failed/manual", "reindex/manual", "learn-boilerplate/manual"}
 
 
 def test_run_publishes_summary_table_and_report_artifacts(settings, tmp_path: Path) -> None:

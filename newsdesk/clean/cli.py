@@ -9,7 +9,6 @@ import typer
 
 from newsdesk.clean.boilerplate import BoilerplateStore, learn_boilerplate, normalise_line
 from newsdesk.config import get_settings
-from newsdesk.model import RawDocument
 
 boilerplate_app = typer.Typer(help="Learned per-publisher boilerplate rules.", no_args_is_help=True)
 
@@ -49,23 +48,11 @@ def enable(rule_id: int, store: StoreOption = None) -> None:
     _set(rule_id, True, store)
 
 
-def _documents(paths: list[str]) -> list[RawDocument]:
-    """Every document the ingest loader reads under the given files, folders or globs."""
-    from newsdesk.sources import InputFile, discover, load
-
-    limit = get_settings().max_document_bytes
-    return [
-        doc
-        for found in discover(paths)
-        if isinstance(found, InputFile)
-        for doc in load(found, limit)
-        if isinstance(doc, RawDocument)
-    ]
-
-
 @boilerplate_app.command("learn")
 def learn(paths: list[str], store: StoreOption = None) -> None:
     """Learn recurring lines from the documents under PATH... (files, folders, globs) and store them as rules."""
-    docs = _documents(paths)
+    from newsdesk.sources import documents
+
+    docs = list(documents(paths, get_settings().max_document_bytes))
     rules = learn_boilerplate(docs, BoilerplateStore(store))
     typer.echo(f"{len(docs)} documents read; {len(rules)} rules in the store")
