@@ -322,7 +322,16 @@ def api(
 
 
 def main() -> None:
-    """Entry point: a bug in our code shows its traceback with a hint to report it."""
+    """Entry point: bad configuration gets a clear message; a bug in our code shows its traceback with a hint
+    to report it."""
+    from pydantic import ValidationError
+
+    try:
+        get_settings()
+    except ValidationError as exc:
+        problems = "; ".join(f"NEWSDESK_{'_'.join(map(str, e['loc'])).upper()}: {e['msg']}" for e in exc.errors())
+        print(f"invalid configuration: {problems}", file=sys.stderr)
+        sys.exit(2)
     try:
         app()
     except Exception:

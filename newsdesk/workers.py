@@ -30,7 +30,7 @@ STARTUP_SECONDS = 180.0
 
 
 def _worker_main(conn: Connection, settings: Settings) -> None:
-    import newsdesk.clean  # noqa: F401 (imported at startup, not inside the first documents' time limit)
+    import newsdesk.clean.document  # noqa: F401 (imported at startup, not inside the first documents' time limit)
     from newsdesk.config import use_settings
     from newsdesk.enrich import load_nlp
 

@@ -1,129 +1,24 @@
-"""The clean stage: a `RawDocument` (text dump, HTML page, JSON record) becomes an `Article` with a clean body.
+"""The clean stage: text dumps, HTML pages and JSON records become articles with a clean body.
 
-Metadata precedence: JSON fields (authoritative) > the document's own header/HTML metadata > trailer lines.
-Every publisher candidate found is kept in `provenance` as `publisher.<source>` for enrichment to decide.
+`clean_document` lives in `document.py`; it is loaded on first use so that commands which never clean
+(search, boilerplate rules) do not pay for importing trafilatura and the line classifier.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
-
-import dateparser
+from typing import TYPE_CHECKING, Any
 
 from newsdesk.clean.boilerplate import BoilerplateRules, learn_boilerplate
-from newsdesk.clean.html import extract_html
-from newsdesk.clean.text import TextCleanResult, clean_text, normalise_text
-from newsdesk.model import Article, Provenance, RawDocument, RemovedSpan, article_id_for, content_hash
+
+if TYPE_CHECKING:
+    from newsdesk.clean.document import clean_document
 
 __all__ = ["BoilerplateRules", "clean_document", "learn_boilerplate"]
 
 
-def _json_str(raw: RawDocument, key: str) -> str | None:
-    value = raw.fields.get(key)
-    return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
+def __getattr__(name: str) -> Any:
+    if name == "clean_document":
+        from newsdesk.clean.document import clean_document
 
-
-def _parse_published(value: str) -> date | datetime | None:
-    """An ISO date or datetime, an RFC 2822 date (RSS), else English words via dateparser; None when none."""
-    try:
-        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(value)
-    except (ValueError, TypeError, IndexError):
-        pass
-    try:  # English only: trying every locale costs seconds per unreadable value
-        return dateparser.parse(value, languages=["en"])
-    except (ValueError, OverflowError, TypeError):
-        return None
-
-
-class _Fields:
-    """Collects candidate values per field with their sources; the first non-empty one wins."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, object] = {}
-        self.provenance: dict[str, Provenance] = {}
-
-    def offer(self, name: str, value: object, source: str) -> None:
-        if value in (None, "", []) or name in self.values:
-            return
-        self.values[name] = value
-        detail = None if isinstance(value, list) else str(value)
-        self.provenance[name] = Provenance(source=source, detail=detail)
-
-    def candidate(self, name: str, value: str | None, source: str) -> None:
-        """Record an alternative candidate as `name.source` (`name.source.2`, ...) for enrichment, and offer it."""
-        if not value:
-            return
-        key, n = f"{name}.{source}", 1
-        while key in self.provenance:
-            n += 1
-            key = f"{name}.{source}.{n}"
-        self.provenance[key] = Provenance(source=source, detail=value)
-        self.offer(name, value, source)
-
-
-def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None) -> Article:
-    """Clean one input document into an `Article` (body may be empty; nothing is ever invented)."""
-    fields = _Fields()
-    json_published = _json_str(raw, "published")
-    if json_published:
-        fields.offer("published", _parse_published(json_published), "json")
-    fields.offer("title", _json_str(raw, "title"), "json")
-    fields.offer("url", _json_str(raw, "url"), "json")
-    fields.candidate("publisher", _json_str(raw, "publisher"), "json")
-    json_authors = raw.fields.get("authors")
-    if isinstance(json_authors, list):
-        fields.offer("authors", [str(a).strip() for a in json_authors if str(a).strip()], "json")
-
-    removed: list[RemovedSpan] = []
-    if raw.content_type == "html":
-        page = extract_html(raw.content, url=fields.values.get("url"))  # type: ignore[arg-type]
-        if page.fallback:
-            removed.append(RemovedSpan(rule="html-fallback", text="main text too short; used visible page text"))
-        fields.offer("title", page.title, "html")
-        fields.offer("url", page.url, "html")
-        fields.offer("published", page.published, "html")
-        fields.offer("authors", page.authors, "html")
-        fields.candidate("publisher", page.sitename, "html-sitename")
-        text = page.text
-        whole_page = page.fallback  # otherwise trafilatura already chose the main text
-    else:
-        text, whole_page = raw.content, True
-    title = fields.values.get("title")
-    cleaned: TextCleanResult = clean_text(text, known_title=title, whole_page=whole_page)  # type: ignore[arg-type]
-    fields.offer("title", cleaned.title, "text-title")
-    fields.offer("published", cleaned.published, "text-header")
-    fields.offer("dateline", cleaned.dateline, "text-header")
-    fields.offer("authors", cleaned.authors, "text-byline")
-    fields.offer("aggregator", cleaned.aggregator, "text-breadcrumb")
-    for rule, candidate in cleaned.publisher_candidates:
-        fields.candidate("publisher", candidate, "text-trailer" if rule == "site-name" else f"text-{rule}")
-    removed.extend(cleaned.removed)
-
-    body = cleaned.body
-    publisher = fields.values.get("publisher")
-    if boilerplate is not None:
-        body, learned = boilerplate.apply(body, publisher if isinstance(publisher, str) else None, raw)
-        removed.extend(learned)
-
-    v = fields.values
-    return Article(
-        id=article_id_for(raw),
-        path=raw.path,
-        source=raw.key,
-        url=v.get("url"),  # type: ignore[arg-type]
-        title=v.get("title"),  # type: ignore[arg-type]
-        body=body,
-        published=v.get("published"),  # type: ignore[arg-type]
-        dateline=v.get("dateline"),  # type: ignore[arg-type]
-        authors=v.get("authors", []),  # type: ignore[arg-type]
-        publisher=publisher,  # type: ignore[arg-type]
-        aggregator=v.get("aggregator"),  # type: ignore[arg-type]
-        content_hash=content_hash(body),
-        provenance=fields.provenance,
-        removed=removed,
-    )
+        return clean_document
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

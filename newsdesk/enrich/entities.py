@@ -84,11 +84,19 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
     return name
 
 
-def _headline_cased(text: str, start: int) -> bool:
-    """Whether the line around `start` is written in title case (a headline or link text)."""
-    line = text[text.rfind("\n", 0, start) + 1:(text.find("\n", start) + 1 or len(text) + 1) - 1]
-    words = [w for w in re.findall(r"[^\W\d_]+", line) if len(w) > 3]
-    return len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+HEADLINE_MAX_CHARS = 300
+"""A longer line is prose, never a headline (and is not scanned word by word)."""
+
+
+def _headline_cased(text: str, start: int, seen: dict[int, bool]) -> bool:
+    """Whether the line around `start` is written in title case (a headline or link text); `seen` caches by line."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if line_start not in seen:
+        line_end = text.find("\n", start)
+        line = text[line_start:len(text) if line_end < 0 else line_end]
+        words = [w for w in re.findall(r"[^\W\d_]+", line) if len(w) > 3] if len(line) <= HEADLINE_MAX_CHARS else []
+        seen[line_start] = len(words) >= 4 and sum(w[0].isupper() for w in words) >= 0.8 * len(words)
+    return seen[line_start]
 
 
 def _place_evidence(ent: Span) -> bool:
@@ -151,6 +159,7 @@ def extract_mentions(doc: Doc) -> list[Mention]:
     text = doc.text
     places = frozenset(name_key(e.text) for e in doc.ents if e.label_ in ("GPE", "LOC"))
     kept: list[tuple[Mention, bool]] = []
+    headline_lines: dict[int, bool] = {}
     for ent in doc.ents:
         entity_type = SPACY_TYPES.get(ent.label_)
         if entity_type is None:
@@ -166,7 +175,7 @@ def extract_mentions(doc: Doc) -> list[Mention]:
             entity_type = EntityType.LOCATION
         mention = Mention(surface=ent.text.strip(), name=name, type=entity_type,
                           start=ent.start_char, end=ent.end_char)
-        kept.append((mention, _headline_cased(text, ent.start_char)))
+        kept.append((mention, _headline_cased(text, ent.start_char, headline_lines)))
     in_text = {name_key(m.name) for m, headline in kept if not headline}
     lower_words = {t.text for t in doc if t.text.islower()}
     mentions = [m for m, headline in kept if (not headline or name_key(m.name) in in_text)

@@ -129,6 +129,7 @@ class Attributor:
         self.entities = entities
         self.quotes = find_quote_spans(self.text)
         self.quote_bounds = [(q.start, q.end) for q in self.quotes]
+        self._introductions: dict[str, list[tuple[int, str]]] = {}
 
     def _tokens_between(self, start: int, end: int) -> Span | None:
         return self.doc.char_span(start, end, alignment_mode="expand")
@@ -142,11 +143,12 @@ class Attributor:
 
     def _antecedent(self, noun: str, before: int) -> str | None:
         """The indefinite mention a definite role refers to ("a source in X told ..." for "the source")."""
-        found = None
-        for match in _introduction_pattern(noun).finditer(self.text, 0, before):
-            if not _inside(match.start(), self.quote_bounds):
-                found = match
-        return None if found is None else found.group(1)
+        if noun not in self._introductions:  # one scan of the text per role noun, not per attribution
+            self._introductions[noun] = [
+                (m.end(), m.group(1)) for m in _introduction_pattern(noun).finditer(self.text)
+                if not _inside(m.start(), self.quote_bounds)]
+        found = [phrase for end, phrase in self._introductions[noun] if end <= before]
+        return found[-1] if found else None
 
     def speaker(self, subject: Token, before: int) -> str | None:
         """Canonical speaker for a subject token of an attribution that precedes offset `before`."""
