@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from pathlib import Path
 from typing import Annotated, Optional
 
 import typer

@@ -191,7 +191,7 @@ def test_two_processes_share_the_store_safely(tmp_path) -> None:
     random.Random(3).shuffle(articles)
     path = str(tmp_path / "stories.sqlite")
     StoryStore(Path(path)).close()
-    ctx = multiprocessing.get_context("fork")
+    ctx = multiprocessing.get_context("spawn")  # no fork: the test process runs threads (Prefect, sqlite)
     workers = [ctx.Process(target=_assign_part, args=(path, articles[k::2])) for k in (0, 1)]
     for w in workers:
         w.start()

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePath
 
 from newsdesk.config import get_settings
+from newsdesk.sqlite import connect, transaction
 from newsdesk.model import RawDocument, RemovedSpan
 
 MIN_DOCUMENTS = 3
@@ -76,11 +77,10 @@ class BoilerplateStore:
 
     @contextmanager
     def connect(self) -> Iterator[sqlite3.Connection]:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(self.path)
+        """A connection holding one write transaction (rules are small; every call is short)."""
+        conn = connect(self.path, SCHEMA)
         try:
-            conn.execute(SCHEMA)
-            with conn:
+            with transaction(conn):
                 yield conn
         finally:
             conn.close()

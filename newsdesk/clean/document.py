@@ -11,9 +11,9 @@ from email.utils import parsedate_to_datetime
 
 import dateparser
 
-from newsdesk.clean.boilerplate import BoilerplateRules, learn_boilerplate
+from newsdesk.clean.boilerplate import BoilerplateRules
 from newsdesk.clean.html import extract_html
-from newsdesk.clean.text import TextCleanResult, clean_text, normalise_text
+from newsdesk.clean.text import TextCleanResult, clean_text
 from newsdesk.model import Article, Provenance, RawDocument, RemovedSpan, article_id_for, content_hash
 
 

@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 import math
 import sqlite3
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
 from newsdesk.config import Settings
+from newsdesk.sqlite import connect, transaction
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS articles (
@@ -123,12 +124,8 @@ class StoryStore:
     """SQLite store of article signatures, LSH bands, stories and document frequencies."""
 
     def __init__(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
         self.path = path
-        self.db = sqlite3.connect(path, timeout=120, isolation_level=None, check_same_thread=False)
-        self.db.execute("PRAGMA journal_mode=WAL")
-        self.db.execute("PRAGMA synchronous=NORMAL")
-        self.db.executescript(SCHEMA)
+        self.db = connect(path, SCHEMA, timeout=120)
 
     @classmethod
     def for_settings(cls, settings: Settings) -> "StoryStore":
@@ -143,16 +140,9 @@ class StoryStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    @contextmanager
-    def transaction(self) -> Iterator[sqlite3.Connection]:
+    def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         """One writer at a time across processes; readers are never blocked (WAL)."""
-        self.db.execute("BEGIN IMMEDIATE")
-        try:
-            yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        return transaction(self.db)
 
     # meta and document frequencies
     def meta(self, key: str) -> str | None:

@@ -1,0 +1,34 @@
+"""SQLite as every durable store here uses it (ingest state, dead letters, enrichment cache, alias registry,
+stories, boilerplate rules): WAL journal and a busy timeout, so several processes can share one file,
+with short `BEGIN IMMEDIATE` write transactions (one writer at a time; readers never blocked)."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+
+def connect(path: Path, schema: str = "", timeout: float = 60.0) -> sqlite3.Connection:
+    """Open (creating if needed) a WAL-mode database at `path` in autocommit mode, with `schema` applied."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
+    conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    if schema:
+        conn.executescript(schema)
+    return conn
+
+
+@contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
+    """A write transaction: committed when the block ends, rolled back if it raises."""
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
