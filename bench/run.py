@@ -494,6 +494,18 @@ def measure_structural(size: int, repeat: int) -> dict[str, Any]:
     return out
 
 
+def measure_structural_fresh(size: int, repeat: int) -> dict[str, Any]:
+    """`measure_structural` in a fresh process: its RSS is the plan's, not this process's corpus and models."""
+    corpus_mod.build(size)
+    done = subprocess.run([sys.executable, str(Path(__file__).resolve()), "--structural-only", str(size),
+                           "--repeat", str(repeat)], cwd=ROOT, capture_output=True, text=True, check=True)
+    sys.stderr.write(done.stderr)
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    for key in ("first", "unchanged"):
+        data[key] = Timing(**data[key])
+    return data
+
+
 # -- 5 + 6: search ---------------------------------------------------------------------------------------
 
 _NAME = re.compile(r"(?<=[a-z,;] )((?:[A-Z][a-z]+ ){0,2}[A-Z][a-z]{2,})\b")
@@ -636,7 +648,7 @@ def measure_search(n: int, loads: dict[str, list[dict[str, Any]]], repeat: int, 
                 http_params = [{k: str(v) for k, v in p.items()} for p in params]
                 p50s, p95s = [], []
                 for _ in range(max(1, repeat)):
-                    times = api_bench.measure(base, http_params, warmup=20)
+                    times = api_bench.measure(base, http_params, warmup=min(20, len(http_params) // 2))
                     p50s.append(pct(times, 50))
                     p95s.append(pct(times, 95))
                 row = {"n": n, "where": "HTTP /search", "request": name, "p50": statistics.median(p50s),
@@ -803,11 +815,15 @@ def main() -> None:
     parser.add_argument("--skip-stages", action="store_true", help="no limit/stage measurements (no ingest section)")
     parser.add_argument("--no-api", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--structural-only", type=int, metavar="SIZE", default=0, help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=int, metavar="FILES", default=0,
                         help="only profile our in-process pipeline on this many files (pyinstrument), then exit")
     args = parser.parse_args()
 
     OUT.mkdir(parents=True, exist_ok=True)
+    if args.structural_only:  # the child of measure_structural_fresh
+        print(json.dumps(measure_structural(args.structural_only, args.repeat), default=lambda o: o.__dict__))
+        return
     loads_seen = [load_avg()]
     log(f"corpus {args.size} (load {load_avg()})")
     folder = corpus_mod.build(args.size)
@@ -832,7 +848,7 @@ def main() -> None:
         structural = None
         if args.structural_size:
             log(f"discover + plan at {args.structural_size}")
-            structural = measure_structural(args.structural_size, args.repeat)
+            structural = measure_structural_fresh(args.structural_size, args.repeat)
             loads_seen.append(load_avg())
         raw = {"stages": stages, "e2e": e2e, "structural": structural, "loads": loads_seen}
         (OUT / f"results-{args.size}.json").write_text(json.dumps(raw, default=lambda o: o.__dict__, indent=1))

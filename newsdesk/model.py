@@ -137,6 +137,16 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(norm.encode()).hexdigest()
 
 
+def iso_day(value: str | None) -> date | None:
+    """The day an ISO 8601 date or datetime string starts with, or None."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value[:10])
+    except ValueError:
+        return None
+
+
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 

@@ -10,6 +10,7 @@ import trafilatura
 
 from newsdesk.clean.lines import word_count
 from newsdesk.clean.text import normalise_text
+from newsdesk.model import iso_day
 
 MIN_MAIN_TEXT_WORDS = 40
 """Below this, trafilatura's main text is taken as a miss and the page's visible text is used."""
@@ -51,15 +52,6 @@ def visible_text(html: str) -> str:
     return normalise_text(tree.text_content())
 
 
-def _date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 def extract_html(html: str, url: str | None = None) -> HtmlExtraction:
     """Main text with trafilatura; the page's visible text when trafilatura finds (almost) nothing."""
     try:
@@ -85,6 +77,6 @@ def extract_html(html: str, url: str | None = None) -> HtmlExtraction:
         authors=authors,
         sitename=doc.sitename or None,
         url=doc.url or None,
-        published=_date(doc.date),
+        published=iso_day(doc.date),
         fallback=fallback,
     )

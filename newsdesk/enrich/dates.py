@@ -12,7 +12,7 @@ import dateparser
 from htmldate import find_date
 from htmldate.utils import load_html
 
-from newsdesk.model import Article, Provenance, RawDocument
+from newsdesk.model import Article, Provenance, RawDocument, iso_day
 
 logging.getLogger("htmldate").setLevel(logging.ERROR)
 
@@ -76,15 +76,6 @@ def date_in_text(text: str, latest: date, *, window: int | None = None) -> tuple
     return fallback
 
 
-def _as_date(value: str | None) -> date | None:
-    if not value:
-        return None
-    try:
-        return date.fromisoformat(value[:10])
-    except ValueError:
-        return None
-
-
 _URL_PATH_DATE = re.compile(rf"/((?:19|20)\d\d)/(\d\d?|{_MONTH_RE})/(\d\d?)/", re.I)
 
 
@@ -120,7 +111,7 @@ def displayed_date(html: str) -> date | None:
 def htmldate_date(html: str, url: str | None, *, extensive: bool) -> date | None:
     """htmldate's original publication date (None when it finds none or fails on the page)."""
     try:
-        return _as_date(find_date(html, extensive_search=extensive, original_date=True, url=url,
+        return iso_day(find_date(html, extensive_search=extensive, original_date=True, url=url,
                                   outputformat="%Y-%m-%d"))
     except Exception:  # htmldate raises assorted errors on malformed pages
         return None

@@ -41,6 +41,7 @@ from newsdesk.search.model import (
     SearchRequest,
     SearchResponse,
     Term,
+    hit_from_article_fields,
 )
 
 log = logging.getLogger(__name__)
@@ -286,18 +287,7 @@ def _boolean(occur: tantivy.Occur, queries: list[tantivy.Query]) -> tantivy.Quer
 
 
 def _hit(data: dict[str, Any], score: float | None, highlights: list[str]) -> Hit:
-    return Hit(
-        id=data["id"],
-        title=data.get("title"),
-        publisher=data.get("publisher"),
-        published=data.get("published"),
-        language=data.get("language"),
-        url=data.get("url"),
-        score=score,
-        highlights=highlights,
-        duplicate_of=data.get("duplicate_of"),
-        story_id=data.get("story_id"),
-    )
+    return hit_from_article_fields(data["id"], data, score, highlights)
 
 
 class EmbeddedBackend:

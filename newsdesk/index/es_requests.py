@@ -26,6 +26,7 @@ from newsdesk.search.model import (
     QueryNode,
     SearchRequest,
     SearchResponse,
+    hit_from_article_fields,
 )
 
 Body = dict[str, Any]
@@ -307,18 +308,7 @@ def _highlights(hit: Mapping[str, Any]) -> list[str]:
 def to_hit(hit: Mapping[str, Any]) -> Hit:
     """One search hit."""
     source = hit.get("_source") or {}
-    return Hit(
-        id=hit["_id"],
-        title=source.get("title"),
-        publisher=source.get("publisher"),
-        published=source.get("published"),
-        language=source.get("language"),
-        url=source.get("url"),
-        score=hit.get("_score"),
-        highlights=_highlights(hit),
-        duplicate_of=source.get("duplicate_of"),
-        story_id=source.get("story_id"),
-    )
+    return hit_from_article_fields(hit["_id"], source, hit.get("_score"), _highlights(hit))
 
 
 def to_buckets(agg: Mapping[str, Any]) -> list[FacetBucket]:

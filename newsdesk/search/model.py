@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated, Literal, Union
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal, Union
 
 from pydantic import BaseModel, Field
 
@@ -113,6 +114,14 @@ class Hit(BaseModel):
     """Fragments with matches wrapped in <mark>; everything else HTML-escaped."""
     duplicate_of: str | None = None
     story_id: str | None = None
+
+
+def hit_from_article_fields(article_id: str, fields: Mapping[str, Any], score: float | None,
+                            highlights: list[str]) -> Hit:
+    """A hit from a stored article's fields (the embedded index's JSON or an Elasticsearch `_source`)."""
+    return Hit(id=article_id, score=score, highlights=highlights,
+               **{name: fields.get(name) for name in ("title", "publisher", "published", "language", "url",
+                                                      "duplicate_of", "story_id")})
 
 
 class SearchResponse(BaseModel):
