@@ -26,7 +26,7 @@ def prefect_harness():
     """One temporary Prefect server for the whole session (its start costs 8-20 s)."""
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with prefect_test_harness(server_startup_timeout=300):
         yield
 
 
