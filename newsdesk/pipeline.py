@@ -125,7 +125,7 @@ def process_files(files: Sequence[InputFile], settings: Settings, n_process: int
                 result.outcomes.append(DocumentOutcome(key=_doc_key(item), status="skipped", stage="clean",
                                                        reason="no article text left after cleaning"))
                 continue
-            article.path, article.source, article.pipeline_version = item.path, file.source, version
+            article.pipeline_version = version
             result.keys[article.id] = _doc_key(item)
             pairs.append((item, article))
             owners.append(result)

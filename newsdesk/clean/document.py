@@ -113,7 +113,7 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
     return Article(
         id=article_id_for(raw),
         path=raw.path,
-        source=raw.key,
+        source=raw.source,
         url=v.get("url"),  # type: ignore[arg-type]
         title=v.get("title"),  # type: ignore[arg-type]
         body=body,
