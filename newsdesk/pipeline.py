@@ -94,7 +94,7 @@ def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False) 
     return plan
 
 
-def process_files(files: Sequence[InputFile], settings: Settings, n_process: int = 1) -> list[ProcessedFile]:
+def process_files(files: Sequence[InputFile], settings: Settings) -> list[ProcessedFile]:
     """Load and clean each file, then enrich all their articles in one batch; problems stay per document."""
     from newsdesk.clean import BoilerplateRules, clean_document  # here: planning must not pay for the NLP imports
 
@@ -130,7 +130,7 @@ def process_files(files: Sequence[InputFile], settings: Settings, n_process: int
             pairs.append((item, article))
             owners.append(result)
         processed.append(result)
-    for owner, article in zip(owners, _enrich_isolating_failures(pairs, n_process)):
+    for owner, article in zip(owners, _enrich_isolating_failures(pairs)):
         if isinstance(article, DocumentOutcome):
             owner.outcomes.append(article)
         else:
@@ -146,21 +146,20 @@ def _failed(key: str, stage: str, exc: BaseException) -> DocumentOutcome:
     return DocumentOutcome(key=key, status="failed", stage=stage, reason=f"{type(exc).__name__}: {exc}")
 
 
-def _enrich_isolating_failures(pairs: list[tuple[RawDocument, Article]], n_process: int
-                               ) -> list[Article | DocumentOutcome]:
+def _enrich_isolating_failures(pairs: list[tuple[RawDocument, Article]]) -> list[Article | DocumentOutcome]:
     """Enrich in one batch; if the batch raises, enrich one by one so only the bad document fails."""
     from newsdesk.enrich import enrich_articles
 
     if not pairs:
         return []
     try:
-        return list(enrich_articles(pairs, n_process=n_process))
+        return list(enrich_articles(pairs))
     except Exception:
         log.warning("enrichment of a batch failed; retrying its %d documents one by one", len(pairs))
     results: list[Article | DocumentOutcome] = []
     for raw, article in pairs:
         try:
-            results.extend(enrich_articles([(raw, article)], n_process=1))
+            results.extend(enrich_articles([(raw, article)]))
         except Exception as exc:
             results.append(_failed(_doc_key(raw), "enrich", exc))
     return results

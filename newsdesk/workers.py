@@ -8,6 +8,7 @@ pathological file fails, with a reason. Results come back in input order.
 from __future__ import annotations
 
 import atexit
+import ctypes
 import logging
 import math
 import multiprocessing as mp
@@ -48,6 +49,16 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
             conn.send(process_files(files, settings))
         except Exception as exc:  # our own bug: report it for these files instead of dying silently
             conn.send(exc)
+        _return_freed_memory()
+
+
+def _return_freed_memory() -> None:
+    """Give the heap's free pages back to the system (glibc keeps them after the big temporary arrays of
+    parsing and NER); without this a worker's resident memory only grows. A no-op elsewhere."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 BLAS_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
@@ -82,6 +93,24 @@ class _Worker:
         self.process.kill()
         self.process.join(5)
         self.conn.close()
+
+    def stop(self) -> None:
+        """Ask the worker to exit; kill it if it does not."""
+        try:
+            self.conn.send(None)
+        except OSError:
+            pass
+        self.process.join(5)
+        if self.process.is_alive():
+            self.kill()
+
+    def resident_mb(self) -> float:
+        """The worker's resident memory (0 where /proc is not available)."""
+        try:
+            with open(f"/proc/{self.process.pid}/statm") as statm:
+                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+        except (OSError, ValueError, IndexError):
+            return 0.0
 
 
 class WorkerPool:
@@ -131,11 +160,22 @@ class WorkerPool:
                         for i, processed in zip(w.chunk or [], message):
                             results[i] = processed
                         w.chunk = None
+                        self._recycle_if_grown(w)
                 elif time.monotonic() > w.deadline:
                     what = (f"processing exceeded the {limit:g} s per-document time limit" if w.ready
                             else "worker did not start in time")
                     self._replace(w, queue, results, files, what)
         return [r for r in results if r is not None]
+
+    def _recycle_if_grown(self, worker: _Worker) -> None:
+        """Replace a worker whose memory grew past `worker_max_memory_mb` (the new one loads while others work)."""
+        limit = self.settings.worker_max_memory_mb
+        if limit > 0 and worker.resident_mb() > limit:
+            log.info("worker %d uses %.0f MB (limit %d MB): replacing it", worker.process.pid,
+                     worker.resident_mb(), limit)
+            worker.stop()
+            self._workers.remove(worker)
+            self._workers.append(_Worker(self._ctx, self.settings))
 
     def _replace(self, worker: _Worker, queue: deque[list[int]], results: list[ProcessedFile | None],
                  files: list[InputFile], reason: str) -> None:
@@ -157,13 +197,7 @@ class WorkerPool:
 
     def close(self) -> None:
         for w in self._workers:
-            try:
-                w.conn.send(None)
-            except OSError:
-                pass
-            w.process.join(5)
-            if w.process.is_alive():
-                w.kill()
+            w.stop()
         self._workers.clear()
 
 

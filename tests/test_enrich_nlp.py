@@ -189,14 +189,17 @@ def test_non_english_text_is_not_read_by_the_english_model(settings: Settings) -
     assert article.provenance["entities"].detail == "not analysed: language de"
 
 
-def test_two_processes_give_the_same_result(settings: Settings, tmp_path: Path) -> None:
+def test_batch_gives_the_same_result_as_one_by_one(settings: Settings, tmp_path: Path) -> None:
     bodies = ["Hamid Karzai said that the talks would resume.", "“We will win,” Ahmad Massoud said on Friday.",
-              "Amrullah Saleh stayed in the Panjshir Valley.\nSaleh denied the reports."]
+              "Amrullah Saleh stayed in the Panjshir Valley.\nSaleh denied the reports of his escape.", "No speech here at all."]
     pairs = [(RawDocument(path=f"{i}.txt", content=b, content_type="text"), Article(id=str(i), body=b))
              for i, b in enumerate(bodies)]
-    together = enrich_articles(pairs, n_process=2)
-    use_settings(settings.model_copy(update={"home": tmp_path / "other"}))  # empty cache: analyse again
-    assert [a.model_dump() for a in enrich_articles(pairs)] == [a.model_dump() for a in together]
+    together = enrich_articles(pairs)
+    for i, pair in enumerate(pairs):
+        use_settings(settings.model_copy(update={"home": tmp_path / str(i)}))  # empty cache: analyse again
+        assert enrich_articles([pair])[0].model_dump() == together[i].model_dump()
+    assert [[q.speaker for q in a.quotes] for a in together][:2] == [["Hamid Karzai"], ["Ahmad Massoud"]]
+    assert together[2].quotes[0].text == "denied the reports of his escape" and together[3].quotes == []
 
 
 def test_cache_hit_skips_spacy(settings: Settings, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -206,7 +209,7 @@ def test_cache_hit_skips_spacy(settings: Settings, monkeypatch: pytest.MonkeyPat
     def no_spacy() -> Language:
         raise AssertionError("spaCy must not run on a cache hit")
 
-    monkeypatch.setattr(enrich, "load_nlp", no_spacy)
+    monkeypatch.setattr(enrich.nlp, "load_nlp", no_spacy)
     again = enriched(body)
     assert again.model_dump() == first.model_dump()
     with pytest.raises(AssertionError, match="must not run"):

@@ -7,13 +7,13 @@ that run their flows against the session's Prefect test server (no second server
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-
 from conftest import ROOT
 
 NEWSDESK = [sys.executable, "-m", "newsdesk.cli"]
@@ -152,6 +152,36 @@ def test_pathological_document_fails_with_time_limit_and_the_rest_of_the_batch_i
     finally:
         pool.close()
         backend.close()
+        state.close()
+        use_settings(None)
+
+
+def test_worker_over_its_memory_limit_is_replaced_and_nothing_is_lost(tmp_path: Path,
+                                                                      caplog: pytest.LogCaptureFixture) -> None:
+    """With a 1 MB limit every worker is over it after its first chunk: each is replaced by a fresh
+    process, and every file still comes back processed, in order."""
+    from newsdesk.config import Settings, use_settings
+    from newsdesk.pipeline import plan_ingest
+    from newsdesk.state import IngestState
+    from newsdesk.workers import WorkerPool
+
+    folder = tmp_path / "in"
+    write_articles(folder, 6, start=0)
+    settings = Settings(home=tmp_path / "home", workers=2, worker_max_memory_mb=1)
+    use_settings(settings)
+    state = IngestState(settings.state_path)
+    pool = WorkerPool(settings, 2)
+    try:
+        files = plan_ingest([str(folder)], state).todo
+        with caplog.at_level(logging.INFO, logger="newsdesk.workers"):
+            processed = pool.run(files)
+        assert [p.file.path for p in processed] == [f.path for f in files]
+        assert all(len(p.articles) == 1 and not p.outcomes for p in processed)
+        replaced = {r.getMessage().split()[1] for r in caplog.records if "replacing it" in r.getMessage()}
+        assert len(replaced) >= 3  # 6 files in chunks of at most 2: every chunk's worker was replaced
+        assert pool.run(files[:1])[0].articles  # the fresh workers work
+    finally:
+        pool.close()
         state.close()
         use_settings(None)
 

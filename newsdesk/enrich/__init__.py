@@ -6,55 +6,31 @@ results are cached by a hash of their inputs, so an unchanged article is not re-
 
 from __future__ import annotations
 
-import multiprocessing
 from collections.abc import Sequence
 from datetime import date, datetime
 from functools import lru_cache
 from pathlib import Path
 
-import spacy
-from spacy.language import Language
 from spacy.tokens import Doc
 
 from newsdesk.config import get_settings
-from newsdesk.enrich.cache import EnrichmentCache, apply_enrichment, enrichment_key, enrichment_of
+from newsdesk.enrich.cache import (
+    EnrichmentCache,
+    apply_enrichment,
+    enrichment_key,
+    enrichment_of,
+)
 from newsdesk.enrich.dates import decide_published, resolve_mentioned_dates
 from newsdesk.enrich.entities import resolve_entities
 from newsdesk.enrich.language import detect_language
+from newsdesk.enrich.nlp import analyse, load_nlp
 from newsdesk.enrich.outlets import canonical_outlet, canonical_publisher
 from newsdesk.enrich.quotes import attribute
 from newsdesk.enrich.registry import AliasRegistry
 from newsdesk.model import Article, EntityType, Provenance, RawDocument
 from newsdesk.versions import ENRICH_VERSION, enrichment_version
 
-SPACY_EXCLUDED = ["tagger", "attribute_ruler", "lemmatizer", "senter"]
-"""NER plus the dependency parser (sentences, speakers, claims); tags and lemmas are not needed, so not even loaded."""
-
-NLP_BATCH_SIZE = 32
-
 __all__ = ["ENRICH_VERSION", "enrich_articles", "enrichment_version", "load_nlp"]
-
-
-@Language.component("paragraph_breaks")
-def paragraph_breaks(doc: Doc) -> Doc:
-    """Start a sentence after every line break, so the parser never joins paragraphs or list items."""
-    for token in doc[1:]:
-        previous = doc[token.i - 1]
-        if "\n" in previous.text_with_ws and not token.is_space:
-            token.is_sent_start = True
-    return doc
-
-
-def load_nlp() -> Language:
-    """The spaCy pipeline enrichment runs (loaded once per process and model)."""
-    return _load_pipeline(get_settings().spacy_model)
-
-
-@lru_cache(maxsize=2)
-def _load_pipeline(model: str) -> Language:
-    nlp = spacy.load(model, exclude=SPACY_EXCLUDED)
-    nlp.add_pipe("paragraph_breaks", before="parser")
-    return nlp
 
 
 def _stores() -> tuple[EnrichmentCache, AliasRegistry]:
@@ -144,7 +120,7 @@ def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: A
     return article.model_copy(update={**update, "provenance": provenance})
 
 
-def enrich_articles(items: Sequence[tuple[RawDocument, Article]], *, n_process: int = 1) -> list[Article]:
+def enrich_articles(items: Sequence[tuple[RawDocument, Article]]) -> list[Article]:
     """Enrich cleaned articles (with their raw inputs), in order; cached results are reused.
 
     Only articles missing from the cache are analysed; spaCy reads those in a language it knows.
@@ -163,10 +139,7 @@ def enrich_articles(items: Sequence[tuple[RawDocument, Article]], *, n_process: 
     analysed = [i for i in todo if languages[i] and languages[i][0] in ANALYSED_LANGUAGES]  # type: ignore[index]
     docs: dict[int, Doc] = {}
     if analysed:
-        texts = [items[i][1].body for i in analysed]
-        # a daemonic worker process may not start children of its own
-        processes = n_process if len(analysed) > 1 and not multiprocessing.current_process().daemon else 1
-        docs = dict(zip(analysed, load_nlp().pipe(texts, batch_size=NLP_BATCH_SIZE, n_process=processes)))
+        docs = dict(zip(analysed, analyse([items[i][1].body for i in analysed])))
     fresh: dict[str, dict[str, object]] = {}
     for i in todo:
         raw, article = items[i]

@@ -8,6 +8,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span
 
 from newsdesk.enrich.outlets import canonical_outlet, name_key
@@ -157,10 +158,11 @@ def extract_mentions(doc: Doc) -> list[Mention]:
     Mentions inside title-cased lines count only when the same name also occurs in running text.
     """
     text = doc.text
-    places = frozenset(name_key(e.text) for e in doc.ents if e.label_ in ("GPE", "LOC"))
+    ents = doc.ents  # each access walks the whole document
+    places = frozenset(name_key(e.text) for e in ents if e.label_ in ("GPE", "LOC"))
     kept: list[tuple[Mention, bool]] = []
     headline_lines: dict[int, bool] = {}
-    for ent in doc.ents:
+    for ent in ents:
         entity_type = SPACY_TYPES.get(ent.label_)
         if entity_type is None:
             continue
@@ -177,7 +179,8 @@ def extract_mentions(doc: Doc) -> list[Mention]:
                           start=ent.start_char, end=ent.end_char)
         kept.append((mention, _headline_cased(text, ent.start_char, headline_lines)))
     in_text = {name_key(m.name) for m, headline in kept if not headline}
-    lower_words = {t.text for t in doc if t.text.islower()}
+    lower_words = {word for word in map(doc.vocab.strings.__getitem__, set(doc.to_array(ORTH).tolist()))
+                   if word.islower()}
     mentions = [m for m, headline in kept if (not headline or name_key(m.name) in in_text)
                 and not _common_word(m, lower_words)]
     _type_places_by_longer_names(mentions)

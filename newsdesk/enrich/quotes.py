@@ -7,6 +7,9 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 
+import numpy as np
+from spacy.attrs import LOWER
+from spacy.strings import get_string_id
 from spacy.tokens import Doc, Span, Token
 
 from newsdesk.enrich.entities import DocumentEntities
@@ -36,6 +39,10 @@ which follow "to" or a modal ("expected to announce a government") and state no 
 
 CREDIT_WORDS = SPEECH_VERBS | {"according", "sent", "quoted", "cited", "interview", "statement", "citing"}
 
+CLAIM_VERBS = SPEECH_VERBS | OBJECT_CLAIM_VERBS
+PARSE_TRIGGERS = CREDIT_WORDS | CLAIM_VERBS
+"""Attribution reads the dependency parse only around these words: sentences without one need none."""
+
 ROLE_NOUNS = frozenset("""
 official officials spokesman spokeswoman spokesperson source sources minister president leader commander
 chief officer representative envoy ambassador adviser advisor aide diplomat analyst expert witness
@@ -57,6 +64,16 @@ MAX_ATTRIBUTION_WORDS = 15
 QUOTE_PATTERN = re.compile(r"“([^“”]+)”|\"([^\"\n]+)\"|«([^«»]+)»|(?<!\w)‘((?:[^‘’\n]|’(?=\w))+)’(?!\w)")
 """Curly, straight and angle double quotes, and curly single quotes (an apostrophe inside a word does
 not close them: ‘it’s ours’)."""
+
+
+@lru_cache(maxsize=8)
+def _word_ids(words: frozenset[str]) -> np.ndarray:
+    return np.array([get_string_id(word) for word in words], dtype=np.uint64)
+
+
+def positions_of(doc: Doc, words: frozenset[str]) -> np.ndarray:
+    """Indices of the tokens whose lowercase form is one of `words` (without a Python loop over tokens)."""
+    return np.flatnonzero(np.isin(doc.to_array(LOWER), _word_ids(words)))
 
 
 @dataclass(frozen=True)
@@ -236,7 +253,8 @@ class Attributor:
     def indirect_claims(self, skip_verbs: set[int]) -> list[Quote]:
         """Reported claims ("X said that ...", "X denied ...") whose speaker resolves clearly."""
         claims = []
-        for verb in self.doc:
+        for i in positions_of(self.doc, CLAIM_VERBS):
+            verb = self.doc[int(i)]
             if verb.i in skip_verbs or _inside(verb.idx, self.quote_bounds):
                 continue
             content = None
