@@ -18,7 +18,9 @@ from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import FileResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
+from starlette.datastructures import MutableHeaders
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from newsdesk.config import Settings, get_settings
 from newsdesk.index.base import BackendError, IndexBackend
@@ -121,6 +123,34 @@ def page_info(response: SearchResponse, request: SearchRequest) -> SearchPage:
     )
 
 
+class SecurityHeaders:
+    """Adds `X-Content-Type-Options` to every response and the page's security headers to `/` and `/static/`.
+
+    Plain ASGI, not `BaseHTTPMiddleware`: that one costs a task and a stream per request.
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        path = scope["path"]
+        extra = {"X-Content-Type-Options": "nosniff"}
+        if path == "/" or path.startswith("/static/"):
+            extra.update(PAGE_SECURITY_HEADERS)
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for key, value in extra.items():
+                    headers.setdefault(key, value)
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
 def _invalid(msg: str) -> JSONResponse:
     """A 422 in the shape of FastAPI's own validation errors."""
     return JSONResponse(status_code=422, content={"detail": [{"loc": ["query"], "msg": msg, "type": "invalid_search"}]})
@@ -209,15 +239,7 @@ def create_app(
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"], allow_headers=[])
 
-    @app.middleware("http")
-    async def security_headers(request: Request, call_next: Callable[[Request], Any]) -> Response:
-        response: Response = await call_next(request)
-        response.headers.setdefault("X-Content-Type-Options", "nosniff")
-        path = request.url.path
-        if path == "/" or path.startswith("/static/"):
-            for key, value in PAGE_SECURITY_HEADERS.items():
-                response.headers.setdefault(key, value)
-        return response
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(InvalidSearch)
     async def invalid_search(_: Request, exc: InvalidSearch) -> JSONResponse:
@@ -245,12 +267,16 @@ def create_app(
         ] = None,
         interval: Annotated[Interval, Query(description="Bucket width of the `published` facet.")] = "month",
         collapse: Annotated[bool, Query(description="Hide near-duplicate articles.")] = False,
-    ) -> SearchPage:
-        """Hits (with `<mark>` highlights, everything else HTML-escaped), facet counts, total and paging."""
+    ) -> Response:
+        """Hits (with `<mark>` highlights, everything else HTML-escaped), facet counts, total and paging.
+
+        Serialised by pydantic directly: the page is a `SearchPage` already, validating it again costs time.
+        """
         req = build_request(
             q, **filters, sort=sort, page=page, size=size, facets=facets, interval=interval, collapse=collapse
         )
-        return page_info(holder.get().search(req), req)
+        page = page_info(holder.get().search(req), req)
+        return Response(page.model_dump_json(), media_type="application/json")
 
     @app.get(
         "/articles/{article_id}", response_model=Article, tags=["articles"], summary="One article",
