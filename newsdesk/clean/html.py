@@ -9,7 +9,6 @@ import lxml.html
 import trafilatura
 
 from newsdesk.clean.lines import word_count
-from newsdesk.clean.text import normalise_text
 from newsdesk.model import iso_day
 
 MIN_MAIN_TEXT_WORDS = 40
@@ -49,18 +48,20 @@ def visible_text(html: str) -> str:
         element.tail = "\n" + (element.tail or "")
         if element.tag != "br":
             element.text = "\n" + (element.text or "")
-    return normalise_text(tree.text_content())
+    return tree.text_content()
 
 
 def extract_html(html: str, url: str | None = None) -> HtmlExtraction:
-    """Main text with trafilatura; the page's visible text when trafilatura finds (almost) nothing."""
+    """Main text with trafilatura; the page's visible text when trafilatura finds (almost) nothing.
+
+    The text is not normalised yet: `clean_text` does that, once."""
     try:
         doc = trafilatura.bare_extraction(
             html, url=url, with_metadata=True, include_comments=False, include_tables=True, favor_precision=True
         )
     except Exception:  # trafilatura raises a variety of parser errors on broken markup
         doc = None
-    text = normalise_text(doc.text or "") if doc is not None else ""
+    text = doc.text or "" if doc is not None else ""
     fallback = word_count(text) < MIN_MAIN_TEXT_WORDS
     if fallback:
         page_text = visible_text(html)
