@@ -77,6 +77,13 @@ def test_relative_expressions_resolve_against_publication_day() -> None:
     assert resolve_date_expression("yesterday", friday) == date(2021, 9, 2)
     assert resolve_date_expression("two days ago", friday) == date(2021, 9, 1)
     assert resolve_date_expression("August 15", friday) == date(2021, 8, 15)
+    assert resolve_date_expression("Sept. 4", friday) == date(2020, 9, 4)  # a day without a year is past
+    assert resolve_date_expression("4th of December", friday) == date(2020, 12, 4)
+    assert resolve_date_expression("Feb 29", friday) == date(2020, 2, 29)
+    assert resolve_date_expression("tomorrow", friday) == date(2021, 9, 4)
+    assert resolve_date_expression("June 3, 2019", friday) == date(2019, 6, 3)
+    assert resolve_date_expression("2019-06-03", None) == date(2019, 6, 3)
+    assert resolve_date_expression("June 55", friday) is None  # impossible, not a day of 1955
 
 
 def test_vague_and_coarse_expressions_are_dropped() -> None:

@@ -195,6 +195,39 @@ _DECADE = re.compile(r"\b(?:\d{2,4}|'\d)0s\b|\bcentur", re.I)
 _DATEPARSER_LANGUAGES = ["en"]
 
 
+_SIMPLE_DAY = re.compile(
+    rf"(?P<full>{FULL_DATE.pattern})|(?P<iso>\d{{4}}-\d\d-\d\d)|(?P<relative>today|tonight|yesterday|tomorrow)"
+    rf"|(?P<m>{_MONTH_RE})\s+(?P<d>\d{{1,2}})(?:st|nd|rd|th)?|(?P<d2>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<m2>{_MONTH_RE})",
+    re.I)
+"""The common shapes resolved without dateparser (which takes milliseconds each), the way it resolves them."""
+_RELATIVE_DAYS = {"today": 0, "tonight": 0, "yesterday": -1, "tomorrow": 1}
+
+
+def _simple_day(match: re.Match[str], base: date | None) -> date | None:
+    """The day of a `_SIMPLE_DAY` match; a day without a year is the latest such day on or before `base`
+    (as dateparser's PREFER_DATES_FROM=past)."""
+    try:
+        if match["full"]:
+            return parse_full_date(FULL_DATE.fullmatch(match["full"]))  # type: ignore[arg-type]
+        if match["iso"]:
+            return date.fromisoformat(match["iso"])
+        if base is None:
+            return None
+        if match["relative"]:
+            return base + timedelta(days=_RELATIVE_DAYS[match["relative"].lower()])
+    except ValueError:
+        return None
+    month, day = _MONTHS[(match["m"] or match["m2"]).lower().rstrip(".")], int(match["d"] or match["d2"])
+    for year in range(base.year, base.year - 8, -1):  # 8 years: the last February 29 is within them
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            continue
+        if value <= base:
+            return value
+    return None  # an impossible day ("June 55"), where dateparser would make it a day of 1955
+
+
 def _resolve_weekday(weekday: str, base: date, last: bool) -> date:
     """The most recent `weekday` on or before `base` (strictly before when `last`)."""
     back = (base.weekday() - _WEEKDAYS[weekday.lower()]) % 7
@@ -217,6 +250,9 @@ def resolve_date_expression(text: str, base: date | None) -> date | None:
     weekday = _BARE_WEEKDAY.match(expr)
     if weekday and base is not None:
         return _resolve_weekday(weekday["weekday"], base, expr.lower().startswith("last"))
+    simple = _SIMPLE_DAY.fullmatch(expr)
+    if simple:
+        return _simple_day(simple, base)
     settings: dict[str, object] = {"PREFER_DATES_FROM": "past", "RETURN_AS_TIMEZONE_AWARE": False,
                                    "STRICT_PARSING": False}
     if base is not None:
