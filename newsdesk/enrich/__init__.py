@@ -97,7 +97,7 @@ def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: A
     entities = resolve_entities(doc, registry) if doc is not None else None
     quotes, cited = attribute(doc, entities) if doc is not None and entities is not None else ([], [])
     base_day = _day(published[0]) if published else None
-    expressions = [e.text for e in doc.ents if e.label_ in ("DATE", "TIME")] if doc is not None else []
+    expressions = entities.date_expressions if entities is not None else []
     entity_list = entities.entities if entities else []
     update["entities"] = entity_list
     update["quotes"] = quotes

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -152,13 +153,13 @@ class _Group:
         return person_core(self.tokens)
 
 
-def extract_mentions(doc: Doc) -> list[Mention]:
-    """Cleaned entity mentions of the types we keep, outlets under their canonical name.
+def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
+    """Cleaned entity mentions of the types we keep (from `ents`, the doc's entity spans), outlets under
+    their canonical name.
 
     Mentions inside title-cased lines count only when the same name also occurs in running text.
     """
     text = doc.text
-    ents = doc.ents  # each access walks the whole document
     places = frozenset(name_key(e.text) for e in ents if e.label_ in ("GPE", "LOC"))
     kept: list[tuple[Mention, bool]] = []
     headline_lines: dict[int, bool] = {}
@@ -284,6 +285,8 @@ class DocumentEntities:
 
     entities: list[Entity]
     mentions: list[Mention]
+    date_expressions: list[str] = field(default_factory=list)
+    """Texts of the DATE and TIME spans the model found, in text order."""
 
     def __post_init__(self) -> None:
         self._starts = [m.start for m in self.mentions]
@@ -321,7 +324,8 @@ class DocumentEntities:
 
 def resolve_entities(doc: Doc, registry: AliasRegistry) -> DocumentEntities:
     """Entities of `doc` with canonical names (in-document aliases, then the corpus registry)."""
-    mentions = extract_mentions(doc)
+    ents = doc.ents  # each access walks the whole document
+    mentions = extract_mentions(doc, ents)
     by_key: dict[str, _Group] = {}
     for mention in mentions:
         by_key.setdefault(name_key(mention.name), _Group()).mentions.append(mention)
@@ -342,5 +346,6 @@ def resolve_entities(doc: Doc, registry: AliasRegistry) -> DocumentEntities:
         entities.append(Entity(name=name, type=entity_type, count=len(group_mentions),
                                surface_forms=sorted({m.surface for m in group_mentions})))
     entities.sort(key=lambda e: (-e.count, e.name))
-    return DocumentEntities(entities=entities, mentions=mentions)
+    return DocumentEntities(entities=entities, mentions=mentions,
+                            date_expressions=[e.text for e in ents if e.label_ in ("DATE", "TIME")])
 
