@@ -54,6 +54,9 @@ class StoryParams:
     """Top terms an article looks stories up by (besides all its entities)."""
     min_shared_keys: int = 2
     max_candidates: int = 20
+    lookup_keys: int = 16
+    """Keys an article looks stories up by: its rarest ones seen before (a common key would make every
+    lookup scan a share of all stories, so the cost per article would grow with the corpus)."""
 
 
 DEFAULT_PARAMS = StoryParams()
@@ -186,11 +189,13 @@ def _best_story(store: StoryStore, terms: Vector, entities: Vector, day: date | 
     if day is not None:
         day_from = (day - timedelta(days=params.window_days)).isoformat()
         day_to = (day + timedelta(days=params.window_days)).isoformat()
-    candidates = store.candidate_stories(_article_keys(terms, entities, params), day_from, day_to,
+    idf = store.idf(_features(terms, entities))  # the article keys are among these features
+    unseen = store.idf_of_unseen()
+    keys = sorted((k for k in _article_keys(terms, entities, params) if idf[k] < unseen), key=lambda k: -idf[k])
+    candidates = store.candidate_stories(keys[:params.lookup_keys], day_from, day_to,
                                          params.min_shared_keys, params.max_candidates)
     if not candidates:
         return None
-    idf = store.idf(_features(terms, entities))
     scored = [(similarity(terms, entities, s, idf, params) * date_factor(day, s.first_day, s.last_day, params), s)
               for s in candidates]
     score, story = max(scored, key=lambda pair: pair[0])

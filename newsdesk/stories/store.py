@@ -120,6 +120,10 @@ def _story(row: tuple) -> StoredStory:  # type: ignore[type-arg]
     return StoredStory(*row[:6], json.loads(row[6]), json.loads(row[7]))
 
 
+def _idf(documents: int, df: int) -> float:
+    return math.log((documents + IDF_PRIOR_DOCS) / (df + IDF_PRIOR_DOCS)) + 1.0
+
+
 class StoryStore:
     """SQLite store of article signatures, LSH bands, stories and document frequencies."""
 
@@ -168,8 +172,11 @@ class StoryStore:
             chunk = wanted[i:i + 900]
             df.update(self.db.execute(f"SELECT feature, n FROM df WHERE feature IN ({','.join('?' * len(chunk))})",
                                       chunk).fetchall())
-        prior = IDF_PRIOR_DOCS
-        return {f: math.log((total + prior) / (df.get(f, 0) + prior)) + 1.0 for f in wanted}
+        return {f: _idf(total, df.get(f, 0)) for f in wanted}
+
+    def idf_of_unseen(self) -> float:
+        """The IDF of a feature no document has had (the highest there is)."""
+        return _idf(int(self.meta("documents") or 0), 0)
 
     # LSH bands
     def ensure_bands(self, bands: int, rows: int, keys_of: KeyFunction) -> None:
