@@ -224,3 +224,24 @@ def test_open_backend_defaults_to_embedded_under_the_index_dir(tmp_path: Path) -
     backend = open_backend(settings)
     assert isinstance(backend, EmbeddedBackend) and backend.path == settings.index_dir
     assert (settings.index_dir / "CURRENT").is_file()
+
+
+def test_facet_counts_are_exact_across_segments(tmp_path: Path) -> None:
+    """A value a segment leaves out of its top list is still counted there: each count equals its click's hits."""
+    from newsdesk.model import Entity, EntityType
+
+    def article(i: int, people: list[str]) -> Article:
+        ents = [Entity(name=name, type=EntityType.PERSON, count=1, surface_forms=[name]) for name in people]
+        return Article(id=f"doc-{i}", title=f"Report {i}", body=f"Report {i} from the valley.", entities=ents)
+
+    backend = EmbeddedBackend(tmp_path / "ix")
+    # Segment 1: 400 names in 3 articles each (more than any per-segment cut-off) and "Zora Target" in 2.
+    crowd = [f"Person {n:03d}" for n in range(400)]
+    first = [article(i, [crowd[(i * 40 + k) % 400] for k in range(40)] + (["Zora Target"] if i < 2 else [])) for i in range(30)]
+    backend.upsert(first)
+    # Segment 2: "Zora Target" in 5 more.
+    backend.upsert([article(100 + i, ["Zora Target"]) for i in range(5)])
+    facets = backend.search(build_request(None, facets=["person"], facet_size=5)).facets["person"]
+    assert facets[0].value == "Zora Target" and facets[0].count == 7
+    for bucket in facets:
+        assert backend.search(build_request(None, entity=bucket.value, size=0, facets=[])).total == bucket.count

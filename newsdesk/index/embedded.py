@@ -63,6 +63,8 @@ SNIPPET_CHARS = 200
 HIGHLIGHT_SCAN_CHARS = 50_000
 """Highlights look for matches in this much of a body (bounds the cost of very long articles)."""
 WRITER_HEAP_BYTES = 64_000_000
+FACET_CANDIDATES = 20
+"""Values beyond the requested size a terms facet asks for (candidates, as Elasticsearch's shard_size)."""
 LOCK_QUIET_SECONDS = 1.0
 """Waits for the write lock up to this long are normal turn-taking between ingests and not logged."""
 
@@ -502,13 +504,19 @@ class EmbeddedBackend:
     def _facets(
         self, searcher: tantivy.Searcher, query: tantivy.Query, names: Sequence[FacetName], size: int, interval: Interval
     ) -> dict[str, list[FacetBucket]]:
-        """Facet buckets by one aggregation request: terms by count (ties by value), histograms by date."""
+        """Facet buckets: terms by count (ties by value), histograms by date.
+
+        One aggregation proposes the top values, as Elasticsearch's terms aggregation does over shards: each
+        segment contributes its own top list, so a value a segment left out may be undercounted. Where that
+        happened (the aggregation reports a non-zero error bound) the values shown are counted again exactly,
+        so a count always equals the hits its click returns.
+        """
         aggs: dict[str, Any] = {}
         for name in names:
             if name == "published":
                 aggs[name] = {"terms": {"field": HISTOGRAM_FIELDS[interval], "size": MAX_HISTOGRAM_BUCKETS, "order": {"_key": "asc"}}}
             else:
-                aggs[name] = {"terms": {"field": name, "size": size + 20}}
+                aggs[name] = {"terms": {"field": name, "size": size + FACET_CANDIDATES}}
         if not aggs:
             return {}
         result = searcher.aggregate(query, aggs)
@@ -517,8 +525,16 @@ class EmbeddedBackend:
             buckets = [FacetBucket(value=b["key"], count=b["doc_count"]) for b in result[name]["buckets"] if b["doc_count"] > 0]
             if name == "published":
                 facets[name] = sorted(buckets, key=lambda b: b.value)
-            else:
-                facets[name] = sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
+                continue
+            shown = sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
+            if result[name].get("doc_count_error_upper_bound", 1) != 0:
+                matching = tantivy.Query.const_score_query(query, 1.0)
+                for bucket in shown:
+                    having = tantivy.Query.term_query(self._schema, name, bucket.value)
+                    both = tantivy.Query.boolean_query([(tantivy.Occur.Must, having), (tantivy.Occur.Must, matching)])
+                    bucket.count = searcher.search(both, 1, count=True).count or 0
+                shown.sort(key=lambda b: (-b.count, b.value))
+            facets[name] = shown
         return facets
 
     def search(self, request: SearchRequest) -> SearchResponse:
