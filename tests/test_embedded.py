@@ -16,7 +16,7 @@ import pytest
 
 from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.index.embedded import EmbeddedBackend
-from newsdesk.model import Article
+from newsdesk.model import Article, Entity, EntityType
 from newsdesk.search import build_request
 
 from contract.articles import make_articles
@@ -228,8 +228,6 @@ def test_open_backend_defaults_to_embedded_under_the_index_dir(tmp_path: Path) -
 
 def test_facet_counts_are_exact_across_segments(tmp_path: Path) -> None:
     """A value a segment leaves out of its top list is still counted there: each count equals its click's hits."""
-    from newsdesk.model import Entity, EntityType
-
     def article(i: int, people: list[str]) -> Article:
         ents = [Entity(name=name, type=EntityType.PERSON, count=1, surface_forms=[name]) for name in people]
         return Article(id=f"doc-{i}", title=f"Report {i}", body=f"Report {i} from the valley.", entities=ents)
