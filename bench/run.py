@@ -4,7 +4,7 @@
                         [--structural-size SIZE]
 
 Builds `bench/corpora/<size>/` (bench/corpus.py) when missing, then measures
-  1. the limit: trafilatura extraction alone (HTML pages) + spaCy NER-only `nlp.pipe` (tok2vec + ner) on the
+  1. the limit: trafilatura extraction alone (HTML pages) + spaCy NER-only `nlp.pipe` (`load_ner_only`) on the
      extracted / given texts + a bare bulk upsert of minimal Articles into the embedded index, summed;
   2. each stage of our pipeline alone, in this process: discover + plan (the whole folder), load, clean, enrich,
      index; 1 and 2 run on a sample of about `--stage-docs` documents (every k-th file of the plan, k =
@@ -198,9 +198,9 @@ def plan_folder(folder: Path, settings: Any) -> Any:
 def measure_inprocess(folder: Path, size: int, stage_docs: int, repeat: int, heavy_repeat: int) -> dict[str, Any]:
     """Limit and stages on every k-th file of the plan of corpus `size`, k = round(size / stage_docs) (at least 1;
     1 when stage_docs <= 0): the same ratio as corpus files / files holding `stage_docs` documents."""
-    import spacy
     import trafilatura
 
+    from bench.enrich_ner import load_ner_only
     from newsdesk.clean import BoilerplateRules, clean_document
     from newsdesk.config import get_settings
     from newsdesk.enrich import enrich_articles, load_nlp
@@ -316,11 +316,7 @@ def measure_inprocess(folder: Path, size: int, stage_docs: int, repeat: int, hea
             texts.append(truth[i])
     ner_words = sum(len(x.split()) for x in texts)
     model = get_settings().spacy_model
-    probe = spacy.load(model)
-    keep = {"ner"} | {name for name in ("tok2vec", "transformer") if name in probe.pipe_names
-                      and "ner" in getattr(probe.get_pipe(name), "listening_components", [])}
-    ner_only = spacy.load(model, disable=[p for p in probe.pipe_names if p not in keep])
-    del probe
+    ner_only = load_ner_only(model)
     log(f"  NER-only pipeline: {ner_only.pipe_names}")
     t, _ = timed("limit: spaCy NER-only nlp.pipe", len(texts), heavy_repeat,
                  lambda: sum(len(d.ents) for d in ner_only.pipe(texts, batch_size=64)), words=ner_words)
