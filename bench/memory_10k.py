@@ -5,6 +5,7 @@ all its children (worker processes, Prefect's temporary server) with psutil. Als
 batches, so growth across the run is visible: bounded memory means the peak does not scale with the folder.
 
     .venv/bin/python bench/memory_10k.py [--files 10000] [--batch-size 64] [--workers 1] [--no-write]
+    .venv/bin/python bench/memory_10k.py --folder bench/corpora/1000 --workers 2   # a corpus, per-process peaks
 """
 
 from __future__ import annotations
@@ -27,16 +28,22 @@ sys.path.insert(0, str(ROOT))
 from test_reliability import write_articles  # noqa: E402  (the same generated articles the tests use)
 
 
-def tree_rss(proc: psutil.Process) -> tuple[int, int]:
-    """(RSS of the ingest process itself, RSS of it plus all its descendants), in bytes."""
+def tree_rss(proc: psutil.Process, peaks: dict[str, int]) -> tuple[int, int]:
+    """(RSS of the ingest process itself, RSS of it plus all its descendants), in bytes; raises `peaks` (the
+    largest RSS seen per process: "ingest", "worker <pid>", "prefect server", or the command)."""
     try:
         own = proc.memory_info().rss
         total = own
+        peaks["ingest"] = max(peaks.get("ingest", 0), own)
         for child in proc.children(recursive=True):
             try:
-                total += child.memory_info().rss
+                rss, command = child.memory_info().rss, " ".join(child.cmdline())
             except psutil.Error:
-                pass
+                continue
+            total += rss
+            kind = (f"worker {child.pid}" if "spawn_main" in command else
+                    "prefect server" if "prefect.server" in command else command[:40])
+            peaks[kind] = max(peaks.get(kind, 0), rss)
         return own, total
     except psutil.Error:
         return 0, 0
@@ -47,14 +54,19 @@ def main() -> None:
     parser.add_argument("--files", type=int, default=10_000)
     parser.add_argument("--batch-size", type=int, default=64)
     parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--folder", type=Path, default=None,
+                        help="ingest this folder (e.g. a bench/corpora one) instead of generated articles; "
+                             "prints the results only")
     parser.add_argument("--no-write", action="store_true", help="print the results, do not touch BENCHMARKS.md")
     args = parser.parse_args()
 
     tmp = Path(tempfile.mkdtemp(prefix="newsdesk-mem-"))
-    folder = tmp / "in"
-    for start in range(0, args.files, 1000):  # 10 folders of 1,000: a realistic tree
-        write_articles(folder / f"part{start // 1000:02d}", min(1000, args.files - start), start=start)
-    input_bytes = sum(p.stat().st_size for p in folder.rglob("*.txt"))
+    folder = args.folder.resolve() if args.folder else tmp / "in"
+    if args.folder is None:
+        for start in range(0, args.files, 1000):  # 10 folders of 1,000: a realistic tree
+            write_articles(folder / f"part{start // 1000:02d}", min(1000, args.files - start), start=start)
+    inputs = [p for p in folder.rglob("*") if p.is_file()]
+    input_bytes = sum(p.stat().st_size for p in inputs)
     env = {k: v for k, v in os.environ.items() if not k.startswith(("NEWSDESK_", "PREFECT_"))}
     env.update(NEWSDESK_HOME=str(tmp / "home"), NEWSDESK_BATCH_SIZE=str(args.batch_size),
                NEWSDESK_WORKERS=str(args.workers), PYTHONPATH=str(ROOT))
@@ -63,9 +75,10 @@ def main() -> None:
                             cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)  # noqa: S603
     ps = psutil.Process(proc.pid)
     peak_own = peak_total = 0
+    peaks: dict[str, int] = {}
     samples: list[tuple[float, int]] = []
     while proc.poll() is None:
-        own, total = tree_rss(ps)
+        own, total = tree_rss(ps, peaks)
         peak_own, peak_total = max(peak_own, own), max(peak_total, total)
         samples.append((time.monotonic() - started, total))
         time.sleep(0.5)
@@ -76,16 +89,17 @@ def main() -> None:
     early = max(warm[: max(1, len(warm) // 5)])
     late = max(warm[-max(1, len(warm) // 5):])
     result = {
-        "files": args.files, "input_mb": round(input_bytes / 1e6, 1), "batch_size": args.batch_size,
+        "files": len(inputs), "input_mb": round(input_bytes / 1e6, 1), "batch_size": args.batch_size,
         "workers": args.workers, **{k: summary.get(k) for k in ("seen", "indexed", "duplicates", "skipped", "failed")},
         "seconds": round(elapsed), "peak_rss_ingest_mb": round(peak_own / 2**20),
         "peak_rss_tree_mb": round(peak_total / 2**20), "rss_tree_early_mb": round(early / 2**20),
         "rss_tree_late_mb": round(late / 2**20), "load": round(os.getloadavg()[0], 1),
+        "peak_rss_by_process_mb": {k: round(v / 2**20) for k, v in sorted(peaks.items(), key=lambda kv: -kv[1])},
     }
     print(json.dumps(result, indent=2))
     if proc.returncode not in (0, 1):
         sys.exit(f"ingest exited with {proc.returncode}")
-    if not args.no_write:
+    if not args.no_write and args.folder is None:
         write_report(result)
 
 
