@@ -68,10 +68,12 @@ def best_interleaved(runs: dict[str, Callable[[], object]], repeats: int) -> dic
 def load_ner_only(model: str) -> spacy.language.Language:
     """spaCy's NER-only pipeline: `ner` and the shared embedding layer only if `ner` listens to it (in the small
     English model `ner` has its own, so the shared `tok2vec` is not needed)."""
-    probe = spacy.load(model)
-    keep = {"ner"} | {name for name in ("tok2vec", "transformer") if name in probe.pipe_names
-                      and "ner" in getattr(probe.get_pipe(name), "listening_components", [])}
-    return spacy.load(model, disable=[p for p in probe.pipe_names if p not in keep])
+    nlp = spacy.load(model)
+    keep = {"ner"} | {name for name in ("tok2vec", "transformer") if name in nlp.pipe_names
+                      and "ner" in getattr(nlp.get_pipe(name), "listening_components", [])}
+    for name in [p for p in nlp.pipe_names if p not in keep]:
+        nlp.disable_pipe(name)
+    return nlp
 
 
 def main() -> None:

@@ -29,7 +29,7 @@ from test_reliability import write_articles  # noqa: E402  (the same generated a
 
 
 def tree_rss(proc: psutil.Process, peaks: dict[str, int]) -> tuple[int, int]:
-    """(RSS of the ingest process itself, RSS of it plus all its descendants), in bytes; raises `peaks` (the
+    """(RSS of the ingest process itself, RSS of it plus all its descendants), in bytes; updates `peaks` (the
     largest RSS seen per process: "ingest", "worker <pid>", "prefect server", or the command)."""
     try:
         own = proc.memory_info().rss

@@ -528,14 +528,18 @@ class EmbeddedBackend:
                 continue
             shown = sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
             if result[name].get("doc_count_error_upper_bound", 1) != 0:
-                matching = tantivy.Query.const_score_query(query, 1.0)
                 for bucket in shown:
-                    having = tantivy.Query.term_query(self._schema, name, bucket.value)
-                    both = tantivy.Query.boolean_query([(tantivy.Occur.Must, having), (tantivy.Occur.Must, matching)])
-                    bucket.count = searcher.search(both, 1, count=True).count or 0
+                    bucket.count = self._count_having(searcher, query, name, bucket.value)
                 shown.sort(key=lambda b: (-b.count, b.value))
             facets[name] = shown
         return facets
+
+    def _count_having(self, searcher: tantivy.Searcher, query: tantivy.Query, field: str, value: str) -> int:
+        """Exactly how many documents matching `query` have `value` in keyword field `field`."""
+        having = tantivy.Query.term_query(self._schema, field, value)
+        matching = tantivy.Query.const_score_query(query, 1.0)
+        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, having), (tantivy.Occur.Must, matching)])
+        return searcher.search(both, 1, count=True).count or 0
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Hits of one page (highlighted), the total and facets, all under the same query and filters."""
