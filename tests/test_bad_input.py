@@ -343,13 +343,14 @@ def test_unreadable_file_fails_with_permission_denied(tmp_path: Path) -> None:
             # the venv's interpreter may live under /root (not traversable by nobody): use a world-readable
             # interpreter of the same version with the venv's packages
             site = next((p for p in sys.path if p.endswith("site-packages") and p.startswith(sys.prefix)), "")
+            path = f"{ROOT}{os.pathsep}{site}"
             python = next((p for p in (sys.executable, f"/usr/bin/python{sys.version_info[0]}.{sys.version_info[1]}",
-                                       "/usr/bin/python3") if _runs_as_nobody(p)), None)
+                                       "/usr/bin/python3") if _runs_as_nobody(p, path)), None)
             if python is None:
-                pytest.skip("no Python interpreter of this version that user 'nobody' can run")
+                pytest.skip("user 'nobody' cannot run newsdesk from this checkout with a Python of this version "
+                            "(an interpreter it can run, and a checkout and venv in directories it can enter)")
             kwargs = {"user": "nobody", "group": "nogroup" if _group_exists("nogroup") else "nobody",
                       "extra_groups": []}
-            path = f"{ROOT}{os.pathsep}{site}"
         result = subprocess.run([python, "-c", script, str(folder)], capture_output=True, text=True, timeout=120,
                                 cwd="/", env={"PATH": "/usr/bin:/bin", "PYTHONPATH": path}, **kwargs)
         assert result.returncode == 0, result.stderr[-2000:]
@@ -362,10 +363,12 @@ def test_unreadable_file_fails_with_permission_denied(tmp_path: Path) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _runs_as_nobody(python: str) -> bool:
+def _runs_as_nobody(python: str, pythonpath: str) -> bool:
+    """Whether user 'nobody' can run `python` (this version) and import newsdesk from `pythonpath`."""
     try:
-        done = subprocess.run([python, "-c", "import sys; print(sys.version_info[:2])"], user="nobody",
-                              capture_output=True, text=True, timeout=60, cwd="/")
+        done = subprocess.run([python, "-c", "import sys, newsdesk.sources; print(sys.version_info[:2])"],
+                              user="nobody", capture_output=True, text=True, timeout=60, cwd="/",
+                              env={"PATH": "/usr/bin:/bin", "PYTHONPATH": pythonpath})
     except (OSError, subprocess.SubprocessError):
         return False
     return done.returncode == 0 and done.stdout.strip() == str(tuple(sys.version_info[:2]))
