@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk.index.base import BackendError, IndexBackend
-from newsdesk.index.embedded import EmbeddedBackend
+from newsdesk.index.embedded import SCHEMA_VERSION, EmbeddedBackend
 from newsdesk.model import Article, Entity, EntityType
 from newsdesk.search import build_request
 
@@ -182,10 +182,12 @@ def test_reindex_after_an_interrupted_one(tmp_path: Path) -> None:
 def test_unindexable_article_fails_alone(tmp_path: Path) -> None:
     backend = EmbeddedBackend(tmp_path)
     bad = Article(id="bad", title="broken \ud800 surrogate", body="x")
-    result = backend.upsert([bad, _synthetic(1)])
-    assert result.written == 1 and [f.id for f in result.failed] == ["bad"]
-    assert "cannot index" in result.failed[0].reason
+    bad_name = Article(id="bad-name", title="Broken name", body="y", publisher="Agence \udc80")
+    result = backend.upsert([bad, bad_name, _synthetic(1)])
+    assert result.written == 1 and [f.id for f in result.failed] == ["bad", "bad-name"]
+    assert all("cannot index" in f.reason for f in result.failed)
     assert backend.count() == 1
+    assert [(b.value, b.count) for b in backend.search(build_request(None)).facets["publisher"]] == [("P1", 1)]
 
 
 def test_highlight_rendering_handles_multibyte_text(tmp_path: Path) -> None:
@@ -198,11 +200,11 @@ def test_highlight_rendering_handles_multibyte_text(tmp_path: Path) -> None:
 def test_older_schema_is_rebuilt_on_open(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     EmbeddedBackend(tmp_path).upsert(make_articles())
     pointer = tmp_path / "CURRENT"
-    pointer.write_text(pointer.read_text().replace('"schema": 1', '"schema": 0'))
+    pointer.write_text(pointer.read_text().replace(f'"schema": {SCHEMA_VERSION}', '"schema": 0'))
     with caplog.at_level(logging.WARNING, logger="newsdesk.index.embedded"):
         backend = EmbeddedBackend(tmp_path)
     assert "rebuilding it from the stored articles" in caplog.text
-    assert backend.health()["version"] == "v2" and backend.schema_version == 1
+    assert backend.health()["version"] == "v2" and backend.schema_version == SCHEMA_VERSION
     assert backend.count() == 8 and backend.search(build_request("panjshir")).total == 4
 
 
@@ -243,3 +245,36 @@ def test_facet_counts_are_exact_across_segments(tmp_path: Path) -> None:
     assert facets[0].value == "Zora Target" and facets[0].count == 7
     for bucket in facets:
         assert backend.search(build_request(None, entity=bucket.value, size=0, facets=[])).total == bucket.count
+
+
+def test_facet_ties_are_ordered_by_value_past_the_candidates(tmp_path: Path) -> None:
+    """Values tied with the last one shown are ordered by value, however many tie (keys follow first sight)."""
+    backend = EmbeddedBackend(tmp_path / "ix")
+    names = [f"Name {n:02d}" for n in range(60)][::-1]  # first seen last in value order
+    backend.upsert([Article(id=f"d{i}", title=f"Report {i}", body="Report.", entities=[
+        Entity(name=name, type=EntityType.PERSON, count=1, surface_forms=[name])]) for i, name in enumerate(names)])
+    backend.upsert([Article(id="top", title="Top", body="Report.", entities=[
+        Entity(name="Name 59", type=EntityType.PERSON, count=1, surface_forms=["Name 59"])])])
+    facets = backend.search(build_request(None, facets=["person"], facet_size=5)).facets["person"]
+    assert [(b.value, b.count) for b in facets] == [("Name 59", 2), ("Name 00", 1), ("Name 01", 1), ("Name 02", 1), ("Name 03", 1)]
+    assert [b.value for b in backend.facet("person", build_request(None).filters, size=3)] == ["Name 59", "Name 00", "Name 01"]
+
+
+def test_facets_survive_reindex(tmp_path: Path) -> None:
+    backend = EmbeddedBackend(tmp_path)
+    backend.upsert(make_articles())
+    before = backend.search(build_request(None)).facets
+    backend.reindex(prune=True)
+    assert backend.search(build_request(None)).facets == before
+    assert before["person"] and before["publisher"]
+
+
+def test_missing_facet_key_table_is_a_clear_error(tmp_path: Path) -> None:
+    EmbeddedBackend(tmp_path).upsert(make_articles())
+    (tmp_path / "v1" / "facet_keys.sqlite").unlink()
+    backend = EmbeddedBackend(tmp_path)
+    with pytest.raises(BackendError, match="facet key table .* run `newsdesk reindex`"):
+        backend.search(build_request(None))
+    assert backend.search(build_request("panjshir", facets=[])).total == 4
+    backend.reindex()
+    assert backend.search(build_request(None)).facets["person"]

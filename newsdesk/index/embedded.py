@@ -1,7 +1,8 @@
 """Embedded index backend: tantivy, in-process, durable under one directory.
 
 Layout of `path`: `CURRENT` (JSON pointer to the live version), `v1/`, `v2/`... (tantivy indexes,
-a new one per `reindex`) and `write.lock` (the one-writer-across-processes file lock).
+a new one per `reindex`, each with its facet key table) and `write.lock` (the one-writer-across-processes
+file lock).
 Every write takes the file lock, opens a tantivy writer, commits once and closes it, so several
 processes can ingest into the same index in turn; readers never take the lock.
 """
@@ -16,7 +17,9 @@ import shutil
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
+from functools import cache
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -25,6 +28,7 @@ import tantivy
 from filelock import FileLock, Timeout
 
 from newsdesk.index.base import BackendError, WriteFailure, WriteResult
+from newsdesk.index.facet_keys import FacetKeys
 from newsdesk.model import Article, EntityType
 from newsdesk.search import check_request
 from newsdesk.search.model import (
@@ -46,10 +50,12 @@ from newsdesk.search.model import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 """Bump when the schema below changes; `reindex` rebuilds older versions from the stored documents."""
-KEYWORD_FIELDS: tuple[str, ...] = ("publisher", "language", "story_id", "entity", *(t.value for t in EntityType))
-"""Exact-match fields (raw tokenizer, fast for aggregations); `entity` holds names of every type."""
+TERMS_FACETS: tuple[str, ...] = ("publisher", "language", "story_id", *(t.value for t in EntityType))
+"""Facets counted by value; each has an exact-match field for filters and a key column for counting."""
+KEYWORD_FIELDS: tuple[str, ...] = (*TERMS_FACETS, "entity")
+"""Exact-match fields (raw tokenizer); `entity` holds names of every type."""
 HISTOGRAM_FIELDS: dict[str, str] = {"day": "hist_day", "week": "hist_week", "month": "hist_month", "year": "hist_year"}
 TEXT_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
 """Analysed text fields (`TEXT_FIELDS`) and their weight in relevance."""
@@ -64,7 +70,11 @@ HIGHLIGHT_SCAN_CHARS = 50_000
 """Highlights look for matches in this much of a body (bounds the cost of very long articles)."""
 WRITER_HEAP_BYTES = 64_000_000
 FACET_CANDIDATES = 20
-"""Values beyond the requested size a terms facet asks for (candidates, as Elasticsearch's shard_size)."""
+"""Values beyond the requested size a terms facet asks for, to see past ties with the last value shown."""
+REINDEX_BATCH = 1_000
+"""Stored articles rebuilt per facet-key lookup during `reindex`."""
+NO_SEGMENT_CUTOFF = 1_000_000_000
+"""A terms aggregation's per-segment list size that keeps every value, so that no count is cut short."""
 LOCK_QUIET_SECONDS = 1.0
 """Waits for the write lock up to this long are normal turn-taking between ingests and not logged."""
 
@@ -88,13 +98,35 @@ def build_schema() -> tantivy.Schema:
     sb.add_text_field("id", stored=True, fast=True, tokenizer_name="raw")
     for name in TEXT_BOOSTS:
         sb.add_text_field(name, tokenizer_name="en_stem", index_option="position")  # text lives in `doc`
-    for name in (*KEYWORD_FIELDS, *HISTOGRAM_FIELDS.values()):
+    for name in KEYWORD_FIELDS:
+        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+    for name in TERMS_FACETS:
+        sb.add_unsigned_field(facet_key_field(name), fast=True)
+    for name in HISTOGRAM_FIELDS.values():
         sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_date_field("published", indexed=True, fast=True)
     sb.add_date_field("published_day", indexed=True, fast=True)
     sb.add_boolean_field("duplicate", indexed=True, fast=True)
     sb.add_bytes_field("doc", stored=True)
     return sb.build()
+
+
+def facet_key_field(facet: str) -> str:
+    """The integer column a terms facet is counted on (its values' keys in `FacetKeys`)."""
+    return f"{facet}_key"
+
+
+def facet_values(article: Article) -> dict[str, list[str]]:
+    """An article's values of each terms facet, without repeats."""
+    values = {
+        name: [value]
+        for name, value in (("publisher", article.publisher), ("language", article.language), ("story_id", article.story_id))
+        if value
+    }
+    for etype in EntityType:
+        if names := list(dict.fromkeys(article.entity_names(etype))):
+            values[etype.value] = names
+    return values
 
 
 def published_instant(value: date | datetime) -> datetime:
@@ -111,21 +143,19 @@ def histogram_key(day: date, interval: Interval) -> str:
     return {"day": day.isoformat(), "week": day.isoformat(), "month": day.isoformat()[:7], "year": day.isoformat()[:4]}[interval]
 
 
-def article_document(article: Article) -> tantivy.Document:
-    """The tantivy document of an article: searchable fields plus the full Article as JSON."""
+def article_document(article: Article, keys: dict[str, int]) -> tantivy.Document:
+    """The tantivy document of an article: searchable fields, facet keys (from `keys`) and the Article as JSON."""
     doc = tantivy.Document()
     doc.add_text("id", article.id)
     if article.title:
         doc.add_text("title", article.title)
     doc.add_text("body", article.body)
-    for name, value in (("publisher", article.publisher), ("language", article.language), ("story_id", article.story_id)):
-        if value:
-            doc.add_text(name, value)
+    for name, values in facet_values(article).items():
+        for value in values:
+            doc.add_text(name, value)  # raises on text that is not valid Unicode (such values have no key)
+            doc.add_unsigned(facet_key_field(name), keys[value])
     for name in dict.fromkeys(e.name for e in article.entities):
         doc.add_text("entity", name)
-    for etype in EntityType:
-        for name in dict.fromkeys(article.entity_names(etype)):
-            doc.add_text(etype.value, name)
     instant = published_instant(article.published) if article.published is not None else None
     if instant is not None and tantivy.MIN_DATETIME <= instant <= tantivy.MAX_DATETIME:  # else stored, not dated
         day = instant.date()
@@ -280,6 +310,25 @@ def _one_commit(index: tantivy.Index, where: Path) -> Iterator[tantivy.IndexWrit
     _reload(index)
 
 
+def _documents(articles: Sequence[Article], keys: FacetKeys) -> tuple[list[tuple[str, tantivy.Document]], list[WriteFailure]]:
+    """The tantivy documents of a batch (new facet values get keys in `keys`), and the articles that cannot be indexed."""
+    assigned = keys.assign(v for article in articles for values in facet_values(article).values() for v in values)
+    docs: list[tuple[str, tantivy.Document]] = []
+    failed: list[WriteFailure] = []
+    for article in articles:
+        try:
+            docs.append((article.id, article_document(article, assigned)))
+        except (ValueError, TypeError, OverflowError) as err:  # e.g. unencodable text, dates out of range
+            failed.append(WriteFailure(id=article.id, reason=f"cannot index: {type(err).__name__}: {err}"))
+    return docs, failed
+
+
+@cache
+def _facet_threads() -> ThreadPoolExecutor:
+    """Threads that count facets side by side (tantivy releases the GIL while it aggregates)."""
+    return ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1), thread_name_prefix="newsdesk-facets")
+
+
 def _boolean(occur: tantivy.Occur, queries: list[tantivy.Query]) -> tantivy.Query | None:
     if not queries:
         return None
@@ -308,6 +357,7 @@ class EmbeddedBackend:
         self._version = ""
         self.schema_version: int | None = None
         self._index: tantivy.Index | None = None
+        self._keys: FacetKeys | None = None
         if not self._pointer.exists():
             with self._locked():
                 if not self._pointer.exists():
@@ -337,7 +387,9 @@ class EmbeddedBackend:
         if target.exists():
             shutil.rmtree(target)  # a leftover of an interrupted reindex
         target.mkdir()
-        return tantivy.Index(self._schema, path=str(target), reuse=False)
+        index = tantivy.Index(self._schema, path=str(target), reuse=False)
+        FacetKeys.create(target)
+        return index
 
     def _write_pointer(self, version: str) -> None:
         """Point CURRENT at `version` atomically (write, fsync, rename, fsync the directory)."""
@@ -361,6 +413,7 @@ class EmbeddedBackend:
             self.schema_version = pointer.get("schema")
             self._index = tantivy.Index.open(str(self.path / self._version))
             self._index.config_reader(reload_policy="manual")
+            self._keys = FacetKeys(self.path / self._version)  # the previous table closes when no search uses it
             self._stamp = (st.st_mtime_ns, st.st_ino)
 
     def _current_index(self) -> tantivy.Index:
@@ -383,6 +436,13 @@ class EmbeddedBackend:
 
     def _searcher(self) -> tantivy.Searcher:
         return self._current_index().searcher()
+
+    def _reader(self) -> tuple[tantivy.Searcher, FacetKeys]:
+        """A searcher and the facet key table of the same index version."""
+        with self._mutex:
+            searcher = self._searcher()
+            assert self._keys is not None
+            return searcher, self._keys
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -408,33 +468,29 @@ class EmbeddedBackend:
             self._filelock.release()
 
     @contextmanager
-    def _writer(self) -> Iterator[tantivy.IndexWriter]:
-        """A writer on the live index under the file lock; everything written through it is one commit."""
+    def _writer(self) -> Iterator[tuple[tantivy.IndexWriter, FacetKeys]]:
+        """A writer on the live index under the file lock, and its facet key table; one commit in all."""
         with self._locked(), self._mutex:
             with _one_commit(self._current_index(), self.path / self._version) as writer:
-                yield writer
+                assert self._keys is not None
+                yield writer, self._keys
 
     def upsert(self, articles: Sequence[Article]) -> WriteResult:
         """Insert or replace by id, the whole batch in one commit; durable when it returns."""
-        docs: list[tuple[str, tantivy.Document]] = []
-        failed: list[WriteFailure] = []
-        for article in articles:
-            try:
-                docs.append((article.id, article_document(article)))
-            except (ValueError, TypeError, OverflowError) as err:  # e.g. unencodable text, dates out of range
-                failed.append(WriteFailure(id=article.id, reason=f"cannot index: {type(err).__name__}: {err}"))
-        if docs:
-            with self._writer() as writer:
-                for article_id, doc in docs:
-                    writer.delete_documents_by_term("id", article_id)
-                    writer.add_document(doc)
+        if not articles:
+            return WriteResult(written=0, failed=[])
+        with self._writer() as (writer, keys):
+            docs, failed = _documents(articles, keys)
+            for article_id, doc in docs:
+                writer.delete_documents_by_term("id", article_id)
+                writer.add_document(doc)
         return WriteResult(written=len(docs), failed=failed)
 
     def delete(self, ids: Iterable[str]) -> int:
         wanted = list(dict.fromkeys(ids))
         if not wanted:
             return 0
-        with self._writer() as writer:
+        with self._writer() as (writer, _):
             query = tantivy.Query.term_set_query(self._schema, "id", wanted)
             existing = self._searcher().search(query, 1, count=True).count or 0
             for article_id in wanted:
@@ -502,51 +558,47 @@ class EmbeddedBackend:
         return subs[0][1] if len(subs) == 1 else tantivy.Query.boolean_query(subs)
 
     def _facets(
-        self, searcher: tantivy.Searcher, query: tantivy.Query, names: Sequence[FacetName], size: int, interval: Interval
-    ) -> dict[str, list[FacetBucket]]:
-        """Facet buckets: terms by count (ties by value), histograms by date.
+        self, searcher: tantivy.Searcher, keys: FacetKeys, query: tantivy.Query, names: Sequence[FacetName],
+        size: int, interval: Interval,
+    ) -> dict[str, Future[list[FacetBucket]]]:
+        """Facet buckets, each facet counted in its own thread: `{name: future of its buckets}`."""
+        pool = _facet_threads()
+        return {name: pool.submit(self._facet, searcher, keys, query, name, size, interval) for name in names}
 
-        One aggregation proposes the top values, as Elasticsearch's terms aggregation does over shards: each
-        segment contributes its own top list, so a value a segment left out may be undercounted. Where that
-        happened (the aggregation reports a non-zero error bound) the values shown are counted again exactly,
-        so a count always equals the hits its click returns.
+    @staticmethod
+    def _facet(
+        searcher: tantivy.Searcher, keys: FacetKeys, query: tantivy.Query, name: FacetName, size: int, interval: Interval
+    ) -> list[FacetBucket]:
+        """One facet's buckets: a histogram by date, or the top values by count (ties by value), counts exact.
+
+        A terms facet counts its key column with no per-segment cut-off: every segment reports every value it
+        saw, so no count falls short (a segment's top list would leave values out, as Elasticsearch shards
+        do) and each count equals the hits its click returns.
         """
-        aggs: dict[str, Any] = {}
-        for name in names:
-            if name == "published":
-                aggs[name] = {"terms": {"field": HISTOGRAM_FIELDS[interval], "size": MAX_HISTOGRAM_BUCKETS, "order": {"_key": "asc"}}}
-            else:
-                aggs[name] = {"terms": {"field": name, "size": size + FACET_CANDIDATES}}
-        if not aggs:
-            return {}
-        result = searcher.aggregate(query, aggs)
-        facets: dict[str, list[FacetBucket]] = {}
-        for name in names:
-            buckets = [FacetBucket(value=b["key"], count=b["doc_count"]) for b in result[name]["buckets"] if b["doc_count"] > 0]
-            if name == "published":
-                facets[name] = sorted(buckets, key=lambda b: b.value)
-                continue
-            shown = sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
-            if result[name].get("doc_count_error_upper_bound", 1) != 0:
-                for bucket in shown:
-                    bucket.count = self._count_having(searcher, query, name, bucket.value)
-                shown.sort(key=lambda b: (-b.count, b.value))
-            facets[name] = shown
-        return facets
-
-    def _count_having(self, searcher: tantivy.Searcher, query: tantivy.Query, field: str, value: str) -> int:
-        """Exactly how many documents matching `query` have `value` in keyword field `field`."""
-        having = tantivy.Query.term_query(self._schema, field, value)
-        matching = tantivy.Query.const_score_query(query, 1.0)
-        both = tantivy.Query.boolean_query([(tantivy.Occur.Must, having), (tantivy.Occur.Must, matching)])
-        return searcher.search(both, 1, count=True).count or 0
+        if name == "published":
+            agg = {"terms": {"field": HISTOGRAM_FIELDS[interval], "size": MAX_HISTOGRAM_BUCKETS, "order": {"_key": "asc"}}}
+            found = searcher.aggregate(query, {name: agg})[name]["buckets"]
+            return sorted((FacetBucket(value=b["key"], count=b["doc_count"]) for b in found if b["doc_count"]), key=lambda b: b.value)
+        want = size + FACET_CANDIDATES
+        while True:  # by count, ties by key: fetch past every value tied with the last one shown
+            agg = {"terms": {"field": facet_key_field(name), "size": want, "segment_size": NO_SEGMENT_CUTOFF}}
+            found = searcher.aggregate(query, {name: agg})[name]["buckets"]
+            if len(found) < want or found[-1]["doc_count"] < found[size - 1]["doc_count"]:
+                break
+            want *= 4
+        cut = found[size - 1]["doc_count"] if len(found) >= size else 0
+        shown = [b for b in found if b["doc_count"] >= cut]
+        values = keys.values(b["key"] for b in shown)
+        buckets = [FacetBucket(value=values[b["key"]], count=b["doc_count"]) for b in shown]
+        return sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Hits of one page (highlighted), the total and facets, all under the same query and filters."""
         check_request(request)
-        searcher = self._searcher()
+        searcher, keys = self._reader()
         text = _QueryBuilder(self._schema, searcher).build(request.query) if request.query is not None else None
         query = self._query(text, request.filters, request.collapse)
+        facets = self._facets(searcher, keys, query, request.facets, request.facet_size, request.interval)
         by_date = request.sort == "date"
         result = searcher.search(
             query,
@@ -570,12 +622,14 @@ class EmbeddedBackend:
             shown = tantivy.Document(title=data.get("title") or "", body=(data.get("body") or "")[:HIGHLIGHT_SCAN_CHARS])
             highlights = [h for gen in generators if (h := render_highlight(gen.snippet_from_doc(shown)))]
             hits.append(_hit(data, None if by_date else float(value), highlights))
-        facets = self._facets(searcher, query, request.facets, request.facet_size, request.interval)
-        return SearchResponse(total=result.count or 0, hits=hits, facets=facets, page=request.page, size=request.size)
+        return SearchResponse(
+            total=result.count or 0, hits=hits, facets={name: job.result() for name, job in facets.items()},
+            page=request.page, size=request.size,
+        )
 
     def facet(self, field: FacetName, filters: Filters, size: int = 10) -> list[FacetBucket]:
-        searcher = self._searcher()
-        return self._facets(searcher, self._query(None, filters, False), [field], size, "month")[field]
+        searcher, keys = self._reader()
+        return self._facet(searcher, keys, self._query(None, filters, False), field, size, "month")
 
     # -- maintenance -------------------------------------------------------------------------
 
@@ -589,9 +643,18 @@ class EmbeddedBackend:
             new = f"v{max(numbers, default=0) + 1}"
             try:
                 index = self._create_version(new)
-                with _one_commit(index, self.path / new) as writer:
-                    for doc in self._stored(searcher):
-                        writer.add_document(article_document(Article.model_validate_json(doc["doc"][0])))
+                keys = FacetKeys(self.path / new)
+                try:
+                    with _one_commit(index, self.path / new) as writer:
+                        batch: list[Article] = []
+                        for doc in self._stored(searcher):
+                            batch.append(Article.model_validate_json(doc["doc"][0]))
+                            if len(batch) == REINDEX_BATCH:
+                                self._rewrite(writer, keys, batch)
+                                batch = []
+                        self._rewrite(writer, keys, batch)
+                finally:
+                    keys.close()
                 written = index.searcher().num_docs
                 if written != expected:
                     raise BackendError(f"reindex wrote {written} documents, expected {expected}; kept {old}")
@@ -609,6 +672,15 @@ class EmbeddedBackend:
         log.info("reindexed %d documents from %s into %s", written, old, new)
         return {"from": old, "to": new, "documents": written, "pruned": sorted(pruned)}
 
+    @staticmethod
+    def _rewrite(writer: tantivy.IndexWriter, keys: FacetKeys, articles: list[Article]) -> None:
+        """Add stored articles to a new version (they were indexed before, so none may fail now)."""
+        docs, failed = _documents(articles, keys)
+        if failed:
+            raise BackendError(f"reindex cannot index {failed[0].id}: {failed[0].reason}")
+        for _, doc in docs:
+            writer.add_document(doc)
+
     def health(self) -> dict[str, object]:
         try:
             documents = self.count()
@@ -622,3 +694,5 @@ class EmbeddedBackend:
     def close(self) -> None:
         with self._mutex:
             self._index = None
+            if self._keys is not None:
+                self._keys.close()
