@@ -356,8 +356,8 @@ class EmbeddedBackend:
         self._stamp: tuple[int, ...] = ()
         self._version = ""
         self.schema_version: int | None = None
-        self._index: tantivy.Index | None = None
-        self._keys: FacetKeys | None = None
+        self._opened: tuple[tantivy.Index, FacetKeys] | None = None
+        """The live version's index and facet key table, replaced together."""
         if not self._pointer.exists():
             with self._locked():
                 if not self._pointer.exists():
@@ -411,38 +411,41 @@ class EmbeddedBackend:
             pointer = json.loads(self._pointer.read_text(encoding="utf-8"))
             self._version = pointer["version"]
             self.schema_version = pointer.get("schema")
-            self._index = tantivy.Index.open(str(self.path / self._version))
-            self._index.config_reader(reload_policy="manual")
-            self._keys = FacetKeys(self.path / self._version)  # the previous table closes when no search uses it
+            index = tantivy.Index.open(str(self.path / self._version))
+            index.config_reader(reload_policy="manual")
+            self._opened = (index, FacetKeys(self.path / self._version))  # the previous table closes when unused
             self._stamp = (st.st_mtime_ns, st.st_ino)
 
-    def _current_index(self) -> tantivy.Index:
-        """The live index, reopened when another process swapped versions, reloaded to see new commits.
+    def _current(self) -> tuple[tantivy.Index, FacetKeys]:
+        """The live index and its facet key table, reopened when another process swapped versions, reloaded to
+        see new commits.
 
         Both are noticed by stat: CURRENT and tantivy's meta.json are replaced by rename on every change.
         """
-        if self._index is None:
+        if self._opened is None:
             raise BackendError("embedded index is closed")
         pointer = self._pointer.stat()
         if (pointer.st_mtime_ns, pointer.st_ino) != self._stamp[:2]:
             self._open_current()
-        index = self._index
+        opened = self._opened
+        index = opened[0]
         meta = (self.path / self._version / "meta.json").stat()
         stamp = (pointer.st_mtime_ns, pointer.st_ino, meta.st_mtime_ns, meta.st_ino, meta.st_size)
         if stamp != self._stamp:
             _reload(index)
             self._stamp = stamp
-        return index
+        return opened
+
+    def _current_index(self) -> tantivy.Index:
+        return self._current()[0]
 
     def _searcher(self) -> tantivy.Searcher:
         return self._current_index().searcher()
 
     def _reader(self) -> tuple[tantivy.Searcher, FacetKeys]:
         """A searcher and the facet key table of the same index version."""
-        with self._mutex:
-            searcher = self._searcher()
-            assert self._keys is not None
-            return searcher, self._keys
+        index, keys = self._current()
+        return index.searcher(), keys
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -471,9 +474,9 @@ class EmbeddedBackend:
     def _writer(self) -> Iterator[tuple[tantivy.IndexWriter, FacetKeys]]:
         """A writer on the live index under the file lock, and its facet key table; one commit in all."""
         with self._locked(), self._mutex:
-            with _one_commit(self._current_index(), self.path / self._version) as writer:
-                assert self._keys is not None
-                yield writer, self._keys
+            index, keys = self._current()
+            with _one_commit(index, self.path / self._version) as writer:
+                yield writer, keys
 
     def upsert(self, articles: Sequence[Article]) -> WriteResult:
         """Insert or replace by id, the whole batch in one commit; durable when it returns."""
@@ -693,6 +696,6 @@ class EmbeddedBackend:
 
     def close(self) -> None:
         with self._mutex:
-            self._index = None
-            if self._keys is not None:
-                self._keys.close()
+            if self._opened is not None:
+                self._opened[1].close()
+            self._opened = None
