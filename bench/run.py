@@ -53,7 +53,7 @@ import psutil  # noqa: E402
 from bench import corpus as corpus_mod  # noqa: E402
 
 OUT = ROOT / "bench" / "out"
-SEARCH_VERSION = "2"
+SEARCH_VERSION = "3"
 TARGETS = {"e2e_vs_limit": 0.8, "two_vs_one": 1.7, "cold_start_s": 5.0, "peak_gb_100k": 1.5, "search_p95_ms": 25.0}
 
 

@@ -278,3 +278,56 @@ def test_missing_facet_key_table_is_a_clear_error(tmp_path: Path) -> None:
     assert backend.search(build_request("panjshir", facets=[])).total == 4
     backend.reindex()
     assert backend.search(build_request(None)).facets["person"]
+
+
+def test_facet_counts_match_a_brute_force_count_through_rewrites_and_deletes(tmp_path: Path) -> None:
+    """Top values and counts equal a direct count over the live articles, after first documents change or go."""
+    import random
+
+    rng = random.Random(7)
+    pool = [f"Person {n:03d}" for n in range(150)]
+    weights = [1 / (n + 1) for n in range(150)]  # a few names recur often, most rarely or once
+
+    def article(i: int, version: int = 0) -> Article:
+        names = set(rng.choices(pool, weights, k=rng.randint(1, 8)))
+        ents = [Entity(name=n, type=EntityType.PERSON, count=1, surface_forms=[n]) for n in sorted(names)]
+        return Article(id=f"d{i}", title=f"Report {i} v{version}", body="Report.", publisher=f"P{i % 4}", entities=ents)
+
+    backend = EmbeddedBackend(tmp_path / "ix")
+    live: dict[str, Article] = {}
+    for lo in range(0, 300, 60):  # one commit (segment) per batch
+        batch = [article(i) for i in range(lo, lo + 60)]
+        backend.upsert(batch)
+        live.update((a.id, a) for a in batch)
+    rewritten = [article(i, version=1) for i in range(0, 300, 7)]  # among them the first documents of many names
+    backend.upsert(rewritten)
+    live.update((a.id, a) for a in rewritten)
+    gone = [f"d{i}" for i in range(1, 300, 11)]
+    backend.delete(gone)
+    for article_id in gone:
+        del live[article_id]
+
+    def expected(publisher: str | None, size: int) -> list[tuple[str, int]]:
+        counts: dict[str, int] = {}
+        for a in live.values():
+            if publisher is None or a.publisher == publisher:
+                for name in a.entity_names(EntityType.PERSON):
+                    counts[name] = counts.get(name, 0) + 1
+        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
+
+    for publisher in (None, "P1", "P3"):
+        for size in (1, 5, 10, 40):
+            request = build_request(None, publisher=[publisher] if publisher else None, facets=["person"], facet_size=size)
+            got = [(b.value, b.count) for b in backend.search(request).facets["person"]]
+            assert got == expected(publisher, size), (publisher, size)
+
+
+def test_facet_ties_among_recurring_values_are_ordered_by_value(tmp_path: Path) -> None:
+    """Forty names in two articles each, first seen in reverse order: the five shown are the first by value."""
+    names = [f"Name {n:02d}" for n in range(40)][::-1]
+    backend = EmbeddedBackend(tmp_path / "ix")
+    for copy in range(2):
+        backend.upsert([Article(id=f"d{copy}-{i}", title="Report", body="Report.", entities=[
+            Entity(name=name, type=EntityType.PERSON, count=1, surface_forms=[name])]) for i, name in enumerate(names)])
+    facets = backend.search(build_request(None, facets=["person"], facet_size=5)).facets["person"]
+    assert [(b.value, b.count) for b in facets] == [(f"Name {n:02d}", 2) for n in range(5)]

@@ -19,8 +19,8 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
-from functools import cache
 from datetime import date, datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -28,8 +28,18 @@ import tantivy
 from filelock import FileLock, Timeout
 
 from newsdesk.index.base import BackendError, WriteFailure, WriteResult
-from newsdesk.index.facet_keys import FacetKeys
-from newsdesk.model import Article, EntityType
+from newsdesk.index.embedded_facets import (
+    ENTITY_FACETS,
+    TERMS_FACETS,
+    FacetKey,
+    FacetKeys,
+    add_facet_keys,
+    facet_values,
+    first_field,
+    key_field,
+    top_values,
+)
+from newsdesk.model import Article
 from newsdesk.search import check_request
 from newsdesk.search.model import (
     TEXT_FIELDS,
@@ -50,11 +60,8 @@ from newsdesk.search.model import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 """Bump when the schema below changes; `reindex` rebuilds older versions from the stored documents."""
-TERMS_FACETS: tuple[str, ...] = ("publisher", "language", "story_id", *(t.value for t in EntityType))
-"""Facets counted by value; each has an exact-match field for filters and a key column for counting."""
-ENTITY_FACETS = frozenset(t.value for t in EntityType)
 KEYWORD_FIELDS: tuple[str, ...] = (*TERMS_FACETS, "entity")
 """Exact-match fields (raw tokenizer); `entity` holds names of every type."""
 HISTOGRAM_FIELDS: dict[str, str] = {"day": "hist_day", "week": "hist_week", "month": "hist_month", "year": "hist_year"}
@@ -70,12 +77,8 @@ SNIPPET_CHARS = 200
 HIGHLIGHT_SCAN_CHARS = 50_000
 """Highlights look for matches in this much of a body (bounds the cost of very long articles)."""
 WRITER_HEAP_BYTES = 64_000_000
-FACET_CANDIDATES = 20
-"""Values beyond the requested size a terms facet asks for, to see past ties with the last value shown."""
 REINDEX_BATCH = 1_000
 """Stored articles rebuilt per facet-key lookup during `reindex`."""
-NO_SEGMENT_CUTOFF = 1_000_000_000
-"""A terms aggregation's per-segment list size that keeps every value, so that no count is cut short."""
 LOCK_QUIET_SECONDS = 1.0
 """Waits for the write lock up to this long are normal turn-taking between ingests and not logged."""
 
@@ -102,7 +105,8 @@ def build_schema() -> tantivy.Schema:
     for name in KEYWORD_FIELDS:
         sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
     for name in TERMS_FACETS:
-        sb.add_unsigned_field(facet_key_field(name), fast=True)
+        sb.add_unsigned_field(key_field(name), fast=True)
+        sb.add_unsigned_field(first_field(name), fast=True, indexed=True)
     for name in HISTOGRAM_FIELDS.values():
         sb.add_text_field(name, fast=True, tokenizer_name="raw", index_option="basic")
     sb.add_date_field("published", indexed=True, fast=True)
@@ -110,24 +114,6 @@ def build_schema() -> tantivy.Schema:
     sb.add_boolean_field("duplicate", indexed=True, fast=True)
     sb.add_bytes_field("doc", stored=True)
     return sb.build()
-
-
-def facet_key_field(facet: str) -> str:
-    """The integer column a terms facet is counted on (its values' keys in `FacetKeys`)."""
-    return f"{facet}_key"
-
-
-def facet_values(article: Article) -> dict[str, list[str]]:
-    """An article's values of each terms facet, without repeats."""
-    values = {
-        name: [value]
-        for name, value in (("publisher", article.publisher), ("language", article.language), ("story_id", article.story_id))
-        if value
-    }
-    for etype in EntityType:
-        if names := list(dict.fromkeys(article.entity_names(etype))):
-            values[etype.value] = names
-    return values
 
 
 def published_instant(value: date | datetime) -> datetime:
@@ -144,17 +130,14 @@ def histogram_key(day: date, interval: Interval) -> str:
     return {"day": day.isoformat(), "week": day.isoformat(), "month": day.isoformat()[:7], "year": day.isoformat()[:4]}[interval]
 
 
-def article_document(article: Article, keys: dict[str, int]) -> tantivy.Document:
+def article_document(article: Article, keys: dict[str, FacetKey]) -> tantivy.Document:
     """The tantivy document of an article: searchable fields, facet keys (from `keys`) and the Article as JSON."""
     doc = tantivy.Document()
     doc.add_text("id", article.id)
     if article.title:
         doc.add_text("title", article.title)
     doc.add_text("body", article.body)
-    for name, values in facet_values(article).items():
-        for value in values:
-            doc.add_text(name, value)  # raises on text that is not valid Unicode (such values have no key)
-            doc.add_unsigned(facet_key_field(name), keys[value])
+    add_facet_keys(doc, article, keys)
     for name in dict.fromkeys(e.name for e in article.entities):
         doc.add_text("entity", name)
     instant = published_instant(article.published) if article.published is not None else None
@@ -313,7 +296,7 @@ def _one_commit(index: tantivy.Index, where: Path) -> Iterator[tantivy.IndexWrit
 
 def _documents(articles: Sequence[Article], keys: FacetKeys) -> tuple[list[tuple[str, tantivy.Document]], list[WriteFailure]]:
     """The tantivy documents of a batch (new facet values get keys in `keys`), and the articles that cannot be indexed."""
-    assigned = keys.assign(v for article in articles for values in facet_values(article).values() for v in values)
+    assigned = keys.assign((article.id, v) for article in articles for values in facet_values(article).values() for v in values)
     docs: list[tuple[str, tantivy.Document]] = []
     failed: list[WriteFailure] = []
     for article in articles:
@@ -574,32 +557,16 @@ class EmbeddedBackend:
         jobs = {name: pool.submit(self._facet, searcher, keys, query, name, size, interval) for name in first}
         return {name: jobs[name] for name in names}
 
-    @staticmethod
     def _facet(
-        searcher: tantivy.Searcher, keys: FacetKeys, query: tantivy.Query, name: FacetName, size: int, interval: Interval
+        self, searcher: tantivy.Searcher, keys: FacetKeys, query: tantivy.Query, name: FacetName, size: int,
+        interval: Interval,
     ) -> list[FacetBucket]:
-        """One facet's buckets: a histogram by date, or the top values by count (ties by value), counts exact.
-
-        A terms facet counts its key column with no per-segment cut-off: every segment reports every value it
-        saw, so no count falls short (a segment's top list would leave values out, as Elasticsearch shards
-        do) and each count equals the hits its click returns.
-        """
-        if name == "published":
-            agg = {"terms": {"field": HISTOGRAM_FIELDS[interval], "size": MAX_HISTOGRAM_BUCKETS, "order": {"_key": "asc"}}}
-            found = searcher.aggregate(query, {name: agg})[name]["buckets"]
-            return sorted((FacetBucket(value=b["key"], count=b["doc_count"]) for b in found if b["doc_count"]), key=lambda b: b.value)
-        want = size + FACET_CANDIDATES
-        while True:  # by count, ties by key: fetch past every value tied with the last one shown
-            agg = {"terms": {"field": facet_key_field(name), "size": want, "segment_size": NO_SEGMENT_CUTOFF}}
-            found = searcher.aggregate(query, {name: agg})[name]["buckets"]
-            if len(found) < want or found[-1]["doc_count"] < found[size - 1]["doc_count"]:
-                break
-            want *= 4
-        cut = found[size - 1]["doc_count"] if len(found) >= size else 0
-        shown = [b for b in found if b["doc_count"] >= cut]
-        values = keys.values(b["key"] for b in shown)
-        buckets = [FacetBucket(value=values[b["key"]], count=b["doc_count"]) for b in shown]
-        return sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
+        """One facet's buckets: a histogram by date, or the top values by exact count (ties by value)."""
+        if name != "published":
+            return top_values(searcher, self._schema, keys, query, name, size)
+        agg = {"terms": {"field": HISTOGRAM_FIELDS[interval], "size": MAX_HISTOGRAM_BUCKETS, "order": {"_key": "asc"}}}
+        found = searcher.aggregate(query, {name: agg})[name]["buckets"]
+        return sorted((FacetBucket(value=b["key"], count=b["doc_count"]) for b in found if b["doc_count"]), key=lambda b: b.value)
 
     def search(self, request: SearchRequest) -> SearchResponse:
         """Hits of one page (highlighted), the total and facets, all under the same query and filters."""
