@@ -42,7 +42,9 @@ NO_SEGMENT_CUTOFF = 1_000_000_000
 MAX_BUCKETS = 65_000
 """tantivy's limit on the buckets of one aggregation."""
 _CHUNK = 500
-"""Values or keys per SQL statement or first-occurrence lookup (below SQLite's and tantivy's limits)."""
+"""Values or keys per SQL statement (below SQLite's limit on bound parameters)."""
+_FIRST_CHUNK = 64
+"""Keys per first-occurrence lookup: their first documents' values stay far below `MAX_BUCKETS`."""
 
 
 def key_field(facet: str) -> str:
@@ -203,16 +205,17 @@ def _first_occurrences(
     """Those of `keys` whose first document matches `query` (and still holds the value)."""
     field = first_field(name)
     matched: list[int] = []
-    ordered = sorted(keys)
-    for lo in range(0, len(ordered), _CHUNK):
-        chunk = ordered[lo : lo + _CHUNK]
-        having = tantivy.Query.boolean_query(
-            [(tantivy.Occur.Must, query), (tantivy.Occur.Must, tantivy.Query.term_set_query(schema, field, chunk))]
-        )
-        ranges = [{"key": str(k), "from": k, "to": k + 1} for k in chunk]  # one bucket per key, nothing else counted
-        wanted = {str(k): k for k in chunk}
-        buckets = searcher.aggregate(having, {"f": {"range": {"field": field, "ranges": ranges}}})["f"]["buckets"]
-        matched += [wanted[b["key"]] for b in buckets if b["doc_count"] and b["key"] in wanted]
+    for lo in range(0, len(keys), _FIRST_CHUNK):
+        chunk = keys[lo : lo + _FIRST_CHUNK]
+        # term queries, not a term set: a set query walks the column's whole term dictionary
+        holders = tantivy.Query.boolean_query([(tantivy.Occur.Should, tantivy.Query.term_query(schema, field, k)) for k in chunk])
+        having = tantivy.Query.boolean_query([(tantivy.Occur.Must, holders), (tantivy.Occur.Must, query)])
+        agg = {"terms": {"field": field, "size": MAX_BUCKETS, "segment_size": NO_SEGMENT_CUTOFF}}
+        buckets = searcher.aggregate(having, {"f": agg})["f"]["buckets"]  # every first value of <= 64 documents
+        if len(buckets) >= MAX_BUCKETS:
+            raise BackendError(f"facet {name}: first documents hold more than {MAX_BUCKETS} values")
+        wanted = set(chunk)
+        matched += [b["key"] for b in buckets if b["key"] in wanted]
     return matched
 
 
