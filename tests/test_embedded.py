@@ -9,11 +9,13 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Iterable
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from newsdesk.index import embedded_facets
 from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.index.embedded import SCHEMA_VERSION, EmbeddedBackend
 from newsdesk.model import Article, Entity, EntityType
@@ -280,6 +282,16 @@ def test_missing_facet_key_table_is_a_clear_error(tmp_path: Path) -> None:
     assert backend.search(build_request(None)).facets["person"]
 
 
+def _counted(articles: Iterable[Article], etype: EntityType, publisher: str | None, size: int) -> list[tuple[str, int]]:
+    """A facet's top values counted directly: articles per name (of `publisher`'s, if given), ties by name."""
+    counts: dict[str, int] = {}
+    for a in articles:
+        if publisher is None or a.publisher == publisher:
+            for name in set(a.entity_names(etype)):
+                counts[name] = counts.get(name, 0) + 1
+    return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
+
+
 def test_facet_counts_match_a_brute_force_count_through_rewrites_and_deletes(tmp_path: Path) -> None:
     """Top values and counts equal a direct count over the live articles, after first documents change or go.
 
@@ -312,14 +324,6 @@ def test_facet_counts_match_a_brute_force_count_through_rewrites_and_deletes(tmp
     for article_id in gone:
         del live[article_id]
 
-    def expected(etype: EntityType, publisher: str | None, size: int) -> list[tuple[str, int]]:
-        counts: dict[str, int] = {}
-        for a in live.values():
-            if publisher is None or a.publisher == publisher:
-                for name in set(a.entity_names(etype)):
-                    counts[name] = counts.get(name, 0) + 1
-        return sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
-
     for publisher in (None, "P1", "P3"):
         for size in (1, 5, 10, 40):
             request = build_request(None, publisher=[publisher] if publisher else None, facets=["person", "location"],
@@ -327,7 +331,7 @@ def test_facet_counts_match_a_brute_force_count_through_rewrites_and_deletes(tmp
             facets = backend.search(request).facets
             for etype in (EntityType.PERSON, EntityType.LOCATION):
                 got = [(b.value, b.count) for b in facets[etype.value]]
-                assert got == expected(etype, publisher, size), (etype, publisher, size)
+                assert got == _counted(live.values(), etype, publisher, size), (etype, publisher, size)
 
 
 def test_facet_ties_among_recurring_values_are_ordered_by_value(tmp_path: Path) -> None:
@@ -339,3 +343,30 @@ def test_facet_ties_among_recurring_values_are_ordered_by_value(tmp_path: Path) 
             Entity(name=name, type=EntityType.PERSON, count=1, surface_forms=[name])]) for i, name in enumerate(names)])
     facets = backend.search(build_request(None, facets=["person"], facet_size=5)).facets["person"]
     assert [(b.value, b.count) for b in facets] == [(f"Name {n:02d}", 2) for n in range(5)]
+
+
+def test_facets_with_more_values_than_one_aggregation_lists(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past tantivy's bucket limit (lowered here to 50) counts are gathered by key ranges, and stay exact."""
+    monkeypatch.setattr(embedded_facets, "MAX_BUCKETS", 50)
+
+    def person(name: str) -> Entity:
+        return Entity(name=name, type=EntityType.PERSON, count=1, surface_forms=[name])
+
+    pairs = [f"Pair {n:02d}" for n in range(60)][::-1]  # 60 names in two articles each: ties past 50 values
+    crowd = [person(f"Once {d}-{k:02d}") for d in range(2) for k in range(60)]  # a first document with 60 names
+    articles = [Article(id=f"a{c}-{i}", title="R", body="Report.", publisher="A",
+                        entities=[person(name)] + (crowd[i * 60:(i + 1) * 60] if c == 0 and i < 2 else []))
+                for c in range(2) for i, name in enumerate(pairs)]
+    articles += [Article(id=f"b{i}", title="R", body="Report.", publisher="B",
+                         entities=[person(f"Solo {i}-{k:02d}") for k in range(10)] + [person("Twice")] * (i < 2))
+                 for i in range(30)]  # 300 names once, one twice: fewer recurring values than shown
+    articles += [Article(id=f"c{i}", title="R", body="Report.", publisher="C",
+                         entities=[person("Star")] + [person(f"Crowd {k:02d}") for k in range(60) if i == 0])
+                 for i in range(5)]  # the top value's first document holds 60 more names
+    backend = EmbeddedBackend(tmp_path / "ix")
+    backend.upsert(articles)
+    for publisher in ("A", "B", "C", None):
+        for size in (1, 5, 10, 70):
+            request = build_request(None, publisher=[publisher] if publisher else None, facets=["person"], facet_size=size)
+            got = [(b.value, b.count) for b in backend.search(request).facets["person"]]
+            assert got == _counted(articles, EntityType.PERSON, publisher, size), (publisher, size)

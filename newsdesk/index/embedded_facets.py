@@ -180,12 +180,18 @@ def top_values(
         if cut > (0 if complete else found[-1]["doc_count"]) + 1:
             break
         if complete:  # values met once, in their first document only, tie with the cut
-            for key in _first_only(searcher, query, name):
-                counts.setdefault(key, 1)
+            only = _first_only(searcher, query, name)
+            if only is None:
+                counts = _all_counts(searcher, query, name)
+            else:
+                for key in only:
+                    counts.setdefault(key, 1)
             cut = _cut(counts, size)
             break
-        if want >= MAX_BUCKETS:
-            raise BackendError(f"facet {name}: more than {MAX_BUCKETS} values tie for the top {size}")
+        if want >= MAX_BUCKETS:  # more values near the cut than one aggregation lists
+            counts = _all_counts(searcher, query, name)
+            cut = _cut(counts, size)
+            break
         want = min(want * 4, MAX_BUCKETS)
     shown = {key: count for key, count in counts.items() if count >= max(cut, 1)}
     names = keys.values(shown)
@@ -212,20 +218,43 @@ def _first_occurrences(
         having = tantivy.Query.boolean_query([(tantivy.Occur.Must, holders), (tantivy.Occur.Must, query)])
         agg = {"terms": {"field": field, "size": MAX_BUCKETS, "segment_size": NO_SEGMENT_CUTOFF}}
         buckets = searcher.aggregate(having, {"f": agg})["f"]["buckets"]  # every first value of <= 64 documents
-        if len(buckets) >= MAX_BUCKETS:
-            raise BackendError(f"facet {name}: first documents hold more than {MAX_BUCKETS} values")
+        if len(buckets) >= MAX_BUCKETS:  # documents holding very many first values: ask key by key
+            matched += [k for k in chunk if _count(searcher, query, tantivy.Query.term_query(schema, field, k))]
+            continue
         wanted = set(chunk)
         matched += [b["key"] for b in buckets if b["key"] in wanted]
     return matched
 
 
-def _first_only(searcher: tantivy.Searcher, query: tantivy.Query, name: str) -> list[int]:
-    """Every value whose first document matches `query` (used when the facet has few recurring values)."""
+def _count(searcher: tantivy.Searcher, query: tantivy.Query, having: tantivy.Query) -> int:
+    both = tantivy.Query.boolean_query([(tantivy.Occur.Must, having), (tantivy.Occur.Must, query)])
+    return searcher.search(both, 1, count=True).count or 0
+
+
+def _all_counts(searcher: tantivy.Searcher, query: tantivy.Query, name: str) -> dict[int, int]:
+    """Every value's count among the documents matching `query`, fetched by key ranges one aggregation can list.
+
+    A histogram with hard bounds counts only the keys inside its range (a terms aggregation would also count the
+    other keys of every document it visits).
+    """
+    counts: dict[int, int] = {}
+    width = MAX_BUCKETS - 1
+    for column in (key_field(name), first_field(name)):
+        top = searcher.aggregate(query, {"m": {"max": {"field": column}}})["m"]["value"]
+        for lo in range(0, int(top or 0) + 1, width):
+            hi = lo + width - 1
+            agg = {"histogram": {"field": column, "interval": 1, "hard_bounds": {"min": lo, "max": hi}, "min_doc_count": 1}}
+            for b in searcher.aggregate(query, {"f": agg})["f"]["buckets"]:
+                if lo <= (key := int(b["key"])) <= hi:
+                    counts[key] = counts.get(key, 0) + b["doc_count"]
+    return counts
+
+
+def _first_only(searcher: tantivy.Searcher, query: tantivy.Query, name: str) -> list[int] | None:
+    """Every value whose first document matches `query`; None when there are more than one aggregation lists."""
     agg = {"terms": {"field": first_field(name), "size": MAX_BUCKETS, "segment_size": NO_SEGMENT_CUTOFF}}
     buckets = searcher.aggregate(query, {"f": agg})["f"]["buckets"]
-    if len(buckets) >= MAX_BUCKETS:
-        raise BackendError(f"facet {name}: more than {MAX_BUCKETS} values tie for the top")
-    return [b["key"] for b in buckets]
+    return None if len(buckets) >= MAX_BUCKETS else [b["key"] for b in buckets]
 
 
 def _storable(value: str) -> bool:
