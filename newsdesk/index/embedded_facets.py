@@ -21,7 +21,8 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
 
@@ -106,6 +107,14 @@ class FacetKeys:
                 raise BackendError(f"facet key table {self.path} cannot be opened ({err}); run `newsdesk reindex`") from err
         return self._conn
 
+    @contextmanager
+    def _errors(self) -> Iterator[None]:
+        """SQLite failures (locked past the timeout, disk full) as backend errors, which writers retry."""
+        try:
+            yield
+        except sqlite3.Error as err:
+            raise BackendError(f"facet key table {self.path}: {err}") from err
+
     def assign(self, occurrences: Iterable[tuple[str, str]]) -> dict[str, FacetKey]:
         """The key of each value in `(article id, value)` pairs; a new value's first article introduces it.
 
@@ -118,7 +127,7 @@ class FacetKeys:
                 first_docs[value] = article_id
         wanted = list(first_docs)
         keys: dict[str, FacetKey] = {}
-        with self._lock:
+        with self._lock, self._errors():
             conn = self._connection()
             with conn:
                 conn.executemany("INSERT OR IGNORE INTO keys (value, first_doc) VALUES (?, ?)", first_docs.items())
@@ -133,7 +142,7 @@ class FacetKeys:
         """The value of each key."""
         wanted = list(dict.fromkeys(keys))
         found: dict[int, str] = {}
-        with self._lock:
+        with self._lock, self._errors():
             conn = self._connection()
             for lo in range(0, len(wanted), _CHUNK):
                 chunk = wanted[lo : lo + _CHUNK]
