@@ -228,14 +228,15 @@ def _first_occurrences(
         agg = {"terms": {"field": field, "size": MAX_BUCKETS, "segment_size": NO_SEGMENT_CUTOFF}}
         buckets = searcher.aggregate(having, {"f": agg})["f"]["buckets"]  # every first value of <= 64 documents
         if len(buckets) >= MAX_BUCKETS:  # documents holding very many first values: ask key by key
-            matched += [k for k in chunk if _count(searcher, query, tantivy.Query.term_query(schema, field, k))]
+            matched += [k for k in chunk if count_both(searcher, query, tantivy.Query.term_query(schema, field, k))]
             continue
         wanted = set(chunk)
         matched += [b["key"] for b in buckets if b["key"] in wanted]
     return matched
 
 
-def _count(searcher: tantivy.Searcher, query: tantivy.Query, having: tantivy.Query) -> int:
+def count_both(searcher: tantivy.Searcher, query: tantivy.Query, having: tantivy.Query) -> int:
+    """How many documents match both `query` and `having`."""
     both = tantivy.Query.boolean_query([(tantivy.Occur.Must, having), (tantivy.Occur.Must, query)])
     return searcher.search(both, 1, count=True).count or 0
 
