@@ -106,7 +106,7 @@ def test_env_example_covers_the_compose_variables(compose: dict) -> None:
 
 
 def test_the_live_test_leg_uses_the_compose_elasticsearch_version(compose: dict) -> None:
-    from newsdesk.index.es_testing import ES_IMAGE
+    from support.es_testing import ES_IMAGE
 
     default = compose["services"]["elasticsearch"]["image"].split(":-", 1)[1].rstrip("}")
     assert ES_IMAGE.endswith(f":{default}")

@@ -13,7 +13,7 @@ import pytest
 from newsdesk.config import Settings
 from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.index.elasticsearch import ElasticsearchBackend, make_client
-from newsdesk.index.es_testing import Fault, RecordingCluster
+from support.es_testing import Fault, RecordingCluster
 from newsdesk.model import Article
 
 

@@ -11,9 +11,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from newsdesk.index import es_requests as R
-from newsdesk.index import es_spec as S
+from support import es_spec as S
 from newsdesk.index.elasticsearch import ElasticsearchBackend
-from newsdesk.index.es_testing import RecordingCluster
+from support.es_testing import RecordingCluster
 from newsdesk.model import Article, Entity, EntityType, Provenance, Quote, RemovedSpan
 from newsdesk.search import build_request
 from newsdesk.search.model import FacetName, Filters, Interval, InvalidSearch, MAX_RESULT_WINDOW, SearchRequest

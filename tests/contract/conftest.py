@@ -20,7 +20,7 @@ def _embedded(tmp_path: Path) -> IndexBackend:
 
 
 def _elasticsearch(tmp_path: Path) -> IndexBackend:
-    from newsdesk.index.es_testing import live_backend
+    from support.es_testing import live_backend
 
     return live_backend()  # ES_URL, else testcontainers; skips with the reason when neither
 

@@ -1,0 +1,17 @@
+"""Sources: find inputs and load them into `RawDocument`s, one module per kind of source.
+
+`files` reads local files, folders and globs (`.txt`, `.html`, `.json`, `.jsonl`, optionally `.gz`).
+"""
+
+from newsdesk.sources.files import (
+    SUPPORTED,
+    InputFile,
+    LoadError,
+    decode,
+    discover,
+    documents,
+    format_of,
+    load,
+)
+
+__all__ = ["SUPPORTED", "InputFile", "LoadError", "decode", "discover", "documents", "format_of", "load"]
