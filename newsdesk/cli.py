@@ -363,12 +363,78 @@ def serve(
     schedule: Annotated[Optional[str], typer.Option(help="Cron schedule (default: NEWSDESK_SCHEDULE).")] = None,
     sources: Annotated[Optional[list[str]], typer.Option("--source", help="Sources (default: NEWSDESK_SOURCES).")] = None,
 ) -> None:
-    """Serve the scheduled `ingest` deployment (and `retry-failed`, `reindex` for manual runs)."""
-    from prefect import serve as prefect_serve
+    """Serve the scheduled `ingest` deployment (and `retry-failed`, `reindex`, `learn-boilerplate` for manual runs)
+    on a Prefect server: PREFECT_API_URL's, else the local one on NEWSDESK_PREFECT_PORT (started if none answers,
+    and stopped again on exit). `newsdesk trigger` runs them from another shell."""
+    import os
 
-    from flows.deployments import build_deployments
+    from newsdesk.config import configure_prefect
+    from newsdesk.orchestration import PrefectServerError, ensure_server, ui_url
 
-    prefect_serve(*build_deployments(schedule=schedule, sources=sources))
+    settings = get_settings()
+    configure_prefect(settings)
+    console = _err_console()
+    try:
+        server = ensure_server(settings)
+    except PrefectServerError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(3) from None
+    os.environ["PREFECT_API_URL"] = server.api_url  # before Prefect reads its settings
+    how = f"started, log {server.log}" if server.started else "already running"
+    console.print(f"Prefect server: {ui_url(server.api_url)} ({how}); API {server.api_url}")
+    console.print("Run a deployment from another shell: newsdesk trigger ingest/scheduled -p 'sources=[\"/data/in\"]'"
+                  f" (or PREFECT_API_URL={server.api_url} prefect deployment run …)")
+    try:
+        from prefect import serve as prefect_serve
+
+        from flows.deployments import build_deployments
+
+        prefect_serve(*build_deployments(schedule=schedule, sources=sources))
+    finally:
+        server.stop()
+
+
+@app.command()
+def trigger(
+    deployment: Annotated[str, typer.Argument(help="FLOW/DEPLOYMENT, as `newsdesk serve` lists them.")] = "ingest/scheduled",
+    params: Annotated[Optional[list[str]], typer.Option(
+        "-p", "--param", metavar="KEY=VALUE", help="A flow parameter; VALUE is JSON when it parses "
+                                                   "(full=true, sources='[\"in/\"]'), else text.")] = None,
+    follow: Annotated[bool, typer.Option("--follow/--no-follow", help="Wait for the run, showing its logs.")] = True,
+    timeout: Annotated[Optional[float], typer.Option(help="Stop following after this many seconds.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the run (id, state, URL) as JSON.")] = False,
+) -> None:
+    """Start a run of a deployment `newsdesk serve` serves (from any shell) and follow it to its end.
+
+    Exit status: 0 when the run completed (or was started, with --no-follow), 1 when it failed or was cancelled,
+    2 for a bad parameter, 3 when no Prefect server answers or it serves no such deployment."""
+    from newsdesk.config import configure_prefect
+    from newsdesk.orchestration import PrefectServerError, find_server
+    from newsdesk.orchestration import trigger as start_run
+
+    settings = get_settings()
+    configure_prefect(settings)
+    console = _err_console()
+    try:
+        api_url = find_server(settings)
+        run = start_run(
+            api_url, deployment, params or [], follow=follow, timeout=timeout,
+            on_start=lambda r: console.print(f"started {r.deployment} run {r.name} ({r.id}): {r.url}"),
+            on_log=lambda line: console.print(line, markup=False, highlight=False),
+            on_state=lambda state: console.print(f"state: {state}"),
+        )
+    except PrefectServerError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(3) from None
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    if json_output:
+        _print_json({"id": run.id, "name": run.name, "deployment": run.deployment, "state": run.state,
+                     "message": run.message, "url": run.url})
+    elif follow:
+        console.print(f"{run.name}: {run.state.lower()}" + (f" ({run.message})" if run.message else ""))
+    raise typer.Exit(0 if run.completed or not follow else 1)
 
 
 @app.command()
