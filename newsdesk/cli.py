@@ -274,7 +274,8 @@ def _show_search(response) -> None:  # noqa: ANN001
         head += f" · page {response.page} of {pages}"
     say(head, style="bold", out=out)
     for hit in response.hits:
-        title = " ".join((hit.title or "(no title)").split())
+        first = _unescape(re.sub(r"</?mark>", "", hit.highlights[0])) if hit.highlights else ""
+        title = " ".join((getattr(hit, "label", None) or hit.title or first or "(no title)").split())
         out.print()
         say(title, style="bold", out=out)
         meta = [hit.publisher or "unknown publisher", str(hit.published or "undated")[:10], hit.language or "",
