@@ -346,8 +346,12 @@ def failed_list(json_output: Annotated[bool, typer.Option("--json")] = False) ->
         return
     if not failures:
         typer.echo("no failed documents")
-    for f in failures:
-        typer.echo(f"{f.last_at:%Y-%m-%d %H:%M:%S}  {f.key}  [{f.stage}] {f.error}  (attempts: {f.attempts})")
+    from newsdesk.terminal import console, say
+
+    out = console()
+    for f in failures:  # wrapped to the terminal: the key, then why (indented)
+        say(f"{f.last_at:%Y-%m-%d %H:%M:%S}  {f.key}", out=out)
+        say(f"[{f.stage}] {f.error}  (attempts: {f.attempts})", "  ", out=out)
 
 
 @failed_app.command("retry")

@@ -87,6 +87,8 @@ def test_failures_end_failed_are_listed_and_succeed_on_retry(settings, corpus: P
     assert listed.exit_code == 0
     (failure,) = json.loads(listed.stdout)
     assert failure["path"] == str(bad) and failure["stage"] == "load"
+    human = CliRunner().invoke(app, ["failed", "list"], env={"COLUMNS": "80"}).stdout
+    assert "malformed JSON" in human and "[load]" in human and max(map(len, human.splitlines())) <= 80
 
     bad.write_text(json.dumps({"title": "Now whole", "text": (
         "The Taliban said on Monday that Panjshir had fallen after a week of heavy fighting in the valley.\n\n"
