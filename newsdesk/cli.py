@@ -180,47 +180,68 @@ def _explain(article) -> None:  # noqa: ANN001
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help='Query: words, "phrases", AND/OR/NOT, -term, prefix*, field:value.')] = "",
-    publisher: Annotated[Optional[list[str]], typer.Option("--publisher", help="Only this publisher.")] = None,
+    publisher: Annotated[Optional[list[str]], typer.Option("--publisher", help="Only this publisher (any case).")] = None,
     entity: Annotated[Optional[list[str]], typer.Option("--entity", help="Only articles naming this entity.")] = None,
     entity_type: Annotated[Optional[str], typer.Option("--entity-type", help="person, organization, location…")] = None,
+    author: Annotated[Optional[list[str]], typer.Option("--author", help="Only articles by this author.")] = None,
     language: Annotated[Optional[list[str]], typer.Option("--language")] = None,
+    story: Annotated[Optional[list[str]], typer.Option("--story", help="Only this story's articles (story id).")] = None,
+    exclude: Annotated[Optional[list[str]], typer.Option(
+        "--exclude", metavar="FIELD:VALUE", help="Leave out e.g. publisher:RT (publisher, entity, author, language, "
+                                                 "story_id).")] = None,
     date_from: Annotated[Optional[str], typer.Option("--from", help="Published on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="Published on or before (YYYY-MM-DD).")] = None,
     sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
     page: Annotated[int, typer.Option(min=1)] = 1,
     size: Annotated[int, typer.Option(min=0)] = 10,
+    facets: Annotated[Optional[str], typer.Option(
+        "--facets", help="Facets, comma-separated (publisher, person, organization, location, norp, event, author, "
+                         "language, published, story_id); '' for none.")] = None,
+    interval: Annotated[str, typer.Option(help="Bucket width of the published facet: day, week, month, year or "
+                                               "auto (from the hits' date span).")] = "auto",
     collapse: Annotated[bool, typer.Option("--collapse", help="Hide near-duplicate copies.")] = False,
-    json_output: Annotated[bool, typer.Option("--json", help="Print hits and facets as JSON.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print hits and facets as JSON (the API's fields).")] = False,
 ) -> None:
-    """Full-text and faceted search over the index."""
+    """Full-text and faceted search over the index (keyword filters ignore case)."""
     from newsdesk.index import open_backend
-    from newsdesk.search import build_request
+    from newsdesk.search import build_request, run_search
     from newsdesk.search.model import InvalidSearch
 
     try:
-        request = build_request(query, publisher=publisher, entity=entity, entity_type=entity_type,
-                                language=language, date_from=_date(date_from, "--from"),
-                                date_to=_date(date_to, "--to"), sort=sort, page=page, size=size, collapse=collapse)
+        request = build_request(query, publisher=publisher, entity=entity, entity_type=entity_type, author=author,
+                                language=language, story_id=story, exclude=exclude,
+                                date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), sort=sort,
+                                page=page, size=size, facets=facets, interval=interval, collapse=collapse)
     except InvalidSearch as exc:
         typer.echo(f"invalid search: {exc}", err=True)
         raise typer.Exit(2) from None
     backend = open_backend(get_settings())
     try:
-        response = backend.search(request)
+        response = run_search(backend, request)
+        unmatched = _unmatched_filters(backend, request) if response.total == 0 else []
     except InvalidSearch as exc:
         typer.echo(f"invalid search: {exc}", err=True)
         raise typer.Exit(2) from None
     finally:
         backend.close()
     if json_output:
-        _print_json({
-            "total": response.total,
-            "hits": [{k: getattr(h, k) for k in ("id", "title", "publisher", "published", "score", "highlights")}
-                     for h in response.hits],
-            "facets": {name: [b.model_dump() for b in buckets] for name, buckets in response.facets.items()},
-        })
+        _print_json(response.model_dump(mode="json"))
     else:
         _show_search(response)
+    for field, value in unmatched:
+        typer.echo(f"no article has {field} {value!r}", err=True)
+
+
+def _unmatched_filters(backend, request) -> list[tuple[str, str]]:  # noqa: ANN001
+    """The keyword filter values that no article holds at all (why a filtered search found nothing)."""
+    from newsdesk.search import build_request
+
+    found = []
+    for field in ("publisher", "entity", "author", "language", "story_id"):
+        for value in getattr(request.filters, field):
+            if backend.search(build_request(None, size=0, facets=[], **{field: value})).total == 0:
+                found.append((field, value))
+    return found
 
 
 def _date(value: str | None, flag: str) -> date | None:
@@ -233,24 +254,57 @@ def _date(value: str | None, flag: str) -> date | None:
         raise typer.Exit(2) from None
 
 
+HISTOGRAM_BARS = 30
+"""Most date buckets `search` draws (the latest ones); the bars are at most this many characters wide too."""
+
+
 def _show_search(response) -> None:  # noqa: ANN001
+    """Hits, then facets, wrapped to the terminal (80 columns when it is not one); wrapped lines keep their indent."""
     import re
 
-    from rich.console import Console
-    from rich.markup import escape
+    from newsdesk.search.model import MAX_RESULT_WINDOW
+    from newsdesk.terminal import MARK, console, say
 
-    console = Console()
-    console.print(f"[bold]{response.total}[/] articles")
+    out = console()
+    pages = -(-min(response.total, MAX_RESULT_WINDOW) // response.size) if response.size else 0
+    head = f"{response.total:,} article{'' if response.total == 1 else 's'}"
+    if response.undated:
+        head += f" ({response.undated:,} undated)"
+    if pages > 1:
+        head += f" · page {response.page} of {pages}"
+    say(head, style="bold", out=out)
     for hit in response.hits:
-        console.print(f"\n[bold]{escape(hit.title or '(untitled)')}[/]  [dim]{hit.publisher or '?'} · "
-                      f"{hit.published or 'undated'} · {hit.id}[/]")
-        for fragment in hit.highlights[:2]:
-            text = escape(_unescape(re.sub(r"</?mark>", "\x00", fragment)))
-            console.print("  " + re.sub("\x00(.*?)\x00", r"[reverse]\1[/reverse]", text))
+        first = _unescape(re.sub(r"</?mark>", "", hit.highlights[0])) if hit.highlights else ""
+        title = " ".join((getattr(hit, "label", None) or hit.title or first or "(no title)").split())
+        out.print()
+        say(title, style="bold", out=out)
+        meta = [hit.publisher or "unknown publisher", str(hit.published or "undated")[:10], hit.language or "",
+                "copy" if hit.duplicate_of else "", hit.id]
+        say(" · ".join(m for m in meta if m), "  ", "dim", out)
+        for fragment in hit.highlights[:3]:
+            text = _unescape(re.sub(r"</?mark>", MARK, fragment))
+            if " ".join(text.replace(MARK, "").split()) != title:  # the title is shown already
+                say(text, "  ", out=out)
+    if any(response.facets.values()):
+        out.print()
     for name, buckets in response.facets.items():
-        if buckets:
-            shown = ", ".join(f"{escape(b.value)} ({b.count})" for b in buckets[:8])
-            console.print(f"\n[bold]{name}[/]: {shown}")
+        if not buckets:
+            continue
+        if name == "published":
+            _show_histogram(out, buckets, response.interval)
+            continue
+        say(f"{name}: " + ", ".join(f"{b.value} ({b.count})" for b in buckets[:8]), out=out)
+
+
+def _show_histogram(console, buckets, interval: str | None) -> None:  # noqa: ANN001
+    """The `published` buckets as text bars, latest `HISTOGRAM_BARS` of them."""
+    shown = buckets[-HISTOGRAM_BARS:]
+    most = max(b.count for b in shown)
+    console.print(f"published (by {interval or 'month'})"
+                  + (f", latest {len(shown)} of {len(buckets)}" if len(shown) < len(buckets) else "") + ":")
+    for b in shown:
+        bar = "█" * max(1, round(b.count / most * HISTOGRAM_BARS))
+        console.print(f"  {b.value:<10} {bar} {b.count}")
 
 
 def _unescape(text: str) -> str:
@@ -262,11 +316,20 @@ def _unescape(text: str) -> str:
 @app.command()
 def reindex(
     prune: Annotated[bool, typer.Option("--prune", help="Delete the previous index version.")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Rebuild the index into a new version, check counts, and switch to it atomically."""
     from flows.ingest import reindex as reindex_flow
 
-    _print_json(reindex_flow(prune=prune))
+    result = reindex_flow(prune=prune)
+    if json_output:
+        _print_json(result)
+        return
+    typer.echo(f"reindexed {result['documents']:,} documents from {result['from'] or '(nothing)'} into {result['to']}")
+    if result.get("pruned"):
+        typer.echo(f"deleted the previous version{'s' if len(result['pruned']) > 1 else ''}: {', '.join(result['pruned'])}")
+    elif not prune:
+        typer.echo("the previous version is kept (a rollback); `newsdesk reindex --prune` deletes old versions")
 
 
 @failed_app.command("list")
@@ -283,8 +346,12 @@ def failed_list(json_output: Annotated[bool, typer.Option("--json")] = False) ->
         return
     if not failures:
         typer.echo("no failed documents")
-    for f in failures:
-        typer.echo(f"{f.last_at:%Y-%m-%d %H:%M:%S}  {f.key}  [{f.stage}] {f.error}  (attempts: {f.attempts})")
+    from newsdesk.terminal import console, say
+
+    out = console()
+    for f in failures:  # wrapped to the terminal: the key, then why (indented)
+        say(f"{f.last_at:%Y-%m-%d %H:%M:%S}  {f.key}", out=out)
+        say(f"[{f.stage}] {f.error}  (attempts: {f.attempts})", "  ", out=out)
 
 
 @failed_app.command("retry")
@@ -301,12 +368,78 @@ def serve(
     schedule: Annotated[Optional[str], typer.Option(help="Cron schedule (default: NEWSDESK_SCHEDULE).")] = None,
     sources: Annotated[Optional[list[str]], typer.Option("--source", help="Sources (default: NEWSDESK_SOURCES).")] = None,
 ) -> None:
-    """Serve the scheduled `ingest` deployment (and `retry-failed`, `reindex` for manual runs)."""
-    from prefect import serve as prefect_serve
+    """Serve the scheduled `ingest` deployment (and `retry-failed`, `reindex`, `learn-boilerplate` for manual runs)
+    on a Prefect server: PREFECT_API_URL's, else the local one on NEWSDESK_PREFECT_PORT (started if none answers,
+    and stopped again on exit). `newsdesk trigger` runs them from another shell."""
+    import os
 
-    from flows.deployments import build_deployments
+    from newsdesk.config import configure_prefect
+    from newsdesk.orchestration import PrefectServerError, ensure_server, ui_url
 
-    prefect_serve(*build_deployments(schedule=schedule, sources=sources))
+    settings = get_settings()
+    configure_prefect(settings)
+    console = _err_console()
+    try:
+        server = ensure_server(settings)
+    except PrefectServerError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(3) from None
+    os.environ["PREFECT_API_URL"] = server.api_url  # before Prefect reads its settings
+    how = f"started, log {server.log}" if server.started else "already running"
+    console.print(f"Prefect server: {ui_url(server.api_url)} ({how}); API {server.api_url}")
+    console.print("Run a deployment from another shell: newsdesk trigger ingest/scheduled -p 'sources=[\"/data/in\"]'"
+                  f" (or PREFECT_API_URL={server.api_url} prefect deployment run …)")
+    try:
+        from prefect import serve as prefect_serve
+
+        from flows.deployments import build_deployments
+
+        prefect_serve(*build_deployments(schedule=schedule, sources=sources))
+    finally:
+        server.stop()
+
+
+@app.command()
+def trigger(
+    deployment: Annotated[str, typer.Argument(help="FLOW/DEPLOYMENT, as `newsdesk serve` lists them.")] = "ingest/scheduled",
+    params: Annotated[Optional[list[str]], typer.Option(
+        "-p", "--param", metavar="KEY=VALUE", help="A flow parameter; VALUE is JSON when it parses "
+                                                   "(full=true, sources='[\"in/\"]'), else text.")] = None,
+    follow: Annotated[bool, typer.Option("--follow/--no-follow", help="Wait for the run, showing its logs.")] = True,
+    timeout: Annotated[Optional[float], typer.Option(help="Stop following after this many seconds.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the run (id, state, URL) as JSON.")] = False,
+) -> None:
+    """Start a run of a deployment `newsdesk serve` serves (from any shell) and follow it to its end.
+
+    Exit status: 0 when the run completed (or was started, with --no-follow), 1 when it failed or was cancelled,
+    2 for a bad parameter, 3 when no Prefect server answers or it serves no such deployment."""
+    from newsdesk.config import configure_prefect
+    from newsdesk.orchestration import PrefectServerError, find_server
+    from newsdesk.orchestration import trigger as start_run
+
+    settings = get_settings()
+    configure_prefect(settings)
+    console = _err_console()
+    try:
+        api_url = find_server(settings)
+        run = start_run(
+            api_url, deployment, params or [], follow=follow, timeout=timeout,
+            on_start=lambda r: console.print(f"started {r.deployment} run {r.name} ({r.id}): {r.url}"),
+            on_log=lambda line: console.print(line, markup=False, highlight=False),
+            on_state=lambda state: console.print(f"state: {state}"),
+        )
+    except PrefectServerError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(3) from None
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    if json_output:
+        _print_json({"id": run.id, "name": run.name, "deployment": run.deployment, "state": run.state,
+                     "message": run.message, "url": run.url})
+    elif follow:
+        console.print(f"{run.name}: {run.state.lower()}" + (f" ({run.message})" if run.message else ""))
+    raise typer.Exit(0 if run.completed or not follow else 1)
 
 
 @app.command()

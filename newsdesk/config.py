@@ -29,6 +29,8 @@ class Settings(BaseSettings):
     schedule: str = "0 * * * *"
     """Cron schedule of the served `ingest` deployment."""
     sources: list[str] = Field(default_factory=lambda: ["seeds"])
+    prefect_port: int = Field(default=4200, ge=1, le=65535)
+    """Port of the local Prefect server `newsdesk serve` starts or reuses (when `PREFECT_API_URL` is unset)."""
 
     batch_size: int = 64
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)

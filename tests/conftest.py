@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import tempfile
 from pathlib import Path
 
@@ -11,6 +12,9 @@ import pytest
 _SESSION_HOME = Path(tempfile.mkdtemp(prefix="newsdesk-tests-"))
 os.environ["NEWSDESK_HOME"] = str(_SESSION_HOME / "home")
 os.environ.setdefault("PREFECT_HOME", str(_SESSION_HOME / "prefect"))
+with socket.socket() as _s:  # never the default 4200: another user's Prefect server may answer there
+    _s.bind(("127.0.0.1", 0))
+    os.environ.setdefault("NEWSDESK_PREFECT_PORT", str(_s.getsockname()[1]))
 
 from newsdesk.config import Settings, configure_prefect, use_settings  # noqa: E402
 

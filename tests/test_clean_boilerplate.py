@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from pathlib import Path
 
 from typer.testing import CliRunner
@@ -71,15 +73,25 @@ def test_cli_learn_list_disable_enable(settings: Settings, tmp_path: Path) -> No
     folder.mkdir()
     for i in range(len(STORIES)):
         (folder / f"{i}.txt").write_text(story(i))
+    (folder / "other").mkdir()
+    (folder / "other" / "lone.txt").write_text(story(0))
     runner = CliRunner()
-    learned = runner.invoke(boilerplate_app, ["learn", str(folder)])
+    learned = runner.invoke(boilerplate_app, ["learn", str(folder)], env={"COLUMNS": "80"})
     assert learned.exit_code == 0, learned.output
-    assert "4 documents read; 1 rules" in learned.output
-    listed = runner.invoke(boilerplate_app, ["list", "--publisher", str(folder)])
-    rule_id, state, *_ = listed.output.splitlines()[0].split("\t")
-    assert state.strip() == "on" and PROMO.casefold() in listed.output
-    assert runner.invoke(boilerplate_app, ["disable", rule_id]).exit_code == 0
-    assert "\toff\t" in runner.invoke(boilerplate_app, ["list"]).output
-    assert runner.invoke(boilerplate_app, ["enable", rule_id]).exit_code == 0
-    assert runner.invoke(boilerplate_app, ["list", "--publisher", "nobody"]).output == ""
+    assert "5 documents read in 2 groups" in learned.output and "1 rules from these documents" in learned.output
+    assert "1 line" in learned.output and "none: needs 3 distinct docs" in learned.output  # the lone folder's
+    assert max(len(line) for line in learned.output.splitlines()) <= 80
+    report = json.loads(runner.invoke(boilerplate_app, ["learn", str(folder), "--json"]).output)
+    assert report["documents"] == 5 and report["rules_in_store"] == 1 and report["min_documents"] == 3
+    assert sorted((g["documents"], g["lines"]) for g in report["groups"]) == [(1, 0), (4, 1)]
+    [rule] = json.loads(runner.invoke(boilerplate_app, ["list", "--publisher", str(folder), "--json"]).output)
+    assert rule["enabled"] and rule["line"] == PROMO.casefold() and rule["documents"] == 4
+    listed = runner.invoke(boilerplate_app, ["list"], env={"COLUMNS": "80"}).output
+    assert "1 boilerplate rules" in listed and "state" in listed and PROMO.casefold()[:20] in listed
+    assert max(len(line) for line in listed.splitlines()) <= 80
+    assert runner.invoke(boilerplate_app, ["disable", str(rule["id"])]).exit_code == 0
+    assert not json.loads(runner.invoke(boilerplate_app, ["list", "--json"]).output)[0]["enabled"]
+    assert runner.invoke(boilerplate_app, ["enable", str(rule["id"])]).exit_code == 0
+    nobody = runner.invoke(boilerplate_app, ["list", "--publisher", "nobody"]).output
+    assert "no boilerplate rules for 'nobody'" in nobody and "at least 3 distinct documents" in " ".join(nobody.split())
     assert runner.invoke(boilerplate_app, ["disable", "12345"]).exit_code == 1

@@ -145,6 +145,7 @@ FILTERS = [
     Filters(entity=["Taliban"], entity_type=EntityType.ORGANIZATION),
     Filters(date_from=date(2021, 9, 3)),
     Filters(date_from=date(2021, 9, 3), date_to=date(2021, 9, 5)),
+    Filters(author=["A. Writer"], exclude={"publisher": ["Sputnik", "RT"], "entity": ["NATO"]}),
 ]
 
 
@@ -155,6 +156,41 @@ def test_filters_go_to_filter_context(filters: Filters) -> None:
     clauses = body["query"].get("bool", {}).get("filter", [])
     assert len(clauses) == len(R.filter_clauses(filters))
     assert "must" not in body["query"].get("bool", {})
+
+
+def test_keyword_filters_ignore_case_and_exclusions_go_to_must_not() -> None:
+    request = build_request(None, publisher="cnn", author="a. writer", exclude=["publisher:RT", "entity:nato"],
+                            collapse=True, facets=[])
+    body = R.search_body(request)
+    S.validate_body(*SEARCH, body)
+    assert body["query"]["bool"]["filter"] == [
+        {"term": {"publisher": {"value": "cnn", "case_insensitive": True}}},
+        {"term": {"authors": {"value": "a. writer", "case_insensitive": True}}},
+    ]
+    must_not = body["query"]["bool"]["must_not"]
+    assert must_not[0] == {"term": {"publisher": {"value": "RT", "case_insensitive": True}}}
+    assert [next(iter(c["term"])) for c in must_not[1]["bool"]["should"]] == [t.value for t in EntityType]
+    assert must_not[2] == {"exists": {"field": "duplicate_of"}}
+
+
+def test_facet_values_containing_text_use_a_case_insensitive_include() -> None:
+    body = R.search_body(build_request(None, size=0, facets=["person", "published"], facet_contains="saleh (a.k.a"))
+    S.validate_body(*SEARCH, body)
+    assert body["aggregations"]["person"]["terms"]["include"] == \
+        ".*[sS][aA][lL][eE][hH]\\ \\([aA]\\.[kK]\\.[aA].*"
+    assert "include" not in body["aggregations"]["published"]["date_histogram"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+def test_scan_pages_conform_and_break_ties_by_id(sort: str) -> None:
+    request = build_request("panjshir", sort=sort, publisher="x", exclude="language:de")
+    first = R.scan_body(request)
+    S.validate_body(*SEARCH, first)
+    assert first["sort"][-1] == {"id": {"order": "asc"}} and first["size"] == R.SCAN_PAGE
+    assert "aggregations" not in first and "highlight" not in first and "from" not in first
+    later = R.scan_body(request, [1.5, 1630454400000, "id-9"], 10)
+    S.validate_body(*SEARCH, later)
+    assert later["search_after"] == [1.5, 1630454400000, "id-9"] and later["size"] == 10
 
 
 def test_date_to_is_inclusive_of_the_whole_day() -> None:
@@ -171,7 +207,8 @@ def test_facet_bodies_conform(facet: FacetName, interval: Interval) -> None:
     if facet == "published":
         assert agg["date_histogram"]["calendar_interval"] == interval
     else:
-        assert agg["terms"] == {"field": facet, "size": 5, "order": [{"_count": "desc"}, {"_key": "asc"}]}
+        assert agg["terms"] == {"field": R.FIELDS.get(facet, facet), "size": 5,
+                                "order": [{"_count": "desc"}, {"_key": "asc"}]}
 
 
 def test_highlight_sort_page_and_collapse() -> None:
@@ -248,6 +285,8 @@ def _exercise(backend: ElasticsearchBackend) -> None:
     backend.search(build_request(None, publisher="India.com", entity="E person", entity_type="person", date_from="2021-01-01"))
     for facet in get_args(FacetName):
         backend.facet(facet, Filters(language=["en"]))
+    backend.search(build_request(None, size=0, facets=["person", "author"], facet_contains="e p", exclude="author:x"))
+    assert len(list(backend.scan(build_request("e", sort="date"), 3))) == 3
     assert sorted(backend.ids()) == sorted(a.id for a in articles)
     backend.count()
     backend.reindex()
@@ -309,8 +348,9 @@ def test_query_translation() -> None:
     ], "minimum_should_match": 1}}
     assert clause("body:negot*") == {"prefix": {"body.std": {"value": "negot", "boost": 1.0}}}
     assert clause("title:covid-19") == {"match_phrase": {"title": {"query": "covid-19", "boost": 2.0}}}
-    assert clause("person:Ahmad*") == {"prefix": {"person": {"value": "Ahmad"}}}
-    assert clause('publisher:"India.com"') == {"term": {"publisher": {"value": "India.com"}}}
+    assert clause("person:Ahmad*") == {"prefix": {"person": {"value": "Ahmad", "case_insensitive": True}}}
+    assert clause('publisher:"India.com"') == {"term": {"publisher": {"value": "India.com", "case_insensitive": True}}}
+    assert clause("author:Smith") == {"term": {"authors": {"value": "Smith", "case_insensitive": True}}}
     assert [next(iter(c["term"])) for c in clause("entity:NATO")["bool"]["should"]] == [t.value for t in EntityType]
     assert clause("a -b")["bool"]["must"][1] == {"bool": {"must_not": [
         {"bool": {"should": [{"match": {"title": {"query": "b", "boost": 2.0}}}, {"match": {"body": {"query": "b", "boost": 1.0}}}],
@@ -343,3 +383,18 @@ def test_any_user_query_becomes_a_conforming_body(q: str) -> None:
     body = R.search_body(request)
     S.validate_body(*SEARCH, body)
     assert "query_string" not in json.dumps(body)
+
+
+def test_scan_follows_search_after_to_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsdesk.index.elasticsearch as es
+
+    monkeypatch.setattr(es, "SCAN_PAGE", 2)
+    cluster = RecordingCluster()
+    backend = ElasticsearchBackend(cluster.client(), prefix="t-")
+    backend.upsert([full_article(i) for i in range(5)])
+    assert [h.id for h in backend.scan(build_request(None), 100)] == [f"id-{i}" for i in range(5)]
+    assert [h.id for h in backend.scan(build_request(None), 3)] == ["id-0", "id-1", "id-2"]
+    scans = [r.body for r in cluster.requests if r.path.endswith("/_search") and "search_after" in (r.body or {})]
+    assert scans and all(b["size"] <= 2 for b in scans)
+    for body in scans:
+        S.validate_body(*SEARCH, body)

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from newsdesk.search.model import Hit
+
 from conftest import SEEDS
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
@@ -85,6 +87,8 @@ def test_failures_end_failed_are_listed_and_succeed_on_retry(settings, corpus: P
     assert listed.exit_code == 0
     (failure,) = json.loads(listed.stdout)
     assert failure["path"] == str(bad) and failure["stage"] == "load"
+    human = CliRunner().invoke(app, ["failed", "list"], env={"COLUMNS": "80"}).stdout
+    assert "malformed JSON" in human and "[load]" in human and max(map(len, human.splitlines())) <= 80
 
     bad.write_text(json.dumps({"title": "Now whole", "text": (
         "The Taliban said on Monday that Panjshir had fallen after a week of heavy fighting in the valley.\n\n"
@@ -122,9 +126,22 @@ def test_cli_ingest_json_stdout_is_only_json_and_search_has_facets(settings, cor
     assert found.exit_code == 0, found.stderr
     data = json.loads(found.stdout)
     assert data["total"] == 2
-    assert set(data["hits"][0]) == {"id", "title", "publisher", "published", "score", "highlights"}
+    assert set(data["hits"][0]) == set(Hit.model_fields)  # the API's fields
     assert set(data["facets"]) >= {"publisher", "person", "organization", "location", "published"}
     assert all(data["facets"][name] for name in ("person", "location", "published"))
+
+
+def test_cli_reindex_says_what_it_did(settings, corpus: Path) -> None:
+    from newsdesk.cli import app
+
+    assert CliRunner().invoke(app, ["ingest", str(corpus), "--json"]).exit_code == 0
+    human = CliRunner().invoke(app, ["reindex"])
+    assert human.exit_code == 0, human.output
+    assert human.stdout.splitlines() == [
+        "reindexed 2 documents from v1 into v2",
+        "the previous version is kept (a rollback); `newsdesk reindex --prune` deletes old versions"]
+    machine = CliRunner().invoke(app, ["reindex", "--prune", "--json"])
+    assert json.loads(machine.stdout) == {"from": "v2", "to": "v3", "documents": 2, "pruned": ["v1", "v2"]}
 
 
 def test_cli_ingest_exits_nonzero_when_a_document_failed(settings, corpus: Path) -> None:

@@ -3,12 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -72,43 +67,3 @@ def test_run_publishes_summary_table_and_report_artifacts(settings, tmp_path: Pa
     table = found["table"].data
     assert '"indexed": 2' in table and '"skipped": 1' in table
     assert "Amrullah Saleh" in found["markdown"].data and "empty file" in found["markdown"].data
-
-
-def test_manual_run_with_parameters_through_a_served_deployment(settings, tmp_path: Path) -> None:
-    """`newsdesk serve` registers the deployments; `prefect deployment run … -p sources=…` runs one."""
-    from prefect.settings import PREFECT_API_URL
-
-    folder = tmp_path / "dropped"
-    shutil.copytree(SEEDS, folder)
-    env = {**os.environ, "PREFECT_API_URL": PREFECT_API_URL.value(), "NEWSDESK_HOME": str(settings.home),
-           "NEWSDESK_WORKERS": "1", "NEWSDESK_MAX_DOCUMENT_SECONDS": "0"}
-    newsdesk = str(Path(sys.executable).with_name("newsdesk"))
-    prefect = str(Path(sys.executable).with_name("prefect"))
-    server = subprocess.Popen([newsdesk, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 180
-        while True:
-            check = subprocess.run([prefect, "deployment", "inspect", "ingest/scheduled"], env=env,
-                                   capture_output=True, text=True)
-            if check.returncode == 0:
-                break
-            assert server.poll() is None, server.stderr.read().decode()[-2000:]
-            assert time.monotonic() < deadline, "newsdesk serve did not register its deployments"
-            time.sleep(2)
-        run = subprocess.run([prefect, "deployment", "run", "ingest/scheduled", "-p", f'sources=["{folder}"]',
-                              "--watch", "--watch-timeout", "240"], env=env, capture_output=True, text=True,
-                             timeout=300)
-        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-        assert "Completed" in run.stdout
-    finally:
-        os.killpg(server.pid, signal.SIGTERM)
-        server.wait(30)
-
-    from newsdesk.index import open_backend
-
-    backend = open_backend(settings)
-    try:
-        assert backend.count() == 2
-    finally:
-        backend.close()

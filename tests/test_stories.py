@@ -100,12 +100,23 @@ def test_stories_cli_lists_and_shows_claims_side_by_side(settings, seeds_process
     listed = runner.invoke(stories_app, ["list", "--json"])
     assert listed.exit_code == 0, listed.output
     story_id = json.loads(listed.stdout)["stories"][0]["id"]
-    shown = runner.invoke(stories_app, ["show", story_id], env={"COLUMNS": "300"})
+    human = runner.invoke(stories_app, ["list"], env={"COLUMNS": "80"})
+    assert human.exit_code == 0, human.output
+    lines = human.output.splitlines()
+    assert max(map(len, lines)) <= 80 and lines[0].startswith("1 story (")
+    label = " ".join(json.loads(listed.stdout)["stories"][0]["label"].split())
+    assert " ".join(lines[2:4]).startswith(label[:60])  # the label reads as text, not one word a line
+    assert any(story_id in line and "2 articles" in line for line in lines)
+    shown = runner.invoke(stories_app, ["show", story_id], env={"COLUMNS": "80"})
     assert shown.exit_code == 0, shown.output
-    assert "Claims by speaker and publisher" in shown.output
-    header = next(line for line in shown.output.splitlines() if "speaker" in line and "Sputnik" in line)
-    assert "(unknown publisher)" in header  # the two outlets are columns side by side
-    assert "Taliban" in shown.output and "Amrullah Saleh" in shown.output
+    lines = shown.output.splitlines()
+    assert max(map(len, lines)) <= 80
+    assert "Claims by speaker and outlet (as reported; not verified)" in lines
+    # each speaker, then what each outlet reports of them, one under the other
+    taliban = lines.index("Taliban")
+    outlets = [line.strip() for line in lines[taliban:] if line.startswith("  ") and not line.startswith("    ")]
+    assert {"Sputnik:", "(unknown publisher):"} <= set(outlets[:2]), outlets
+    assert "Amrullah Saleh" in lines
     missing = runner.invoke(stories_app, ["show", "nope"])
     assert missing.exit_code == 1
 
@@ -114,6 +125,7 @@ def test_syndicated_copy_in_a_later_run_is_a_collapsible_duplicate(settings, see
     from newsdesk.pipeline import process_files
     from newsdesk.search import build_request
     from newsdesk.sources import discover
+    from newsdesk.stories import StoryStore, get_story
 
     _index(settings, seeds_processed)[0].close()
     original = _articles(seeds_processed)[SPUTNIK_SEED]
@@ -135,8 +147,23 @@ def test_syndicated_copy_in_a_later_run_is_a_collapsible_duplicate(settings, see
         collapsed = backend.search(build_request("Panjshir", collapse=True))
         assert (everything.total, collapsed.total) == (3, 2)
         assert copy_id not in {h.id for h in collapsed.hits}
+        with StoryStore.for_settings(settings) as store:
+            story = get_story(store, backend, stored.story_id)
     finally:
         backend.close()
+    # The copy is credited to its own outlet, and its claims are folded under the original's outlet.
+    assert "Wire Daily" in story.publishers
+    assert [(a.publisher, a.duplicate_of) for a in story.article_list if a.id == copy_id] == [("Wire Daily", original.id)]
+    for claims in story.claims_by_speaker:
+        assert "Wire Daily" not in claims.publishers
+        for statement in claims.statements:
+            for source in statement.sources:
+                assert source.outlet != "Wire Daily"
+                if source.article_id == copy_id:
+                    assert (source.publisher, source.copy_of, source.outlet) == ("Wire Daily", original.id, "Sputnik")
+    renegade = next(s for c in story.claims_by_speaker for s in c.statements if "renegade province" in s.text)
+    assert [(src.publisher, src.copy_of) for src in renegade.sources] == [("Sputnik", None), ("Wire Daily", original.id)]
+    assert {c.publisher for c in story.claims_by_publisher} == {"Sputnik", "(unknown publisher)"}
 
 
 def _dev_set() -> list:  # noqa: ANN202

@@ -15,7 +15,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse
+from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.datastructures import MutableHeaders
@@ -25,8 +25,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from newsdesk.config import Settings, get_settings
 from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.model import Article, EntityType
-from newsdesk.search import build_request
+from newsdesk.search import AUTO_INTERVAL, build_request, run_search
+from newsdesk.search.export import MEDIA_TYPES, ExportFormat, export_filename, export_lines
 from newsdesk.search.model import (
+    MAX_EXPORT_HITS,
+    MAX_FACET_VALUES,
     MAX_PAGE_SIZE,
     MAX_RESULT_WINDOW,
     FacetBucket,
@@ -36,6 +39,7 @@ from newsdesk.search.model import (
     SearchRequest,
     SearchResponse,
 )
+from newsdesk.search.saved import SavedSearch, SavedSearches
 from newsdesk.stories import StoryDetail, StoryList, StoryStore, get_story, list_stories
 
 log = logging.getLogger(__name__)
@@ -62,11 +66,19 @@ class SearchPage(SearchResponse):
 
     pages: int = Field(description=f"Pages that can be fetched at this size (at most {MAX_RESULT_WINDOW} hits deep).")
     has_next: bool
+    story_labels: dict[str, str] = Field(default_factory=dict, description=(
+        "The label of every story named by a hit or a `story_id` facet value."))
 
 
 class FacetResponse(BaseModel):
     field: str
     buckets: list[FacetBucket]
+    more: bool = Field(default=False, description="Whether more values follow (ask again with a larger `offset`).")
+    story_labels: dict[str, str] = Field(default_factory=dict, description="Labels of the listed stories.")
+
+
+class SavedSearchBody(BaseModel):
+    query: str = Field(description="The search as `/search` query parameters, e.g. `q=taliban&publisher=Reuters`.")
 
 
 class HealthResponse(BaseModel):
@@ -104,7 +116,7 @@ def safe_highlight(fragment: str) -> str:
     return html.escape(html.unescape(rest))
 
 
-def page_info(response: SearchResponse, request: SearchRequest) -> SearchPage:
+def page_info(response: SearchResponse, request: SearchRequest, story_labels: dict[str, str] | None = None) -> SearchPage:
     """Attach `pages` and `has_next` (bounded by the result window) to a backend response."""
     hits = [h.model_copy(update={"highlights": [safe_highlight(f) for f in h.highlights]}) for h in response.hits]
     if request.size > 0:
@@ -113,13 +125,13 @@ def page_info(response: SearchResponse, request: SearchRequest) -> SearchPage:
     else:
         pages = 0
     return SearchPage(
-        total=response.total,
+        **response.model_dump(exclude={"hits", "page", "size"}),
         hits=hits,
-        facets=response.facets,
         page=request.page,
         size=request.size,
         pages=pages,
         has_next=request.page < pages,
+        story_labels=story_labels or {},
     )
 
 
@@ -186,18 +198,28 @@ class _BackendHolder:
 # Parameters shared by /search and /facets
 
 def filter_params(
-    publisher: Annotated[list[str] | None, Query(description="Exact publisher; repeat to OR several.")] = None,
-    entity: Annotated[list[str] | None, Query(description="Exact canonical entity name; repeat to OR several.")] = None,
+    publisher: Annotated[list[str] | None, Query(description="Publisher (whole name, any case); repeat to OR several.")] = None,
+    entity: Annotated[list[str] | None, Query(description=(
+        "Canonical entity name (whole name, any case); repeat to OR several."))] = None,
     entity_type: Annotated[EntityType | None, Query(description="Restrict `entity` to this entity type.")] = None,
+    author: Annotated[list[str] | None, Query(description="Author (whole name, any case); repeat to OR several.")] = None,
     language: Annotated[list[str] | None, Query(description="ISO 639-1 code; repeat to OR several.")] = None,
     story_id: Annotated[list[str] | None, Query(description=(
         "Story id (a hit's `story_id`, see `/stories`): only that story's articles; repeat to OR several."))] = None,
     date_from: Annotated[date | None, Query(alias="from", description="Published on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="Published on or before (YYYY-MM-DD).")] = None,
+    exclude: Annotated[list[str] | None, Query(description=(
+        "`FIELD:VALUE` to leave out, e.g. `publisher:RT` (fields: publisher, entity, author, language, story_id; "
+        "any case); repeat for several."))] = None,
+    q: Annotated[str | None, Query(description=(
+        'Query: words, "quoted phrases", AND/OR/NOT, -term, prefix*, '
+        "field:value (publisher, person, organization, location, author, ...)."))] = None,
+    collapse: Annotated[bool, Query(description="Hide near-duplicate copies.")] = False,
 ) -> dict[str, Any]:
-    """The filters `/search` and `/facets` share, as `build_request` keyword arguments."""
-    return {"publisher": publisher, "entity": entity, "entity_type": entity_type, "language": language,
-            "story_id": story_id, "date_from": date_from, "date_to": date_to}
+    """The query and filters `/search`, `/facets` and `/export` share, as `build_request` keyword arguments."""
+    return {"q": q, "publisher": publisher, "entity": entity, "entity_type": entity_type, "author": author,
+            "language": language, "story_id": story_id, "date_from": date_from, "date_to": date_to,
+            "exclude": exclude, "collapse": collapse}
 
 
 FilterParams = Annotated[dict[str, Any], Depends(filter_params)]
@@ -211,7 +233,8 @@ def create_app(
 ) -> FastAPI:
     """The search API over `backend` (opened lazily from `settings` when None, and then closed on shutdown).
 
-    Read-only: GET endpoints only. CORS stays off unless `cors_origins` lists allowed origins.
+    The index is read-only here; the one thing written is the saved searches (PUT and DELETE, which browsers
+    never send across sites without CORS). CORS stays off unless `cors_origins` lists allowed (GET) origins.
     """
 
     def opener() -> IndexBackend:
@@ -250,33 +273,70 @@ def create_app(
         log.warning("backend error: %s", exc)
         return JSONResponse(status_code=503, content={"detail": f"search backend unavailable: {exc}"})
 
+    def story_labels(story_ids: Sequence[str | None]) -> dict[str, str]:
+        wanted = [s for s in story_ids if s]
+        if not wanted:
+            return {}
+        with StoryStore.for_settings(settings or get_settings()) as store:
+            return store.labels(wanted)
+
     @app.get("/search", response_model=SearchPage, tags=["search"], summary="Full-text and faceted search")
     def search(
         filters: FilterParams,
-        q: Annotated[str | None, Query(description=(
-            'Query: words, "quoted phrases", AND/OR/NOT, -term, prefix*, '
-            "field:value (publisher, person, organization, location, ...).")),
-        ] = None,
         sort: Annotated[Literal["relevance", "date"], Query(description="`date` is newest first.")] = "relevance",
         page: Annotated[int, Query(ge=1, description=f"1-based; page * size must stay <= {MAX_RESULT_WINDOW}.")] = 1,
         size: Annotated[int, Query(ge=0, le=MAX_PAGE_SIZE, description="Hits per page (0: facets only).")] = 10,
         facets: Annotated[list[str] | None, Query(description=(
             "Facets to compute, comma-separated or repeated (publisher, person, organization, location, "
-            "norp, event, language, published, story_id); empty for none; default: "
+            "norp, event, author, language, published, story_id); empty for none; default: "
             "publisher, person, organization, location, published.")),
         ] = None,
-        interval: Annotated[Interval, Query(description="Bucket width of the `published` facet.")] = "month",
-        collapse: Annotated[bool, Query(description="Hide near-duplicate articles.")] = False,
+        facet_size: Annotated[int, Query(ge=1, le=MAX_FACET_SIZE, description="Values per facet.")] = 10,
+        interval: Annotated[Interval | Literal["auto"], Query(description=(
+            "Bucket width of the `published` facet; `auto` follows the hits' date span (day up to two months, "
+            "week up to a year, month up to ten years, else year)."))] = "month",
     ) -> Response:
         """Hits (with `<mark>` highlights, everything else HTML-escaped), facet counts, total and paging.
 
-        Serialised by pydantic directly: the page is a `SearchPage` already, validating it again costs time.
+        With the `published` facet, `undated` counts the hits without a publication date and `interval` says how
+        the dates are bucketed. Serialised by pydantic directly: the page is a `SearchPage` already.
         """
-        req = build_request(
-            q, **filters, sort=sort, page=page, size=size, facets=facets, interval=interval, collapse=collapse
-        )
-        page = page_info(holder.get().search(req), req)
-        return Response(page.model_dump_json(), media_type="application/json")
+        req = build_request(**filters, sort=sort, page=page, size=size, facets=facets, facet_size=facet_size,
+                            interval=interval)
+        response = run_search(holder.get(), req)
+        ids = [h.story_id for h in response.hits] + [b.value for b in response.facets.get("story_id", [])]
+        return Response(page_info(response, req, story_labels(ids)).model_dump_json(), media_type="application/json")
+
+    @app.get(
+        "/export", tags=["search"], summary="Every hit of a search, as CSV or JSON lines",
+        response_class=StreamingResponse,
+        responses={200: {"content": {MEDIA_TYPES["csv"]: {}, MEDIA_TYPES["jsonl"]: {}},
+                         "description": "The hits, streamed; `X-Total-Count` is how many match."}},
+    )
+    def export(
+        filters: FilterParams,
+        sort: Annotated[Literal["relevance", "date"], Query(description="`date` is newest first.")] = "relevance",
+        format: Annotated[ExportFormat, Query(description="`csv` (a header row) or `jsonl` (one object a line).")] = "csv",
+        limit: Annotated[int | None, Query(ge=1, le=MAX_EXPORT_HITS, description=(
+            f"Export only the first `limit` hits. Without it, a search matching more than {MAX_EXPORT_HITS:,} "
+            "hits is refused."))] = None,
+    ) -> StreamingResponse:
+        """Every hit of the same query and filters as `/search`, in its order (no paging limit), streamed.
+
+        Columns: id, title, publisher, published, language, url, story_id, duplicate_of, score. In CSV, a cell a
+        spreadsheet would run as a formula (starting with `=`, `+`, `-`, `@`) gets a leading `'`.
+        """
+        req = build_request(**filters, sort=sort, size=0, facets=[], highlight=False)
+        backend_ = holder.get()
+        total = backend_.search(req).total
+        if limit is None and total > MAX_EXPORT_HITS:
+            raise InvalidSearch(f"{total:,} articles match; an export holds at most {MAX_EXPORT_HITS:,}: narrow the "
+                                f"search, or pass limit to export the first ones")
+        count = min(total, limit or MAX_EXPORT_HITS)
+        headers = {"Content-Disposition": f'attachment; filename="{export_filename(filters["q"], format)}"',
+                   "X-Total-Count": str(total), "X-Export-Count": str(count)}
+        return StreamingResponse(export_lines(backend_.scan(req, count), format), media_type=MEDIA_TYPES[format],
+                                 headers=headers)
 
     @app.get(
         "/articles/{article_id}", response_model=Article, tags=["articles"], summary="One article",
@@ -312,16 +372,48 @@ def create_app(
         return found
 
     @app.get(
-        "/facets/{field}", response_model=FacetResponse, tags=["search"], summary="Top values of one facet",
+        "/facets/{field}", response_model=FacetResponse, tags=["search"], summary="Values of one facet, page by page",
     )
     def facet(
         field: Annotated[FacetName, PathParam(description="Facet field.")],
         filters: FilterParams,
-        size: Annotated[int, Query(ge=1, le=MAX_FACET_SIZE, description="How many top values.")] = 10,
+        size: Annotated[int, Query(ge=1, le=MAX_FACET_SIZE, description="How many values.")] = 10,
+        offset: Annotated[int, Query(ge=0, lt=MAX_FACET_VALUES, description=(
+            f"Skip this many top values (offset + size <= {MAX_FACET_VALUES:,})."))] = 0,
+        contains: Annotated[str | None, Query(max_length=200, description=(
+            "Only values containing this text (any case)."))] = None,
+        interval: Annotated[Interval, Query(description="Bucket width of the `published` facet.")] = "month",
     ) -> FacetResponse:
-        """Top values of `field` with document counts, under the same filters as `/search`."""
-        request = build_request(None, **filters, facets=[])
-        return FacetResponse(field=field, buckets=holder.get().facet(field, request.filters, size))
+        """Values of `field` with document counts, most frequent first (ties by value), under the same query and
+        filters as `/search`."""
+        end = min(offset + size, MAX_FACET_VALUES)
+        request = build_request(**filters, size=0, facets=[field], facet_size=min(end + 1, MAX_FACET_VALUES),
+                                facet_contains=contains, interval=interval, highlight=False)
+        buckets = holder.get().search(request).facets.get(field, [])
+        shown = buckets[offset:end]
+        labels = story_labels([b.value for b in shown]) if field == "story_id" else {}
+        return FacetResponse(field=field, buckets=shown, more=len(buckets) > end, story_labels=labels)
+
+    @app.get("/saved-searches", response_model=list[SavedSearch], tags=["saved searches"], summary="Saved searches")
+    def saved_searches() -> list[SavedSearch]:
+        """Every saved search, by name."""
+        with SavedSearches.for_settings(settings or get_settings()) as saved:
+            return saved.list()
+
+    @app.put("/saved-searches/{name}", response_model=SavedSearch, tags=["saved searches"],
+             summary="Save a search under a name (replacing one of that name)")
+    def save_search(name: Annotated[str, PathParam(min_length=1, max_length=100)], body: SavedSearchBody) -> SavedSearch:
+        """Store the search (its `/search` query string, checked as `/search` would) under `name`."""
+        with SavedSearches.for_settings(settings or get_settings()) as saved:
+            return saved.save(name, body.query)
+
+    @app.delete("/saved-searches/{name}", status_code=204, tags=["saved searches"], summary="Delete a saved search",
+                responses={404: {"model": ErrorResponse, "description": "No saved search of this name."}})
+    def delete_search(name: Annotated[str, PathParam(min_length=1, max_length=100)]) -> Response:
+        with SavedSearches.for_settings(settings or get_settings()) as saved:
+            if not saved.delete(name):
+                raise HTTPException(status_code=404, detail=f"no saved search named {name!r}")
+        return Response(status_code=204)
 
     @app.get(
         "/health", response_model=HealthResponse, tags=["health"], summary="Backend health",

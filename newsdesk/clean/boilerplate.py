@@ -183,13 +183,26 @@ def _distinct_documents(docs: list[list[str]]) -> list[int]:
     return kept
 
 
-def learn_boilerplate(
+@dataclass(frozen=True)
+class GroupLearned:
+    """What learning found in one group (publisher or source folder) of documents."""
+
+    scope: str
+    key: str
+    documents: int
+    distinct: int
+    """Documents that are not near-duplicates of another one in the group (the ones that count)."""
+    lines: int
+    """Recurring lines found (stored as rules, or already stored)."""
+
+
+def learn_groups(
     docs: Iterable[RawDocument],
     store: BoilerplateStore | None = None,
     min_documents: int = MIN_DOCUMENTS,
     min_share: float = MIN_SHARE,
-) -> list[BoilerplateRule]:
-    """Learn recurring lines per publisher (or source folder) from documents and store them."""
+) -> list[GroupLearned]:
+    """Learn recurring lines per publisher (or source folder) from documents, store them, and report each group."""
     from newsdesk.clean import clean_document  # the cleaner tells us each document's publisher
 
     store = store or BoilerplateStore()
@@ -203,16 +216,31 @@ def learn_boilerplate(
             else ("source", source_folder(raw))
         )
         groups[scope_key].append(lines)
+    report: list[GroupLearned] = []
     for (scope, key), group_docs in groups.items():
         distinct = _distinct_documents(group_docs)
-        if len(distinct) < min_documents:
-            continue
-        counts: dict[str, int] = defaultdict(int)
-        for index in distinct:
-            for line in set(group_docs[index]):
-                counts[line] += 1
-        threshold = max(min_documents, min_share * len(distinct))
-        for line, n in counts.items():
-            if n >= threshold:
-                store.add(scope, key, line, n)
+        learned = 0
+        if len(distinct) >= min_documents:
+            counts: dict[str, int] = defaultdict(int)
+            for index in distinct:
+                for line in set(group_docs[index]):
+                    counts[line] += 1
+            threshold = max(min_documents, min_share * len(distinct))
+            for line, n in counts.items():
+                if n >= threshold:
+                    store.add(scope, key, line, n)
+                    learned += 1
+        report.append(GroupLearned(scope, key, len(group_docs), len(distinct), learned))
+    return report
+
+
+def learn_boilerplate(
+    docs: Iterable[RawDocument],
+    store: BoilerplateStore | None = None,
+    min_documents: int = MIN_DOCUMENTS,
+    min_share: float = MIN_SHARE,
+) -> list[BoilerplateRule]:
+    """Learn recurring lines per publisher (or source folder) from documents and store them; every stored rule."""
+    store = store or BoilerplateStore()
+    learn_groups(docs, store, min_documents, min_share)
     return store.rules()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
 from newsdesk.model import Article
-from newsdesk.search.model import FacetBucket, FacetName, Filters, SearchRequest, SearchResponse
+from newsdesk.search.model import FacetBucket, FacetName, Filters, Hit, SearchRequest, SearchResponse
 
 
 class WriteFailure(BaseModel):
@@ -45,6 +45,11 @@ class IndexBackend(Protocol):
 
     def facet(self, field: FacetName, filters: Filters, size: int = 10) -> list[FacetBucket]:
         """Top values of one facet with counts, under the given filters."""
+        ...
+
+    def scan(self, request: SearchRequest, limit: int) -> Iterator[Hit]:
+        """Up to `limit` hits of the request's query and filters, in its sort order, without the paging limit
+        (for exports; no highlights or facets)."""
         ...
 
     def count(self) -> int: ...

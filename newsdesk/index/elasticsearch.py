@@ -25,18 +25,21 @@ from newsdesk.index.es_requests import (
     facet_body,
     failure_reason,
     from_document,
+    SCAN_PAGE,
     ids_body,
     index_version,
     reindex_body,
+    scan_body,
     search_body,
     search_response,
     template_body,
     to_buckets,
+    to_hit,
     version_index,
 )
 from newsdesk.model import Article
 from newsdesk.search import check_request
-from newsdesk.search.model import FacetBucket, FacetName, Filters, SearchRequest, SearchResponse
+from newsdesk.search.model import FacetBucket, FacetName, Filters, Hit, SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -241,6 +244,26 @@ class ElasticsearchBackend:
         except NotFoundError:
             return []
         return to_buckets(raw.body.get("aggregations", {}).get(field, {}))
+
+    def scan(self, request: SearchRequest, limit: int) -> Iterator[Hit]:
+        """Up to `limit` hits of the request's query and filters in its sort order, paged with `search_after`
+        (no result-window limit; writes made during the scan may or may not be seen)."""
+        check_request(request)
+        after: list[Any] | None = None
+        left = limit
+        while left > 0:
+            size = min(left, SCAN_PAGE)
+            try:
+                page = self._call("scan", self.client.search, index=self.alias,
+                                  body=scan_body(request, after, size))["hits"]["hits"]
+            except NotFoundError:
+                return
+            for hit in page:
+                yield to_hit(hit)
+            if len(page) < size:
+                return
+            left -= size
+            after = page[-1]["sort"]
 
     def count(self) -> int:
         return self._count(self.alias)

@@ -38,6 +38,7 @@ from newsdesk.index.embedded_facets import (
     first_field,
     key_field,
     top_values,
+    top_values_containing,
 )
 from newsdesk.model import Article
 from newsdesk.search import check_request
@@ -60,10 +61,11 @@ from newsdesk.search.model import (
 
 log = logging.getLogger(__name__)
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 """Bump when the schema below changes; `reindex` rebuilds older versions from the stored documents."""
 KEYWORD_FIELDS: tuple[str, ...] = (*TERMS_FACETS, "entity")
-"""Exact-match fields (raw tokenizer); `entity` holds names of every type."""
+"""Whole-value fields, matched ignoring case (`KEYWORD_TOKENIZER`); `entity` holds names of every type."""
+KEYWORD_TOKENIZER = "keyword_lowercase"
 HISTOGRAM_FIELDS: dict[str, str] = {"day": "hist_day", "week": "hist_week", "month": "hist_month", "year": "hist_year"}
 TEXT_BOOSTS: dict[str, float] = {"title": 2.0, "body": 1.0}
 """Analysed text fields (`TEXT_FIELDS`) and their weight in relevance."""
@@ -94,6 +96,19 @@ _LOWERCASED = (
     tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.simple()).filter(tantivy.Filter.lowercase()).build()
 )
 """Query analysis for `prefix*` (a stemmer would cut a partial word)."""
+_KEYWORD = tantivy.TextAnalyzerBuilder(tantivy.Tokenizer.raw()).filter(tantivy.Filter.lowercase()).build()
+"""Keyword fields: the whole value as one term, lowercased (filters and `field:value` ignore case)."""
+
+
+def keyword_term(value: str) -> str:
+    """The indexed term of a keyword value (what a filter or `field:value` looks up)."""
+    tokens = _KEYWORD.analyze(value)
+    return tokens[0] if tokens else ""
+
+
+def _register_tokenizers(index: tantivy.Index) -> tantivy.Index:
+    index.register_tokenizer(KEYWORD_TOKENIZER, _KEYWORD)
+    return index
 
 
 def build_schema() -> tantivy.Schema:
@@ -103,7 +118,7 @@ def build_schema() -> tantivy.Schema:
     for name in TEXT_BOOSTS:
         sb.add_text_field(name, tokenizer_name="en_stem", index_option="position")  # text lives in `doc`
     for name in KEYWORD_FIELDS:
-        sb.add_text_field(name, tokenizer_name="raw", index_option="basic")
+        sb.add_text_field(name, tokenizer_name=KEYWORD_TOKENIZER, index_option="basic")
     for name in TERMS_FACETS:
         sb.add_unsigned_field(key_field(name), fast=True)
         sb.add_unsigned_field(first_field(name), fast=True, indexed=True)
@@ -230,8 +245,8 @@ class _QueryBuilder:
 
     def keyword(self, field: str, value: str, *, prefix: bool) -> tantivy.Query:
         if prefix:
-            return self.prefix(field, value)
-        return tantivy.Query.term_query(self.schema, field, value)
+            return self.prefix(field, keyword_term(value))
+        return tantivy.Query.term_query(self.schema, field, keyword_term(value))
 
     def prefix(self, field: str, prefix: str) -> tantivy.Query:
         """Every indexed term starting with `prefix`: the expanded term set (cheap), or a regex when too many."""
@@ -371,7 +386,7 @@ class EmbeddedBackend:
         if target.exists():
             shutil.rmtree(target)  # a leftover of an interrupted reindex
         target.mkdir()
-        index = tantivy.Index(self._schema, path=str(target), reuse=False)
+        index = _register_tokenizers(tantivy.Index(self._schema, path=str(target), reuse=False))
         FacetKeys.create(target)
         return index
 
@@ -395,7 +410,7 @@ class EmbeddedBackend:
             pointer = json.loads(self._pointer.read_text(encoding="utf-8"))
             self._version = pointer["version"]
             self.schema_version = pointer.get("schema")
-            index = tantivy.Index.open(str(self.path / self._version))
+            index = _register_tokenizers(tantivy.Index.open(str(self.path / self._version)))
             index.config_reader(reload_policy="manual")
             self._opened = (index, FacetKeys(self.path / self._version))  # the previous table closes when unused
             self._stamp = (st.st_mtime_ns, st.st_ino)
@@ -507,17 +522,25 @@ class EmbeddedBackend:
         searcher = self._searcher()
         return [term for term, _ in searcher.terms_with_prefix("id", "", filter_query=tantivy.Query.all_query())]
 
+    def _holding(self, field: str, values: Sequence[str]) -> tantivy.Query:
+        """Documents holding any of the values in a keyword field (ignoring case)."""
+        return tantivy.Query.term_set_query(self._schema, field, list({keyword_term(v) for v in values}))
+
     def _filter_query(self, filters: Filters, collapse: bool) -> list[tuple[tantivy.Occur, tantivy.Query]]:
         subs: list[tuple[tantivy.Occur, tantivy.Query]] = []
         entity_field = filters.entity_type.value if filters.entity_type else "entity"
         for field, values in (
             ("publisher", filters.publisher),
             (entity_field, filters.entity),
+            ("author", filters.author),
             ("language", filters.language),
             ("story_id", filters.story_id),
         ):
             if values:
-                subs.append((tantivy.Occur.Must, tantivy.Query.term_set_query(self._schema, field, values)))
+                subs.append((tantivy.Occur.Must, self._holding(field, values)))
+        for field, values in filters.exclude.items():
+            if values:
+                subs.append((tantivy.Occur.MustNot, self._holding(field, values)))
         if filters.date_from or filters.date_to:
             subs.append((tantivy.Occur.Must, self._date_range(filters)))
         if collapse:
@@ -546,7 +569,7 @@ class EmbeddedBackend:
 
     def _facets(
         self, searcher: tantivy.Searcher, keys: FacetKeys, query: tantivy.Query, names: Sequence[FacetName],
-        size: int, interval: Interval,
+        size: int, interval: Interval, contains: str | None = None,
     ) -> dict[str, Future[list[FacetBucket]]]:
         """Facet buckets, each facet counted in its own thread: `{name: future of its buckets}`.
 
@@ -554,14 +577,18 @@ class EmbeddedBackend:
         """
         pool = _facet_threads()
         first = sorted(names, key=lambda name: name not in ENTITY_FACETS)
-        jobs = {name: pool.submit(self._facet, searcher, keys, query, name, size, interval) for name in first}
+        jobs = {name: pool.submit(self._facet, searcher, keys, query, name, size, interval, contains) for name in first}
         return {name: jobs[name] for name in names}
 
     def _facet(
         self, searcher: tantivy.Searcher, keys: FacetKeys, query: tantivy.Query, name: FacetName, size: int,
-        interval: Interval,
+        interval: Interval, contains: str | None = None,
     ) -> list[FacetBucket]:
-        """One facet's buckets: a histogram by date, or the top values by exact count (ties by value)."""
+        """One facet's buckets: a histogram by date, or the top values by exact count (ties by value), only those
+        containing `contains` when given."""
+        if name != "published" and contains:
+            return top_values_containing(searcher, keys, query, name, size, contains,
+                                         lambda values: self._holding(name, values))
         if name != "published":
             return top_values(searcher, self._schema, keys, query, name, size)
         agg = {"terms": {"field": HISTOGRAM_FIELDS[interval], "size": MAX_HISTOGRAM_BUCKETS, "order": {"_key": "asc"}}}
@@ -574,7 +601,8 @@ class EmbeddedBackend:
         searcher, keys = self._reader()
         text = _QueryBuilder(self._schema, searcher).build(request.query) if request.query is not None else None
         query = self._query(text, request.filters, request.collapse)
-        facets = self._facets(searcher, keys, query, request.facets, request.facet_size, request.interval)
+        facets = self._facets(searcher, keys, query, request.facets, request.facet_size, request.interval,
+                              request.facet_contains)
         by_date = request.sort == "date"
         result = searcher.search(
             query,
@@ -606,6 +634,17 @@ class EmbeddedBackend:
     def facet(self, field: FacetName, filters: Filters, size: int = 10) -> list[FacetBucket]:
         searcher, keys = self._reader()
         return self._facet(searcher, keys, self._query(None, filters, False), field, size, "month")
+
+    def scan(self, request: SearchRequest, limit: int) -> Iterator[Hit]:
+        """Up to `limit` hits of the request's query and filters in its sort order, from one snapshot of the
+        index, without paging limits (no highlights, no facets)."""
+        searcher = self._searcher()
+        text = _QueryBuilder(self._schema, searcher).build(request.query) if request.query is not None else None
+        by_date = request.sort == "date"
+        result = searcher.search(self._query(text, request.filters, request.collapse), max(limit, 1), count=False,
+                                 order_by_field="published" if by_date else None, order=tantivy.Order.Desc)
+        for value, address in result.hits[:limit]:
+            yield _hit(json.loads(searcher.doc(address)["doc"][0]), None if by_date else float(value), [])
 
     # -- maintenance -------------------------------------------------------------------------
 

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import NamedTuple
@@ -33,7 +33,7 @@ from newsdesk.model import Article, EntityType
 from newsdesk.search.model import FacetBucket
 
 FILE_NAME = "facet_keys.sqlite"
-TERMS_FACETS: tuple[str, ...] = ("publisher", "language", "story_id", *(t.value for t in EntityType))
+TERMS_FACETS: tuple[str, ...] = ("publisher", "language", "story_id", "author", *(t.value for t in EntityType))
 """Facets counted by value; each has an exact-match field for filters and two key columns for counting."""
 ENTITY_FACETS = frozenset(t.value for t in EntityType)
 CANDIDATES = 20
@@ -65,6 +65,8 @@ def facet_values(article: Article) -> dict[str, list[str]]:
         for name, value in (("publisher", article.publisher), ("language", article.language), ("story_id", article.story_id))
         if value
     }
+    if authors := list(dict.fromkeys(a for a in article.authors if a)):
+        values["author"] = authors
     for etype in EntityType:
         if names := list(dict.fromkeys(article.entity_names(etype))):
             values[etype.value] = names
@@ -105,6 +107,7 @@ class FacetKeys:
                 self._conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=60, check_same_thread=False)
             except sqlite3.OperationalError as err:
                 raise BackendError(f"facet key table {self.path} cannot be opened ({err}); run `newsdesk reindex`") from err
+            self._conn.create_function("casefold", 1, _casefold, deterministic=True)
         return self._conn
 
     @contextmanager
@@ -151,6 +154,13 @@ class FacetKeys:
         if len(found) != len(wanted):
             raise BackendError(f"facet key table {self.path} lacks {len(wanted) - len(found)} keys; run `newsdesk reindex`")
         return found
+
+    def containing(self, text: str) -> dict[int, str]:
+        """Every key whose value contains `text`, ignoring case (of any facet: the table is shared)."""
+        with self._lock, self._errors():
+            rows = self._connection().execute("SELECT id, value FROM keys WHERE instr(casefold(value), ?) > 0",
+                                              (text.casefold(),))
+            return dict(rows.fetchall())
 
     def close(self) -> None:
         with self._lock:
@@ -205,6 +215,26 @@ def top_values(
     shown = {key: count for key, count in counts.items() if count >= max(cut, 1)}
     names = keys.values(shown)
     buckets = [FacetBucket(value=names[key], count=count) for key, count in shown.items()]
+    return sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
+
+
+def top_values_containing(
+    searcher: tantivy.Searcher, keys: FacetKeys, query: tantivy.Query, name: str, size: int, text: str,
+    holding: Callable[[list[str]], tantivy.Query],
+) -> list[FacetBucket]:
+    """The `size` values of a terms facet that contain `text` (ignoring case), most frequent among the documents
+    matching `query` first (ties by value); exact.
+
+    `holding(values)` is the query for documents holding any of the values in this facet. Only those documents
+    are counted, over every key (`_all_counts`), and the counts of the values that contain `text` kept.
+    """
+    wanted = keys.containing(text)
+    if not wanted:
+        return []
+    restricted = tantivy.Query.boolean_query(
+        [(tantivy.Occur.Must, query), (tantivy.Occur.Must, holding(list(wanted.values())))])
+    counts = {key: n for key, n in _all_counts(searcher, restricted, name).items() if key in wanted}
+    buckets = [FacetBucket(value=wanted[key], count=n) for key, n in counts.items()]
     return sorted(buckets, key=lambda b: (-b.count, b.value))[:size]
 
 
@@ -265,6 +295,10 @@ def _first_only(searcher: tantivy.Searcher, query: tantivy.Query, name: str) -> 
     agg = {"terms": {"field": first_field(name), "size": MAX_BUCKETS, "segment_size": NO_SEGMENT_CUTOFF}}
     buckets = searcher.aggregate(query, {"f": agg})["f"]["buckets"]
     return None if len(buckets) >= MAX_BUCKETS else [b["key"] for b in buckets]
+
+
+def _casefold(value: str | None) -> str | None:
+    return value.casefold() if value is not None else None
 
 
 def _storable(value: str) -> bool:

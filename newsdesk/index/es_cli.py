@@ -78,11 +78,16 @@ def diagnose(settings: Settings) -> dict[str, Any]:
     checks["elasticsearch"] = _http_check(settings.es_url, settings, auth=True)
     checks["kibana"] = _http_check(report["kibana"]["url"].rstrip("/") + "/api/status", settings, auth=True)
     prefect = report["prefect"]["api_url"]
-    checks["prefect"] = (
-        _http_check(prefect.rstrip("/") + "/health", settings, auth=False)
-        if prefect
-        else {"ok": None, "note": "PREFECT_API_URL unset: flows run on a temporary local server"}
-    )
+    if prefect:
+        checks["prefect"] = _http_check(prefect.rstrip("/") + "/health", settings, auth=False)
+    else:
+        from newsdesk.orchestration import answers, local_api_url
+
+        local = local_api_url(settings)
+        checks["prefect"] = (
+            {"ok": True, "url": local, "note": "the local server of `newsdesk serve`"} if answers(local, timeout=1.0)
+            else {"ok": None, "url": local, "note": "no local server (`newsdesk serve` starts one); flows run on a "
+                                                    "temporary server"})
     report["checks"] = checks
     report["ok"] = bool(checks["backend"].get("ok"))
     return report

@@ -39,6 +39,10 @@ ENTITY_FIELDS: tuple[str, ...] = tuple(t.value for t in EntityType)
 DERIVED_FIELDS: frozenset[str] = frozenset(ENTITY_FIELDS)
 """Document fields that are not Article fields (dropped when reading a document back)."""
 HIT_SOURCE: list[str] = ["id", "title", "publisher", "published", "language", "url", "duplicate_of", "story_id"]
+FIELDS: dict[str, str] = {"author": "authors"}
+"""Document fields of the facets, query fields and filters not named like them."""
+SCAN_PAGE = 1_000
+"""Hits per request when scanning every hit of a search (`scan_body`)."""
 HIGHLIGHT_TAGS = ("<mark>", "</mark>")
 TITLE_BOOST = 2.0
 DATE_FORMATS: dict[str, str] = {"day": "yyyy-MM-dd", "week": "yyyy-MM-dd", "month": "yyyy-MM", "year": "yyyy"}
@@ -139,7 +143,13 @@ def _text_fields(field: str | None) -> list[str]:
 
 
 def _keyword_fields(field: str) -> list[str]:
-    return list(ENTITY_FIELDS) if field == "entity" else [field]
+    return list(ENTITY_FIELDS) if field == "entity" else [FIELDS.get(field, field)]
+
+
+def _keyword_match(fields: Sequence[str], values: Sequence[str], *, prefix: bool = False) -> Body:
+    """Any of the fields holding any of the values (whole values, or prefixes), ignoring case."""
+    op = "prefix" if prefix else "term"
+    return _any_of([{op: {f: {"value": v, "case_insensitive": True}}} for f in fields for v in values])
 
 
 def _any_of(clauses: list[Body]) -> Body:
@@ -161,8 +171,7 @@ def query_clause(node: QueryNode) -> Body:
         return {"bool": {"must_not": [query_clause(node.clause)]}}
     field = node.field
     if field is not None and field not in TEXT_FIELDS:
-        op = "prefix" if kind == "term" and node.prefix else "term"
-        return _any_of([{op: {f: {"value": node.value}}} for f in _keyword_fields(field)])
+        return _keyword_match(_keyword_fields(field), [node.value], prefix=kind == "term" and node.prefix)
     fields = _text_fields(field)
     words = len(WORD.findall(node.value))
     several = words > 1  # `covid-19`, `u.s*`: adjacent words, as a phrase
@@ -177,15 +186,15 @@ def query_clause(node: QueryNode) -> Body:
 
 
 def filter_clauses(filters: Filters) -> list[Body]:
-    """Exact filters (filter context: no scoring, cacheable)."""
+    """Keyword filters, matched ignoring case, and the date range (filter context: no scoring, cacheable)."""
     clauses: list[Body] = []
-    for field in ("publisher", "language", "story_id"):
+    for field in ("publisher", "author", "language", "story_id"):
         values = getattr(filters, field)
         if values:
-            clauses.append({"terms": {field: list(values)}})
+            clauses.append(_keyword_match(_keyword_fields(field), values))
     if filters.entity:
         fields = [filters.entity_type.value] if filters.entity_type else list(ENTITY_FIELDS)
-        clauses.append(_any_of([{"terms": {f: list(filters.entity)}} for f in fields]))
+        clauses.append(_keyword_match(fields, filters.entity))
     if filters.date_from or filters.date_to:
         bounds: Body = {}
         if filters.date_from:
@@ -196,20 +205,42 @@ def filter_clauses(filters: Filters) -> list[Body]:
     return clauses
 
 
+def exclusion_clauses(filters: Filters, collapse: bool) -> list[Body]:
+    """What the filters exclude (one clause per field, ignoring case), and near-duplicates when collapsing."""
+    clauses = [_keyword_match(_keyword_fields(field), values) for field, values in filters.exclude.items() if values]
+    if collapse:
+        clauses.append({"exists": {"field": "duplicate_of"}})
+    return clauses
+
+
 def _bool_query(request_query: QueryNode | None, filters: Filters, collapse: bool) -> Body:
-    """The user's query scored in `must`; filters and the duplicate collapse unscored."""
+    """The user's query scored in `must`; filters, exclusions and the duplicate collapse unscored."""
     bool_query: Body = {}
     if request_query is not None:
         bool_query["must"] = [query_clause(request_query)]
     if clauses := filter_clauses(filters):
         bool_query["filter"] = clauses
-    if collapse:
-        bool_query["must_not"] = [{"exists": {"field": "duplicate_of"}}]
+    if excluded := exclusion_clauses(filters, collapse):
+        bool_query["must_not"] = excluded
     return {"bool": bool_query} if bool_query else {"match_all": {}}
 
 
-def aggregation(facet: FacetName, size: int, interval: Interval = "month") -> Body:
-    """One facet's aggregation: terms on a keyword field, or a date histogram on `published`."""
+def _case_insensitive_regex(text: str) -> str:
+    """A Lucene regular expression matching any term containing `text`, ignoring case."""
+    parts = []
+    for ch in text:
+        if ch.lower() != ch.upper():
+            parts.append(f"[{ch.lower()}{ch.upper()}]")
+        elif ch.isalnum():
+            parts.append(ch)
+        else:
+            parts.append("\\" + ch)
+    return ".*" + "".join(parts) + ".*"
+
+
+def aggregation(facet: FacetName, size: int, interval: Interval = "month", contains: str | None = None) -> Body:
+    """One facet's aggregation: terms on a keyword field (only values containing `contains`, ignoring case, when
+    given), or a date histogram on `published`."""
     if facet == "published":
         return {
             "date_histogram": {
@@ -220,7 +251,16 @@ def aggregation(facet: FacetName, size: int, interval: Interval = "month") -> Bo
                 "order": {"_key": "asc"},
             }
         }
-    return {"terms": {"field": facet, "size": size, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+    terms: Body = {"field": FIELDS.get(facet, facet), "size": size, "order": [{"_count": "desc"}, {"_key": "asc"}]}
+    if contains:
+        terms["include"] = _case_insensitive_regex(contains)
+    return {"terms": terms}
+
+
+def _sort(request: SearchRequest) -> list[Body]:
+    if request.sort == "date":
+        return [{"published": {"order": "desc", "missing": "_last"}}, {"_score": {"order": "desc"}}]
+    return [{"_score": {"order": "desc"}}, {"published": {"order": "desc", "missing": "_last"}}]
 
 
 def search_body(request: SearchRequest) -> Body:
@@ -232,14 +272,13 @@ def search_body(request: SearchRequest) -> Body:
         "size": request.size,
         "track_total_hits": True,
         "_source": {"includes": list(HIT_SOURCE)},
+        "sort": _sort(request),
     }
-    if request.sort == "date":
-        body["sort"] = [{"published": {"order": "desc", "missing": "_last"}}, {"_score": {"order": "desc"}}]
-    else:
-        body["sort"] = [{"_score": {"order": "desc"}}, {"published": {"order": "desc", "missing": "_last"}}]
+    if request.sort != "date":
         body["track_scores"] = True
     if request.facets:
-        body["aggregations"] = {f: aggregation(f, request.facet_size, request.interval) for f in request.facets}
+        body["aggregations"] = {f: aggregation(f, request.facet_size, request.interval, request.facet_contains)
+                                for f in request.facets}
     if request.highlight and request.query is not None:
         body["highlight"] = {
             "pre_tags": [HIGHLIGHT_TAGS[0]],
@@ -262,6 +301,23 @@ def facet_body(field: FacetName, filters: Filters, size: int = 10, interval: Int
         "track_total_hits": False,
         "aggregations": {field: aggregation(field, size, interval)},
     }
+
+
+def scan_body(request: SearchRequest, after: Sequence[Any] | None = None, size: int = SCAN_PAGE) -> Body:
+    """`POST /{alias}/_search`: one page of every hit of the request's query and filters, in its sort order with
+    the id as tie-breaker, paged with `search_after` (no result-window limit; no facets or highlights)."""
+    body: Body = {
+        "query": _bool_query(request.query, request.filters, request.collapse),
+        "size": size,
+        "track_total_hits": False,
+        "_source": {"includes": list(HIT_SOURCE)},
+        "sort": [*_sort(request), {"id": {"order": "asc"}}],
+    }
+    if request.sort != "date":
+        body["track_scores"] = True
+    if after is not None:
+        body["search_after"] = list(after)
+    return body
 
 
 def count_body() -> Body:

@@ -13,12 +13,20 @@ from newsdesk.model import EntityType
 MAX_PAGE_SIZE = 100
 MAX_RESULT_WINDOW = 10_000
 """Deepest hit (page * size) we serve; deeper paging is refused, as Elasticsearch does."""
+MAX_EXPORT_HITS = 100_000
+"""Most hits one export streams (`GET /export`); a search matching more is refused unless a `limit` is given."""
+MAX_FACET_VALUES = 1_000
+"""Most values of one facet a request lists (`facet_size`, and `offset + size` when paging through values)."""
 
-FacetName = Literal["publisher", "person", "organization", "location", "norp", "event", "language", "published", "story_id"]
+FacetName = Literal["publisher", "person", "organization", "location", "norp", "event", "author", "language", "published",
+                    "story_id"]
 DEFAULT_FACETS: tuple[FacetName, ...] = ("publisher", "person", "organization", "location", "published")
 Interval = Literal["day", "week", "month", "year"]
+FilterField = Literal["publisher", "entity", "author", "language", "story_id"]
+"""Keyword filters (matched case-insensitively); each can also exclude values (`Filters.exclude`)."""
 
-QueryField = Literal["title", "body", "publisher", "person", "organization", "location", "norp", "event", "language", "entity", "story_id"]
+QueryField = Literal["title", "body", "publisher", "person", "organization", "location", "norp", "event", "author",
+                     "language", "entity", "story_id"]
 TEXT_FIELDS: frozenset[str] = frozenset({"title", "body"})
 """Fields searched as analysed text; every other QueryField is an exact (keyword) match."""
 
@@ -66,15 +74,22 @@ Not.model_rebuild()
 
 
 class Filters(BaseModel):
-    """Exact filters; values within one field are OR-ed, fields are AND-ed."""
+    """Keyword filters (whole values, case-insensitive); values within one field are OR-ed, fields are AND-ed.
+
+    `exclude` drops articles holding any of its values, field by field (`entity` excludes a name of any type).
+    """
 
     publisher: list[str] = Field(default_factory=list)
     entity: list[str] = Field(default_factory=list)
     entity_type: EntityType | None = None
+    author: list[str] = Field(default_factory=list)
     language: list[str] = Field(default_factory=list)
     story_id: list[str] = Field(default_factory=list)
     date_from: date | None = None
     date_to: date | None = None
+    undated: bool = False
+    """Only articles without a publication date."""
+    exclude: dict[FilterField, list[str]] = Field(default_factory=dict)
 
 
 class SearchRequest(BaseModel):
@@ -86,8 +101,13 @@ class SearchRequest(BaseModel):
     page: int = Field(default=1, ge=1)
     size: int = Field(default=10, ge=0, le=MAX_PAGE_SIZE)
     facets: list[FacetName] = Field(default_factory=lambda: list(DEFAULT_FACETS))
-    facet_size: int = Field(default=10, ge=1, le=1000)
+    facet_size: int = Field(default=10, ge=1, le=MAX_FACET_VALUES)
+    facet_contains: str | None = None
+    """List only facet values containing this text (case-insensitive); the `published` histogram is unaffected."""
     interval: Interval = "month"
+    auto_interval: bool = False
+    """Choose the `published` bucket width from the hits' date span (`run_search` does; `interval` is its first
+    try). Backends always bucket by `interval`."""
     highlight: bool = True
     collapse: bool = False
     """Hide near-duplicates (articles with `duplicate_of` set)."""
@@ -98,6 +118,8 @@ class SearchRequest(BaseModel):
 
 
 class FacetBucket(BaseModel):
+    """One facet value and how many hits hold it (a `published` value is a bucket label, e.g. `2021-09`)."""
+
     value: str
     count: int
 
@@ -130,3 +152,7 @@ class SearchResponse(BaseModel):
     facets: dict[str, list[FacetBucket]] = Field(default_factory=dict)
     page: int = 1
     size: int = 10
+    undated: int | None = None
+    """Hits without a publication date, whenever the `published` facet is requested."""
+    interval: Interval | None = None
+    """Bucket width of the `published` facet, when requested."""

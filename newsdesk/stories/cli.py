@@ -35,10 +35,8 @@ def _span(first: date | None, last: date | None) -> str:
 
 
 def _clip(text: str, limit: int = MAX_STATEMENT_CHARS) -> str:
-    """Shortened to `limit` characters, escaped for rich markup (texts hold brackets)."""
-    from rich.markup import escape
-
-    return escape(text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…")
+    """Shortened to `limit` characters."""
+    return text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…"
 
 
 @stories_app.command("list")
@@ -49,22 +47,31 @@ def list_command(
     json_output: Annotated[bool, typer.Option("--json", help="Print the page as one JSON object.")] = False,
 ) -> None:
     """Stories, latest first: label, articles (and copies), publishers, date span, top entities."""
-    from rich.table import Table
-
     from newsdesk.stories import StoryStore, list_stories
+    from newsdesk.terminal import console, say
 
     with StoryStore.for_settings(get_settings()) as store:
         page = list_stories(store, limit=limit, offset=offset, min_articles=min_articles)
     if json_output:
         _print_json(page.model_dump(mode="json"))
         return
-    table = Table(title=f"Stories ({page.total})")
-    for column in ("id", "label", "articles", "copies", "publishers", "dates", "entities"):
-        table.add_column(column, overflow="fold")
+    out = console()
+    shown = f", {offset + 1}–{offset + len(page.stories)}" if page.total > len(page.stories) else ""
+    say(f"{page.total} {'story' if page.total == 1 else 'stories'}{shown} (newsdesk stories show ID: who claims what)",
+        style="bold", out=out)
     for s in page.stories:
-        table.add_row(s.id, _clip(s.label), str(s.articles), str(s.duplicates), _clip(", ".join(s.publishers[:4])),
-                      _span(s.first_day, s.last_day), _clip(", ".join(s.top_entities[:5])))
-    _console().print(table)
+        out.print()
+        say(s.label, out=out, style="bold")
+        copies = f" ({s.duplicates} {'copy' if s.duplicates == 1 else 'copies'})" if s.duplicates else ""
+        say(f"{s.id} · {s.articles} article{'' if s.articles == 1 else 's'}{copies} · {_span(s.first_day, s.last_day)}",
+            "  ", "dim", out)
+        say(", ".join(s.publishers[:6]) + (" · " + ", ".join(s.top_entities[:5]) if s.top_entities else ""), "  ",
+            out=out)
+
+
+def _statement(text: str, kind: str, said_by: str | None) -> str:
+    body = f"“{_clip(text)}”" if kind == "direct" else f"(reported) {_clip(text)}"
+    return body + (f" — {said_by}" if said_by else "")
 
 
 @stories_app.command("show")
@@ -72,11 +79,10 @@ def show_command(
     story_id: Annotated[str, typer.Argument(help="A story id from `newsdesk stories list`.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print the story as one JSON object.")] = False,
 ) -> None:
-    """One story: its articles, and each speaker's statements side by side per publisher (not judged)."""
-    from rich.table import Table
-
+    """One story: its articles (copies under their originals), and what each speaker said, outlet by outlet."""
     from newsdesk.index import open_backend
     from newsdesk.stories import StoryStore, get_story
+    from newsdesk.terminal import console, say
 
     settings = get_settings()
     backend = open_backend(settings)
@@ -91,32 +97,40 @@ def show_command(
     if json_output:
         _print_json(story.model_dump(mode="json"))
         return
-    console = _console()
-    console.print(f"[bold]{_clip(story.label)}[/]  ({story.id})")
-    console.print(f"{story.articles} articles ({story.duplicates} copies), {_span(story.first_day, story.last_day)}; "
-                  f"entities: {_clip(', '.join(story.top_entities))}")
-    articles = Table(title="Articles")
-    for column in ("published", "publisher", "title", "copy of"):
-        articles.add_column(column, overflow="fold")
+    out = console()
+    say(story.label, style="bold", out=out)
+    say(f"{story.id} · {story.articles} articles ({story.duplicates} copies) · {_span(story.first_day, story.last_day)}",
+        style="dim", out=out)
+    if story.top_entities:
+        say("entities: " + ", ".join(story.top_entities), out=out)
+    out.print()
+    say("Articles", style="bold", out=out)
+    copies: dict[str, list] = {}
     for a in story.article_list:
-        articles.add_row(str(a.published or ""), _clip(a.publisher), _clip(a.title), a.duplicate_of or "")
-    console.print(articles)
-    publishers = list(dict.fromkeys(p for c in story.claims_by_speaker for p in c.publishers))
-    claims = Table(title="Claims by speaker and publisher (as reported; not verified)", show_lines=True)
-    claims.add_column("speaker", overflow="fold")
-    for publisher in publishers:
-        claims.add_column(_clip(publisher), overflow="fold")
+        if a.duplicate_of:
+            copies.setdefault(a.duplicate_of, []).append(a)
+    listed = {a.id for a in story.article_list}
+    for a in story.article_list:
+        if a.duplicate_of and a.duplicate_of in listed:
+            continue  # shown under its original
+        say(f"{a.published or 'undated'} · {a.publisher} · {a.title}", "  ", out=out)
+        for c in copies.get(a.id, []):
+            say(f"copy: {c.published or 'undated'} · {c.publisher} · {c.title}", "      ", "dim", out)
+    out.print()
+    say("Claims by speaker and outlet (as reported; not verified)", style="bold", out=out)
     for speaker in story.claims_by_speaker:
-        cells = []
-        for publisher in publishers:
-            said = [s for s in speaker.statements if any(src.publisher == publisher for src in s.sources)]
-            lines = [(f"“{_clip(s.text)}”" if s.kind == "direct" else f"(paraphrase) {_clip(s.text)}")
-                     + (f" — {_clip(s.speaker)}" if s.speaker != speaker.speaker else "") for s in said[:MAX_CELL_STATEMENTS]]
+        out.print()
+        say(speaker.speaker, style="bold", out=out)
+        for outlet in speaker.publishers:
+            said = [st for st in speaker.statements if any(src.outlet == outlet for src in st.sources)]
+            say(f"{outlet}:", "  ", "underline", out)
+            for st in said[:MAX_CELL_STATEMENTS]:
+                say(_statement(st.text, st.kind, st.speaker if st.speaker != speaker.speaker else None), "    ", out=out)
+                again = [src.publisher for src in st.sources if src.outlet == outlet and src.copy_of]
+                if again:
+                    say("also in copies by " + ", ".join(dict.fromkeys(again)), "      ", "dim", out)
             if len(said) > MAX_CELL_STATEMENTS:
-                lines.append(f"… {len(said) - MAX_CELL_STATEMENTS} more")
-            cells.append("\n".join(lines))
-        claims.add_row(_clip(speaker.speaker), *cells)
-    console.print(claims)
+                say(f"… {len(said) - MAX_CELL_STATEMENTS} more (newsdesk stories show --json)", "    ", "dim", out)
 
 
 __all__ = ["stories_app"]

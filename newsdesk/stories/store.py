@@ -253,6 +253,15 @@ class StoryStore:
         row = self.db.execute(f"SELECT {_STORY_COLUMNS} FROM stories WHERE id = ?", (story_id,)).fetchone()
         return None if row is None else _story(row)
 
+    def labels(self, story_ids: Iterable[str]) -> dict[str, str]:
+        """The label of each known story among `story_ids`."""
+        wanted = list(dict.fromkeys(story_ids))
+        found: dict[str, str] = {}
+        for lo in range(0, len(wanted), 500):
+            chunk = wanted[lo : lo + 500]
+            found.update(self.db.execute(f"SELECT id, label FROM stories WHERE id IN ({','.join('?' * len(chunk))})", chunk))
+        return found
+
     def put_story(self, story: StoredStory, keys: Iterable[str]) -> None:
         self.db.execute("INSERT OR REPLACE INTO stories VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                         (story.id, story.label, story.label_article, story.first_day, story.last_day, story.size,

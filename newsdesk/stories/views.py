@@ -11,7 +11,7 @@ from collections import Counter
 from datetime import date
 from urllib.parse import urlparse
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from newsdesk.index.base import IndexBackend
 from newsdesk.model import Article, EntityType
@@ -58,9 +58,20 @@ class SourceRef(BaseModel):
 
     article_id: str
     publisher: str
+    """The outlet of this article (a copy is credited to its own outlet)."""
     title: str
     url: str | None = None
     published: date | None = None
+    copy_of: str | None = None
+    """The article this one is a near-duplicate copy of."""
+    original_publisher: str | None = None
+    """For a copy of an article in the story: the original's outlet, under which the copy is shown (folded)."""
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def outlet(self) -> str:
+        """The outlet a statement is shown under: the original's for a copy, else the article's own."""
+        return self.original_publisher or self.publisher
 
 
 class Statement(BaseModel):
@@ -77,6 +88,7 @@ class SpeakerClaims(BaseModel):
     speaker: str
     """The speaker group: a canonical entity name, or the speaker phrase."""
     publishers: list[str]
+    """Outlets reporting the speaker; copies are folded under their originals' outlets."""
     statements: list[Statement]
 
 
@@ -152,11 +164,14 @@ def _role_phrase(speaker: str) -> str:
 
 def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[PublisherClaims]]:
     """Attributed statements grouped by speaker and by publisher; a statement repeated by copies is one
-    statement with several sources. Speakers reported by most publishers first."""
+    statement with several sources, and a copy of an article in `articles` is grouped under its original's
+    publisher (credited to its own). Speakers reported by most publishers first."""
     statements: dict[tuple[str, str], Statement] = {}
+    outlets = {a.id: publisher_of(a.publisher, a.url) for a in articles}
     for article in articles:
-        source = SourceRef(article_id=article.id, publisher=publisher_of(article.publisher, article.url),
-                           title=display_title(article), url=article.url, published=article.published_day)
+        source = SourceRef(article_id=article.id, publisher=outlets[article.id],
+                           title=display_title(article), url=article.url, published=article.published_day,
+                           copy_of=article.duplicate_of, original_publisher=outlets.get(article.duplicate_of or ""))
         for quote in article.quotes:
             key = (speaker_group(quote.speaker, article), " ".join(words(quote.text)))
             statement = statements.setdefault(key, Statement(speaker=quote.speaker or UNATTRIBUTED,
@@ -167,10 +182,10 @@ def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[Publisher
     by_publisher: dict[str, list[tuple[str, Statement]]] = {}
     for (group, _), statement in statements.items():
         by_speaker.setdefault(group, []).append(statement)
-        for publisher in dict.fromkeys(s.publisher for s in statement.sources):
+        for publisher in _outlets(statement):
             by_publisher.setdefault(publisher, []).append((group, statement))
     speakers = [SpeakerClaims(speaker=group, statements=items,
-                              publishers=list(dict.fromkeys(src.publisher for st in items for src in st.sources)))
+                              publishers=list(dict.fromkeys(p for st in items for p in _outlets(st))))
                 for group, items in by_speaker.items()]
     speakers.sort(key=lambda c: (c.speaker == UNATTRIBUTED, -len(c.publishers), -len(c.statements), c.speaker))
     publishers = [PublisherClaims(publisher=publisher, speakers=list(dict.fromkeys(g for g, _ in items)),
@@ -178,6 +193,11 @@ def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[Publisher
                   for publisher, items in by_publisher.items()]
     publishers.sort(key=lambda c: (-len(c.statements), c.publisher))
     return speakers, publishers
+
+
+def _outlets(statement: Statement) -> list[str]:
+    """The outlets reporting a statement, copies folded under their originals'."""
+    return list(dict.fromkeys(s.outlet for s in statement.sources))
 
 
 def get_story(store: StoryStore, backend: IndexBackend, story_id: str) -> StoryDetail | None:

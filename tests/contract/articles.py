@@ -27,6 +27,7 @@ def make_articles() -> list[Article]:
                 "Ahmad Massoud said. Fighting <script>alert(1)</script> continued & both sides reported casualties."
             ),
             published=datetime(2021, 9, 4, 10, 30, tzinfo=timezone.utc),
+            authors=["Jane Doe", "Ravi Kumar"],
             publisher="India.com",
             language="en",
             entities=_ents(("Amrullah Saleh", P, 3), ("Ahmad Massoud", P, 1), ("Taliban", O, 4), ("Panjshir", L, 3), ("Afghans", N, 1)),
@@ -45,6 +46,7 @@ def make_articles() -> list[Article]:
                 "militants had taken control of the renegade province."
             ),
             published=date(2021, 9, 3),
+            authors=["Jane Doe"],
             publisher="Sputnik",
             language="en",
             entities=_ents(("Amrullah Saleh", P, 2), ("Taliban", O, 2), ("Panjshir", L, 2), ("Afghanistan", L, 1)),

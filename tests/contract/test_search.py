@@ -103,6 +103,102 @@ def test_filters(backend: IndexBackend, filters: dict[str, object], expected: se
     assert found(backend, None, **filters) == expected
 
 
+@pytest.mark.parametrize(
+    ("filters", "expected"),
+    [
+        ({"publisher": "india.com"}, {"a1", "a4"}),
+        ({"publisher": ["SPUTNIK", "le journal"]}, {"a2", "a6", "a8"}),
+        ({"entity": "amrullah saleh"}, {"a1", "a2", "a3"}),
+        ({"entity": "TALIBAN", "entity_type": EntityType.ORGANIZATION}, {"a1", "a2", "a3"}),
+        ({"language": "FR"}, {"a6"}),
+        ({"author": "jane doe"}, {"a1", "a2"}),
+        ({"author": "Ravi Kumar"}, {"a1"}),
+    ],
+)
+def test_keyword_filters_ignore_case(backend: IndexBackend, filters: dict[str, object], expected: set[str]) -> None:
+    assert found(backend, None, **filters) == expected
+
+
+@pytest.mark.parametrize(
+    ("q", "expected"),
+    [("publisher:sputnik", {"a2", "a8"}), ("person:ahmad*", {"a1", "a8"}), ('organization:"northern alliance"', {"a8"}),
+     ("author:JANE*", {"a1", "a2"}), ('author:"ravi kumar"', {"a1"})],
+)
+def test_keyword_fields_in_the_query_ignore_case(backend: IndexBackend, q: str, expected: set[str]) -> None:
+    assert found(backend, q) == expected
+
+
+@pytest.mark.parametrize(
+    ("kw", "expected"),
+    [
+        ({"exclude": "publisher:Sputnik"}, {"a1", "a3", "a4", "a5", "a6", "a7"}),
+        ({"exclude": ["publisher:sputnik", "publisher:India.com"]}, {"a3", "a5", "a6", "a7"}),
+        ({"exclude": {"entity": ["taliban"]}}, {"a4", "a5", "a6", "a7", "a8"}),
+        ({"exclude": "language:en"}, {"a6"}),
+        ({"exclude": "story_id:s-panjshir", "q": "panjshir"}, {"a6"}),
+        ({"exclude": "author:Jane Doe", "publisher": "India.com"}, {"a4"}),
+        ({"exclude": "entity:Amrullah Saleh", "entity": "Taliban"}, set()),
+    ],
+)
+def test_exclusions(backend: IndexBackend, kw: dict[str, object], expected: set[str]) -> None:
+    assert found(backend, kw.pop("q", None), **kw) == expected
+
+
+def test_exclusion_of_a_facet_value_removes_exactly_its_count(backend: IndexBackend) -> None:
+    """What an excluded value counted in the facet is what its exclusion removes."""
+    everything = run(backend, "panjshir", facets=["publisher", "person"], size=0)
+    for facet, field in (("publisher", "publisher"), ("person", "entity")):
+        for bucket in everything.facets[facet]:
+            rest = run(backend, "panjshir", exclude={field: [bucket.value]}, facets=[], size=0)
+            assert rest.total == everything.total - bucket.count, (facet, bucket)
+
+
+def test_author_facet(backend: IndexBackend) -> None:
+    response = run(backend, None, facets=["author"], size=0)
+    assert _buckets(response, "author") == [("Jane Doe", 2), ("Ravi Kumar", 1)]
+
+
+@pytest.mark.parametrize(
+    ("facet", "contains", "kw", "expected"),
+    [
+        ("person", "massoud", {}, [("Ahmad Massoud", 1), ("Ahmad Shah Massoud", 1)]),
+        ("person", "SALEH", {}, [("Amrullah Saleh", 3)]),
+        ("person", "saleh", {"q": "video"}, [("Amrullah Saleh", 1)]),
+        ("location", "ab", {"q": "panjshir"}, []),
+        ("location", "ab", {}, [("Kabul", 1)]),
+        ("publisher", ".com", {}, [("India.com", 2)]),
+        ("publisher", "a", {"size": 2}, [("Business Daily", 2), ("India.com", 2)]),
+        ("organization", "taliban", {"collapse": True}, [("Taliban", 2), ("talibans", 1)]),
+        ("author", "doe", {"exclude": "publisher:sputnik"}, [("Jane Doe", 1)]),
+        ("person", "zzz", {}, []),
+    ],
+)
+def test_facet_values_containing_text(backend: IndexBackend, facet: str, contains: str, kw: dict[str, object],
+                                      expected: list[tuple[str, int]]) -> None:
+    size, q = kw.pop("size", 10), kw.pop("q", None)
+    response = run(backend, q, facets=[facet, "published"], facet_size=size, facet_contains=contains, size=0, **kw)
+    assert _buckets(response, facet) == expected
+    # the text narrows the facet's values, not the hits nor the date histogram
+    plain = run(backend, q, facets=["published"], size=0, **kw)
+    assert response.total == plain.total and response.facets["published"] == plain.facets["published"]
+
+
+@pytest.mark.parametrize("sort", ["relevance", "date"])
+@pytest.mark.parametrize("q", [None, "panjshir", "taliban OR monsoon"])
+def test_scan_gives_every_hit_in_page_order(backend: IndexBackend, q: str | None, sort: str) -> None:
+    request = build_request(q, sort=sort, size=100, facets=[], highlight=False)
+    paged = backend.search(request).hits
+    scanned = list(backend.scan(request, 1000))
+    assert [h.id for h in scanned] == [h.id for h in paged]
+    assert [h.model_dump(exclude={"score"}) for h in scanned] == [h.model_dump(exclude={"score"}) for h in paged]
+    assert [h.id for h in backend.scan(request, 2)] == [h.id for h in paged[:2]]
+
+
+def test_scan_takes_the_filters(backend: IndexBackend) -> None:
+    request = build_request(None, publisher="sputnik", exclude="language:fr", collapse=True)
+    assert {h.id for h in backend.scan(request, 100)} == {"a2", "a8"}
+
+
 def test_filters_combine_with_the_query(backend: IndexBackend) -> None:
     assert found(backend, "panjshir", publisher="Sputnik") == {"a2"}
     assert found(backend, "panjshir", language="en", collapse=True) == {"a1", "a2"}
@@ -251,3 +347,36 @@ def test_any_query_text_answers_or_is_refused(backend: IndexBackend, q: str) -> 
         return
     response = backend.search(request)
     assert response.total >= len(response.hits)
+
+
+@pytest.mark.parametrize(
+    ("kw", "interval", "expected"),
+    [
+        ({}, "week", [("2020-12-28", 1), ("2021-07-12", 1), ("2021-08-16", 1), ("2021-08-30", 3), ("2021-09-06", 1)]),
+        ({"language": "fr", "date_from": "2019-01-01"}, "day", [("2021-09-06", 1)]),
+        ({"date_from": "2021-07-01"}, "week", [("2021-07-12", 1), ("2021-08-16", 1), ("2021-08-30", 3),
+                                                ("2021-09-06", 1)]),
+        ({"q": "panjshir"}, "day", [("2021-09-03", 1), ("2021-09-04", 1), ("2021-09-05", 1), ("2021-09-06", 1)]),
+        ({"q": "negotiation OR alliance"}, "week", [("2020-12-28", 1), ("2021-07-12", 1), ("2021-08-30", 1)]),
+    ],
+)
+def test_run_search_chooses_the_interval_from_the_span(backend: IndexBackend, kw: dict[str, object], interval: str,
+                                                      expected: list[tuple[str, int]]) -> None:
+    from newsdesk.search import run_search
+
+    response = run_search(backend, build_request(kw.pop("q", None), facets=["published"], interval="auto", **kw))
+    assert response.interval == interval
+    assert _buckets(response, "published") == expected
+    assert response.total == len(response.hits) or response.hits  # the hits come with the first request
+
+
+def test_run_search_counts_undated_hits(backend: IndexBackend) -> None:
+    from newsdesk.search import interval_for_span, run_search
+
+    everything = run_search(backend, build_request(None, facets=["published"], interval="year"))
+    assert (everything.undated, everything.interval, _buckets(everything, "published")) == (1, "year", [("2020", 1), ("2021", 6)])
+    assert run_search(backend, build_request("monsoon", facets=["published"])).undated == 1
+    assert run_search(backend, build_request("panjshir", facets=["published"])).undated == 0
+    assert run_search(backend, build_request(None, facets=["publisher"])).undated is None
+    assert interval_for_span(date(1990, 1, 1), date(2021, 12, 31)) == "year"
+    assert interval_for_span(date(2021, 1, 1), date(2021, 3, 2)) == "day"

@@ -1,0 +1,235 @@
+"""Manual runs from another shell: the local Prefect server `newsdesk serve` starts or reuses, and `newsdesk trigger`.
+
+Without `PREFECT_API_URL`, every process would start its own temporary Prefect server, so a deployment served in
+one shell could not be found from another. `newsdesk serve` therefore talks to one server on a fixed local port
+(`NEWSDESK_PREFECT_PORT`, 4200 by default): the one already answering there, or one it starts (`prefect server
+start`, its database under `PREFECT_HOME`) and stops again when it exits. `newsdesk trigger` finds the same server
+the same way. With `PREFECT_API_URL` set (docker compose, a shared server), both use that server instead.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from newsdesk.config import Settings
+
+STARTUP_SECONDS = 120.0
+"""How long a starting server may take to answer (its first start creates its database)."""
+POLL_SECONDS = 1.0
+
+
+class PrefectServerError(RuntimeError):
+    """No Prefect server answers (or one could not be started)."""
+
+
+def local_api_url(settings: Settings) -> str:
+    return f"http://127.0.0.1:{settings.prefect_port}/api"
+
+
+def ui_url(api_url: str) -> str:
+    return api_url.rstrip("/").removesuffix("/api")
+
+
+def answers(api_url: str, timeout: float = 2.0) -> bool:
+    """Whether a Prefect server answers its health check at `api_url`."""
+    try:
+        response = httpx.get(api_url.rstrip("/") + "/health", timeout=timeout)
+    except httpx.HTTPError:
+        return False
+    return response.status_code == 200 and response.text.strip() == "true"
+
+
+def configured_api_url(settings: Settings) -> str:
+    """`PREFECT_API_URL` when set, else the local server's address."""
+    return os.environ.get("PREFECT_API_URL") or local_api_url(settings)
+
+
+def _prefect_command() -> list[str]:
+    script = Path(sys.executable).with_name("prefect")
+    return [str(script)] if script.exists() else [sys.executable, "-m", "prefect"]
+
+
+@dataclass
+class Server:
+    """The Prefect server a command talks to; `process` is set when this command started it."""
+
+    api_url: str
+    process: subprocess.Popen[bytes] | None = None
+    log: Path | None = None
+
+    @property
+    def started(self) -> bool:
+        return self.process is not None
+
+    def stop(self) -> None:
+        """Stop the server if this command started it (its whole process group)."""
+        if self.process is None or self.process.poll() is not None:
+            return
+        try:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.process.pid, signal.SIGKILL)
+            self.process.wait()
+        except ProcessLookupError:
+            pass
+
+
+def start_local_server(settings: Settings, timeout: float = STARTUP_SECONDS) -> Server:
+    """`prefect server start` on 127.0.0.1 and the configured port (its own process group), once it answers."""
+    api_url = local_api_url(settings)
+    log = settings.prefect_home / "server.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    with log.open("ab") as out:
+        process = subprocess.Popen([*_prefect_command(), "server", "start", "--host", "127.0.0.1", "--port",
+                                    str(settings.prefect_port)], env=env, stdout=out, stderr=subprocess.STDOUT,
+                                   stdin=subprocess.DEVNULL, start_new_session=True)
+    server = Server(api_url, process, log)
+    deadline = time.monotonic() + timeout
+    while not answers(api_url):
+        if process.poll() is not None:
+            tail = log.read_text(errors="replace")[-1500:]
+            raise PrefectServerError(f"the Prefect server exited with status {process.returncode}; log {log}:\n{tail}")
+        if time.monotonic() > deadline:
+            server.stop()
+            raise PrefectServerError(f"the Prefect server did not answer within {timeout:.0f} s; log: {log}")
+        time.sleep(0.5)
+    return server
+
+
+def ensure_server(settings: Settings) -> Server:
+    """The server to serve deployments on: `PREFECT_API_URL`'s, else the local one, started if none answers."""
+    external = os.environ.get("PREFECT_API_URL")
+    if external:
+        if not answers(external):
+            raise PrefectServerError(f"no Prefect server answers at PREFECT_API_URL={external}")
+        return Server(external)
+    api_url = local_api_url(settings)
+    if answers(api_url):
+        return Server(api_url)
+    return start_local_server(settings)
+
+
+def find_server(settings: Settings) -> str:
+    """The API URL of the server a running `newsdesk serve` uses; `PrefectServerError` says how to get one."""
+    api_url = configured_api_url(settings)
+    if not answers(api_url):
+        how = ("PREFECT_API_URL is set" if os.environ.get("PREFECT_API_URL")
+               else f"NEWSDESK_PREFECT_PORT is {settings.prefect_port}")
+        raise PrefectServerError(f"no Prefect server answers at {api_url} ({how}): start `newsdesk serve` in "
+                                 "another shell first")
+    return api_url
+
+
+# -- trigger ---------------------------------------------------------------------------------------
+
+
+def parse_parameters(pairs: Sequence[str], schema: dict[str, Any] | None = None) -> dict[str, Any]:
+    """`key=value` pairs as flow parameters: a value is JSON when it parses (`true`, `3`, `["a"]`), else text; text
+    given for a list parameter becomes a one-item list. `ValueError` names a malformed pair."""
+    properties = (schema or {}).get("properties", {})
+    parameters: dict[str, Any] = {}
+    for pair in pairs:
+        key, sep, raw = pair.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ValueError(f"parameter {pair!r}: write it as KEY=VALUE, e.g. full=true or sources='[\"in/\"]'")
+        try:
+            value: Any = json.loads(raw)
+        except ValueError:
+            value = raw
+        if isinstance(value, str) and properties.get(key, {}).get("type") == "array":
+            value = [value]
+        parameters[key] = value
+    return parameters
+
+
+@contextmanager
+def prefect_client(api_url: str) -> Iterator[Any]:
+    """A synchronous Prefect client on `api_url` (never a temporary server)."""
+    from prefect.client.orchestration import get_client
+    from prefect.settings import PREFECT_API_URL, temporary_settings
+
+    with temporary_settings({PREFECT_API_URL: api_url}), get_client(sync_client=True) as client:
+        yield client
+
+
+@dataclass
+class TriggeredRun:
+    id: str
+    name: str
+    deployment: str
+    state: str
+    message: str | None
+    url: str
+
+    @property
+    def completed(self) -> bool:
+        return self.state == "COMPLETED"
+
+
+def trigger(api_url: str, deployment: str, pairs: Sequence[str], *, follow: bool = True,
+            on_start: Callable[[TriggeredRun], None] | None = None,
+            on_log: Callable[[str], None] | None = None, on_state: Callable[[str], None] | None = None,
+            timeout: float | None = None) -> TriggeredRun:
+    """Start a run of a served deployment (`flow/deployment`) with parameters; with `follow`, wait until it ends,
+    passing its log lines and state changes on as they come."""
+    from prefect.client.schemas.filters import LogFilter, LogFilterFlowRunId
+    from prefect.client.schemas.sorting import LogSort
+    from prefect.exceptions import ObjectNotFound
+
+    with prefect_client(api_url) as client:
+        try:
+            target = client.read_deployment_by_name(deployment)
+        except ObjectNotFound:
+            served = _deployment_names(client)
+            raise PrefectServerError(f"no deployment {deployment!r} on {ui_url(api_url)}; served: "
+                                     f"{', '.join(served) or 'none (is `newsdesk serve` running?)'}") from None
+        parameters = parse_parameters(pairs, target.parameter_openapi_schema)
+        run = client.create_flow_run_from_deployment(target.id, parameters=parameters)
+        started = TriggeredRun(str(run.id), run.name, deployment, run.state_type.value if run.state_type else "?",
+                               None, f"{ui_url(api_url)}/runs/flow-run/{run.id}")
+        if on_start:
+            on_start(started)
+        if not follow:
+            return started
+        seen_logs, last_state = 0, None
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            run = client.read_flow_run(run.id)
+            logs = client.read_logs(LogFilter(flow_run_id=LogFilterFlowRunId(any_=[run.id])), offset=seen_logs,
+                                    sort=LogSort.TIMESTAMP_ASC)
+            seen_logs += len(logs)
+            for log in logs:
+                if on_log:
+                    on_log(f"{log.timestamp:%H:%M:%S} {log.message}")
+            state = run.state.name if run.state else "?"
+            if state != last_state and on_state:
+                on_state(state)
+            last_state = state
+            if run.state and run.state.is_final():
+                return TriggeredRun(str(run.id), run.name, deployment, run.state.type.value, run.state.message,
+                                    started.url)
+            if deadline is not None and time.monotonic() > deadline:
+                return TriggeredRun(str(run.id), run.name, deployment, run.state.type.value if run.state else "?",
+                                    f"still running after {timeout:.0f} s", started.url)
+            time.sleep(POLL_SECONDS)
+
+
+def _deployment_names(client: Any) -> list[str]:
+    """`flow/deployment` of every deployment the server knows."""
+    flows = {f.id: f.name for f in client.read_flows()}
+    return sorted(f"{flows.get(d.flow_id, '?')}/{d.name}" for d in client.read_deployments())

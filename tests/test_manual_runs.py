@@ -1,0 +1,106 @@
+"""Manual runs from another shell, as the README shows them: `newsdesk serve` starts a local Prefect server on the
+configured port and serves the deployments; `newsdesk trigger` in another process finds that server, starts a run
+with parameters and follows it to its end. Real processes, a real Prefect server, no PREFECT_API_URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from conftest import ROOT, SEEDS
+from newsdesk.config import Settings
+from newsdesk.orchestration import answers, parse_parameters
+
+NEWSDESK = str(Path(sys.executable).with_name("newsdesk"))
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_parameters_are_json_else_text() -> None:
+    schema = {"properties": {"sources": {"type": "array"}, "full": {"type": "boolean"}}}
+    assert parse_parameters(["full=true", 'sources=["a", "b"]', "index=news"], schema) == {
+        "full": True, "sources": ["a", "b"], "index": "news"}
+    assert parse_parameters(["sources=/data/in"], schema) == {"sources": ["/data/in"]}  # text for a list: one item
+    with pytest.raises(ValueError, match="KEY=VALUE"):
+        parse_parameters(["full"])
+
+
+def test_trigger_without_a_server_says_how_to_get_one(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(NEWSDESK_HOME=str(tmp_path), NEWSDESK_PREFECT_PORT=str(_free_port()))
+    result = subprocess.run([NEWSDESK, "trigger"], env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 3
+    assert "no Prefect server answers" in result.stderr and "newsdesk serve" in result.stderr
+
+
+def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
+    folder = tmp_path / "dropped"
+    shutil.copytree(SEEDS, folder)
+    port = _free_port()
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
+               NEWSDESK_WORKERS="1", NEWSDESK_MAX_DOCUMENT_SECONDS="0", NEWSDESK_SOURCES='["nothing-here"]')
+    api = f"http://127.0.0.1:{port}/api"
+    serve_log = (tmp_path / "serve.log").open("w")
+    serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT, stdout=serve_log,
+                             stderr=subprocess.STDOUT, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 240
+        while True:  # the server is up and the deployments are registered
+            try:
+                if httpx.get(f"{api}/deployments/name/ingest/scheduled", timeout=5).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                pass
+            assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
+            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
+            time.sleep(1)
+        said = (tmp_path / "serve.log").read_text()
+        assert f"Prefect server: http://127.0.0.1:{port} (started" in said and "newsdesk trigger" in said
+
+        # Another process, configured alike but told nothing about the server: it finds it by the port.
+        run = subprocess.run([NEWSDESK, "trigger", "ingest/scheduled", "-p", f"sources={folder}", "-p", "full=true"],
+                             env=env, capture_output=True, text=True, timeout=300)
+        assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-3000:]
+        assert "started ingest/scheduled run" in run.stderr and "state: Running" in run.stderr
+        assert "completed (seen 2: indexed 2" in run.stderr
+
+        missing = subprocess.run([NEWSDESK, "trigger", "ingest/nope"], env=env, capture_output=True, text=True,
+                                 timeout=120)
+        assert missing.returncode == 3 and "ingest/scheduled" in missing.stderr and "reindex/manual" in missing.stderr
+        queued = subprocess.run([NEWSDESK, "trigger", "reindex/manual", "--no-follow", "--json"], env=env,
+                                capture_output=True, text=True, timeout=120)
+        assert queued.returncode == 0, queued.stderr
+        assert json.loads(queued.stdout)["url"].startswith(f"http://127.0.0.1:{port}/runs/flow-run/")
+    finally:
+        serve.send_signal(signal.SIGTERM)  # as Ctrl-C or a service manager would
+        try:
+            serve.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+        serve_log.close()
+    assert not answers(api, timeout=2)  # the server `serve` started stops with it
+
+    from newsdesk.index import open_backend
+
+    backend = open_backend(Settings(home=home))
+    try:
+        assert backend.count() == 2
+    finally:
+        backend.close()
