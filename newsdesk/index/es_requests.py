@@ -1,7 +1,9 @@
-"""Elasticsearch request bodies and response mapping: pure functions, no I/O.
+"""Elasticsearch and OpenSearch request bodies and response mapping: pure functions, no I/O.
 
-Everything `ElasticsearchBackend` sends is built here, so unit tests can validate each body
-against the Elasticsearch OpenAPI spec without a cluster.
+Everything the cluster backends (`ElasticsearchBackend`, `OpenSearchBackend`, over one
+`ClusterBackend` core) send is built here, once for both engines, so unit tests can validate each
+body against the Elasticsearch OpenAPI spec without a cluster and run the same bodies on a real
+OpenSearch. Where the two APIs differ, the difference is a field of `Dialect`, passed explicitly.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import copy
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -45,6 +48,42 @@ DATE_FORMATS: dict[str, str] = {"day": "yyyy-MM-dd", "week": "yyyy-MM-dd", "mont
 """How `published` histogram buckets are labelled, per calendar interval."""
 VERSION_DIGITS = 6
 WORD = re.compile(r"\w+")
+
+
+# -- dialects ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the Elasticsearch and OpenSearch REST APIs, for what we send and read.
+
+    The query DSL, aggregations, highlighting, bulk, aliases, reindex and the index template we use
+    are the same on both (the contract suite runs the same bodies on each); what differs is how a
+    server names itself in `GET /` (ours is told by `distribution`), so a backend pointed at the
+    other engine says so instead of half-working.
+    """
+
+    name: str
+    """The backend name (`NEWSDESK_BACKEND`)."""
+    product: str
+    """The engine's name in messages."""
+    distribution: str | None
+    """`version.distribution` in `GET /`: OpenSearch sets it to "opensearch", Elasticsearch omits it."""
+
+
+ELASTICSEARCH = Dialect(name="elasticsearch", product="Elasticsearch", distribution=None)
+OPENSEARCH = Dialect(name="opensearch", product="OpenSearch", distribution="opensearch")
+
+
+def server_mismatch(dialect: Dialect, info: Mapping[str, Any]) -> str | None:
+    """None when `GET /`'s answer is from the dialect's engine, else what the server is instead."""
+    version = info.get("version") or {}
+    distribution = version.get("distribution") if isinstance(version, Mapping) else None
+    if distribution == dialect.distribution:
+        return None
+    other = next((d for d in (ELASTICSEARCH, OPENSEARCH) if d.distribution == distribution), None)
+    found = other.product if other else f"a {distribution!r} distribution"
+    return f"the server is {found} {version.get('number', '?')}, not {dialect.product}"
 
 
 # -- names -------------------------------------------------------------------------------------
