@@ -101,7 +101,7 @@ def ingest(
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     full: Annotated[bool, typer.Option("--full", help="Re-process unchanged files too.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Delete documents whose input is gone.")] = False,
-    backend: Annotated[Optional[str], typer.Option(help="embedded or elasticsearch (default: config).")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="embedded, elasticsearch or opensearch (default: config).")] = None,
     index: Annotated[Optional[str], typer.Option(help="Index name (default: config).")] = None,
 ) -> None:
     """Run the `ingest` flow: load, clean, enrich and index articles. Exit 1 if any document failed."""

@@ -340,8 +340,10 @@ def create_index_body(alias: str | None = None) -> Body:
 
 
 def _highlights(hit: Mapping[str, Any]) -> list[str]:
+    """Highlight fragments, title first. Lucene's HTML encoder also escapes `/` (`&#x2F;`), which HTML
+    text never needs; it is put back so fragments read as the embedded backend's do."""
     fragments = hit.get("highlight") or {}
-    return [frag for field in ("title", "body") for frag in fragments.get(field, [])]
+    return [frag.replace("&#x2F;", "/") for field in ("title", "body") for frag in fragments.get(field, [])]
 
 
 def to_hit(hit: Mapping[str, Any]) -> Hit:
