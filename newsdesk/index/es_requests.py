@@ -115,10 +115,13 @@ def _template_file() -> Body:
     return json.loads(TEMPLATE_PATH.read_text())
 
 
-def template_body(alias: str = "articles") -> Body:
-    """`PUT /_index_template/{alias}`: mappings/articles.template.json, patterns set for `alias`."""
+def template_body(alias: str = "articles", shards: int | None = None) -> Body:
+    """`PUT /_index_template/{alias}`: mappings/articles.template.json, patterns set for `alias`
+    (and `shards` primary shards per index version when given; the engines' default is one)."""
     body = copy.deepcopy(_template_file())
     body["index_patterns"] = [f"{alias}-*"]
+    if shards is not None:
+        body["template"]["settings"]["number_of_shards"] = shards
     return body
 
 
@@ -247,8 +250,9 @@ def _bool_query(request_query: QueryNode | None, filters: Filters, collapse: boo
     return {"bool": bool_query} if bool_query else {"match_all": {}}
 
 
-def aggregation(facet: FacetName, size: int, interval: Interval = "month") -> Body:
-    """One facet's aggregation: terms on a keyword field, or a date histogram on `published`."""
+def aggregation(facet: FacetName, size: int, interval: Interval = "month", shard_size: int | None = None) -> Body:
+    """One facet's aggregation: terms on a keyword field (`shard_size` candidates from each shard when
+    given), or a date histogram on `published`."""
     if facet == "published":
         return {
             "date_histogram": {
@@ -259,7 +263,10 @@ def aggregation(facet: FacetName, size: int, interval: Interval = "month") -> Bo
                 "order": {"_key": "asc"},
             }
         }
-    return {"terms": {"field": facet, "size": size, "order": [{"_count": "desc"}, {"_key": "asc"}]}}
+    terms: Body = {"field": facet, "size": size, "order": [{"_count": "desc"}, {"_key": "asc"}]}
+    if shard_size is not None:
+        terms["shard_size"] = shard_size
+    return {"terms": terms}
 
 
 def search_body(request: SearchRequest) -> Body:
@@ -293,14 +300,21 @@ def search_body(request: SearchRequest) -> Body:
     return body
 
 
-def facet_body(field: FacetName, filters: Filters, size: int = 10, interval: Interval = "month") -> Body:
-    """`POST /{alias}/_search` for one facet under filters (no hits)."""
+def facet_body(field: FacetName, filters: Filters, size: int = 10, interval: Interval = "month", *,
+               query: QueryNode | None = None, collapse: bool = False, shard_size: int | None = None) -> Body:
+    """`POST /{alias}/_search` for one facet under filters (and a query), no hits."""
     return {
-        "query": _bool_query(None, filters, False),
+        "query": _bool_query(query, filters, collapse),
         "size": 0,
         "track_total_hits": False,
-        "aggregations": {field: aggregation(field, size, interval)},
+        "aggregations": {field: aggregation(field, size, interval, shard_size)},
     }
+
+
+def count_error(agg: Mapping[str, Any]) -> int:
+    """A terms aggregation's `doc_count_error_upper_bound`: 0 when its counts and top values are
+    exact (every shard returned all its candidates; always so on one shard)."""
+    return int(agg.get("doc_count_error_upper_bound") or 0)
 
 
 def count_body() -> Body:

@@ -31,8 +31,20 @@ def _opensearch(request: pytest.FixtureRequest, tmp_path: Path) -> IndexBackend:
     return backend(request.getfixturevalue("opensearch_url"))  # the runner's node; skips (fails in CI) without Java
 
 
-BACKENDS = {"embedded": _embedded, "elasticsearch": _elasticsearch, "opensearch": _opensearch}
-PARAMS = [pytest.param(name, marks=[getattr(pytest.mark, name)] if name != "embedded" else []) for name in sorted(BACKENDS)]
+def _opensearch_3_nodes(request: pytest.FixtureRequest, tmp_path: Path) -> IndexBackend:
+    from support.opensearch_runner import backend
+
+    return backend(request.getfixturevalue("opensearch_cluster3").url, shards=2)  # 2 shards, each with a replica
+
+
+BACKENDS = {"embedded": _embedded, "elasticsearch": _elasticsearch, "opensearch": _opensearch,
+            "opensearch-3-nodes": _opensearch_3_nodes}
+PARAMS = [
+    pytest.param("embedded"),
+    pytest.param("elasticsearch", marks=pytest.mark.elasticsearch),
+    pytest.param("opensearch", marks=pytest.mark.opensearch),
+    pytest.param("opensearch-3-nodes", marks=pytest.mark.opensearch(nodes=3)),
+]
 
 
 @pytest.fixture(params=PARAMS)
