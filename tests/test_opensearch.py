@@ -22,7 +22,8 @@ from newsdesk.index.opensearch import OpenSearchBackend, make_client
 from newsdesk.model import Article
 from newsdesk.search import build_request
 from newsdesk.search.model import Filters, InvalidSearch
-from support.fault_proxy import Fault, fault_proxy
+from support.es_testing import Fault
+from support.fault_proxy import fault_proxy
 from support.opensearch_runner import backend as live_backend
 
 from contract.articles import make_articles

@@ -111,8 +111,13 @@ class ClusterBackend:
         raise NotImplementedError
 
     def _streaming_bulk(self, actions: Iterator[dict[str, Any]]) -> Iterator[tuple[bool, dict[str, Any]]]:
-        """The client's `helpers.streaming_bulk`: byte-bounded chunks, per-item results, 429s retried."""
+        """The client's `helpers.streaming_bulk` with `_bulk_options()`: per-item results, 429s retried."""
         raise NotImplementedError
+
+    def _bulk_options(self) -> dict[str, Any]:
+        """What both clients' bulk helpers take alike: byte-bounded chunks, item failures returned, backoff."""
+        return {"chunk_size": self.chunk_size, "max_chunk_bytes": self.max_chunk_bytes, "raise_on_error": False,
+                "max_retries": self.max_retries, "initial_backoff": self.initial_backoff, "max_backoff": self.max_backoff}
 
     def _reindex(self, body: dict[str, Any]) -> Any:
         """`POST /_reindex`, waiting for completion (an hour at most) and refreshing the destination."""

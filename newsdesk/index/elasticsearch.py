@@ -57,17 +57,7 @@ class ElasticsearchBackend(ClusterBackend):
         return "retry" if isinstance(exc, TransportError) else None
 
     def _streaming_bulk(self, actions: Iterator[dict[str, Any]]) -> Iterator[tuple[bool, dict[str, Any]]]:
-        return helpers.streaming_bulk(
-            self.client,
-            actions,
-            chunk_size=self.chunk_size,
-            max_chunk_bytes=self.max_chunk_bytes,
-            raise_on_error=False,
-            max_retries=self.max_retries,
-            initial_backoff=self.initial_backoff,
-            max_backoff=self.max_backoff,
-            retry_on_status=RETRY_STATUS,
-        )
+        return helpers.streaming_bulk(self.client, actions, retry_on_status=RETRY_STATUS, **self._bulk_options())
 
     def _reindex(self, body: dict[str, Any]) -> Any:
         return self.client.options(request_timeout=3600).reindex(body=body, wait_for_completion=True, refresh=True)

@@ -61,16 +61,7 @@ class OpenSearchBackend(ClusterBackend):
     def _streaming_bulk(self, actions: Iterator[dict[str, Any]]) -> Iterator[tuple[bool, dict[str, Any]]]:
         # opensearch-py's helper retries 429s (whole chunk or single items) itself; other failed
         # requests raise and the core retries the whole bulk.
-        return helpers.streaming_bulk(
-            self.client,
-            actions,
-            chunk_size=self.chunk_size,
-            max_chunk_bytes=self.max_chunk_bytes,
-            raise_on_error=False,
-            max_retries=self.max_retries,
-            initial_backoff=self.initial_backoff,
-            max_backoff=self.max_backoff,
-        )
+        return helpers.streaming_bulk(self.client, actions, **self._bulk_options())
 
     def _reindex(self, body: dict[str, Any]) -> Any:
         return self.client.reindex(body=body, wait_for_completion=True, refresh=True, request_timeout=3600)

@@ -2,7 +2,7 @@
 
 Requests pass through unchanged to the upstream node, except the next `times` whose path contains a
 fault's `path`: those get the fault's HTTP status (or, with status 0, a dropped connection). Every
-request line is recorded, so tests can count what was sent and retried.
+request line is recorded, so tests can count what was sent and retried. Faults are es_testing's.
 """
 
 from __future__ import annotations
@@ -16,12 +16,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlsplit
 
-
-@dataclass
-class Fault:
-    path: str
-    status: int
-    times: int = 1
+from support.es_testing import Fault
 
 
 @dataclass

