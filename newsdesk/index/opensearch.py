@@ -7,6 +7,7 @@ requests, runs a reindex and names its nodes.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from typing import Any
 
@@ -15,6 +16,10 @@ from opensearchpy import ConnectionError, NotFoundError, OpenSearch, TransportEr
 from newsdesk.config import Settings
 from newsdesk.index.cluster import RETRY_STATUS, ClusterBackend, Failure
 from newsdesk.index.es_requests import OPENSEARCH
+
+# opensearch-py logs every non-2xx answer at WARNING (a 404 for a missing alias on any read); the backend
+# reports what matters itself (retries, BackendError), as the Elasticsearch client's INFO-level log leaves it.
+logging.getLogger("opensearch").setLevel(logging.ERROR)
 
 
 def make_client(settings: Settings, **kwargs: Any) -> OpenSearch:
