@@ -38,7 +38,16 @@ from newsdesk.index.es_requests import (
 )
 from newsdesk.model import Article
 from newsdesk.search import check_request
-from newsdesk.search.model import FacetBucket, FacetName, Filters, InvalidSearch, SearchRequest, SearchResponse
+from newsdesk.search.model import (
+    FacetBucket,
+    FacetName,
+    Filters,
+    Interval,
+    InvalidSearch,
+    QueryNode,
+    SearchRequest,
+    SearchResponse,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -267,8 +276,9 @@ class ClusterBackend:
         agg = raw.get("aggregations", {}).get(field, {})
         return self._exact_facet(field, agg, filters, size) if count_error(agg) else to_buckets(agg)
 
-    def _exact_facet(self, field: FacetName, agg: dict[str, Any], filters: Filters, size: int, interval: Any = "month",
-                     query: Any = None, collapse: bool = False) -> list[FacetBucket]:
+    def _exact_facet(self, field: FacetName, agg: dict[str, Any], filters: Filters, size: int,
+                     interval: Interval = "month", query: QueryNode | None = None,
+                     collapse: bool = False) -> list[FacetBucket]:
         """Exact counts and top values on several shards: ask each shard for more candidates until no
         count can be off (the terms aggregation's error bound is 0), up to MAX_SHARD_SIZE."""
         shard_size = max(4 * size, 100)
