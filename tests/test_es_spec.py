@@ -211,6 +211,22 @@ def test_facet_bodies_conform(facet: FacetName, interval: Interval) -> None:
                                 "order": [{"_count": "desc"}, {"_key": "asc"}]}
 
 
+def test_exact_facet_requery_and_sharded_template_conform() -> None:
+    """The bodies only a cluster with several shards needs: a facet re-asked with more candidates per shard
+    (under the search's query, filters and collapse), and a template with a shard count."""
+    request = build_request("panjshir -kabul", publisher="Sputnik", collapse=True)
+    body = R.facet_body("person", request.filters, 5, query=request.query, collapse=True, shard_size=800)
+    S.validate_body(*SEARCH, body)
+    assert body["aggregations"]["person"]["terms"]["shard_size"] == 800 and body["size"] == 0
+    assert body["query"] == R.search_body(request)["query"]
+    assert R.count_error({"doc_count_error_upper_bound": 3, "buckets": []}) == 3 and R.count_error({"buckets": []}) == 0
+    template = R.template_body("articles", shards=2)  # sent by the 3-node OpenSearch test, accepted there
+    assert template["template"]["settings"]["number_of_shards"] == 2
+    with pytest.raises(S.SpecError, match="number_of_shards"):  # the spec we hold is serverless: no shard settings
+        S.validate_body("PUT", "/_index_template/{name}", template)
+    assert "number_of_shards" not in R.template_body("articles")["template"]["settings"]
+
+
 def test_highlight_sort_page_and_collapse() -> None:
     body = R.search_body(build_request("panjshir", sort="date", page=3, size=20, collapse=True))
     assert (body["from"], body["size"]) == (40, 20)

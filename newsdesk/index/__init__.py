@@ -1,4 +1,4 @@
-"""Index backends behind one protocol: embedded tantivy (default) or Elasticsearch."""
+"""Index backends behind one protocol: embedded tantivy (default), Elasticsearch or OpenSearch."""
 
 from __future__ import annotations
 
@@ -9,12 +9,16 @@ __all__ = ["BackendError", "IndexBackend", "WriteFailure", "WriteResult", "open_
 
 
 def open_backend(settings: Settings | None = None) -> IndexBackend:
-    """The configured backend (`NEWSDESK_BACKEND`): embedded under `settings.index_dir`, or Elasticsearch."""
+    """The configured backend (`NEWSDESK_BACKEND`): embedded under `settings.index_dir`, Elasticsearch or OpenSearch."""
     settings = settings or get_settings()
     if settings.backend == "elasticsearch":
         from newsdesk.index.elasticsearch import ElasticsearchBackend
 
         return ElasticsearchBackend.from_settings(settings)
+    if settings.backend == "opensearch":
+        from newsdesk.index.opensearch import OpenSearchBackend
+
+        return OpenSearchBackend.from_settings(settings)
     from newsdesk.index.embedded import EmbeddedBackend
 
     return EmbeddedBackend(settings.index_dir)

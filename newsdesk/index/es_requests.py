@@ -1,7 +1,9 @@
-"""Elasticsearch request bodies and response mapping: pure functions, no I/O.
+"""Elasticsearch and OpenSearch request bodies and response mapping: pure functions, no I/O.
 
-Everything `ElasticsearchBackend` sends is built here, so unit tests can validate each body
-against the Elasticsearch OpenAPI spec without a cluster.
+Everything the cluster backends (`ElasticsearchBackend`, `OpenSearchBackend`, over one
+`ClusterBackend` core) send is built here, once for both engines, so unit tests can validate each
+body against the Elasticsearch OpenAPI spec without a cluster and run the same bodies on a real
+OpenSearch. Where the two APIs differ, the difference is a field of `Dialect`, passed explicitly.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ import copy
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -51,6 +54,42 @@ VERSION_DIGITS = 6
 WORD = re.compile(r"\w+")
 
 
+# -- dialects ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Dialect:
+    """What differs between the Elasticsearch and OpenSearch REST APIs, for what we send and read.
+
+    The query DSL, aggregations, highlighting, bulk, aliases, reindex and the index template we use
+    are the same on both (the contract suite runs the same bodies on each); what differs is how a
+    server names itself in `GET /` (ours is told by `distribution`), so a backend pointed at the
+    other engine says so instead of half-working.
+    """
+
+    name: str
+    """The backend name (`NEWSDESK_BACKEND`)."""
+    product: str
+    """The engine's name in messages."""
+    distribution: str | None
+    """`version.distribution` in `GET /`: OpenSearch sets it to "opensearch", Elasticsearch omits it."""
+
+
+ELASTICSEARCH = Dialect(name="elasticsearch", product="Elasticsearch", distribution=None)
+OPENSEARCH = Dialect(name="opensearch", product="OpenSearch", distribution="opensearch")
+
+
+def server_mismatch(dialect: Dialect, info: Mapping[str, Any]) -> str | None:
+    """None when `GET /`'s answer is from the dialect's engine, else what the server is instead."""
+    version = info.get("version") or {}
+    distribution = version.get("distribution") if isinstance(version, Mapping) else None
+    if distribution == dialect.distribution:
+        return None
+    other = next((d for d in (ELASTICSEARCH, OPENSEARCH) if d.distribution == distribution), None)
+    found = other.product if other else f"a {distribution!r} distribution"
+    return f"the server is {found} {version.get('number', '?')}, not {dialect.product}"
+
+
 # -- names -------------------------------------------------------------------------------------
 
 
@@ -80,10 +119,13 @@ def _template_file() -> Body:
     return json.loads(TEMPLATE_PATH.read_text())
 
 
-def template_body(alias: str = "articles") -> Body:
-    """`PUT /_index_template/{alias}`: mappings/articles.template.json, patterns set for `alias`."""
+def template_body(alias: str = "articles", shards: int | None = None) -> Body:
+    """`PUT /_index_template/{alias}`: mappings/articles.template.json, patterns set for `alias`
+    (and `shards` primary shards per index version when given; the engines' default is one)."""
     body = copy.deepcopy(_template_file())
     body["index_patterns"] = [f"{alias}-*"]
+    if shards is not None:
+        body["template"]["settings"]["number_of_shards"] = shards
     return body
 
 
@@ -238,8 +280,10 @@ def _case_insensitive_regex(text: str) -> str:
     return ".*" + "".join(parts) + ".*"
 
 
-def aggregation(facet: FacetName, size: int, interval: Interval = "month", contains: str | None = None) -> Body:
+def aggregation(facet: FacetName, size: int, interval: Interval = "month", contains: str | None = None,
+                shard_size: int | None = None) -> Body:
     """One facet's aggregation: terms on a keyword field (only values containing `contains`, ignoring case, when
+    given; `shard_size` candidates from each shard when
     given), or a date histogram on `published`."""
     if facet == "published":
         return {
@@ -254,6 +298,8 @@ def aggregation(facet: FacetName, size: int, interval: Interval = "month", conta
     terms: Body = {"field": FIELDS.get(facet, facet), "size": size, "order": [{"_count": "desc"}, {"_key": "asc"}]}
     if contains:
         terms["include"] = _case_insensitive_regex(contains)
+    if shard_size is not None:
+        terms["shard_size"] = shard_size
     return {"terms": terms}
 
 
@@ -293,13 +339,15 @@ def search_body(request: SearchRequest) -> Body:
     return body
 
 
-def facet_body(field: FacetName, filters: Filters, size: int = 10, interval: Interval = "month") -> Body:
-    """`POST /{alias}/_search` for one facet under filters (no hits)."""
+def facet_body(field: FacetName, filters: Filters, size: int = 10, interval: Interval = "month", *,
+               query: QueryNode | None = None, collapse: bool = False, contains: str | None = None,
+               shard_size: int | None = None) -> Body:
+    """`POST /{alias}/_search` for one facet under filters (and a query), no hits."""
     return {
-        "query": _bool_query(None, filters, False),
+        "query": _bool_query(query, filters, collapse),
         "size": 0,
         "track_total_hits": False,
-        "aggregations": {field: aggregation(field, size, interval)},
+        "aggregations": {field: aggregation(field, size, interval, contains, shard_size)},
     }
 
 
@@ -318,6 +366,12 @@ def scan_body(request: SearchRequest, after: Sequence[Any] | None = None, size: 
     if after is not None:
         body["search_after"] = list(after)
     return body
+
+
+def count_error(agg: Mapping[str, Any]) -> int:
+    """A terms aggregation's `doc_count_error_upper_bound`: 0 when its counts and top values are
+    exact (every shard returned all its candidates; always so on one shard)."""
+    return int(agg.get("doc_count_error_upper_bound") or 0)
 
 
 def count_body() -> Body:
@@ -357,8 +411,10 @@ def create_index_body(alias: str | None = None) -> Body:
 
 
 def _highlights(hit: Mapping[str, Any]) -> list[str]:
+    """Highlight fragments, title first. Lucene's HTML encoder also escapes `/` (`&#x2F;`), which HTML
+    text never needs; it is put back so fragments read as the embedded backend's do."""
     fragments = hit.get("highlight") or {}
-    return [frag for field in ("title", "body") for frag in fragments.get(field, [])]
+    return [frag.replace("&#x2F;", "/") for field in ("title", "body") for frag in fragments.get(field, [])]
 
 
 def to_hit(hit: Mapping[str, Any]) -> Hit:
