@@ -402,9 +402,9 @@ def test_any_user_query_becomes_a_conforming_body(q: str) -> None:
 
 
 def test_scan_follows_search_after_to_the_end(monkeypatch: pytest.MonkeyPatch) -> None:
-    import newsdesk.index.elasticsearch as es
+    import newsdesk.index.cluster as core
 
-    monkeypatch.setattr(es, "SCAN_PAGE", 2)
+    monkeypatch.setattr(core, "SCAN_PAGE", 2)
     cluster = RecordingCluster()
     backend = ElasticsearchBackend(cluster.client(), prefix="t-")
     backend.upsert([full_article(i) for i in range(5)])

@@ -141,6 +141,7 @@ def test_keyword_fields_in_the_query_ignore_case(backend: IndexBackend, q: str, 
     ],
 )
 def test_exclusions(backend: IndexBackend, kw: dict[str, object], expected: set[str]) -> None:
+    kw = dict(kw)  # the parameter dict is shared by every backend's run
     assert found(backend, kw.pop("q", None), **kw) == expected
 
 
@@ -175,6 +176,7 @@ def test_author_facet(backend: IndexBackend) -> None:
 )
 def test_facet_values_containing_text(backend: IndexBackend, facet: str, contains: str, kw: dict[str, object],
                                       expected: list[tuple[str, int]]) -> None:
+    kw = dict(kw)  # the parameter dict is shared by every backend's run
     size, q = kw.pop("size", 10), kw.pop("q", None)
     response = run(backend, q, facets=[facet, "published"], facet_size=size, facet_contains=contains, size=0, **kw)
     assert _buckets(response, facet) == expected
@@ -364,6 +366,7 @@ def test_run_search_chooses_the_interval_from_the_span(backend: IndexBackend, kw
                                                       expected: list[tuple[str, int]]) -> None:
     from newsdesk.search import run_search
 
+    kw = dict(kw)  # the parameter dict is shared by every backend's run
     response = run_search(backend, build_request(kw.pop("q", None), facets=["published"], interval="auto", **kw))
     assert response.interval == interval
     assert _buckets(response, "published") == expected
