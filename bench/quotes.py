@@ -211,10 +211,12 @@ TARGETS = {"text P": ">= 0.95", "text R": ">= 0.93", "speaker acc": ">= 0.90", "
 
 
 def score(pages: list[Page], quotes: dict[str, list[dict]], show: str | None = None) -> dict[str, Score]:
-    scores = {name: Score() for name in ("test", "tune", "given", "added", "all")}
+    scores = {name: Score() for name in ("test", "tune", "given", "added", "test given", "test added", "all")}
     for page in pages:
         errors: list[str] | None = [] if show in (split_of(page.id), "all") else None
-        for name in (split_of(page.id), page.source, "all"):
+        for name in (split_of(page.id), page.source, f"{split_of(page.id)} {page.source}", "all"):
+            if name not in scores:
+                continue
             scores[name].add(quotes.get(page.id, []), page.gold, errors if name == "all" else None)
         if errors:
             print(f"{page.id[:12]} ({split_of(page.id)}, {page.source})\n" + "\n".join(errors))
@@ -230,6 +232,14 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict]) -> str:
             cells = " | ".join(f"{v:.2f}" for v in s.row().values())
             pages = runs[code]["pages"][split]
             lines.append(f"| {code}, {label} | {pages} | {s.gold} | {cells} | {s.abstained} ({s.hint_right}) |")
+    current = results.get("current")
+    if current is not None:
+        for source, label in (("test given", "held-out test, lead-labelled pages only"),
+                              ("test added", "held-out test, pages labelled here")):
+            s = current[source]
+            cells = " | ".join(f"{v:.2f}" for v in s.row().values())
+            lines.append(f"| current, {label} | {runs['current']['pages'][source]} | {s.gold} | {cells} | "
+                         f"{s.abstained} ({s.hint_right}) |")
     lines.append("| target (unseen pages) | | | " + " | ".join(TARGETS.values()) + " | |")
     return "\n".join(lines)
 
@@ -258,7 +268,7 @@ def main() -> None:
     runs["current"] = predict(texts)
     results = {}
     for code, run in runs.items():
-        run["pages"] = Counter(split_of(p.id) for p in pages)
+        run["pages"] = Counter(split_of(p.id) for p in pages) + Counter(f"{split_of(p.id)} {p.source}" for p in pages)
         results[code] = score(pages, run["quotes"], args.show if code == "current" else None)
     load = os.getloadavg()[0]
     share = "; ".join(f"{code}: {r['parsed']:,} of {r['sentences']:,} sentences parsed "

@@ -282,6 +282,15 @@ class Attributor:
         earlier = [p for p in self.quotes if p.sentence == q.sentence and p.last < q.first]
         if earlier:
             lo = max(lo, earlier[-1].last + 1)
+        colon = self._colon_subject(q)
+        if colon is not None:
+            return colon
+        put = next((v for v in range(lo + 2, q.first - 1) if refs.words[v] == "put" and refs.words[v + 1] == "it"
+                    and refs.words[lo:v].count("as") and not refs.quoted[v]), None)
+        if put is not None:  # "As Gaiman put it, “…”"
+            phrase = refs.subject_left(put, lo)
+            if phrase is not None:
+                return refs.resolve(phrase, q.sentence, self._recent(q))
         for v in range(lo, q.first):
             word = refs.words[v]
             if refs.quoted[v]:
@@ -319,6 +328,29 @@ class Attributor:
             if q.verb is None:
                 q.verb = v
         return None
+
+    def _colon_subject(self, q: _Attribution) -> Referent | None:
+        """The subject of a clause that ends in a colon right before the quotation ('Tomlin was blunt: “',
+        'Boris Johnson: “'), when that clause has no speech verb of its own."""
+        refs = self.refs
+        c = q.first - 1
+        while c >= 0 and refs.texts[c].isspace():
+            c -= 1
+        if c < 1 or refs.texts[c] != ":":
+            return None
+        k = refs.sentence_of[c]
+        sentence = refs.sentences[k]
+        if any(refs.words[t] in FRAME_VERBS or refs.words[t] == "according" for t in range(sentence.start, c)):
+            return None  # 'Smith said: “' is read as a speech verb's subject
+        phrase = refs.phrase_ending(c - 1, sentence.start)
+        if phrase is not None and phrase.start == sentence.start:  # 'Boris Johnson: “'
+            return refs.resolve(phrase, k, self._recent(q))
+        subject = sentence.subject
+        if subject is None:
+            return None
+        referent = refs.resolve(subject, k, self._recent(q))
+        return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase, referent.hint,
+                        referent.type)
 
     def _inner_frame(self, q: _Attribution, lo: int) -> Referent | None:
         """A speech verb with a subject of its own between `lo` and the quotation."""

@@ -41,6 +41,7 @@ declaring stating telling writing tweeting asking replying insisting announcing 
 testifying recalling urging suggesting admitting acknowledging responding commenting cautions cautioning
 stressing conceding predicting promising alleging maintaining reiterating posting reporting
 pledge pledges pledged pledging vow vows vowed vowing instruct instructs instructed order orders ordered
+written stated begged beg begs pleaded pleads implored bemoan bemoans bemoaned bemoaning lament laments
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
@@ -68,7 +69,7 @@ actor actress singer guitarist musician drummer rapper host judge lawyer attorne
 surgeon professor researcher scientist author writer editor economist strategist prince princess king queen
 duke duchess royal general colonel sergeant lieutenant congressman congresswoman lawmaker legislator
 councillor councilman councilwoman premier chancellor pope bishop cleric imam rabbi priest negotiator counsel
-superintendent sheriff commissioner inspector detective pilot administrator deputy vice-president
+superintendent sheriff commissioner inspector detective pilot administrator deputy vice-president investor
 """.split()) | REPRESENTATIVE_NOUNS
 """Role nouns that describe one person ("the governor", "the actor", "China's ambassador to Britain")."""
 
@@ -91,7 +92,9 @@ charity regulator airline carrier maker retailer brokerage outlet newspaper broa
 """.split())
 DOCUMENT_NOUNS = frozenset("""
 statement release post tweet letter report study paper survey memo email message filing complaint lawsuit
-""".split()) - REPRESENTATIVE_NOUNS | {"statement", "release"}
+plan document ruling order decision bill law notice guidance poll analysis article book website page note text
+policy rule rules agreement contract deal proposal draft indictment affidavit transcript summary review forecast
+""".split())
 """A document that "says": its author speaks (the last one credited with a statement)."""
 
 ROLE_HEADS = PERSON_ROLE_NOUNS | ANONYMOUS_NOUNS | GROUP_ROLE_NOUNS | DOCUMENT_NOUNS
@@ -114,7 +117,7 @@ ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "
 DETERMINERS = frozenset({"the", "a", "an", "one", "another", "this", "that", "these", "those", "his", "her",
                          "their", "its", "our", "some", "two", "three", "several", "many", "other", "each"})
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
-POST_PREPOSITIONS = frozenset({"of", "for", "at", "from", "in", "to", "with", "on"})
+POST_PREPOSITIONS = frozenset({"of", "for", "at", "from", "in", "to", "with", "on", "by"})
 """Prepositions that attach a name to a role noun before it ("a spokesperson for X")."""
 FUNCTION_WORDS = frozenset("""
 the a an and or but of for at from in to with on by as that which who whom whose this these those is are was were
@@ -271,7 +274,8 @@ class Referents:
             if self._is_title_word(t):
                 k = t
             elif self.words[t] in ("and", "&", ",", "of", "for") and t - 1 >= lo and self._is_title_word(t - 1) \
-                    and (self.words[t] != "," or self.words[k] in ROLE_HEADS or self.words[k] in TITLE_WORDS) \
+                    and (self.words[t] in ("of", "for") or (self.words[k] in ROLE_HEADS | TITLE_WORDS
+                                                           and self.mention[k] is None)) \
                     and (self.words[t] not in ("of", "for") or self._is_name_word(t - 1) and self._is_name_word(k)):
                 k = t
             else:
@@ -304,7 +308,7 @@ class Referents:
                 return None  # "Omar's office"
             return Phrase("mention", self._title_start(start, lo), end, mention=self.mention[j])
         word = self.words[j]
-        if word in ROLE_HEADS:
+        if word in ROLE_HEADS or self._description_head(j, lo):
             return self._role_ending(j, lo)
         if self._is_name_word(j):
             start = j
@@ -315,6 +319,20 @@ class Referents:
                 start -= 1
             return Phrase("name", start, j + 1, head=self.texts[j])
         return None
+
+    def _description_head(self, j: int, lo: int) -> bool:
+        """Whether token j ends a definite description of a person the text introduced ("the Ohio native",
+        "the 43-year-old"): a lowercase head after "the" and at most four modifiers."""
+        text = self.texts[j]
+        if not (text.isalpha() and text.islower()) or text in FUNCTION_WORDS or text in SPEECH_VERBS:
+            return False
+        k = j - 1
+        while k >= lo and j - k <= 5 and self.words[k] != "the":
+            if not (self.mention[k] is not None or self.texts[k] in ("-", "’s", "'s") or self.texts[k][:1].isdigit()
+                    or (self.texts[k].isalpha() and self.words[k] not in FUNCTION_WORDS)):
+                return False
+            k -= 1
+        return k >= lo and self.words[k] == "the" and j - k >= 1
 
     def _role_ending(self, j: int, lo: int) -> Phrase:
         """A role noun and what comes before it: "a Taliban spokesman", "China's ambassador", "the singer and
@@ -383,6 +401,21 @@ class Referents:
             return k - 1 if k > lo and self.texts[k] == "," and k < j - 1 else j
         return j
 
+    def _naming_apposition(self, start: int, end: int) -> Phrase | None:
+        """Tokens [start, end) as the name of what comes before them, when they are exactly one mention."""
+        if start < end and self.words[start] in DETERMINERS:
+            start += 1
+        if start >= end or self.mention[start] is None:
+            return None
+        first, last = self.mention_bounds(start)
+        if first != start or last != end or self.mention[start].canonical_type not in SPEAKER_TYPES:
+            return None
+        before = start - 2 if self.texts[start - 1] == "," else start - 1
+        if before >= 0 and (self.words[before] in ROLE_HEADS or self._description_head(before, max(0, before - 6))
+                            or self.mention[before] is not None):
+            return Phrase("mention", start, end, mention=self.mention[start])
+        return None
+
     def subject_left(self, verb: int, lo: int) -> Phrase | None:
         """The subject of a speech verb written right before it ("Morrison, Vindman's superior, said",
         "Noem later tweeted", "a spokesperson for X reiterated"); None when that is not what precedes it."""
@@ -396,6 +429,9 @@ class Referents:
             k = self._skip_apposition(j, lo)
             if k == j:
                 return None
+            named = self._naming_apposition(k + 2, j)
+            if named is not None:  # "The company that runs the AMAs, Dick Clark Productions, denies"
+                return named
             j = k
         phrase = self.phrase_ending(j, lo)
         if phrase is None:
@@ -457,10 +493,20 @@ class Referents:
                 break
         if head is None or possessive:  # "the NYAG’s questions"
             return None
+        if self.mention[head] is not None and self.mention[head].canonical_type is not EntityType.PERSON \
+                and head + 1 < hi and self._description_head(head + 1, i):  # "the Ohio native"
+            return self._role_ending(head + 1, i)
         end, last = head + 1, self.mention[head]
+        if end + 1 < hi and self.words[end] == "and" and self.mention[end + 1] is not None:  # "X and Y argued"
+            return Phrase("plural", i, self.mention_bounds(end + 1)[1], mention=last or self.mention[end + 1])
         if last is not None:
             return Phrase("mention", i, end, mention=last)
         if self.words[head] in ROLE_HEADS:
+            if end < hi and self.texts[end] == ",":  # "The group, WeWorkers Coalition, formed …"
+                close = next((t for t in range(end + 1, min(hi, end + 10)) if self.texts[t] == ","), None)
+                named = self._naming_apposition(end + 1, close) if close is not None else None
+                if named is not None:
+                    return named
             phrase = self._role_ending(head, i)
             return self._with_post_modifier(phrase, hi)
         if self.words[i] in ("one", "a", "an", "some", "another", "two", "several"):
@@ -560,9 +606,12 @@ class Referents:
             for v in range(j + 1, min(hi, j + 45)):
                 if self.quoted[v] or self.texts[v] in (".", "!", "?", ";", "“") or "\n" in self.texts[v]:
                     return None
-                if self.words[v] in SPEECH_VERBS and self.texts[v - 1] in (",", ")") \
-                        and not self.words[v].endswith("ing"):
-                    return v
+                if self.words[v] in SPEECH_VERBS and not self.words[v].endswith("ing"):
+                    before = v - 1
+                    while before > j and self.words[before] in ADVERBS:
+                        before -= 1  # ", has written"
+                    if self.texts[before] in (",", ")"):
+                        return v
         return None
 
     # --- what the text fixes about people ---
@@ -654,6 +703,9 @@ class Referents:
             if referent.type is EntityType.LOCATION and about.end + 1 < len(self.words) and \
                     self.words[about.end + (self.texts[about.end] in (",", "—", "–"))] == "who":
                 person = Referent(None, WEAK, hint=referent.speaker)  # "Tommy — who …": a person the model typed a place
+                continue
+            if about.kind == "plural":
+                person = Referent(None, WEAK, hint=referent.hint)  # "X and Y argued … he said": either
                 continue
             if referent.speaker is None and about.kind == "name" and self._verb_like(about.end):
                 person = Referent(None, WEAK, hint=referent.hint)  # "Tommy — who … — retired": someone unknown
@@ -776,24 +828,27 @@ class Referents:
         persons = [m for m in named if m.canonical_type is EntityType.PERSON]
         words = {self.words[t] for t in range(phrase.start, phrase.end)}
         institution = words & GROUP_ROLE_NOUNS
-        if head in DOCUMENT_NOUNS and not named:  # "the statement said", "it says"
-            if recent is not None and recent.speaker:
-                return Referent(recent.speaker, RECENT, phrase=text, type=recent.type)
+        if head in DOCUMENT_NOUNS and not named:  # "the statement said": its author, the last to speak
+            sentence = self.sentences[k]
+            author = next((r for r in (recent, sentence.topic_group, sentence.topic_person)
+                           if r is not None and r.speaker), None)
+            if author is not None:
+                return Referent(author.speaker, RECENT, phrase=text, type=author.type)
             return Referent(None, 0.0, hint=text)
         if head in GROUP_ROLE_NOUNS or (head in REPRESENTATIVE_NOUNS and institution):
             if groups and all(m.canonical_type is EntityType.ORGANIZATION for m in groups):
                 return self._named(groups[-1], TITLED, phrase=text)  # "the Sputnik news agency"
             if groups:  # "the French foreign ministry", "Russia's foreign ministry": the institution itself
                 body = re.sub(rf"\s+(?:{'|'.join(REPRESENTATIVE_NOUNS)})$", "", text)
-                return Referent(body, RECENT + 0.05, type=EntityType.ORGANIZATION)
+                return Referent(body, TITLED, type=EntityType.ORGANIZATION)
             group = self.sentences[k].topic_group
             if group is not None and (phrase.determiner in DEFINITE or head in REPRESENTATIVE_NOUNS):
                 return Referent(group.speaker, RECENT, phrase=text, type=group.type)  # "the company said"
             return Referent(None, 0.0, hint=text)
         if head in REPRESENTATIVE_NOUNS and groups:  # "a Taliban spokesman", "a spokesperson for X"
             return self._named(groups[-1], TITLED, phrase=text)
-        if head in DOCUMENT_NOUNS and persons:  # "Dempsey's statement"
-            return self._named(persons[-1], TITLED, phrase=text)
+        if head in DOCUMENT_NOUNS and named:  # "Dempsey's statement", "a study by the Centre for …"
+            return self._named((persons or named)[-1], TITLED, phrase=text)
         if head in PERSON_ROLE_NOUNS:
             titled = self._titled(head, phrase)
             if titled is not None:
@@ -819,6 +874,11 @@ class Referents:
                 nearby = [m for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
                 if nearby:
                     return Referent(None, WEAK, hint=nearby[0].canonical)
+        if head not in ROLE_HEADS and phrase.determiner in DEFINITE:  # "the Ohio native said"
+            topic = self.sentences[k].topic_person
+            if topic is not None and topic.speaker and not any(m.canonical_type is EntityType.ORGANIZATION
+                                                               for m in groups):
+                return self._person(topic.speaker, RECENT, phrase=text)
         return Referent(None, 0.0, hint=text)
 
     def _titled(self, head: str, phrase: Phrase) -> Referent | None:
