@@ -849,6 +849,8 @@ class Referents:
             return self._named(groups[-1], TITLED, phrase=text)
         if head in DOCUMENT_NOUNS and named:  # "Dempsey's statement", "a study by the Centre for …"
             return self._named((persons or named)[-1], TITLED, phrase=text)
+        if head in ANONYMOUS_NOUNS and not named and phrase.determiner in DEFINITE:  # "the source said"
+            return Referent(None, 0.0, hint=self._introduction(head, phrase.start) or text)
         if head in PERSON_ROLE_NOUNS:
             titled = self._titled(head, phrase)
             if titled is not None:
@@ -880,6 +882,26 @@ class Referents:
                                                                for m in groups):
                 return self._person(topic.speaker, RECENT, phrase=text)
         return Referent(None, 0.0, hint=text)
+
+    def _introduction(self, head: str, before: int) -> str | None:
+        """How the text first described someone it later calls "the <head>": "source in the interior ministry"
+        for "the source", from "A source in the interior ministry told reporters …"."""
+        for t in range(before - 1, -1, -1):
+            if self.words[t] == head and not self.quoted[t]:
+                start = t
+                while start > 0 and t - start < 6 and self.words[start - 1] not in ("a", "an", "one") \
+                        and self.words[start - 1] not in FUNCTION_WORDS and self.texts[start - 1].isalpha():
+                    start -= 1
+                if start > 0 and self.words[start - 1] in ("a", "an", "one"):
+                    end = t + 1
+                    while end < len(self.words) and end - t < 8 and (self.words[end] in POST_PREPOSITIONS | {"the"}
+                                                                     or self._is_name_word(end)
+                                                                     or self.texts[end].isalpha()
+                                                                     and self.words[end] not in SPEECH_VERBS
+                                                                     and self.words[end] not in FUNCTION_WORDS):
+                        end += 1
+                    return self.doc[start:end].text
+        return None
 
     def _titled(self, head: str, phrase: Phrase) -> Referent | None:
         """The one person of the text introduced with this role ("the governor" -> "Gov. Kristi Noem")."""

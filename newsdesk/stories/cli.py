@@ -111,12 +111,26 @@ def show_command(
         for publisher in publishers:
             said = [s for s in speaker.statements if any(src.publisher == publisher for src in s.sources)]
             lines = [(f"“{_clip(s.text)}”" if s.kind == "direct" else f"(paraphrase) {_clip(s.text)}")
-                     + (f" — {_clip(s.speaker)}" if s.speaker != speaker.speaker else "") for s in said[:MAX_CELL_STATEMENTS]]
+                     + (f" — {_clip(s.speaker)}" if s.speaker != speaker.speaker else "") + _sure(s.confidence)
+                     for s in said[:MAX_CELL_STATEMENTS]]
             if len(said) > MAX_CELL_STATEMENTS:
                 lines.append(f"… {len(said) - MAX_CELL_STATEMENTS} more")
             cells.append("\n".join(lines))
         claims.add_row(_clip(speaker.speaker), *cells)
     console.print(claims)
+    if story.unattributed:
+        unattributed = Table(title="Quotations without a clear speaker", show_lines=True)
+        for column in ("quotation", "likely speaker (unconfirmed)", "reported by"):
+            unattributed.add_column(column, overflow="fold")
+        for s in story.unattributed:
+            unattributed.add_row(f"“{_clip(s.text)}”", _clip(s.speaker_hint or ""),
+                                 _clip(", ".join(dict.fromkeys(src.publisher for src in s.sources))))
+        console.print(unattributed)
+
+
+def _sure(confidence: float | None) -> str:
+    """How sure an attribution is, where it is not plain."""
+    return f" ({confidence:.0%} sure)" if confidence is not None and confidence < 0.9 else ""
 
 
 __all__ = ["stories_app"]
