@@ -80,7 +80,8 @@ _WORD_AFTER = re.compile(r"\s*([a-z][a-z-]*)")
 CHARACTERISING = frozenset({"called", "calls", "branded", "labelled", "labeled", "termed"})
 """Verbs crediting a characterisation to their subject ("The Arab League called it an “extremely adverse
 development”")."""
-FRAME_VERBS = (SPEECH_VERBS | CHARACTERISING) - {"according"}
+FRAME_VERBS = (SPEECH_VERBS | CHARACTERISING | {"read", "reads"}) - {"according"}
+"""Verbs that attribute the quotation next to them ('”, read a statement from X')."""
 REPORTING_VERBS = frozenset({"report", "reports", "reported", "reporting", "writes", "wrote"})
 """A medium that passes on what others said: a speaker inside its report goes first."""
 SUBORDINATORS = frozenset({"that", "which", "who", "because", "if", "when", "whether", "while", "although",
@@ -253,6 +254,9 @@ class Attributor:
         if refs.texts[i] in NAME_DASHES:  # a byline
             phrase = refs.phrase_starting(i + 1, hi)
             return refs.resolve(phrase, q.sentence) if phrase is not None and phrase.end >= hi - 1 else None
+        if refs.words[i] == "according" and i + 2 < hi and refs.words[i + 1] == "to":  # '”, according to X'
+            phrase = refs.phrase_starting(i + 2, hi)
+            return refs.resolve(phrase, refs.sentence_of[i], self._recent(q)) if phrase is not None else None
         if refs.words[i] in FRAME_VERBS and not refs.words[i].endswith("ing"):  # '”, said Smith'
             phrase = refs.phrase_starting(i + 1, hi)
             if phrase is not None and phrase.kind != "pronoun":
@@ -421,12 +425,13 @@ class Attributor:
         return None
 
     def _introduced(self, q: _Attribution) -> Referent | None:
-        """The speaker the sentence before introduces, when it has no quotation of its own ('Erekat said it was …
-        \n\n “They wanted us …”', '…, Howitt says. “that doesn’t mean …”')."""
+        """The speaker the sentence before introduces, when it has no quotation of its own: the subject of its
+        speech verb ('Erekat said it was … \n\n “They wanted us …”', '…, Howitt says. “that doesn’t mean …”'),
+        or, for a paragraph that is only a quotation, the person it is about ('Jones has coached the team for a
+        decade.\n\n“It is the best job in the world.”')."""
         refs = self.refs
         k = q.sentence - 1
-        if k < 0 or q.paragraph - self.text.count("\n", refs.starts[refs.sentences[k].start], q.span.start) < \
-                q.paragraph - 2:
+        if k < 0 or self.text.count("\n", refs.starts[refs.sentences[k].start], q.span.start) > 2:
             return None
         sentence = refs.sentences[k]
         if any(refs.quoted[t] for t in range(sentence.start, sentence.end)):
@@ -439,7 +444,20 @@ class Attributor:
                     if referent.speaker:
                         return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase,
                                         type=referent.type)
-        return None
+        subject = sentence.subject
+        if subject is None or subject.kind != "mention" or not self._alone_in_paragraph(q):
+            return None
+        referent = refs.resolve(subject, k, self._recent(q))
+        if referent.type is not EntityType.PERSON:
+            return None
+        return Referent(referent.speaker, ATTRIBUTE, type=referent.type)
+
+    def _alone_in_paragraph(self, q: _Attribution) -> bool:
+        """Whether the quotation fills its paragraph."""
+        start = self.text.rfind("\n", 0, q.span.start) + 1
+        end = self.text.find("\n", q.span.end)
+        return not self.text[start:q.span.start].strip() and not self.text[q.span.end:len(self.text) if end < 0
+                                                                            else end].strip(" .,”\"")
 
     def _repeated(self, q: _Attribution) -> Referent | None:
         """A pull quote or a heading: its words are part of a quotation credited elsewhere in the text."""

@@ -386,23 +386,9 @@ class Referents:
                       determiner=phrase.determiner, modifiers=(*phrase.modifiers, self.mention[m]),
                       possessor=phrase.possessor)
 
-    def _skip_apposition(self, j: int, lo: int) -> int:
-        """From a comma or closing bracket at j, the token before its opening counterpart (else j)."""
-        if self.texts[j] == ")":
-            k = j - 1
-            while k >= lo and self.texts[k] != "(" and j - k < 12:
-                k -= 1
-            return k - 1 if k >= lo and self.texts[k] == "(" else j
-        if self.texts[j] == ",":
-            k = j - 1
-            while k >= lo and self.texts[k] != "," and j - k < 25 and not self.quoted[k] \
-                    and self.texts[k] not in (".", ";", ":"):
-                k -= 1
-            return k - 1 if k > lo and self.texts[k] == "," and k < j - 1 else j
-        return j
-
-    def _naming_apposition(self, start: int, end: int) -> Phrase | None:
-        """Tokens [start, end) as the name of what comes before them, when they are exactly one mention."""
+    def _naming_apposition(self, start: int, end: int, lo: int) -> Phrase | None:
+        """Tokens [start, end) as the name of a description that opens the clause before them ("The company that
+        runs the awards, Dick Clark Productions,"), when they are exactly one mention."""
         if start < end and self.words[start] in DETERMINERS:
             start += 1
         if start >= end or self.mention[start] is None:
@@ -410,10 +396,13 @@ class Referents:
         first, last = self.mention_bounds(start)
         if first != start or last != end or self.mention[start].canonical_type not in SPEAKER_TYPES:
             return None
-        before = start - 2 if self.texts[start - 1] == "," else start - 1
-        if before >= 0 and (self.words[before] in ROLE_HEADS or self._description_head(before, max(0, before - 6))
-                            or self.mention[before] is not None):
-            return Phrase("mention", start, end, mention=self.mention[start])
+        comma = start - 1 if self.texts[start - 1] == "," else start - 2
+        heads = [comma - 1]
+        heads += [r - 1 for r in range(max(lo, comma - 10), comma) if self.words[r] in ("that", "which", "who")]
+        for head in heads:
+            phrase = self.phrase_ending(head, lo) if head >= lo else None
+            if phrase is not None and phrase.kind == "role" and self._clause_starts_at(phrase.start, lo):
+                return Phrase("mention", start, end, mention=self.mention[start])
         return None
 
     def subject_left(self, verb: int, lo: int) -> Phrase | None:
@@ -425,14 +414,33 @@ class Referents:
             j -= 1
         if j < lo:
             return None
-        if self.texts[j] in (",", ")"):
-            k = self._skip_apposition(j, lo)
-            if k == j:
-                return None
-            named = self._naming_apposition(k + 2, j)
-            if named is not None:  # "The company that runs the AMAs, Dick Clark Productions, denies"
-                return named
-            j = k
+        if self.texts[j] in (",", ")"):  # past an apposition (or several: "X, the brother of the heir, Y, said")
+            for k in self._apposition_starts(j, lo):
+                named = self._naming_apposition(k + 2, j, lo)
+                if named is not None:  # "The company that runs the AMAs, Dick Clark Productions, denies"
+                    return named
+                phrase = self._subject_ending(k, lo)
+                if phrase is not None:
+                    return phrase
+            return None
+        return self._subject_ending(j, lo)
+
+    def _apposition_starts(self, j: int, lo: int) -> list[int]:
+        """From a comma or closing bracket at j: the tokens just before each earlier comma (or the opening
+        bracket) that could end the subject, nearest first."""
+        if self.texts[j] == ")":
+            k = next((t for t in range(j - 1, max(lo - 1, j - 12), -1) if self.texts[t] == "("), None)
+            return [k - 1] if k is not None and k > lo else []
+        found = []
+        for t in range(j - 1, max(lo - 1, j - 30), -1):
+            if self.quoted[t] or self.texts[t] in (".", ";", ":") or "\n" in self.texts[t]:
+                break
+            if self.texts[t] == "," and t > lo and t < j - 1:
+                found.append(t - 1)
+        return found
+
+    def _subject_ending(self, j: int, lo: int) -> Phrase | None:
+        """A subject phrase ending at token j that starts a clause (two joined by "and" are plural)."""
         phrase = self.phrase_ending(j, lo)
         if phrase is None:
             return None
@@ -504,7 +512,7 @@ class Referents:
         if self.words[head] in ROLE_HEADS:
             if end < hi and self.texts[end] == ",":  # "The group, WeWorkers Coalition, formed …"
                 close = next((t for t in range(end + 1, min(hi, end + 10)) if self.texts[t] == ","), None)
-                named = self._naming_apposition(end + 1, close) if close is not None else None
+                named = self._naming_apposition(end + 1, close, i) if close is not None else None
                 if named is not None:
                     return named
             phrase = self._role_ending(head, i)
@@ -550,11 +558,14 @@ class Referents:
         if i < end and self.words[i] in FRONTING:
             comma = next((t for t in range(i, min(end, i + 25)) if self.texts[t] == "," and not self.quoted[t]), None)
             if comma is None:  # "Following … “Black Water,” Simmons teed up …"
-                return next((Phrase("mention", t, self.mention_bounds(t)[1], mention=self.mention[t])
-                             for t in range(i, min(end, i + 25)) if self.mention[t] is not None
-                             and self.mention[t].canonical_type is EntityType.PERSON and not self.quoted[t]
-                             and self.mention_bounds(t)[0] == t and self._verb_like(self.mention_bounds(t)[1])),
-                            None)
+                for t in range(i + 1, min(end, i + 25)):
+                    if self.quoted[t] or not self._is_name_word(t) or self._is_name_word(t - 1):
+                        continue
+                    phrase = self.phrase_starting(t, end)
+                    if phrase is not None and phrase.kind in ("mention", "name") and self._verb_like(phrase.end) \
+                            and (phrase.kind == "name" or phrase.mention.canonical_type is EntityType.PERSON):
+                        return phrase
+                return None
             i = comma + 1
         return self.phrase_starting(i, end)
 
