@@ -45,7 +45,7 @@ ROLE_NOUNS = PERSON_ROLE_NOUNS | ANONYMOUS_NOUNS | GROUP_ROLE_NOUNS
 """Nouns naming a speaker by role ("a Taliban spokesman", "the official", "a source")."""
 
 OBJECT_CLAIM_VERBS = frozenset("""
-claims claimed denies denied dismisses dismissed rejects rejected confirms confirmed announces announced
+claims claimed denies denied dismisses dismissed rejects rejected confirms confirmed
 """.split())
 """Verbs whose direct object is the claim ("denied the allegations", "claimed victory"); no base forms,
 which follow "to" or a modal ("expected to announce a government") and state no claim."""
@@ -260,7 +260,7 @@ class Attributor:
         if refs.words[i] in FRAME_VERBS and not refs.words[i].endswith("ing"):  # '”, said Smith'
             phrase = refs.phrase_starting(i + 1, hi)
             if phrase is not None and phrase.kind != "pronoun":
-                return refs.resolve(phrase, refs.sentence_of[i], self._recent(q))
+                return refs.resolve(phrase, refs.sentence_of[i], self._recent(q), tag=True)
             if phrase is None:
                 q.verb = i
             return None
@@ -268,7 +268,7 @@ class Attributor:
         if phrase is not None:
             verb = refs.verb_after(phrase.end, hi)
             if verb is not None:
-                return refs.resolve(phrase, refs.sentence_of[verb], self._recent(q))
+                return refs.resolve(phrase, refs.sentence_of[verb], self._recent(q), tag=True)
         for v in range(i, min(hi, i + 5)):
             if refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
                 q.verb = v  # '”, Jones of the bank said': a subject the parser reads
@@ -482,6 +482,8 @@ class Attributor:
         if subject is None or self.refs.quoted[subject.i]:
             return None
         refs, i = self.refs, subject.i
+        if any(child.dep_ == "conj" for child in subject.children):  # "the UN and the EU stressed"
+            return Phrase("plural", subject.left_edge.i, subject.right_edge.i + 1, mention=refs.mention[i])
         if refs.mention[i] is not None:
             start, end = refs.mention_bounds(i)
             return Phrase("mention", start, end, mention=refs.mention[i])
@@ -550,10 +552,10 @@ class Attributor:
                      if refs.words[v] in CLAIM_FORMS and not refs.quoted[v]]
             if not verbs:
                 continue
-            claim = self._cheap_claim(k, verbs[0])
+            claim = next((c for c in (self._cheap_claim(k, v) for v in verbs) if c is not None), None)
             if claim is not None:
                 claims.append((k, claim))
-            elif self._worth_parsing(k, verbs[0]):
+            elif self._worth_parsing(k, verbs[-1]):
                 to_parse.append(k)
         if to_parse:
             self._parse(set(to_parse))

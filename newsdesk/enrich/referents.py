@@ -758,8 +758,10 @@ class Referents:
     def compatible(self, name: str | None, gender: str | None) -> bool:
         return name is not None and (gender is None or self.genders.get(name, gender) == gender)
 
-    def resolve(self, phrase: Phrase, k: int, recent: Referent | None = None) -> Referent:
-        """Who `phrase` (in sentence k) refers to; `recent` is the last speaker credited before it."""
+    def resolve(self, phrase: Phrase, k: int, recent: Referent | None = None, *, tag: bool = False) -> Referent:
+        """Who `phrase` (in sentence k) refers to; `recent` is the last speaker credited before it; `tag`: the
+        phrase is the subject of a tag right after a quotation, where a description ("the Ohio native") is of
+        the person the text is about."""
         if phrase.kind == "mention" and phrase.mention is not None:
             confidence = NAMED if phrase.mention.canonical_type is not EntityType.LOCATION else TITLED
             return self._named(phrase.mention, confidence)
@@ -769,7 +771,7 @@ class Referents:
             return self._name(phrase)
         if phrase.kind == "plural":  # several speakers: none of them alone
             return Referent(None, WEAK, hint=phrase.mention.canonical if phrase.mention else self.phrase_text(phrase))
-        return self._role(phrase, k, recent)
+        return self._role(phrase, k, recent, tag)
 
     def _name(self, phrase: Phrase) -> Referent:
         """A capitalised name the model did not tag: a short form of a person of the text; a longer name as
@@ -804,15 +806,17 @@ class Referents:
             own = self.resolve(subject, k, recent)  # "Carlineo was arrested for a call in which he said"
             if own.type is EntityType.PERSON and own.confidence >= RECENT and self.compatible(own.speaker, gender):
                 return self._person(own.speaker, TOPIC)
-        between = [m.canonical for m in self._persons_before(phrase.start, 0, objects=False)
-                   if self.compatible(m.canonical, gender)]
+        between = list(dict.fromkeys(m.canonical for m in self._persons_before(phrase.start, 0, objects=False)
+                                     if self.compatible(m.canonical, gender)))
+        if len(between) == 1:  # "When Ashraf Ghani announced the exchange, he said …"
+            return self._person(between[0], TOPIC)
+        if len(between) > 1:
+            return Referent(None, WEAK, hint=between[0])
         topic = sentence.topic_person
         if topic is not None and topic.speaker is None:  # the text is about someone it does not name clearly
             return Referent(None, WEAK, hint=topic.hint)
         if topic is not None and self.compatible(topic.speaker, gender):
-            if all(name == topic.speaker for name in between):
-                return self._person(topic.speaker, TOPIC)
-            return Referent(None, WEAK, hint=topic.speaker)
+            return self._person(topic.speaker, TOPIC)
         nearby = [m.canonical for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
         if recent is not None and recent.type is EntityType.PERSON and self.compatible(recent.speaker, gender) \
                 and (not nearby or nearby[0] == recent.speaker):
@@ -832,7 +836,7 @@ class Referents:
                     return False
         return False
 
-    def _role(self, phrase: Phrase, k: int, recent: Referent | None) -> Referent:
+    def _role(self, phrase: Phrase, k: int, recent: Referent | None, tag: bool = False) -> Referent:
         head, text = phrase.head, self.phrase_text(phrase)
         named = [m for m in (*phrase.modifiers, phrase.possessor) if m is not None]
         groups = [m for m in named if m.canonical_type in GROUP_TYPES]
@@ -887,7 +891,7 @@ class Referents:
                 nearby = [m for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
                 if nearby:
                     return Referent(None, WEAK, hint=nearby[0].canonical)
-        if head not in ROLE_HEADS and phrase.determiner in DEFINITE:  # "the Ohio native said"
+        if tag and head not in ROLE_HEADS and phrase.determiner in DEFINITE:  # '”, the Ohio native said'
             topic = self.sentences[k].topic_person
             if topic is not None and topic.speaker and not any(m.canonical_type is EntityType.ORGANIZATION
                                                                for m in groups):
