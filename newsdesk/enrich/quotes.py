@@ -69,6 +69,7 @@ MAX_ATTRIBUTION_WORDS = 15
 """Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
 
 _OPENING, _CLOSING = "“«", "”»"
+_MARK = re.compile("[“”«»\"’‘'`]")
 _SINGLE = re.compile(r"(?<!\w)‘((?:[^‘’\n]|’(?=\w))+)’(?!\w)")
 """Curly single quotes (an apostrophe inside a word does not close them: ‘it’s ours’)."""
 SMALL_WORDS = frozenset("a an the and or but nor of to in on at by for from with as is it its vs via".split())
@@ -117,7 +118,8 @@ def _marks(paragraph: str) -> list[tuple[int, str]]:
     """Double quote marks of a paragraph as (offset, "open" | "close"); straight marks by their neighbours,
     inch marks (`34"`) left out."""
     marks = []
-    for i, c in enumerate(paragraph):
+    for match in _MARK.finditer(paragraph):
+        i, c = match.start(), match.group()
         pair = paragraph[i:i + 2]
         if pair in ("’’", "''") and (i + 2 >= len(paragraph) or not paragraph[i + 2].isalnum()) and i \
                 and not paragraph[i - 1].isspace():
@@ -201,7 +203,7 @@ class Attributor:
         passages = quoted_passages(self.text)
         candidates = [s for s in passages if len(_words(s.text)) >= 2 and not _is_title(_words(s.text))]
         self.refs = Referents(doc, entities, [(q.start, q.end) for q in passages])
-        self.sentence_spans = list(doc.sents)
+        self.sentence_spans = self.refs.spans
         self.quotes: list[_Attribution] = []
         for span in candidates:
             first = doc.char_span(span.start, span.start + 1, alignment_mode="expand")
@@ -228,9 +230,9 @@ class Attributor:
             return False  # "the “one country, two systems” formula"
         if len(_words(q.span.text)) > SHORT_QUOTE_WORDS:
             return True
-        sentence = self.sentence_spans[q.sentence]
-        return any(not self.refs.quoted[t.i] and (t.lower_ in SPEECH_VERBS or t.lower_ in CHARACTERISING)
-                   for t in sentence)
+        refs, sentence = self.refs, self.refs.sentences[q.sentence]
+        return any(not refs.quoted[t] and (refs.words[t] in SPEECH_VERBS or refs.words[t] in CHARACTERISING)
+                   for t in range(sentence.start, sentence.end))
 
     # --- frames ---
 
