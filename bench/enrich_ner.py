@@ -2,7 +2,7 @@
 
 Texts: the extraction dev ground-truth bodies plus the cleaned seeds. Reports words/second (best of
 `--repeats` interleaved runs, wall and CPU time: the machine is shared) of NER only, of the analysis we
-ship (`newsdesk.enrich.nlp.analyse`: NER + sentences + a parse of the sentences attribution reads), of
+ship (`newsdesk.enrich.nlp.analyse`: NER + sentences; attribution parses the few sentences it needs later), of
 the full parser for comparison, and full `enrich_articles` on a cold cache and a warm rerun.
 
 Run: .venv/bin/python bench/enrich_ner.py
@@ -91,7 +91,7 @@ def main() -> None:
     analyse(texts[:4])
 
     ner_name = "spaCy NER only (" + "+".join(ner_only.pipe_names) + "), nlp.pipe"
-    ship_name = "shipped: `analyse` (senter+ner, tok2vec+parser on attribution sentences)"
+    ship_name = "shipped: `analyse` (senter+ner; the parser runs later, on demand)"
     full_name = "full parse (" + "+".join(full_parse.pipe_names) + "), nlp.pipe"
     results = best_interleaved({
         ner_name: lambda: list(ner_only.pipe(texts, batch_size=32)),
@@ -115,8 +115,8 @@ def main() -> None:
         f"process) is the steadier figure.\n\n"
         f"| pipeline | wall s | words/s (wall) | CPU s | words/s (CPU) |\n|---|---|---|---|---|\n{table}\n\n"
         f"By CPU time the shipped analysis runs at {ner_cpu / ship_cpu:.0%} of NER-only speed, a full parse "
-        f"at {ner_cpu / full_cpu:.0%}: the parser (speakers, indirect claims, credited sources) runs only on "
-        f"sentences containing an attribution word; sentences come from the model's small `senter`. "
+        f"at {ner_cpu / full_cpu:.0%}: attribution parses only the sentences it cannot decide from tokens and "
+        f"entities (in `enrich_articles`; share in the quotes section); sentences come from the model's `senter`. "
         f"Non-English texts skip spaCy in `enrich_articles`.")
     print(markdown)
     write_section("enrich-ner", markdown, command=".venv/bin/python bench/enrich_ner.py")

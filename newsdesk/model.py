@@ -36,11 +36,17 @@ class Entity(BaseModel):
 
 
 class Quote(BaseModel):
-    """A statement attributed to a speaker (canonical entity name when resolved)."""
+    """A statement and who made it: `speaker` is a canonical entity name, set only on clear evidence."""
 
     speaker: str | None = None
     text: str
     kind: Literal["direct", "indirect"] = "direct"
+    confidence: float | None = None
+    """How sure the attribution is, 0-1 (None: not scored, from before scores existed)."""
+    speaker_hint: str | None = None
+    """Without a speaker: the likeliest candidate, or how the text describes the speaker ("a source")."""
+    speaker_phrase: str | None = None
+    """With a speaker: the words the text names them with when not the name ("a Taliban spokesman")."""
 
 
 class Provenance(BaseModel):

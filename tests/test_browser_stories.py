@@ -105,6 +105,12 @@ def test_story_view_from_a_hit_shows_both_publishers_and_claims_side_by_side(
         for words in said:
             assert words in row.text, (speaker, words)
     assert "Taliban spokesman" in rows["Taliban"].text  # the speaker as the article names them
+    assert all("% sure" in b.text for b in driver.find_elements(By.CSS_SELECTOR, "#claims .statement .confidence"))
+    assert driver.find_elements(By.CSS_SELECTOR, "#claims .statement .confidence")
+    # Quotations without a clear speaker are listed apart, with the likely speaker only as a hint.
+    loose = driver.find_element(By.ID, "story-unattributed").text
+    assert "Panjshir province has fallen" in loose and "maybe source in the Kabul police headquarters" in loose
+    assert "Panjshir province has fallen" not in driver.find_element(By.ID, "claims").text
     # Statements are text: nothing from the data became markup.
     assert driver.execute_script(
         "return document.querySelectorAll('#story-view script, #story-view b, #story-view i, #story-view img').length"

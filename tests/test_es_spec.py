@@ -72,6 +72,7 @@ def test_template_maps_every_article_field_and_nothing_else() -> None:
     assert props["title"]["analyzer"] == props["body"]["analyzer"] == "english"
     assert props["title"]["fields"]["std"]["analyzer"] == "standard"
     assert props["entities"]["type"] == props["quotes"]["type"] == "nested"
+    assert set(props["quotes"]["properties"]) == set(Quote.model_fields)
     assert props["provenance"]["enabled"] is props["removed"]["enabled"] is False
     assert {props[f]["type"] for f in ("published", "mentioned_dates", "ingested_at")} == {"date"}
 

@@ -1,13 +1,14 @@
-"""The spaCy analysis enrichment reads: entities everywhere, a dependency parse where attribution needs one.
+"""The spaCy analysis enrichment reads: entities and sentences everywhere, a dependency parse on demand.
 
-NER runs on every sentence; the (costlier) tok2vec + parser run only on sentences that contain a word
-attribution looks at (speech verbs, "according", "denied", ...). Other sentences get a flat tree (every
-token attached to the sentence's first), so the documents behave as fully parsed ones do.
+`analyse` runs NER and the sentence recogniser on every text. The (costlier) tok2vec + parser run only on
+the sentences attribution cannot decide from tokens and entities (`parse_sentences`); every other sentence
+gets a flat tree (every token attached to the sentence's first), so documents behave as parsed ones do.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
@@ -18,13 +19,14 @@ from spacy.language import Language
 from spacy.tokens import Doc, Span
 
 from newsdesk.config import get_settings
-from newsdesk.enrich.quotes import PARSE_TRIGGERS, positions_of
 
 SPACY_EXCLUDED = ["tagger", "attribute_ruler", "lemmatizer"]
 """Tags and lemmas are not needed, so not even loaded. Sentences come from the model's own small sentence
 recogniser (`senter`, a few percent of NER's cost), not from the parser."""
 
 PARSE_PASS = ["tok2vec", "parser"]
+parse_stats: Counter[str] = Counter()
+"""Sentences `analyse` saw and sentences `parse_sentences` parsed in this process (for benchmarks)."""
 NLP_BATCH_SIZE = 8
 """Texts per spaCy call: 8 holds a worker's peak to ~300 MB (32: ~500 MB on files of many records) at the same speed."""
 
@@ -54,32 +56,29 @@ def _load_pipeline(model: str) -> Language:
     nlp = spacy.load(model, exclude=SPACY_EXCLUDED)
     nlp.enable_pipe("senter")
     nlp.add_pipe("paragraph_breaks", after="senter")
-    for name in PARSE_PASS:  # run by `analyse` on chosen sentences only
+    for name in PARSE_PASS:  # run by `parse_sentences` on chosen sentences only
         nlp.disable_pipe(name)
     return nlp
 
 
 def analyse(texts: Sequence[str]) -> list[Doc]:
-    """Docs with entities, sentences, and a dependency parse of the sentences attribution reads."""
-    nlp = load_nlp()
-    docs = list(nlp.pipe(texts, batch_size=NLP_BATCH_SIZE))
-    chosen = [(doc, sent) for doc in docs if len(doc) for sent in _sentences_with_triggers(doc)]
-    parsed: Iterable[Doc] = (_sentence_doc(nlp, sent) for _, sent in chosen)
-    for name in PARSE_PASS:
-        parsed = nlp.get_pipe(name).pipe(parsed, batch_size=NLP_BATCH_SIZE)
-    by_doc: dict[int, list[tuple[int, Doc]]] = {}
-    for (doc, sent), sentence in zip(chosen, parsed, strict=True):
-        by_doc.setdefault(id(doc), []).append((sent.start, sentence))
-    root, flat = nlp.vocab.strings.add("ROOT"), nlp.vocab.strings.add("dep")
-    for doc in docs:
-        if len(doc):
-            _set_parse(doc, by_doc.get(id(doc), []), root, flat)
+    """Docs with entities and sentences (no parse: see `parse_sentences`)."""
+    docs = list(load_nlp().pipe(texts, batch_size=NLP_BATCH_SIZE))
+    parse_stats["sentences"] += sum(1 for doc in docs for _ in doc.sents)
     return docs
 
 
-def _sentences_with_triggers(doc: Doc) -> list[Span]:
-    hits = positions_of(doc, PARSE_TRIGGERS)
-    return [sent for sent in doc.sents if np.any((hits >= sent.start) & (hits < sent.end))] if len(hits) else []
+def parse_sentences(doc: Doc, sentences: Sequence[Span]) -> None:
+    """Give `sentences` of `doc` their dependency parse, and every other sentence a flat tree."""
+    if not len(doc):
+        return
+    nlp = load_nlp()
+    parsed: Iterable[Doc] = (_sentence_doc(nlp, sent) for sent in sentences)
+    for name in PARSE_PASS:
+        parsed = nlp.get_pipe(name).pipe(parsed, batch_size=NLP_BATCH_SIZE)
+    done = [(sent.start, sentence) for sent, sentence in zip(sentences, parsed, strict=True)]
+    parse_stats["parsed"] += len(done)
+    _set_parse(doc, done, nlp.vocab.strings.add("ROOT"), nlp.vocab.strings.add("dep"))
 
 
 def _sentence_doc(nlp: Language, sentence: Span) -> Doc:

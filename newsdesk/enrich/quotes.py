@@ -1,118 +1,684 @@
-"""Attribution: direct quotations and indirect claims with their speakers, and the sources credited."""
+"""Attribution: direct quotations and indirect claims with their speakers, and the sources credited.
+
+How news attributes a quotation, in the order tried:
+1. a tag right after it: `"…," he said`, `"…," said Smith`, `"…," Smith, a lawyer, told reporters`;
+2. a speech verb before it in its sentence: `Smith said: "…"`, `She added, "…"`, `X said that … "partial"`,
+   `according to X, "…"` (the outermost verb first: `Pompeo said that Washington had concluded "…"`);
+3. a speech verb later in its sentence; a byline (`"…" — Neil Gaiman`);
+4. what surrounds it: a quotation continued in the same paragraph or the next one, a paragraph that follows one
+   whose last sentence introduces a speaker (`Erekat said … \\n\\n "…"`), a pull quote repeating words credited
+   elsewhere in the text.
+Speakers are resolved by `referents.Referents` from tokens, entities and positions. Only a verb whose subject
+cannot be read that way sends its sentence to the dependency parser (`nlp.parse_sentences`), as do reported
+claims whose shape is not `X said (that) …`. A speaker is named only at confidence >= `ATTRIBUTE`; below it the
+quote keeps `speaker=None` and the candidate as `speaker_hint`.
+"""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import lru_cache
 
-import numpy as np
-from spacy.attrs import LOWER
-from spacy.strings import get_string_id
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Token
 
 from newsdesk.enrich.entities import DocumentEntities
+from newsdesk.enrich.nlp import parse_sentences
+from newsdesk.enrich.referents import (
+    ADVERBS,
+    POSSESSIVES,
+    ANONYMOUS_NOUNS,
+    GROUP_ROLE_NOUNS,
+    NAME_DASHES,
+    PERSON_ROLE_NOUNS,
+    RECENT,
+    ROLE_HEADS,
+    SPEECH_VERBS,
+    Phrase,
+    Referent,
+    Referents,
+)
 from newsdesk.model import EntityType, Quote
 
-SPEECH_VERBS = frozenset("""
-say says said saying add adds added adding tell tells told telling write writes wrote writing
-tweet tweets tweeted tweeting state states stated insist insists insisted argue argues argued
-warn warns warned announce announces announced explain explains explained note notes noted
-claim claims claimed deny denies denied reply replies replied ask asks asked declare declares declared
-continue continued continues indicate indicates indicated indicating acknowledge acknowledged admit admits admitted
-confirm confirms confirmed allege alleges alleged maintain maintains maintained suggest suggests suggested
-report reports reported posted according
-shout shouts shouted yell yells yelled scream screamed exclaim exclaimed whisper whispered recall recalls recalled
-testify testified testifies quip quipped joke joked respond responds responded comment comments commented
-observe observed predict predicted promise promised urge urges urged concede conceded caution cautioned
-stress stressed emphasize emphasized emphasise emphasised lament lamented boast boasted conclude concluded
-agree agreed wonder wondered insisting adding noting warning arguing explaining claiming denying
-""".split())
-"""Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
+__all__ = ["ROLE_NOUNS", "SPEECH_VERBS", "attribute", "find_quote_spans"]
+
+ROLE_NOUNS = PERSON_ROLE_NOUNS | ANONYMOUS_NOUNS | GROUP_ROLE_NOUNS
+"""Nouns naming a speaker by role ("a Taliban spokesman", "the official", "a source")."""
 
 OBJECT_CLAIM_VERBS = frozenset("""
-claims claimed denies denied dismisses dismissed rejects rejected confirms confirmed announces announced
+claims claimed denies denied dismisses dismissed rejects rejected confirms confirmed
 """.split())
 """Verbs whose direct object is the claim ("denied the allegations", "claimed victory"); no base forms,
 which follow "to" or a modal ("expected to announce a government") and state no claim."""
 
-CREDIT_WORDS = SPEECH_VERBS | {"according", "sent", "quoted", "cited", "interview", "statement", "citing"}
-
-CLAIM_VERBS = SPEECH_VERBS | OBJECT_CLAIM_VERBS
-PARSE_TRIGGERS = CREDIT_WORDS | CLAIM_VERBS
-"""Attribution reads the dependency parse only around these words: sentences without one need none."""
-
-ROLE_NOUNS = frozenset("""
-official officials spokesman spokeswoman spokesperson source sources minister president leader commander
-chief officer representative envoy ambassador adviser advisor aide diplomat analyst expert witness
-""".split())
-"""Nouns naming a speaker by role ("a Taliban spokesman", "the official")."""
-
-PERSON_ROLE_NOUNS = ROLE_NOUNS - {"source", "sources", "officials", "witness", "expert", "analyst"}
-"""Roles that, definite and unexplained ("the official added"), refer back to the last named person."""
-
-PERSON_PRONOUNS = frozenset({"he", "she"})
+CLAIM_FORMS = frozenset(w for w in SPEECH_VERBS if w.endswith(("s", "ed")) and not w.endswith("ss")) \
+    | {"said", "told", "wrote", "tweeted", "posted"} | OBJECT_CLAIM_VERBS
+"""Finite forms that report a claim ("said", "denies"), not "saying" or "to say"."""
+TELL_VERBS = frozenset({"told", "tells", "tell", "telling", "assured", "assures", "urged", "urges"})
+CREDIT_WORDS = SPEECH_VERBS | OBJECT_CLAIM_VERBS | {"sent", "quoted", "cited", "citing", "interview", "via"}
 SUBJECTS = ("nsubj", "nsubjpass")
-MIN_QUOTE_WORDS = 3
+
+ATTRIBUTE = 0.7
+"""Least confidence at which a speaker is named; below it the quote keeps the candidate as a hint."""
 MIN_CLAIM_TOKENS = 3
-MAX_TAG_DISTANCE = 6
-"""Most tokens from a closing quote mark to its speech verb ('”, the prime minister said')."""
+MAX_TAG_TOKENS = 16
+"""Most tokens from a closing quote mark to the speech verb of its tag ('”, Morrison, Vindman's superior, said')."""
+SHORT_QUOTE_WORDS = 3
+"""Quoted passages this short are quotations only in a sentence that reports speech ("said he was “very
+moved”"), not terms ("imports of “intermediate goods”", "Andrew’s “lack of remorse”")."""
 MAX_ATTRIBUTION_WORDS = 15
 """Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
 
-QUOTE_PATTERN = re.compile(r"“([^“”]+)”|\"([^\"\n]+)\"|«([^«»]+)»|(?<!\w)‘((?:[^‘’\n]|’(?=\w))+)’(?!\w)")
-"""Curly, straight and angle double quotes, and curly single quotes (an apostrophe inside a word does
-not close them: ‘it’s ours’)."""
-
-
-@lru_cache(maxsize=8)
-def _word_ids(words: frozenset[str]) -> np.ndarray:
-    return np.array([get_string_id(word) for word in words], dtype=np.uint64)
-
-
-def positions_of(doc: Doc, words: frozenset[str]) -> np.ndarray:
-    """Indices of the tokens whose lowercase form is one of `words` (without a Python loop over tokens)."""
-    return np.flatnonzero(np.isin(doc.to_array(LOWER), _word_ids(words)))
+_OPENING, _CLOSING = "“«", "”»"
+_MARK = re.compile("[“”«»\"’‘'`]")
+_SINGLE = re.compile(r"(?<!\w)‘((?:[^‘’\n]|’(?=\w))+)’(?!\w)")
+"""Curly single quotes (an apostrophe inside a word does not close them: ‘it’s ours’)."""
+SMALL_WORDS = frozenset("a an the and or but nor of to in on at by for from with as is it its vs via".split())
+_NAMING = re.compile(r"\b(?:dubbed|nicknamed|nickname(?:\s+of)?|known\s+as|titled|entitled|so-called|called|slogan|"
+                     r"tagline|motto|hashtag|term|phrase|headline|named)\s*(?:the|a|an)?\s*[,:]?\s*$", re.I)
+"""Words before a quoted name, title or term ("dubbed “feather duvet lung”", "the slogan “Meth, we’re on it.”")."""
+_DETERMINER_BEFORE = re.compile(r"\b(?:the|a|an|this|its|their|his|her|our)\s*$", re.I)
+_WORD_AFTER = re.compile(r"\s*([a-z][a-z-]*)")
+CHARACTERISING = frozenset({"called", "calls", "branded", "labelled", "labeled", "termed"})
+"""Verbs crediting a characterisation to their subject ("The Arab League called it an “extremely adverse
+development”")."""
+FRAME_VERBS = (SPEECH_VERBS | CHARACTERISING | {"read", "reads"}) - {"according"}
+"""Verbs that attribute the quotation next to them ('”, read a statement from X')."""
+REPORTING_VERBS = frozenset({"report", "reports", "reported", "reporting", "writes", "wrote"})
+"""A medium that passes on what others said: a speaker inside its report goes first."""
+SUBORDINATORS = frozenset({"that", "which", "who", "because", "if", "when", "whether", "while", "although",
+                           "the more", "more"})
+SPEECH_NOUNS = frozenset("""
+claim claims statement statements words remarks comments assertion insistence denial argument promise warning
+tweet tweets post posts letter message testimony view views description
+""".split())
+"""Nouns whose possessor said what follows ("his claim that the pair were “not close”")."""
 
 
 @dataclass(frozen=True)
 class QuoteSpan:
-    """A quotation's character span (marks included) and its text."""
+    """A quotation's character span (marks included), its text, and whether it runs on into the next paragraph."""
 
     start: int
     end: int
     text: str
+    open_end: bool = False
 
 
-_TERM_BEFORE = re.compile(r"\b(?:the|a|an|this|its|their|his|our)\s*$", re.I)
+def _words(text: str) -> list[str]:
+    return re.findall(r"\w[\w’'-]*", text)
 
 
 def _is_title(words: list[str]) -> bool:
-    """Title case ("Takin’ It To The Streets"): a song, book or headline, not a quotation."""
-    return sum(w[:1].isupper() for w in words) >= 0.8 * len(words)
+    """Title case ("Takin’ It to the Streets", "Dancing with the Stars"): a work or a name, not a quotation."""
+    content = [w for w in words if w.lower() not in SMALL_WORDS]
+    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 10
+
+
+def _marks(paragraph: str) -> list[tuple[int, str]]:
+    """Double quote marks of a paragraph as (offset, "open" | "close"); straight marks by their neighbours,
+    inch marks (`34"`) left out."""
+    marks = []
+    for match in _MARK.finditer(paragraph):
+        i, c = match.start(), match.group()
+        pair = paragraph[i:i + 2]
+        if pair in ("’’", "''") and (i + 2 >= len(paragraph) or not paragraph[i + 2].isalnum()) and i \
+                and not paragraph[i - 1].isspace():
+            marks.append((i + 1, "close"))  # a closing double mark typed as two single ones
+        elif pair in ("‘‘", "``") and i + 2 < len(paragraph) and not paragraph[i + 2].isspace():
+            marks.append((i, "open"))
+        elif c in ("’", "‘", "'", "`") and (paragraph[i - 1:i + 1] in ("’’", "''", "‘‘", "``")):
+            continue
+        elif c in _OPENING:
+            marks.append((i, "open"))
+        elif c in _CLOSING:
+            marks.append((i, "close"))
+        elif c == '"':
+            before = paragraph[i - 1] if i else " "
+            after = paragraph[i + 1] if i + 1 < len(paragraph) else " "
+            if before.isdigit() and not after.isalnum():
+                continue
+            opens = before.isspace() or before in "([{—–-/" or (not after.isspace() and not before.isalnum()
+                                                                  and before not in ".,;:!?’'")
+            marks.append((i, "open" if opens and not after.isspace() else "close"))
+    return marks
+
+
+def quoted_passages(text: str) -> list[QuoteSpan]:
+    """Every passage between double quote marks (curly, straight, angle, mixed); a passage whose paragraph ends
+    unclosed runs to the paragraph's end when the next paragraph opens a quote (the convention for a quotation
+    over several paragraphs). Curly single quotes count outside double ones, from three words."""
+    spans: list[QuoteSpan] = []
+    paragraphs = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
+    for n, (offset, paragraph) in enumerate(paragraphs):
+        opened: int | None = None
+        for i, kind in _marks(paragraph):
+            if kind == "open" and opened is None:
+                opened = i
+            elif kind == "open":
+                opened = i  # the earlier mark was never closed
+            elif opened is not None:
+                spans.append(_span(text, offset + opened, offset + i + 1))
+                opened = None
+        following = paragraphs[n + 1][1].lstrip() if n + 1 < len(paragraphs) else ""
+        if opened is not None and following[:1] in ('"', *_OPENING):
+            spans.append(_span(text, offset + opened, offset + len(paragraph), open_end=True))
+    doubles = [(s.start, s.end) for s in spans]
+    for match in _SINGLE.finditer(text):
+        if not any(s <= match.start() < e for s, e in doubles) and len(_words(match.group(1))) >= 3:
+            spans.append(_span(text, match.start(), match.end()))
+    return sorted(spans, key=lambda s: s.start)
 
 
 def find_quote_spans(text: str) -> list[QuoteSpan]:
-    """Quoted passages that are quotations: at least MIN_QUOTE_WORDS words (shorter ones are scare quotes),
-    not a title, not a term used as a noun ("the “one country, two systems” formula")."""
-    spans = []
-    for match in QUOTE_PATTERN.finditer(text):
-        inner = " ".join(next(g for g in match.groups() if g is not None).split())
-        words = inner.split()
-        if (len(words) < MIN_QUOTE_WORDS or _is_title(words)
-                or _TERM_BEFORE.search(text, max(0, match.start() - 8), match.start())):
-            continue
-        spans.append(QuoteSpan(match.start(), match.end(), inner))
-    return spans
+    """Quoted passages that may be quotations: at least two words, not a title."""
+    return [s for s in quoted_passages(text) if len(_words(s.text)) >= 2 and not _is_title(_words(s.text))]
 
 
-def _inside(offset: int, spans: Iterable[tuple[int, int]]) -> bool:
-    return any(start <= offset < end for start, end in spans)
+def _span(text: str, start: int, end: int, *, open_end: bool = False) -> QuoteSpan:
+    inner = text[start + 1:end if open_end else end - 1]
+    return QuoteSpan(start, end, " ".join(inner.split()).rstrip(","), open_end)
+
+
+@dataclass
+class _Attribution:
+    """One quotation being attributed: its span, tokens, sentence, and the referent found so far."""
+
+    span: QuoteSpan
+    first: int
+    last: int
+    sentence: int
+    paragraph: int
+    referent: Referent | None = None
+    verb: int | None = None
+    """A speech verb whose subject only the parser can find."""
+
+
+class Attributor:
+    """Finds and attributes the quotations and claims of one document."""
+
+    def __init__(self, doc: Doc, entities: DocumentEntities) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.entities = entities
+        passages = quoted_passages(self.text)
+        candidates = [s for s in passages if len(_words(s.text)) >= 2 and not _is_title(_words(s.text))]
+        self.refs = Referents(doc, entities, [(q.start, q.end) for q in passages])
+        self.sentence_spans = self.refs.spans
+        self.quotes: list[_Attribution] = []
+        for span in candidates:
+            first = doc.char_span(span.start, span.start + 1, alignment_mode="expand")
+            last = doc.char_span(span.end - 1, span.end, alignment_mode="expand")
+            if first is None or last is None:
+                continue
+            attribution = _Attribution(span, first.start, last.end - 1, self.refs.sentence_of[first.start],
+                                       self.text.count("\n", 0, span.start))
+            if self._is_quotation(attribution):
+                self.quotes.append(attribution)
+        self.parsed: set[int] = set()
+
+    # --- which quoted passages are quotations ---
+
+    def _is_quotation(self, q: _Attribution) -> bool:
+        """Not a quoted name or term; a two-word passage only where its sentence reports speech."""
+        before = self.text[max(0, q.span.start - 30):q.span.start]
+        if _NAMING.search(before) and not re.search(r"\b(?:called|named)\s+\w+\s+\w*\s*$", before):
+            return False
+        after = _WORD_AFTER.match(self.text, q.span.end)
+        if _DETERMINER_BEFORE.search(before) and after and after.group(1) not in SPEECH_VERBS \
+                and after.group(1) not in ("that", "and", "or", "but", "as", "for", "to", "in", "on", "of", "at",
+                                           "from", "with", "by", "because", "since", "when", "if", "while"):
+            return False  # "the “one country, two systems” formula"
+        if len(_words(q.span.text)) > SHORT_QUOTE_WORDS:
+            return True
+        refs, sentence = self.refs, self.refs.sentences[q.sentence]
+        return any(not refs.quoted[t] and (refs.words[t] in SPEECH_VERBS or refs.words[t] in CHARACTERISING)
+                   for t in range(sentence.start, sentence.end))
+
+    # --- frames ---
+
+    def _paragraph_end(self, i: int) -> int:
+        """First token after token i that starts another paragraph (or the end of the document)."""
+        n = len(self.refs.words)
+        while i < n and "\n" not in self.refs.texts[i] and "\n" not in self.text[self.refs.starts[i - 1]:
+                                                                                  self.refs.starts[i]]:
+            i += 1
+        return i
+
+    def _tag_after(self, q: _Attribution, hi: int) -> Referent | None:
+        """A tag right after the closing mark: '”, he said', '”, said Smith', '” Smith, a lawyer, told reporters',
+        '” — Neil Gaiman'."""
+        refs = self.refs
+        i = q.last + 1
+        while i < hi and refs.texts[i] in (",", "”", '"', "’"):
+            i += 1
+        if i >= hi or refs.texts[i] in (".", "!", "?", ";"):
+            return None
+        if refs.texts[i] in NAME_DASHES:  # a byline
+            phrase = refs.phrase_starting(i + 1, hi)
+            return refs.resolve(phrase, q.sentence) if phrase is not None and phrase.end >= hi - 1 else None
+        if refs.words[i] == "according" and i + 2 < hi and refs.words[i + 1] == "to":  # '”, according to X'
+            phrase = refs.phrase_starting(i + 2, hi)
+            return refs.resolve(phrase, refs.sentence_of[i], self._recent(q)) if phrase is not None else None
+        if refs.words[i] in FRAME_VERBS and not refs.words[i].endswith("ing"):  # '”, said Smith'
+            phrase = refs.phrase_starting(i + 1, hi)
+            if phrase is not None and phrase.kind != "pronoun":
+                return refs.resolve(phrase, refs.sentence_of[i], self._recent(q), tag=True)
+            if phrase is None:
+                q.verb = i
+            return None
+        phrase = refs.phrase_starting(i, hi)
+        if phrase is not None:
+            verb = refs.verb_after(phrase.end, hi)
+            if verb is not None:
+                return refs.resolve(phrase, refs.sentence_of[verb], self._recent(q), tag=True)
+        for v in range(i, min(hi, i + 5)):
+            if refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
+                q.verb = v  # '”, Jones of the bank said': a subject the parser reads
+                break
+            if refs.texts[v] in (".", ";", "!", "?") or refs.quoted[v]:
+                break
+        return None
+
+    def _tag_before(self, q: _Attribution) -> Referent | None:
+        """A speech verb before the quotation in its sentence, outermost first: 'Smith said: “', 'She added, “',
+        'X said that … “partial”', 'According to X, “', 'his claim that “'."""
+        refs = self.refs
+        sentence = refs.sentences[q.sentence]
+        lo = sentence.start
+        earlier = [p for p in self.quotes if p.sentence == q.sentence and p.last < q.first]
+        if earlier:
+            lo = max(lo, earlier[-1].last + 1)
+        colon = self._colon_subject(q)
+        if colon is not None:
+            return colon
+        put = next((v for v in range(lo + 2, q.first - 1) if refs.words[v] == "put" and refs.words[v + 1] == "it"
+                    and refs.words[lo:v].count("as") and not refs.quoted[v]), None)
+        if put is not None:  # "As Gaiman put it, “…”"
+            phrase = refs.subject_left(put, lo)
+            if phrase is not None:
+                return refs.resolve(phrase, q.sentence, self._recent(q))
+        for v in range(lo, q.first):
+            word = refs.words[v]
+            if refs.quoted[v]:
+                continue
+            if word == "according":
+                if v + 1 < q.first and refs.words[v + 1] == "to":
+                    phrase = refs.phrase_starting(v + 2, q.first)
+                    if phrase is not None:
+                        return refs.resolve(phrase, q.sentence, self._recent(q))
+                continue
+            if word in SPEECH_NOUNS and v > lo and (refs.words[v - 1] in POSSESSIVES or refs.words[v - 1] in ("’s",
+                                                                                                          "'s")):
+                owner = v - 1 if refs.words[v - 1] in POSSESSIVES else v - 2
+                if refs.words[owner] in POSSESSIVES:
+                    phrase = Phrase("pronoun", owner, owner + 1, head=POSSESSIVES[refs.words[owner]])
+                else:
+                    phrase = refs.phrase_ending(owner, lo)
+                if phrase is not None:
+                    return refs.resolve(phrase, q.sentence, self._recent(q))
+                continue
+            if word not in FRAME_VERBS:
+                continue
+            phrase = refs.subject_left(v, lo)
+            if phrase is None and (word.endswith("ing") or (v > lo and refs.words[v - 1] in ("and", "but", "then"))):
+                subject = sentence.subject  # "…, warning: “", "and added, “"
+                if subject is not None and subject.end <= v and (word.endswith("ing") or not any(
+                        refs.words[t] in SUBORDINATORS for t in range(subject.end, v))):
+                    phrase = subject
+            if phrase is not None:
+                if word in REPORTING_VERBS:  # "Wee reports that censors instructed them to “block and control”"
+                    inner = self._inner_frame(q, v + 1)
+                    if inner is not None:
+                        return inner
+                return refs.resolve(phrase, q.sentence, self._recent(q))
+            if q.verb is None:
+                q.verb = v
+        return None
+
+    def _colon_subject(self, q: _Attribution) -> Referent | None:
+        """The subject of a clause that ends in a colon right before the quotation ('Tomlin was blunt: “',
+        'Boris Johnson: “'), when that clause has no speech verb of its own."""
+        refs = self.refs
+        c = q.first - 1
+        while c >= 0 and refs.texts[c].isspace():
+            c -= 1
+        if c < 1 or refs.texts[c] != ":":
+            return None
+        k = refs.sentence_of[c]
+        sentence = refs.sentences[k]
+        if any(refs.words[t] in FRAME_VERBS or refs.words[t] == "according" for t in range(sentence.start, c)):
+            return None  # 'Smith said: “' is read as a speech verb's subject
+        phrase = refs.phrase_ending(c - 1, sentence.start)
+        if phrase is not None and phrase.start == sentence.start:  # 'Boris Johnson: “'
+            return refs.resolve(phrase, k, self._recent(q))
+        subject = sentence.subject
+        if subject is None:
+            return None
+        referent = refs.resolve(subject, k, self._recent(q))
+        return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase, referent.hint,
+                        referent.type)
+
+    def _inner_frame(self, q: _Attribution, lo: int) -> Referent | None:
+        """A speech verb with a subject of its own between `lo` and the quotation."""
+        refs = self.refs
+        for v in range(lo, q.first):
+            if not refs.quoted[v] and refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
+                phrase = refs.subject_left(v, lo)
+                if phrase is not None:
+                    return refs.resolve(phrase, q.sentence, self._recent(q))
+        return None
+
+    def _tag_later(self, q: _Attribution, hi: int) -> Referent | None:
+        """A speech verb later in the sentence with a subject of its own ('“…” at the release, she added')."""
+        refs = self.refs
+        sentence = refs.sentences[q.sentence]
+        for v in range(q.last + 1, min(sentence.end, hi)):
+            if refs.quoted[v]:
+                return None
+            if refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
+                phrase = refs.subject_left(v, q.last + 1)
+                return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
+        return None
+
+    def _byline_below(self, q: _Attribution, hi: int) -> Referent | None:
+        """A short line under a quotation paragraph naming its author ('– Man**')."""
+        refs = self.refs
+        n = len(refs.words)
+        while hi < n and refs.texts[hi].isspace():
+            hi += 1
+        if hi >= n or refs.texts[hi] not in NAME_DASHES:
+            return None
+        end = self._paragraph_end(hi + 1)
+        line = refs.doc[hi + 1:end].text.strip() if end > hi + 1 else ""
+        if not line[:1].isupper() or len(line) > 40 or len(line.split()) > 5:
+            return None
+        phrase = refs.phrase_starting(hi + 1, end)
+        referent = refs.resolve(phrase, refs.sentence_of[hi + 1]) if phrase is not None else None
+        if referent is not None and referent.speaker and phrase.end >= end - 1:
+            return referent
+        return Referent(line, RECENT + 0.05)  # a name as written ("Ni** My**")
+
+    def _recent(self, q: _Attribution) -> Referent | None:
+        """The last speaker credited before `q`."""
+        index = self.quotes.index(q)
+        for p in reversed(self.quotes[:index]):
+            if p.referent is not None and p.referent.speaker:
+                return p.referent
+        return None
+
+    # --- context ---
+
+    def _continued(self, q: _Attribution, index: int) -> Referent | None:
+        """The speaker of the quotation `q` goes on from: earlier in its paragraph with only a short attribution
+        between, or ending the paragraph before (or left open there)."""
+        if index == 0:
+            return None
+        p = self.quotes[index - 1]
+        if p.referent is None or p.referent.speaker is None:
+            return None
+        between = self.text[p.span.end:q.span.start]
+        if p.paragraph == q.paragraph:
+            return p.referent if len(between.split()) <= MAX_ATTRIBUTION_WORDS else None
+        if p.paragraph == q.paragraph - between.count("\n") and between.count("\n") <= 2 and (
+                p.span.open_end or len(between.split()) <= MAX_ATTRIBUTION_WORDS):
+            starts_paragraph = not self.text[self.text.rfind("\n", 0, q.span.start) + 1:q.span.start].strip()
+            if starts_paragraph:
+                return p.referent
+        return None
+
+    def _introduced(self, q: _Attribution) -> Referent | None:
+        """The speaker the sentence before introduces, when it has no quotation of its own: the subject of its
+        speech verb ('Erekat said it was … \n\n “They wanted us …”', '…, Howitt says. “that doesn’t mean …”'),
+        or, for a paragraph that is only a quotation, the person it is about ('Jones has coached the team for a
+        decade.\n\n“It is the best job in the world.”')."""
+        refs = self.refs
+        k = q.sentence - 1
+        if k < 0 or self.text.count("\n", refs.starts[refs.sentences[k].start], q.span.start) > 2:
+            return None
+        sentence = refs.sentences[k]
+        if any(refs.quoted[t] for t in range(sentence.start, sentence.end)):
+            return None
+        for v in range(sentence.start, sentence.end):
+            if refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
+                phrase = refs.subject_left(v, sentence.start)
+                if phrase is not None:
+                    referent = refs.resolve(phrase, k, self._recent(q))
+                    if referent.speaker:
+                        return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase,
+                                        type=referent.type)
+        subject = sentence.subject
+        if subject is None or subject.kind != "mention" or not self._alone_in_paragraph(q):
+            return None
+        referent = refs.resolve(subject, k, self._recent(q))
+        if referent.type is not EntityType.PERSON:
+            return None
+        return Referent(referent.speaker, ATTRIBUTE, type=referent.type)
+
+    def _alone_in_paragraph(self, q: _Attribution) -> bool:
+        """Whether the quotation fills its paragraph."""
+        start = self.text.rfind("\n", 0, q.span.start) + 1
+        end = self.text.find("\n", q.span.end)
+        return not self.text[start:q.span.start].strip() and not self.text[q.span.end:len(self.text) if end < 0
+                                                                            else end].strip(" .,”\"")
+
+    def _repeated(self, q: _Attribution) -> Referent | None:
+        """A pull quote or a heading: its words are part of a quotation credited elsewhere in the text."""
+        words = " ".join(_words(q.span.text.lower()))
+        for p in self.quotes:
+            if p is not q and p.referent is not None and p.referent.speaker and p.referent.confidence >= ATTRIBUTE \
+                    and len(words) >= 8 and words in " ".join(_words(p.span.text.lower())):
+                return Referent(p.referent.speaker, RECENT + 0.05, p.referent.phrase, type=p.referent.type)
+        return None
+
+    # --- the parser, where tokens do not tell ---
+
+    def _parse(self, sentences: set[int]) -> None:
+        todo = sorted(sentences - self.parsed)
+        if todo:
+            self.parsed |= set(todo)
+            parse_sentences(self.doc, [self.sentence_spans[k] for k in sorted(self.parsed)])
+
+    def _parsed_subject(self, verb: int) -> Phrase | None:
+        """The subject the dependency parse gives a speech verb, as a phrase `Referents` resolves."""
+        subject = subject_of(self.doc[verb])
+        if subject is None or self.refs.quoted[subject.i]:
+            return None
+        refs, i = self.refs, subject.i
+        if any(child.dep_ == "conj" for child in subject.children):  # "the UN and the EU stressed"
+            return Phrase("plural", subject.left_edge.i, subject.right_edge.i + 1, mention=refs.mention[i])
+        if refs.mention[i] is not None:
+            start, end = refs.mention_bounds(i)
+            return Phrase("mention", start, end, mention=refs.mention[i])
+        phrase = refs.phrase_ending(i, subject.left_edge.i)
+        if phrase is not None and phrase.kind == "role":
+            for child in subject.children:  # "a spokesperson for X", "the commander of X"
+                if child.dep_ == "prep":
+                    named = [t for t in child.subtree if refs.mention[t.i] is not None]
+                    if named:
+                        m = refs.mention[named[-1].i]
+                        phrase = Phrase("role", phrase.start, named[-1].i + 1, head=phrase.head,
+                                        determiner=phrase.determiner, modifiers=(*phrase.modifiers, m),
+                                        possessor=phrase.possessor)
+        return phrase
+
+    # --- direct quotes ---
+
+    def direct_quotes(self) -> list[Quote]:
+        """Direct quotations in text order, each with a speaker (or a hint) and a confidence."""
+        for q in self.quotes:
+            hi = self._paragraph_end(q.last + 1)
+            following = [p.first for p in self.quotes if p.first > q.last and p.paragraph == q.paragraph]
+            tag_end = min([hi, *following])
+            q.referent = (self._tag_after(q, tag_end) or self._tag_before(q) or self._tag_later(q, tag_end)
+                          or self._byline_below(q, hi))
+        undecided = [q for q in self.quotes if q.referent is None and q.verb is not None]
+        if undecided:
+            self._parse({self.refs.sentence_of[q.verb] for q in undecided})
+            for q in undecided:
+                phrase = self._parsed_subject(q.verb)
+                if phrase is not None:
+                    referent = self.refs.resolve(phrase, self.refs.sentence_of[q.verb], self._recent(q))
+                    if referent.speaker or q.referent is None:
+                        q.referent = referent
+        for index, q in enumerate(self.quotes):
+            if q.referent is None or (q.referent.speaker is None and not q.referent.hint):
+                q.referent = self._continued(q, index) or self._introduced(q) or q.referent
+        for q in self.quotes:
+            if q.referent is None or q.referent.speaker is None:
+                q.referent = self._repeated(q) or q.referent
+        return [self._quote(q) for q in self.quotes]
+
+    def _quote(self, q: _Attribution) -> Quote:
+        referent = q.referent
+        if referent is None:
+            topic = self.refs.sentences[q.sentence].topic_person
+            return Quote(text=q.span.text, kind="direct", confidence=0.0,
+                         speaker_hint=topic.speaker if topic is not None else None)
+        if referent.speaker and referent.confidence >= ATTRIBUTE:
+            return Quote(speaker=referent.speaker, text=q.span.text, kind="direct",
+                         confidence=round(referent.confidence, 2), speaker_phrase=referent.phrase)
+        return Quote(text=q.span.text, kind="direct", confidence=round(referent.confidence, 2),
+                     speaker_hint=referent.candidate)
+
+    # --- reported claims ---
+
+    def indirect_claims(self) -> list[Quote]:
+        """Reported claims ("X said (that) …", "X denied …") whose speaker resolves clearly: read from tokens
+        where the sentence is `subject verb [that] content`, else from the dependency parse."""
+        refs, claims, to_parse = self.refs, [], []
+        quoted_sentences = {q.sentence for q in self.quotes}
+        for k, sentence in enumerate(refs.sentences):
+            if k in quoted_sentences:
+                continue
+            verbs = [v for v in range(sentence.start, sentence.end)
+                     if refs.words[v] in CLAIM_FORMS and not refs.quoted[v]]
+            if not verbs:
+                continue
+            claim = next((c for c in (self._cheap_claim(k, v) for v in verbs) if c is not None), None)
+            if claim is not None:
+                claims.append((k, claim))
+            elif self._worth_parsing(k, verbs[-1]):
+                to_parse.append(k)
+        if to_parse:
+            self._parse(set(to_parse))
+            for k in to_parse:
+                claims += [(k, c) for c in self._parsed_claims(k)]
+        return [c for _, c in sorted(claims, key=lambda kc: kc[0])]
+
+    def _cheap_claim(self, k: int, verb: int) -> Quote | None:
+        """`subject verb [that] content.` with a subject read from tokens."""
+        refs = self.refs
+        sentence = refs.sentences[k]
+        subject = refs.subject_left(verb, sentence.start)
+        if subject is None or subject != sentence.subject:
+            return None
+        start = verb + 1
+        word = refs.words[verb]
+        if word in TELL_VERBS:
+            that = next((t for t in range(start, min(sentence.end, start + 8)) if refs.words[t] == "that"), None)
+            if that is None:
+                return None
+            start = that + 1
+        else:
+            that = next((t for t in range(start, min(sentence.end, start + 6)) if refs.words[t] == "that"), None)
+            if that is not None and all(refs.words[t] not in SPEECH_VERBS for t in range(start, that)):
+                start = that + 1
+        end = sentence.end
+        for t in range(start, sentence.end - 1):
+            if refs.texts[t] in (";",) or (refs.texts[t] == "," and refs.words[t + 1] in
+                                            ("adding", "saying", "according", "noting", "citing", "he", "she")):
+                end = t
+                break
+        if end - start < MIN_CLAIM_TOKENS:
+            return None
+        referent = refs.resolve(subject, k)
+        if not referent.speaker or referent.confidence < ATTRIBUTE:
+            return None
+        text = self.doc[start:end].text
+        if word in OBJECT_CLAIM_VERBS and start == verb + 1:
+            text = f"{refs.texts[verb]} {text}"
+        return self._claim(text, referent)
+
+    def _worth_parsing(self, k: int, verb: int) -> bool:
+        """A claim the parser may read: someone the text names (or a pronoun) comes before its verb."""
+        refs = self.refs
+        sentence = refs.sentences[k]
+        return any(refs.mention[t] is not None or refs.words[t] in ("he", "she", "they")
+                   for t in range(sentence.start, verb) if not refs.quoted[t])
+
+    def _parsed_claims(self, k: int) -> list[Quote]:
+        refs, claims = self.refs, []
+        sentence = self.sentence_spans[k]
+        for verb in sentence:
+            if verb.lower_ not in CLAIM_FORMS or refs.quoted[verb.i]:
+                continue
+            content = None
+            if verb.lower_ in SPEECH_VERBS:
+                content = next((c for c in verb.rights if c.dep_ == "ccomp"), None)
+            if content is None and verb.lower_ in OBJECT_CLAIM_VERBS:
+                content = next((c for c in verb.rights if c.dep_ == "dobj"), None)
+            if content is None:
+                continue
+            span = self.doc[content.left_edge.i:content.right_edge.i + 1]
+            if len(span) < MIN_CLAIM_TOKENS or "\n" in span.text.strip():
+                continue
+            phrase = self._parsed_subject(verb.i)
+            if phrase is None:
+                continue
+            referent = refs.resolve(phrase, k)
+            if not referent.speaker or referent.confidence < ATTRIBUTE:
+                continue
+            text = span.text if content.dep_ == "ccomp" else f"{verb.text} {span.text}"
+            claims.append(self._claim(text, referent))
+        return claims
+
+    @staticmethod
+    def _claim(text: str, referent: Referent) -> Quote:
+        text = re.sub(r"^that\s+", "", text.strip()).rstrip(" ,;:-–—.")
+        return Quote(speaker=referent.speaker, text=text, kind="indirect", confidence=round(referent.confidence, 2),
+                     speaker_phrase=referent.phrase)
+
+    # --- credited sources ---
+
+    def credited_sources(self, speakers: list[str]) -> list[str]:
+        """Canonical names of people and organisations the text credits as sources, in order: speakers, and
+        names next to a speech word ("according to Reuters", "told BBC World News", "a Taliban spokesman
+        tweeted", "via USA Today")."""
+        refs, names = self.refs, []
+        for mention in self.entities.mentions:
+            if mention.canonical_type not in (EntityType.PERSON, EntityType.ORGANIZATION):
+                continue
+            span = self.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+            if span is None or refs.quoted[span.start]:
+                continue
+            if self._credited(span.start, span.end) and mention.canonical not in names:
+                names.append(mention.canonical)
+        named = {m.canonical for m in self.entities.mentions
+                 if m.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION)}
+        return list(dict.fromkeys(names + [s for s in speakers if s in named]))
+
+    def _credited(self, start: int, end: int) -> bool:
+        refs, n = self.refs, len(self.refs.words)
+        before = [refs.words[t] for t in range(max(0, start - 3), start)]
+        if before[-1:] == ["the"]:
+            before = before[:-1]
+        if before[-2:] in (["according", "to"], ["sent", "to"], ["interview", "with"], ["quoted", "by"],
+                           ["cited", "by"], ["said", "to"], ["told", "to"]) or before[-1:] in (["told"], ["via"],
+                                                                                             ["tells"]):
+            return True
+        t = end
+        if t < n and refs.texts[t] == ",":  # "Ali Nazari, a spokesperson for the NRF, told …"
+            close = next((c for c in range(t + 1, min(n, t + 20)) if refs.texts[c] in (",", ".", ";", ":")), None)
+            if close is not None and refs.texts[close] == ",":
+                t = close + 1
+        while t < n and (refs.words[t] in ADVERBS or refs.words[t] in ROLE_HEADS or refs.words[t] in ("’s", "'s")):
+            t += 1
+        return t < n and refs.words[t] in CREDIT_WORDS and refs.words[t] not in ("according", "via")
 
 
 def subject_of(verb: Token) -> Token | None:
-    """The grammatical subject of a speech verb, climbing through conjunctions and clauses."""
+    """The grammatical subject of a speech verb in the dependency parse, climbing through conjunctions and
+    clauses."""
     token = verb
     for _ in range(4):
         if token.lower_ == "according":
@@ -130,195 +696,11 @@ def subject_of(verb: Token) -> Token | None:
     return None
 
 
-@lru_cache(maxsize=256)
-def _introduction_pattern(noun: str) -> re.Pattern[str]:
-    """ "a source in the ministry told ..." for the role noun "source"."""
-    return re.compile(rf"\b(?:a|an|one)\s+([^.,;:“”\"]{{0,40}}?\b{re.escape(noun)}\b[^.,;:“”\"]{{0,60}}?)"
-                      rf"\s+(?:{'|'.join(SPEECH_VERBS)})\b", re.I)
-
-
-class Attributor:
-    """Resolves speakers in one document against its entities."""
-
-    def __init__(self, doc: Doc, entities: DocumentEntities) -> None:
-        self.doc = doc
-        self.text = doc.text
-        self.entities = entities
-        self.quotes = find_quote_spans(self.text)
-        self.quote_bounds = [(q.start, q.end) for q in self.quotes]
-        self._introductions: dict[str, list[tuple[int, str]]] = {}
-
-    def _tokens_between(self, start: int, end: int) -> Span | None:
-        return self.doc.char_span(start, end, alignment_mode="expand")
-
-    def _speaker_phrase(self, subject: Token) -> str:
-        tokens = list(subject.subtree)
-        if len(tokens) > 12:
-            tokens = [t for t in tokens if t.i <= subject.i]
-        text = self.doc[tokens[0].i:tokens[-1].i + 1].text
-        return re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
-
-    def _antecedent(self, noun: str, before: int) -> str | None:
-        """The indefinite mention a definite role refers to ("a source in X told ..." for "the source")."""
-        if noun not in self._introductions:  # one scan of the text per role noun, not per attribution
-            self._introductions[noun] = [
-                (m.end(), m.group(1)) for m in _introduction_pattern(noun).finditer(self.text)
-                if not _inside(m.start(), self.quote_bounds)]
-        found = [phrase for end, phrase in self._introductions[noun] if end <= before]
-        return found[-1] if found else None
-
-    def speaker(self, subject: Token, before: int) -> str | None:
-        """Canonical speaker for a subject token of an attribution that precedes offset `before`."""
-        mention = self.entities.at(subject.idx, subject.idx + len(subject))
-        if mention and mention.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION,
-                                                  EntityType.NORP, EntityType.LOCATION):
-            return mention.canonical
-        for token in subject.subtree:  # "China's ambassador, Liu Xiaming, said"
-            named = self.entities.at(token.idx, token.idx + len(token))
-            if named and named.canonical_type is EntityType.PERSON and token.dep_ in ("appos", "compound"):
-                return named.canonical
-        word = subject.lower_
-        if word in PERSON_PRONOUNS:
-            person = self.entities.nearest_before(before, EntityType.PERSON, self.quote_bounds)
-            return person.canonical if person else None
-        if word in ("i", "we", "it", "they", "who", "that", "which"):
-            return None
-        determiner = next((c.lower_ for c in subject.children if c.dep_ == "det"), None)
-        has_modifier = any(c.dep_ in ("poss", "nmod", "prep") or (c.dep_ == "compound" and c.text[:1].isupper())
-                           for c in subject.children)  # "the Taliban spokesman", not "the prime minister"
-        if determiner == "the" and word in ROLE_NOUNS and not has_modifier:
-            antecedent = self._antecedent(word, before)
-            if antecedent:
-                return antecedent
-            if word in PERSON_ROLE_NOUNS:
-                person = self.entities.nearest_before(before, EntityType.PERSON, self.quote_bounds)
-                if person:
-                    return person.canonical
-        if subject.text[:1].isupper():  # a name the model did not tag here ("Heyward" of "Cam Heyward")
-            person = self.entities.person_named(subject.text)
-            if person:
-                return person
-        return self._speaker_phrase(subject)
-
-    def _clear_speaker(self, subject: Token) -> bool:
-        """A named speaker, a personal pronoun, a role noun, or a phrase containing a name."""
-        if subject.lower_ in PERSON_PRONOUNS or subject.lower_ in ROLE_NOUNS:
-            return True
-        first, last = subject.left_edge, subject.right_edge
-        return self.entities.at(first.idx, last.idx + len(last)) is not None
-
-    def _attribution_verbs(self, quote: QuoteSpan) -> list[Token]:
-        """Speech verbs in the quote's sentences and paragraph, outside any quotation: a speech tag right
-        after the quote first, then verbs before it, then later ones ("..., adding that X asked ...")."""
-        first = self._tokens_between(quote.start, quote.start + 1)
-        last = self._tokens_between(quote.end - 1, quote.end)
-        if first is None or last is None:
-            return []
-        text = self.text
-        paragraph_start = text.rfind("\n", 0, quote.start) + 1
-        paragraph_end = text.find("\n", quote.end)
-        paragraph_end = len(text) if paragraph_end < 0 else paragraph_end
-        region = self.doc[first[0].sent.start:last[-1].sent.end]
-        verbs = [t for t in region if t.lower_ in SPEECH_VERBS and paragraph_start <= t.idx < paragraph_end
-                 and not _inside(t.idx, self.quote_bounds)]
-        after = sorted((t for t in verbs if t.idx >= quote.end), key=lambda t: t.idx)
-        before = sorted((t for t in verbs if t.idx < quote.start), key=lambda t: -t.idx)
-        close = [t for t in after if t.i - last[-1].i <= MAX_TAG_DISTANCE]  # '...,” Esper said'
-        return close + before + [t for t in after if t not in close]
-
-    def direct_quotes(self) -> tuple[list[Quote], set[int]]:
-        """Direct quotations with speakers, and the token ids of the verbs used to attribute them."""
-        quotes, used = [], set()
-        previous: tuple[QuoteSpan, str | None] | None = None
-        for quote in self.quotes:
-            speaker = None
-            for verb in self._attribution_verbs(quote):
-                subject = subject_of(verb)
-                if subject is not None and not _inside(subject.idx, self.quote_bounds):
-                    speaker = self.speaker(subject, quote.start)
-                    if speaker is not None:
-                        used.add(verb.i)
-                        break
-            if speaker is None and previous is not None and self._continues(previous[0], quote):
-                speaker = previous[1]  # '"First," Lopez said. "Second."'
-            quotes.append(Quote(speaker=speaker, text=quote.text.rstrip(","), kind="direct"))
-            previous = (quote, speaker)
-        return quotes, used
-
-    def _continues(self, earlier: QuoteSpan, later: QuoteSpan) -> bool:
-        """Whether `later` goes on from `earlier`: same paragraph, nothing but a short attribution between."""
-        between = self.text[earlier.end:later.start]
-        return "\n" not in between and len(between.split()) <= MAX_ATTRIBUTION_WORDS
-
-    def indirect_claims(self, skip_verbs: set[int]) -> list[Quote]:
-        """Reported claims ("X said that ...", "X denied ...") whose speaker resolves clearly."""
-        claims = []
-        for i in positions_of(self.doc, CLAIM_VERBS):
-            verb = self.doc[int(i)]
-            if verb.i in skip_verbs or _inside(verb.idx, self.quote_bounds):
-                continue
-            content = None
-            if verb.lower_ in SPEECH_VERBS:
-                content = next((c for c in verb.rights if c.dep_ == "ccomp"), None)
-            if content is None and verb.lower_ in OBJECT_CLAIM_VERBS:
-                content = next((c for c in verb.rights if c.dep_ == "dobj"), None)
-            if content is None:
-                continue
-            span = self.doc[content.left_edge.i:content.right_edge.i + 1]
-            covered = self.text[min(verb.idx, span.start_char):max(verb.idx, span.end_char)]
-            if len(span) < MIN_CLAIM_TOKENS or "\n" in covered.strip() or any(
-                    s < span.end_char and span.start_char < e for s, e in self.quote_bounds):
-                continue
-            subject = subject_of(verb)
-            if subject is None:
-                continue
-            if not self._clear_speaker(subject):
-                continue
-            speaker = self.speaker(subject, verb.idx)
-            if speaker is None:
-                continue
-            text = span.text if content.dep_ == "ccomp" else f"{verb.text} {span.text}"
-            text = re.sub(r"^that\s+", "", text.strip()).rstrip(" ,;:-–—")
-            claims.append(Quote(speaker=speaker, text=text, kind="indirect"))
-        return claims
-
-    def credited_sources(self) -> list[str]:
-        """Canonical names of people and organisations the text credits as sources, in order."""
-        names: list[str] = []
-        for mention in self.entities.mentions:
-            if mention.canonical_type not in (EntityType.PERSON, EntityType.ORGANIZATION):
-                continue
-            span = self._tokens_between(mention.start, mention.end)
-            if span is not None and _credited(span.root) and mention.canonical not in names:
-                names.append(mention.canonical)
-        return names
-
-
-def _credited(token: Token) -> bool:
-    """Whether a name is syntactically the source of a report: subject or addressee of a speech verb,
-    after "according to"/"sent to", or modifying a role noun that is ("a Taliban spokesman tweeted")."""
-    for _ in range(5):
-        head = token.head
-        if head is token:
-            return False
-        if token.dep_ in ("compound", "poss", "amod", "nmod") and head.lower_ in ROLE_NOUNS:
-            token = head
-        elif token.dep_ == "appos" or (token.dep_ == "pobj" and head.lower_ in ("to", "by", "with")):
-            token = head
-        elif token.dep_ in ("prep", *SUBJECTS, "dobj", "dative", "agent") and head.lower_ in CREDIT_WORDS:
-            return True
-        else:
-            return False
-    return False
-
-
 def attribute(doc: Doc, entities: DocumentEntities) -> tuple[list[Quote], list[str]]:
     """Quotes (direct, then indirect) and the canonical names of credited sources of one document."""
     attributor = Attributor(doc, entities)
-    direct, used = attributor.direct_quotes()
-    indirect = attributor.indirect_claims(used)
+    direct = attributor.direct_quotes()
+    indirect = attributor.indirect_claims()
     speakers = [q.speaker for q in direct + indirect if q.speaker]
-    named = {m.canonical for m in entities.mentions
-             if m.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION)}
-    cited = attributor.credited_sources() + [s for s in speakers if s in named]
-    return direct + indirect, list(dict.fromkeys(cited))
+    return direct + indirect, attributor.credited_sources(speakers)
+

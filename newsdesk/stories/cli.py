@@ -125,12 +125,26 @@ def show_command(
             said = [st for st in speaker.statements if any(src.outlet == outlet for src in st.sources)]
             say(f"{outlet}:", "  ", "underline", out)
             for st in said[:MAX_CELL_STATEMENTS]:
-                say(_statement(st.text, st.kind, st.speaker if st.speaker != speaker.speaker else None), "    ", out=out)
+                say(_statement(st.text, st.kind, st.speaker if st.speaker != speaker.speaker else None)
+                    + _sure(st.confidence), "    ", out=out)
                 again = [src.publisher for src in st.sources if src.outlet == outlet and src.copy_of]
                 if again:
                     say("also in copies by " + ", ".join(dict.fromkeys(again)), "      ", "dim", out)
             if len(said) > MAX_CELL_STATEMENTS:
                 say(f"… {len(said) - MAX_CELL_STATEMENTS} more (newsdesk stories show --json)", "    ", "dim", out)
+    if story.unattributed:
+        out.print()
+        say("Quotations without a clear speaker", style="bold", out=out)
+        for st in story.unattributed:
+            say(_statement(st.text, st.kind, None), "  ", out=out)
+            if st.speaker_hint:
+                say(f"likely speaker (unconfirmed): {st.speaker_hint}", "    ", "dim", out)
+            say("reported by " + ", ".join(dict.fromkeys(src.outlet for src in st.sources)), "    ", "dim", out)
+
+
+def _sure(confidence: float | None) -> str:
+    """How sure an attribution is, where it is not plain."""
+    return f" ({confidence:.0%} sure)" if confidence is not None and confidence < 0.9 else ""
 
 
 __all__ = ["stories_app"]

@@ -1,7 +1,8 @@
 """What readers see of stories: a list, and one story with its articles and who claims what, with sources.
 
 Claims are the enrichment's attributed statements (`Article.quotes`: direct quotes and "X said/claimed/
-denied that ..."), grouped by speaker and by publisher. Nothing here judges whether a claim is true.
+denied that ..."), grouped by speaker and by publisher, each with how sure its attribution is; quotations
+without a clear speaker are listed apart. Nothing here judges whether a claim is true.
 """
 
 from __future__ import annotations
@@ -75,13 +76,17 @@ class SourceRef(BaseModel):
 
 
 class Statement(BaseModel):
-    """One attributed statement, with every article that reports it."""
+    """One statement, with every article that reports it."""
 
     speaker: str
-    """The speaker as the articles name it ("a Taliban spokesman")."""
+    """The speaker as the articles name it ("Taliban spokesman"), or UNATTRIBUTED."""
     text: str
     kind: str
     sources: list[SourceRef]
+    confidence: float | None = None
+    """The surest attribution among the reports (None: not scored)."""
+    speaker_hint: str | None = None
+    """For an unattributed statement: the likeliest speaker, unconfirmed, or how the text describes them."""
 
 
 class SpeakerClaims(BaseModel):
@@ -104,6 +109,8 @@ class StoryDetail(StorySummary):
     article_list: list[StoryArticle] = Field(default_factory=list)
     claims_by_speaker: list[SpeakerClaims] = Field(default_factory=list)
     claims_by_publisher: list[PublisherClaims] = Field(default_factory=list)
+    unattributed: list[Statement] = Field(default_factory=list)
+    """Quotations whose speaker is not clear, listed apart (with a hint where there is a candidate)."""
 
 
 def publisher_of(publisher: str | None, url: str | None) -> str:
@@ -162,10 +169,10 @@ def _role_phrase(speaker: str) -> str:
     return phrase or speaker
 
 
-def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[PublisherClaims]]:
-    """Attributed statements grouped by speaker and by publisher; a statement repeated by copies is one
-    statement with several sources, and a copy of an article in `articles` is grouped under its original's
-    publisher (credited to its own). Speakers reported by most publishers first."""
+def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[PublisherClaims], list[Statement]]:
+    """Attributed statements grouped by speaker and by publisher, and the unattributed ones apart; a statement
+    repeated by copies is one statement with several sources, and a copy of an article in `articles` is grouped
+    under its original's publisher (credited to its own). Speakers reported by most publishers first."""
     statements: dict[tuple[str, str], Statement] = {}
     outlets = {a.id: publisher_of(a.publisher, a.url) for a in articles}
     for article in articles:
@@ -174,25 +181,31 @@ def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[Publisher
                            copy_of=article.duplicate_of, original_publisher=outlets.get(article.duplicate_of or ""))
         for quote in article.quotes:
             key = (speaker_group(quote.speaker, article), " ".join(words(quote.text)))
-            statement = statements.setdefault(key, Statement(speaker=quote.speaker or UNATTRIBUTED,
-                                                             text=quote.text, kind=quote.kind, sources=[]))
+            statement = statements.setdefault(key, Statement(
+                speaker=quote.speaker_phrase or quote.speaker or UNATTRIBUTED, text=quote.text, kind=quote.kind,
+                sources=[], speaker_hint=None if quote.speaker else quote.speaker_hint))
+            if quote.confidence is not None and (statement.confidence or 0.0) < quote.confidence:
+                statement.confidence = quote.confidence
             if all(s.article_id != article.id for s in statement.sources):
                 statement.sources.append(source)
     by_speaker: dict[str, list[Statement]] = {}
     by_publisher: dict[str, list[tuple[str, Statement]]] = {}
+    unattributed = [statement for (group, _), statement in statements.items() if group == UNATTRIBUTED]
     for (group, _), statement in statements.items():
+        if group == UNATTRIBUTED:
+            continue
         by_speaker.setdefault(group, []).append(statement)
         for publisher in _outlets(statement):
             by_publisher.setdefault(publisher, []).append((group, statement))
     speakers = [SpeakerClaims(speaker=group, statements=items,
                               publishers=list(dict.fromkeys(p for st in items for p in _outlets(st))))
                 for group, items in by_speaker.items()]
-    speakers.sort(key=lambda c: (c.speaker == UNATTRIBUTED, -len(c.publishers), -len(c.statements), c.speaker))
+    speakers.sort(key=lambda c: (-len(c.publishers), -len(c.statements), c.speaker))
     publishers = [PublisherClaims(publisher=publisher, speakers=list(dict.fromkeys(g for g, _ in items)),
                                   statements=[st for _, st in items])
                   for publisher, items in by_publisher.items()]
     publishers.sort(key=lambda c: (-len(c.statements), c.publisher))
-    return speakers, publishers
+    return speakers, publishers, unattributed
 
 
 def _outlets(statement: Statement) -> list[str]:
@@ -207,9 +220,9 @@ def get_story(store: StoryStore, backend: IndexBackend, story_id: str) -> StoryD
         return None
     members = store.members(story_id)
     articles = [a for a in (backend.get(m.id) for m in members) if a is not None]
-    by_speaker, by_publisher = claims([a for a in articles if a.duplicate_of is None] +
-                                      [a for a in articles if a.duplicate_of is not None])
+    by_speaker, by_publisher, unattributed = claims([a for a in articles if a.duplicate_of is None] +
+                                                    [a for a in articles if a.duplicate_of is not None])
     article_list = [StoryArticle(id=m.id, title=m.title, publisher=publisher_of(m.publisher, m.url),
                                  published=_day(m.day), url=m.url, duplicate_of=m.duplicate_of) for m in members]
     return StoryDetail(**_summary(story, members).model_dump(), article_list=article_list,
-                       claims_by_speaker=by_speaker, claims_by_publisher=by_publisher)
+                       claims_by_speaker=by_speaker, claims_by_publisher=by_publisher, unattributed=unattributed)

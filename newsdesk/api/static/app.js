@@ -789,6 +789,7 @@ function renderClaims(state, story) {
         const by = el("p", { class: "by" });
         if (st.speaker && st.speaker !== c.speaker) by.append(el("span", { class: "phrase" }, st.speaker), document.createTextNode(" · "));
         by.append(el("span", { class: "kind" }, st.kind === "direct" ? "quote" : "reported"));
+        if (st.confidence != null) by.append(document.createTextNode(" · "), confidenceBadge(st.confidence));
         box.append(by);
         const here = st.sources.filter((x) => x.outlet === pub);
         for (const src of [...here.filter((x) => !x.copy_of), ...here.filter((x) => x.copy_of)]) {
@@ -805,6 +806,26 @@ function renderClaims(state, story) {
   }
   $("story-claims-empty").classList.toggle("hidden", claims.length > 0);
   table.classList.toggle("hidden", claims.length === 0);
+
+  const loose = $("story-unattributed");
+  loose.replaceChildren();
+  for (const st of story.unattributed || []) {
+    const li = el("li", { class: "statement unattributed" });
+    li.append(el("q", {}, st.text));
+    const by = el("p", { class: "by" });
+    by.append(st.speaker_hint ? el("span", { class: "hint", title: "likely speaker, not confirmed by the text" }, "maybe " + st.speaker_hint)
+                              : el("span", { class: "hint" }, "speaker unclear"));
+    for (const src of st.sources) by.append(document.createTextNode(" · "), sourceLink(state, src));
+    li.append(by);
+    loose.append(li);
+  }
+  $("story-unattributed-section").classList.toggle("hidden", !(story.unattributed || []).length);
+}
+
+function confidenceBadge(confidence) {
+  const sure = confidence >= 0.9 ? "high" : confidence >= 0.7 ? "medium" : "low";
+  return el("span", { class: "confidence " + sure, title: "how sure the attribution is" },
+            `${Math.round(confidence * 100)}% sure`);
 }
 
 function storyArticleItem(state, art) {

@@ -1,0 +1,936 @@
+"""Who a phrase refers to: names, pronouns and role descriptions resolved to one document's canonical entities.
+
+Reads tokens, resolved entity mentions and sentence positions only (no dependency parse):
+- noun phrases around a speech verb (`subject_left`, `subject_right`, `sentence_subject`): a name, a pronoun,
+  a role description ("a spokesperson for X", "the governor", "Taliban officials"), an untagged capitalised name;
+- the topic of each sentence (the person or organisation its subject refers to), carried forward;
+- genders the text fixes (titles and gendered role words next to a name, he/she agreeing with a name);
+- role words each person is introduced with ("Gov. Kristi Noem", "Jack Buser, director for games at Google").
+
+`resolve` turns a phrase into a `Referent`: a canonical speaker with a confidence, or none with a hint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+
+from spacy.attrs import IDX, LOWER, ORTH
+from spacy.tokens import Doc
+
+from newsdesk.enrich.entities import DocumentEntities, Mention
+from newsdesk.model import EntityType
+
+SPEECH_VERBS = frozenset("""
+according acknowledge acknowledged acknowledging add added adding adds admit admits admitted admitting agree agreed
+allege alleged alleges alleging announce announced announces announcing argue argued argues arguing ask asked asking
+asks assure assured assures beg begged begs bemoan bemoaned bemoaning bemoans blast blasted blasts boast boasted
+caution cautioned cautioning cautions chime chimed claim claimed claiming claims comment commented commenting
+comments concede conceded conceding conclude concluded confirm confirmed confirming confirms continue continued
+continues declare declared declares declaring denied denies deny denying describe described describes describing
+dismiss dismissed dismisses emphasise emphasised emphasize emphasized exclaim exclaimed explain explained explaining
+explains implored indicate indicated indicates indicating insist insisted insisting insists instruct instructed
+instructs joke joked lament lamented laments maintain maintained maintaining maintains muse mused note noted notes
+noting observe observed order ordered orders pleaded pleads pledge pledged pledges pledging posted posting predict
+predicted predicting promise promised promising quip quipped recall recalled recalling recalls recount recounted
+recounts reiterate reiterated reiterates reiterating replied replies reply replying report reported reporting
+reports respond responded responding responds said say saying says scream screamed shout shouted shouts sigh sighed
+state stated states stating stress stressed stressing suggest suggested suggesting suggests tell telling tells
+testified testifies testify testifying told tweet tweeted tweeting tweets urge urged urges urging vow vowed vowing
+vows warn warned warning warns whisper whispered wonder wondered write writes writing written wrote yell yelled
+yells
+""".split())
+"""Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
+
+SPEAKER_TYPES = frozenset({EntityType.PERSON, EntityType.ORGANIZATION, EntityType.NORP, EntityType.LOCATION})
+GROUP_TYPES = frozenset({EntityType.ORGANIZATION, EntityType.NORP, EntityType.LOCATION})
+"""Types that speak as an institution ("the Taliban said", "the UK has urged")."""
+
+PERSON_PRONOUNS = {"he": "m", "she": "f"}
+GROUP_PRONOUNS = frozenset({"they", "it"})
+OTHER_PRONOUNS = frozenset({"i", "we", "you", "who", "this", "these", "those", "someone", "somebody", "everyone",
+                            "nobody", "one", "both", "many", "some", "others", "all"})
+PRONOUNS = frozenset(PERSON_PRONOUNS) | GROUP_PRONOUNS | OTHER_PRONOUNS
+POSSESSIVES = {"his": "he", "her": "she", "their": "they", "its": "it"}
+
+REPRESENTATIVE_NOUNS = frozenset("""
+spokesman spokeswoman spokesperson spokesmen spokeswomen spokespeople representative representatives official
+officials statement statements release commander commanders
+""".split())
+"""Who speaks for an organisation: an unnamed one is credited to the organisation it names."""
+
+PERSON_ROLE_NOUNS = frozenset("""
+minister president leader chief officer envoy ambassador adviser advisor aide diplomat governor senator mayor
+secretary chairman chairwoman chair ceo founder director executive manager head coach captain player star
+actor actress singer guitarist musician drummer rapper host judge lawyer attorney prosecutor doctor physician
+surgeon professor researcher scientist author writer editor economist strategist prince princess king queen
+duke duchess royal general colonel sergeant lieutenant congressman congresswoman lawmaker legislator
+councillor councilman councilwoman premier chancellor pope bishop cleric imam rabbi priest negotiator counsel
+superintendent sheriff commissioner inspector detective pilot administrator deputy vice-president investor
+""".split()) | REPRESENTATIVE_NOUNS
+"""Role nouns that describe one person ("the governor", "the actor", "China's ambassador to Britain")."""
+
+ANONYMOUS_NOUNS = frozenset("""
+source sources witness witnesses user users resident residents man woman men women boy girl people person
+expert experts analyst analysts insider insiders observer observers critic critics fan fans neighbour neighbor
+neighbours neighbors friend friends relative relatives mother father son daughter brother sister wife husband
+officer officers agent agents member members employee employees worker workers student students parent parents
+victim victims protester protesters activist activists voter voters viewer viewers reader readers customer
+customers patient patients doctors scientists researchers lawyers individuals someone commenter commenters
+poster posters blogger bloggers netizen netizens censor censors
+""".split())
+"""Role nouns that, without a name, name nobody ("a source", "one legal expert", "officers")."""
+
+GROUP_ROLE_NOUNS = frozenset("""
+company firm group agency ministry department office government administration military army navy police court
+committee commission council board bank band team club union party organisation organization coalition network
+label studio publisher website campaign authority authorities institute university school hospital foundation
+charity regulator airline carrier maker retailer brokerage outlet newspaper broadcaster channel network
+""".split())
+DOCUMENT_NOUNS = frozenset("""
+statement release post tweet letter report study paper survey memo email message filing complaint lawsuit
+plan document ruling order decision bill law notice guidance poll analysis article book website page note text
+policy rule rules agreement contract deal proposal draft indictment affidavit transcript summary review forecast
+""".split())
+"""What "says" for its author ("the statement said"): the last speaker credited, else the text's subject."""
+
+ROLE_HEADS = PERSON_ROLE_NOUNS | ANONYMOUS_NOUNS | GROUP_ROLE_NOUNS | DOCUMENT_NOUNS
+
+FEMALE_WORDS = frozenset("""
+mrs ms miss madam madame dame lady queen princess duchess spokeswoman chairwoman congresswoman councilwoman
+actress businesswoman sister mother daughter wife aunt grandmother niece widow girlfriend woman girl she her hers
+herself
+""".split())
+MALE_WORDS = frozenset("""
+mr sir lord king prince duke spokesman chairman congressman councilman businessman brother father son husband
+uncle grandfather nephew widower boyfriend man boy he him his himself
+""".split())
+
+ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general",
+                 "lt": "lieutenant", "col": "colonel", "sgt": "sergeant", "capt": "captain", "dr": "doctor",
+                 "prof": "professor", "pres": "president", "atty": "attorney", "supt": "superintendent",
+                 "vice-president": "president", "vp": "president"}
+
+DETERMINERS = frozenset({"the", "a", "an", "one", "another", "this", "that", "these", "those", "his", "her",
+                         "their", "its", "our", "some", "two", "three", "several", "many", "other", "each"})
+DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+POST_PREPOSITIONS = frozenset({"of", "for", "at", "from", "in", "to", "with", "on", "by"})
+"""Prepositions that attach a name to a role noun before it ("a spokesperson for X")."""
+FUNCTION_WORDS = frozenset("""
+the a an and or but of for at from in to with on by as that which who whom whose this these those is are was were
+be been being has have had will would can could may might must shall should do does did not no it its he she they
+we i you his her their our my your him them us me if when while after before because since although though than
+then so also about into over under after during without within against between through
+""".split())
+ADVERBS = frozenset("""
+also later then previously again further first once recently earlier separately quickly repeatedly still
+already simply just now often always never even reportedly allegedly initially finally subsequently instead
+has have had will would could can may might does did do is was were had've
+""".split())
+"""Words between a subject and its speech verb ("Noem later tweeted", "he has said")."""
+CLAUSE_OPENERS = frozenset("""
+and but so yet then while as because that when after before if although though since whereas where however
+meanwhile still now instead also which who whom with
+""".split())
+FRONTING = frozenset("""
+in on at after during following when while although though because as since before earlier later last this
+for with without despite amid under upon once speaking writing asked according
+""".split())
+"""First words of a fronted phrase that ends at a comma ("In a video message sent to the BBC, Saleh said")."""
+TITLE_WORDS = frozenset("""
+former deputy senior acting interim vice executive general assistant associate co-founder founding veteran
+longtime then current lead principal managing press foreign defence defense interior finance state national
+""".split())
+"""Words of a title before a name besides role nouns ("former Vice-President", "senior vp", "lead author")."""
+NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
+
+NAMED = 0.95
+"""Confidence of a speaker named where the text credits the quotation ("Smith said")."""
+TITLED = 0.85
+"""A role that identifies one entity of the text ("the governor", "a Taliban spokesman")."""
+TOPIC = 0.85
+"""A pronoun for the person the text is about."""
+RECENT = 0.75
+"""Read from context: the last person or organisation in focus, a description, a continued quotation."""
+WEAK = 0.5
+"""A candidate the text does not confirm: kept as a hint, never named."""
+
+
+@dataclass(frozen=True)
+class Phrase:
+    """A noun phrase that may name a speaker: tokens [start, end), what kind, and what it contains."""
+
+    kind: str
+    """"mention", "pronoun", "role", "name" or "plural" ("Dale and Martha")."""
+    start: int
+    end: int
+    mention: Mention | None = None
+    head: str = ""
+    determiner: str = ""
+    modifiers: tuple[Mention, ...] = ()
+    """Names modifying a role noun: "Taliban spokesman", "a spokesperson for the Foreign Office"."""
+    possessor: Mention | None = None
+    """The name a role belongs to: "China's ambassador", "Carlineo's attorney"."""
+
+
+@dataclass(frozen=True)
+class Referent:
+    """Who a phrase refers to: a canonical speaker (when clear), how sure, how the text named them."""
+
+    speaker: str | None
+    confidence: float
+    phrase: str | None = None
+    """The words used when they are not the name itself ("a Taliban spokesman", "the governor")."""
+    hint: str | None = None
+    """When `speaker` is None: the likeliest candidate, or the description the text gives."""
+    type: EntityType | None = None
+
+    @property
+    def candidate(self) -> str | None:
+        return self.speaker or self.hint
+
+
+NOBODY = Referent(None, 0.0)
+
+
+@dataclass
+class _Sentence:
+    start: int
+    end: int
+    subject: Phrase | None = None
+    speaker: Phrase | None = None
+    """The subject of its first speech verb ("This system, says Richard Locksley, helps …")."""
+    topic_person: Referent | None = None
+    """The person the text is about just before this sentence (its subject's referent carried forward)."""
+    topic_group: Referent | None = None
+
+
+class Referents:
+    """Tokens, mentions and sentences of one document, and the resolution of phrases to its entities."""
+
+    def __init__(self, doc: Doc, entities: DocumentEntities, quoted: list[tuple[int, int]]) -> None:
+        self.doc = doc
+        self.text = doc.text
+        self.entities = entities
+        strings = doc.vocab.strings
+        values = doc.to_array([LOWER, ORTH, IDX]).tolist()  # no Token objects: the document is read once
+        self.words = [strings[lower] for lower, _, _ in values]
+        self.texts = [strings[orth] for _, orth, _ in values]
+        self.starts = [idx for _, _, idx in values]
+        self.lowercase_words = {w for w, t in zip(self.words, self.texts) if t == w}
+        n = len(self.words)
+        self.mention: list[Mention | None] = [None] * n
+        for mention in entities.mentions:
+            span = doc.char_span(mention.start, mention.end, alignment_mode="expand")
+            if span is not None and mention.canonical_type in SPEAKER_TYPES:
+                for i in range(span.start, span.end):
+                    self.mention[i] = mention
+        self.quoted = [False] * n
+        for start, end in quoted:
+            span = doc.char_span(start, end, alignment_mode="expand")
+            if span is not None:
+                for i in range(span.start, span.end):
+                    self.quoted[i] = True
+        self.spans = list(doc.sents)
+        self.sentences = [_Sentence(s.start, s.end) for s in self.spans]
+        self.sentence_of = [0] * n
+        for k, sentence in enumerate(self.sentences):
+            for i in range(sentence.start, sentence.end):
+                self.sentence_of[i] = k
+        self._track_topics()
+
+    # --- phrases ---
+
+    def mention_bounds(self, i: int) -> tuple[int, int]:
+        """Token range of the mention covering token i."""
+        mention, start, end = self.mention[i], i, i + 1
+        while start > 0 and self.mention[start - 1] is mention:
+            start -= 1
+        while end < len(self.words) and self.mention[end] is mention:
+            end += 1
+        return start, end
+
+    def phrase_text(self, phrase: Phrase) -> str:
+        text = " ".join(self.doc[phrase.start:phrase.end].text.split())
+        return re.sub(r"^(?:the|a|an)\s+", "", text, flags=re.I)
+
+    def is_pronoun(self, i: int) -> bool:
+        word = self.words[i]
+        return word in PRONOUNS and self.texts[i] in (word, word.capitalize()) and not self.quoted[i]
+
+    def _is_name_word(self, i: int) -> bool:
+        word = self.texts[i]
+        return (word[:1].isupper() and any(c.isalpha() for c in word) and not self.quoted[i]
+                and (self.words[i] not in FUNCTION_WORDS or (word.isupper() and len(word) > 1)))
+
+    def _is_title_word(self, i: int) -> bool:
+        """A word of a title before a name: "chairman", "CEO", "Secretary", "former", "Taliban" ("’s" too)."""
+        word = self.words[i]
+        return not self.quoted[i] and (word in ROLE_HEADS or word in TITLE_WORDS or word in ABBREVIATIONS
+                                       or self.mention[i] is not None or self._is_name_word(i)
+                                       or word in ("’s", "'s"))
+
+    def _title_start(self, start: int, lo: int) -> int:
+        """Where the title written before a name (or role) at `start` begins: "chairman, CEO and president Craig
+        Menear", "Secretary of State Mike Pompeo", "the former president"."""
+        k = start
+        while k - 1 >= lo and start - k < 10:
+            t = k - 1
+            if self._is_title_word(t):
+                k = t
+            elif self.words[t] in ("and", "&", ",", "of", "for") and t - 1 >= lo and self._is_title_word(t - 1) \
+                    and (self.words[t] in ("of", "for") or (self.words[k] in ROLE_HEADS | TITLE_WORDS
+                                                           and self.mention[k] is None)) \
+                    and (self.words[t] not in ("of", "for") or self._is_name_word(t - 1) and self._is_name_word(k)):
+                k = t
+            else:
+                break
+        if k - 1 >= lo and self.words[k - 1] in DETERMINERS:
+            k -= 1
+        return k
+
+    def phrase_ending(self, j: int, lo: int) -> Phrase | None:
+        """The noun phrase that ends at token j (not before token `lo`), or None when j ends none we read."""
+        if j < lo or self.quoted[j]:
+            return None
+        if self.is_pronoun(j):
+            return Phrase("pronoun", j, j + 1, head=self.words[j])
+        if self.mention[j] is not None:
+            start, end = self.mention_bounds(j)
+            if end != j + 1:
+                return None
+            start = max(start, lo)
+            p = start - 1
+            if p >= lo and self.words[p] in DETERMINERS:
+                p -= 1
+            if p >= lo and self.words[p] in POST_PREPOSITIONS:  # "a spokesperson for (the) X"
+                head = self.phrase_ending(p - 1, lo)
+                if head is not None and head.kind == "role":
+                    return Phrase("role", head.start, end, head=head.head, determiner=head.determiner,
+                                  modifiers=(*head.modifiers, self.mention[j]), possessor=head.possessor)
+                return None  # "the daughter of X"
+            if p >= lo and self.words[p] in ("’s", "'s"):
+                return None  # "Omar's office"
+            return Phrase("mention", self._title_start(start, lo), end, mention=self.mention[j])
+        word = self.words[j]
+        if word in ROLE_HEADS or self._description_head(j, lo):
+            return self._role_ending(j, lo)
+        if self._is_name_word(j):
+            start = j
+            while start - 1 >= lo and (self._is_name_word(start - 1) or self.words[start - 1] in ("of", "for")
+                                       and start - 2 >= lo and self._is_name_word(start - 2)):
+                start -= 1  # "The United Nations High Commissioner for Human Rights"
+            if start - 1 >= lo and self.words[start - 1] in DETERMINERS:
+                start -= 1
+            return Phrase("name", start, j + 1, head=self.texts[j])
+        return None
+
+    def _description_head(self, j: int, lo: int) -> bool:
+        """Whether token j ends a definite description of a person the text introduced ("the Ohio native",
+        "the 43-year-old"): a lowercase head after "the" and at most four modifiers."""
+        text = self.texts[j]
+        if not (text.isalpha() and text.islower()) or text in FUNCTION_WORDS or text in SPEECH_VERBS:
+            return False
+        k = j - 1
+        while k >= lo and j - k <= 5 and self.words[k] != "the":
+            if not (self.mention[k] is not None or self.texts[k] in ("-", "’s", "'s") or self.texts[k][:1].isdigit()
+                    or (self.texts[k].isalpha() and self.words[k] not in FUNCTION_WORDS)):
+                return False
+            k -= 1
+        return k >= lo and self.words[k] == "the" and j - k >= 1
+
+    def _role_ending(self, j: int, lo: int) -> Phrase:
+        """A role noun and what comes before it: "a Taliban spokesman", "China's ambassador", "the singer and
+        guitarist", "the French foreign ministry"."""
+        k, modifiers, possessor, determiner = j - 1, [], None, ""
+        while k >= lo and j - k <= 10:
+            word = self.words[k]
+            if self.quoted[k]:  # the “Pose” actor
+                start = k
+                while start - 1 >= lo and self.quoted[start - 1]:
+                    start -= 1
+                if k - start > 5:
+                    break
+                k = start - 1
+                continue
+            if word in DETERMINERS:
+                determiner = word
+                k -= 1
+                break
+            if word in ("’s", "'s"):
+                if k > lo and self.mention[k - 1] is not None:
+                    possessor = self.mention[k - 1]
+                    k = self.mention_bounds(k - 1)[0] - 1
+                else:
+                    k -= 1
+                continue
+            if self.mention[k] is not None:
+                modifiers.append(self.mention[k])
+                k = self.mention_bounds(k)[0] - 1
+                continue
+            if word == "and" and k - 1 >= lo and self.words[k - 1] in ROLE_HEADS:  # "the singer and guitarist"
+                k -= 1
+                continue
+            if (word.isalpha() and word not in FUNCTION_WORDS and word not in SPEECH_VERBS) or "-" in word \
+                    or word[:1].isdigit():
+                k -= 1
+                continue
+            break
+        return Phrase("role", k + 1, j + 1, head=self.words[j], determiner=determiner,
+                      modifiers=tuple(reversed(modifiers)), possessor=possessor)
+
+    def _with_post_modifier(self, phrase: Phrase, hi: int) -> Phrase:
+        """A role followed by "for/of/at X": "a spokesperson for the British Foreign Office"."""
+        after = phrase.end
+        if phrase.kind != "role" or after + 1 >= hi or self.words[after] not in POST_PREPOSITIONS:
+            return phrase
+        m = next((t for t in range(after + 1, min(after + 4, hi)) if self.mention[t] is not None), None)
+        if m is None or any(self.words[t] not in DETERMINERS for t in range(after + 1, m)):
+            return phrase
+        return Phrase("role", phrase.start, self.mention_bounds(m)[1], head=phrase.head,
+                      determiner=phrase.determiner, modifiers=(*phrase.modifiers, self.mention[m]),
+                      possessor=phrase.possessor)
+
+    def _naming_apposition(self, start: int, end: int, lo: int) -> Phrase | None:
+        """Tokens [start, end) as the name of a description that opens the clause before them ("The company that
+        runs the awards, Dick Clark Productions,"), when they are exactly one mention."""
+        if start < end and self.words[start] in DETERMINERS:
+            start += 1
+        if start >= end or self.mention[start] is None:
+            return None
+        first, last = self.mention_bounds(start)
+        if first != start or last != end or self.mention[start].canonical_type not in SPEAKER_TYPES:
+            return None
+        comma = start - 1 if self.texts[start - 1] == "," else start - 2
+        heads = [comma - 1]
+        heads += [r - 1 for r in range(max(lo, comma - 10), comma) if self.words[r] in ("that", "which", "who")]
+        for head in heads:
+            phrase = self.phrase_ending(head, lo) if head >= lo else None
+            if phrase is not None and phrase.kind == "role" and self._clause_starts_at(phrase.start, lo):
+                return Phrase("mention", start, end, mention=self.mention[start])
+        return None
+
+    def subject_left(self, verb: int, lo: int) -> Phrase | None:
+        """The subject of a speech verb written right before it ("Morrison, Vindman's superior, said",
+        "Noem later tweeted", "a spokesperson for X reiterated"); None when that is not what precedes it."""
+        j = verb - 1
+        while j >= lo and (self.words[j] in ADVERBS or (self.texts[j].endswith("ly") and self.texts[j].isalpha()
+                                                        and self.texts[j].islower())):
+            j -= 1
+        if j < lo:
+            return None
+        if self.texts[j] in (",", ")"):  # past an apposition (or several: "X, the brother of the heir, Y, said")
+            for k in self._apposition_starts(j, lo):
+                named = self._naming_apposition(k + 2, j, lo)
+                if named is not None:  # "The company that runs the AMAs, Dick Clark Productions, denies"
+                    return named
+                phrase = self._subject_ending(k, lo)
+                if phrase is not None:
+                    return phrase
+            return None
+        return self._subject_ending(j, lo)
+
+    def _apposition_starts(self, j: int, lo: int) -> list[int]:
+        """From a comma or closing bracket at j: the tokens just before each earlier comma (or the opening
+        bracket) that could end the subject, nearest first."""
+        if self.texts[j] == ")":
+            k = next((t for t in range(j - 1, max(lo - 1, j - 12), -1) if self.texts[t] == "("), None)
+            return [k - 1] if k is not None and k > lo else []
+        found = []
+        for t in range(j - 1, max(lo - 1, j - 30), -1):
+            if self.quoted[t] or self.texts[t] in (".", ";", ":") or "\n" in self.texts[t]:
+                break
+            if self.texts[t] == "," and t > lo and t < j - 1:
+                found.append(t - 1)
+        return found
+
+    def _subject_ending(self, j: int, lo: int) -> Phrase | None:
+        """A subject phrase ending at token j that starts a clause (two joined by "and" are plural)."""
+        phrase = self.phrase_ending(j, lo)
+        if phrase is None:
+            return None
+        if phrase.start - 2 >= lo and self.words[phrase.start - 1] == "and":  # "he and his wife Kali explained"
+            other = self.phrase_ending(phrase.start - 2, lo)
+            if other is not None and self._clause_starts_at(other.start, lo):
+                return Phrase("plural", other.start, phrase.end, mention=phrase.mention or other.mention)
+        if not self._clause_starts_at(phrase.start, lo):
+            return None
+        return phrase
+
+    def _clause_starts_at(self, i: int, lo: int) -> bool:
+        if i <= lo:
+            return True
+        before = self.texts[i - 1]
+        return (before in (",", ":", ";", "(", "—", "–", "-", "--", "”", "“", '"', "’", "‘") or before.isspace()
+                or self.words[i - 1] in CLAUSE_OPENERS or self.sentence_of[i - 1] != self.sentence_of[i])
+
+    def phrase_starting(self, i: int, hi: int) -> Phrase | None:
+        """The noun phrase that starts at token i, as subjects after a verb or at a sentence start are written:
+        "Beth Meacham", "veteran industry analyst Ken Doctor", "the actor", "WHO", "China's ambassador to
+        Britain", "White House Press Secretary Stephanie Grisham"."""
+        if i >= hi or self.quoted[i]:
+            return None
+        if self.is_pronoun(i):
+            return Phrase("pronoun", i, i + 1, head=self.words[i])
+        k = i + (self.words[i] in DETERMINERS)
+        while k < hi and k - i < 10 and self.mention[k] is None and self._modifier(k, first=k == i):
+            k += 1  # "veteran industry analyst", "Early retiree and self-made millionaire"
+        head, possessive = None, False
+        while k < hi and k - i < 14:
+            word = self.words[k]
+            possessive = possessive and word not in ROLE_HEADS and self.mention[k] is None
+            if self.quoted[k]:  # the “Pose” actor
+                end = k
+                while end < hi and self.quoted[end]:
+                    end += 1
+                if end - k > 6:
+                    break
+                k = end
+            elif self.mention[k] is not None:
+                k = self.mention_bounds(k)[1]
+                head = k - 1
+            elif word in ROLE_HEADS:
+                head, k = k, k + 1
+            elif head is not None and word in ("’s", "'s"):
+                possessive, k = True, k + 1
+            elif self._is_name_word(k) and word not in SPEECH_VERBS:
+                head, k = k, k + 1
+            elif word in ("of", "for") and head is not None and self._is_name_word(head) \
+                    and k + 1 < hi and self._is_name_word(k + 1):
+                k += 1  # "Secretary of State", "High Commissioner for Human Rights"
+            elif word == "and" and head is not None and k + 1 < hi and self.words[k + 1] in ROLE_HEADS:
+                k += 1
+            elif word in TITLE_WORDS and head is not None and k + 1 < hi:  # "study lead author Lucas Paganini"
+                k += 1
+            else:
+                break
+        if head is None or possessive:  # "the NYAG’s questions"
+            return None
+        if self.mention[head] is not None and self.mention[head].canonical_type is not EntityType.PERSON \
+                and head + 1 < hi and self._description_head(head + 1, i):  # "the Ohio native"
+            return self._role_ending(head + 1, i)
+        end, last = head + 1, self.mention[head]
+        if end + 1 < hi and self.words[end] == "and" and self.mention[end + 1] is not None:  # "X and Y argued"
+            return Phrase("plural", i, self.mention_bounds(end + 1)[1], mention=last or self.mention[end + 1])
+        if last is not None:
+            return Phrase("mention", i, end, mention=last)
+        if self.words[head] in ROLE_HEADS:
+            if end < hi and self.texts[end] == ",":  # "The group, WeWorkers Coalition, formed …"
+                close = next((t for t in range(end + 1, min(hi, end + 10)) if self.texts[t] == ","), None)
+                named = self._naming_apposition(end + 1, close, i) if close is not None else None
+                if named is not None:
+                    return named
+            phrase = self._role_ending(head, i)
+            return self._with_post_modifier(phrase, hi)
+        if self.words[i] in ("one", "a", "an", "some", "another", "two", "several"):
+            return None  # "one Weibo commenter": not a name
+        return Phrase("name", i, end, head=self.texts[head])
+
+    def _modifier(self, k: int, *, first: bool) -> bool:
+        """A word before the head of a noun phrase: lowercase ("veteran", "self-made", "and" between two such), or
+        a capitalised first word of a sentence followed by a lowercase one ("Early retiree")."""
+        word, text, n = self.words[k], self.texts[k], len(self.words)
+        following = self.texts[k + 1] if k + 1 < n else ""
+        if word in ROLE_HEADS or word in SPEECH_VERBS or self.quoted[k]:
+            return False
+        if word in ("and", "-"):  # "retiree and self-made millionaire"
+            return following.islower() and following.replace("-", "").isalpha() and (word == "and" or (
+                k > 0 and self.texts[k - 1].islower()))
+        if word in FUNCTION_WORDS:
+            return False
+        if text.islower() and text.replace("-", "").isalpha():
+            return True
+        if not first or not text.istitle() or word not in self.lowercase_words:
+            return False  # "Early retiree" ("early" is written in lowercase elsewhere), not "Sabatier encourages"
+        starts_sentence = k == 0 or self.sentence_of[k] != self.sentence_of[k - 1]
+        return starts_sentence and following.islower() and following.replace("-", "").isalpha()
+
+    def sentence_subject(self, k: int) -> Phrase | None:
+        """The subject a sentence opens with, past a leading conjunction, a fronted phrase up to its comma, or a
+        leading quotation and its tag ("“…,” he said")."""
+        sentence = self.sentences[k]
+        i, end = sentence.start, sentence.end
+        while i < end and (self.texts[i] in ("-", "•", "*", "–", "—") or self.texts[i].isspace()):
+            i += 1
+        if i < end and self.quoted[i]:
+            while i < end and self.quoted[i]:
+                i += 1
+            while i < end and self.texts[i] in (",", ".", "”", '"'):
+                i += 1
+            return self._tag_subject(i, end)
+        while i < end and (self.words[i] in CLAUSE_OPENERS or self.texts[i] == ","):
+            i += 1
+        if i < end and self.words[i] in FRONTING:
+            comma = next((t for t in range(i, min(end, i + 25)) if self.texts[t] == "," and not self.quoted[t]), None)
+            if comma is None:  # "Following … “Black Water,” Simmons teed up …"
+                for t in range(i + 1, min(end, i + 25)):
+                    if self.quoted[t] or not self._is_name_word(t) or self._is_name_word(t - 1):
+                        continue
+                    phrase = self.phrase_starting(t, end)
+                    if phrase is not None and phrase.kind in ("mention", "name") and self._verb_like(phrase.end) \
+                            and (phrase.kind == "name" or phrase.mention.canonical_type is EntityType.PERSON):
+                        return phrase
+                return None
+            i = comma + 1
+        return self.phrase_starting(i, end)
+
+    def _verb_like(self, i: int) -> bool:
+        """Whether token i reads as a finite verb ("teased", "says", "retired"), past an apposition in dashes."""
+        n = len(self.words)
+        if i < n and self.texts[i] in ("—", "–", "--"):
+            close = next((t for t in range(i + 1, min(n, i + 15)) if self.texts[t] == self.texts[i]), None)
+            i = close + 1 if close is not None else i
+        if i >= n:
+            return False
+        word = self.texts[i]
+        return word.isalpha() and word.islower() and (word in SPEECH_VERBS or word.endswith(("ed", "s"))) \
+            and word not in FUNCTION_WORDS
+
+    def _speech_subject(self, k: int) -> Phrase | None:
+        """The subject of the sentence's first speech verb outside quotations, before it or right after it."""
+        sentence = self.sentences[k]
+        for v in range(sentence.start, sentence.end):
+            word = self.words[v]
+            if self.quoted[v] or word not in SPEECH_VERBS or word.endswith("ing") or word == "according":
+                continue
+            phrase = self.subject_left(v, sentence.start)
+            if phrase is None and v > sentence.start and self.texts[v - 1] in (",", "”", '"'):
+                phrase = self.phrase_starting(v + 1, sentence.end)  # ", says Richard Locksley,"
+                phrase = phrase if phrase is not None and phrase.kind != "pronoun" else None
+            return phrase
+        return None
+
+    def _tag_subject(self, i: int, end: int) -> Phrase | None:
+        """The speaker in a tag that follows a quotation: "he said", "said Smith", "Smith, a lawyer, said"."""
+        if i < end and self.words[i] in SPEECH_VERBS and not self.words[i].endswith("ing"):
+            phrase = self.phrase_starting(i + 1, end)
+            return phrase if phrase is not None and phrase.kind != "pronoun" else None
+        phrase = self.phrase_starting(i, end)
+        if phrase is None:
+            return None
+        return phrase if self.verb_after(phrase.end, end) is not None else None
+
+    def verb_after(self, j: int, hi: int) -> int | None:
+        """The speech verb of a subject that ends before token j: right after it (past adverbs), or after an
+        apposition between commas ("Jack Buser, director for games at Google, tells")."""
+        while j < hi and (self.words[j] in ADVERBS or (self.texts[j].endswith("ly") and self.texts[j].islower())):
+            j += 1
+        if j < hi and self.words[j] in SPEECH_VERBS and not self.words[j].endswith("ing") \
+                and self.words[j] != "according":
+            return j
+        if j < hi and self.texts[j] in (",", "("):
+            for v in range(j + 1, min(hi, j + 45)):
+                if self.quoted[v] or self.texts[v] in (".", "!", "?", ";", "“") or "\n" in self.texts[v]:
+                    return None
+                if self.words[v] in SPEECH_VERBS and not self.words[v].endswith("ing"):
+                    before = v - 1
+                    while before > j and self.words[before] in ADVERBS:
+                        before -= 1  # ", has written"
+                    if self.texts[before] in (",", ")"):
+                        return v
+        return None
+
+    # --- what the text fixes about people ---
+
+    @cached_property
+    def genders(self) -> dict[str, str]:
+        """Canonical person name -> "m" or "f", where titles, gendered role words or agreeing pronouns fix it."""
+        votes: dict[str, Counter[str]] = {}
+        for k, sentence in enumerate(self.sentences):
+            persons = {self.mention[i].canonical for i in range(sentence.start, sentence.end)
+                       if self.mention[i] is not None and self.mention[i].canonical_type is EntityType.PERSON
+                       and not self.quoted[i]}
+            for i in range(sentence.start, sentence.end):
+                mention = self.mention[i]
+                if mention is None or mention.canonical_type is not EntityType.PERSON or \
+                        (i > 0 and self.mention[i - 1] is mention):
+                    continue
+                for t in range(max(sentence.start, i - 3), i):  # "Mrs", "spokeswoman", "congressman"
+                    word = self.words[t].rstrip(".")
+                    if word in FEMALE_WORDS - {"she", "her", "hers", "herself", "woman", "girl"}:
+                        votes.setdefault(mention.canonical, Counter())["f"] += 2
+                    elif word in MALE_WORDS - {"he", "him", "his", "himself", "man", "boy"}:
+                        votes.setdefault(mention.canonical, Counter())["m"] += 2
+            subject = sentence.subject
+            if len(persons) != 1 or subject is None or subject.kind != "mention" or subject.mention is None \
+                    or subject.mention.canonical_type is not EntityType.PERSON:
+                continue
+            person = subject.mention.canonical
+            following = range(subject.end, sentence.end)
+            if k + 1 < len(self.sentences):
+                after = self.sentences[k + 1]
+                if not any(self.mention[i] is not None for i in range(after.start, after.end) if not self.quoted[i]):
+                    following = [*following, *range(after.start, after.end)]
+            for i in following:
+                if self.quoted[i]:
+                    continue
+                if self.words[i] in ("he", "him", "his", "himself"):
+                    votes.setdefault(person, Counter())["m"] += 1
+                elif self.words[i] in ("she", "her", "hers", "herself"):
+                    votes.setdefault(person, Counter())["f"] += 1
+        return {name: c.most_common(1)[0][0] for name, c in votes.items()
+                if len(c) == 1 or c.most_common(2)[0][1] >= 3 * c.most_common(2)[1][1]}
+
+    @cached_property
+    def titles(self) -> dict[str, set[str]]:
+        """Canonical person name -> role words it is introduced with (before the name, in its mention, or in
+        an apposition after it)."""
+        roles: dict[str, set[str]] = {}
+        n = len(self.words)
+        for mention in self.entities.mentions:
+            if mention.canonical_type is not EntityType.PERSON:
+                continue
+            span = self.doc.char_span(mention.start, mention.end, alignment_mode="expand")
+            if span is None:
+                continue
+            words = {w.lower().rstrip(".") for w in mention.surface.split()} | set(mention.canonical.lower().split())
+            i = span.start - 1
+            while i >= 0 and span.start - i <= 6 and (self.words[i].rstrip(".").isalpha() or "-" in self.words[i]
+                                                      or self.words[i] in ("’s", "'s")) \
+                    and self.sentence_of[i] == self.sentence_of[span.start]:
+                words.add(self.words[i].rstrip("."))
+                i -= 1
+            if span.end < n and self.texts[span.end] == ",":  # "Jack Buser, director for games at Google,"
+                for t in range(span.end + 1, min(n, span.end + 12)):
+                    if self.texts[t] in (",", ".", ";", ":") or self.quoted[t]:
+                        break
+                    words.add(self.words[t])
+            if span.start >= 2 and self.texts[span.start - 1] == ",":  # "China's ambassador to Britain, Liu"
+                for t in range(span.start - 2, max(-1, span.start - 10), -1):
+                    if self.texts[t] in (",", ".", ";", ":") or self.quoted[t]:
+                        break
+                    words.add(self.words[t])
+            roles.setdefault(mention.canonical, set()).update(ABBREVIATIONS.get(w, w) for w in words)
+        return roles
+
+    def _track_topics(self) -> None:
+        """Each sentence's subject, and the person and group the text is about before it."""
+        for k, sentence in enumerate(self.sentences):
+            sentence.subject = self.sentence_subject(k)
+            sentence.speaker = self._speech_subject(k)
+        person: Referent | None = None
+        group: Referent | None = None
+        for k, sentence in enumerate(self.sentences):
+            sentence.topic_person, sentence.topic_group = person, group
+            about = sentence.speaker or sentence.subject
+            if about is None:
+                continue
+            referent = self.resolve(about, k)
+            if referent.type is EntityType.LOCATION and about.end + 1 < len(self.words) and \
+                    self.words[about.end + (self.texts[about.end] in (",", "—", "–"))] == "who":
+                person = Referent(None, WEAK, hint=referent.speaker)  # "Tommy — who …": a person the model typed a place
+                continue
+            if about.kind == "plural":
+                person = Referent(None, WEAK, hint=referent.hint)  # "X and Y argued … he said": either
+                continue
+            if referent.speaker is None and about.kind == "name" and self._verb_like(about.end):
+                person = Referent(None, WEAK, hint=referent.hint)  # "Tommy — who … — retired": someone unknown
+                continue
+            if referent.speaker is None or referent.confidence < TOPIC:
+                continue
+            if referent.type is EntityType.PERSON:
+                person = referent
+            elif referent.type in (EntityType.ORGANIZATION, EntityType.NORP):
+                group = referent
+
+    # --- resolution ---
+
+    def _named(self, mention: Mention, confidence: float = NAMED, phrase: str | None = None) -> Referent:
+        return Referent(mention.canonical, confidence, phrase=phrase, type=mention.canonical_type)
+
+    def _person(self, name: str | None, confidence: float, phrase: str | None = None) -> Referent:
+        return Referent(name, confidence, phrase=phrase, type=EntityType.PERSON)
+
+    def _persons_before(self, i: int, sentences: int = 3, *, objects: bool = True) -> list[Mention]:
+        """Distinct persons mentioned outside quotations in the last `sentences` sentences before token i, nearest
+        first; possessives ("McDonald's cameo") after the others; without `objects`, none after a preposition
+        ("chats with Epstein")."""
+        first = self.sentences[max(0, self.sentence_of[min(i, len(self.words) - 1)] - sentences)].start
+        found: list[tuple[bool, int, Mention]] = []
+        seen: set[str] = set()
+        for t in range(i - 1, first - 1, -1):
+            mention = self.mention[t]
+            if mention is None or self.quoted[t] or mention.canonical_type is not EntityType.PERSON \
+                    or mention.canonical in seen or (t + 1 < i and self.mention[t + 1] is mention):
+                continue
+            start = self.mention_bounds(t)[0]
+            if not objects and start > 0 and self.words[start - 1] in POST_PREPOSITIONS | {"by", "about", "against"}:
+                continue
+            seen.add(mention.canonical)
+            found.append((t + 1 < len(self.words) and self.words[t + 1] in ("’s", "'s"), len(found), mention))
+        return [m for _, _, m in sorted(found, key=lambda f: (f[0], f[1]))]
+
+    def compatible(self, name: str | None, gender: str | None) -> bool:
+        return name is not None and (gender is None or self.genders.get(name, gender) == gender)
+
+    def resolve(self, phrase: Phrase, k: int, recent: Referent | None = None, *, tag: bool = False) -> Referent:
+        """Who `phrase` (in sentence k) refers to; `recent` is the last speaker credited before it; `tag`: the
+        phrase is the subject of a tag right after a quotation, where a description ("the Ohio native") is of
+        the person the text is about."""
+        if phrase.kind == "mention" and phrase.mention is not None:
+            confidence = NAMED if phrase.mention.canonical_type is not EntityType.LOCATION else TITLED
+            return self._named(phrase.mention, confidence)
+        if phrase.kind == "pronoun":
+            return self._pronoun(phrase, k, recent)
+        if phrase.kind == "name":
+            return self._name(phrase)
+        if phrase.kind == "plural":  # several speakers: none of them alone
+            return Referent(None, WEAK, hint=phrase.mention.canonical if phrase.mention else self.phrase_text(phrase))
+        return self._role(phrase, k, recent, tag)
+
+    def _name(self, phrase: Phrase) -> Referent:
+        """A capitalised name the model did not tag: a short form of a person of the text; a longer name as
+        written ("United Nations High Commissioner for Human Rights"); else a hint."""
+        words = [t for t in self.doc[phrase.start:phrase.end] if t.lower_ not in DETERMINERS]
+        text = " ".join(t.text for t in words)
+        person = self.entities.person_named(text)
+        if person:
+            return self._person(person, TITLED)
+        if (sum(1 for t in words if t.text[:1].isupper()) >= 2 and len(words) <= 8) or \
+                (len(words) == 1 and text.isupper() and text.isalpha() and len(text) >= 2):
+            return Referent(text, RECENT, type=EntityType.ORGANIZATION)  # "… for Human Rights said", "says WHO"
+        return Referent(None, WEAK, hint=text)
+
+    def _pronoun(self, phrase: Phrase, k: int, recent: Referent | None) -> Referent:
+        """He or she: the subject of the sentence so far, else the person the text is about, else the only
+        person nearby; it or they: the organisation the text is about."""
+        sentence, word = self.sentences[k], phrase.head
+        if word in GROUP_PRONOUNS:
+            group = sentence.topic_group
+            if word == "it" and recent is not None and recent.type in GROUP_TYPES:
+                group = recent
+            if group is not None and (sentence.topic_person is None or word == "it"
+                                      or self._more_recent(group, sentence.topic_person, phrase.start)):
+                return Referent(group.speaker, RECENT, type=group.type)
+            return Referent(None, 0.0, hint=group.speaker if group else None)
+        if word not in PERSON_PRONOUNS:
+            return NOBODY
+        gender = PERSON_PRONOUNS[word]
+        subject = sentence.subject
+        if subject is not None and subject.end <= phrase.start and subject.kind in ("mention", "name", "role"):
+            own = self.resolve(subject, k, recent)  # "Carlineo was arrested for a call in which he said"
+            if own.type is EntityType.PERSON and own.confidence >= RECENT and self.compatible(own.speaker, gender):
+                return self._person(own.speaker, TOPIC)
+        between = list(dict.fromkeys(m.canonical for m in self._persons_before(phrase.start, 0, objects=False)
+                                     if self.compatible(m.canonical, gender)))
+        if len(between) == 1:  # "When Ashraf Ghani announced the exchange, he said …"
+            return self._person(between[0], TOPIC)
+        if len(between) > 1:
+            return Referent(None, WEAK, hint=between[0])
+        topic = sentence.topic_person
+        if topic is not None and topic.speaker is None:  # the text is about someone it does not name clearly
+            return Referent(None, WEAK, hint=topic.hint)
+        if topic is not None and self.compatible(topic.speaker, gender):
+            return self._person(topic.speaker, TOPIC)
+        nearby = [m.canonical for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
+        if recent is not None and recent.type is EntityType.PERSON and self.compatible(recent.speaker, gender) \
+                and (not nearby or nearby[0] == recent.speaker):
+            return self._person(recent.speaker, TOPIC)
+        if nearby:
+            return self._person(nearby[0], RECENT) if len(set(nearby)) == 1 else Referent(None, WEAK, hint=nearby[0])
+        return NOBODY
+
+    def _more_recent(self, group: Referent, person: Referent, before: int) -> bool:
+        """Whether `group` was mentioned after `person`, before token `before`."""
+        for t in range(before - 1, -1, -1):
+            mention = self.mention[t]
+            if mention is not None and not self.quoted[t]:
+                if mention.canonical == group.speaker:
+                    return True
+                if mention.canonical == person.speaker:
+                    return False
+        return False
+
+    def _role(self, phrase: Phrase, k: int, recent: Referent | None, tag: bool = False) -> Referent:
+        head, text = phrase.head, self.phrase_text(phrase)
+        named = [m for m in (*phrase.modifiers, phrase.possessor) if m is not None]
+        groups = [m for m in named if m.canonical_type in GROUP_TYPES]
+        persons = [m for m in named if m.canonical_type is EntityType.PERSON]
+        words = {self.words[t] for t in range(phrase.start, phrase.end)}
+        institution = words & GROUP_ROLE_NOUNS
+        if head in DOCUMENT_NOUNS and not named:  # "the statement said": its author, the last to speak
+            sentence = self.sentences[k]
+            author = next((r for r in (recent, sentence.topic_group, sentence.topic_person)
+                           if r is not None and r.speaker), None)
+            if author is not None:
+                return Referent(author.speaker, RECENT, phrase=text, type=author.type)
+            return Referent(None, 0.0, hint=text)
+        if head in GROUP_ROLE_NOUNS or (head in REPRESENTATIVE_NOUNS and institution):
+            if groups and all(m.canonical_type is EntityType.ORGANIZATION for m in groups):
+                return self._named(groups[-1], TITLED, phrase=text)  # "the Sputnik news agency"
+            if groups:  # "the French foreign ministry", "Russia's foreign ministry": the institution itself
+                body = re.sub(rf"\s+(?:{'|'.join(REPRESENTATIVE_NOUNS)})$", "", text)
+                return Referent(body, TITLED, type=EntityType.ORGANIZATION)
+            group = self.sentences[k].topic_group
+            if group is not None and (phrase.determiner in DEFINITE or head in REPRESENTATIVE_NOUNS):
+                return Referent(group.speaker, RECENT, phrase=text, type=group.type)  # "the company said"
+            return Referent(None, 0.0, hint=text)
+        if head in REPRESENTATIVE_NOUNS and groups:  # "a Taliban spokesman", "a spokesperson for X"
+            return self._named(groups[-1], TITLED, phrase=text)
+        if head in DOCUMENT_NOUNS and named:  # "Dempsey's statement", "a study by the Centre for …"
+            return self._named((persons or named)[-1], TITLED, phrase=text)
+        if head in ANONYMOUS_NOUNS and not named and phrase.determiner in DEFINITE:  # "the source said"
+            return Referent(None, 0.0, hint=self._introduction(head, phrase.start) or text)
+        if head in PERSON_ROLE_NOUNS:
+            titled = self._titled(head, phrase)
+            if titled is not None:
+                return titled
+            capitalised = [t for t in self.doc[phrase.start:phrase.end] if t.text[:1].isupper()]
+            if len(capitalised) >= 2 and not phrase.possessor:  # "The United Nations High Commissioner"
+                return Referent(text, RECENT, type=EntityType.ORGANIZATION)
+            if named:
+                return Referent(None, WEAK, hint=text)  # "Carlineo's attorney", "the Chinese ambassador"
+            if head in REPRESENTATIVE_NOUNS and phrase.determiner not in DEFINITE:  # "with one commander telling"
+                subject = self.sentences[k].subject
+                if subject is not None and subject.kind == "role" and subject.start != phrase.start:
+                    owner = [m for m in (*subject.modifiers, subject.possessor) if m is not None
+                             and m.canonical_type in GROUP_TYPES]
+                    if owner:
+                        return self._named(owner[-1], RECENT, phrase=text)
+                return Referent(None, WEAK, hint=text)
+            if phrase.determiner in DEFINITE or phrase.determiner == "":  # "the former president added"
+                gender = "f" if head in FEMALE_WORDS else "m" if head in MALE_WORDS else None
+                topic = self.sentences[k].topic_person
+                if topic is not None and self.compatible(topic.speaker, gender):
+                    return self._person(topic.speaker, RECENT, phrase=text)
+                nearby = [m for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
+                if nearby:
+                    return Referent(None, WEAK, hint=nearby[0].canonical)
+        if tag and head not in ROLE_HEADS and phrase.determiner in DEFINITE:  # '”, the Ohio native said'
+            topic = self.sentences[k].topic_person
+            if topic is not None and topic.speaker and not any(m.canonical_type is EntityType.ORGANIZATION
+                                                               for m in groups):
+                return self._person(topic.speaker, RECENT, phrase=text)
+        return Referent(None, 0.0, hint=text)
+
+    def _introduction(self, head: str, before: int) -> str | None:
+        """How the text first described someone it later calls "the <head>": "source in the interior ministry"
+        for "the source", from "A source in the interior ministry told reporters …"."""
+        for t in range(before - 1, -1, -1):
+            if self.words[t] == head and not self.quoted[t]:
+                start = t
+                while start > 0 and t - start < 6 and self.words[start - 1] not in ("a", "an", "one") \
+                        and self.words[start - 1] not in FUNCTION_WORDS and self.texts[start - 1].isalpha():
+                    start -= 1
+                if start > 0 and self.words[start - 1] in ("a", "an", "one"):
+                    end = t + 1
+                    while end < len(self.words) and end - t < 8 and (self.words[end] in POST_PREPOSITIONS | {"the"}
+                                                                     or self._is_name_word(end)
+                                                                     or self.texts[end].isalpha()
+                                                                     and self.words[end] not in SPEECH_VERBS
+                                                                     and self.words[end] not in FUNCTION_WORDS):
+                        end += 1
+                    return self.doc[start:end].text
+        return None
+
+    def _titled(self, head: str, phrase: Phrase) -> Referent | None:
+        """The one person of the text introduced with this role ("the governor" -> "Gov. Kristi Noem")."""
+        words = {self.words[t] for t in range(phrase.start, phrase.end)} - FUNCTION_WORDS - DETERMINERS
+        words = {ABBREVIATIONS.get(w, w) for w in words if w.isalpha() or "-" in w}
+        words.discard(head)
+        matches = [name for name, roles in self.titles.items() if head in roles and words <= roles | {head}]
+        if len(matches) == 1:
+            return self._person(matches[0], TITLED, phrase=self.phrase_text(phrase))
+        return None

@@ -1,0 +1,189 @@
+"""Speaker attribution as news writes it, with the real spaCy model: one case per way of crediting a quote."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from spacy.language import Language
+
+from newsdesk.config import Settings
+from newsdesk.enrich import enrich_articles, load_nlp
+from newsdesk.enrich.nlp import parse_stats
+from newsdesk.model import Article, Quote, RawDocument
+
+
+@pytest.fixture(scope="module", autouse=True)
+def nlp() -> Language:
+    return load_nlp()
+
+
+def direct(body: str) -> list[Quote]:
+    raw = RawDocument(path="t.txt", content=body, content_type="text")
+    article = enrich_articles([(raw, Article(id="t", body=body, published=date(2021, 9, 3)))])[0]
+    return [q for q in article.quotes if q.kind == "direct"]
+
+
+def speakers(body: str) -> dict[str, str | None]:
+    return {q.text: q.speaker for q in direct(body)}
+
+
+CASES = [
+    ("tag after, pronoun",
+     "Maria Lopez runs the food bank in Dayton. “We have never seen lines this long,” she said on Friday.",
+     {"We have never seen lines this long": "Maria Lopez"}),
+    ("tag after, inverted",
+     "The plant closed in May. “Nobody told us anything,” said Daniel Ortega Kim, a welder who worked there "
+     "for 20 years.",
+     {"Nobody told us anything": "Daniel Ortega Kim"}),
+    ("tag before, colon",
+     "Senator Elizabeth Warren spoke after the vote. Warren said: “This bill will not pass the Senate.”",
+     {"This bill will not pass the Senate.": "Elizabeth Warren"}),
+    ("subject with apposition",
+     "“The evidence is overwhelming,” Tom Brennan, a lawyer for the families, told reporters on Monday.",
+     {"The evidence is overwhelming": "Tom Brennan"}),
+    ("title then name after the verb",
+     "“Rates will stay high,” says veteran bank analyst Jane Porter.",
+     {"Rates will stay high": "Jane Porter"}),
+    ("split by an attribution",
+     "Angela Merkel spoke in Berlin. “We will keep our promise,” she said, “whatever the cost may be.”",
+     {"We will keep our promise": "Angela Merkel", "whatever the cost may be.": "Angela Merkel"}),
+    ("continued over paragraphs",
+     "“The first year was the hardest,” Carlos Mendes said.\n\n“Then the orders started coming in. We hired ten "
+     "people in a month.”",
+     {"The first year was the hardest": "Carlos Mendes",
+      "Then the orders started coming in. We hired ten people in a month.": "Carlos Mendes"}),
+    ("open paragraph continued",
+     "Carlos Mendes said: “The first year was the hardest. We nearly closed twice.\n\n“Then the orders started "
+     "coming in.”",
+     {"The first year was the hardest. We nearly closed twice.": "Carlos Mendes",
+      "Then the orders started coming in.": "Carlos Mendes"}),
+    ("spokesperson for an organisation",
+     "Shares of Acme Corp fell 5%. “We are reviewing the report,” a spokesperson for Acme Corp said.",
+     {"We are reviewing the report": "Acme Corp"}),
+    ("organisation's spokesman",
+     "A Pentagon spokesman said: “The strike hit its intended target.”",
+     {"The strike hit its intended target.": "Pentagon"}),
+    ("unnamed person",
+     "Lines formed before dawn. “I have been here since four,” one resident said.",
+     {"I have been here since four": None}),
+    ("title resolves to the named person",
+     "Gov. Kristi Noem met farmers in Pierre on Monday. Farmers asked about prices. "
+     "“We are on your side,” the governor said.",
+     {"We are on your side": "Kristi Noem"}),
+    ("the speaker, not the person spoken of",
+     "Simon Harris praised Mary Lou McDonald. “She did the right thing,” he said.",
+     {"She did the right thing": "Simon Harris"}),
+    ("pronoun agrees with the only person of that gender",
+     "Ms. Aisha Bello met Mr. Peter Olsen in Oslo. Olsen left early. “It was a productive meeting,” she said.",
+     {"It was a productive meeting": "Aisha Bello"}),
+    ("according to",
+     "According to Reuters, “the talks collapsed after midnight,” leaving both sides without a deal.",
+     {"the talks collapsed after midnight": "Reuters"}),
+    ("tweet with a byline",
+     "The minister answered critics online.\n\n“We will publish every contract,” — Rishi Patel.",
+     {"We will publish every contract": "Rishi Patel"}),
+    ("quote inside a quote",
+     "“He looked at me and said ‘go home’, and I did,” said Laura Chen.",
+     {"He looked at me and said ‘go home’, and I did": "Laura Chen"}),
+    ("lawyer of a person is not that person",
+     "Patrick Gray pleaded guilty on Monday. “My client regrets his words,” his lawyer said.",
+     {"My client regrets his words": None}),
+    ("named lawyer of a person",
+     "Patrick Gray pleaded guilty on Monday. “My client regrets his words,” Gray's lawyer, Anne Kowalski, said.",
+     {"My client regrets his words": "Anne Kowalski"}),
+    ("statement of an organisation",
+     "The US military said in a statement that two soldiers died. “The cause of the crash is under "
+     "investigation,” the statement said.",
+     {"The cause of the crash is under investigation": "US military"}),
+    ("partial quote in reported speech",
+     "Netanyahu said he was “very moved” by the decision.",
+     {"very moved": "Netanyahu"}),
+    ("name after the verb with a long apposition",
+     "“It changes the field,” said Jane Doyle, a professor of physics at the University of Leeds in Leeds, England, "
+     "and a member of the team.",
+     {"It changes the field": "Jane Doyle"}),
+    ("surname after the full name",
+     "Dr. Helen Park studies coral reefs off Australia. “The reef is bleaching faster every year,” Park told "
+     "The Guardian by phone.",
+     {"The reef is bleaching faster every year": "Helen Park"}),
+    ("two speakers in one paragraph",
+     "Hamid Karzai and Abdullah Abdullah met in Kabul. “We agreed on a plan,” Karzai said. “Nothing was agreed,” "
+     "Abdullah said.",
+     {"We agreed on a plan": "Hamid Karzai", "Nothing was agreed": "Abdullah Abdullah"}),
+    ("sentence ending in a colon introduces the speaker",
+     "Coach Mike Tomlin was blunt:\n\n“We did not deserve to win that game.”",
+     {"We did not deserve to win that game.": "Mike Tomlin"}),
+    ("name and colon before the quote",
+     "Reactions came quickly.\n\nBoris Johnson: “We will get Brexit done.”",
+     {"We will get Brexit done.": "Boris Johnson"}),
+    ("an unnamed description of the person just named",
+     "Tom Baker, 43, lost his job in March. “I applied for sixty jobs,” the Ohio native said.",
+     {"I applied for sixty jobs": "Tom Baker"}),
+    ("speaker of a quote said to a news outlet is not the outlet",
+     "“The deal is dead,” Senator Mitch McConnell told the Associated Press.",
+     {"The deal is dead": "Mitch McConnell"}),
+    ("joint statement names no single speaker",
+     "“We are deeply saddened,” Ben Stone and Amy Stone said in a joint statement.",
+     {"We are deeply saddened": None}),
+    ("reporter's own question",
+     "“Did you see the car?” I asked. “Only the lights,” Sarah Kim said.",
+     {"Did you see the car?": None, "Only the lights": "Sarah Kim"}),
+    ("asked, the person answered",
+     "Asked whether he would resign, Finance Minister Rui Costa said: “Not today, not tomorrow.”",
+     {"Not today, not tomorrow.": "Rui Costa"}),
+    ("as someone put it",
+     "The band never sold many records. As the critic Lester Bangs put it, “They were too good for the radio.”",
+     {"They were too good for the radio.": "Lester Bangs"}),
+    ("has written, after an apposition",
+     "“Tariffs are a tax on consumers,” Howard Grant, a senior fellow at the Tax Policy Center, has written.",
+     {"Tariffs are a tax on consumers": "Howard Grant"}),
+    ("a study by an organisation",
+     "A 2019 study by the Centre for Economic Policy Research concluded that “the full cost falls on domestic "
+     "buyers.”",
+     {"the full cost falls on domestic buyers.": "Centre for Economic Policy Research"}),
+    ("a description named in apposition",
+     "The company that runs the awards, Dick Clark Productions, denied any deal. “No agreement has been "
+     "reached,” they said.",
+     {"No agreement has been reached": "Dick Clark Productions"}),
+    ("a quotation that fills the paragraph after one about a person",
+     "Kim Lee has coached the team for a decade and won four titles.\n\n“It is the best job in the world.”",
+     {"It is the best job in the world.": "Kim Lee"}),
+    ("time between subject and verb",
+     "U.S. Defense Secretary Mark Esper on Wednesday said: “We will not accept attempts to bully smaller nations.”",
+     {"We will not accept attempts to bully smaller nations.": "Mark Esper"}),
+    ("a statement read",
+     "“We regret the error and have corrected it,” read a statement from the Daily Mirror.",
+     {"We regret the error and have corrected it": "Daily Mirror"}),
+    ("according to a statement from an organisation",
+     "“Both men are recovering well,” according to a statement from the State Department.",
+     {"Both men are recovering well": "State Department"}),
+    ("nobody named",
+     "“Stay inside your homes,” the sign read.",
+     {"Stay inside your homes": None}),
+]
+
+
+@pytest.mark.parametrize(("body", "expected"), [(b, e) for _, b, e in CASES], ids=[c[0] for c in CASES])
+def test_speaker(settings: Settings, body: str, expected: dict[str, str | None]) -> None:
+    found = speakers(body)
+    assert {text: found.get(text, "(not found)") for text in expected} == expected
+
+
+def test_unclear_speaker_is_a_hint_with_low_confidence(settings: Settings) -> None:
+    quotes = direct("John Harper and Mark Ruiz argued for hours. “That was never the plan,” he said.")
+    assert len(quotes) == 1 and quotes[0].speaker is None
+    assert quotes[0].speaker_hint in ("John Harper", "Mark Ruiz") and quotes[0].confidence < 0.7
+
+
+def test_named_speakers_carry_a_confidence_and_the_words_used(settings: Settings) -> None:
+    quote = direct("A Taliban spokesman said: “The valley has fallen to our forces.”")[0]
+    assert quote.speaker == "Taliban" and quote.speaker_phrase == "Taliban spokesman"
+    assert quote.confidence is not None and quote.confidence >= 0.7
+
+
+def test_common_attributions_need_no_parse(settings: Settings) -> None:
+    before = parse_stats["parsed"]
+    direct("Maria Lopez runs the food bank. “We have never seen lines this long,” she said. “It breaks your heart,” "
+           "said Lopez. Lopez added: “We need more volunteers.”")
+    assert parse_stats["parsed"] == before
