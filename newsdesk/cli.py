@@ -76,20 +76,30 @@ def _finish_ingest(summary, json_output: bool) -> None:  # noqa: ANN001
     raise typer.Exit(1 if summary.failed else 0)
 
 
-def _settled_summary(paths: list[str], backend: str | None, index: str | None, prune: bool):  # noqa: ANN202
+def _settled_summary(paths: list[str], backend: str | None, index: str | None, prune: bool,  # noqa: ANN202
+                     url_lists: list[str]):
     """The summary of an ingest with nothing to do (every input unchanged, nothing to prune), from the plan
-    alone; None when there is work (or no state yet), so the flow runs."""
+    alone; None when there is work (or no state yet), so the flow runs. Feeds and sitemaps are fetched for
+    the plan (conditionally: an unchanged one answers 304)."""
     from newsdesk.pipeline import plan_ingest, run_settings
+    from newsdesk.sources import is_url
     from newsdesk.state import IngestState
 
     settings = run_settings(backend, index)
     if not settings.state_path.exists():
         return None
     state = IngestState(settings.state_path)
+    fetcher = None
+    if url_lists or any(is_url(p) for p in paths):
+        from newsdesk.sources.fetch import Fetcher
+
+        fetcher = Fetcher.from_settings(settings, state.fetches)
     try:
-        plan = plan_ingest(paths, state)
+        plan = plan_ingest(paths, state, url_lists=url_lists, fetcher=fetcher, settings=settings)
     finally:
         state.close()
+        if fetcher is not None:
+            fetcher.close()
     if plan.todo or (prune and plan.removed):
         return None
     return plan.summary
@@ -97,15 +107,32 @@ def _settled_summary(paths: list[str], backend: str | None, index: str | None, p
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Files, folders (recursive), globs, WARC archives, and feed, sitemap or page URLs.")] = None,
+    urls: Annotated[Optional[list[str]], typer.Option("--urls", metavar="FILE",
+                                                      help="A file of page URLs, one per line.")] = None,
+    group: Annotated[Optional[str], typer.Option(help="A group of the sources file (NEWSDESK_SOURCES_FILE).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-    full: Annotated[bool, typer.Option("--full", help="Re-process unchanged files too.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Re-process (and re-fetch) unchanged inputs too.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Delete documents whose input is gone.")] = False,
     backend: Annotated[Optional[str], typer.Option(help="embedded or elasticsearch (default: config).")] = None,
     index: Annotated[Optional[str], typer.Option(help="Index name (default: config).")] = None,
 ) -> None:
-    """Run the `ingest` flow: load, clean, enrich and index articles. Exit 1 if any document failed."""
-    settled = None if full else _settled_summary(paths, backend, index, prune)
+    """Run the `ingest` flow: fetch, load, clean, enrich and index articles. Exit 1 if any document failed."""
+    paths, url_lists = list(paths or []), list(urls or [])
+    if group:
+        from newsdesk.sources.groups import SourcesFileError, load_group
+
+        try:
+            chosen = load_group(get_settings().sources_file, group)
+        except SourcesFileError as exc:
+            _err_console().print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        paths, url_lists, prune = [*paths, *chosen.sources], [*url_lists, *chosen.url_lists], prune or chosen.prune
+    if not paths and not url_lists:
+        _err_console().print("[red]error:[/] nothing to ingest: give paths or URLs, --urls FILE or --group NAME")
+        raise typer.Exit(2)
+    settled = None if full else _settled_summary(paths, backend, index, prune, url_lists)
     if settled is not None:  # nothing to do: no flow run (Prefect's start alone costs seconds)
         _finish_ingest(settled, json_output)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -122,7 +149,7 @@ def ingest(
 
         progress_listeners.append(listener)
         try:
-            summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune)
+            summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune, url_lists=url_lists)
         except BackendError as exc:
             _err_console().print(f"[red]error:[/] the index backend is unavailable: {exc}")
             raise typer.Exit(3) from None
@@ -301,12 +328,46 @@ def serve(
     schedule: Annotated[Optional[str], typer.Option(help="Cron schedule (default: NEWSDESK_SCHEDULE).")] = None,
     sources: Annotated[Optional[list[str]], typer.Option("--source", help="Sources (default: NEWSDESK_SOURCES).")] = None,
 ) -> None:
-    """Serve the scheduled `ingest` deployment (and `retry-failed`, `reindex` for manual runs)."""
+    """Serve the scheduled `ingest` deployments: one per group of the sources file (NEWSDESK_SOURCES_FILE,
+    default sources.toml) when it exists and no --source/--schedule is given, else one over NEWSDESK_SOURCES;
+    and `retry-failed`, `reindex`, `learn-boilerplate` for manual runs."""
     from prefect import serve as prefect_serve
 
     from flows.deployments import build_deployments
+    from newsdesk.sources.groups import SourcesFileError
 
-    prefect_serve(*build_deployments(schedule=schedule, sources=sources))
+    try:
+        deployments = build_deployments(schedule=schedule, sources=sources)
+    except SourcesFileError as exc:
+        _err_console().print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    prefect_serve(*deployments)
+
+
+@app.command("sources")
+def sources_command(
+    prefect_yaml: Annotated[bool, typer.Option("--prefect-yaml", help="Print the groups as prefect.yaml "
+                                                                      "deployment entries.")] = False,
+) -> None:
+    """Show the groups of the sources file (NEWSDESK_SOURCES_FILE, default sources.toml) and their schedules."""
+    from newsdesk.sources.groups import SourcesFileError, load_groups
+
+    path = get_settings().sources_file
+    try:
+        groups = load_groups(path)
+    except SourcesFileError as exc:
+        _err_console().print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    if prefect_yaml:
+        from flows.deployments import prefect_yaml_deployments
+
+        sys.stdout.write(prefect_yaml_deployments())
+        return
+    for name, group in groups.items():
+        typer.echo(f"{name}  cron {group.cron!r} ({group.timezone})")
+        for label in ("feeds", "sitemaps", "pages", "url_lists", "paths"):
+            for value in getattr(group, label):
+                typer.echo(f"  {label[:-1] if label != 'url_lists' else 'url list'}: {value}")
 
 
 @app.command()
