@@ -12,6 +12,7 @@ import pytest
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
+from newsdesk.config import Settings
 from newsdesk.sources.fetch import HTML_TYPES, FetchError, Fetcher, FetchPolicy
 
 PAGE = b"<html><head><title>t</title></head><body><p>An article.</p></body></html>"
@@ -29,7 +30,7 @@ def server() -> Iterator[HTTPServer]:
 def fetcher(**policy: object) -> Fetcher:
     settings = {"user_agent": "newsdesk-test/1.0 (+tests)", "timeout": 3.0, "retries": 2, "backoff": 0.01,
                 "host_delay": 0.0, "max_redirects": 5, **policy}
-    return Fetcher(FetchPolicy(**settings))  # type: ignore[arg-type]
+    return Fetcher(FetchPolicy.from_settings(Settings(), **settings))
 
 
 def robots(server: HTTPServer, text: str = "", status: int = 200) -> None:

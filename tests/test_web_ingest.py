@@ -4,15 +4,12 @@ sitemaps, URL lists, page URLs and WARC archives served or written locally (127.
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import re
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
-from warcio.statusandheaders import StatusAndHeaders
-from warcio.warcwriter import WARCWriter
 
 from support.news_site import NewsSite, extraction_dev_pages, page_title
 
@@ -53,17 +50,6 @@ def _articles(settings) -> dict[str, object]:  # noqa: ANN001
         return {i: backend.get(i) for i in backend.ids()}
     finally:
         backend.close()
-
-
-def write_warc(path: Path, site: NewsSite) -> Path:
-    """A crawl of the site's pages, as a crawler would have archived them."""
-    with open(path, "wb") as fh:
-        writer = WARCWriter(fh, gzip=True)
-        for key, html in site.pages.items():
-            headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")], protocol="HTTP/1.1")
-            writer.write_record(writer.create_warc_record(site.article_url(key), "response", payload=io.BytesIO(html),
-                                                          http_headers=headers))
-    return path
 
 
 @pytest.mark.slow
@@ -109,7 +95,7 @@ def test_feed_is_indexed_then_costs_one_304_and_a_warc_of_the_same_pages_is_the_
         assert {status for _, status in site.requests} == {200, 304}  # a newer lastmod: conditional GETs only
         assert _articles(web).keys() == articles.keys()
 
-        code, archived = _ingest(str(write_warc(tmp_path / "crawl.warc.gz", site)))
+        code, archived = _ingest(str(site.write_warc(tmp_path / "crawl.warc.gz")))
     assert code == 0 and (archived["indexed"], archived["duplicates"], archived["failed"]) == (91, 0, 0)
     after = _articles(web)
     assert len(after) == 91 and set(articles) < set(after)  # the same ids, plus the page robots.txt kept away
@@ -155,6 +141,11 @@ def test_feed_sitemap_index_and_gzipped_sitemap_name_one_article_once(web) -> No
         assert ("/sitemap.xml.gz", 200) in site.requests
         assert len(_articles(web)) == 3
 
+        site.clear_log()
+        summary, _ = run_ingest([site.url("/sitemap_index.xml")])
+        assert summary.unchanged == 3
+        assert site.requests == [("/sitemap_index.xml", 304)]  # its sitemap's lastmod did not move: not fetched
+
 
 def test_failed_pages_and_feeds_are_dead_letters_that_failed_retry_fetches_again(web) -> None:  # noqa: ANN001
     from flows.ingest import retry_failed, run_ingest, summary_of
@@ -195,6 +186,7 @@ def test_failed_pages_and_feeds_are_dead_letters_that_failed_retry_fetches_again
 
 
 def test_url_list_and_a_single_page_url(web, tmp_path: Path) -> None:  # noqa: ANN001
+    from newsdesk.config import use_settings
     from newsdesk.pipeline import source_key
 
     with _site() as site:
@@ -212,6 +204,13 @@ def test_url_list_and_a_single_page_url(web, tmp_path: Path) -> None:  # noqa: A
         site.clear_log()
         code, again = _ingest("--urls", str(listing))
         assert again["unchanged"] == 2 and site.requests == []  # listed pages already ingested: not fetched
+
+        use_settings(web.model_copy(update={"fetch_recheck_hours": 1e-9}))  # last checked "long" ago
+        code, again = _ingest("--urls", str(listing))
+        assert again["unchanged"] == 2
+        assert sorted(site.requests) == sorted([(f"/articles/{first}.html", 304),
+                                                (f"/articles/{second}.html?utm_campaign=x", 304)])
+        use_settings(web)
 
         code, page = _ingest(site.article_url(third))
         assert code == 0 and page["indexed"] == 1
@@ -239,7 +238,7 @@ def test_pruning_a_warc_keeps_the_articles_a_fetched_page_still_holds(web, tmp_p
     with _site(2) as site:
         first, second = site.pages
         _ingest(site.article_url(first))
-        warc = write_warc(archive / "crawl.warc.gz", site)
+        warc = site.write_warc(archive / "crawl.warc.gz")
         code, summary = _ingest(str(archive))
         assert summary["indexed"] == 2 and len(_articles(web)) == 2
         warc.unlink()

@@ -77,25 +77,23 @@ class Response:
 
 @dataclass(frozen=True)
 class FetchPolicy:
-    """How politely and how patiently to fetch (from the `fetch_*` settings)."""
+    """How politely and how patiently to fetch: the `fetch_*` settings (documented there)."""
 
-    user_agent: str = "newsdesk/0.1"
-    timeout: float = 30.0
-    retries: int = 3
-    backoff: float = 1.0
-    max_retry_after: float = 300.0
-    concurrency: int = 8
-    host_concurrency: int = 2
-    host_delay: float = 1.0
-    max_redirects: int = 5
+    user_agent: str
+    timeout: float
+    retries: int
+    backoff: float
+    max_retry_after: float
+    concurrency: int
+    host_concurrency: int
+    host_delay: float
+    max_redirects: int
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> FetchPolicy:
-        return cls(user_agent=settings.fetch_user_agent, timeout=settings.fetch_timeout,
-                   retries=settings.fetch_retries, backoff=settings.fetch_backoff,
-                   max_retry_after=settings.fetch_max_retry_after, concurrency=settings.fetch_concurrency,
-                   host_concurrency=settings.fetch_host_concurrency, host_delay=settings.fetch_host_delay,
-                   max_redirects=settings.fetch_max_redirects)
+    def from_settings(cls, settings: Settings, **overrides: object) -> FetchPolicy:
+        """The policy of `settings`, with some fields replaced (`host_delay=0.0`)."""
+        values = {name: getattr(settings, f"fetch_{name}") for name in cls.__dataclass_fields__}
+        return cls(**{**values, **overrides})  # type: ignore[arg-type]
 
 
 class RobotsStore(Protocol):
@@ -149,8 +147,8 @@ def check_scheme(url: str) -> None:
 class Fetcher:
     """Fetches URLs politely; thread-safe (`fetch_all` runs requests concurrently within the limits)."""
 
-    def __init__(self, policy: FetchPolicy | None = None, robots_store: RobotsStore | None = None) -> None:
-        self.policy = policy or FetchPolicy()
+    def __init__(self, policy: FetchPolicy, robots_store: RobotsStore | None = None) -> None:
+        self.policy = policy
         self._store = robots_store
         self._client = httpx.Client(headers={"User-Agent": self.policy.user_agent},
                                     timeout=httpx.Timeout(self.policy.timeout), follow_redirects=False)

@@ -80,8 +80,7 @@ class WebDiscovery:
         self._visited.add(key)
         known = self.fetches.get(key)
         if known is not None and known.kind == "page" and depth == 0:
-            yield from self._pages([Listed(url=url, hints=known.hints)], known.source or source, known.hints_from,
-                                   named=True)
+            yield from self._pages([Listed(url=url, hints=known.hints)], source, known.hints_from, named=True)
             return
         if (known is not None and known.kind == "sitemap" and listed is not None and known.listed is not None
                 and listed <= known.listed and not self.full):
@@ -107,6 +106,8 @@ class WebDiscovery:
                 self.succeeded.append(key)
                 yield from self._pages([Listed(url=url)], source, "", named=True, response=response)
                 return
+            if kind == "page":
+                raise LoadError("listed as a sitemap, but is an HTML page")
             if kind == "feed":
                 found = list(parse_feed(body, response.final_url, response.content_type))
             elif kind == "sitemap":

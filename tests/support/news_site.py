@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import io
 import re
 import threading
 from collections.abc import Iterable
@@ -124,6 +125,20 @@ class NewsSite:
                 'xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">'
                 f"<sitemap><loc>{self.base}/sitemap.xml.gz</loc><lastmod>2019-11-20</lastmod></sitemap>"
                 "</sitemapindex>").encode()
+
+    def write_warc(self, path: Path) -> Path:
+        """A crawl of the site's pages (all of them), as a crawler would have archived them."""
+        from warcio.statusandheaders import StatusAndHeaders
+        from warcio.warcwriter import WARCWriter
+
+        with open(path, "wb") as fh:
+            writer = WARCWriter(fh, gzip=True)
+            for key, html in self.pages.items():
+                headers = StatusAndHeaders("200 OK", [("Content-Type", "text/html; charset=utf-8")],
+                                           protocol="HTTP/1.1")
+                writer.write_record(writer.create_warc_record(self.article_url(key), "response",
+                                                              payload=io.BytesIO(html), http_headers=headers))
+        return path
 
     # -- serving -------------------------------------------------------------------------------------
 
