@@ -120,6 +120,7 @@ def ingest(
 ) -> None:
     """Run the `ingest` flow: fetch, load, clean, enrich and index articles. Exit 1 if any document failed."""
     paths, url_lists = list(paths or []), list(urls or [])
+    planned, planned_lists, planned_prune = paths, url_lists, prune  # with the group's sources (the flow adds them)
     if group:
         from newsdesk.sources.groups import SourcesFileError, load_group
 
@@ -128,11 +129,12 @@ def ingest(
         except SourcesFileError as exc:
             _err_console().print(f"[red]error:[/] {exc}")
             raise typer.Exit(2) from None
-        paths, url_lists, prune = [*paths, *chosen.sources], [*url_lists, *chosen.url_lists], prune or chosen.prune
-    if not paths and not url_lists:
+        planned, planned_lists = [*paths, *chosen.sources], [*url_lists, *chosen.url_lists]
+        planned_prune = prune or chosen.prune
+    if not planned and not planned_lists:
         _err_console().print("[red]error:[/] nothing to ingest: give paths or URLs, --urls FILE or --group NAME")
         raise typer.Exit(2)
-    settled = None if full else _settled_summary(paths, backend, index, prune, url_lists)
+    settled = None if full else _settled_summary(planned, backend, index, planned_prune, planned_lists)
     if settled is not None:  # nothing to do: no flow run (Prefect's start alone costs seconds)
         _finish_ingest(settled, json_output)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -149,7 +151,8 @@ def ingest(
 
         progress_listeners.append(listener)
         try:
-            summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune, url_lists=url_lists)
+            summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune, url_lists=url_lists,
+                                    group=group)
         except BackendError as exc:
             _err_console().print(f"[red]error:[/] the index backend is unavailable: {exc}")
             raise typer.Exit(3) from None

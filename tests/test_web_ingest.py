@@ -143,6 +143,11 @@ def test_feed_sitemap_index_and_gzipped_sitemap_name_one_article_once(web) -> No
 
         site.clear_log()
         summary, _ = run_ingest([site.url("/sitemap_index.xml")])
+        assert summary.unchanged == 3  # the pages came through the feed, without dates: now checked once
+        assert sorted(site.requests) == sorted([("/sitemap_index.xml", 304)]
+                                               + [(f"/articles/{key}.html", 304) for key in site.pages])
+        site.clear_log()
+        summary, _ = run_ingest([site.url("/sitemap_index.xml")])
         assert summary.unchanged == 3
         assert site.requests == [("/sitemap_index.xml", 304)]  # its sitemap's lastmod did not move: not fetched
 
@@ -272,6 +277,8 @@ def test_sources_file_groups_are_deployments_whose_runs_are_named_after_them(web
         summary, state = run_ingest([], group="wires")
         assert summary.indexed == 2
         _, inbox_state = run_ingest([], group="inbox")
+        code, again = _ingest("--group", "inbox")  # by hand: nothing changed, answered from the plan
+        assert code == 0 and _counts(again)["unchanged"] == 1
 
     async def read(state):  # noqa: ANN001, ANN202
         async with get_client() as client:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from newsdesk.model import DocumentOutcome
 from newsdesk.sources.feeds import parse_feed
@@ -96,6 +96,8 @@ class WebDiscovery:
             return
         if response.not_modified and current is not None:
             self.succeeded.append(key)
+            if listed is not None and listed != current.listed:  # the index's newer lastmod, now checked
+                self.fetches.put([replace(current, listed=listed, checked_at=None)])
             yield from self._entries(current, source, depth)
             return
         try:
