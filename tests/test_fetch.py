@@ -92,7 +92,7 @@ def test_robots_disallowed_url_is_skipped_without_being_requested(server: HTTPSe
     assert count(server, "/mine/a.html") == 0 and count(server, "/robots.txt") == 1  # read once per host
 
 
-def test_robots_404_allows_everything_and_5xx_disallows_everything(server: HTTPServer) -> None:
+def test_robots_404_allows_everything_and_5xx_lets_nothing_through(server: HTTPServer) -> None:
     server.expect_request("/a.html").respond_with_data(PAGE, content_type="text/html")
     robots(server, "gone", status=404)
     with fetcher() as f:
@@ -101,7 +101,7 @@ def test_robots_404_allows_everything_and_5xx_disallows_everything(server: HTTPS
     robots(server, "down", status=503)
     with fetcher(retries=1) as f, pytest.raises(FetchError) as refused:
         f.fetch(server.url_for("/a.html"), max_bytes=10_000)
-    assert refused.value.status == "skipped"
+    assert refused.value.status == "failed"  # the host is failing: retried by the next run
     assert "robots.txt unreachable (HTTP 503 SERVICE UNAVAILABLE (after 2 attempts))" in refused.value.reason
     assert "RFC 9309" in refused.value.reason and count(server, "/a.html") == 0
 

@@ -306,3 +306,25 @@ def test_bad_sources_file_is_a_clear_error(web, tmp_path: Path) -> None:  # noqa
     assert "group 'wires': feeds: not http(s) URLs: 'ftp://example.com/feed'" in result.output
     result = CliRunner().invoke(app, ["ingest", "--group", "nope"])
     assert result.exit_code == 2
+
+
+def test_a_site_that_does_not_answer_fails_with_the_reason_and_is_a_dead_letter(web) -> None:  # noqa: ANN001
+    import socket
+
+    from flows.ingest import run_ingest
+    from newsdesk.state import IngestState
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    feed = f"http://127.0.0.1:{port}/feed.xml"
+    summary, state = run_ingest([feed])
+    assert state.is_failed() and (summary.seen, summary.failed) == (1, 1)
+    (failure,) = summary.failed_documents
+    assert failure.key == feed and failure.stage == "fetch"
+    assert failure.reason.startswith(f"http://127.0.0.1:{port}/robots.txt unreachable (connection failed: ConnectError")
+    state_db = IngestState(web.state_path)
+    try:
+        assert [f.path for f in state_db.failures()] == [feed]
+    finally:
+        state_db.close()

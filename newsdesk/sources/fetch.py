@@ -192,7 +192,7 @@ class Fetcher:
             check_scheme(current)
             robots = self._robots_for(current)
             if robots.parser is None:
-                raise FetchError(robots.reason, status="skipped")
+                raise FetchError(robots.reason)  # the host is failing: a failure to retry, not a refusal
             if not robots.parser.can_fetch(current, self.policy.user_agent):
                 raise FetchError(f"disallowed by {origin_of(current)}/robots.txt", status="skipped")
             try:
@@ -220,12 +220,11 @@ class Fetcher:
         return list(self._pool.map(lambda call: call(), calls))
 
     def robots_reason(self, url: str) -> str | None:
-        """Why robots.txt refuses `url`, or None when it may be fetched."""
+        """Why robots.txt disallows `url`; None when it allows it, or could not be read (`fetch` says so)."""
         robots = self._robots_for(url)
-        if robots.parser is None:
-            return robots.reason
-        return None if robots.parser.can_fetch(url, self.policy.user_agent) else \
-            f"disallowed by {origin_of(url)}/robots.txt"
+        if robots.parser is None or robots.parser.can_fetch(url, self.policy.user_agent):
+            return None
+        return f"disallowed by {origin_of(url)}/robots.txt"
 
     # -- requests -------------------------------------------------------------------------------
 
@@ -356,8 +355,8 @@ class Fetcher:
             status = 200
         except FetchError as exc:
             if exc.http_status is None or exc.http_status >= 500:
-                return _Robots(None, f"{origin}/robots.txt unreachable ({exc.reason}): treated as disallowing "
-                                     "everything (RFC 9309); the next run tries again")
+                return _Robots(None, f"{origin}/robots.txt unreachable ({exc.reason}): nothing is fetched from "
+                                     "the host (RFC 9309); the next run tries again")
             text, status = "", exc.http_status  # 4xx: no rules
         if self._store is not None:
             self._store.record_robots(origin, status, text)
