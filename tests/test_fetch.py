@@ -213,26 +213,26 @@ def test_slow_response_times_out(server: HTTPServer) -> None:
 
     server.expect_request("/slow.html").respond_with_handler(slow)
     try:
-        with fetcher(timeout=0.5, retries=1) as f, pytest.raises(FetchError) as failed:
+        with fetcher(timeout=1.0, retries=1) as f, pytest.raises(FetchError) as failed:
             f.fetch(server.url_for("/slow.html"), max_bytes=10_000)
     finally:
         release.set()
-    assert (failed.value.status, failed.value.reason) == ("failed", "timed out after 0.5 s (after 2 attempts)")
+    assert (failed.value.status, failed.value.reason) == ("failed", "timed out after 1 s (after 2 attempts)")
 
 
 def test_trickling_response_hits_the_whole_response_deadline(server: HTTPServer) -> None:
     robots(server)
 
     def trickle() -> Iterator[bytes]:
-        for _ in range(40):
+        for _ in range(80):
             yield b"<p>x</p>"
             time.sleep(0.05)
 
     server.expect_request("/trickle.html").respond_with_handler(
         lambda request: Response(trickle(), content_type="text/html"))
-    with fetcher(timeout=0.5, retries=0) as f, pytest.raises(FetchError) as failed:
+    with fetcher(timeout=1.0, retries=0) as f, pytest.raises(FetchError) as failed:
         f.fetch(server.url_for("/trickle.html"), max_bytes=10_000)
-    assert failed.value.reason == "timed out after 0.5 s"
+    assert failed.value.reason == "timed out after 1 s"
 
 
 def test_oversized_bodies_fail_by_length_or_while_reading(server: HTTPServer) -> None:
@@ -285,8 +285,9 @@ def test_requests_to_one_host_are_spaced_and_limited(server: HTTPServer) -> None
     with fetcher(host_delay=0.25, host_concurrency=1, concurrency=4) as f:
         f.fetch(server.url_for("/robots.txt"), max_bytes=10_000)
         f.fetch_all([lambda: f.fetch(server.url_for("/p"), max_bytes=10_000) for _ in range(4)])
-    gaps = [b - a for a, b in zip(starts, starts[1:])]
-    assert len(starts) == 4 and min(gaps) >= 0.24 and in_flight[1] == 1
+    gaps = [b - a for a, b in zip(starts, starts[1:])]  # seen by the server: starts are spaced by the client
+    assert len(starts) == 4 and in_flight[1] == 1
+    assert starts[-1] - starts[0] >= 3 * 0.25 - 0.05 and min(gaps) >= 0.15
 
 
 def test_robots_crawl_delay_raises_the_host_delay(server: HTTPServer) -> None:
@@ -297,4 +298,4 @@ def test_robots_crawl_delay_raises_the_host_delay(server: HTTPServer) -> None:
     with fetcher(host_delay=0.0) as f:
         for _ in range(3):
             f.fetch(server.url_for("/p"), max_bytes=10_000)
-    assert min(b - a for a, b in zip(starts, starts[1:])) >= 0.39
+    assert starts[-1] - starts[0] >= 2 * 0.4 - 0.05 and min(b - a for a, b in zip(starts, starts[1:])) >= 0.3
