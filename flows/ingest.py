@@ -25,14 +25,15 @@ from newsdesk.index import open_backend  # noqa: E402
 from newsdesk.index.base import BackendError, IndexBackend  # noqa: E402
 from newsdesk.model import DocumentOutcome, IngestSummary  # noqa: E402
 from newsdesk.pipeline import (  # noqa: E402
-    Plan, ProcessedFile, batches, index_processed, plan_ingest, prune_removed, run_settings)
-from newsdesk.sources import InputFile  # noqa: E402
+    Plan, ProcessedFile, batches, fetch_inputs, index_processed, plan_ingest, prune_removed, run_settings)
+from newsdesk.sources import Input, is_url  # noqa: E402
+from newsdesk.sources.fetch import Fetcher  # noqa: E402
 from newsdesk.state import IngestState  # noqa: E402
 from newsdesk.workers import in_worker_processes, run_processing  # noqa: E402
 
 ProgressListener = Callable[[int, int], None]
 progress_listeners: list[ProgressListener] = []
-"""Called with (files done, files to do) after each batch; the CLI's progress bar listens here."""
+"""Called with (inputs done, inputs to do) after each batch; the CLI's progress bar listens here."""
 
 
 def _retry_on_backend_error(task, task_run, state: State) -> bool:  # noqa: ANN001 (Prefect's signature)
@@ -47,14 +48,17 @@ def _retry_on_backend_error(task, task_run, state: State) -> bool:  # noqa: ANN0
 
 
 @task(name="plan", cache_policy=NO_CACHE)
-def plan_task(sources: list[str], state: IngestState, full: bool) -> Plan:
-    return plan_ingest(sources, state, full=full)
+def plan_task(sources: list[str], state: IngestState, full: bool, url_lists: list[str], fetcher: Fetcher,
+              settings: Settings) -> Plan:
+    return plan_ingest(sources, state, full=full, url_lists=url_lists, fetcher=fetcher, settings=settings)
 
 
 @task(name="process-batch", cache_policy=NO_CACHE)
-def process_batch(files: list[InputFile], settings: Settings) -> list[ProcessedFile]:
-    """Load, clean and enrich one batch (no retries: these failures are deterministic)."""
-    return run_processing(files, settings)
+def process_batch(inputs: list[Input], settings: Settings, fetcher: Fetcher) -> list[ProcessedFile]:
+    """Fetch the batch's web pages (their own retries), then load, clean and enrich (no retries: these
+    failures are deterministic)."""
+    ready, settled = fetch_inputs(inputs, fetcher, settings)
+    return settled + run_processing(ready, settings)
 
 
 @task(name="index-batch", cache_policy=NO_CACHE, retries=4, retry_delay_seconds=exponential_backoff(2),
@@ -66,41 +70,54 @@ def index_batch(processed: list[ProcessedFile], backend: IndexBackend, state: In
 
 
 def _run_name() -> str:
-    sources = flow_run.parameters.get("sources") or []
+    group = flow_run.parameters.get("group")
+    if group:
+        return f"{group}"
+    sources = [*(flow_run.parameters.get("sources") or []), *(flow_run.parameters.get("url_lists") or [])]
     shown = ", ".join(str(s) for s in sources[:3]) + (f" +{len(sources) - 3}" if len(sources) > 3 else "")
     return f"ingest {shown}".strip()
 
 
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False)
-def ingest(sources: list[str], backend: str | None = None, index: str | None = None, full: bool = False,
-           prune: bool = False) -> IngestSummary | State:
-    """Ingest articles from paths, folders or globs into the index; unchanged files are skipped."""
+def ingest(sources: list[str] | None = None, backend: str | None = None, index: str | None = None,
+           full: bool = False, prune: bool = False, url_lists: list[str] | None = None,
+           group: str | None = None) -> IngestSummary | State:
+    """Ingest articles from paths, folders, globs, WARC archives, feeds, sitemaps, page URLs and URL lists into
+    the index (or those of a `group` of the sources file); unchanged inputs are skipped."""
     logger = get_run_logger()
     settings = run_settings(backend, index)
+    sources, url_lists = list(sources or []), list(url_lists or [])
+    if group:
+        from newsdesk.sources.groups import load_group
+
+        chosen = load_group(settings.sources_file, group)
+        sources, url_lists, prune = [*sources, *chosen.sources], [*url_lists, *chosen.url_lists], prune or chosen.prune
     store = open_backend(settings)
     state = IngestState(settings.state_path)
+    fetcher = Fetcher.from_settings(settings, state.fetches)
     try:
-        plan = plan_task(sources, state, full)
+        plan = plan_task(sources, state, full, url_lists, fetcher, settings)
         summary = plan.summary
         todo = plan.todo
         logger.info("%d inputs to process, %d unchanged, %d skipped at discovery", len(todo), summary.unchanged,
                     summary.skipped)
-        progress = create_progress_artifact(0.0, description=f"Ingesting {len(todo)} files")
+        progress = create_progress_artifact(0.0, description=f"Ingesting {len(todo)} inputs")
         entity_counts: Counter[tuple[str, str]] = Counter()
         done = 0
         backend_down: BackendError | None = None
         chunks = batches(todo, settings.batch_size)
         # With worker processes, the next batch is processed while this one is indexed (no core idles).
-        upcoming = process_batch.submit(chunks[0], settings) if chunks and in_worker_processes(settings) else None
+        upcoming = process_batch.submit(chunks[0], settings, fetcher) \
+            if chunks and in_worker_processes(settings) else None
         for k, batch in enumerate(chunks):
             if backend_down is not None:
                 _account_not_indexed(summary, batch, backend_down)
                 continue
             if upcoming is not None:
                 processed = upcoming.result()
-                upcoming = process_batch.submit(chunks[k + 1], settings) if k + 1 < len(chunks) else None
+                upcoming = process_batch.submit(chunks[k + 1], settings, fetcher) if k + 1 < len(chunks) else None
             else:
-                processed = process_batch(batch, settings)
+                processed = process_batch(batch, settings, fetcher)
             try:
                 summary.merge(index_batch(processed, store, state))
             except BackendError as exc:  # retries exhausted: stop writing, account for the rest, fail loudly
@@ -128,6 +145,7 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
                                len(plan.removed))
         _publish_artifacts(summary, entity_counts)
     finally:
+        fetcher.close()
         state.close()
         store.close()
     for failure in summary.failed_documents:
@@ -140,7 +158,7 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
     return Completed(message=message, data=summary)
 
 
-def _account_not_indexed(summary: IngestSummary, files: Sequence[InputFile], error: BackendError) -> None:
+def _account_not_indexed(summary: IngestSummary, files: Sequence[Input], error: BackendError) -> None:
     """Files a run could not write because the backend went away: failed now, retried by the next run."""
     for file in files:
         summary.add(DocumentOutcome(key=file.path, status="failed", stage="index",
@@ -166,7 +184,10 @@ def _publish_artifacts(summary: IngestSummary, entity_counts: Counter[tuple[str,
 
 @flow(name="retry-failed")
 def retry_failed(backend: str | None = None, index: str | None = None) -> IngestSummary | State:
-    """Re-process every input in the dead-letter store (e.g. after the input or the code was fixed)."""
+    """Re-process every input in the dead-letter store (e.g. after the input or the code was fixed).
+
+    Files are re-processed in full; URLs are fetched again (a failed page or listing was never recorded
+    as ingested, so the pages it lists that did not change are still not fetched again)."""
     settings = run_settings(backend, index)
     state = IngestState(settings.state_path)
     try:
@@ -175,7 +196,17 @@ def retry_failed(backend: str | None = None, index: str | None = None) -> Ingest
         state.close()
     if not paths:
         return Completed(message="no failed documents", data=IngestSummary())
-    return ingest(paths, backend=backend, index=index, full=True, return_state=True)
+    files, urls = [p for p in paths if not is_url(p)], [p for p in paths if is_url(p)]
+    if not urls:
+        return ingest(files, backend=backend, index=index, full=True, return_state=True)
+    if not files:
+        return ingest(urls, backend=backend, index=index, return_state=True)
+    summary = IngestSummary()
+    for part in (summary_of(ingest(files, backend=backend, index=index, full=True, return_state=True)),
+                 summary_of(ingest(urls, backend=backend, index=index, return_state=True))):
+        summary.merge(part)
+    message = f"retried {summary.seen}: indexed {summary.indexed}, failed {summary.failed}"
+    return Failed(message=message, data=summary) if summary.failed else Completed(message=message, data=summary)
 
 
 @flow(name="learn-boilerplate")
@@ -213,7 +244,9 @@ def summary_of(state: State) -> IngestSummary:
 
 
 def run_ingest(sources: Sequence[str], *, backend: str | None = None, index: str | None = None, full: bool = False,
-               prune: bool = False) -> tuple[IngestSummary, State]:
+               prune: bool = False, url_lists: Sequence[str] = (), group: str | None = None,
+               ) -> tuple[IngestSummary, State]:
     """Run the `ingest` flow in this process and return its summary and final state."""
-    state = ingest(list(sources), backend=backend, index=index, full=full, prune=prune, return_state=True)
+    state = ingest(list(sources), backend=backend, index=index, full=full, prune=prune, url_lists=list(url_lists),
+                   group=group, return_state=True)
     return summary_of(state), state

@@ -77,20 +77,30 @@ def _finish_ingest(summary, json_output: bool) -> None:  # noqa: ANN001
     raise typer.Exit(1 if summary.failed else 0)
 
 
-def _settled_summary(paths: list[str], backend: str | None, index: str | None, prune: bool):  # noqa: ANN202
+def _settled_summary(paths: list[str], backend: str | None, index: str | None, prune: bool,  # noqa: ANN202
+                     url_lists: list[str]):
     """The summary of an ingest with nothing to do (every input unchanged, nothing to prune), from the plan
-    alone; None when there is work (or no state yet), so the flow runs."""
+    alone; None when there is work (or no state yet), so the flow runs. Feeds and sitemaps are fetched for
+    the plan (conditionally: an unchanged one answers 304)."""
     from newsdesk.pipeline import plan_ingest, run_settings
+    from newsdesk.sources import is_url
     from newsdesk.state import IngestState
 
     settings = run_settings(backend, index)
     if not settings.state_path.exists():
         return None
     state = IngestState(settings.state_path)
+    fetcher = None
+    if url_lists or any(is_url(p) for p in paths):
+        from newsdesk.sources.fetch import Fetcher
+
+        fetcher = Fetcher.from_settings(settings, state.fetches)
     try:
-        plan = plan_ingest(paths, state)
+        plan = plan_ingest(paths, state, url_lists=url_lists, fetcher=fetcher, settings=settings)
     finally:
         state.close()
+        if fetcher is not None:
+            fetcher.close()
     if plan.todo or (prune and plan.removed):
         return None
     return plan.summary
@@ -98,15 +108,34 @@ def _settled_summary(paths: list[str], backend: str | None, index: str | None, p
 
 @app.command()
 def ingest(
-    paths: Annotated[list[str], typer.Argument(help="Files, folders (recursive) or globs.")],
+    paths: Annotated[Optional[list[str]], typer.Argument(
+        help="Files, folders (recursive), globs, WARC archives, and feed, sitemap or page URLs.")] = None,
+    urls: Annotated[Optional[list[str]], typer.Option("--urls", metavar="FILE",
+                                                      help="A file of page URLs, one per line.")] = None,
+    group: Annotated[Optional[str], typer.Option(help="A group of the sources file (NEWSDESK_SOURCES_FILE).")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the summary as one JSON object.")] = False,
-    full: Annotated[bool, typer.Option("--full", help="Re-process unchanged files too.")] = False,
+    full: Annotated[bool, typer.Option("--full", help="Re-process (and re-fetch) unchanged inputs too.")] = False,
     prune: Annotated[bool, typer.Option("--prune", help="Delete documents whose input is gone.")] = False,
     backend: Annotated[Optional[str], typer.Option(help="embedded, elasticsearch or opensearch (default: config).")] = None,
     index: Annotated[Optional[str], typer.Option(help="Index name (default: config).")] = None,
 ) -> None:
-    """Run the `ingest` flow: load, clean, enrich and index articles. Exit 1 if any document failed."""
-    settled = None if full else _settled_summary(paths, backend, index, prune)
+    """Run the `ingest` flow: fetch, load, clean, enrich and index articles. Exit 1 if any document failed."""
+    paths, url_lists = list(paths or []), list(urls or [])
+    planned, planned_lists, planned_prune = paths, url_lists, prune  # with the group's sources (the flow adds them)
+    if group:
+        from newsdesk.sources.groups import SourcesFileError, load_group
+
+        try:
+            chosen = load_group(get_settings().sources_file, group)
+        except SourcesFileError as exc:
+            _err_console().print(f"[red]error:[/] {exc}")
+            raise typer.Exit(2) from None
+        planned, planned_lists = [*paths, *chosen.sources], [*url_lists, *chosen.url_lists]
+        planned_prune = prune or chosen.prune
+    if not planned and not planned_lists:
+        _err_console().print("[red]error:[/] nothing to ingest: give paths or URLs, --urls FILE or --group NAME")
+        raise typer.Exit(2)
+    settled = None if full else _settled_summary(planned, backend, index, planned_prune, planned_lists)
     if settled is not None:  # nothing to do: no flow run (Prefect's start alone costs seconds)
         _finish_ingest(settled, json_output)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -123,7 +152,8 @@ def ingest(
 
         progress_listeners.append(listener)
         try:
-            summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune)
+            summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune, url_lists=url_lists,
+                                    group=group)
         except BackendError as exc:
             _err_console().print(f"[red]error:[/] the index backend is unavailable: {exc}")
             raise typer.Exit(3) from None
@@ -369,17 +399,27 @@ def serve(
     schedule: Annotated[Optional[str], typer.Option(help="Cron schedule (default: NEWSDESK_SCHEDULE).")] = None,
     sources: Annotated[Optional[list[str]], typer.Option("--source", help="Sources (default: NEWSDESK_SOURCES).")] = None,
 ) -> None:
-    """Serve the scheduled `ingest` deployment (and `retry-failed`, `reindex`, `learn-boilerplate` for manual runs)
-    on a Prefect server: PREFECT_API_URL's, else the local one on NEWSDESK_PREFECT_PORT (started if none answers,
-    and stopped again on exit). `newsdesk trigger` runs them from another shell."""
+    """Serve the scheduled `ingest` deployments: one per group of the sources file (NEWSDESK_SOURCES_FILE,
+    default sources.toml) when it exists and no --source/--schedule is given, else one over NEWSDESK_SOURCES;
+    and `retry-failed`, `reindex`, `learn-boilerplate` for manual runs. They are served on a Prefect server:
+    PREFECT_API_URL's, else the local one on NEWSDESK_PREFECT_PORT (started if none answers, and stopped again
+    on exit). `newsdesk trigger` runs them from another shell."""
     import os
 
     from newsdesk.config import configure_prefect
     from newsdesk.orchestration import PrefectServerError, ensure_server, ui_url
+    from newsdesk.sources.groups import SourcesFileError
 
     settings = get_settings()
     configure_prefect(settings)
     console = _err_console()
+    try:
+        from flows.deployments import build_deployments
+
+        deployments = build_deployments(schedule=schedule, sources=sources)
+    except SourcesFileError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     try:
         server = ensure_server(settings)
     except PrefectServerError as exc:
@@ -388,21 +428,21 @@ def serve(
     os.environ["PREFECT_API_URL"] = server.api_url  # before Prefect reads its settings
     how = f"started, log {server.log}" if server.started else "already running"
     console.print(f"Prefect server: {ui_url(server.api_url)} ({how}); API {server.api_url}")
-    console.print("Run a deployment from another shell: newsdesk trigger ingest/scheduled -p 'sources=[\"/data/in\"]'"
-                  f" (or PREFECT_API_URL={server.api_url} prefect deployment run …)")
+    first = deployments[0].full_name
+    console.print(f"Run a deployment from another shell: newsdesk trigger {first} -p full=true"
+                  f" (or PREFECT_API_URL={server.api_url} prefect deployment run {first})")
     try:
         from prefect import serve as prefect_serve
 
-        from flows.deployments import build_deployments
-
-        prefect_serve(*build_deployments(schedule=schedule, sources=sources))
+        prefect_serve(*deployments)
     finally:
         server.stop()
 
 
 @app.command()
 def trigger(
-    deployment: Annotated[str, typer.Argument(help="FLOW/DEPLOYMENT, as `newsdesk serve` lists them.")] = "ingest/scheduled",
+    deployment: Annotated[Optional[str], typer.Argument(
+        help="FLOW/DEPLOYMENT, as `newsdesk serve` lists them (default: the first scheduled ingest).")] = None,
     params: Annotated[Optional[list[str]], typer.Option(
         "-p", "--param", metavar="KEY=VALUE", help="A flow parameter; VALUE is JSON when it parses "
                                                    "(full=true, sources='[\"in/\"]'), else text.")] = None,
@@ -421,6 +461,10 @@ def trigger(
     settings = get_settings()
     configure_prefect(settings)
     console = _err_console()
+    if deployment is None:
+        from flows.deployments import default_ingest_deployment
+
+        deployment = default_ingest_deployment()
     try:
         api_url = find_server(settings)
         run = start_run(
@@ -441,6 +485,32 @@ def trigger(
     elif follow:
         console.print(f"{run.name}: {run.state.lower()}" + (f" ({run.message})" if run.message else ""))
     raise typer.Exit(0 if run.completed or not follow else 1)
+
+
+@app.command("sources")
+def sources_command(
+    prefect_yaml: Annotated[bool, typer.Option("--prefect-yaml", help="Print the groups as prefect.yaml "
+                                                                      "deployment entries.")] = False,
+) -> None:
+    """Show the groups of the sources file (NEWSDESK_SOURCES_FILE, default sources.toml) and their schedules."""
+    from newsdesk.sources.groups import SourcesFileError, load_groups
+
+    path = get_settings().sources_file
+    try:
+        groups = load_groups(path)
+    except SourcesFileError as exc:
+        _err_console().print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    if prefect_yaml:
+        from flows.deployments import prefect_yaml_deployments
+
+        sys.stdout.write(prefect_yaml_deployments())
+        return
+    for name, group in groups.items():
+        typer.echo(f"{name}  cron {group.cron!r} ({group.timezone})")
+        for label in ("feeds", "sitemaps", "pages", "url_lists", "paths"):
+            for value in getattr(group, label):
+                typer.echo(f"  {label[:-1] if label != 'url_lists' else 'url list'}: {value}")
 
 
 @app.command()

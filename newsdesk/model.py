@@ -111,7 +111,8 @@ class RawDocument(BaseModel):
     """One input record as loaded from a source, before cleaning.
 
     `fields` holds metadata a structured source already carries (JSON keys such as
-    title, url, published, publisher); `content_type` says how to read `content`.
+    title, url, published, publisher; a feed's or sitemap's entry for a page); `content_type` says how to
+    read `content`.
     """
 
     path: str
@@ -122,6 +123,9 @@ class RawDocument(BaseModel):
     content: str
     content_type: Literal["text", "html"]
     fields: dict[str, object] = Field(default_factory=dict)
+    fields_source: str = "json"
+    """Where `fields` came from, kept as their provenance: 'json' (the record itself), 'feed' or 'sitemap'
+    (what a listing said about a page: hints), 'page' (the fetched page's canonical URL only)."""
     source: str | None = None
     """The source argument (folder, file or glob) this input was found under."""
 

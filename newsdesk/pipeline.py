@@ -1,37 +1,46 @@
-"""The ingest pipeline as plain functions: plan -> process (load, clean, enrich) -> index -> finish.
+"""The ingest pipeline as plain functions: plan -> fetch -> process (load, clean, enrich) -> index -> finish.
 
-Flows compose these; the CLI and tests call them through the flow. Every input ends as exactly one
-`DocumentOutcome` per document (or per file that yields none), so a run's summary always balances.
+Flows compose these; the CLI and tests call them through the flow. The unit of work is an input
+(`newsdesk.sources.Input`: a file, a part of a WARC archive, a web page). Every input ends as exactly one
+`DocumentOutcome` per document (or per input that yields none), so a run's summary always balances.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import os
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TYPE_CHECKING
 
 from newsdesk.config import Settings, get_settings
 from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.versions import pipeline_version
 from newsdesk.model import Article, DocumentOutcome, IngestSummary, RawDocument, utcnow
-from newsdesk.sources import InputFile, discover, load
-from newsdesk.state import FileRecord, IngestState
+from newsdesk.sources import Input, WebPage, digest, discover, file_sha256, is_url, load
+from newsdesk.state import FetchRecord, FileRecord, IngestState
+
+if TYPE_CHECKING:
+    from newsdesk.sources.fetch import Fetcher
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class ProcessedFile:
-    """One input file after load, clean and enrich: its articles and its per-document problems."""
+    """One input after fetch, load, clean and enrich: its articles and its per-document problems."""
 
-    file: InputFile
+    file: Input
     sha256: str
     articles: list[Article] = field(default_factory=list)
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     """Article id -> the document's key (path, or path#record for JSONL)."""
+    unchanged: bool = False
+    """A page fetched again and found unchanged (304, or the same bytes): only its fetch state is updated."""
+    retry: bool = False
+    """Not remembered as ingested (a failed or refused fetch): the next run tries it again."""
 
     @property
     def records(self) -> int:
@@ -40,9 +49,9 @@ class ProcessedFile:
 
 @dataclass
 class Plan:
-    """What a run has to do: files to process, and what is already settled without processing."""
+    """What a run has to do: inputs to process, and what is already settled without processing."""
 
-    todo: list[InputFile] = field(default_factory=list)
+    todo: list[Input] = field(default_factory=list)
     summary: IngestSummary = field(default_factory=IngestSummary)
     removed: list[FileRecord] = field(default_factory=list)
 
@@ -55,47 +64,119 @@ def run_settings(backend: str | None = None, index: str | None = None) -> Settin
 
 
 def source_key(source: str) -> str:
-    """How a source argument is remembered: the resolved folder or file, or the glob as given."""
-    return source if any(ch in source for ch in "*?[") else os.path.realpath(source)
+    """How a source argument is remembered: the resolved folder or file, the glob or the URL as given."""
+    return source if is_url(source) or any(ch in source for ch in "*?[") else os.path.realpath(source)
 
 
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
+def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False, *, url_lists: Sequence[str] = (),
+                fetcher: Fetcher | None = None, settings: Settings | None = None) -> Plan:
+    """Discover inputs; unchanged files (same size and mtime, or same bytes) cost a stat, not a parse, and
+    pages already ingested are not fetched again unless their listing shows a change (`WebPage.due`).
 
-
-def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False) -> Plan:
-    """Discover inputs; unchanged files (same size and mtime, or same bytes) cost a stat, not a parse."""
+    URL sources need a `fetcher`: feeds and sitemaps are fetched (conditionally) here."""
+    settings = settings or get_settings()
     plan = Plan()
     version = pipeline_version()
     found: set[str] = set()
-    keys = {source_key(s) for s in sources}
+    keys = {source_key(s) for s in [*sources, *url_lists]}
     recorded = {r.identity: r for r in state.files(keys)}  # one query, not one per file
-    for item in discover(sources):
+    web = None
+    if url_lists or any(is_url(s) for s in sources):
+        from newsdesk.sources.web import WebDiscovery
+
+        if fetcher is None:
+            raise ValueError("URL sources need a fetcher")
+        web = WebDiscovery(fetcher, state.fetches, settings.fetch_max_listing_bytes, full=full)
+    for item in discover(sources, url_lists=url_lists, web=web, fetches=state.fetches):
         if isinstance(item, DocumentOutcome):
             plan.summary.add(item, source=None)
             continue
         found.add(item.identity)
         known = None if full else (recorded.get(item.identity) or state.file(item.identity))
-        if known is not None and known.pipeline_version == version:
-            same_stat = known.size == item.size and known.mtime_ns == item.mtime_ns
-            if same_stat or (known.size == item.size and file_sha256(item.path) == known.sha256):
-                if not same_stat:
-                    state.touch_file(item.identity, item.size, item.mtime_ns)
-                for _ in range(max(1, known.records)):
-                    plan.summary.add(DocumentOutcome(key=item.path, status="unchanged"), source=item.source)
+        current = known is not None and known.pipeline_version == version
+        if current and _unchanged(item, known, state, settings):  # type: ignore[arg-type]
+            for _ in range(max(1, known.records)):  # type: ignore[union-attr]
+                plan.summary.add(DocumentOutcome(key=item.path, status="unchanged"), source=item.source)
+            continue
+        if isinstance(item, WebPage):
+            refused = fetcher.robots_reason(item.url) if fetcher is not None and item.response is None else None
+            if refused:  # known before any request (robots.txt is kept for a day): no work to plan
+                plan.summary.add(DocumentOutcome(key=item.path, status="skipped", stage="fetch", reason=refused),
+                                 source=item.source)
                 continue
+            # validators only for a page whose last version is what the index holds
+            item = replace(item, known_sha256=known.sha256) if current else \
+                replace(item, etag=None, last_modified=None, known_sha256=None)  # type: ignore[union-attr]
         plan.todo.append(item)
-    plan.removed = [r for r in recorded.values() if r.identity not in found]
+    if web is not None:
+        state.clear_failures(web.succeeded)
+        state.record_failures((outcome, outcome.key, key) for outcome, key in web.failed)
+    plan.removed = [r for r in recorded.values() if r.identity not in found and not is_url(r.identity)]
     plan.summary.removed = [r.path for r in plan.removed]
     return plan
 
 
-def process_files(files: Sequence[InputFile], settings: Settings) -> list[ProcessedFile]:
-    """Load and clean each file, then enrich all their articles in one batch; problems stay per document."""
+def _unchanged(item: Input, known: FileRecord, state: IngestState, settings: Settings) -> bool:
+    """The change check: a page by its listing and last check; a file or WARC part by its stat, then its bytes."""
+    if isinstance(item, WebPage):
+        return not item.due(settings.fetch_recheck_hours)
+    if known.size != item.size:
+        return False
+    if known.mtime_ns == item.mtime_ns:
+        return True
+    if digest(item) == known.sha256:
+        state.touch_file(item.identity, item.size, item.mtime_ns)
+        return True
+    return False
+
+
+def fetch_inputs(items: Sequence[Input], fetcher: Fetcher | None, settings: Settings,
+                 ) -> tuple[list[Input], list[ProcessedFile]]:
+    """Fetch the web pages among the inputs (concurrently, within the fetcher's politeness limits).
+
+    Returns the inputs ready to process and the pages settled by their fetch: unchanged (304, or the
+    same bytes as last time), refused (robots.txt, not HTML) or failed (HTTP status, timeout, too large)."""
+    pending = [item for item in items if isinstance(item, WebPage) and item.response is None]
+    fetched: dict[int, WebPage | ProcessedFile] = {}
+    if pending:
+        if fetcher is None:
+            raise ValueError("web pages need a fetcher")
+        results = fetcher.fetch_all([partial(_fetch_page, fetcher, page, settings.max_document_bytes)
+                                     for page in pending])
+        fetched = {id(page): result for page, result in zip(pending, results)}
+    ready: list[Input] = []
+    settled: list[ProcessedFile] = []
+    for item in items:
+        result = fetched.get(id(item), item)
+        if isinstance(result, ProcessedFile):
+            settled.append(result)
+        elif isinstance(result, WebPage) and result.known_sha256 and result.digest() == result.known_sha256:
+            settled.append(_unchanged_page(result))
+        else:
+            ready.append(result)
+    return ready, settled
+
+
+def _fetch_page(fetcher: Fetcher, page: WebPage, max_bytes: int) -> WebPage | ProcessedFile:
+    from newsdesk.sources.fetch import HTML_TYPES, FetchError
+
+    try:
+        response = fetcher.fetch(page.url, max_bytes=max_bytes, etag=page.etag, last_modified=page.last_modified,
+                                 accept=HTML_TYPES)
+    except FetchError as exc:
+        outcome = DocumentOutcome(key=page.url, status=exc.status, reason=exc.reason, stage="fetch")  # type: ignore[arg-type]
+        return ProcessedFile(file=page, sha256="", outcomes=[outcome], retry=not exc.final)
+    page = replace(page, response=response)
+    return _unchanged_page(page) if response.not_modified else page
+
+
+def _unchanged_page(page: WebPage) -> ProcessedFile:
+    return ProcessedFile(file=page, sha256=page.known_sha256 or "", unchanged=True,
+                         outcomes=[DocumentOutcome(key=page.url, status="unchanged")])
+
+
+def process_files(files: Sequence[Input], settings: Settings) -> list[ProcessedFile]:
+    """Load and clean each input, then enrich all their articles in one batch; problems stay per document."""
     from newsdesk.clean import BoilerplateRules, clean_document  # here: planning must not pay for the NLP imports
 
     rules = BoilerplateRules.load()
@@ -105,7 +186,7 @@ def process_files(files: Sequence[InputFile], settings: Settings) -> list[Proces
     owners: list[ProcessedFile] = []
     for file in files:
         try:
-            result = ProcessedFile(file=file, sha256=file_sha256(file.path))
+            result = ProcessedFile(file=file, sha256=digest(file))
         except OSError as exc:
             result = ProcessedFile(file=file, sha256="")
             result.outcomes.append(DocumentOutcome(key=file.path, status="failed", stage="load",
@@ -167,7 +248,7 @@ def _enrich_isolating_failures(pairs: list[tuple[RawDocument, Article]]) -> list
 
 def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, state: IngestState,
                     summary: IngestSummary) -> None:
-    """Write a batch to the index, then remember its files: a crash in between only repeats work.
+    """Write a batch to the index, then remember its inputs: a crash in between only repeats work.
 
     Raises `BackendError` when the backend cannot take the batch: nothing of it is recorded as
     ingested, so the next run processes it again.
@@ -188,6 +269,8 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
     version = pipeline_version()
     done: list[FileRecord] = []
     dead: list[tuple[DocumentOutcome, str, str]] = []
+    settled: list[str] = []  # unchanged pages: their dead letters clear, their ingest record stays
+    pages: list[FetchRecord] = []
     for p in processed:
         outcomes = list(p.outcomes)
         for article in p.articles:
@@ -202,22 +285,41 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
             summary.add(outcome, source=p.file.source)
             if outcome.status == "failed":
                 dead.append((outcome, p.file.path, p.file.identity))
-        if any(o.stage == "index" for o in outcomes if o.status == "failed"):
-            continue  # not recorded as ingested: the next run writes it again
+        if isinstance(p.file, WebPage):
+            pages.append(_page_record(p.file))
+        if p.unchanged:
+            settled.append(p.file.identity)
+            continue
+        if p.retry or any(o.stage == "index" for o in outcomes if o.status == "failed"):
+            continue  # not recorded as ingested: the next run does it again
         ids = [a.id for a in p.articles]
         done.append(FileRecord(identity=p.file.identity, path=p.file.path, source=source_key(p.file.source),
                                size=p.file.size, mtime_ns=p.file.mtime_ns, sha256=p.sha256,
                                pipeline_version=version, article_ids=ids, records=p.records))
-    _delete_articles(_stale_ids(processed, state), backend, state)
-    state.clear_failures(r.identity for r in done)
+    _delete_articles(_stale_ids(processed, state), backend, state, keeping=[p.file.identity for p in processed])
+    state.clear_failures([*(r.identity for r in done), *settled])
     state.record_failures(dead)
     state.record_files(done)
+    state.fetches.put(r for r in pages if r.status is not None)  # after the index and the ingest record
+    state.fetches.put((r for r in pages if r.status is None), replace=False)  # a new page that failed: its hints
+
+
+def _page_record(page: WebPage) -> FetchRecord:
+    """A page's fetch state: its validators after a fetch; only its listing's hints when the fetch failed."""
+    response = page.response
+    return FetchRecord(key=page.identity, kind="page", source=page.source, hints=page.hints,
+                       hints_from=page.hints_from, listed=page.listed or page.known_listed,
+                       etag=(response.etag or page.etag) if response else None,
+                       last_modified=(response.last_modified or page.last_modified) if response else None,
+                       status=response.status if response else None)
 
 
 def _stale_ids(processed: Sequence[ProcessedFile], state: IngestState) -> list[str]:
     """Ids a re-processed file produced before but no longer produces (e.g. a record removed from JSONL)."""
     stale: list[str] = []
     for p in processed:
+        if p.unchanged or p.retry:
+            continue
         known = state.file(p.file.identity)
         if known is not None:
             now = {a.id for a in p.articles}
@@ -228,16 +330,22 @@ def _stale_ids(processed: Sequence[ProcessedFile], state: IngestState) -> list[s
 def prune_removed(removed: Iterable[FileRecord], backend: IndexBackend, state: IngestState) -> int:
     """Delete from the index the documents of inputs gone from their sources."""
     removed = list(removed)
-    deleted = _delete_articles([i for r in removed for i in r.article_ids], backend, state)
+    deleted = _delete_articles([i for r in removed for i in r.article_ids], backend, state,
+                               keeping=[r.identity for r in removed])
     state.forget_files(r.identity for r in removed)
     state.clear_failures(r.identity for r in removed)
     return deleted
 
 
-def _delete_articles(ids: list[str], backend: IndexBackend, state: IngestState) -> int:
-    """Delete articles from the index and from everything that remembers them (hashes, stories)."""
+def _delete_articles(ids: list[str], backend: IndexBackend, state: IngestState, keeping: Iterable[str]) -> int:
+    """Delete articles from the index and from everything that remembers them (hashes, stories), except those
+    another input (not among `keeping`, the inputs letting go of them) still holds: the same page reached as a
+    URL and in a WARC archive is one article."""
     from newsdesk.stories import forget_articles, store_path
 
+    if ids:
+        held = state.held_elsewhere(ids, set(keeping))
+        ids = [i for i in ids if i not in held]
     if not ids:
         return 0
     deleted = backend.delete(ids)
@@ -246,9 +354,9 @@ def _delete_articles(ids: list[str], backend: IndexBackend, state: IngestState) 
     return deleted
 
 
-def batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:
+def batches(items: Sequence[Input], size: int) -> list[list[Input]]:
     return [list(items[i:i + size]) for i in range(0, len(items), max(1, size))]
 
 
-__all__ = ["BackendError", "Plan", "ProcessedFile", "batches", "index_processed", "plan_ingest", "run_settings",
-           "process_files", "prune_removed", "source_key"]
+__all__ = ["BackendError", "Plan", "ProcessedFile", "batches", "fetch_inputs", "file_sha256", "index_processed",
+           "plan_ingest", "run_settings", "process_files", "prune_removed", "source_key"]

@@ -1,4 +1,5 @@
-"""Durable ingest state beside the index: what was ingested, exact-duplicate hashes, dead letters.
+"""Durable ingest state beside the index: what was ingested, exact-duplicate hashes, dead letters, and what was
+fetched (validators, listings, robots.txt) in `FetchState`.
 
 SQLite in WAL mode with short transactions, so two ingests and a reader can share it safely.
 """
@@ -7,9 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import threading
 from collections.abc import Iterable
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -45,6 +47,19 @@ CREATE TABLE IF NOT EXISTS failures (
     first_at TEXT NOT NULL,
     last_at TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS fetches (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    source TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    listed TEXT,
+    hints TEXT,
+    entries TEXT,
+    body TEXT,
+    status INTEGER,
+    checked_at TEXT NOT NULL
+);
 """
 
 
@@ -74,15 +89,105 @@ class Failure:
     last_at: datetime
 
 
+@dataclass(frozen=True)
+class FetchRecord:
+    """What the last fetch of a URL (or the last read of a listing) left to remember.
+
+    `kind`: 'feed', 'sitemap' or 'warc' (a listing: `entries` are what it listed), 'page', or 'robots'
+    (`body` is the file). `listed`: a page's date in its listing; for a WARC file, its size and mtime."""
+
+    key: str
+    kind: str
+    source: str = ""
+    etag: str | None = None
+    last_modified: str | None = None
+    listed: str | None = None
+    hints: dict[str, object] = field(default_factory=dict)
+    hints_from: str = ""
+    entries: list[dict[str, object]] = field(default_factory=list)
+    body: str | None = None
+    status: int | None = None
+    checked_at: datetime | None = None
+
+
+class FetchState:
+    """Fetch state (ETags, Last-Modified, listings, robots.txt, when checked), kept with the ingest state.
+
+    One small class over its own table and connection, so it can move to a shared store; thread-safe
+    (fetching threads and the indexing thread share it)."""
+
+    _COLUMNS = "key, kind, source, etag, last_modified, listed, hints, entries, body, status, checked_at"
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self._db = db
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> FetchRecord | None:
+        with self._lock:
+            row = self._db.execute(f"SELECT {self._COLUMNS} FROM fetches WHERE key = ?", (key,)).fetchone()
+        return None if row is None else self._record(row)
+
+    def get_many(self, keys: Iterable[str]) -> dict[str, FetchRecord]:
+        keys = list(dict.fromkeys(keys))
+        found: dict[str, FetchRecord] = {}
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                rows = self._db.execute(f"SELECT {self._COLUMNS} FROM fetches WHERE key IN "
+                                        f"({', '.join('?' * len(chunk))})", chunk).fetchall()
+                found.update((row[0], self._record(row)) for row in rows)
+        return found
+
+    def put(self, records: Iterable[FetchRecord], replace: bool = True) -> None:
+        """Remember records (`replace=False`: only those not known yet)."""
+        now = utcnow().isoformat()
+        rows = [(r.key, r.kind, r.source, r.etag, r.last_modified, r.listed,
+                 json.dumps({"hints": r.hints, "from": r.hints_from}) if r.hints else None,
+                 json.dumps(r.entries) if r.entries else None, r.body, r.status,
+                 r.checked_at.isoformat() if r.checked_at else now) for r in records]
+        if not rows:
+            return
+        with self._lock, transaction(self._db) as db:
+            db.executemany(f"INSERT OR {'REPLACE' if replace else 'IGNORE'} INTO fetches ({self._COLUMNS}) VALUES "
+                           "(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
+
+    def close(self) -> None:
+        self._db.close()
+
+    def forget(self, keys: Iterable[str]) -> None:
+        with self._lock, transaction(self._db) as db:
+            db.executemany("DELETE FROM fetches WHERE key = ?", [(k,) for k in keys])
+
+    # robots.txt, as `newsdesk.sources.fetch.RobotsStore`
+    def robots(self, origin: str) -> tuple[int, str, datetime] | None:
+        record = self.get(f"{origin}/robots.txt")
+        if record is None or record.kind != "robots" or record.checked_at is None:
+            return None
+        return record.status or 0, record.body or "", record.checked_at
+
+    def record_robots(self, origin: str, status: int, body: str) -> None:
+        self.put([FetchRecord(key=f"{origin}/robots.txt", kind="robots", status=status, body=body)])
+
+    @staticmethod
+    def _record(row: tuple) -> FetchRecord:  # type: ignore[type-arg]
+        hints = json.loads(row[6]) if row[6] else {}
+        return FetchRecord(key=row[0], kind=row[1], source=row[2], etag=row[3], last_modified=row[4],
+                           listed=row[5], hints=hints.get("hints", {}), hints_from=hints.get("from", ""),
+                           entries=json.loads(row[7]) if row[7] else [], body=row[8], status=row[9],
+                           checked_at=datetime.fromisoformat(row[10]))
+
+
 class IngestState:
     """What earlier runs ingested into one index, for incremental runs, duplicates and retries."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._db = connect(path, SCHEMA)
+        self.fetches = FetchState(connect(path))
 
     def close(self) -> None:
         self._db.close()
+        self.fetches.close()
 
     def transaction(self) -> AbstractContextManager[sqlite3.Connection]:
         return transaction(self._db)
@@ -114,6 +219,18 @@ class IngestState:
     def touch_file(self, identity: str, size: int, mtime_ns: int) -> None:
         """A file whose bytes did not change but whose stat did (e.g. `touch`)."""
         self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE identity = ?", (size, mtime_ns, identity))
+
+    def held_elsewhere(self, article_ids: Iterable[str], identities: set[str]) -> set[str]:
+        """Those of `article_ids` that an ingested input other than `identities` still produces."""
+        wanted = list(dict.fromkeys(article_ids))
+        held: set[str] = set()
+        for i in range(0, len(wanted), 500):
+            chunk = wanted[i:i + 500]
+            rows = self._db.execute(
+                "SELECT files.identity, ids.value FROM files, json_each(files.article_ids) AS ids "
+                f"WHERE ids.value IN ({', '.join('?' * len(chunk))})", chunk).fetchall()
+            held.update(article_id for identity, article_id in rows if identity not in identities)
+        return held
 
     def forget_files(self, identities: Iterable[str]) -> None:
         with self.transaction() as db:

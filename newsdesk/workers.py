@@ -22,7 +22,7 @@ from multiprocessing.connection import Connection, wait
 from newsdesk.config import Settings
 from newsdesk.model import DocumentOutcome
 from newsdesk.pipeline import ProcessedFile, process_files
-from newsdesk.sources import InputFile
+from newsdesk.sources import Input
 
 log = logging.getLogger(__name__)
 
@@ -122,7 +122,7 @@ class WorkerPool:
         self._ctx = mp.get_context("spawn")
         self._workers: list[_Worker] = []
 
-    def run(self, files: Sequence[InputFile]) -> list[ProcessedFile]:
+    def run(self, files: Sequence[Input]) -> list[ProcessedFile]:
         """Process files across the workers; every file gets a result, timed-out ones a failure."""
         files = list(files)
         if not files:
@@ -178,7 +178,7 @@ class WorkerPool:
             self._workers.append(_Worker(self._ctx, self.settings))
 
     def _replace(self, worker: _Worker, queue: deque[list[int]], results: list[ProcessedFile | None],
-                 files: list[InputFile], reason: str) -> None:
+                 files: list[Input], reason: str) -> None:
         """Kill a stuck or dead worker; split its chunk for retry, or fail its single file."""
         chunk = worker.chunk or []
         worker.kill()
@@ -209,7 +209,7 @@ def in_worker_processes(settings: Settings) -> bool:
     return settings.workers > 1 or settings.max_document_seconds > 0
 
 
-def run_processing(files: Sequence[InputFile], settings: Settings) -> list[ProcessedFile]:
+def run_processing(files: Sequence[Input], settings: Settings) -> list[ProcessedFile]:
     """Process files in worker processes (kept for reuse while the settings stay the same), or in this
     process when there is one worker and no time limit."""
     global _pool

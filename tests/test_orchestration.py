@@ -42,7 +42,22 @@ def test_prefect_yaml_deployments_point_at_real_flows() -> None:
         names.add(f"{flow.name}/{deployment['name']}")
         params = set(flow.parameters.properties)
         assert set(deployment.get("parameters", {})) <= params
-    assert names == {"ingest/scheduled", "retry-failed/manual", "reindex/manual", "learn-boilerplate/manual"}
+    assert names == {"ingest/seeds", "retry-failed/manual", "reindex/manual", "learn-boilerplate/manual"}
+
+
+def test_prefect_yaml_has_one_deployment_per_group_of_sources_toml(monkeypatch: pytest.MonkeyPatch) -> None:
+    """prefect.yaml's ingest deployments are the groups of the shipped sources.toml, with their schedules."""
+    from flows.deployments import prefect_yaml_deployments
+    from newsdesk.config import Settings, use_settings
+
+    use_settings(Settings(sources_file=ROOT / "sources.toml"))
+    try:
+        expected = yaml.safe_load(prefect_yaml_deployments())
+    finally:
+        use_settings(None)
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text())
+    shipped = [d for d in config["deployments"] if d["entrypoint"] == "flows/ingest.py:ingest"]
+    assert shipped == expected
 
 
 def test_run_publishes_summary_table_and_report_artifacts(settings, tmp_path: Path) -> None:

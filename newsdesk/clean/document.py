@@ -68,15 +68,16 @@ class _Fields:
 def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None) -> Article:
     """Clean one input document into an `Article` (body may be empty; nothing is ever invented)."""
     fields = _Fields()
+    given = raw.fields_source  # 'json', or a listing's hints ('feed', 'sitemap')
     json_published = _json_str(raw, "published")
     if json_published:
-        fields.offer("published", _parse_published(json_published), "json")
-    fields.offer("title", _json_str(raw, "title"), "json")
-    fields.offer("url", _json_str(raw, "url"), "json")
-    fields.candidate("publisher", _json_str(raw, "publisher"), "json")
+        fields.offer("published", _parse_published(json_published), given)
+    fields.offer("title", _json_str(raw, "title"), given)
+    fields.offer("url", _json_str(raw, "url"), given)
+    fields.candidate("publisher", _json_str(raw, "publisher"), given)
     json_authors = raw.fields.get("authors")
     if isinstance(json_authors, list):
-        fields.offer("authors", [str(a).strip() for a in json_authors if str(a).strip()], "json")
+        fields.offer("authors", [str(a).strip() for a in json_authors if str(a).strip()], given)
 
     removed: list[RemovedSpan] = []
     if raw.content_type == "html":

@@ -1,17 +1,81 @@
 """Sources: find inputs and load them into `RawDocument`s, one module per kind of source.
 
-`files` reads local files, folders and globs (`.txt`, `.html`, `.json`, `.jsonl`, optionally `.gz`).
+`files` reads local files, folders and globs (`.txt`, `.html`, `.json`, `.jsonl`, optionally `.gz`);
+`warc` web archives (`.warc`, `.warc.gz`) in parts; `web` URL sources (feeds, sitemaps, pages, URL lists)
+with `feeds`, `sitemaps` and `urls`; `fetch` fetches politely.
+
+An `Input` is one unit of work the pipeline plans, processes and remembers: it has a `path` (what the
+user sees), an `identity` (what state remembers), a `source`, a `size` and `mtime_ns` (the cheap change
+check), and a `digest()` of its bytes (the exact one).
 """
 
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from typing import TYPE_CHECKING
+
+from newsdesk.model import DocumentOutcome, RawDocument
 from newsdesk.sources.files import (
     SUPPORTED,
     InputFile,
     LoadError,
     decode,
-    discover,
     documents,
     format_of,
-    load,
 )
+from newsdesk.sources.files import discover as discover_files
+from newsdesk.sources.files import load as load_file
+from newsdesk.sources.urls import WebPage, is_url, load_page
+from newsdesk.sources.warc import WarcPart, load_part, warc_parts
 
-__all__ = ["SUPPORTED", "InputFile", "LoadError", "decode", "discover", "documents", "format_of", "load"]
+if TYPE_CHECKING:
+    from newsdesk.sources.web import WebDiscovery
+    from newsdesk.state import FetchState
+
+Input = InputFile | WarcPart | WebPage
+
+
+def discover(sources: Sequence[str], *, url_lists: Sequence[str] = (), web: WebDiscovery | None = None,
+             fetches: FetchState | None = None) -> Iterator[Input | DocumentOutcome]:
+    """The inputs under files, folders, globs (WARC files in parts) and, with `web`, URLs and URL lists."""
+    paths = [s for s in sources if not is_url(s)]
+    urls = [s for s in sources if is_url(s)]
+    for item in discover_files(paths):
+        if isinstance(item, InputFile) and format_of(item.path) == "warc":
+            yield from warc_parts(item, fetches)
+        else:
+            yield item
+    if urls or url_lists:
+        if web is None:
+            for url in [*urls, *url_lists]:
+                yield DocumentOutcome(key=url, status="skipped", stage="discover",
+                                      reason="URL sources are fetched by `newsdesk ingest`, not here")
+            return
+        yield from web.discover(urls, url_lists)
+
+
+def load(item: Input, max_bytes: int) -> Iterator[RawDocument | DocumentOutcome]:
+    """One input's documents; problems become outcomes with reasons."""
+    if isinstance(item, WebPage):
+        return load_page(item)
+    if isinstance(item, WarcPart):
+        return load_part(item, max_bytes)
+    return load_file(item, max_bytes)
+
+
+def file_sha256(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def digest(item: Input) -> str:
+    """sha256 of an input's bytes."""
+    return file_sha256(item.path) if isinstance(item, InputFile) else item.digest()
+
+
+__all__ = ["SUPPORTED", "Input", "InputFile", "LoadError", "WarcPart", "WebPage", "decode", "digest", "discover",
+           "documents", "file_sha256", "format_of", "is_url", "load"]

@@ -22,7 +22,8 @@ from newsdesk.model import DocumentOutcome, RawDocument
 
 TEXT_SUFFIXES = {".txt": "text", ".text": "text", ".html": "html", ".htm": "html"}
 RECORD_SUFFIXES = {".json", ".jsonl", ".ndjson"}
-SUPPORTED = ", ".join(sorted({*TEXT_SUFFIXES, *RECORD_SUFFIXES})) + " (optionally .gz)"
+ARCHIVE_SUFFIXES = {".warc": "warc"}
+SUPPORTED = ", ".join(sorted({*TEXT_SUFFIXES, *RECORD_SUFFIXES, *ARCHIVE_SUFFIXES})) + " (optionally .gz)"
 
 MAGIC = {
     b"\x89PNG": "PNG image",
@@ -181,10 +182,12 @@ def _suffix(path: str) -> str:
 
 
 def format_of(path: str) -> str | None:
-    """'text', 'html', 'json' or 'jsonl' from the file name, ignoring a trailing .gz."""
+    """'text', 'html', 'json', 'jsonl' or 'warc' from the file name, ignoring a trailing .gz."""
     suffix = _suffix(path)
     if suffix in TEXT_SUFFIXES:
         return TEXT_SUFFIXES[suffix]
+    if suffix in ARCHIVE_SUFFIXES:
+        return ARCHIVE_SUFFIXES[suffix]
     if suffix == ".json":
         return "json"
     if suffix in (".jsonl", ".ndjson"):
@@ -195,6 +198,11 @@ def format_of(path: str) -> str | None:
 def load(file: InputFile, max_bytes: int) -> Iterator[RawDocument | DocumentOutcome]:
     """Read one input file into documents; problems become outcomes with reasons, per record for JSONL."""
     fmt = format_of(file.path)
+    if fmt == "warc":  # an archive of pages: read capture by capture, each within the limit
+        from newsdesk.sources.warc import load_warc
+
+        yield from load_warc(file, max_bytes)
+        return
     try:
         if fmt == "jsonl":
             yield from _load_jsonl(file, max_bytes)
