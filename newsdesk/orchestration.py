@@ -151,10 +151,15 @@ def parse_parameters(pairs: Sequence[str], schema: dict[str, Any] | None = None)
             value: Any = json.loads(raw)
         except ValueError:
             value = raw
-        if isinstance(value, str) and properties.get(key, {}).get("type") == "array":
+        if isinstance(value, str) and _takes_a_list(properties.get(key, {})):
             value = [value]
         parameters[key] = value
     return parameters
+
+
+def _takes_a_list(schema: dict[str, Any]) -> bool:
+    """Whether a parameter's JSON schema is an array, or an optional one (`anyOf` an array and null)."""
+    return schema.get("type") == "array" or any(s.get("type") == "array" for s in schema.get("anyOf", []))
 
 
 @contextmanager

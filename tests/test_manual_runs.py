@@ -35,6 +35,8 @@ def test_parameters_are_json_else_text() -> None:
     assert parse_parameters(["full=true", 'sources=["a", "b"]', "index=news"], schema) == {
         "full": True, "sources": ["a", "b"], "index": "news"}
     assert parse_parameters(["sources=/data/in"], schema) == {"sources": ["/data/in"]}  # text for a list: one item
+    optional = {"properties": {"sources": {"anyOf": [{"type": "array", "items": {"type": "string"}}, {"type": "null"}]}}}
+    assert parse_parameters(["sources=/data/in"], optional) == {"sources": ["/data/in"]}  # `list[str] | None` too
     with pytest.raises(ValueError, match="KEY=VALUE"):
         parse_parameters(["full"])
 
