@@ -6,14 +6,10 @@ Every publisher candidate found is kept in `provenance` as `publisher.<source>` 
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from email.utils import parsedate_to_datetime
-
-import dateparser
-
 from newsdesk.clean.boilerplate import BoilerplateRules
 from newsdesk.clean.html import extract_html
 from newsdesk.clean.text import TextCleanResult, clean_text
+from newsdesk.clean.timestamps import parse_timestamp
 from newsdesk.model import Article, Provenance, RawDocument, RemovedSpan, article_id_for, content_hash
 
 
@@ -21,22 +17,6 @@ from newsdesk.model import Article, Provenance, RawDocument, RemovedSpan, articl
 def _json_str(raw: RawDocument, key: str) -> str | None:
     value = raw.fields.get(key)
     return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
-
-
-def _parse_published(value: str) -> date | datetime | None:
-    """An ISO date or datetime, an RFC 2822 date (RSS), else English words via dateparser; None when none."""
-    try:
-        return date.fromisoformat(value) if len(value) == 10 else datetime.fromisoformat(value)
-    except ValueError:
-        pass
-    try:
-        return parsedate_to_datetime(value)
-    except (ValueError, TypeError, IndexError):
-        pass
-    try:  # English only: trying every locale costs seconds per unreadable value
-        return dateparser.parse(value, languages=["en"])
-    except (ValueError, OverflowError, TypeError):
-        return None
 
 
 class _Fields:
@@ -70,7 +50,7 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
     fields = _Fields()
     json_published = _json_str(raw, "published")
     if json_published:
-        fields.offer("published", _parse_published(json_published), "json")
+        fields.offer("published", parse_timestamp(json_published), "json")
     fields.offer("title", _json_str(raw, "title"), "json")
     fields.offer("url", _json_str(raw, "url"), "json")
     fields.candidate("publisher", _json_str(raw, "publisher"), "json")

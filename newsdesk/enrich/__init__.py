@@ -20,11 +20,12 @@ from newsdesk.enrich.cache import (
     enrichment_key,
     enrichment_of,
 )
-from newsdesk.enrich.dates import decide_published, resolve_mentioned_dates
+from newsdesk.enrich.dates import resolve_mentioned_dates
 from newsdesk.enrich.entities import resolve_entities
 from newsdesk.enrich.language import detect_language
 from newsdesk.enrich.nlp import analyse, load_nlp
 from newsdesk.enrich.outlets import canonical_outlet, canonical_publisher
+from newsdesk.enrich.published import decide_published
 from newsdesk.enrich.quotes import attribute
 from newsdesk.enrich.registry import AliasRegistry
 from newsdesk.model import Article, EntityType, Provenance, RawDocument
@@ -88,7 +89,7 @@ def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: A
     if language:
         provenance["language"] = language[1]
 
-    published = decide_published(raw, article)
+    published = decide_published(raw, article, language=language[0] if language else None)
     update["published"] = published[0] if published else None
     if published:
         provenance["published"] = published[1]
