@@ -186,6 +186,7 @@ def search(
     language: Annotated[Optional[list[str]], typer.Option("--language")] = None,
     date_from: Annotated[Optional[str], typer.Option("--from", help="Published on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="Published on or before (YYYY-MM-DD).")] = None,
+    undated: Annotated[bool, typer.Option("--undated", help="Only articles with no publication date.")] = False,
     sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
     page: Annotated[int, typer.Option(min=1)] = 1,
     size: Annotated[int, typer.Option(min=0)] = 10,
@@ -200,7 +201,8 @@ def search(
     try:
         request = build_request(query, publisher=publisher, entity=entity, entity_type=entity_type,
                                 language=language, date_from=_date(date_from, "--from"),
-                                date_to=_date(date_to, "--to"), sort=sort, page=page, size=size, collapse=collapse)
+                                date_to=_date(date_to, "--to"), undated=undated, sort=sort, page=page, size=size,
+                                collapse=collapse)
     except InvalidSearch as exc:
         typer.echo(f"invalid search: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -218,6 +220,7 @@ def search(
             "hits": [{k: getattr(h, k) for k in ("id", "title", "publisher", "published", "score", "highlights")}
                      for h in response.hits],
             "facets": {name: [b.model_dump() for b in buckets] for name, buckets in response.facets.items()},
+            "undated": response.undated,
         })
     else:
         _show_search(response)
@@ -248,9 +251,11 @@ def _show_search(response) -> None:  # noqa: ANN001
             text = escape(_unescape(re.sub(r"</?mark>", "\x00", fragment)))
             console.print("  " + re.sub("\x00(.*?)\x00", r"[reverse]\1[/reverse]", text))
     for name, buckets in response.facets.items():
-        if buckets:
-            shown = ", ".join(f"{escape(b.value)} ({b.count})" for b in buckets[:8])
-            console.print(f"\n[bold]{name}[/]: {shown}")
+        shown = [f"{escape(b.value)} ({b.count})" for b in buckets[:8]]
+        if name == "published" and response.undated:
+            shown.append(f"undated ({response.undated})")
+        if shown:
+            console.print(f"\n[bold]{name}[/]: {', '.join(shown)}")
 
 
 def _unescape(text: str) -> str:

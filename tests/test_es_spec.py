@@ -145,6 +145,7 @@ FILTERS = [
     Filters(entity=["Taliban"], entity_type=EntityType.ORGANIZATION),
     Filters(date_from=date(2021, 9, 3)),
     Filters(date_from=date(2021, 9, 3), date_to=date(2021, 9, 5)),
+    Filters(undated=True, publisher=["A"]),
 ]
 
 
@@ -155,6 +156,14 @@ def test_filters_go_to_filter_context(filters: Filters) -> None:
     clauses = body["query"].get("bool", {}).get("filter", [])
     assert len(clauses) == len(R.filter_clauses(filters))
     assert "must" not in body["query"].get("bool", {})
+
+
+def test_undated_articles_are_filtered_and_counted_by_the_request() -> None:
+    assert R.filter_clauses(Filters(undated=True)) == [{"bool": {"must_not": [{"exists": {"field": "published"}}]}}]
+    body = R.search_body(build_request(None, undated=True, facets=["published", "publisher"]))
+    S.validate_body(*SEARCH, body)
+    assert body["aggregations"]["undated"] == {"missing": {"field": "published"}}
+    assert "undated" not in R.search_body(build_request(None, facets=["publisher"]))["aggregations"]
 
 
 def test_date_to_is_inclusive_of_the_whole_day() -> None:
@@ -290,9 +299,11 @@ def test_search_response_maps_back() -> None:
         "aggregations": {
             "publisher": {"buckets": [{"key": "P", "doc_count": 7}]},
             "published": {"buckets": [{"key_as_string": "2021-09", "key": 1630454400000, "doc_count": 7}]},
+            "undated": {"doc_count": 2},
         },
     }
     response = R.search_response(request, raw)
+    assert response.undated == 2
     assert response.total == 7 and response.hits[0].score == 2.5 and response.hits[0].story_id == "s"
     assert response.hits[0].highlights == ["<mark>T</mark>", "a &amp; <mark>b</mark>"]
     assert [(b.value, b.count) for b in response.facets["published"]] == [("2021-09", 7)]

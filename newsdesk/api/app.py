@@ -116,6 +116,7 @@ def page_info(response: SearchResponse, request: SearchRequest) -> SearchPage:
         total=response.total,
         hits=hits,
         facets=response.facets,
+        undated=response.undated,
         page=request.page,
         size=request.size,
         pages=pages,
@@ -194,10 +195,12 @@ def filter_params(
         "Story id (a hit's `story_id`, see `/stories`): only that story's articles; repeat to OR several."))] = None,
     date_from: Annotated[date | None, Query(alias="from", description="Published on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[date | None, Query(alias="to", description="Published on or before (YYYY-MM-DD).")] = None,
+    undated: Annotated[bool, Query(description=(
+        "Only articles with no publication date (their count is the search response's `undated`)."))] = False,
 ) -> dict[str, Any]:
     """The filters `/search` and `/facets` share, as `build_request` keyword arguments."""
     return {"publisher": publisher, "entity": entity, "entity_type": entity_type, "language": language,
-            "story_id": story_id, "date_from": date_from, "date_to": date_to}
+            "story_id": story_id, "date_from": date_from, "date_to": date_to, "undated": undated}
 
 
 FilterParams = Annotated[dict[str, Any], Depends(filter_params)]

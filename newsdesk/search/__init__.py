@@ -34,6 +34,8 @@ def check_request(request: SearchRequest) -> SearchRequest:
         )
     if request.filters.date_from and request.filters.date_to and request.filters.date_from > request.filters.date_to:
         raise InvalidSearch(f"date_from {request.filters.date_from} is after date_to {request.filters.date_to}")
+    if request.filters.undated and (request.filters.date_from or request.filters.date_to):
+        raise InvalidSearch("undated articles have no publication date: ask for undated or for a date range, not both")
     return request
 
 
@@ -74,6 +76,7 @@ def build_request(
     story_id: str | Iterable[str] | None = None,
     date_from: date | str | None = None,
     date_to: date | str | None = None,
+    undated: bool = False,
     sort: str = "relevance",
     page: int = 1,
     size: int = 10,
@@ -101,6 +104,7 @@ def build_request(
             story_id=_values(story_id),
             date_from=date_from or None,
             date_to=date_to or None,
+            undated=undated,
         )
         request = SearchRequest(
             query=query,

@@ -75,6 +75,8 @@ class Filters(BaseModel):
     story_id: list[str] = Field(default_factory=list)
     date_from: date | None = None
     date_to: date | None = None
+    undated: bool = False
+    """Only articles with no publication date (the bucket the `published` facet cannot show)."""
 
 
 class SearchRequest(BaseModel):
@@ -128,5 +130,7 @@ class SearchResponse(BaseModel):
     total: int
     hits: list[Hit]
     facets: dict[str, list[FacetBucket]] = Field(default_factory=dict)
+    undated: int | None = None
+    """How many matching articles have no publication date; set whenever the `published` facet is asked for."""
     page: int = 1
     size: int = 10

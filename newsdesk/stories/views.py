@@ -181,7 +181,7 @@ def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[Publisher
 
 
 def get_story(store: StoryStore, backend: IndexBackend, story_id: str) -> StoryDetail | None:
-    """One story: summary, its articles (earliest first) and its claims, read from the index."""
+    """One story: summary, its articles (earliest published first, undated last) and its claims, from the index."""
     story = store.story(story_id)
     if story is None:
         return None
@@ -189,7 +189,8 @@ def get_story(store: StoryStore, backend: IndexBackend, story_id: str) -> StoryD
     articles = [a for a in (backend.get(m.id) for m in members) if a is not None]
     by_speaker, by_publisher = claims([a for a in articles if a.duplicate_of is None] +
                                       [a for a in articles if a.duplicate_of is not None])
+    dated = sorted(members, key=lambda m: (m.day is None, m.day or "", m.seq))  # undated last, never given a day
     article_list = [StoryArticle(id=m.id, title=m.title, publisher=publisher_of(m.publisher, m.url),
-                                 published=_day(m.day), url=m.url, duplicate_of=m.duplicate_of) for m in members]
+                                 published=_day(m.day), url=m.url, duplicate_of=m.duplicate_of) for m in dated]
     return StoryDetail(**_summary(story, members).model_dump(), article_list=article_list,
                        claims_by_speaker=by_speaker, claims_by_publisher=by_publisher)

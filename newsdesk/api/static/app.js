@@ -39,6 +39,7 @@ function readState() {
     page: Math.max(1, parseInt(p.get("page") || "1", 10) || 1),
     from: p.get("from") || "",
     to: p.get("to") || "",
+    undated: p.get("undated") === "true",
     article: p.get("article") || "",
     story: p.get("story") || "",
     view: p.get("view") === "stories" ? "stories" : "",
@@ -50,7 +51,7 @@ function readState() {
 }
 
 function emptyState() {
-  const state = { q: "", sort: "relevance", page: 1, from: "", to: "", article: "", story: "", view: "", soff: 0, min: 1 };
+  const state = { q: "", sort: "relevance", page: 1, from: "", to: "", undated: false, article: "", story: "", view: "", soff: 0, min: 1 };
   for (const key of LIST_FILTERS) state[key] = [];
   return state;
 }
@@ -72,6 +73,7 @@ function stateParams(state, withViews = true) {
   for (const key of LIST_FILTERS) for (const v of state[key]) p.append(key, v);
   if (state.from) p.set("from", state.from);
   if (state.to) p.set("to", state.to);
+  if (state.undated) p.set("undated", "true");
   if (state.page > 1) p.set("page", String(state.page));
   if (withViews) {
     if (state.view) p.set("view", state.view);
@@ -187,6 +189,7 @@ function renderChips(state) {
   if (state.from || state.to) {
     chips.push({ label: `date: ${state.from || "…"} – ${state.to || "…"}`, remove: (s) => { s.from = ""; s.to = ""; } });
   }
+  if (state.undated) chips.push({ label: "date: undated", remove: (s) => { s.undated = false; } });
   for (const chip of chips) {
     const li = el("li", { class: "chip" });
     li.append(el("span", {}, chip.label));
@@ -204,11 +207,13 @@ function renderChips(state) {
   $("active-filters").classList.toggle("hidden", chips.length === 0);
 }
 
-function renderFacets(state, facets, interval) {
+// `undated`: how many hits have no publication date, shown as the published facet's last bucket.
+function renderFacets(state, facets, interval, undated = 0) {
   const box = $("facets");
   box.replaceChildren();
   for (const name of FACETS) {
-    const buckets = (facets && facets[name]) || [];
+    let buckets = (facets && facets[name]) || [];
+    if (name === "published" && undated) buckets = [...buckets, { value: "undated", count: undated, undated: true }];
     if (!buckets.length) continue;
     const section = el("section", { class: "facet", "data-facet": name });
     section.append(el("h3", {}, FACET_LABELS[name] || name));
@@ -217,11 +222,14 @@ function renderFacets(state, facets, interval) {
       if (!b.count) continue;
       let active = false;
       let apply;
-      if (name === "published") {
+      if (name === "published" && b.undated) {
+        active = state.undated;
+        apply = (s) => { s.from = ""; s.to = ""; s.undated = !active; };
+      } else if (name === "published") {
         const range = bucketRange(b.value, interval);
         if (!range) continue;
         active = state.from === range.from && state.to === range.to;
-        apply = (s) => { if (active) { s.from = ""; s.to = ""; } else { s.from = range.from; s.to = range.to; } };
+        apply = (s) => { s.undated = false; if (active) { s.from = ""; s.to = ""; } else { s.from = range.from; s.to = range.to; } };
       } else {
         const key = FACET_FILTER[name];
         if (!key) continue;
@@ -229,7 +237,8 @@ function renderFacets(state, facets, interval) {
         apply = (s) => { s[key] = active ? s[key].filter((x) => x !== b.value) : [...s[key], b.value]; };
       }
       const btn = el("button", { type: "button", class: "facet-value" + (active ? " active" : ""), "data-value": b.value });
-      btn.append(el("span", { class: "label" }, name === "published" ? bucketLabel(b.value) : b.value));
+      const label = b.undated ? "Undated" : name === "published" ? bucketLabel(b.value) : b.value;
+      btn.append(el("span", { class: "label" }, label));
       btn.append(el("span", { class: "count" }, b.count));
       btn.addEventListener("click", () => {
         const s = readState();
@@ -320,7 +329,7 @@ async function renderResults(state, seq) {
   if (seq !== renderSeq) return; // a newer search is under way
   const sizes = await storySizes(data.hits);
   if (seq !== renderSeq) return;
-  renderFacets(state, data.facets, "month");
+  renderFacets(state, data.facets, "month", data.undated || 0);
   renderHits(state, data, sizes);
 }
 
