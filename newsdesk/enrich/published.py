@@ -13,11 +13,9 @@ Every decision carries its provenance: the rule, a confidence, and the evidence 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from collections import Counter
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
@@ -28,6 +26,7 @@ from htmldate import find_date
 from htmldate.utils import load_html
 from lxml.html import HtmlElement
 
+from newsdesk.clean.page import ARTICLE_TYPES, json_ld, json_ld_types, main_headline
 from newsdesk.clean.timestamps import EARLIEST, YEAR, as_stated, dateparser_settings, local_day, parse_timestamp
 from newsdesk.enrich.dates import _MONTHS, date_in_text
 from newsdesk.model import Article, Provenance, RawDocument, iso_day
@@ -38,14 +37,6 @@ Day = date | datetime
 
 STATED_SOURCES = frozenset({"json", "text-header"})
 """Provenance sources of a publication date the input states outright (kept as they are)."""
-
-ARTICLE_TYPES = frozenset({
-    "newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
-    "backgroundnewsarticle", "reviewnewsarticle", "askpublicnewsarticle", "livebloposting", "liveblogposting",
-    "report", "scholarlyarticle", "techarticle", "socialmediaposting", "posting", "review",
-})
-"""JSON-LD types whose `datePublished` is the article's (before a WebPage's, before anything else's, such as an
-embedded video's)."""
 
 META_NAMES: tuple[str, ...] = (
     "article:published_time", "og:article:published_time", "og:published_time", "article:published",
@@ -213,41 +204,11 @@ def _contains(ancestor: HtmlElement, node: HtmlElement) -> bool:
     return False
 
 
-def _json_objects(value: object) -> Iterator[dict[str, object]]:
-    if isinstance(value, dict):
-        yield value
-        for key in ("@graph", "mainEntity", "mainEntityOfPage", "hasPart", "itemListElement"):
-            yield from _json_objects(value.get(key))
-    elif isinstance(value, list):
-        for item in value:
-            yield from _json_objects(item)
-
-
-def _types(obj: dict[str, object]) -> set[str]:
-    kind = obj.get("@type")
-    kinds = kind if isinstance(kind, list) else [kind]
-    return {str(k).lower() for k in kinds if k}
-
-
-def json_ld(tree: HtmlElement) -> list[dict[str, object]]:
-    """Every JSON-LD object of the page (nested graphs flattened); unreadable blocks are skipped."""
-    objects: list[dict[str, object]] = []
-    for script in tree.xpath("//script[@type='application/ld+json']"):
-        text = (script.text or "").strip()
-        text = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$", "", text)
-        try:
-            data = json.loads(text, strict=False)
-        except ValueError:
-            continue
-        objects.extend(_json_objects(data))
-    return objects
-
-
 def structured_dates(tree: HtmlElement, layout: Layout, day_first: bool) -> list[Evidence]:
     """Publication dates in structured data, best first: JSON-LD of an article, of a page, meta tags, microdata."""
     found: list[tuple[int, Evidence]] = []
     for obj in json_ld(tree):
-        types = _types(obj)
+        types = json_ld_types(obj)
         rank = 0 if types & ARTICLE_TYPES else 2 if "webpage" in types else 4
         for extra, key in enumerate(("datePublished", "dateCreated", "uploadDate")):
             value = obj.get(key)
@@ -276,20 +237,6 @@ def structured_dates(tree: HtmlElement, layout: Layout, day_first: bool) -> list
             break
     found.sort(key=lambda pair: pair[0])
     return [evidence for _, evidence in found]
-
-
-def main_headline(tree: HtmlElement) -> HtmlElement | None:
-    """The article's headline: the h1 that best matches the page's og:title or <title>, else the first h1."""
-    titles = [t.lower() for t in tree.xpath("//meta[@property='og:title']/@content") + [tree.findtext(".//title") or ""]]
-    best, best_score = None, -1.0
-    for h1 in tree.iter("h1"):
-        words = set(re.findall(r"\w+", h1.text_content().lower()))
-        if len(words) < 2:
-            continue
-        score = max((len(words & set(re.findall(r"\w+", t))) / len(words) for t in titles), default=0.0)
-        if score > best_score + 0.2:  # the first h1 unless a later one matches clearly better
-            best, best_score = h1, score
-    return best
 
 
 def _article_root(tree: HtmlElement, headline: HtmlElement | None) -> HtmlElement | None:
