@@ -245,7 +245,8 @@ def _show_search(response) -> None:  # noqa: ANN001
     console = Console()
     console.print(f"[bold]{response.total}[/] articles")
     for hit in response.hits:
-        console.print(f"\n[bold]{escape(hit.title or '(untitled)')}[/]  [dim]{hit.publisher or '?'} · "
+        label = escape(hit.title) if hit.title else f"[italic]{escape(hit.lead or '')}[/] [dim](no title)[/]"
+        console.print(f"\n[bold]{label}[/]  [dim]{hit.publisher or '?'} · "
                       f"{hit.published or 'undated'} · {hit.id}[/]")
         for fragment in hit.highlights[:2]:
             text = escape(_unescape(re.sub(r"</?mark>", "\x00", fragment)))

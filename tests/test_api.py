@@ -235,7 +235,7 @@ def test_openapi_and_docs(client: TestClient) -> None:
     assert all(set(ops) == {"get"} for ops in spec["paths"].values())  # read-only
     params = {p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]}
     assert params == {"q", "publisher", "entity", "entity_type", "language", "from", "to", "sort", "page", "size",
-                      "facets", "interval", "collapse", "story_id"}
+                      "facets", "interval", "collapse", "story_id", "undated"}
     assert client.get("/docs").status_code == 200
 
 

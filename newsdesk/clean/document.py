@@ -48,6 +48,10 @@ class _Fields:
         self.offer(name, value, source)
 
 
+MIN_DESCRIPTION_WORDS = 8
+"""A page description this long stands in for an HTML page's body when cleaning leaves none."""
+
+
 def _titles(candidates: list[tuple[str | None, str]], names: list[str], url: str | None,
             fields: _Fields) -> list[tuple[str, str]]:
     """Title candidates without their site segments (each segment kept as a publisher candidate), junk dropped."""
@@ -78,6 +82,7 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
         fields.offer("authors", [str(a).strip() for a in json_authors if str(a).strip()], "json")
 
     removed: list[RemovedSpan] = []
+    description: str | None = None
     if raw.content_type == "html":
         page = extract_html(raw.content, url=fields.values.get("url"))  # type: ignore[arg-type]
         if page.fallback:
@@ -94,6 +99,7 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
             fields.candidate("publisher", handle, "html-handle")
         fields.candidate("publisher", page.sitename, "html-extractor")
         names += [n for _, n in identity.site_names] + identity.handles
+        description = identity.description
         title_candidates += [(identity.headline, "html-headline"), *((t, "html-meta") for t in identity.titles),
                              (page.title, "html")]
         text = page.text
@@ -117,6 +123,10 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
     removed.extend(cleaned.removed)
 
     body = cleaned.body
+    if not body.strip() and description and len(description.split()) >= MIN_DESCRIPTION_WORDS:
+        body = description  # the page's own summary keeps the article (and its metadata) when no text is left
+        fields.provenance["body"] = Provenance(source="html-description",
+                                               detail="no article text left after cleaning; the page's description")
     publisher = fields.values.get("publisher")
     if boilerplate is not None:
         body, learned = boilerplate.apply(body, publisher if isinstance(publisher, str) else None, raw)

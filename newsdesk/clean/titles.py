@@ -17,6 +17,7 @@ SEPARATOR = re.compile(r"\s+(?:[|–—·•»›~/]|-{1,2}|::)\s+")
 """Between a headline and its site name: `|`, dashes, bullets, `::` with spaces around them."""
 PREFIX_SEPARATOR = re.compile(r"^\s*(?:[|–—·•»›~:/]|-{1,2}|::)\s*")
 SECOND_LEVEL = frozenset({"co", "com", "org", "net", "ac", "gov", "edu", "ne", "or"})
+DOMAIN_ENDINGS = frozenset({"com", "org", "net", "co", "uk", "de", "fr", "ca", "au", "in", "info", "news", "io"})
 MAX_EDITION_WORDS = 2
 """Words a site segment may have besides the site's name ("PolitiFact West Virginia", "Moneycontrol.com")."""
 GENERIC_TITLE = re.compile(
@@ -99,7 +100,8 @@ def site_name_in(segment: str, keys: set[str], domain_keys: frozenset[str] | set
             start = 0
         extra = words[:start] + words[end:]
         if len(extra) <= MAX_EDITION_WORDS and not any(w.isdigit() for w in extra):
-            core = " ".join(words[start:end]) if key in keys and extra else segment
+            domain_ending = extra and all(w.lower() in DOMAIN_ENDINGS for w in extra)  # "cleveland.com" whole
+            core = " ".join(words[start:end]) if key in keys and extra and not domain_ending else segment
             return " ".join(core.split())
     return None
 

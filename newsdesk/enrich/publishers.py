@@ -136,19 +136,19 @@ def _stated_elsewhere(candidate: Candidate, raw: RawDocument) -> bool:
 
 
 def _cased(name: str, candidates: list[Candidate], extra: list[str]) -> str:
-    """The page's own casing of a lowercase slug site name ("cleveland" -> "cleveland.com", "detroitnews" ->
-    "The Detroit News"): a candidate with the same key (or the key plus a domain ending) written with capitals
-    or spaces, else with its domain ending."""
+    """The page's own spelling of a lowercase slug site name: the same name in words ("detroitnews" -> "The
+    Detroit News"), else with its domain ending ("cleveland" -> "cleveland.com"), else capitalised as the page
+    writes it."""
     if name != name.lower() or " " in name:
         return name
     key = squash(name)
     variants = [c.name.replace("_", " ") for c in candidates] + extra
-    for variant in variants:
-        if squash(variant) == key and variant != variant.lower():
-            return variant
-    for variant in variants:
-        if re.fullmatch(rf"{re.escape(name)}\.[a-z.]{{2,6}}", variant, re.I) or squash(variant) == key and " " in variant:
-            return variant
+    for test in (lambda v: squash(v) == key and " " in v.strip(),
+                 lambda v: re.fullmatch(rf"{re.escape(name)}\.[a-z.]{{2,6}}", v, re.I) is not None,
+                 lambda v: squash(v) == key and v != v.lower()):
+        for variant in variants:
+            if test(variant):
+                return variant.strip()
     return name
 
 

@@ -38,7 +38,8 @@ ENTITY_FIELDS: tuple[str, ...] = tuple(t.value for t in EntityType)
 """Per-type keyword arrays derived from `Article.entities` (cheap terms aggregations)."""
 DERIVED_FIELDS: frozenset[str] = frozenset(ENTITY_FIELDS)
 """Document fields that are not Article fields (dropped when reading a document back)."""
-HIT_SOURCE: list[str] = ["id", "title", "publisher", "published", "language", "url", "duplicate_of", "story_id"]
+HIT_SOURCE: list[str] = ["id", "title", "publisher", "published", "language", "url", "duplicate_of", "story_id", "body"]
+"""Hit fields read back; `body` gives an untitled article its lead-sentence label."""
 HIGHLIGHT_TAGS = ("<mark>", "</mark>")
 TITLE_BOOST = 2.0
 DATE_FORMATS: dict[str, str] = {"day": "yyyy-MM-dd", "week": "yyyy-MM-dd", "month": "yyyy-MM", "year": "yyyy"}

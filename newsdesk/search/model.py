@@ -107,6 +107,8 @@ class FacetBucket(BaseModel):
 class Hit(BaseModel):
     id: str
     title: str | None = None
+    lead: str | None = None
+    """For an article without a title: the start of its lead sentence, which lists show instead (marked as such)."""
     publisher: str | None = None
     published: str | None = None
     language: str | None = None
@@ -121,7 +123,10 @@ class Hit(BaseModel):
 def hit_from_article_fields(article_id: str, fields: Mapping[str, Any], score: float | None,
                             highlights: list[str]) -> Hit:
     """A hit from a stored article's fields (the embedded index's JSON or an Elasticsearch `_source`)."""
-    return Hit(id=article_id, score=score, highlights=highlights,
+    from newsdesk.clean.titles import lead_label
+
+    lead = None if fields.get("title") else lead_label(str(fields.get("body") or ""))
+    return Hit(id=article_id, score=score, highlights=highlights, lead=lead,
                **{name: fields.get(name) for name in ("title", "publisher", "published", "language", "url",
                                                       "duplicate_of", "story_id")})
 

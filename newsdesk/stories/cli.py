@@ -99,7 +99,8 @@ def show_command(
     for column in ("published", "publisher", "title", "copy of"):
         articles.add_column(column, overflow="fold")
     for a in story.article_list:
-        articles.add_row(str(a.published or ""), _clip(a.publisher), _clip(a.title), a.duplicate_of or "")
+        title = f"{_clip(a.title)} (no title: lead sentence)" if a.title_is_lead else _clip(a.title)
+        articles.add_row(str(a.published or "undated"), _clip(a.publisher), title, a.duplicate_of or "")
     console.print(articles)
     publishers = list(dict.fromkeys(p for c in story.claims_by_speaker for p in c.publishers))
     claims = Table(title="Claims by speaker and publisher (as reported; not verified)", show_lines=True)

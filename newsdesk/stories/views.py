@@ -47,6 +47,8 @@ class StoryList(BaseModel):
 class StoryArticle(BaseModel):
     id: str
     title: str
+    title_is_lead: bool = False
+    """The article has no title: `title` is the start of its lead sentence."""
     publisher: str
     published: date | None = None
     url: str | None = None
@@ -59,6 +61,8 @@ class SourceRef(BaseModel):
     article_id: str
     publisher: str
     title: str
+    title_is_lead: bool = False
+    """The article has no title: `title` is the start of its lead sentence."""
     url: str | None = None
     published: date | None = None
 
@@ -156,7 +160,8 @@ def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[Publisher
     statements: dict[tuple[str, str], Statement] = {}
     for article in articles:
         source = SourceRef(article_id=article.id, publisher=publisher_of(article.publisher, article.url),
-                           title=display_title(article), url=article.url, published=article.published_day)
+                           title=display_title(article), title_is_lead=not article.title, url=article.url,
+                           published=article.published_day)
         for quote in article.quotes:
             key = (speaker_group(quote.speaker, article), " ".join(words(quote.text)))
             statement = statements.setdefault(key, Statement(speaker=quote.speaker or UNATTRIBUTED,
@@ -190,7 +195,9 @@ def get_story(store: StoryStore, backend: IndexBackend, story_id: str) -> StoryD
     by_speaker, by_publisher = claims([a for a in articles if a.duplicate_of is None] +
                                       [a for a in articles if a.duplicate_of is not None])
     dated = sorted(members, key=lambda m: (m.day is None, m.day or "", m.seq))  # undated last, never given a day
-    article_list = [StoryArticle(id=m.id, title=m.title, publisher=publisher_of(m.publisher, m.url),
-                                 published=_day(m.day), url=m.url, duplicate_of=m.duplicate_of) for m in dated]
+    untitled = {a.id for a in articles if not a.title}
+    article_list = [StoryArticle(id=m.id, title=m.title, title_is_lead=m.id in untitled,
+                                 publisher=publisher_of(m.publisher, m.url), published=_day(m.day), url=m.url,
+                                 duplicate_of=m.duplicate_of) for m in dated]
     return StoryDetail(**_summary(story, members).model_dump(), article_list=article_list,
                        claims_by_speaker=by_speaker, claims_by_publisher=by_publisher)

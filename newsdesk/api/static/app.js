@@ -170,6 +170,17 @@ function bucketLabel(value) {
   return /^\d{4}-\d{2}-\d{2}/.test(s) ? formatDate(s) : s;
 }
 
+// An untitled article is listed under its lead sentence, marked as such (never as "(untitled)").
+function noTitleMark() {
+  return el("span", { class: "no-title", title: "This article has no title: its lead sentence is shown" }, "no title");
+}
+
+function leadSentence(body) {
+  const flat = String(body || "").split(/\s+/).join(" ").trim();
+  const first = flat.split(/(?<=[.!?])\s/)[0];
+  return first.length <= 140 ? first : first.slice(0, 140).replace(/\s+\S*$/, "") + "…";
+}
+
 // The text of a highlight fragment, parsed inertly (a <template> runs nothing).
 function fragmentText(fragment) {
   const t = document.createElement("template");
@@ -279,11 +290,13 @@ function renderHits(state, data, sizes = {}) {
     const s = { ...state, article: hit.id };
     const fragments = hit.highlights || [];
     const titleFragment = fragments.find((f) => hit.title && fragmentText(f) === hit.title.trim());
-    const a = el("a", { href: "?" + stateParams(s).toString(), class: "hit-title" }, hit.title || "(untitled)");
+    const a = el("a", { href: "?" + stateParams(s).toString(), class: "hit-title" + (hit.title ? "" : " lead-label") },
+      hit.title || hit.lead || "");
     // Server contract: highlight fragments are escaped text with <mark> only (asserted by the API and its tests).
     if (titleFragment) a.innerHTML = titleFragment;
     a.addEventListener("click", (ev) => { ev.preventDefault(); navigate(s); });
     h.append(a);
+    if (!hit.title) h.append(noTitleMark());
     li.append(h);
     const meta = el("p", { class: "meta" });
     if (hit.publisher) meta.append(el("span", { class: "publisher" }, hit.publisher));
@@ -338,7 +351,8 @@ async function renderResults(state, seq) {
 async function renderArticle(state, seq) {
   const art = await api("/articles/" + encodeURIComponent(state.article));
   if (seq !== renderSeq) return;
-  $("article-title").textContent = art.title || "(untitled)";
+  $("article-title").textContent = art.title || leadSentence(art.body);
+  $("article-title").classList.toggle("lead-label", !art.title);
   $("article-publisher").textContent = art.publisher || "";
   const t = $("article-date");
   t.textContent = formatDate(art.published);
@@ -432,7 +446,7 @@ function entityTags(names, node = el("ul", { class: "tags" })) {
 // ---- rendering: one story ------------------------------------------------------------------------
 
 function sourceLink(state, src) {
-  const a = stateLink({ ...state, article: src.article_id }, src.title || "(untitled)", { class: "source-link", "data-article": src.article_id });
+  const a = stateLink({ ...state, article: src.article_id }, src.title, { class: "source-link" + (src.title_is_lead ? " lead-label" : ""), "data-article": src.article_id });
   a.title = [src.publisher, src.published ? formatDate(src.published) : "", src.title].filter(Boolean).join(" · ");
   return a;
 }
@@ -504,7 +518,8 @@ async function renderStory(state, seq) {
   list.replaceChildren();
   for (const art of story.article_list || []) {
     const li = el("li", { class: "story-article" + (art.duplicate_of ? " is-copy" : ""), "data-id": art.id });
-    li.append(stateLink({ ...state, article: art.id }, art.title || "(untitled)", { class: "title" }));
+    li.append(stateLink({ ...state, article: art.id }, art.title, { class: "title" + (art.title_is_lead ? " lead-label" : "") }));
+    if (art.title_is_lead) li.append(noTitleMark());
     const m = el("p", { class: "meta" });
     m.append(el("span", { class: "publisher" }, art.publisher));
     if (art.published) m.append(el("time", { dateTime: String(art.published) }, formatDate(art.published)));
