@@ -133,6 +133,18 @@ def evaluate(pages: list[Page], show: str | None) -> Tally:
     return tally
 
 
+def evaluate_dumps(pages: list[Page]) -> dict[str, list[int]]:
+    """The dev pages' text dumps (no HTML, no URL): right, wrong and undated per split."""
+    counts = {s: [0, 0, 0] for s in SPLITS}
+    for page in pages:
+        text = (DEV / "text" / f"{page.key}.txt").read_text(errors="replace")
+        raw = RawDocument(path=f"{page.key}.txt", content=text, content_type="text")
+        chosen = decide_published(raw, clean_document(raw), today=TODAY)
+        day = _day(chosen[0]) if chosen else None
+        counts[split_of(page.url)][0 if day == page.truth else 2 if day is None else 1] += 1
+    return counts
+
+
 def section(name: str, tally: Tally) -> str:
     def cell(method: str, split: str, known: bool) -> str:
         n = tally.pages[split]
@@ -159,6 +171,7 @@ def main() -> None:
     args = parser.parse_args()
     dev = evaluate(dev_pages(), args.show)
     extra = evaluate(extra_pages(), args.show)
+    dumps = evaluate_dumps(dev_pages())
     text = (
         "Publication day (exact day) against labels, our `decide_published` and htmldate alone on the same pages in "
         "the same run. Pages are split by site (`bench/split.py`, a fixed hash): the date rules were developed "
@@ -170,6 +183,10 @@ def main() -> None:
         + "\n"
         + section("htmldate evaluation sample** (`bench/data/dates-extra/`: 120 of htmldate's own labelled pages, "
                   "mostly German; third-party labels; in-sample for htmldate, which was developed on them)**", extra)
+        + "\n**The same dev pages as text dumps** (visible text only: no metadata, no URL; a date only from a dump "
+          "header, the byline lines under a headline, a dated sentence or a dateline; htmldate cannot read these): "
+        + "; ".join(f"{s}: {r} right, {w} wrong, {u} left undated of {r + w + u}" for s, (r, w, u) in dumps.items())
+        + ".\n"
     )
     print(text)
     if not args.no_write:

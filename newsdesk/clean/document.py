@@ -115,6 +115,7 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
             fields.offer("title", title, source)
             break
     fields.offer("published", cleaned.published, "text-header")
+    fields.offer("published", cleaned.byline_date, "text-byline")
     fields.offer("dateline", cleaned.dateline, "text-header")
     fields.offer("authors", cleaned.authors, "text-byline")
     fields.offer("aggregator", cleaned.aggregator, "text-breadcrumb")

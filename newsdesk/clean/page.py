@@ -86,11 +86,17 @@ def _text(value: object) -> str | None:
     return None
 
 
+HEADLINE_XPATH = ("//h1 | //*[self::h2 or self::h3][@itemprop='headline' or contains(@class, 'post-title')"
+                  " or contains(@class, 'entry-title') or contains(@class, 'article-title')]")
+"""h1 elements, and the h2/h3 that blog and CMS templates mark as a post's title (hAtom `entry-title`)."""
+
+
 def main_headline(tree: HtmlElement) -> HtmlElement | None:
-    """The article's headline: the h1 that best matches the page's og:title or <title>, else the first h1."""
+    """The article's headline: the h1 (or marked post title) that best matches the page's og:title or <title>,
+    else the first one."""
     titles = [t.lower() for t in tree.xpath("//meta[@property='og:title']/@content") + [tree.findtext(".//title") or ""]]
     best, best_score = None, -1.0
-    for h1 in tree.iter("h1"):
+    for h1 in tree.xpath(HEADLINE_XPATH):
         words = set(WORD.findall(h1.text_content().lower()))
         if len(words) < 2:
             continue

@@ -10,12 +10,13 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 import ftfy
 
 from newsdesk.clean.lines import LIST_ITEM, LineModel, default_line_model, word_count
+from newsdesk.clean.timestamps import stated_dates
 from newsdesk.clean.titles import CALL_TO_ACTION, CAPTION
 from newsdesk.model import RemovedSpan
 
@@ -100,6 +101,8 @@ class TextCleanResult:
     body: str
     title: str | None = None
     published: date | None = None
+    byline_date: date | datetime | None = None
+    """The date on a dump's byline lines, between its headline and its text."""
     dateline: str | None = None
     authors: list[str] = field(default_factory=list)
     publisher_candidates: list[tuple[str, str]] = field(default_factory=list)
@@ -306,6 +309,7 @@ def _remove_navigation(doc: _Lines) -> None:
 
 
 HEADLINE_WORDS = (3, 16)
+MAX_BYLINE_WORDS = 14
 HEADLINE_LOOKBACK = 12
 """Lines before the article text where a dump's headline may stand (above its byline, date and photo credit)."""
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
@@ -350,12 +354,27 @@ def _headline_line(doc: _Lines) -> None:
     if _headline_like(line) and is_sentence(following) and word_count(following) >= 12 and _about_the_lead(line, lead):
         doc.result.title = line
         doc.remove(first, "title")
+        _byline_date(doc, first, second)
         return
     lead = " ".join(doc.lines[i] or "" for i in present[:5])[:1500]
     for i in range(first - 1, max(-1, first - 1 - HEADLINE_LOOKBACK), -1):
         candidate = doc.original[i]
         if candidate and _headline_like(candidate) and _about_the_lead(candidate, lead):
             doc.result.title = candidate
+            _byline_date(doc, i, first)
+            return
+
+
+def _byline_date(doc: _Lines, headline: int, text: int) -> None:
+    """The publication date a dump states on the short lines between its headline and its text (its byline);
+    the first date not marked as an update."""
+    for line in doc.original[headline + 1:text]:
+        if not line or word_count(line) > MAX_BYLINE_WORDS:
+            continue
+        dates = stated_dates(line)
+        original = [value for value, updated in dates if not updated]
+        if original:
+            doc.result.byline_date = original[0]
             return
 
 

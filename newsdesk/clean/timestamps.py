@@ -8,6 +8,7 @@ from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 
 import dateparser
+import dateparser.search
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 """A four-digit year: without one, a text states no full date ("1 day ago", "March 3")."""
@@ -91,6 +92,38 @@ def parse_timestamp(value: str, languages: list[str] | None = None, *, day_first
     if parsed is None or not EARLIEST <= (parsed.date() if isinstance(parsed, datetime) else parsed):
         return None
     return parsed
+
+
+UPDATED_CUE = re.compile(r"updated|modified|edited|aktualisiert|geändert|actualizado|actualisé|mis à jour"
+                         r"|atualizado|aggiornato|bijgewerkt|zaktualizowano|обновлено|更新", re.I)
+
+
+def stated_dates(text: str, languages: list[str] | None = None, *, day_first: bool = False,
+                 ) -> list[tuple[date | datetime, bool]]:
+    """Full dates stated in a short text such as a byline ("Updated: 18 Nov 2019 9:38 pm Posted: 18 Nov 2019"),
+    each with whether an "updated" cue precedes it."""
+    whole = parse_timestamp(text, languages, day_first=day_first)
+    if whole is not None:
+        return [(whole, bool(UPDATED_CUE.search(text)))]
+    if not YEAR.search(_GLUED_TIME.sub(r"\1 \2", text)):
+        return []
+    try:
+        found = dateparser.search.search_dates(
+            _GLUED_TIME.sub(r"\1 \2", text), languages=languages or ["en"],
+            settings=dateparser_settings(day_first or bool(_DOTTED.search(text))))  # type: ignore[arg-type]
+    except (ValueError, OverflowError, TypeError, AttributeError):
+        return []
+    dates: list[tuple[date | datetime, bool]] = []
+    position = 0
+    for matched, value in found or []:
+        if not YEAR.search(matched):
+            continue
+        start = text.find(matched, position)
+        position = max(position, start)
+        stated = as_stated(value, matched)
+        if stated is not None and EARLIEST <= local_day(stated):
+            dates.append((stated, bool(UPDATED_CUE.search(text[:max(start, 0)][-40:]))))
+    return dates
 
 
 def as_stated(parsed: datetime | None, text: str) -> date | datetime | None:

@@ -20,14 +20,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-import dateparser.search
 from dateparser.languages.loader import default_loader
 from htmldate import find_date
 from htmldate.utils import load_html
 from lxml.html import HtmlElement
 
 from newsdesk.clean.page import ARTICLE_TYPES, json_ld, json_ld_types, main_headline
-from newsdesk.clean.timestamps import EARLIEST, YEAR, as_stated, dateparser_settings, local_day, parse_timestamp
+from newsdesk.clean.timestamps import EARLIEST, YEAR, local_day, parse_timestamp, stated_dates
 from newsdesk.enrich.dates import _MONTHS, date_in_text
 from newsdesk.model import Article, Provenance, RawDocument, iso_day
 
@@ -37,6 +36,7 @@ Day = date | datetime
 
 STATED_SOURCES = frozenset({"json", "text-header"})
 """Provenance sources of a publication date the input states outright (kept as they are)."""
+STATED_CONFIDENCE = {"json": 1.0, "text-header": 1.0, "text-byline": 0.8}
 
 META_NAMES: tuple[str, ...] = (
     "article:published_time", "og:article:published_time", "og:published_time", "article:published",
@@ -67,8 +67,6 @@ OTHER_STORIES_CLASS = re.compile(r"(?:^|[\s_-])(?:related|sidebar|widget|comment
                                  r"|trending|most-read|more-stories|outbrain|taboola)(?:$|[\s_-])", re.I)
 """The containers a microdata `datePublished` is not the article's in (its markup says what it is)."""
 DATE_HINT = re.compile(r"date|time|publish|posted|byline|dateline|meta|stamp|info|author|pubdate|entry", re.I)
-UPDATED_CUE = re.compile(r"updated|modified|edited|aktualisiert|geändert|actualizado|actualisé|mis à jour"
-                         r"|atualizado|aggiornato|bijgewerkt|zaktualizowano|обновлено|更新", re.I)
 MAX_BYLINE_TEXT = 160
 MAX_BYLINE_CANDIDATES = 12
 MAX_SHORT_DATE_TEXT = 60
@@ -178,13 +176,26 @@ def _excluded(element: HtmlElement, layout: Layout, classes: re.Pattern[str] = E
     return False
 
 
+EMBED_CLASS = re.compile(r"twitter-tweet|instagram-media|tiktok-embed|fb-post|embed", re.I)
+
+
+def _quote_embed_or_chrome(node: HtmlElement, layout: Layout) -> bool:
+    """A quote, aside, figure, navigation, embedded post, or the site's own header or footer."""
+    names = f"{node.get('class') or ''} {node.get('id') or ''}"
+    if node.tag in EXCLUDED_TAGS or EMBED_CLASS.search(names):
+        return True
+    chrome = node.tag in ("header", "footer") or FOOTER_CLASS.search(names)
+    return bool(chrome) and not layout.holds_headline(node) and not layout.in_article(node) and _site_chrome(node)
+
+
 def _kept_text(tree: HtmlElement, layout: Layout) -> tuple[str, str]:
-    """The page's text and attribute values outside the containers whose dates are not the article's."""
+    """The page's text and attribute values outside quotes, asides, figures, navigation, embedded posts and the
+    site's header and footer."""
     texts: list[str] = []
     attributes: list[str] = []
 
     def walk(node: HtmlElement) -> None:
-        if not isinstance(node.tag, str) or node.tag in ("script", "style") or _excluded_root(node, layout):
+        if not isinstance(node.tag, str) or node.tag in ("script", "style") or _quote_embed_or_chrome(node, layout):
             return
         texts.append(node.text or "")
         attributes.extend(v for k, v in node.attrib.items() if k in ("datetime", "content", "title"))
@@ -258,28 +269,7 @@ def _is_date_element(element: HtmlElement) -> bool:
 
 
 def _dates_in(text: str, reading: Reading) -> list[tuple[Day, bool]]:
-    """Full dates stated in a short byline text, each with whether an "updated" cue precedes it."""
-    whole = parse_timestamp(text, reading.languages, day_first=reading.day_first)
-    if whole is not None:
-        return [(whole, bool(UPDATED_CUE.search(text)))]
-    day_first = reading.day_first or bool(re.search(r"\d\.\d{1,2}\.(?:19|20)\d\d", text))
-    try:
-        found = dateparser.search.search_dates(
-            re.sub(r"((?:19|20)\d\d)(\d{1,2}[:.]\d\d)", r"\1 \2", text), languages=reading.languages,
-            settings=dateparser_settings(day_first))  # type: ignore[arg-type]
-    except (ValueError, OverflowError, TypeError, AttributeError):
-        return []
-    dates: list[tuple[Day, bool]] = []
-    position = 0
-    for matched, value in found or []:
-        if not YEAR.search(matched):
-            continue
-        start = text.find(matched, position)
-        position = max(position, start)
-        stated = as_stated(value, matched)
-        if stated is not None:
-            dates.append((stated, bool(UPDATED_CUE.search(text[:max(start, 0)][-40:]))))
-    return dates
+    return stated_dates(text, reading.languages, day_first=reading.day_first)
 
 
 def _byline_date(element: HtmlElement, reading: Reading) -> Day | None:
@@ -397,8 +387,9 @@ def _day_forms(day: date) -> re.Pattern[str]:
 
 def day_stated(tree: HtmlElement, layout: Layout, day: date, reading: Reading) -> bool:
     """Whether the page states this day in full (digits, or words dateparser reads in the page's languages)
-    outside quotes, asides, figures, navigation, footers, embeds and the site header, so that a day found by a
-    search is never one made up from a bare year or month, nor another story's."""
+    outside quotes, asides, figures, navigation, embedded posts and the site's header and footer, so that a day
+    found by a search is never one made up from a bare year or month, nor an embedded post's or a "today"
+    widget's."""
     text, attributes = _kept_text(tree, layout)
     if _day_forms(day).search(text) or _day_forms(day).search(attributes):
         return True
@@ -474,7 +465,7 @@ def html_published(html: str, url: str | None, *, detected_language: str | None 
         if in_url is not None and abs((in_url - day).days) > 1 and byline != day:
             return in_url, _provenance("url-path", 0.8, weighed, f"metadata {day} is {abs((in_url - day).days)} "
                                                                      "days from the URL's date")
-        if _offset_of(value) in (None, timedelta(0)):  # UTC: the publisher's own day may be one off
+        if isinstance(value, datetime) and _offset_of(value) in (None, timedelta(0)):  # UTC: the day may be one off
             shown_time = time_element_day(tree, layout, reading)
             for local, source in ((byline, "byline"), (in_url, "url-path"),
                                   (shown_time.day if shown_time else None, "time-element")):
@@ -525,6 +516,9 @@ def decide_published(raw: RawDocument, article: Article, *, today: date | None =
     existing, existing_prov = article.published, article.provenance.get("published")
     if existing is not None and (raw.content_type != "html"
                                  or (existing_prov is not None and existing_prov.source in STATED_SOURCES)):
+        if existing_prov is not None and existing_prov.confidence is None:
+            existing_prov = existing_prov.model_copy(
+                update={"confidence": STATED_CONFIDENCE.get(existing_prov.source, 0.9)})
         return existing, existing_prov or Provenance(source="input", confidence=1.0)
     if raw.content_type == "html":
         chosen = html_published(raw.content, article.url, detected_language=language, latest=latest)
