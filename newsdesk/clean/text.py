@@ -351,7 +351,9 @@ def _headline_line(doc: _Lines) -> None:
     line = doc.lines[first]
     assert line is not None
     following = doc.lines[second] or ""
-    if _headline_like(line) and is_sentence(following) and word_count(following) >= 12 and _about_the_lead(line, lead):
+    prose = word_count(following) >= 12 and (is_sentence(following) or re.search(r"[,;]$", following)
+                                              or word_count(following) > HEADLINE_WORDS[1])
+    if _headline_like(line) and prose and _about_the_lead(line, lead):
         doc.result.title = line
         doc.remove(first, "title")
         _byline_date(doc, first, second)
