@@ -169,7 +169,10 @@ def _explain(article) -> None:  # noqa: ANN001
             prov = article.provenance.get(name)
             out.append(f"{name}: {value}" + (f"   [from {prov.source}"
                                              + (f", confidence {prov.confidence:.2f}" if prov.confidence else "")
-                                             + "]" if prov else ""))
+                                             + (f"; {prov.detail}" if prov.detail and name in ("published", "publisher")
+                                                else "") + "]" if prov else ""))
+        elif name == "published":
+            out.append("published: undated (the input states no date)")
     out.append(f"removed ({len(article.removed)}):")
     out += [f"  - [{span.rule}] {span.text!r}" for span in article.removed]
     out.append(f"body ({len(article.body.split())} words):")

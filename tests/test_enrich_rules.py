@@ -7,7 +7,7 @@ from datetime import date
 from newsdesk.enrich.dates import date_in_text, resolve_date_expression
 from newsdesk.enrich.entities import clean_name
 from newsdesk.enrich.language import detect_language
-from newsdesk.enrich.outlets import canonical_outlet, canonical_publisher
+from newsdesk.enrich.outlets import canonical_outlet
 from newsdesk.enrich.published import decide_published, url_path_date
 from newsdesk.model import Article, EntityType, Provenance, RawDocument
 
@@ -87,15 +87,6 @@ def test_outlets_and_their_editions() -> None:
     assert canonical_outlet("https://www.reuters.com/world/") == "Reuters"
     assert canonical_outlet("Sputnik Afghanistan", frozenset({"afghanistan"})) == "Sputnik"
     assert canonical_outlet("Saleh") is None
-
-
-def test_publisher_candidates() -> None:
-    assert canonical_publisher("Sputnik News") == "Sputnik"
-    assert canonical_publisher("© 2021 Daily Planet News", frozenset({"Daily Planet"})) == "Daily Planet"
-    assert canonical_publisher("www.example-gazette.org") == "example-gazette.org"
-    assert canonical_publisher("The Kabul Times") == "The Kabul Times"
-    assert canonical_publisher(None) is None
-    assert canonical_publisher("©") is None
 
 
 def test_entity_names_are_cleaned() -> None:
