@@ -3,8 +3,10 @@
 Two labelled sets:
 - the extraction dev pages (`bench/dates_dev.json`, built by `bench/dates_label.py`: how each page was labelled
   is recorded there);
-- a sample of htmldate's own evaluation pages (`bench/data/dates-extra/`: third-party human labels, mostly
-  German sites; htmldate was developed on them, so htmldate's figure there is in-sample for htmldate).
+- a sample of htmldate's own evaluation pages (`../shared/data/dates-extra/`: third-party human labels, mostly
+  German sites; htmldate was developed on them, so htmldate's figure there is in-sample for htmldate). They come
+  from htmldate's repository (Apache-2.0) and are not ours to commit, so they live beside the shared data, outside
+  the repository; without them that part is left out, and the run says so.
 Each page is cleaned by the real cleaner, then `decide_published` chooses the date; htmldate runs on the same
 HTML. Pages are split by site (`bench/split.py`): the date rules were developed looking at `tune` pages only;
 the `test` figures are the result. Two settings: the page's URL known (as for JSON records and feeds) and
@@ -91,8 +93,15 @@ def dev_pages() -> list[Page]:
             for k, v in sorted(labels.items())]
 
 
+EXTRA = HERE.parent.parent / "shared" / "data" / "dates-extra"
+
+
 def extra_pages() -> list[Page]:
-    folder = HERE / "data" / "dates-extra"
+    """htmldate's sample, when it is there (see the module docstring); else none."""
+    folder = EXTRA
+    if not (folder / "labels.json").is_file():
+        print(f"htmldate evaluation sample not found at {folder}: that part is left out")
+        return []
     labels = json.loads((folder / "labels.json").read_text())["labels"]
     return [Page(k, v["url"], date.fromisoformat(v["date"]), folder / "pages" / f"{k}.html.gz")
             for k, v in sorted(labels.items())]
@@ -181,7 +190,7 @@ def main() -> None:
                   "agreeing URL/metadata/byline signals, disagreements judged by hand from the date the page shows "
                   "its readers", dev)
         + "\n"
-        + section("htmldate evaluation sample", "`bench/data/dates-extra/`: 120 of htmldate's own labelled pages, "
+        + section("htmldate evaluation sample", "`../shared/data/dates-extra/`, outside the repository: 120 of htmldate's own labelled pages, "
                   "mostly German; third-party labels; in-sample for htmldate, which was developed on them", extra)
         + "\n**The same dev pages as text dumps** (visible text only: no metadata, no URL; a date only from a dump "
           "header, the byline lines under a headline, a dated sentence or a dateline; htmldate cannot read these): "
