@@ -44,20 +44,23 @@ MANUAL: dict[str, tuple[str | None, str]] = {
     "1ace8c85": ("2019-11-18", "URL path and sailthru.date 2019-11-18 20:58 (US time); JSON-LD is 04:58 UTC next day"),
     "d605bdef": ("2019-11-18", "URL path 2019/11/18; pubdate 02:34 UTC Nov 19 is Nov 18 evening US time"),
     "87bf6057": ("2019-11-18", "visible byline 'November 18, 2019 12:01 PM'; <time> elements are other stories"),
-    "9eef8162": (None, "syndicated copy: '1 day ago' <time> 2019-11-19, original date unknown"),
-    "11ea381a": (None, "standings page: published 2010, updated 2019; no article date"),
+    "9eef8162": ("2019-11-19", "syndicated copy: its own <time datetime=2019-11-19T11:45Z> shown as '1 day ago'; "
+                               "the original's date is not on the page"),
+    "11ea381a": ("2010-10-22", "standings page: JSON-LD datePublished 2010-10-22T23:13+00:00 and the visible byline "
+                               "'sexta-feira, 22 de outubro de 2010 às 20:13' (Brazil); modified 2019"),
     "08f79376": ("2019-11-18", "visible <time> text 'Nov 18, 2019' (US); metadata 02:24 UTC Nov 19"),
     "0d461229": ("2019-11-19", "meta sn-post-date 2019/11/19 and visible 'Nov. 19, 2019'"),
     "33fe2471": ("2018-09-15", "JSON-LD datePublished 2018-09-15+02:00; visible dates are sidebar items"),
     "358cc4a0": ("2018-08-08", "JSON-LD 2018-08-08+02:00, URL path /2018/08/, first visible 'August 08, 2018'"),
     "3ce1c8fd": ("2018-02-16", "visible 'Posted: Fri 6:45 PM, Feb 16, 2018'"),
-    "57b4dafd": (None, "no date on the page or in its metadata"),
+    "57b4dafd": ("2018-09-25", "visible German byline 'publiziert am 25. September 2018'; no metadata date"),
     "5ae11e58": ("2017-10-12", "the only date on the page, under the headline: 'October 12, 2017'"),
     "70cb2d5b": ("2019-11-19", "JSON-LD 2019-11-19T09:44Z and visible '19 November 2019' under the headline"),
     "7916ecca": ("2019-11-20", "JSON-LD '20 Nov 2019 08:02 GMT' and visible '20 Nov 2019'"),
     "a860fb5e": ("2018-10-05", "the only date on the page: <time> 'October 5, 2018'"),
-    "ba07d1e6": (None, "no publication date; only the event year 2018 in the text"),
-    "bdb56ac8": ("2019-11-18", "visible byline 'Nov. 18, 2019'; the 20191115 in the URL is an id"),
+    "ba07d1e6": ("2018-07-30", "visible German byline 'publiziert am 30. Juli 2018'; no metadata date"),
+    "bdb56ac8": ("2019-11-15", "visible byline 'November 15, 2019' under the author's name; 'Correction added "
+                               "Nov. 18, 2019' at the end is a later correction note"),
     "c69e539d": ("2018-08-23", "the only date on the page, under the headline: 'August 23, 2018'"),
     "d1c57d78": ("2019-11-18", "visible <time datetime=2019-11-18> 'November 18, 2019'; metadata 04:50 UTC Nov 19"),
     "3f65af7b": ("2019-11-18", "meta article_date_original 'Monday, November 18, 2019, 08:19 PM'; "

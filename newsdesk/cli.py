@@ -200,7 +200,10 @@ def _explain(article) -> None:  # noqa: ANN001
             prov = article.provenance.get(name)
             out.append(f"{name}: {value}" + (f"   [from {prov.source}"
                                              + (f", confidence {prov.confidence:.2f}" if prov.confidence else "")
-                                             + "]" if prov else ""))
+                                             + (f"; {prov.detail}" if prov.detail and name in ("published", "publisher")
+                                                else "") + "]" if prov else ""))
+        elif name == "published":
+            out.append("published: undated (the input states no date)")
     out.append(f"removed ({len(article.removed)}):")
     out += [f"  - [{span.rule}] {span.text!r}" for span in article.removed]
     out.append(f"body ({len(article.body.split())} words):")
@@ -222,6 +225,7 @@ def search(
                                                  "story_id).")] = None,
     date_from: Annotated[Optional[str], typer.Option("--from", help="Published on or after (YYYY-MM-DD).")] = None,
     date_to: Annotated[Optional[str], typer.Option("--to", help="Published on or before (YYYY-MM-DD).")] = None,
+    undated: Annotated[bool, typer.Option("--undated", help="Only articles with no publication date.")] = False,
     sort: Annotated[str, typer.Option(help="relevance or date")] = "relevance",
     page: Annotated[int, typer.Option(min=1)] = 1,
     size: Annotated[int, typer.Option(min=0)] = 10,
@@ -241,7 +245,7 @@ def search(
     try:
         request = build_request(query, publisher=publisher, entity=entity, entity_type=entity_type, author=author,
                                 language=language, story_id=story, exclude=exclude,
-                                date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), sort=sort,
+                                date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), undated=undated, sort=sort,
                                 page=page, size=size, facets=facets, interval=interval, collapse=collapse)
     except InvalidSearch as exc:
         typer.echo(f"invalid search: {exc}", err=True)
@@ -306,7 +310,8 @@ def _show_search(response) -> None:  # noqa: ANN001
     say(head, style="bold", out=out)
     for hit in response.hits:
         first = _unescape(re.sub(r"</?mark>", "", hit.highlights[0])) if hit.highlights else ""
-        title = " ".join((getattr(hit, "label", None) or hit.title or first or "(no title)").split())
+        lead = f"{hit.lead} (no title: lead sentence)" if hit.lead else ""
+        title = " ".join((hit.title or lead or first or "(no title)").split())
         out.print()
         say(title, style="bold", out=out)
         meta = [hit.publisher or "unknown publisher", str(hit.published or "undated")[:10], hit.language or "",
@@ -322,13 +327,13 @@ def _show_search(response) -> None:  # noqa: ANN001
         if not buckets:
             continue
         if name == "published":
-            _show_histogram(out, buckets, response.interval)
+            _show_histogram(out, buckets, response.interval, response.undated)
             continue
         say(f"{name}: " + ", ".join(f"{b.value} ({b.count})" for b in buckets[:8]), out=out)
 
 
-def _show_histogram(console, buckets, interval: str | None) -> None:  # noqa: ANN001
-    """The `published` buckets as text bars, latest `HISTOGRAM_BARS` of them."""
+def _show_histogram(console, buckets, interval: str | None, undated: int | None) -> None:  # noqa: ANN001
+    """The `published` buckets as text bars, latest `HISTOGRAM_BARS` of them, and the undated hits beside them."""
     shown = buckets[-HISTOGRAM_BARS:]
     most = max(b.count for b in shown)
     console.print(f"published (by {interval or 'month'})"
@@ -336,6 +341,8 @@ def _show_histogram(console, buckets, interval: str | None) -> None:  # noqa: AN
     for b in shown:
         bar = "█" * max(1, round(b.count / most * HISTOGRAM_BARS))
         console.print(f"  {b.value:<10} {bar} {b.count}")
+    if undated:
+        console.print(f"  {'undated':<10} {undated}")
 
 
 def _unescape(text: str) -> str:

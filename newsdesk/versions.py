@@ -14,7 +14,7 @@ from newsdesk.config import get_settings
 
 MODEL_VERSION = "1"
 """Bump when the `Article` model changes what is stored."""
-CLEAN_VERSION = "1"
+CLEAN_VERSION = "2"
 """Bump when the cleaner's rules change what it outputs (the line classifier's weights count by hash)."""
 ENRICH_VERSION = "4"
 """Bump when enrichment output changes (the spaCy model counts by name)."""

@@ -236,7 +236,7 @@ def test_openapi_and_docs(client: TestClient) -> None:
     assert writes == {"/saved-searches/{name}": {"put", "delete"}}  # the index itself is read-only
     params = {p["name"] for p in spec["paths"]["/search"]["get"]["parameters"]}
     assert params == {"q", "publisher", "entity", "entity_type", "author", "language", "from", "to", "exclude", "sort",
-                      "page", "size", "facets", "facet_size", "interval", "collapse", "story_id"}
+                      "page", "size", "facets", "facet_size", "interval", "collapse", "story_id", "undated"}
     assert client.get("/docs").status_code == 200
 
 
@@ -366,6 +366,19 @@ def test_date_histogram_interval(client: TestClient) -> None:
     years = client.get("/search", params={"facets": "published", "interval": "year"}).json()["facets"]["published"]
     assert [b["count"] for b in years] == [sum(a.published is not None for a in ARTICLES)]
     assert client.get("/search", params={"interval": "fortnight"}).status_code == 422
+
+
+def test_undated_articles_are_a_bucket_of_their_own_and_a_filter(client: TestClient) -> None:
+    undated = [a.id for a in ARTICLES if a.published is None]
+    r = client.get("/search", params={"facets": "published"}).json()
+    assert r["undated"] == len(undated) == 1
+    assert sum(b["count"] for b in r["facets"]["published"]) + r["undated"] == len(ARTICLES)
+    assert client.get("/search", params={"facets": "publisher"}).json()["undated"] is None
+    r = client.get("/search", params={"undated": "true", "facets": "published"}).json()
+    assert [h["id"] for h in r["hits"]] == undated and r["hits"][0]["published"] is None and r["undated"] == 1
+    assert client.get("/search", params={"q": "panjshir", "undated": "true"}).json()["total"] == 1
+    r = client.get("/search", params={"undated": "true", "from": "2021-09-01"})
+    assert r.status_code == 422 and "undated" in msg(r)
 
 
 def test_paging(client: TestClient) -> None:

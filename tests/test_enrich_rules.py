@@ -4,17 +4,11 @@ from __future__ import annotations
 
 from datetime import date
 
-from newsdesk.enrich.dates import (
-    date_in_text,
-    decide_published,
-    displayed_date,
-    html_published,
-    resolve_date_expression,
-    url_path_date,
-)
+from newsdesk.enrich.dates import date_in_text, resolve_date_expression
 from newsdesk.enrich.entities import clean_name
 from newsdesk.enrich.language import detect_language
-from newsdesk.enrich.outlets import canonical_outlet, canonical_publisher
+from newsdesk.enrich.outlets import canonical_outlet
+from newsdesk.enrich.published import decide_published, url_path_date
 from newsdesk.model import Article, EntityType, Provenance, RawDocument
 
 LATEST = date(2030, 1, 1)
@@ -60,14 +54,6 @@ def test_body_date_when_nothing_else() -> None:
     assert value == date(2021, 9, 3) and provenance.source == "body:today-sentence"
 
 
-def test_html_metadata_date_from_htmldate() -> None:
-    html = ('<html><head><meta property="article:published_time" content="2020-05-17T08:00:00Z">'
-            '<title>t</title></head><body><p>Some text without dates.</p></body></html>')
-    raw = RawDocument(path="x.html", content=html, content_type="html")
-    value, provenance = decide_published(raw, Article(id="x", body="Some text without dates."))  # type: ignore[misc]
-    assert value == date(2020, 5, 17) and provenance.source == "htmldate"
-
-
 def test_relative_expressions_resolve_against_publication_day() -> None:
     friday = date(2021, 9, 3)
     assert resolve_date_expression("Thursday night", friday) == date(2021, 9, 2)
@@ -103,15 +89,6 @@ def test_outlets_and_their_editions() -> None:
     assert canonical_outlet("Saleh") is None
 
 
-def test_publisher_candidates() -> None:
-    assert canonical_publisher("Sputnik News") == "Sputnik"
-    assert canonical_publisher("© 2021 Daily Planet News", frozenset({"Daily Planet"})) == "Daily Planet"
-    assert canonical_publisher("www.example-gazette.org") == "example-gazette.org"
-    assert canonical_publisher("The Kabul Times") == "The Kabul Times"
-    assert canonical_publisher(None) is None
-    assert canonical_publisher("©") is None
-
-
 def test_entity_names_are_cleaned() -> None:
     assert clean_name("the National Resistance Front", EntityType.ORGANIZATION) == "National Resistance Front"
     assert clean_name("Afghanistan’s", EntityType.LOCATION) == "Afghanistan"
@@ -141,21 +118,3 @@ def test_url_path_dates_but_not_slug_dates() -> None:
     assert url_path_date("https://www.cbsnews.com/news/hearing-key-moments-2019-11-19/") is None
 
 
-UTC_NEXT_DAY_PAGE = """<html><head>
-<meta property="article:published_time" content="2019-11-19T02:24:00Z"><title>Game report</title></head>
-<body><article><h1>Game report</h1><time datetime="2019-11-19T02:24:00Z">Nov 18, 2019 at 9:24 pm ET</time>
-<p>The home side won the game on Monday night after a long, hard fight in the rain.</p></article>
-<aside><time datetime="2019-11-21">November 21, 2019</time></aside></body></html>"""
-
-
-def test_the_day_a_page_shows_beats_a_utc_timestamp_one_day_off() -> None:
-    assert displayed_date(UTC_NEXT_DAY_PAGE) == date(2019, 11, 18)
-    value, provenance = html_published(UTC_NEXT_DAY_PAGE, None, None)  # type: ignore[misc]
-    assert value == date(2019, 11, 18) and provenance.source == "html-time-stamp"
-
-
-def test_url_path_date_beats_a_distant_metadata_date() -> None:
-    html = UTC_NEXT_DAY_PAGE.replace("2019-11-19T02:24:00Z", "2019-10-13T10:00:00Z").replace(
-        "Nov 18, 2019", "Oct 13, 2019")
-    value, provenance = html_published(html, "https://example.org/news/2019/nov/18/game/", None)  # type: ignore[misc]
-    assert value == date(2019, 11, 18) and provenance.source == "url-path"

@@ -147,6 +147,7 @@ FILTERS = [
     Filters(date_from=date(2021, 9, 3)),
     Filters(date_from=date(2021, 9, 3), date_to=date(2021, 9, 5)),
     Filters(author=["A. Writer"], exclude={"publisher": ["Sputnik", "RT"], "entity": ["NATO"]}),
+    Filters(undated=True, publisher=["A"]),
 ]
 
 
@@ -192,6 +193,14 @@ def test_scan_pages_conform_and_break_ties_by_id(sort: str) -> None:
     later = R.scan_body(request, [1.5, 1630454400000, "id-9"], 10)
     S.validate_body(*SEARCH, later)
     assert later["search_after"] == [1.5, 1630454400000, "id-9"] and later["size"] == 10
+
+
+def test_undated_articles_are_filtered_and_counted_by_the_request() -> None:
+    assert R.filter_clauses(Filters(undated=True)) == [{"bool": {"must_not": [{"exists": {"field": "published"}}]}}]
+    body = R.search_body(build_request(None, undated=True, facets=["published", "publisher"]))
+    S.validate_body(*SEARCH, body)
+    assert body["aggregations"]["undated"] == {"missing": {"field": "published"}}
+    assert "undated" not in R.search_body(build_request(None, facets=["publisher"]))["aggregations"]
 
 
 def test_date_to_is_inclusive_of_the_whole_day() -> None:
@@ -346,9 +355,11 @@ def test_search_response_maps_back() -> None:
         "aggregations": {
             "publisher": {"buckets": [{"key": "P", "doc_count": 7}]},
             "published": {"buckets": [{"key_as_string": "2021-09", "key": 1630454400000, "doc_count": 7}]},
+            "undated": {"doc_count": 2},
         },
     }
     response = R.search_response(request, raw)
+    assert response.undated == 2
     assert response.total == 7 and response.hits[0].score == 2.5 and response.hits[0].story_id == "s"
     assert response.hits[0].highlights == ["<mark>T</mark>", "a &amp; <mark>b</mark>"]
     assert [(b.value, b.count) for b in response.facets["published"]] == [("2021-09", 7)]

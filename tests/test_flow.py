@@ -187,3 +187,38 @@ def test_learn_boilerplate_flow_removes_learned_lines_on_later_runs(settings, tm
         backend.close()
     assert len(bodies) == 6 and not any("independent journalism" in b for b in bodies)
     assert all("aid deliveries had resumed" in b for b in bodies)
+
+
+UNDATED_REPORT = """Panjshir resistance fighters vow to hold the valley
+
+Fighters of the National Resistance Front said they would keep defending the Panjshir valley against the Taliban,
+and that Amrullah Saleh remained with them in the province. Taliban commanders repeated their claim that the
+valley had fallen, while residents described heavy fighting near the entrance of the valley.
+
+The Taliban have not yet announced a new government for Afghanistan.
+"""
+
+
+def test_an_undated_article_beside_the_seeds_stays_undated(settings, corpus: Path) -> None:
+    """No date is made up: the undated report is undated in the index, the facets and its story, whose span
+    and order come from the seeds' real dates, never from the day of ingest."""
+    from newsdesk.cli import app
+
+    (corpus / "panjshir-undated.txt").write_text(UNDATED_REPORT)
+    result = CliRunner().invoke(app, ["ingest", str(corpus), "--json"])
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout)["indexed"] == 3
+
+    found = json.loads(CliRunner().invoke(app, ["search", "Panjshir", "--json"]).stdout)
+    published = sorted(str(h["published"])[:10] for h in found["hits"] if h["published"])
+    assert published == ["2021-09-03", "2021-09-04"] and found["total"] == 3
+    assert found["undated"] == 1 and sum(b["count"] for b in found["facets"]["published"]) == 2
+    undated = json.loads(CliRunner().invoke(app, ["search", "--undated", "--json"]).stdout)
+    assert [h["published"] for h in undated["hits"]] == [None]
+    assert undated["hits"][0]["title"] == "Panjshir resistance fighters vow to hold the valley"
+
+    stories = json.loads(CliRunner().invoke(app, ["stories", "list", "--json"]).stdout)["stories"]
+    for story in stories:
+        assert story["last_day"] is None or story["last_day"] <= "2021-09-04", story
+        assert story["first_day"] is None or story["first_day"] >= "2021-09-03", story
+    assert any(s["first_day"] == "2021-09-03" for s in stories)

@@ -18,8 +18,26 @@ BY_ID = {o["id"]: o for o in OBJECTS}
 
 
 def test_the_data_view_is_on_the_alias_with_published_as_time() -> None:
-    (view,) = [o for o in OBJECTS if o["type"] == "index-pattern"]
+    view = BY_ID["newsdesk-articles"]
     assert view["attributes"]["title"] == "articles" and view["attributes"]["timeFieldName"] == "published"
+
+
+def test_undated_articles_stay_visible_in_a_data_view_without_a_time_field() -> None:
+    view = BY_ID["newsdesk-articles-all"]
+    assert view["attributes"]["title"] == "articles" and "timeFieldName" not in view["attributes"]
+    runtime = json.loads(view["attributes"]["runtimeFieldMap"])
+    assert runtime["publication_status"]["type"] == "keyword"
+    assert "doc['published'].size() == 0" in runtime["publication_status"]["script"]["source"]
+    undated = BY_ID["newsdesk-undated-articles"]
+    source = json.loads(undated["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
+    assert source["query"] == {"query": "not published:*", "language": "kuery"}
+    assert [r["id"] for r in undated["references"]] == ["newsdesk-articles-all"]
+    assert "ingested_at" in undated["attributes"]["columns"]  # the ingest time is its own field, never the date
+
+
+def _fields_of_view(view_id: str) -> set[str]:
+    runtime = BY_ID[view_id]["attributes"].get("runtimeFieldMap")
+    return set(mapped_properties()) | set(json.loads(runtime) if runtime else {})
 
 
 def test_every_reference_resolves_and_every_field_is_mapped() -> None:
@@ -28,9 +46,10 @@ def test_every_reference_resolves_and_every_field_is_mapped() -> None:
         for ref in obj["references"]:
             assert BY_ID[ref["id"]]["type"] == ref["type"], ref
         if obj["type"] == "lens":
+            (view_id,) = {r["id"] for r in obj["references"] if r["type"] == "index-pattern"}
             layers = obj["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]
             for column in (c for layer in layers.values() for c in layer["columns"].values()):
-                assert column["sourceField"] in fields | {"___records___"}
+                assert column["sourceField"] in _fields_of_view(view_id) | {"___records___"}
         if obj["type"] == "search":
             assert set(obj["attributes"]["columns"]) <= fields
             json.loads(obj["attributes"]["kibanaSavedObjectMeta"]["searchSourceJSON"])
@@ -42,10 +61,11 @@ def test_the_dashboard_shows_what_was_asked() -> None:
     refs = {r["name"]: r["id"] for r in dashboard["references"]}
     shown = [refs[f"{p['panelIndex']}:{p['panelRefName']}"] for p in panels]
     titles = {BY_ID[i]["attributes"]["title"] for i in shown}
-    assert {"Articles over time", "Top publishers", "Top people", "Top organisations", "Top places", "Latest articles"} <= titles
+    assert {"Articles over time", "Top publishers", "Top people", "Top organisations", "Top places", "Latest articles",
+            "Dated and undated articles", "Undated articles"} <= titles
     fields = {c["sourceField"] for i in shown if BY_ID[i]["type"] == "lens"
               for c in BY_ID[i]["attributes"]["state"]["datasourceStates"]["formBased"]["layers"]["layer1"]["columns"].values()}
-    assert {"published", "publisher", "person", "organization", "location", "story_id"} <= fields
+    assert {"published", "publisher", "person", "organization", "location", "story_id", "publication_status"} <= fields
 
 
 class Recorder(BaseHTTPRequestHandler):

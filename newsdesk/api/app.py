@@ -215,11 +215,13 @@ def filter_params(
         'Query: words, "quoted phrases", AND/OR/NOT, -term, prefix*, '
         "field:value (publisher, person, organization, location, author, ...)."))] = None,
     collapse: Annotated[bool, Query(description="Hide near-duplicate copies.")] = False,
+    undated: Annotated[bool, Query(description=(
+        "Only articles with no publication date (their count is the search response's `undated`)."))] = False,
 ) -> dict[str, Any]:
     """The query and filters `/search`, `/facets` and `/export` share, as `build_request` keyword arguments."""
     return {"q": q, "publisher": publisher, "entity": entity, "entity_type": entity_type, "author": author,
             "language": language, "story_id": story_id, "date_from": date_from, "date_to": date_to,
-            "exclude": exclude, "collapse": collapse}
+            "exclude": exclude, "collapse": collapse, "undated": undated}
 
 
 FilterParams = Annotated[dict[str, Any], Depends(filter_params)]

@@ -10,12 +10,14 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Literal
 
 import ftfy
 
 from newsdesk.clean.lines import LIST_ITEM, LineModel, default_line_model, word_count
+from newsdesk.clean.timestamps import stated_dates
+from newsdesk.clean.titles import CALL_TO_ACTION, CAPTION
 from newsdesk.model import RemovedSpan
 
 CLAUSE_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』]*$")
@@ -99,6 +101,8 @@ class TextCleanResult:
     body: str
     title: str | None = None
     published: date | None = None
+    byline_date: date | datetime | None = None
+    """The date on a dump's byline lines, between its headline and its text."""
     dateline: str | None = None
     authors: list[str] = field(default_factory=list)
     publisher_candidates: list[tuple[str, str]] = field(default_factory=list)
@@ -130,6 +134,7 @@ class _Lines:
 
     def __init__(self, text: str) -> None:
         self.lines: list[str | None] = [line or None for line in text.split("\n")]
+        self.original = list(self.lines)
         self.result = TextCleanResult(body="")
 
     def remove(self, index: int, rule: str) -> str:
@@ -303,6 +308,78 @@ def _remove_navigation(doc: _Lines) -> None:
     flush()
 
 
+HEADLINE_WORDS = (3, 16)
+MAX_BYLINE_WORDS = 14
+HEADLINE_LOOKBACK = 12
+"""Lines before the article text where a dump's headline may stand (above its byline, date and photo credit)."""
+_CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _headline_like(line: str) -> bool:
+    """A line shaped like a headline: a few words, not a sentence ending in a full stop, not a byline, date,
+    credit, call to action or breadcrumb."""
+    words = word_count(line)
+    if not HEADLINE_WORDS[0] <= words <= HEADLINE_WORDS[1] or re.search(r"[.,;:]$", line):
+        return False
+    if any(p.match(line) for p in (TIMESTAMP, BYLINE, PHOTO_CREDIT, PROMPT_LINE, TEASER_LINE, COPYRIGHT)):
+        return False
+    if PROMPT_PHRASE.search(line) or CALL_TO_ACTION.match(line) or CAPTION.search(line):
+        return False
+    if re.search(r"\s[>|»›]\s", line) or re.search(r"\w{3}[.!?]\s+[A-Z]", line):  # a breadcrumb; two sentences
+        return False
+    if "@" in line or "#" in line or "://" in line or line.isupper():
+        return False
+    return len(_CONTENT_WORD.findall(line)) >= 2
+
+
+def _about_the_lead(line: str, lead: str) -> bool:
+    """Whether a headline candidate shares its content words with the article's lead."""
+    words = {w.casefold() for w in _CONTENT_WORD.findall(line)}
+    shared = words & {w.casefold() for w in _CONTENT_WORD.findall(lead)}
+    return len(shared) >= 2 or (len(shared) >= 1 and len(shared) >= 0.4 * len(words))
+
+
+def _headline_line(doc: _Lines) -> None:
+    """A dump's headline: its first kept line when that line is a headline above prose, else the nearest
+    headline-shaped line just above the article text that is about its lead (never a line kept in the body
+    other than the first)."""
+    present = doc.indices()
+    if len(present) < 2 or doc.result.title:
+        return
+    first, second = present[0], present[1]
+    lead = " ".join(doc.lines[i] or "" for i in present[1:6])[:1500]
+    line = doc.lines[first]
+    assert line is not None
+    following = doc.lines[second] or ""
+    prose = word_count(following) >= 12 and (is_sentence(following) or re.search(r"[,;]$", following)
+                                              or word_count(following) > HEADLINE_WORDS[1])
+    if _headline_like(line) and prose and _about_the_lead(line, lead):
+        doc.result.title = line
+        doc.remove(first, "title")
+        _byline_date(doc, first, second)
+        return
+    lead = " ".join(doc.lines[i] or "" for i in present[:5])[:1500]
+    for i in range(first - 1, max(-1, first - 1 - HEADLINE_LOOKBACK), -1):
+        candidate = doc.original[i]
+        if candidate and _headline_like(candidate) and _about_the_lead(candidate, lead):
+            doc.result.title = candidate
+            _byline_date(doc, i, first)
+            return
+
+
+def _byline_date(doc: _Lines, headline: int, text: int) -> None:
+    """The publication date a dump states on the short lines between its headline and its text (its byline);
+    the first date not marked as an update."""
+    for line in doc.original[headline + 1:text]:
+        if not line or word_count(line) > MAX_BYLINE_WORDS:
+            continue
+        dates = stated_dates(line)
+        original = [value for value, updated in dates if not updated]
+        if original:
+            doc.result.byline_date = original[0]
+            return
+
+
 RESCUE_MARGIN = 0.15
 """When the classifier rejects every line of a text that has prose, keep the lines this close to its best."""
 
@@ -350,5 +427,7 @@ def clean_text(
     if whole_page:
         _remove_navigation(doc)
         _remove_classified(doc, rejected)
+        if known_title is None:
+            _headline_line(doc)
     doc.result.body = doc.body()
     return doc.result

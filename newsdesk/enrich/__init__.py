@@ -20,11 +20,12 @@ from newsdesk.enrich.cache import (
     enrichment_key,
     enrichment_of,
 )
-from newsdesk.enrich.dates import decide_published, resolve_mentioned_dates
+from newsdesk.enrich.dates import resolve_mentioned_dates
 from newsdesk.enrich.entities import resolve_entities
 from newsdesk.enrich.language import detect_language
 from newsdesk.enrich.nlp import analyse, load_nlp
-from newsdesk.enrich.outlets import canonical_outlet, canonical_publisher
+from newsdesk.enrich.published import decide_published
+from newsdesk.enrich.publishers import PublisherRegistry, decide_publisher
 from newsdesk.enrich.quotes import attribute
 from newsdesk.enrich.registry import AliasRegistry
 from newsdesk.model import Article, EntityType, Provenance, RawDocument
@@ -49,35 +50,22 @@ def _open_registry(path: str) -> AliasRegistry:
     return AliasRegistry(Path(path))
 
 
+@lru_cache(maxsize=4)
+def _open_publishers(path: str) -> PublisherRegistry:
+    return PublisherRegistry(Path(path))
+
+
+def _publishers() -> PublisherRegistry:
+    """The corpus-wide publisher names (one display name per outlet)."""
+    return _open_publishers(str(get_settings().home / "publishers.sqlite"))
+
+
 def _day(value: date | datetime) -> date:
     return value.date() if isinstance(value, datetime) else value
 
 
 ANALYSED_LANGUAGES = frozenset({"en"})
 """Languages the spaCy model reads; entities, quotes and mentioned dates are left empty for others."""
-
-
-def _publisher(raw: RawDocument, article: Article, outlets: frozenset[str]) -> tuple[str, Provenance] | None:
-    """Canonical publisher from the cleaner's candidates (`provenance["publisher.<source>"]`, a known
-    outlet first), else the page's own domain for HTML."""
-    chosen = article.provenance.get("publisher")
-    candidates = [(article.publisher, chosen.source if chosen else "input")] if article.publisher else []
-    candidates += [(p.detail, p.source) for key, p in article.provenance.items()
-                   if key.startswith("publisher.") and p.detail]
-    for candidate, source in candidates:
-        outlet = canonical_outlet(candidate)
-        if outlet:
-            return outlet, Provenance(source=source, confidence=0.95, detail=f"known outlet: {candidate!r}")
-    if candidates:
-        candidate, source = candidates[0]
-        name = canonical_publisher(candidate, outlets)
-        if name:
-            return name, Provenance(source=source, confidence=0.7, detail=f"candidate {candidate!r}")
-    if raw.content_type == "html" and article.url:
-        name = canonical_publisher(article.url)
-        if name:
-            return name, Provenance(source="url-domain", confidence=0.6, detail=article.url)
-    return None
 
 
 def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: AliasRegistry,
@@ -88,7 +76,7 @@ def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: A
     if language:
         provenance["language"] = language[1]
 
-    published = decide_published(raw, article)
+    published = decide_published(raw, article, language=language[0] if language else None)
     update["published"] = published[0] if published else None
     if published:
         provenance["published"] = published[1]
@@ -110,11 +98,14 @@ def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: A
     provenance["mentioned_dates"] = Provenance(source=f"{model}+dateparser",
                                                detail=skipped or f"relative to {base_day}")
 
-    outlets = frozenset(e.name for e in entity_list if e.type is EntityType.ORGANIZATION)
-    publisher = _publisher(raw, article, outlets)
-    update["publisher"] = publisher[0] if publisher else None
+    persons = frozenset(e.name for e in entity_list if e.type is EntityType.PERSON)
+    publisher = decide_publisher(raw, article, persons)
+    update["publisher"] = _publishers().settle(publisher[0], article.url) if publisher else None
     if publisher:
         provenance["publisher"] = publisher[1]
+        agency = publisher[2]
+        if agency and agency not in cited and agency != update["publisher"]:
+            update["cited_sources"] = [*cited, agency]  # a wire story: the agency the page credits
     else:
         provenance.pop("publisher", None)
     return article.model_copy(update={**update, "provenance": provenance})

@@ -1,20 +1,15 @@
-"""Publication date decision and resolution of the dates an article mentions."""
+"""Dates in running text: explicit dates and dated sentences, and the days an article's date expressions refer to."""
 
 from __future__ import annotations
 
 import calendar
-import logging
 import re
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
 import dateparser
-from htmldate import find_date
-from htmldate.utils import load_html
 
-from newsdesk.model import Article, Provenance, RawDocument, iso_day
-
-logging.getLogger("htmldate").setLevel(logging.ERROR)
+from newsdesk.clean.timestamps import EARLIEST
 
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
@@ -33,8 +28,6 @@ FULL_DATE = re.compile(
 
 TODAY_CUE = re.compile(r"\b(?:today\s+is|it\s+is\s+now|dated?|as\s+of\s+today,?)\s*$", re.I)
 PUBLISHED_CUE = re.compile(r"\b(?:published|posted|updated|first\s+published)(?:\s+on)?:?\s*$", re.I)
-
-EARLIEST = date(1990, 1, 1)
 
 
 def parse_full_date(match: re.Match[str]) -> date | None:
@@ -74,108 +67,6 @@ def date_in_text(text: str, latest: date, *, window: int | None = None) -> tuple
         if fallback is None and window is not None and match.start() < window:
             fallback = (value, "body:dateline")
     return fallback
-
-
-_URL_PATH_DATE = re.compile(rf"/((?:19|20)\d\d)/(\d\d?|{_MONTH_RE})/(\d\d?)/", re.I)
-
-
-def url_path_date(url: str | None) -> date | None:
-    """A date written as URL path segments: /2019/11/18/ or /2019/nov/18/ (not a date inside a slug)."""
-    match = _URL_PATH_DATE.search(url or "")
-    if not match:
-        return None
-    year, month, day = match.groups()
-    number = int(month) if month.isdigit() else _MONTHS.get(month.lower().rstrip("."), 0)
-    try:
-        return date(int(year), number, int(day))
-    except ValueError:
-        return None
-
-
-def displayed_date(html: str) -> date | None:
-    """The date the page shows its readers next to a time stamp: the text of the first <time> element
-    (or `itemprop=datePublished` element) that spells out a full date, in the publisher's own time zone."""
-    tree = load_html(html)
-    if tree is None:
-        return None
-    for element in tree.iterfind(".//*"):
-        if element.tag != "time" and element.get("itemprop") != "datePublished":
-            continue
-        match = FULL_DATE.search(" ".join(element.text_content().split()))
-        value = parse_full_date(match) if match else None
-        if value:
-            return value
-    return None
-
-
-def htmldate_date(html: str, url: str | None, *, extensive: bool) -> date | None:
-    """htmldate's original publication date (None when it finds none or fails on the page)."""
-    try:
-        return iso_day(find_date(html, extensive_search=extensive, original_date=True, url=url,
-                                  outputformat="%Y-%m-%d"))
-    except Exception:  # htmldate raises assorted errors on malformed pages
-        return None
-
-
-STATED_SOURCES = frozenset({"json", "text-header"})
-"""Provenance sources of a publication date the input states outright (kept as they are)."""
-
-
-def html_published(html: str, url: str | None, metadata_day: date | None) -> tuple[date, Provenance] | None:
-    """Publication day of an HTML page.
-
-    htmldate's metadata-based original date, except that a date in the URL path wins when they are more
-    than a day apart, and the date shown in the page's time stamp wins when it is one day off (the
-    metadata is in UTC, the page shows the publisher's own day).
-    """
-    found = htmldate_date(html, url, extensive=False)
-    in_url = url_path_date(url)
-    if in_url and (found is None or abs((found - in_url).days) > 1):
-        return in_url, Provenance(source="url-path", confidence=0.85, detail=f"htmldate: {found}")
-    if found:
-        shown = displayed_date(html)
-        if shown and abs((shown - found).days) == 1:
-            return shown, Provenance(source="html-time-stamp", confidence=0.85,
-                                     detail=f"metadata date {found} is UTC; the page shows {shown}")
-        agrees = metadata_day == found
-        return found, Provenance(source="htmldate", confidence=0.95 if agrees else 0.85,
-                                 detail="agrees with trafilatura" if agrees else None)
-    return None
-
-
-def decide_published(raw: RawDocument, article: Article, *, today: date | None = None,
-                     ) -> tuple[date | datetime, Provenance] | None:
-    """The article's publication date and where it came from.
-
-    A date the input states outright (text header, JSON field) is kept. For HTML: `html_published`,
-    then trafilatura's metadata (set by the cleaner). Then a dated sentence ("Today is ...") or the
-    dateline, then htmldate's extensive search of the page, then a date at the start of the body.
-    """
-    latest = (today or date.today()) + timedelta(days=1)
-    existing, existing_prov = article.published, article.provenance.get("published")
-    if existing is not None and (raw.content_type != "html"
-                                 or (existing_prov is not None and existing_prov.source in STATED_SOURCES)):
-        return existing, existing_prov or Provenance(source="input", confidence=1.0)
-    if raw.content_type == "html":
-        chosen = html_published(raw.content, article.url, article.published_day)
-        if chosen and _plausible(chosen[0], latest):
-            return chosen
-        if article.published_day is not None and _plausible(article.published_day, latest):
-            return article.published_day, existing_prov or Provenance(source="html", confidence=0.8)
-    stated = date_in_text(article.body, latest, window=200)
-    if article.dateline:
-        in_dateline = date_in_text(article.dateline, latest, window=len(article.dateline))
-        if in_dateline:
-            stated = (in_dateline[0], "dateline")
-    if stated and stated[1] != "body:dateline":
-        return stated[0], Provenance(source=stated[1], confidence=0.7)
-    if raw.content_type == "html":
-        broad = htmldate_date(raw.content, article.url, extensive=True)
-        if broad and _plausible(broad, latest):
-            return broad, Provenance(source="htmldate:extensive", confidence=0.6)
-    if stated:
-        return stated[0], Provenance(source=stated[1], confidence=0.5)
-    return None
 
 
 # --- mentioned dates -------------------------------------------------------------------------

@@ -90,32 +90,3 @@ def canonical_outlet(name: str, extra_words: frozenset[str] = frozenset()) -> st
         if found and all(w in edition for w in words[end:]):
             return found
     return None
-
-
-_CREDIT_NOISE = re.compile(r"©|\(c\)|copyright|all rights reserved|\b(?:19|20)\d\d\b", re.I)
-
-
-def canonical_publisher(candidate: str | None, known_outlets: frozenset[str] = frozenset()) -> str | None:
-    """Canonical publisher name from a raw candidate (trailer line, sitename, domain, JSON field).
-
-    Known outlets map to their canonical name; a candidate that is a known outlet of this document
-    plus edition words ("Sputnik News" where the text credits "Sputnik") maps to that outlet; a bare
-    domain keeps its registrable name; anything else is kept, cleaned of copyright noise.
-    """
-    if not candidate:
-        return None
-    text = " ".join(_CREDIT_NOISE.sub(" ", candidate).split()).strip(" -|,.:;/")
-    if not text:
-        return None
-    outlet = canonical_outlet(text)
-    if outlet:
-        return outlet
-    words = text.split()
-    for end in range(len(words) - 1, 0, -1):
-        head = " ".join(words[:end])
-        if head in known_outlets and all(name_key(w) in EDITION_WORDS for w in words[end:]):
-            return head
-    domain = _domain(text)
-    if domain:
-        return domain
-    return text

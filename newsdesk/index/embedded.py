@@ -543,6 +543,8 @@ class EmbeddedBackend:
                 subs.append((tantivy.Occur.MustNot, self._holding(field, values)))
         if filters.date_from or filters.date_to:
             subs.append((tantivy.Occur.Must, self._date_range(filters)))
+        if filters.undated:
+            subs.append((tantivy.Occur.MustNot, tantivy.Query.exists_query("published_day")))
         if collapse:
             subs.append((tantivy.Occur.MustNot, tantivy.Query.term_query(self._schema, "duplicate", True)))
         return [(occur, tantivy.Query.const_score_query(q, 0.0)) for occur, q in subs]
@@ -612,6 +614,7 @@ class EmbeddedBackend:
             order_by_field="published" if by_date else None,
             order=tantivy.Order.Desc,
         )
+        undated = self._undated(searcher, query) if "published" in request.facets else None
         generators: list[tantivy.SnippetGenerator] = []
         if request.highlight and request.query is not None and request.size:
             positive = _QueryBuilder(self._schema, searcher, highlight=True).build(request.query)
@@ -628,8 +631,14 @@ class EmbeddedBackend:
             hits.append(_hit(data, None if by_date else float(value), highlights))
         return SearchResponse(
             total=result.count or 0, hits=hits, facets={name: job.result() for name, job in facets.items()},
-            page=request.page, size=request.size,
+            undated=undated, page=request.page, size=request.size,
         )
+
+    def _undated(self, searcher: tantivy.Searcher, query: tantivy.Query) -> int:
+        """How many documents matching `query` have no publication date."""
+        undated = tantivy.Query.boolean_query([(tantivy.Occur.Must, query), (
+            tantivy.Occur.MustNot, tantivy.Query.exists_query("published_day"))])
+        return searcher.search(undated, 1, count=True).count or 0  # a limit of 0 makes tantivy panic
 
     def facet(self, field: FacetName, filters: Filters, size: int = 10) -> list[FacetBucket]:
         searcher, keys = self._reader()

@@ -41,7 +41,8 @@ ENTITY_FIELDS: tuple[str, ...] = tuple(t.value for t in EntityType)
 """Per-type keyword arrays derived from `Article.entities` (cheap terms aggregations)."""
 DERIVED_FIELDS: frozenset[str] = frozenset(ENTITY_FIELDS)
 """Document fields that are not Article fields (dropped when reading a document back)."""
-HIT_SOURCE: list[str] = ["id", "title", "publisher", "published", "language", "url", "duplicate_of", "story_id"]
+HIT_SOURCE: list[str] = ["id", "title", "publisher", "published", "language", "url", "duplicate_of", "story_id", "body"]
+"""Hit fields read back; `body` gives an untitled article its lead-sentence label."""
 FIELDS: dict[str, str] = {"author": "authors"}
 """Document fields of the facets, query fields and filters not named like them."""
 SCAN_PAGE = 1_000
@@ -50,6 +51,9 @@ HIGHLIGHT_TAGS = ("<mark>", "</mark>")
 TITLE_BOOST = 2.0
 DATE_FORMATS: dict[str, str] = {"day": "yyyy-MM-dd", "week": "yyyy-MM-dd", "month": "yyyy-MM", "year": "yyyy"}
 """How `published` histogram buckets are labelled, per calendar interval."""
+UNDATED_AGGREGATION = "undated"
+"""The aggregation counting matching articles without a publication date (beside the `published` histogram)."""
+UNDATED_CLAUSE: Body = {"bool": {"must_not": [{"exists": {"field": "published"}}]}}
 VERSION_DIGITS = 6
 WORD = re.compile(r"\w+")
 
@@ -244,6 +248,8 @@ def filter_clauses(filters: Filters) -> list[Body]:
         if filters.date_to:
             bounds["lte"] = f"{filters.date_to.isoformat()}||/d"
         clauses.append({"range": {"published": bounds}})
+    if filters.undated:
+        clauses.append(UNDATED_CLAUSE)
     return clauses
 
 
@@ -325,6 +331,8 @@ def search_body(request: SearchRequest) -> Body:
     if request.facets:
         body["aggregations"] = {f: aggregation(f, request.facet_size, request.interval, request.facet_contains)
                                 for f in request.facets}
+        if "published" in request.facets:
+            body["aggregations"][UNDATED_AGGREGATION] = {"missing": {"field": "published"}}
     if request.highlight and request.query is not None:
         body["highlight"] = {
             "pre_tags": [HIGHLIGHT_TAGS[0]],
@@ -440,6 +448,7 @@ def search_response(request: SearchRequest, raw: Mapping[str, Any]) -> SearchRes
         total=int(total["value"] if isinstance(total, Mapping) else total),
         hits=[to_hit(h) for h in hits.get("hits", [])],
         facets={name: to_buckets(aggs[name]) for name in request.facets if name in aggs},
+        undated=int(aggs[UNDATED_AGGREGATION]["doc_count"]) if UNDATED_AGGREGATION in aggs else None,
         page=request.page,
         size=request.size,
     )

@@ -47,6 +47,8 @@ def check_request(request: SearchRequest) -> SearchRequest:
         )
     if request.filters.date_from and request.filters.date_to and request.filters.date_from > request.filters.date_to:
         raise InvalidSearch(f"date_from {request.filters.date_from} is after date_to {request.filters.date_to}")
+    if request.filters.undated and (request.filters.date_from or request.filters.date_to):
+        raise InvalidSearch("undated articles have no publication date: ask for undated or for a date range, not both")
     return request
 
 
@@ -189,8 +191,7 @@ def _by_year(buckets: list[FacetBucket]) -> list[FacetBucket]:
 
 def run_search(backend: IndexBackend, request: SearchRequest) -> SearchResponse:
     """`backend.search`, plus what every front end shows: the `published` interval chosen from the span of the
-    hits (`auto_interval`: a second, hit-less request when the span needs days or weeks) and, when a backend does
-    not count them itself, the undated hits (every dated hit is in exactly one `published` bucket)."""
+    hits (`auto_interval`: a second, hit-less request when the span needs days or weeks)."""
     response = backend.search(request)
     published = response.facets.get("published")
     if published is None:
@@ -205,6 +206,4 @@ def run_search(backend: IndexBackend, request: SearchRequest) -> SearchResponse:
                                                "highlight": False})
             response.facets["published"] = backend.search(finer).facets["published"]
     response.interval = interval
-    if response.undated is None:
-        response.undated = response.total - sum(b.count for b in published)
     return response

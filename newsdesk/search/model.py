@@ -88,7 +88,7 @@ class Filters(BaseModel):
     date_from: date | None = None
     date_to: date | None = None
     undated: bool = False
-    """Only articles without a publication date."""
+    """Only articles with no publication date (the bucket the `published` facet cannot show)."""
     exclude: dict[FilterField, list[str]] = Field(default_factory=dict)
 
 
@@ -127,6 +127,8 @@ class FacetBucket(BaseModel):
 class Hit(BaseModel):
     id: str
     title: str | None = None
+    lead: str | None = None
+    """For an article without a title: the start of its lead sentence, which lists show instead (marked as such)."""
     publisher: str | None = None
     published: str | None = None
     language: str | None = None
@@ -141,7 +143,10 @@ class Hit(BaseModel):
 def hit_from_article_fields(article_id: str, fields: Mapping[str, Any], score: float | None,
                             highlights: list[str]) -> Hit:
     """A hit from a stored article's fields (the embedded index's JSON or an Elasticsearch `_source`)."""
-    return Hit(id=article_id, score=score, highlights=highlights,
+    from newsdesk.clean.titles import lead_label
+
+    lead = None if fields.get("title") else lead_label(str(fields.get("body") or ""))
+    return Hit(id=article_id, score=score, highlights=highlights, lead=lead,
                **{name: fields.get(name) for name in ("title", "publisher", "published", "language", "url",
                                                       "duplicate_of", "story_id")})
 
@@ -150,9 +155,9 @@ class SearchResponse(BaseModel):
     total: int
     hits: list[Hit]
     facets: dict[str, list[FacetBucket]] = Field(default_factory=dict)
+    undated: int | None = None
+    """How many matching articles have no publication date; set whenever the `published` facet is asked for."""
     page: int = 1
     size: int = 10
-    undated: int | None = None
-    """Hits without a publication date, whenever the `published` facet is requested."""
     interval: Interval | None = None
     """Bucket width of the `published` facet, when requested."""

@@ -82,9 +82,8 @@ def lsh_shape(threshold: float) -> tuple[int, int]:
 
 
 def _day(article: Article) -> date | None:
-    if article.published_day is not None:
-        return article.published_day
-    return article.ingested_at.date() if article.ingested_at else None
+    """The article's publication day; None when it has none (the day it was ingested is not its date)."""
+    return article.published_day
 
 
 def date_factor(day: date | None, first: str | None, last: str | None, params: StoryParams) -> float:

@@ -5,11 +5,14 @@ from __future__ import annotations
 import json
 import sys
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from newsdesk.config import get_settings
+
+if TYPE_CHECKING:
+    from newsdesk.stories.views import StoryArticle
 
 stories_app = typer.Typer(help="Stories: articles about the same event, their copies and who claims what.",
                           no_args_is_help=True)
@@ -113,9 +116,9 @@ def show_command(
     for a in story.article_list:
         if a.duplicate_of and a.duplicate_of in listed:
             continue  # shown under its original
-        say(f"{a.published or 'undated'} · {a.publisher} · {a.title}", "  ", out=out)
+        say(f"{a.published or 'undated'} · {a.publisher} · {_title(a)}", "  ", out=out)
         for c in copies.get(a.id, []):
-            say(f"copy: {c.published or 'undated'} · {c.publisher} · {c.title}", "      ", "dim", out)
+            say(f"copy: {c.published or 'undated'} · {c.publisher} · {_title(c)}", "      ", "dim", out)
     out.print()
     say("Claims by speaker and outlet (as reported; not verified)", style="bold", out=out)
     for speaker in story.claims_by_speaker:
@@ -140,6 +143,10 @@ def show_command(
             if st.speaker_hint:
                 say(f"likely speaker (unconfirmed): {st.speaker_hint}", "    ", "dim", out)
             say("reported by " + ", ".join(dict.fromkeys(src.outlet for src in st.sources)), "    ", "dim", out)
+
+
+def _title(article: StoryArticle) -> str:
+    return f"{article.title} (no title: lead sentence)" if article.title_is_lead else article.title
 
 
 def _sure(confidence: float | None) -> str:

@@ -142,9 +142,10 @@ def add_into(total: dict[str, float], vector: Mapping[str, float], keep: int) ->
     return merged
 
 
-def display_title(article: Article, limit: int = 140) -> str:
-    """The article's title, else the start of its first sentence."""
+def display_title(article: Article) -> str:
+    """The article's title, else the start of its lead sentence (`lead_label`)."""
+    from newsdesk.clean.titles import lead_label
+
     if article.title and article.title.strip():
         return " ".join(article.title.split())
-    first = re.split(r"(?<=[.!?])\s", " ".join(article.body.split()), maxsplit=1)[0]
-    return first if len(first) <= limit else first[:limit].rsplit(" ", 1)[0] + "…"
+    return lead_label(article.body) or ""

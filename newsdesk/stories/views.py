@@ -48,6 +48,8 @@ class StoryList(BaseModel):
 class StoryArticle(BaseModel):
     id: str
     title: str
+    title_is_lead: bool = False
+    """The article has no title: `title` is the start of its lead sentence."""
     publisher: str
     published: date | None = None
     url: str | None = None
@@ -61,6 +63,8 @@ class SourceRef(BaseModel):
     publisher: str
     """The outlet of this article (a copy is credited to its own outlet)."""
     title: str
+    title_is_lead: bool = False
+    """The article has no title: `title` is the start of its lead sentence."""
     url: str | None = None
     published: date | None = None
     copy_of: str | None = None
@@ -177,8 +181,9 @@ def claims(articles: list[Article]) -> tuple[list[SpeakerClaims], list[Publisher
     outlets = {a.id: publisher_of(a.publisher, a.url) for a in articles}
     for article in articles:
         source = SourceRef(article_id=article.id, publisher=outlets[article.id],
-                           title=display_title(article), url=article.url, published=article.published_day,
-                           copy_of=article.duplicate_of, original_publisher=outlets.get(article.duplicate_of or ""))
+                           title=display_title(article), title_is_lead=not article.title, url=article.url,
+                           published=article.published_day, copy_of=article.duplicate_of,
+                           original_publisher=outlets.get(article.duplicate_of or ""))
         for quote in article.quotes:
             key = (speaker_group(quote.speaker, article), " ".join(words(quote.text)))
             statement = statements.setdefault(key, Statement(
@@ -214,7 +219,7 @@ def _outlets(statement: Statement) -> list[str]:
 
 
 def get_story(store: StoryStore, backend: IndexBackend, story_id: str) -> StoryDetail | None:
-    """One story: summary, its articles (earliest first) and its claims, read from the index."""
+    """One story: summary, its articles (earliest published first, undated last) and its claims, from the index."""
     story = store.story(story_id)
     if story is None:
         return None
@@ -222,7 +227,10 @@ def get_story(store: StoryStore, backend: IndexBackend, story_id: str) -> StoryD
     articles = [a for a in (backend.get(m.id) for m in members) if a is not None]
     by_speaker, by_publisher, unattributed = claims([a for a in articles if a.duplicate_of is None] +
                                                     [a for a in articles if a.duplicate_of is not None])
-    article_list = [StoryArticle(id=m.id, title=m.title, publisher=publisher_of(m.publisher, m.url),
-                                 published=_day(m.day), url=m.url, duplicate_of=m.duplicate_of) for m in members]
+    dated = sorted(members, key=lambda m: (m.day is None, m.day or "", m.seq))  # undated last, never given a day
+    untitled = {a.id for a in articles if not a.title}
+    article_list = [StoryArticle(id=m.id, title=m.title, title_is_lead=m.id in untitled,
+                                 publisher=publisher_of(m.publisher, m.url), published=_day(m.day), url=m.url,
+                                 duplicate_of=m.duplicate_of) for m in dated]
     return StoryDetail(**_summary(story, members).model_dump(), article_list=article_list,
                        claims_by_speaker=by_speaker, claims_by_publisher=by_publisher, unattributed=unattributed)

@@ -221,6 +221,20 @@ def test_facets_count_every_matching_article(backend: IndexBackend) -> None:
     assert _buckets(response, "language") == [("en", 7), ("fr", 1)]
     assert _buckets(response, "story_id") == [("s-panjshir", 3)]
     assert _buckets(response, "published") == [("2020-12", 1), ("2021-07", 1), ("2021-08", 1), ("2021-09", 4)]
+    assert response.undated == 1  # a7: 7 dated buckets + 1 undated = every article
+
+
+def test_undated_articles_are_counted_and_can_be_asked_for(backend: IndexBackend) -> None:
+    assert run(backend, None, facets=["published"]).undated == 1
+    assert run(backend, "monsoon OR panjshir", facets=["published"]).undated == 1
+    assert run(backend, "panjshir", facets=["published", "publisher"]).undated == 0
+    assert run(backend, None, facets=["publisher"]).undated is None  # only with the published facet
+    undated = run(backend, None, undated=True, facets=["published", "publisher"])
+    assert [h.id for h in undated.hits] == ["a7"] and undated.total == 1 and undated.undated == 1
+    assert undated.facets["published"] == [] and _buckets(undated, "publisher") == [("Business Daily", 1)]
+    assert found(backend, "panjshir", undated=True) == set()
+    with pytest.raises(InvalidSearch, match="undated"):
+        build_request(None, undated=True, date_from="2021-01-01")
 
 
 def test_facets_follow_query_filters_and_size(backend: IndexBackend) -> None:

@@ -233,8 +233,10 @@ class RecordingCluster:
 
 
 def _aggregate(spec: dict[str, Any], docs: list[Any]) -> dict[str, Any]:
-    """Terms (by count) and date histogram (by formatted key prefix) over all documents."""
+    """Terms (by count), date histogram (by formatted key prefix) and missing over all documents."""
     (kind, options), = spec.items()
+    if kind == "missing":
+        return {"doc_count": sum(1 for doc in docs if doc.get(options["field"]) in (None, []))}
     counts: dict[str, int] = {}
     for doc in docs:
         values = doc.get(options["field"])

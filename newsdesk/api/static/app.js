@@ -457,13 +457,26 @@ function fragmentText(fragment) {
   return t.content.textContent.trim();
 }
 
-// What a hit is called: its label or title; for an untitled article, its first matching words or its outlet and date.
+// What a hit is called: its title; for an untitled article, its lead sentence (marked by `noTitleMark`), else its
+// first matching words or its outlet and date. Never "(untitled)".
 function hitName(hit) {
-  if (hit.label) return hit.label;
   if (hit.title) return hit.title;
+  if (hit.lead) return hit.lead;
   const first = (hit.highlights || [])[0];
   if (first) return fragmentText(first);
   return [hit.publisher || "Article", hit.published ? formatDate(hit.published) : "undated"].join(" · ");
+}
+
+// The mark beside an untitled article's lead-sentence label.
+function noTitleMark() {
+  return el("span", { class: "no-title", title: "This article has no title: its lead sentence is shown" }, "no title");
+}
+
+// The first sentence of a text, at most 140 characters (an untitled article's label in its own view).
+function leadSentence(body) {
+  const flat = String(body || "").split(/\s+/).join(" ").trim();
+  const first = flat.split(/(?<=[.!?])\s/)[0];
+  return first.length <= 140 ? first : first.slice(0, 140).replace(/\s+\S*$/, "") + "…";
 }
 
 // How many articles (copies included) each story on this page holds: one /facets request filtered by story_id.
@@ -492,10 +505,11 @@ function renderHits(state, data, sizes = {}, copiesHidden = null) {
     const fragments = hit.highlights || [];
     const name = hitName(hit);
     const titleFragment = hit.title && fragments.find((f) => fragmentText(f) === hit.title.trim());
-    const a = stateLink(s, name, { class: "hit-title" });
+    const a = stateLink(s, name, { class: "hit-title" + (hit.title ? "" : " lead-label") });
     // Server contract: highlight fragments are escaped text with <mark> only (asserted by the API and its tests).
     if (titleFragment) a.innerHTML = titleFragment;
     h.append(a);
+    if (!hit.title) h.append(noTitleMark());
     li.append(h);
     const meta = el("p", { class: "meta" });
     if (hit.publisher) meta.append(el("span", { class: "publisher" }, hit.publisher));
@@ -574,8 +588,8 @@ async function renderResults(state, seq) {
 async function renderArticle(state, seq) {
   const art = await api("/articles/" + encodeURIComponent(state.article));
   if (seq !== renderSeq) return;
-  const name = art.label || art.title || dateSpan(art.published) || "Article";
-  $("article-title").textContent = name;
+  $("article-title").textContent = art.title || leadSentence(art.body) || "Article";
+  $("article-title").classList.toggle("lead-label", !art.title);
   $("article-publisher").textContent = art.publisher || "";
   const t = $("article-date");
   t.textContent = formatDate(art.published);
@@ -753,7 +767,7 @@ async function saveSearch(ev) {
 
 function sourceLink(state, src) {
   const text = src.copy_of ? `${src.publisher}: ${src.title}` : src.title;
-  const a = stateLink({ ...state, article: src.article_id }, text, { class: "source-link", "data-article": src.article_id });
+  const a = stateLink({ ...state, article: src.article_id }, text, { class: "source-link" + (src.title_is_lead ? " lead-label" : ""), "data-article": src.article_id });
   a.title = [src.publisher, src.published ? formatDate(src.published) : "", src.title].filter(Boolean).join(" · ");
   return a;
 }
@@ -830,7 +844,8 @@ function confidenceBadge(confidence) {
 
 function storyArticleItem(state, art) {
   const li = el("li", { class: "story-article" + (art.duplicate_of ? " is-copy" : ""), "data-id": art.id });
-  li.append(stateLink({ ...state, article: art.id }, art.title || "Article " + art.id, { class: "title" }));
+  li.append(stateLink({ ...state, article: art.id }, art.title, { class: "title" + (art.title_is_lead ? " lead-label" : "") }));
+  if (art.title_is_lead) li.append(noTitleMark());
   const m = el("p", { class: "meta" });
   m.append(el("span", { class: "publisher" }, art.publisher));
   if (art.published) m.append(el("time", { dateTime: String(art.published) }, formatDate(art.published)));

@@ -1,0 +1,170 @@
+"""What an HTML page says about itself, read once from the raw page: its headline, its title metadata, the names
+its site goes by (site name, application name, JSON-LD organisation, Twitter handle) and the publisher its
+structured data credits."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import lxml.html
+from lxml.html import HtmlElement
+
+WORD = re.compile(r"\w+")
+
+
+@dataclass
+class PageIdentity:
+    """Title and publisher evidence of one page, each with where it was found."""
+
+    headline: str | None = None
+    """The on-page headline (the h1 that matches the page's title metadata)."""
+    titles: list[str] = field(default_factory=list)
+    """og:title, twitter:title, JSON-LD headline, <title>: as written (site names not yet stripped)."""
+    site_names: list[tuple[str, str]] = field(default_factory=list)
+    """(source, name): og:site_name, application-name, JSON-LD WebSite/Organization names."""
+    credited: list[str] = field(default_factory=list)
+    """The publisher the page's JSON-LD article credits (a wire agency on a newspaper's page, say)."""
+    handles: list[str] = field(default_factory=list)
+    """twitter:site handles, without the @."""
+    description: str | None = None
+
+
+def parse_html(html: str) -> HtmlElement | None:
+    try:
+        return lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+
+
+def _json_objects(value: object) -> Iterator[dict[str, object]]:
+    if isinstance(value, dict):
+        yield value
+        for key in ("@graph", "mainEntity", "mainEntityOfPage", "hasPart", "itemListElement"):
+            yield from _json_objects(value.get(key))
+    elif isinstance(value, list):
+        for item in value:
+            yield from _json_objects(item)
+
+
+def json_ld(tree: HtmlElement) -> list[dict[str, object]]:
+    """Every JSON-LD object of the page (nested graphs flattened); unreadable blocks are skipped."""
+    objects: list[dict[str, object]] = []
+    for script in tree.xpath("//script[@type='application/ld+json']"):
+        text = (script.text or "").strip()
+        text = re.sub(r"^\s*(?://\s*)?<!\[CDATA\[|(?://\s*)?\]\]>\s*$", "", text)
+        try:
+            data = json.loads(text, strict=False)
+        except ValueError:
+            continue
+        objects.extend(_json_objects(data))
+    return objects
+
+
+def json_ld_types(obj: dict[str, object]) -> set[str]:
+    kind = obj.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if k}
+
+
+ARTICLE_TYPES = frozenset({
+    "newsarticle", "article", "blogposting", "reportagenewsarticle", "analysisnewsarticle", "opinionnewsarticle",
+    "backgroundnewsarticle", "reviewnewsarticle", "askpublicnewsarticle", "liveblogposting", "report",
+    "scholarlyarticle", "techarticle", "socialmediaposting", "posting", "review",
+})
+"""JSON-LD types that describe the article itself (not the page, the site or an embedded video)."""
+SITE_TYPES = frozenset({"website", "newsmediaorganization", "organization", "corporation"})
+
+
+def _text(value: object) -> str | None:
+    if isinstance(value, str):
+        text = " ".join(value.split())
+        return text or None
+    return None
+
+
+HEADLINE_XPATH = ("//h1 | //*[self::h2 or self::h3][@itemprop='headline' or contains(@class, 'post-title')"
+                  " or contains(@class, 'entry-title') or contains(@class, 'article-title')]")
+"""h1 elements, and the h2/h3 that blog and CMS templates mark as a post's title (hAtom `entry-title`)."""
+
+
+def main_headline(tree: HtmlElement) -> HtmlElement | None:
+    """The article's headline: the h1 (or marked post title) that best matches the page's og:title or <title>,
+    else the first one."""
+    titles = [t.lower() for t in tree.xpath("//meta[@property='og:title']/@content") + [tree.findtext(".//title") or ""]]
+    best, best_score = None, -1.0
+    for h1 in tree.xpath(HEADLINE_XPATH):
+        words = set(WORD.findall(h1.text_content().lower()))
+        if len(words) < 2:
+            continue
+        score = max((len(words & set(WORD.findall(t))) / len(words) for t in titles), default=0.0)
+        if score > best_score + 0.2:  # the first h1 unless a later one matches clearly better
+            best, best_score = h1, score
+    return best
+
+
+def _meta(tree: HtmlElement, *names: str) -> list[str]:
+    found: list[str] = []
+    for meta in tree.iter("meta"):
+        name = (meta.get("property") or meta.get("name") or "").strip().lower()
+        value = _text(meta.get("content"))
+        if name in names and value and value not in found:
+            found.append(value)
+    return found
+
+
+def _headline_matching(tree: HtmlElement, titles: list[str]) -> str | None:
+    """The main h1's text when it is this article's headline: most of its words are in the page's title
+    metadata, or a title's first part (two words or more) is within it ("Bridge reopens | Metro Daily")."""
+    element = main_headline(tree)
+    if element is None:
+        return None
+    text = " ".join(element.text_content().split())
+    words = {w for w in WORD.findall(text.lower())}
+    if not words or len(text) > 300:
+        return None
+    title_words = {w for t in titles for w in WORD.findall(t.lower())}
+    if len(words & title_words) >= 0.6 * len(words):
+        return text
+    for title in titles:
+        head = set(WORD.findall(re.split(r"\s+(?:[|–—·•»]|-{1,2}|::)\s+", title)[0].lower()))
+        if len(head) >= 2 and head <= words:
+            return text
+    return None
+
+
+@lru_cache(maxsize=8)
+def read_page(html: str) -> PageIdentity:
+    """The page's own statements about its title and its site (empty when the HTML cannot be parsed)."""
+    tree = parse_html(html)
+    if tree is None:
+        return PageIdentity()
+    identity = PageIdentity()
+    objects = json_ld(tree)
+    titles = _meta(tree, "og:title", "twitter:title")
+    titles += [h for obj in objects if json_ld_types(obj) & ARTICLE_TYPES if (h := _text(obj.get("headline")))]
+    title_tag = _text(tree.findtext(".//title"))
+    if title_tag:
+        titles.append(title_tag)
+    identity.titles = list(dict.fromkeys(titles))
+    identity.headline = _headline_matching(tree, identity.titles)
+    identity.site_names = [("html-sitename", n) for n in _meta(tree, "og:site_name")]
+    identity.site_names += [("html-appname", n) for n in _meta(tree, "application-name", "apple-mobile-web-app-title")]
+    for obj in objects:
+        types = json_ld_types(obj)
+        if types & SITE_TYPES and (name := _text(obj.get("name"))):
+            identity.site_names.append(("html-jsonld-site", name))
+        publisher = obj.get("publisher")
+        if types & ARTICLE_TYPES and isinstance(publisher, (dict, list)):
+            for item in publisher if isinstance(publisher, list) else [publisher]:
+                if isinstance(item, dict) and (name := _text(item.get("name"))):
+                    identity.credited.append(name)
+    identity.site_names = list(dict.fromkeys(identity.site_names))
+    identity.credited = list(dict.fromkeys(identity.credited))
+    identity.handles = [h.strip().lstrip("@") for h in _meta(tree, "twitter:site") if h.strip().lstrip("@")]
+    descriptions = _meta(tree, "og:description", "description", "twitter:description")
+    identity.description = descriptions[0] if descriptions else None
+    return identity
