@@ -342,6 +342,7 @@ def test_chart_click_and_drag_set_the_date_range(server: str, driver, http: http
     driver.find_element(By.ID, "undated").click()
     wait_for(driver, lambda: "undated=true" in driver.current_url)
     assert "undated only" in driver.find_element(By.ID, "filter-chips").text
+    wait_for(driver, lambda: set(hit_ids(driver)) == {a.id for a in corpus() if a.published is None})
     assert not console_errors(driver)
 
 
