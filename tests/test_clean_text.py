@@ -85,7 +85,7 @@ def test_repeated_first_line_becomes_title() -> None:
 
 def test_known_title_line_is_removed_from_body() -> None:
     title = "Council Expands Bus Network"
-    result = clean_text(f"{title}\n{PROSE}", known_title=title)
+    result = clean_text(f"{title}\n{PROSE}", known_titles=[title])
     assert result.body == PROSE
 
 
@@ -230,3 +230,10 @@ def test_json_date_in_words_and_unreadable_date() -> None:
     assert str(published("September 4, 2021")).startswith("2021-09-04")
     assert str(published("Sat, 04 Sep 2021 10:00:00 +0000")) == "2021-09-04 10:00:00+00:00"
     assert published("not a date at all") is None
+
+
+def test_any_known_title_line_is_removed_whatever_its_quotes() -> None:
+    """A feed's or metadata title and the displayed headline may differ in wording or typography; the headline
+    line goes either way (a page read via a feed and via an archive gives the same body)."""
+    result = clean_text(f"‘The Medium’: a festival\n{PROSE}", known_titles=["SEO title", "'The Medium': a festival"])
+    assert result.body == PROSE

@@ -76,7 +76,9 @@ def test_feed_is_indexed_then_costs_one_304_and_a_warc_of_the_same_pages_is_the_
             if key == private:
                 continue
             article = by_url[site.article_url(key)]
-            assert article.title == page_title(html) and article.provenance["title"].source == "feed"
+            # the feed's title, less a site segment the title rules strip ("… - The Anti-June Cleaver")
+            assert article.title and article.title in page_title(html)
+            assert article.provenance["title"].source == "feed"
             assert article.body and not TAG.search(article.body) and article.language
         assert sum(1 for a in articles.values() if a.publisher) >= 80
         assert sum(1 for a in articles.values() if a.published) >= 80

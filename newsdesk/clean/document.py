@@ -109,8 +109,8 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
         text, whole_page = raw.content, True
     url = fields.values.get("url")
     titles = _titles(title_candidates, names, url if isinstance(url, str) else None, fields)
-    known_title = titles[0][0] if titles else None
-    cleaned: TextCleanResult = clean_text(text, known_title=known_title, whole_page=whole_page)
+    known_titles = [t for t, _ in titles]
+    cleaned: TextCleanResult = clean_text(text, known_titles=known_titles, whole_page=whole_page)
     for title, source in [*titles, (cleaned.title, "text-title")]:
         if title and junk_title_reason(title, names, url if isinstance(url, str) else None, cleaned.body) is None:
             fields.offer("title", title, source)

@@ -137,6 +137,10 @@ def _headline_matching(tree: HtmlElement, titles: list[str]) -> str | None:
 
 
 @lru_cache(maxsize=8)
+def _squash(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
 def read_page(html: str) -> PageIdentity:
     """The page's own statements about its title and its site (empty when the HTML cannot be parsed)."""
     tree = parse_html(html)
@@ -162,7 +166,9 @@ def read_page(html: str) -> PageIdentity:
             for item in publisher if isinstance(publisher, list) else [publisher]:
                 if isinstance(item, dict) and (name := _text(item.get("name"))):
                     identity.credited.append(name)
-    identity.site_names = list(dict.fromkeys(identity.site_names))
+    # a page that puts its headline where its site name belongs (e.g. `application-name`) names no site there
+    headlines = {_squash(t) for t in [*identity.titles, identity.headline] if t}
+    identity.site_names = [(s, n) for s, n in dict.fromkeys(identity.site_names) if _squash(n) not in headlines]
     identity.credited = list(dict.fromkeys(identity.credited))
     identity.handles = [h.strip().lstrip("@") for h in _meta(tree, "twitter:site") if h.strip().lstrip("@")]
     descriptions = _meta(tree, "og:description", "description", "twitter:description")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Literal
@@ -198,8 +199,18 @@ def _remove_teaser_lines(doc: _Lines) -> None:
             doc.remove(i, "prompt-line")
 
 
-def _collapse_title(doc: _Lines, known_title: str | None) -> None:
-    """A first line repeated right after itself, or equal to the known title, is the title."""
+_TYPOGRAPHY = str.maketrans({"‘": "'", "’": "'", "‚": "'", "‛": "'", "“": '"', "”": '"', "„": '"', "–": "-", "—": "-"})
+
+
+def _title_key(text: str) -> str:
+    """A title compared as words: case, spacing, and curly or straight quotes and dashes do not count (a feed's
+    title and the page's headline often differ only so)."""
+    return " ".join(text.translate(_TYPOGRAPHY).split()).casefold()
+
+
+def _collapse_title(doc: _Lines, known_titles: Sequence[str]) -> None:
+    """A first line repeated right after itself, or equal to one of the titles the page is known by (its
+    metadata title, a feed's title, its displayed headline), is the title."""
     present = doc.indices()
     if not present:
         return
@@ -210,12 +221,12 @@ def _collapse_title(doc: _Lines, known_title: str | None) -> None:
         doc.remove(present[0], "title")
         doc.remove(present[1], "title")
         return
-    if known_title:
-        wanted = " ".join(known_title.split()).casefold()
+    if known_titles:
+        wanted = {_title_key(t) for t in known_titles}
         for i in present[:40]:
             line = doc.lines[i]
             assert line is not None
-            if line.casefold() == wanted:
+            if _title_key(line) in wanted:
                 doc.result.title = doc.result.title or line
                 doc.remove(i, "title")
                 return
@@ -405,7 +416,7 @@ def _remove_classified(doc: _Lines, rejected: list[int]) -> None:
 
 def clean_text(
     text: str,
-    known_title: str | None = None,
+    known_titles: Sequence[str] = (),
     whole_page: bool = True,
     model: LineModel | Literal["default"] | None = "default",
 ) -> TextCleanResult:
@@ -421,13 +432,13 @@ def clean_text(
     _parse_header(doc)
     _cut_glued_teasers(doc)
     _remove_teaser_lines(doc)
-    _collapse_title(doc, known_title)
+    _collapse_title(doc, known_titles)
     _remove_trailer(doc)
     _bylines_and_timestamps(doc)
     if whole_page:
         _remove_navigation(doc)
         _remove_classified(doc, rejected)
-        if known_title is None:
+        if not known_titles:
             _headline_line(doc)
     doc.result.body = doc.body()
     return doc.result
