@@ -1,0 +1,241 @@
+"""Entity quality against hand-labelled pages: our enrichment vs spaCy alone, on the same pages, in one run.
+
+Gold: `../shared/data/entities-dev/gold.json` (25 pages; the rules were tuned on these: in-sample) and
+`bench/data/entities-heldout.json` (pages labelled here the same way, before the system's output on them
+was looked at; rules were never tuned on them: the held-out figure). Each page's `articleBody` goes through
+the real pipeline as a JSONL record (load, clean, enrich with one fresh alias registry for all pages).
+
+Scores (person, organization, location only; a page's `uncertain` strings count neither way):
+- a predicted entity matches the gold entity one of whose names equals its name (after dropping a leading
+  "the", a possessive and dots, case- and accent-insensitively), else one whose names equal one of its
+  surface forms; a gold entity of the same type is preferred;
+- typed precision: matched with the right type / predicted; untyped precision: matched / predicted;
+- recall: gold entities matched by some prediction (typed recall: with the right type);
+- within-page splits: gold entities matched by two or more predicted entities of one page;
+- names per entity across pages: distinct predicted names of a gold entity (by its gold name) over the
+  pages it is found on, averaged over gold entities found on two or more pages.
+
+Also checks the facets of the 93-document corpus (seeds + extraction-dev HTML pages + their text dumps,
+through `newsdesk ingest` into an embedded index): one value per country and per person, no glued names
+or products among persons and locations (`--no-corpus` skips it).
+
+Run: .venv/bin/python bench/entities.py [--details] [--no-corpus] [--no-write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.report import write_section  # noqa: E402
+from newsdesk.config import Settings, use_settings  # noqa: E402
+from newsdesk.enrich.outlets import name_key  # noqa: E402
+from newsdesk.model import FACET_ENTITY_TYPES, Article  # noqa: E402
+
+SHARED = ROOT.parent / "shared" / "data"
+GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
+TUNE = SHARED / "entities-dev" / "gold.json"
+HELDOUT = ROOT / "bench" / "data" / "entities-heldout.json"
+TYPES = tuple(str(t) for t in FACET_ENTITY_TYPES)
+
+
+def score_key(text: str) -> str:
+    """How names are compared: no leading "the", no possessive, no dots; case, accents, punctuation ignored."""
+    text = re.sub(r"^the\s+", "", text.strip(), flags=re.I)
+    text = re.sub(r"['’]s?$", "", text).replace(".", "")
+    return name_key(text)
+
+
+@dataclass
+class Predicted:
+    name: str
+    type: str
+    surface_forms: list[str] = field(default_factory=list)
+
+
+@dataclass
+class PageScore:
+    predicted: int = 0
+    typed: int = 0
+    untyped: int = 0
+    gold: int = 0
+    found: int = 0
+    found_typed: int = 0
+    splits: int = 0
+    errors: list[str] = field(default_factory=list)
+    names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    """(gold name, gold type) -> predicted names matched to it on this page."""
+
+
+def score_page(gold: dict, predicted: list[Predicted]) -> PageScore:
+    """One page's counts (see the module docstring)."""
+    entities = gold["entities"]
+    keys = [{score_key(a) for a in (e["name"], *e["aliases"])} for e in entities]
+    uncertain = {score_key(u) for u in gold.get("uncertain", [])}
+    result = PageScore(gold=len(entities))
+    matched: dict[int, list[Predicted]] = defaultdict(list)
+    for p in predicted:
+        if p.type not in TYPES:
+            continue
+        by_name = [i for i, k in enumerate(keys) if score_key(p.name) in k]
+        forms = {score_key(s) for s in p.surface_forms}
+        candidates = by_name or [i for i, k in enumerate(keys) if forms & k]
+        if not candidates:
+            if score_key(p.name) in uncertain or forms & uncertain:
+                continue
+            result.predicted += 1
+            result.errors.append(f"  extra  {p.type:12} {p.name!r} {p.surface_forms}")
+            continue
+        best = next((i for i in candidates if entities[i]["type"] == p.type), candidates[0])
+        result.predicted += 1
+        result.untyped += 1
+        if entities[best]["type"] == p.type:
+            result.typed += 1
+        else:
+            result.errors.append(f"  type   {p.type:12} {p.name!r} (gold {entities[best]['type']} "
+                                 f"{entities[best]['name']!r})")
+        matched[best].append(p)
+    for i, e in enumerate(entities):
+        hits = matched.get(i, [])
+        if not hits:
+            result.errors.append(f"  missed {e['type']:12} {e['name']!r} {e['aliases']}")
+            continue
+        result.found += 1
+        result.found_typed += any(p.type == e["type"] for p in hits)
+        if len(hits) > 1:
+            result.splits += 1
+            result.errors.append(f"  split  {e['type']:12} {e['name']!r}: {[p.name for p in hits]}")
+        result.names[(e["name"], e["type"])] = {p.name for p in hits}
+    return result
+
+
+@dataclass
+class Totals:
+    pages: int = 0
+    predicted: int = 0
+    typed: int = 0
+    untyped: int = 0
+    gold: int = 0
+    found: int = 0
+    found_typed: int = 0
+    splits: int = 0
+    names: dict[tuple[str, str], list[set[str]]] = field(default_factory=lambda: defaultdict(list))
+
+    def add(self, page: PageScore) -> None:
+        self.pages += 1
+        for name in ("predicted", "typed", "untyped", "gold", "found", "found_typed", "splits"):
+            setattr(self, name, getattr(self, name) + getattr(page, name))
+        for entity, names in page.names.items():
+            self.names[entity].append(names)
+
+    @property
+    def names_per_entity(self) -> tuple[float, int]:
+        multi = [set().union(*pages) for pages in self.names.values() if len(pages) >= 2]
+        return (sum(map(len, multi)) / len(multi) if multi else 1.0), len(multi)
+
+    def row(self, label: str) -> str:
+        per_entity, entities = self.names_per_entity
+        return (f"| {label} | {self.pages} | {self.gold} | {self.typed / max(self.predicted, 1):.3f} | "
+                f"{self.untyped / max(self.predicted, 1):.3f} | {self.found / max(self.gold, 1):.3f} | "
+                f"{self.found_typed / max(self.gold, 1):.3f} | {self.splits} "
+                f"({self.splits * 20 / max(self.pages, 1):.1f}) | {per_entity:.2f} ({entities}) |")
+
+
+def load_gold() -> dict[str, dict[str, dict]]:
+    sets = {"tune": json.loads(TUNE.read_text())["pages"]}
+    if HELDOUT.exists():
+        sets["held-out"] = json.loads(HELDOUT.read_text())["pages"]
+    return sets
+
+
+def ours(bodies: dict[str, str], urls: dict[str, str]) -> tuple[dict[str, list[Predicted]], float]:
+    """Each body through the real pipeline as one JSONL record (load, clean, enrich), one fresh registry."""
+    from newsdesk.clean import clean_document
+    from newsdesk.enrich import enrich_articles
+    from newsdesk.sources import documents
+
+    with tempfile.TemporaryDirectory() as home:
+        use_settings(Settings(home=Path(home)))
+        path = Path(home) / "pages.jsonl"
+        path.write_text("".join(json.dumps({"id": k, "body": b, "url": urls.get(k)}) + "\n"
+                                for k, b in bodies.items()))
+        raws = list(documents([str(path)], 10 << 20))
+        pairs = [(raw, clean_document(raw)) for raw in raws]
+        started = time.process_time()
+        articles: list[Article] = enrich_articles(pairs)
+        seconds = time.process_time() - started
+        use_settings(None)
+    assert len(articles) == len(bodies), "every page is one record"
+    return {key: [Predicted(e.name, str(e.type), e.surface_forms) for e in a.entities]
+            for key, a in zip(bodies, articles)}, seconds
+
+
+def spacy_alone(bodies: dict[str, str]) -> dict[str, list[Predicted]]:
+    """spaCy's own entities: PERSON, ORG, GPE/LOC/FAC by their exact text, one entity per distinct text."""
+    import spacy
+
+    from newsdesk.config import get_settings
+
+    types = {"PERSON": "person", "ORG": "organization", "GPE": "location", "LOC": "location", "FAC": "location"}
+    nlp = spacy.load(get_settings().spacy_model)
+    result = {}
+    for key, doc in zip(bodies, nlp.pipe(bodies.values())):
+        seen: dict[str, Predicted] = {}
+        for ent in doc.ents:
+            if ent.label_ in types:
+                text = ent.text.strip()
+                seen.setdefault(text, Predicted(text, types[ent.label_], [text]))
+        result[key] = list(seen.values())
+    return result
+
+
+def evaluate(gold: dict[str, dict], predictions: dict[str, list[Predicted]],
+             details: bool = False) -> Totals:
+    totals = Totals()
+    for key, page in gold.items():
+        score = score_page(page, predictions.get(key, []))
+        totals.add(score)
+        if details and score.errors:
+            print(f"== {key[:10]}")
+            print("\n".join(score.errors))
+    return totals
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--details", action="store_true", help="print every error on the tune pages")
+    parser.add_argument("--no-corpus", action="store_true", help="skip the 93-document facet check")
+    parser.add_argument("--no-write", action="store_true", help="do not write BENCHMARKS.md")
+    args = parser.parse_args()
+    truth = json.loads(GROUND_TRUTH.read_text())
+    sets = load_gold()
+    keys = sorted({k for pages in sets.values() for k in pages})
+    bodies = {k: truth[k]["articleBody"] for k in keys}
+    urls = {k: truth[k].get("url") for k in keys}
+    predicted, seconds = ours(bodies, urls)
+    baseline = spacy_alone(bodies)
+    rows = []
+    for name, pages in sets.items():
+        label = "held-out" if name == "held-out" else "tune (in-sample)"
+        rows.append(evaluate(pages, predicted, details=args.details and name == "tune").row(f"newsdesk, {label}"))
+        rows.append(evaluate(pages, baseline).row(f"spaCy alone, {label}"))
+    table = ("| system, pages | pages | gold entities | typed precision | untyped precision | recall | "
+             "typed recall | within-page splits (per 20 pages) | names per entity across pages (entities) |\n"
+             "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows))
+    print(table)
+    print(f"enrichment CPU seconds: {seconds:.1f}")
+
+
+if __name__ == "__main__":
+    main()
