@@ -1,4 +1,11 @@
-"""Named entities from spaCy, cleaned, resolved to canonical names within and across documents."""
+"""Named entities from spaCy, cleaned, typed and resolved to canonical names within and across documents.
+
+Per mention: the name is cleaned (titles, possessives, glued name cards, edge noise), junk is dropped
+(abbreviations and interjections, list labels, events, works, products), and the type is fixed where the
+gazetteer, the text around it or the name's own shape say so. Per document: mentions of one entity are
+merged (short person names, acronyms, a company's short and legal names, place variants, a team's
+nickname and city). Across documents: the alias registry gives one canonical name and type per entity.
+"""
 
 from __future__ import annotations
 
@@ -12,8 +19,9 @@ from functools import cached_property
 from spacy.attrs import ORTH
 from spacy.tokens import Doc, Span
 
+from newsdesk.enrich.gazetteer import Known, gazetteer, gazetteer_key
 from newsdesk.enrich.outlets import canonical_outlet, name_key
-from newsdesk.enrich.registry import AliasRegistry, document_type
+from newsdesk.enrich.registry import AliasRegistry, Observed, document_type
 from newsdesk.model import Entity, EntityType
 
 SPACY_TYPES: dict[str, EntityType] = {
@@ -32,18 +40,61 @@ president vice-president vp premier chancellor minister secretary senator sen re
 governor gov mayor judge justice general gen colonel col major maj captain capt lt lieutenant sgt
 sergeant commander admiral ayatollah former acting interim
 self-proclaimed deputy prime foreign defence defense interior finance chief spokesman spokeswoman
-spokesperson
+spokesperson coach host judge singer actor actress rapper star ambassador envoy chairman chairwoman
 """.split())
 """Titles and role words stripped from the front of person names (royal and papal titles stay:
 they are part of the name a person is known by, "Prince Andrew")."""
 
+ROLE_PREFIX = re.compile(r"^(?:(?:co-)?founder|ceo|chairman|chairwoman|president|head|director|chief|owner|"
+                         r"member|leader|spokesman|spokeswoman|spokesperson)\s+of\s+(?:the\s+)?", re.I)
+"""A role phrase run into an organisation's name ("Founder of Ceres Robotics Inc.")."""
+
 PLACE_NOUNS = frozenset("""
 valley gorge pass province region district county village river mountains mountain lake sea ocean
-island islands peninsula desert coast bay strait canyon plateau
+island islands peninsula desert coast bay strait canyon plateau falls
 """.split())
 """Words that make the name before them, or the name they end, a place ("Panjshir province"); not
 "city", "state" or "square", which end names of organisations too ("Manchester City", "Islamic State")."""
 
+FACILITY_WORDS = frozenset("""
+stadium arena field airport hospital infirmary hotel suites inn theater theatre auditorium amphitheater
+amphitheatre pavilion square park street st avenue ave road rd boulevard blvd drive lane highway bridge
+tower palace castle cathedral prison jail station plaza mall
+""".split())
+"""Last words of names of buildings, venues and streets: places by the labelling conventions."""
+
+ORGANIZATION_WORDS = frozenset("""
+inc corp corporation co company companies ltd limited llc llp plc ag gmbh sa nv group holdings partners
+associates studio studios design productions records media labs technologies systems solutions services
+bank capital fund foundation institute university college school academy association society council
+committee commission agency authority department ministry office bureau party union league federation
+club fc airline airlines airways motors pharmaceuticals energy entertainment network news times post journal
+magazine press review coalition alliance securities equities insurance healthcare brothers leathers
+""".split())
+"""Last words of organisation names ("Balmond Studio", "Lewis Leathers", "Kotak Securities")."""
+
+LEGAL_SUFFIXES = frozenset("""
+inc corp corporation co company companies ltd limited llc llp plc ag gmbh sa nv group holdings airline airlines
+""".split())
+"""Words a company's legal or long name adds to its short name ("Sierra Nevada Corporation")."""
+
+EVENT_WORDS = frozenset("""
+cup finals final championship championships open olympics show awards festival expo summit tournament
+prix marathon bowl war induction ceremony gala parade
+""".split())
+"""Last words of names of events (kept out of the person, organisation and location facets)."""
+
+WORK_WORDS = frozenset("act bill amendment treaty accord accords doctrine".split())
+"""Last words of names of laws and agreements (works, not organisations)."""
+
+PRODUCT_EXCEPTIONS = ORGANIZATION_WORDS | frozenset("sports business health financial world web cloud".split())
+"""Words after a company's name that make another organisation ("CBS Sports", "GE Healthcare"), not a product."""
+
+LIST_LABEL = re.compile(r"(?:group|pool|section|round|class|division|week|game|chapter|part|step|level|stage|"
+                        r"phase|table|figure|day|season|episode|volume|vol|no)\s+(?:[A-Z]|\d+|[IVX]+)", re.I)
+
+LOCATION_CONTEXT = frozenset("in from near outside downtown across around throughout".split())
+"""Words before a city's name that make it the place, not a team called after it ("the rematch in Pittsburgh")."""
 
 NAME_PARTICLES = frozenset("""
 of the and for on in at de del della der den van von da das do dos du di la le les el al bin ibn y e sans zu ter ten
@@ -53,23 +104,40 @@ of the and for on in at de del della der den van von da das do dos du di la le l
 _JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]]|\s[-–—]\s|^[-–—]|[-–—]$|:\s")
 _SCORE = re.compile(r"\(?\d+[-–]\d+\)?")
 _POSSESSIVE = re.compile(r"['’](?:s)?$")
+_INNER_POSSESSIVE = re.compile(r"['’]s\s+(?=[A-Z])")
+_GLUED = re.compile(r"^(\w*[a-z])([A-Z][a-z]+)$")
+_MODEL_NUMBER = re.compile(r"(?=\w*\d)(?=\w*[A-Za-z])\w+")
+_DATELINE_AFTER = re.compile(r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([^)\n]{1,40}\)\s*)?[—–]|"
+                             r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*\([^)\n]{1,40}\)|\s+--?\s")
+_QUOTED = re.compile(r"[“\"]([^”\"\n]{1,80})[”\"]")
 _EDGE = " \t\n\"'“”‘’.,;:!?()-–—*"
+_ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}")
 
 
 def clean_name(text: str, entity_type: EntityType) -> str | None:
-    """A mention's name without leading "the", possessive, honorifics and edge punctuation; None if junk."""
+    """A mention's name without leading "the", possessive, honorifics, role phrases, glued name-card text
+    and edge punctuation; None if junk."""
     name = " ".join(text.split())
     if _JUNK.search(name):
         return None
+    abbreviation = _ABBREVIATION.search(name.split()[-1]) if name.split() else None
     name = _POSSESSIVE.sub("", name.strip(_EDGE)).strip(_EDGE)
+    if abbreviation and name.endswith(abbreviation.group()[:-1]):
+        name += "."  # "U.S." keeps its last dot
     if name[:4].lower() == "the ":
         name = name[4:].strip(_EDGE)
+    name = ROLE_PREFIX.sub("", name)
     words = name.split()
     while len(words) > 1 and words[0].islower() and words[0] not in NAME_PARTICLES:
         words.pop(0)  # "rang Taylor", "s Haqqani" (but "iPad Pro" stays)
+    while len(words) > 1 and words[-1].lower() in NAME_PARTICLES:
+        words.pop()  # "the Rock and Roll Hall of Fame’s Class of"
     if entity_type in (EntityType.PERSON, EntityType.ORGANIZATION) and any(
             w.islower() and w not in NAME_PARTICLES and w not in PLACE_NOUNS for w in words[1:]):
         return None  # "Garrett hit Rudolph": a span running over a verb
+    if any(w.isupper() and w.lower() in ("or", "and", "the", "for", "vs") for w in words[1:-1]) \
+            and not all(w.isupper() for w in words):
+        return None  # "Pokemon Sword OR Shield": two names joined
     while len(words) > 1 and (_SCORE.fullmatch(words[-1])
                               or (entity_type is EntityType.PERSON and any(c.isdigit() for c in words[-1]))):
         words.pop()  # "Nicolas Jarry 6-4", "Chile 3-0"
@@ -79,6 +147,9 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         abbreviations = [i for i, w in enumerate(words) if w.isalpha() and w.isupper() and len(w) <= 4]
         if abbreviations and len(words) - abbreviations[-1] - 1 >= 2:
             words = words[abbreviations[-1] + 1:]  # "Browns DL Sheldon Richardson": team and position
+        glued = _GLUED.match(words[-1]) if len(words) > 1 else None
+        if glued and glued.group(2) in words[:-1] or glued and any(w.startswith(glued.group(2)) for w in words[:1]):
+            words[-1] = glued.group(1)  # "Kristi NoemKristi": a name card's next line glued on
     name = " ".join(words)
     letters = [c for c in name if c.isalpha()]
     if len(letters) < 2 or not any(c.isupper() for c in name):
@@ -101,15 +172,34 @@ def _headline_cased(text: str, start: int, seen: dict[int, bool]) -> bool:
     return seen[line_start]
 
 
+def _list_item(text: str, start: int, end: int) -> bool:
+    """The span is a whole item of a list written on one line ("A: Bob Marley, Bruno Mars, Drake")."""
+    before = text[max(0, start - 6):start].rstrip(" ")
+    after = text[end:end + 6].lstrip(" ")
+    opens = not before or before.endswith((",", ":", "\n")) or before.endswith(" and") or before.endswith("&")
+    closes = not after or after.startswith((",", "\n", ".")) or after.startswith("and ")
+    return opens and closes
+
+
 def _place_evidence(ent: Span) -> bool:
     """The name ends in a place noun, or one follows it ("the Khavak Pass", "Panjshir province")."""
     following = ent.doc[ent.end] if ent.end < len(ent.doc) else None
     return ent[-1].lower_ in PLACE_NOUNS or (following is not None and following.lower_ in PLACE_NOUNS)
 
 
+def _dateline(text: str, start: int, end: int) -> bool:
+    """The name opens a paragraph as a dateline does ("LONDON (AP) —", "HANOI, Vietnam —", "WASHINGTON —")."""
+    return (start == 0 or text[start - 1] == "\n") and bool(_DATELINE_AFTER.match(text, end))
+
+
 def _display_score(surface: str, count: int) -> tuple[int, int, int]:
     capitals = sum(w[:1].isupper() for w in surface.split())
     return (count, not surface.isupper() or len(surface) <= 5, capitals)
+
+
+def _title_case(name: str) -> str:
+    """"MADRID" -> "Madrid": capitals kept only in short words, which may be acronyms ("ECRI")."""
+    return " ".join(w.capitalize() if w.isupper() and len(w) > 4 else w for w in name.split())
 
 
 @dataclass
@@ -123,6 +213,13 @@ class Mention:
     end: int
     canonical: str = ""
     canonical_type: EntityType | None = None
+    fixed: EntityType | None = None
+    """A type that the gazetteer, an outlet or the name's own shape settles (votes cannot change it)."""
+    known: Known | None = None
+    teams: list[Known] = field(default_factory=list)
+    """Teams this name may stand for (a nickname, or the place a team is called by)."""
+    place_context: bool = False
+    """Written where a place is meant ("in Pittsburgh", "a St. Louis native", a dateline)."""
 
 
 @dataclass
@@ -139,10 +236,22 @@ class _Group:
     def votes(self) -> Counter[EntityType]:
         return Counter(m.type for m in self.mentions)
 
+    @property
+    def fixed(self) -> EntityType | None:
+        fixed = Counter(m.fixed for m in self.mentions if m.fixed is not None)
+        return fixed.most_common(1)[0][0] if fixed else None
+
+    @property
+    def known(self) -> Known | None:
+        return next((m.known for m in self.mentions if m.known is not None), None)
+
     @cached_property
     def display(self) -> str:
+        if self.known is not None:
+            return self.known.name
         counts = Counter(m.name for m in self.mentions)
-        return max(counts, key=lambda s: _display_score(s, counts[s]))
+        best = max(counts, key=lambda s: _display_score(s, counts[s]))
+        return _title_case(best) if best.isupper() else best
 
     @cached_property
     def tokens(self) -> list[str]:
@@ -153,39 +262,164 @@ class _Group:
         return person_core(self.tokens)
 
 
-def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
-    """Cleaned entity mentions of the types we keep (from `ents`, the doc's entity spans), outlets under
-    their canonical name.
+def _pieces(ent: Span, known_names: frozenset[str]) -> list[tuple[str, int, int, bool]]:
+    """(text, start, end, is_owner) of an entity span, split at an inner possessive when the owner is a
+    name of its own ("NASA’s Office of the Inspector General", "Jeff Bezos’s Blue Origin")."""
+    text, start = ent.text, ent.start_char
+    match = None
+    for match in _INNER_POSSESSIVE.finditer(text):
+        pass
+    if match is None:
+        return [(text, start, ent.end_char, False)]
+    owner, rest = text[:match.start()], text[match.end():]
+    if all(w.lower().strip(".") in LEGAL_SUFFIXES for w in rest.split()):
+        return [(text, start, ent.end_char, False)]  # "Lowe's Companies Inc."
+    g = gazetteer()
+    words = owner.split()
+    if not (g.lookup(owner) or name_key(owner) in known_names
+            or (len(words) >= 2 and g.given_name(words[0]) and all(w[:1].isupper() for w in words))):
+        return [(text, start, ent.end_char, False)]  # "People’s Daily"
+    return [(owner, start, start + len(owner), True), (rest, start + match.end(), ent.end_char, False)]
 
-    Mentions inside title-cased lines count only when the same name also occurs in running text.
+
+def _owner_type(owner: str, tagged: EntityType) -> EntityType:
+    """The type of the owner split off a possessive span: the gazetteer's, a person's, else as tagged."""
+    known = gazetteer().lookup(owner)
+    if known is not None:
+        return known.type
+    return EntityType.PERSON if gazetteer().given_name(owner.split()[0]) else tagged
+
+
+def _shape_type(name: str, entity_type: EntityType) -> EntityType | None:
+    """A type the name's own words settle: a facility's or organisation's last word, a given name first."""
+    words = name.split()
+    last = words[-1].lower().strip(".")
+    if (len(words) > 1 and last in FACILITY_WORDS and entity_type is not EntityType.LOCATION
+            and not (entity_type is EntityType.PERSON and gazetteer().given_name(words[0]))):  # not "Sally Field"
+        return EntityType.LOCATION
+    if len(words) > 1 and last in ORGANIZATION_WORDS:
+        return EntityType.ORGANIZATION
+    if (entity_type in (EntityType.ORGANIZATION, EntityType.LOCATION) and 2 <= len(words) <= 3
+            and gazetteer().given_name(words[0]) and all(w[:1].isupper() for w in words)
+            and not any(w.lower() in PLACE_NOUNS or w.lower() in NAME_PARTICLES for w in words)):
+        return EntityType.PERSON  # "Michael Webb" tagged ORG
+    return None
+
+
+def _not_a_facet(name: str, doc: Doc, start: int, text: str) -> bool:
+    """Junk, an event, a work or a product: not a person, organisation or place."""
+    g = gazetteer()
+    words = name.split()
+    if g.never_entity(name) or LIST_LABEL.fullmatch(name):
+        return True
+    last = words[-1].lower()
+    if len(words) > 1 and (last in EVENT_WORDS or last in WORK_WORDS):
+        return True
+    if any(_MODEL_NUMBER.fullmatch(w) for w in words):
+        return True  # "RAV4 Hybrid", "Netgear Nighthawk R6700"
+    for cut in range(len(words) - 1, 0, -1):  # "Nintendo Switch", "Apple Watch Series": a company's product
+        if gazetteer_key(" ".join(words[:cut])) in g.companies:
+            return not any(w.lower() in PRODUCT_EXCEPTIONS for w in words[cut:])
+    before = text[max(0, start - 40):start].split()
+    if (before and len(words) <= 2 and text[start - 1:start] == " " and before[-1][:1].isupper()
+            and gazetteer_key(before[-1]) in g.companies):
+        return True  # "Nissan Altima" with only "Altima" tagged
+    return False
+
+
+def _inside_quoted_title(text: str, start: int, end: int) -> bool:
+    """The mention sits inside a quoted, title-cased phrase: a song, film or book title (“Takin’ It To The Streets”)."""
+    open_at = max(text.rfind("“", max(0, start - 80), start), text.rfind('"', max(0, start - 80), start))
+    if open_at < 0:
+        return False
+    match = _QUOTED.match(text, open_at)
+    if not match or match.end() < end:
+        return False
+    words = [w for w in re.findall(r"[^\W\d_]+", match.group(1)) if len(w) > 3]
+    return len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
+def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
+    """Cleaned, typed entity mentions of the types we keep (from `ents`, the doc's entity spans).
+
+    Mentions inside title-cased lines count only when the same name also occurs in running text or
+    the mention is a whole list item.
     """
     text = doc.text
+    g = gazetteer()
     places = frozenset(name_key(e.text) for e in ents if e.label_ in ("GPE", "LOC"))
-    kept: list[tuple[Mention, bool]] = []
-    headline_lines: dict[int, bool] = {}
-    for ent in ents:
-        entity_type = SPACY_TYPES.get(ent.label_)
-        if entity_type is None:
-            continue
-        name = clean_name(ent.text, entity_type)
-        if name is None:
-            continue
-        outlet = None if entity_type is EntityType.LOCATION else (
-            canonical_outlet(ent.text, places) or canonical_outlet(name, places))  # "The Hill" keeps its "The"
-        if outlet:
-            name, entity_type = outlet, EntityType.ORGANIZATION
-        elif entity_type in (EntityType.ORGANIZATION, EntityType.PERSON) and _place_evidence(ent):
-            entity_type = EntityType.LOCATION
-        mention = Mention(surface=ent.text.strip(), name=name, type=entity_type,
-                          start=ent.start_char, end=ent.end_char)
-        kept.append((mention, _headline_cased(text, ent.start_char, headline_lines)))
-    in_text = {name_key(m.name) for m, headline in kept if not headline}
+    ent_names = frozenset(name_key(e.text) for e in ents if e.label_ in SPACY_TYPES)
+    person_words = frozenset(w for e in ents if e.label_ == "PERSON" and len(e) > 1
+                             for w in (e[0].lower_, e[-1].lower_))
     lower_words = {word for word in map(doc.vocab.strings.__getitem__, set(doc.to_array(ORTH).tolist()))
                    if word.islower()}
+    kept: list[tuple[Mention, bool]] = []
+    headline_lines: dict[int, bool] = {}
+    products: set[str] = set()
+    for ent in ents:
+        tagged = SPACY_TYPES.get(ent.label_)
+        if tagged is None:
+            continue
+        for piece, start, end, owner in _pieces(ent, ent_names):
+            entity_type = _owner_type(piece, tagged) if owner else tagged
+            name = clean_name(piece, entity_type)
+            if name is None or _inside_quoted_title(text, start, end):
+                continue
+            mention = Mention(surface=piece.strip(), name=name, type=entity_type, start=start, end=end)
+            if not _type_mention(mention, ent, piece, places, person_words, text):
+                products.add(name_key(name))
+                continue
+            if mention.fixed is None and _common_word(mention, lower_words):
+                continue
+            kept.append((mention, _headline_cased(text, start, headline_lines) and not _list_item(text, start, end)))
+    in_text = {name_key(m.name) for m, headline in kept if not headline}
     mentions = [m for m, headline in kept if (not headline or name_key(m.name) in in_text)
-                and not _common_word(m, lower_words)]
+                and name_key(m.name) not in products]
     _type_places_by_longer_names(mentions)
     return mentions
+
+
+def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str],
+                  person_words: frozenset[str], text: str) -> bool:
+    """Settle what the gazetteer, outlets, context and the name's shape say; False if not a facet entity."""
+    g = gazetteer()
+    name, start, end = mention.name, mention.start, mention.end
+    dateline = _dateline(text, start, end)
+    before = text[max(0, start - 20):start].split()
+    after = text[end:end + 12].split()
+    mention.place_context = dateline or bool(before and before[-1].lower() in LOCATION_CONTEXT) or bool(
+        after and (after[0].lower().strip(".,") in ("native", "natives") or after[0].startswith("-based")))
+    outlet = None if mention.type is EntityType.LOCATION else (
+        canonical_outlet(piece, places) or canonical_outlet(name, places))  # "The Hill" keeps its "The"
+    if outlet:
+        mention.name, mention.type = outlet, EntityType.ORGANIZATION
+        mention.fixed = EntityType.ORGANIZATION
+        return True
+    known = g.lookup(name)
+    if known is not None and not (known.type is EntityType.LOCATION and " " not in name
+                                  and name.lower() in person_words):  # "Jordan" beside "Michael Jordan"
+        mention.known, mention.fixed = known, known.type
+        mention.teams = g.teams_by_place.get(gazetteer_key(name), []) if known.type is EntityType.LOCATION else []
+        return True
+    teams = g.teams_by_short.get(gazetteer_key(name), [])
+    if teams:
+        mention.teams, mention.fixed = teams, EntityType.ORGANIZATION
+        return True
+    mention.teams = g.teams_by_place.get(gazetteer_key(name), [])
+    if _not_a_facet(name, ent.doc, start, text):
+        return False
+    if name.isupper() and len(name) > 4 and not dateline and (
+            " " in name or not re.search(rf"\b{re.escape(name.capitalize())}\b", text)):
+        return False  # "SCORES QUARANTINED", "HUNTER": capitals for emphasis, not a name
+    if dateline:
+        mention.type = mention.fixed = EntityType.LOCATION
+        return True
+    shape = _shape_type(name, mention.type)
+    if shape is not None:
+        mention.type = mention.fixed = shape
+    elif mention.type in (EntityType.ORGANIZATION, EntityType.PERSON) and _place_evidence(ent):
+        mention.type = EntityType.LOCATION
+    return True
 
 
 def _common_word(mention: Mention, lower_words: set[str]) -> bool:
@@ -202,9 +436,41 @@ def _type_places_by_longer_names(mentions: list[Mention]) -> None:
     names = {name_key(m.name) for m in mentions if m.type is EntityType.PERSON and len(m.name.split()) > 1}
     for mention in mentions:
         key = name_key(mention.name)
-        if (mention.type is EntityType.ORGANIZATION and " " not in key and key in place_heads
-                and not any(n.split()[0] == key for n in names)):
+        if (mention.type is EntityType.ORGANIZATION and mention.fixed is None and " " not in key
+                and key in place_heads and not any(n.split()[0] == key for n in names)):
             mention.type = EntityType.LOCATION
+
+
+def _resolve_teams(mentions: list[Mention]) -> None:
+    """Nicknames and cities standing for sports teams, where the document is about those teams' league.
+
+    A league is in play when the document names it, a team of it by full name, or two of its teams by
+    nickname. A nickname then names its team; a team's city does too, unless written as a place
+    ("in Pittsburgh", a dateline, "a St. Louis native").
+    """
+    g = gazetteer()
+    leagues: Counter[str] = Counter()
+    named: set[str] = set()
+    for m in mentions:
+        if m.known is not None and m.known.kind == "team":
+            leagues[m.known.league] += 2
+            named.add(m.known.name)
+        elif m.known is not None and m.known.kind == "league":
+            leagues[g.league_codes.get(m.known.name, m.known.name)] += 2
+    nicknames = {(m.teams[0].league, m.name) for m in mentions if m.known is None and len(m.teams) == 1
+                 and gazetteer_key(m.name) in g.teams_by_short}
+    leagues.update(league for league, _ in nicknames)
+    in_play = {league for league, n in leagues.items() if n >= 2}
+    for m in mentions:
+        if m.known is not None and m.known.kind == "team":
+            continue
+        is_nickname = m.fixed is EntityType.ORGANIZATION and m.known is None
+        candidates = [t for t in m.teams if t.league in in_play]
+        if len(candidates) > 1:
+            candidates = [t for t in candidates if t.name in named] or candidates
+        if len(candidates) == 1 and not (not is_nickname and m.place_context):
+            m.known, m.type, m.fixed = candidates[0], EntityType.ORGANIZATION, EntityType.ORGANIZATION
+            named.add(candidates[0].name)
 
 
 def _is_short_form(short: list[str], full: list[str], *, first_name: bool = True) -> bool:
@@ -240,39 +506,72 @@ def _initials(tokens: list[str]) -> str:
     return "".join(w[0] for w in tokens if w not in {"of", "the", "and", "for", "de", "du"})
 
 
+def _organization_root(tokens: list[str]) -> list[str]:
+    """An organisation's name without its legal suffixes ("sierra nevada corporation" -> "sierra nevada")."""
+    end = len(tokens)
+    while end > 1 and tokens[end - 1] in LEGAL_SUFFIXES:
+        end -= 1
+    return tokens[:end]
+
+
 def _merge_aliases(groups: list[_Group]) -> None:
-    """In-document alias resolution: short person names, title-prefixed names, acronyms."""
-    persons = [g for g in groups if g.votes[EntityType.PERSON] and len(g.core) > 1]
+    """In-document alias resolution: person name variants and short forms, acronyms, a company's short and
+    legal names, "X" beside "X City", place abbreviations beside the place, plurals."""
+    g = gazetteer()
+    persons = [gr for gr in groups if gr.votes[EntityType.PERSON] and len(gr.core) > 1
+               and gr.fixed in (None, EntityType.PERSON)]
     kept: list[_Group] = []
-    for person in sorted(persons, key=lambda g: (-len(g.mentions), -len(g.tokens))):
+    for person in sorted(persons, key=lambda gr: (-len(gr.mentions), -len(gr.tokens))):
         same = next((k for k in kept if _same_person(person.core, k.core)), None)
         if same is None:
             kept.append(person)
         else:  # "Patrick W. Carlineo", "Patrick Carlineo Jr", "Pat Carlineo"
             person.merged_into = same
-    full_names = [g for g in groups if g.merged_into is None and len(g.core) > 1
-                  and (g.votes[EntityType.PERSON] or g.votes[EntityType.ORGANIZATION])]
-    persons = [g for g in persons if g.merged_into is None]
-    for group in sorted(groups, key=lambda g: -len(g.tokens)):
+    full_names = [gr for gr in groups if gr.merged_into is None and len(gr.core) > 1 and (
+        gr.fixed is EntityType.PERSON
+        or gr.fixed is None and (gr.votes[EntityType.PERSON] or gr.votes[EntityType.ORGANIZATION]))]
+    persons = [gr for gr in persons if gr.merged_into is None]
+    organizations = [gr for gr in groups if gr.merged_into is None and len(gr.tokens) > 1
+                     and document_type(gr.votes) is EntityType.ORGANIZATION and gr.fixed is not EntityType.PERSON]
+    locations = {" ".join(gr.tokens): gr for gr in groups if gr.merged_into is None
+                 and (gr.fixed or document_type(gr.votes)) is EntityType.LOCATION}
+    known = {gr.known.name: gr for gr in groups if gr.known is not None}
+    for group in sorted(groups, key=lambda gr: -len(gr.tokens)):
         if group.merged_into is not None:
             continue
         tokens, short = group.tokens, group.core
-        targets: set[int] = set()
+        fixed = group.fixed
         candidates: list[_Group] = []
-        if group.votes[EntityType.PERSON]:  # "Mason Rudolph" may be tagged ORG, "Rudolph" PERSON
+        if group.known is None and any(k.name in known for m in group.mentions for k in g.weak(m.name)):
+            candidates = [known[k.name] for m in group.mentions for k in g.weak(m.name) if k.name in known]
+        elif group.known is not None:
+            pass  # the gazetteer's name is the entity's name
+        elif group.votes[EntityType.PERSON] and fixed in (None, EntityType.PERSON):
             candidates = [p.root() for p in full_names
                           if _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
-        elif document_type(group.votes) is EntityType.ORGANIZATION:  # "Bublik" tagged ORG
+            if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
+                default = g.people_by_surname.get(" ".join(tokens))
+                candidates = [c for c in candidates if default and c.display == default.name] or candidates
+        elif document_type(group.votes) is EntityType.ORGANIZATION and fixed is None:  # "Bublik" tagged ORG
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
-        if not candidates:  # "Afghanistan Amrullah Saleh": a longer span ending in a full person name
+        if not candidates and group.known is None and fixed is None:
+            # "Afghanistan Amrullah Saleh": a longer span ending in a full person name
             candidates = [p.root() for p in persons
                           if len(p.tokens) < len(tokens) and tokens[-len(p.tokens):] == p.tokens]
-        if not candidates and len(tokens) == 1 and any(m.name.isupper() for m in group.mentions):
-            candidates = [g.root() for g in groups
-                          if len(g.tokens) > 1 and _initials(g.tokens) == tokens[0]]
-        for candidate in candidates:
-            if candidate is not group:
-                targets.add(id(candidate))
+        if not candidates and len(tokens) == 1 and any(m.name.isupper() for m in group.mentions) \
+                and group.known is None:
+            candidates = [gr.root() for gr in groups
+                          if len(gr.tokens) > 1 and _initials(gr.tokens) == tokens[0]]
+        if not candidates and group.known is None and fixed in (None, EntityType.ORGANIZATION):
+            # "Sierra Nevada" of "Sierra Nevada Corporation", "Home Depot" of "THE HOME DEPOT INC."
+            candidates = [o.root() for o in organizations if len(o.tokens) > len(tokens)
+                          and _organization_root(o.tokens) == tokens]
+        if not candidates and (fixed or document_type(group.votes)) is EntityType.LOCATION:
+            longer = locations.get(" ".join([*tokens, "city"]))  # "New York" beside "New York City"
+            candidates = [longer.root()] if longer is not None else []
+        if not candidates and len(tokens) == 1 and tokens[0].endswith("s") and group.known is None:
+            candidates = [gr.root() for gr in groups if gr.tokens == [tokens[0][:-1]]]  # plurals
+        targets = {id(c) for c in candidates if c is not group}
         if len(targets) == 1:
             group.merged_into = next(c for c in candidates if id(c) in targets)
             if group.votes[EntityType.PERSON] and len(tokens) < len(group.merged_into.tokens):
@@ -322,30 +621,69 @@ class DocumentEntities:
         return None
 
 
-def resolve_entities(doc: Doc, registry: AliasRegistry) -> DocumentEntities:
-    """Entities of `doc` with canonical names (in-document aliases, then the corpus registry)."""
+@dataclass
+class _Local:
+    """One document's in-document resolution, before the corpus registry names its entities."""
+
+    mentions: list[Mention]
+    roots: list[_Group]
+    members: dict[int, list[Mention]]
+    observed: list[Observed]
+    date_expressions: list[str]
+
+
+def _resolve_locally(doc: Doc) -> _Local:
     ents = doc.ents  # each access walks the whole document
     mentions = extract_mentions(doc, ents)
+    _resolve_teams(mentions)
     by_key: dict[str, _Group] = {}
     for mention in mentions:
-        by_key.setdefault(name_key(mention.name), _Group()).mentions.append(mention)
+        key = gazetteer_key(mention.known.name) if mention.known is not None else name_key(mention.name)
+        by_key.setdefault(key, _Group()).mentions.append(mention)
     groups = list(by_key.values())
     _merge_aliases(groups)
-    roots = [g for g in groups if g.merged_into is None]
+    roots = [gr for gr in groups if gr.merged_into is None]
     members: dict[int, list[Mention]] = {id(r): [] for r in roots}
     for group in groups:
         members[id(group.root())].extend(group.mentions)
-    votes = [Counter({EntityType.PERSON: len(members[id(r)])}) if r.named_person
-             else Counter(m.type for m in members[id(r)]) for r in roots]
-    resolved = registry.canonicalize([(r.display, v) for r, v in zip(roots, votes)])
-    entities = []
-    for root, (name, entity_type) in zip(roots, resolved):
+    observed = []
+    for root in roots:
         group_mentions = members[id(root)]
-        for mention in group_mentions:
-            mention.canonical, mention.canonical_type = name, entity_type
-        entities.append(Entity(name=name, type=entity_type, count=len(group_mentions),
-                               surface_forms=sorted({m.surface for m in group_mentions})))
-    entities.sort(key=lambda e: (-e.count, e.name))
-    return DocumentEntities(entities=entities, mentions=mentions,
-                            date_expressions=[e.text for e in ents if e.label_ in ("DATE", "TIME")])
+        fixed = Counter(m.fixed for m in group_mentions if m.fixed is not None)
+        votes = Counter({EntityType.PERSON: len(group_mentions)}) if root.named_person and not fixed \
+            else Counter(m.type for m in group_mentions)
+        observed.append(Observed(root.display, votes, fixed.most_common(1)[0][0] if fixed else None))
+    return _Local(mentions, roots, members, observed, [e.text for e in ents if e.label_ in ("DATE", "TIME")])
 
+
+def resolve_batch(docs: Sequence[Doc], registry: AliasRegistry) -> list[DocumentEntities]:
+    """Entities of each of `docs` with canonical names: in-document aliases, then the corpus registry,
+    which sees the whole batch before naming any of it (so a bare surname meets its full name)."""
+    local = [_resolve_locally(doc) for doc in docs]
+    resolved = registry.canonicalize_batch([item.observed for item in local])
+    results = []
+    for item, names in zip(local, resolved):
+        entities = []
+        for root, (name, entity_type) in zip(item.roots, names):
+            group_mentions = item.members[id(root)]
+            for mention in group_mentions:
+                mention.canonical, mention.canonical_type = name, entity_type
+            entities.append(Entity(name=name, type=entity_type, count=len(group_mentions),
+                                   surface_forms=sorted({m.surface for m in group_mentions})))
+        merged: dict[tuple[str, EntityType], Entity] = {}
+        for entity in entities:  # two groups the registry names alike are one entity
+            same = merged.get((entity.name, entity.type))
+            if same is None:
+                merged[(entity.name, entity.type)] = entity
+            else:
+                same.count += entity.count
+                same.surface_forms = sorted({*same.surface_forms, *entity.surface_forms})
+        ordered = sorted(merged.values(), key=lambda e: (-e.count, e.name))
+        results.append(DocumentEntities(entities=ordered, mentions=item.mentions,
+                                        date_expressions=item.date_expressions))
+    return results
+
+
+def resolve_entities(doc: Doc, registry: AliasRegistry) -> DocumentEntities:
+    """Entities of `doc` with canonical names (in-document aliases, then the corpus registry)."""
+    return resolve_batch([doc], registry)[0]
