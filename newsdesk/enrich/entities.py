@@ -85,6 +85,12 @@ prix marathon bowl war induction ceremony gala parade
 """Last words of names of events (kept out of the person, organisation and location facets)."""
 
 WORK_WORDS = frozenset("act bill amendment treaty accord accords doctrine".split())
+PRODUCT_WORDS = frozenset("""
+edition bundle series lite pro plus max mini ultra hybrid console controller headphones earbuds speaker
+laptop phone smartphone tablet watch camera drone router kit pack collection version model models suv suvs
+sedan truck pickup crossover hatchback coupe wagon app
+""".split())
+"""Last words of product names, and words after a name that make it a product ("the Mach E SUV")."""
 """Last words of names of laws and agreements (works, not organisations)."""
 
 PRODUCT_EXCEPTIONS = ORGANIZATION_WORDS | frozenset("sports business health financial world web cloud".split())
@@ -101,14 +107,15 @@ of the and for on in at de del della der den van von da das do dos du di la le l
 """.split())
 """Lower-case words that may sit inside a proper name ("Bank of America", "Ludwig van Beethoven")."""
 
-_JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]]|\s[-–—]\s|^[-–—]|[-–—]$|:\s")
+_JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]%*]|\s[-–—]\s|^[-–—]|[-–—]$|:\s")
+_LIST_COMMA = re.compile(r",\s(?!(?:inc|llc|ltd|jr|sr)\b)", re.I)
 _SCORE = re.compile(r"\(?\d+[-–]\d+\)?")
 _POSSESSIVE = re.compile(r"['’](?:s)?$")
 _INNER_POSSESSIVE = re.compile(r"['’]s\s+(?=[A-Z])")
 _GLUED = re.compile(r"^(\w*[a-z])([A-Z][a-z]+)$")
 _MODEL_NUMBER = re.compile(r"(?=\w*\d)(?=\w*[A-Za-z])\w+")
-_DATELINE_AFTER = re.compile(r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([^)\n]{1,40}\)\s*)?[—–]|"
-                             r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*\([^)\n]{1,40}\)|\s+--?\s")
+_DATELINE_AFTER = re.compile(r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([^)\n]{1,40}\)\s*)?(?:[—–]|--?\s)")
+_CAPITALS_DATELINE_AFTER = re.compile(r"\s*(?:,|\(|\n|$)")
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{1,80})[”\"]")
 _EDGE = " \t\n\"'“”‘’.,;:!?()-–—*"
 _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}")
@@ -132,9 +139,12 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         words.pop(0)  # "rang Taylor", "s Haqqani" (but "iPad Pro" stays)
     while len(words) > 1 and words[-1].lower() in NAME_PARTICLES:
         words.pop()  # "the Rock and Roll Hall of Fame’s Class of"
-    if entity_type in (EntityType.PERSON, EntityType.ORGANIZATION) and any(
-            w.islower() and w not in NAME_PARTICLES and w not in PLACE_NOUNS for w in words[1:]):
-        return None  # "Garrett hit Rudolph": a span running over a verb
+    if entity_type in (EntityType.PERSON, EntityType.ORGANIZATION) and (any(
+            w.islower() and w not in NAME_PARTICLES and w not in PLACE_NOUNS for w in words[1:-1])
+            or len(words) > 1 and words[-1].islower() and words[-1] not in PLACE_NOUNS
+            and not (entity_type is EntityType.ORGANIZATION and words[-1] in ORGANIZATION_WORDS)
+            or _LIST_COMMA.search(name)):
+        return None  # "Garrett hit Rudolph": a span running over a verb; "Bleacher Report, Uber Eats": a list
     if any(w.isupper() and w.lower() in ("or", "and", "the", "for", "vs") for w in words[1:-1]) \
             and not all(w.isupper() for w in words):
         return None  # "Pokemon Sword OR Shield": two names joined
@@ -188,8 +198,11 @@ def _place_evidence(ent: Span) -> bool:
 
 
 def _dateline(text: str, start: int, end: int) -> bool:
-    """The name opens a paragraph as a dateline does ("LONDON (AP) —", "HANOI, Vietnam —", "WASHINGTON —")."""
-    return (start == 0 or text[start - 1] == "\n") and bool(_DATELINE_AFTER.match(text, end))
+    """The name opens a paragraph as a dateline does ("LONDON (AP) —", "HANOI, Vietnam —", "BAAR, SWITZERLAND")."""
+    if start and text[start - 1] != "\n":
+        return False
+    return bool(_DATELINE_AFTER.match(text, end)
+                or text[start:end].isupper() and _CAPITALS_DATELINE_AFTER.match(text, end))
 
 
 def _display_score(surface: str, count: int) -> tuple[int, int, int]:
@@ -264,8 +277,22 @@ class _Group:
 
 def _pieces(ent: Span, known_names: frozenset[str]) -> list[tuple[str, int, int, bool]]:
     """(text, start, end, is_owner) of an entity span, split at an inner possessive when the owner is a
-    name of its own ("NASA’s Office of the Inspector General", "Jeff Bezos’s Blue Origin")."""
+    name of its own ("NASA’s Office of the Inspector General", "Jeff Bezos’s Blue Origin"), and into its
+    capitalised runs when it runs over an ordinary word ("Hipcricket to Augme Technologies")."""
     text, start = ent.text, ent.start_char
+    inner = [t for t in ent[1:-1] if t.is_lower and t.is_alpha and t.text not in NAME_PARTICLES
+             and t.text not in PLACE_NOUNS]
+    if inner and ent.label_ in ("ORG", "PERSON"):
+        runs, run = [], []
+        for token in ent:
+            if token.is_lower and token.is_alpha:
+                runs.append(run)
+                run = []
+            else:
+                run.append(token)
+        runs.append(run)
+        return [(ent.doc[r[0].i:r[-1].i + 1].text, r[0].idx, r[-1].idx + len(r[-1]), False)
+                for r in runs if r and r[0].text[:1].isupper()]
     match = None
     for match in _INNER_POSSESSIVE.finditer(text):
         pass
@@ -297,7 +324,7 @@ def _shape_type(name: str, entity_type: EntityType) -> EntityType | None:
     if (len(words) > 1 and last in FACILITY_WORDS and entity_type is not EntityType.LOCATION
             and not (entity_type is EntityType.PERSON and gazetteer().given_name(words[0]))):  # not "Sally Field"
         return EntityType.LOCATION
-    if len(words) > 1 and last in ORGANIZATION_WORDS:
+    if len(words) > 1 and (last in ORGANIZATION_WORDS or words[0] == "Air"):  # "Air Astana"
         return EntityType.ORGANIZATION
     if (entity_type in (EntityType.ORGANIZATION, EntityType.LOCATION) and 2 <= len(words) <= 3
             and gazetteer().given_name(words[0]) and all(w[:1].isupper() for w in words)
@@ -306,14 +333,14 @@ def _shape_type(name: str, entity_type: EntityType) -> EntityType | None:
     return None
 
 
-def _not_a_facet(name: str, doc: Doc, start: int, text: str) -> bool:
+def _not_a_facet(name: str, start: int, end: int, text: str) -> bool:
     """Junk, an event, a work or a product: not a person, organisation or place."""
     g = gazetteer()
     words = name.split()
     if g.never_entity(name) or LIST_LABEL.fullmatch(name):
         return True
     last = words[-1].lower()
-    if len(words) > 1 and (last in EVENT_WORDS or last in WORK_WORDS):
+    if len(words) > 1 and (last in EVENT_WORDS or last in WORK_WORDS or last in PRODUCT_WORDS):
         return True
     if any(_MODEL_NUMBER.fullmatch(w) for w in words):
         return True  # "RAV4 Hybrid", "Netgear Nighthawk R6700"
@@ -322,9 +349,10 @@ def _not_a_facet(name: str, doc: Doc, start: int, text: str) -> bool:
             return not any(w.lower() in PRODUCT_EXCEPTIONS for w in words[cut:])
     before = text[max(0, start - 40):start].split()
     if (before and len(words) <= 2 and text[start - 1:start] == " " and before[-1][:1].isupper()
-            and gazetteer_key(before[-1]) in g.companies):
-        return True  # "Nissan Altima" with only "Altima" tagged
-    return False
+            and re.fullmatch(r"[\w'’&-]+", before[-1]) and gazetteer_key(_POSSESSIVE.sub("", before[-1])) in g.companies):
+        return True  # "Nissan Altima", "Ford’s Mustang" with only the model tagged
+    after = text[end:end + 30].split()
+    return bool(after and after[0].lower().strip(".,;") in PRODUCT_WORDS)  # "the Mach E SUV"
 
 
 def _inside_quoted_title(text: str, start: int, end: int) -> bool:
@@ -337,6 +365,58 @@ def _inside_quoted_title(text: str, start: int, end: int) -> bool:
         return False
     words = [w for w in re.findall(r"[^\W\d_]+", match.group(1)) if len(w) > 3]
     return len(words) >= 2 and all(w[0].isupper() for w in words)
+
+
+MAX_NAME_TOKENS = 5
+"""Longest gazetteer name looked for in the text the model left untagged."""
+
+_LABELS = {EntityType.PERSON: "PERSON", EntityType.ORGANIZATION: "ORG", EntityType.LOCATION: "GPE"}
+
+
+def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Span]:
+    """Names the model missed: gazetteer names ("Hulu", "SpaceX", "Istanbul") and a given name followed by a
+    capitalised surname ("Robert Maguire"), outside the model's own entity spans."""
+    g = gazetteer()
+    taken = set()
+    for ent in ents:
+        if ent.label_ in SPACY_TYPES:
+            taken.update(range(ent.start, ent.end))
+    found: list[Span] = []
+    i, n = 0, len(doc)
+    while i < n:
+        token = doc[i]
+        if i in taken or not token.text[:1].isupper() or not token.is_alpha and "." not in token.text:
+            i += 1
+            continue
+        span = None
+        for length in range(min(MAX_NAME_TOKENS, n - i), 0, -1):
+            if any(j in taken for j in range(i, i + length)):
+                continue
+            candidate = doc[i:i + length]
+            known = g.lookup(candidate.text)
+            if known is None or not candidate[-1].text[:1].isupper() and not candidate[-1].is_punct:
+                continue
+            single = length == 1 and not candidate.text.isupper()
+            if single and (candidate.text.lower() in lower_words or g.given_name(candidate.text)
+                           or token.is_sent_start):
+                continue  # "Apple" opening a sentence, "Jordan" the given name
+            span = Span(doc, i, i + length, label=_LABELS.get(known.type, "ORG"))
+            break
+        if span is None and g.given_name(token.text) and i + 1 < n:
+            end = i + 1
+            if end + 1 < n and re.fullmatch(r"[A-Z]\.", doc[end].text):
+                end += 1  # a middle initial
+            surname = doc[end]
+            if (end not in taken and surname.is_alpha and surname.text[:1].isupper() and len(surname) > 1
+                    and not surname.text.isupper() and surname.text.lower() not in lower_words
+                    and g.lookup(surname.text) is None and not g.given_name(surname.text)):
+                span = Span(doc, i, end + 1, label="PERSON")
+        if span is None:
+            i += 1
+            continue
+        found.append(span)
+        i = span.end
+    return found
 
 
 def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
@@ -353,34 +433,44 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                              for w in (e[0].lower_, e[-1].lower_))
     lower_words = {word for word in map(doc.vocab.strings.__getitem__, set(doc.to_array(ORTH).tolist()))
                    if word.islower()}
+    ents = sorted([*ents, *_untagged_names(doc, ents, lower_words)], key=lambda e: e.start)
     kept: list[tuple[Mention, bool]] = []
     headline_lines: dict[int, bool] = {}
     products: set[str] = set()
     for ent in ents:
         tagged = SPACY_TYPES.get(ent.label_)
         if tagged is None:
-            continue
+            if ent.label_ in ("PRODUCT", "WORK_OF_ART") and _shape_type(ent.text, EntityType.ORGANIZATION) \
+                    is EntityType.PERSON:
+                tagged = EntityType.PERSON  # "Marcel Granollers" tagged PRODUCT
+            else:
+                continue
         for piece, start, end, owner in _pieces(ent, ent_names):
             entity_type = _owner_type(piece, tagged) if owner else tagged
             name = clean_name(piece, entity_type)
             if name is None or _inside_quoted_title(text, start, end):
                 continue
             mention = Mention(surface=piece.strip(), name=name, type=entity_type, start=start, end=end)
-            if not _type_mention(mention, ent, piece, places, person_words, text):
+            if not _type_mention(mention, ent, piece, places, person_words, lower_words, text):
                 products.add(name_key(name))
                 continue
             if mention.fixed is None and _common_word(mention, lower_words):
                 continue
-            kept.append((mention, _headline_cased(text, start, headline_lines) and not _list_item(text, start, end)))
+            reliable = mention.known is not None or (
+                mention.type is EntityType.PERSON and " " in name and g.given_name(name.split()[0]))
+            kept.append((mention, not reliable and _headline_cased(text, start, headline_lines)
+                         and not _list_item(text, start, end)))
     in_text = {name_key(m.name) for m, headline in kept if not headline}
+    product_heads = {key.split()[0] for key in products}  # "Mustang" beside the product "Mustang Mach"
     mentions = [m for m, headline in kept if (not headline or name_key(m.name) in in_text)
-                and name_key(m.name) not in products]
+                and name_key(m.name) not in products
+                and (m.fixed is not None or name_key(m.name) not in product_heads)]
     _type_places_by_longer_names(mentions)
     return mentions
 
 
 def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str],
-                  person_words: frozenset[str], text: str) -> bool:
+                  person_words: frozenset[str], lower_words: set[str], text: str) -> bool:
     """Settle what the gazetteer, outlets, context and the name's shape say; False if not a facet entity."""
     g = gazetteer()
     name, start, end = mention.name, mention.start, mention.end
@@ -389,27 +479,24 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     after = text[end:end + 12].split()
     mention.place_context = dateline or bool(before and before[-1].lower() in LOCATION_CONTEXT) or bool(
         after and (after[0].lower().strip(".,") in ("native", "natives") or after[0].startswith("-based")))
-    outlet = None if mention.type is EntityType.LOCATION else (
-        canonical_outlet(piece, places) or canonical_outlet(name, places))  # "The Hill" keeps its "The"
+    if mention.type is EntityType.LOCATION:  # "Bloomberg" tagged GPE, but not "Sputnik Afghanistan"
+        outlet = canonical_outlet(name) if " " not in name else None
+    else:
+        outlet = canonical_outlet(piece, places) or canonical_outlet(name, places)  # "The Hill" keeps its "The"
     if outlet:
         mention.name, mention.type = outlet, EntityType.ORGANIZATION
         mention.fixed = EntityType.ORGANIZATION
         return True
-    known = g.lookup(name)
+    known = g.lookup(name) or g.lookup(piece.strip(_EDGE))  # "Lowe's"
     if known is not None and not (known.type is EntityType.LOCATION and " " not in name
                                   and name.lower() in person_words):  # "Jordan" beside "Michael Jordan"
         mention.known, mention.fixed = known, known.type
         mention.teams = g.teams_by_place.get(gazetteer_key(name), []) if known.type is EntityType.LOCATION else []
         return True
-    teams = g.teams_by_short.get(gazetteer_key(name), [])
-    if teams:
-        mention.teams, mention.fixed = teams, EntityType.ORGANIZATION
-        return True
-    mention.teams = g.teams_by_place.get(gazetteer_key(name), [])
-    if _not_a_facet(name, ent.doc, start, text):
+    mention.teams = g.teams_by_short.get(gazetteer_key(name)) or g.teams_by_place.get(gazetteer_key(name), [])
+    if _not_a_facet(name, start, end, text):
         return False
-    if name.isupper() and len(name) > 4 and not dateline and (
-            " " in name or not re.search(rf"\b{re.escape(name.capitalize())}\b", text)):
+    if name.isupper() and len(name) > 4 and not dateline and (" " in name or name.lower() in lower_words):
         return False  # "SCORES QUARANTINED", "HUNTER": capitals for emphasis, not a name
     if dateline:
         mention.type = mention.fixed = EntityType.LOCATION
@@ -464,7 +551,7 @@ def _resolve_teams(mentions: list[Mention]) -> None:
     for m in mentions:
         if m.known is not None and m.known.kind == "team":
             continue
-        is_nickname = m.fixed is EntityType.ORGANIZATION and m.known is None
+        is_nickname = gazetteer_key(m.name) in g.teams_by_short
         candidates = [t for t in m.teams if t.league in in_play]
         if len(candidates) > 1:
             candidates = [t for t in candidates if t.name in named] or candidates
@@ -506,6 +593,15 @@ def _initials(tokens: list[str]) -> str:
     return "".join(w[0] for w in tokens if w not in {"of", "the", "and", "for", "de", "du"})
 
 
+def _named_by_surname(group: _Group, alone: set[str]) -> bool:
+    """A two- or three-word name tagged as a place or organisation whose last word the text also uses alone
+    ("Merav Eitan" ... "Eitan and Zahr"): places and organisations are not called by their last word."""
+    tokens = group.tokens
+    return (group.known is None and group.fixed is None and 2 <= len(tokens) <= 3 and tokens[-1] in alone
+            and not any(t in PLACE_NOUNS or t in FACILITY_WORDS or t in ORGANIZATION_WORDS or t in NAME_PARTICLES
+                        for t in tokens))
+
+
 def _organization_root(tokens: list[str]) -> list[str]:
     """An organisation's name without its legal suffixes ("sierra nevada corporation" -> "sierra nevada")."""
     end = len(tokens)
@@ -518,8 +614,9 @@ def _merge_aliases(groups: list[_Group]) -> None:
     """In-document alias resolution: person name variants and short forms, acronyms, a company's short and
     legal names, "X" beside "X City", place abbreviations beside the place, plurals."""
     g = gazetteer()
-    persons = [gr for gr in groups if gr.votes[EntityType.PERSON] and len(gr.core) > 1
-               and gr.fixed in (None, EntityType.PERSON)]
+    alone = {gr.tokens[0] for gr in groups if len(gr.tokens) == 1 and gr.known is None}
+    persons = [gr for gr in groups if len(gr.core) > 1 and gr.fixed in (None, EntityType.PERSON) and (
+        gr.votes[EntityType.PERSON] or _named_by_surname(gr, alone))]
     kept: list[_Group] = []
     for person in sorted(persons, key=lambda gr: (-len(gr.mentions), -len(gr.tokens))):
         same = next((k for k in kept if _same_person(person.core, k.core)), None)
@@ -552,20 +649,21 @@ def _merge_aliases(groups: list[_Group]) -> None:
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
                 candidates = [c for c in candidates if default and c.display == default.name] or candidates
-        elif document_type(group.votes) is EntityType.ORGANIZATION and fixed is None:  # "Bublik" tagged ORG
+        elif fixed is None:  # "Bublik" tagged ORG, "Kleijn" tagged GPE
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
         if not candidates and group.known is None and fixed is None:
             # "Afghanistan Amrullah Saleh": a longer span ending in a full person name
             candidates = [p.root() for p in persons
                           if len(p.tokens) < len(tokens) and tokens[-len(p.tokens):] == p.tokens]
-        if not candidates and len(tokens) == 1 and any(m.name.isupper() for m in group.mentions) \
-                and group.known is None:
-            candidates = [gr.root() for gr in groups
-                          if len(gr.tokens) > 1 and _initials(gr.tokens) == tokens[0]]
+        if not candidates and len(tokens) == 1 and any(m.name.isupper() for m in group.mentions):
+            candidates = [gr.root() for gr in groups  # "NRF", and "GE" beside "GE Healthcare"
+                          if len(gr.tokens) > 1 and (_initials(gr.tokens) == tokens[0] and group.known is None
+                                                     or gr.tokens[0] == tokens[0] and gr in organizations)]
         if not candidates and group.known is None and fixed in (None, EntityType.ORGANIZATION):
             # "Sierra Nevada" of "Sierra Nevada Corporation", "Home Depot" of "THE HOME DEPOT INC."
-            candidates = [o.root() for o in organizations if len(o.tokens) > len(tokens)
-                          and _organization_root(o.tokens) == tokens]
+            candidates = [o.root() for o in organizations if len(o.tokens) > len(tokens) and (
+                _organization_root(o.tokens) == tokens
+                or o.tokens[:len(tokens)] == tokens and o.tokens[-1] in ORGANIZATION_WORDS)]
         if not candidates and (fixed or document_type(group.votes)) is EntityType.LOCATION:
             longer = locations.get(" ".join([*tokens, "city"]))  # "New York" beside "New York City"
             candidates = [longer.root()] if longer is not None else []
@@ -573,9 +671,9 @@ def _merge_aliases(groups: list[_Group]) -> None:
             candidates = [gr.root() for gr in groups if gr.tokens == [tokens[0][:-1]]]  # plurals
         targets = {id(c) for c in candidates if c is not group}
         if len(targets) == 1:
-            group.merged_into = next(c for c in candidates if id(c) in targets)
-            if group.votes[EntityType.PERSON] and len(tokens) < len(group.merged_into.tokens):
-                group.merged_into.named_person = True
+            target = group.merged_into = next(c for c in candidates if id(c) in targets)
+            if target in persons and len(tokens) < len(target.tokens) and fixed is None:
+                target.named_person = True  # a surname alone refers back to a person's full name
 
 
 @dataclass

@@ -56,10 +56,14 @@ LEGAL_SUFFIXES = frozenset("inc corp corporation co company ltd limited llc llp 
 """Words a company's legal name adds to the name it goes by."""
 
 
+TIE_ORDER = (EntityType.PERSON, EntityType.LOCATION, EntityType.ORGANIZATION, EntityType.NORP, EntityType.EVENT)
+"""Which type a tie of votes goes to: a place name used as a modifier is often tagged as an organisation
+("Forest Hill police")."""
+
+
 def document_type(votes: Counter[EntityType]) -> EntityType:
-    """Majority type of one name's mentions; ties go to the type listed first in EntityType."""
-    order = list(EntityType)
-    return max(votes, key=lambda t: (votes[t], -order.index(t)))
+    """Majority type of one name's mentions; ties go by `TIE_ORDER`."""
+    return max(votes, key=lambda t: (votes[t], -TIE_ORDER.index(t)))
 
 
 def _clear(votes: Counter[EntityType]) -> bool:
