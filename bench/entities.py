@@ -209,6 +209,11 @@ def evaluate(gold: dict[str, dict], predictions: dict[str, list[Predicted]],
         if details and score.errors:
             print(f"== {key[:10]}")
             print("\n".join(score.errors))
+    if details:
+        for (name, type_), pages in totals.names.items():
+            names = set().union(*pages)
+            if len(pages) >= 2 and len(names) > 1:
+                print(f"  names across pages: {type_} {name!r}: {sorted(names)}")
     return totals
 
 
@@ -217,9 +222,13 @@ def main() -> None:
     parser.add_argument("--details", action="store_true", help="print every error on the tune pages")
     parser.add_argument("--no-corpus", action="store_true", help="skip the 93-document facet check")
     parser.add_argument("--no-write", action="store_true", help="do not write BENCHMARKS.md")
+    parser.add_argument("--tune-only", action="store_true",
+                        help="score the tune pages only (while developing rules: the held-out pages stay unseen)")
     args = parser.parse_args()
     truth = json.loads(GROUND_TRUTH.read_text())
     sets = load_gold()
+    if args.tune_only:
+        sets = {"tune": sets["tune"]}
     keys = sorted({k for pages in sets.values() for k in pages})
     bodies = {k: truth[k]["articleBody"] for k in keys}
     urls = {k: truth[k].get("url") for k in keys}

@@ -16,7 +16,7 @@ MODEL_VERSION = "1"
 """Bump when the `Article` model changes what is stored."""
 CLEAN_VERSION = "1"
 """Bump when the cleaner's rules change what it outputs (the line classifier's weights count by hash)."""
-ENRICH_VERSION = "3"
+ENRICH_VERSION = "4"
 """Bump when enrichment output changes (the spaCy model counts by name)."""
 
 LINE_MODEL = Path(__file__).parent / "clean" / "line_model.json"

@@ -22,6 +22,7 @@ from spacy.tokens import Doc, Span
 from newsdesk.enrich.gazetteer import Known, gazetteer, gazetteer_key
 from newsdesk.enrich.outlets import canonical_outlet, name_key
 from newsdesk.enrich.registry import AliasRegistry, Observed, document_type
+from newsdesk.model import FACET_ENTITY_TYPES as FACET_TYPES
 from newsdesk.model import Entity, EntityType
 
 SPACY_TYPES: dict[str, EntityType] = {
@@ -233,6 +234,8 @@ class Mention:
     """Teams this name may stand for (a nickname, or the place a team is called by)."""
     place_context: bool = False
     """Written where a place is meant ("in Pittsburgh", "a St. Louis native", a dateline)."""
+    after_place: bool = False
+    """Written after a place name and a comma, where a state or country follows ("Mountain View, CA")."""
 
 
 @dataclass
@@ -285,7 +288,7 @@ def _pieces(ent: Span, known_names: frozenset[str]) -> list[tuple[str, int, int,
     if inner and ent.label_ in ("ORG", "PERSON"):
         runs, run = [], []
         for token in ent:
-            if token.is_lower and token.is_alpha:
+            if token in inner:
                 runs.append(run)
                 run = []
             else:
@@ -419,6 +422,28 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> li
     return found
 
 
+def _extended(doc: Doc, ents: Sequence[Span]) -> list[Span]:
+    """Entity spans the model cut short of a gazetteer name ("Oklahoma City" of "Oklahoma City Thunder"),
+    extended over the words that complete it (the spans they overlap give way)."""
+    g = gazetteer()
+    result: list[Span] = []
+    skip_until = -1
+    for ent in ents:
+        if ent.start < skip_until:
+            continue
+        for extra in (2, 1):
+            if ent.end + extra <= len(doc) and ent.label_ in SPACY_TYPES:
+                longer = doc[ent.start:ent.end + extra]
+                known = g.lookup(longer.text)
+                if known is not None and longer[-1].text[:1].isupper():
+                    ent = Span(doc, ent.start, ent.end + extra, label=_LABELS.get(known.type, "ORG"))
+                    skip_until = ent.end
+                    break
+        result.append(ent)
+    return [e for e in result if not any(o is not e and o.start <= e.start and e.end <= o.end and o.end - o.start >
+                                         e.end - e.start for o in result)]
+
+
 def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
     """Cleaned, typed entity mentions of the types we keep (from `ents`, the doc's entity spans).
 
@@ -433,6 +458,7 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                              for w in (e[0].lower_, e[-1].lower_))
     lower_words = {word for word in map(doc.vocab.strings.__getitem__, set(doc.to_array(ORTH).tolist()))
                    if word.islower()}
+    ents = _extended(doc, ents)
     ents = sorted([*ents, *_untagged_names(doc, ents, lower_words)], key=lambda e: e.start)
     kept: list[tuple[Mention, bool]] = []
     headline_lines: dict[int, bool] = {}
@@ -477,6 +503,7 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     dateline = _dateline(text, start, end)
     before = text[max(0, start - 20):start].split()
     after = text[end:end + 12].split()
+    mention.after_place = bool(re.search(r"[A-Z][\w.]*,\s*$", text[max(0, start - 30):start]))
     mention.place_context = dateline or bool(before and before[-1].lower() in LOCATION_CONTEXT) or bool(
         after and (after[0].lower().strip(".,") in ("native", "natives") or after[0].startswith("-based")))
     if mention.type is EntityType.LOCATION:  # "Bloomberg" tagged GPE, but not "Sputnik Afghanistan"
@@ -487,7 +514,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
         mention.name, mention.type = outlet, EntityType.ORGANIZATION
         mention.fixed = EntityType.ORGANIZATION
         return True
-    known = g.lookup(name) or g.lookup(piece.strip(_EDGE))  # "Lowe's"
+    known = g.lookup(name) or g.lookup(piece.strip(_EDGE)) or (  # "Lowe's", with or without its "'s" tagged
+        g.lookup(name + "'s") if text[end:end + 2] in ("'s", "’s") else None)
     if known is not None and not (known.type is EntityType.LOCATION and " " not in name
                                   and name.lower() in person_words):  # "Jordan" beside "Michael Jordan"
         mention.known, mention.fixed = known, known.type
@@ -560,6 +588,22 @@ def _resolve_teams(mentions: list[Mention]) -> None:
             named.add(candidates[0].name)
 
 
+def _resolve_place_abbreviations(mentions: list[Mention]) -> None:
+    """Names that may stand for a place ("SD", "Washington", "New York"): that place where the document
+    names it too, else, for a name tagged as a place, the one place the gazetteer gives it."""
+    g = gazetteer()
+    named = {m.known.name: m.known for m in mentions if m.known is not None}
+    for m in mentions:
+        if m.known is not None or m.fixed not in (None, EntityType.LOCATION):
+            continue
+        places = g.weak(m.name)
+        here = [p for p in places if p.name in named]
+        default = m.type is EntityType.LOCATION and (len(m.name) > 3 or m.after_place)  # "Mountain View, CA"
+        chosen = here[0] if len(here) == 1 else places[0] if len(places) == 1 and default else None
+        if chosen is not None:
+            m.known, m.type, m.fixed = chosen, EntityType.LOCATION, EntityType.LOCATION
+
+
 def _is_short_form(short: list[str], full: list[str], *, first_name: bool = True) -> bool:
     """"Saleh" (or, with `first_name`, "Amrullah") of "Amrullah Saleh"; "Ahmad Massoud" of "Ahmad Shah Massoud"."""
     if not short or len(short) >= len(full):
@@ -591,6 +635,16 @@ def person_core(tokens: list[str]) -> list[str]:
 
 def _initials(tokens: list[str]) -> str:
     return "".join(w[0] for w in tokens if w not in {"of", "the", "and", "for", "de", "du"})
+
+
+def _acronym_of(acronym: str, tokens: list[str]) -> bool:
+    """"nrf" of "national resistance front"; "cdc" of "chinese center for disease control and prevention"
+    (a leading place or nationality word and a last word may be left out)."""
+    for start in (0, 1):
+        initials = _initials(tokens[start:])
+        if len(acronym) >= 2 and (initials == acronym or len(acronym) >= 3 and initials[:-1] == acronym):
+            return True
+    return False
 
 
 def _named_by_surname(group: _Group, alone: set[str]) -> bool:
@@ -632,16 +686,19 @@ def _merge_aliases(groups: list[_Group]) -> None:
                      and document_type(gr.votes) is EntityType.ORGANIZATION and gr.fixed is not EntityType.PERSON]
     locations = {" ".join(gr.tokens): gr for gr in groups if gr.merged_into is None
                  and (gr.fixed or document_type(gr.votes)) is EntityType.LOCATION}
-    known = {gr.known.name: gr for gr in groups if gr.known is not None}
     for group in sorted(groups, key=lambda gr: -len(gr.tokens)):
         if group.merged_into is not None:
             continue
         tokens, short = group.tokens, group.core
         fixed = group.fixed
         candidates: list[_Group] = []
-        if group.known is None and any(k.name in known for m in group.mentions for k in g.weak(m.name)):
-            candidates = [known[k.name] for m in group.mentions for k in g.weak(m.name) if k.name in known]
-        elif group.known is not None:
+        written = {m.name for m in group.mentions}
+        if len(written) == 1 and next(iter(written)).isupper() and " " not in next(iter(written)):
+            acronym = name_key(written.pop())  # "NRF", "CDC" defined in the text, "GE" of "GE Healthcare"
+            candidates = [gr.root() for gr in groups if gr is not group and len(gr.tokens) > 1
+                          and (gr.fixed or document_type(gr.votes)) in FACET_TYPES and (
+                              _acronym_of(acronym, gr.tokens) or gr.tokens[0] == acronym and gr in organizations)]
+        if candidates or group.known is not None:
             pass  # the gazetteer's name is the entity's name
         elif group.votes[EntityType.PERSON] and fixed in (None, EntityType.PERSON):
             candidates = [p.root() for p in full_names
@@ -655,15 +712,12 @@ def _merge_aliases(groups: list[_Group]) -> None:
             # "Afghanistan Amrullah Saleh": a longer span ending in a full person name
             candidates = [p.root() for p in persons
                           if len(p.tokens) < len(tokens) and tokens[-len(p.tokens):] == p.tokens]
-        if not candidates and len(tokens) == 1 and any(m.name.isupper() for m in group.mentions):
-            candidates = [gr.root() for gr in groups  # "NRF", and "GE" beside "GE Healthcare"
-                          if len(gr.tokens) > 1 and (_initials(gr.tokens) == tokens[0] and group.known is None
-                                                     or gr.tokens[0] == tokens[0] and gr in organizations)]
         if not candidates and group.known is None and fixed in (None, EntityType.ORGANIZATION):
             # "Sierra Nevada" of "Sierra Nevada Corporation", "Home Depot" of "THE HOME DEPOT INC."
             candidates = [o.root() for o in organizations if len(o.tokens) > len(tokens) and (
                 _organization_root(o.tokens) == tokens
-                or o.tokens[:len(tokens)] == tokens and o.tokens[-1] in ORGANIZATION_WORDS)]
+                or o.tokens[:len(tokens)] == tokens and o.tokens[-1] in ORGANIZATION_WORDS
+                or len(tokens) > 1 and o.tokens[-len(tokens):] == tokens)]  # "Polytechnic University"
         if not candidates and (fixed or document_type(group.votes)) is EntityType.LOCATION:
             longer = locations.get(" ".join([*tokens, "city"]))  # "New York" beside "New York City"
             candidates = [longer.root()] if longer is not None else []
@@ -730,20 +784,29 @@ class _Local:
     date_expressions: list[str]
 
 
+def _lone_given_name(group: _Group, mentions: list[Mention]) -> bool:
+    """A given name written once, never with a surname ("Max", "Hazel"): too little to name a person by."""
+    return (len(mentions) == 1 and group.known is None and group.fixed is None and len(group.tokens) == 1
+            and mentions[0].type is EntityType.PERSON and gazetteer().given_name(group.display))
+
+
 def _resolve_locally(doc: Doc) -> _Local:
     ents = doc.ents  # each access walks the whole document
     mentions = extract_mentions(doc, ents)
     _resolve_teams(mentions)
+    _resolve_place_abbreviations(mentions)
     by_key: dict[str, _Group] = {}
     for mention in mentions:
         key = gazetteer_key(mention.known.name) if mention.known is not None else name_key(mention.name)
         by_key.setdefault(key, _Group()).mentions.append(mention)
     groups = list(by_key.values())
     _merge_aliases(groups)
-    roots = [gr for gr in groups if gr.merged_into is None]
-    members: dict[int, list[Mention]] = {id(r): [] for r in roots}
+    members: dict[int, list[Mention]] = {id(gr): [] for gr in groups if gr.merged_into is None}
     for group in groups:
         members[id(group.root())].extend(group.mentions)
+    roots = [gr for gr in groups if gr.merged_into is None and not _lone_given_name(gr, members[id(gr)])]
+    kept = {id(m) for r in roots for m in members[id(r)]}
+    mentions = [m for m in mentions if id(m) in kept]
     observed = []
     for root in roots:
         group_mentions = members[id(root)]

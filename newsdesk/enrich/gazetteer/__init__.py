@@ -64,9 +64,10 @@ class Gazetteer:
             known = Known(row[0].strip(), EntityType.ORGANIZATION, row[1].strip())
             names = [known.name, *_cells(row, 2)]
             self._add(known, names)
-            if known.kind == "company":
+            if known.kind in ("company", "league"):
                 companies.update(gazetteer_key(n) for n in names)
         self.companies = frozenset(companies)
+        """Keys of company names: a name that starts with one and goes on is often its product ("Apple Watch")."""
         self.league_codes = {row[0].strip(): next((a for a in _cells(row, 2) if a.isupper()), row[0].strip())
                              for row in _rows("organizations.tsv") if row[1].strip() == "league"}
         """A league's canonical name -> the code teams.tsv files its teams under ("NFL")."""
@@ -113,7 +114,9 @@ class Gazetteer:
         return name.casefold() in self._not_words
 
     def given_name(self, word: str) -> bool:
-        return word.casefold() in self.given_names
+        """Whether `word` is a common given name, or starts with one hyphenated ("Jo-Wilfried")."""
+        folded = word.casefold()
+        return folded in self.given_names or "-" in folded and folded.split("-")[0] in self.given_names
 
 
 @lru_cache(maxsize=1)
