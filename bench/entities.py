@@ -26,12 +26,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
+import subprocess
 import sys
 import tempfile
 import time
-from collections import defaultdict
-from collections.abc import Iterable
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,10 +41,16 @@ sys.path.insert(0, str(ROOT))
 
 from bench.report import write_section  # noqa: E402
 from newsdesk.config import Settings, use_settings  # noqa: E402
+from newsdesk.enrich.entities import person_core  # noqa: E402
+from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key  # noqa: E402
 from newsdesk.enrich.outlets import name_key  # noqa: E402
 from newsdesk.model import FACET_ENTITY_TYPES, Article  # noqa: E402
 
 SHARED = ROOT.parent / "shared" / "data"
+CORPUS = [ROOT / "seeds", SHARED / "extraction-dev" / "html", SHARED / "extraction-dev" / "text"]
+"""The corpus the facets are checked on: the seeds, the extraction-dev HTML pages and their text dumps."""
+REPORTED_PRODUCTS = frozenset({"altima", "rav4 hybrid", "mustang", "maxima"})
+"""Products the issue found among person and location facet values of this corpus."""
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 TUNE = SHARED / "entities-dev" / "gold.json"
 HELDOUT = ROOT / "bench" / "data" / "entities-heldout.json"
@@ -217,6 +224,64 @@ def evaluate(gold: dict[str, dict], predictions: dict[str, list[Predicted]],
     return totals
 
 
+_GLUED = re.compile(r"^(?!(?:Mac|Van|Von|Del|Des|Della|Dos|Las|Los)[A-Z])([A-Z][a-z]{2,})([A-Z][a-z]+)$")
+
+
+def facet_problems(facets: dict[str, Counter[str]]) -> list[str]:
+    """What is wrong with person, organization and location facet values (value -> documents):
+    a place under several values, a person under several values (a bare surname beside the one full name
+    with it, two spellings of one full name), name-card text glued onto a name, a product."""
+    g = gazetteer()
+    problems = []
+    places: dict[str, set[str]] = defaultdict(set)
+    for value in facets.get("location", {}):
+        weak = {k.name for k in g.weak(value)}
+        known = g.lookup(value) or (next(k for k in g.weak(value)) if len(weak) == 1 else None)
+        if known is not None:
+            places[known.name].add(value)
+    problems += [f"location {name!r} has several values: {sorted(values)}"
+                 for name, values in places.items() if len(values) > 1]
+    persons = list(facets.get("person", {}))
+    full = [person_core(name_key(v).split()) for v in persons if len(v.split()) > 1]
+    for value in persons:
+        key = name_key(value).split()
+        with_surname = {" ".join(f) for f in full if f[-1] == key[-1] and f != key}
+        if len(key) == 1 and len(with_surname) == 1:
+            problems.append(f"person {value!r} beside the one full name {with_surname.pop()!r}")
+        elif len(key) > 1 and any(len(f) == len(key) and f != key and f[-1] == key[-1] and f[0] == key[0]
+                                  for f in full):
+            problems.append(f"person {value!r} has another spelling among the values")
+    for facet in ("person", "location", "organization"):
+        for value in facets.get(facet, {}):
+            words = value.split()
+            glued = _GLUED.match(words[-1]) if len(words) > 1 else None
+            if glued and (glued.group(2) in words[:-1] or g.given_name(glued.group(2))):
+                problems.append(f"{facet} {value!r} has text glued on")
+            if facet == "organization":
+                continue
+            company_prefix = any(gazetteer_key(" ".join(words[:cut])) in g.companies for cut in range(1, len(words)))
+            if (re.search(r"\b(?=\w*\d)(?=\w*[A-Za-z])\w+\b", value) or company_prefix or g.product(value)
+                    or name_key(value) in REPORTED_PRODUCTS):
+                problems.append(f"{facet} {value!r} is a product")
+    return problems
+
+
+def corpus_facets(home: Path) -> tuple[dict[str, Counter[str]], int]:
+    """Ingest the corpus with `newsdesk ingest` into a fresh embedded index under `home` and read its
+    person, organization and location facets (every value); also the number of documents indexed."""
+    from newsdesk.index import open_backend
+    from newsdesk.search import build_request
+
+    env = {**os.environ, "NEWSDESK_HOME": str(home), "NEWSDESK_BACKEND": "embedded"}
+    newsdesk = Path(sys.executable).parent / "newsdesk"
+    subprocess.run([str(newsdesk), "ingest", *map(str, CORPUS)], env=env, check=False, capture_output=True)
+    backend = open_backend(Settings(home=home, backend="embedded"))
+    response = backend.search(build_request(facets=["person", "organization", "location"], facet_size=1000,
+                                            size=0, highlight=False))
+    facets = {name: Counter({b.value: b.count for b in buckets}) for name, buckets in response.facets.items()}
+    return facets, response.total
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--details", action="store_true", help="print every error on the tune pages")
@@ -239,6 +304,19 @@ def main() -> None:
         label = "held-out" if name == "held-out" else "tune (in-sample)"
         rows.append(evaluate(pages, predicted, details=args.details and name == "tune").row(f"newsdesk, {label}"))
         rows.append(evaluate(pages, baseline).row(f"spaCy alone, {label}"))
+    corpus_lines = ""
+    if not args.no_corpus:
+        with tempfile.TemporaryDirectory() as home:
+            facets, total = corpus_facets(Path(home))
+        problems = facet_problems(facets)
+        tops = "\n".join(f"- {name}: " + ", ".join(f"{v} ({n})" for v, n in facets[name].most_common(12))
+                         for name in ("person", "organization", "location"))
+        corpus_lines = (f"\n\nFacets of the corpus (seeds + extraction-dev HTML pages + their text dumps, "
+                        f"{total} documents indexed by `newsdesk ingest`), top values:\n{tops}\n\n"
+                        f"Facet check (one value per place and per person, no glued names, no products among "
+                        f"persons and places): {len(problems)} problems"
+                        + "".join(f"\n- {p}" for p in problems))
+        print(corpus_lines)
     table = ("| system, pages | pages | gold entities | typed precision | untyped precision | recall | "
              "typed recall | within-page splits (per 20 pages) | names per entity across pages (entities) |\n"
              "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows))

@@ -97,6 +97,11 @@ sedan truck pickup crossover hatchback coupe wagon app
 PRODUCT_EXCEPTIONS = ORGANIZATION_WORDS | frozenset("sports business health financial world web cloud".split())
 """Words after a company's name that make another organisation ("CBS Sports", "GE Healthcare"), not a product."""
 
+_PRODUCT_LIST = re.compile(r"\b(?:models?|vehicles|cars|trucks|SUVs|sedans|phones|smartphones|devices|products|"
+                           r"consoles|games|gadgets|brands?)\s+(?:like|such as|including)\s+(?:the\s+)?"
+                           r"(?:[A-Z][\w-]*(?:\s+[A-Z0-9][\w-]*)*,?\s+(?:(?:and|or)\s+)?(?:the\s+)?)*$")
+"""Text before a name that lists products ("newer Nissan models like the Altima and ")."""
+
 LIST_LABEL = re.compile(r"(?:group|pool|section|round|class|division|week|game|chapter|part|step|level|stage|"
                         r"phase|table|figure|day|season|episode|volume|vol|no)\s+(?:[A-Z]|\d+|[IVX]+)", re.I)
 
@@ -340,7 +345,7 @@ def _not_a_facet(name: str, start: int, end: int, text: str) -> bool:
     """Junk, an event, a work or a product: not a person, organisation or place."""
     g = gazetteer()
     words = name.split()
-    if g.never_entity(name) or LIST_LABEL.fullmatch(name):
+    if g.never_entity(name) or LIST_LABEL.fullmatch(name) or g.product(name):
         return True
     last = words[-1].lower()
     if len(words) > 1 and (last in EVENT_WORDS or last in WORK_WORDS or last in PRODUCT_WORDS):
@@ -355,7 +360,9 @@ def _not_a_facet(name: str, start: int, end: int, text: str) -> bool:
             and re.fullmatch(r"[\w'’&-]+", before[-1]) and gazetteer_key(_POSSESSIVE.sub("", before[-1])) in g.companies):
         return True  # "Nissan Altima", "Ford’s Mustang" with only the model tagged
     after = text[end:end + 30].split()
-    return bool(after and after[0].lower().strip(".,;") in PRODUCT_WORDS)  # "the Mach E SUV"
+    if after and after[0].lower().strip(".,;") in PRODUCT_WORDS:
+        return True  # "the Mach E SUV"
+    return bool(_PRODUCT_LIST.search(text, max(0, start - 80), start))
 
 
 def _inside_quoted_title(text: str, start: int, end: int) -> bool:
@@ -509,7 +516,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     if mention.type is EntityType.LOCATION:  # "Bloomberg" tagged GPE, but not "Sputnik Afghanistan"
         outlet = canonical_outlet(name) if " " not in name else None
     else:
-        outlet = canonical_outlet(piece, places) or canonical_outlet(name, places)  # "The Hill" keeps its "The"
+        outlet = (canonical_outlet(_POSSESSIVE.sub("", piece.strip(_EDGE)), places)  # "The Hill’s" keeps its "The"
+                  or canonical_outlet(name, places))
     if outlet:
         mention.name, mention.type = outlet, EntityType.ORGANIZATION
         mention.fixed = EntityType.ORGANIZATION

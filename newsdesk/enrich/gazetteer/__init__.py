@@ -1,5 +1,6 @@
 """A small curated gazetteer, kept as data files beside this module: places and their variants, well-known
-organisations and acronyms, sports teams, well-known people, given names, and words that are never entities.
+organisations and acronyms, sports teams, well-known people and products, given names, and words that are
+never entities.
 
 Edit the `.tsv`/`.txt` files to extend it; lines starting with `#` are comments.
 """
@@ -86,6 +87,8 @@ class Gazetteer:
         self.given_names = frozenset(
             w.casefold() for line in (DATA / "given_names.txt").read_text(encoding="utf-8").splitlines()
             if not line.startswith("#") for w in line.split())
+        self.products = frozenset(gazetteer_key(line) for line in (DATA / "products.txt").read_text(
+            encoding="utf-8").splitlines() if line.strip() and not line.startswith("#"))
         words = [w for line in (DATA / "not_entities.txt").read_text(encoding="utf-8").splitlines()
                  if not line.startswith("#") for w in line.split()]
         self._not_caps = frozenset(w for w in words if w.isupper() and len(w) > 1)
@@ -112,6 +115,10 @@ class Gazetteer:
         if name.replace(".", "").isupper() and len(name) > 1:
             return name in self._not_caps or name.casefold() in self._not_words
         return name.casefold() in self._not_words
+
+    def product(self, name: str) -> bool:
+        """Whether `name` is a well-known product ("iPhone", "App Store", "Altima")."""
+        return gazetteer_key(name) in self.products
 
     def given_name(self, word: str) -> bool:
         """Whether `word` is a common given name, or starts with one hyphenated ("Jo-Wilfried")."""
