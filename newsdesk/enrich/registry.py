@@ -131,9 +131,12 @@ class AliasRegistry(SqliteStore):
             corpus = self._types(conn, set(keys))
             targets: dict[str, str | None] = {}
             for key, o in zip(keys, flat):
-                if key not in targets and " " not in key and self._type(o, corpus.get(key)) is EntityType.PERSON \
-                        and o.fixed in (None, EntityType.PERSON):
+                if key in targets or " " in key or o.fixed not in (None, EntityType.PERSON):
+                    continue
+                if self._type(o, corpus.get(key)) is EntityType.PERSON:
                     targets[key] = self._decide(conn, key, now)
+                elif not _clear(o.votes):  # "Noem" tagged ORG once: a person's surname if the corpus has one
+                    targets[key] = self._decide(conn, key, now, record_none=False)
             wanted = set(keys) | {t for t in targets.values() if t}
             canonical = self._names(conn, wanted)
             corpus.update(self._types(conn, wanted - set(corpus)))
@@ -182,8 +185,9 @@ class AliasRegistry(SqliteStore):
             found.update(conn.execute(f"SELECT key, name FROM canonical_name WHERE key IN ({marks})", chunk))
         return found
 
-    def _decide(self, conn: sqlite3.Connection, surname: str, now: str) -> str | None:
-        """The full name a bare surname stands for corpus-wide, recorded with its reason; None if none or several."""
+    def _decide(self, conn: sqlite3.Connection, surname: str, now: str, record_none: bool = True) -> str | None:
+        """The full name a bare surname stands for corpus-wide, recorded with its reason; None if none or several
+        (recorded too, unless `record_none` is False)."""
         candidates = [k for (k,) in conn.execute("SELECT key FROM person_name WHERE surname = ?", (surname,))]
         types = self._types(conn, set(candidates))
         people = sorted(k for k in candidates if _is_person(types.get(k)))
@@ -197,6 +201,8 @@ class AliasRegistry(SqliteStore):
         else:
             target = None
             reason = f"ambiguous: {len(people)} people called {surname!r}" if people else "no full name yet"
+            if not record_none:
+                return None
         conn.execute("INSERT OR REPLACE INTO alias_decision (key, target, reason, decided_at) VALUES (?, ?, ?, ?)",
                      (surname, target, reason, now))
         return target
