@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -282,6 +283,46 @@ def corpus_facets(home: Path) -> tuple[dict[str, Counter[str]], int]:
     return facets, response.total
 
 
+BEFORE = "de40034"
+"""The commit before this entity work: its entity resolution is timed against ours, in the same run."""
+
+
+def resolution_speed(texts: list[str], repeats: int = 3) -> dict[str, float]:
+    """CPU seconds of entity resolution on the same parsed texts, ours and the one at `BEFORE` (best of
+    `repeats` interleaved runs, fresh registry each), and of the whole enrichment (`enrich_articles`, cold)."""
+    from newsdesk.enrich import enrich_articles
+    from newsdesk.enrich.entities import resolve_batch
+    from newsdesk.enrich.nlp import analyse
+    from newsdesk.enrich.registry import AliasRegistry
+    from newsdesk.model import RawDocument
+
+    source = subprocess.run(["git", "show", f"{BEFORE}:newsdesk/enrich/entities.py"], cwd=ROOT,
+                            capture_output=True, text=True, check=True).stdout
+    before = types.ModuleType("entities_before")
+    sys.modules[before.__name__] = before  # dataclasses look their module up
+    exec(compile(source, "entities_before.py", "exec"), before.__dict__)  # noqa: S102 - our own file at BEFORE
+    docs = analyse(texts)
+    runs = {"before": lambda r: [before.resolve_entities(d, r) for d in docs],
+            "after": lambda r: resolve_batch(docs, r)}
+    best: dict[str, float] = {}
+    for _ in range(repeats):
+        for name, run in runs.items():
+            with tempfile.TemporaryDirectory() as home:
+                registry = AliasRegistry(Path(home) / "aliases.sqlite")
+                started = time.process_time()
+                run(registry)
+                best[name] = min(best.get(name, float("inf")), time.process_time() - started)
+    items = [(RawDocument(path=f"{i}.txt", content=t, content_type="text"), Article(id=str(i), body=t))
+             for i, t in enumerate(texts)]
+    with tempfile.TemporaryDirectory() as home:
+        use_settings(Settings(home=Path(home)))
+        started = time.process_time()
+        enrich_articles(items)
+        best["enrich"] = time.process_time() - started
+        use_settings(None)
+    return best
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--details", action="store_true", help="print every error on the tune pages")
@@ -317,6 +358,14 @@ def main() -> None:
                         f"persons and places): {len(problems)} problems"
                         + "".join(f"\n- {p}" for p in problems))
         print(corpus_lines)
+    speed = resolution_speed([page["articleBody"] for page in truth.values()]
+                             + [p.read_text() for p in sorted((ROOT / "seeds").glob("*.txt"))])
+    slower = (speed["after"] - speed["before"]) / (speed["enrich"] - speed["after"] + speed["before"])
+    speed_line = (f"Speed (CPU seconds, same run, {len(truth) + 2} texts: extraction-dev bodies + seeds; load average "
+                  f"{os.getloadavg()[0]:.1f}): entity resolution {speed['before']:.2f} s at {BEFORE}, "
+                  f"{speed['after']:.2f} s now; whole enrichment now {speed['enrich']:.2f} s, so enrichment is "
+                  f"{slower:+.1%} against the same enrichment with the resolution of {BEFORE} (limit +10%).")
+    print(speed_line)
     table = ("| system, pages | pages | gold entities | typed precision | untyped precision | recall | "
              "typed recall | within-page splits (per 20 pages) | names per entity across pages (entities) |\n"
              "|---|---|---|---|---|---|---|---|---|\n" + "\n".join(rows))

@@ -41,7 +41,12 @@ president vice-president vp premier chancellor minister secretary senator sen re
 governor gov mayor judge justice general gen colonel col major maj captain capt lt lieutenant sgt
 sergeant commander admiral ayatollah former acting interim
 self-proclaimed deputy prime foreign defence defense interior finance chief spokesman spokeswoman
-spokesperson coach host judge singer actor actress rapper star ambassador envoy chairman chairwoman
+spokesperson coach host singer actor actress rapper star ambassador envoy chairman chairwoman vice
+speaker leader whip attorney counsel adviser advisor director officer executive ceo cfo coo founder co-founder
+professor analyst strategist commissioner chair sheriff detective inspector prosecutor lawyer author writer
+editor reporter columnist correspondent producer quarterback striker pitcher goalkeeper goalie
+state homeland security energy health treasury commerce labor education transportation agriculture
+veterans affairs house senate majority minority press national special district of the u.s. us
 """.split())
 """Titles and role words stripped from the front of person names (royal and papal titles stay:
 they are part of the name a person is known by, "Prince Andrew")."""
@@ -158,8 +163,12 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
                               or (entity_type is EntityType.PERSON and any(c.isdigit() for c in words[-1]))):
         words.pop()  # "Nicolas Jarry 6-4", "Chile 3-0"
     if entity_type is EntityType.PERSON:
-        while len(words) > 1 and words[0].lower().rstrip(".") in HONORIFICS:
-            words.pop(0)
+        while len(words) > 2 and words[0].lower().rstrip(".") in HONORIFICS or \
+                len(words) == 2 and words[0].lower().rstrip(".") in HONORIFICS and words[1][:1].isupper():
+            words.pop(0)  # "Secretary of State Mike Pompeo", "President Trump"
+        given = [i for i, w in enumerate(words) if i and len(words) - i in (2, 3) and gazetteer().given_name(w)]
+        if len(words) >= 4 and given:
+            words = words[given[-1]:]  # "White House Press Secretary Stephanie Grisham"
         abbreviations = [i for i, w in enumerate(words) if w.isalpha() and w.isupper() and len(w) <= 4]
         if abbreviations and len(words) - abbreviations[-1] - 1 >= 2:
             words = words[abbreviations[-1] + 1:]  # "Browns DL Sheldon Richardson": team and position
@@ -451,6 +460,32 @@ def _extended(doc: Doc, ents: Sequence[Span]) -> list[Span]:
                                          e.end - e.start for o in result)]
 
 
+_LIST = re.compile(r"(?:[A-Z][\w'’&.+-]*(?: [A-Z0-9][\w'’&.+-]*){0,3}(?:, (?:and |or |& )?| (?:and|or|&) )){2,}"
+                   r"[A-Z][\w'’&.+-]*(?: [A-Z0-9][\w'’&.+-]*){0,3}")
+_LIST_ITEM = re.compile(r"[A-Z][\w'’&.+-]*(?: [A-Z0-9][\w'’&.+-]*){0,3}")
+
+
+def _list_members(doc: Doc, ents: Sequence[Span]) -> list[Span]:
+    """Untagged items of a written list most of whose other items the model tagged alike ("Disney, Pixar,
+    Marvel, and Star Wars": "Pixar" and "Marvel" too)."""
+    found: list[Span] = []
+    labels = {(e.start_char, e.end_char): e.label_ for e in ents if e.label_ in ("PERSON", "ORG", "GPE")}
+    for match in _LIST.finditer(doc.text):
+        items = [m.span() for m in _LIST_ITEM.finditer(doc.text, match.start(), match.end())]
+        tagged = Counter(labels[i] for i in items if i in labels)
+        if not tagged:
+            continue
+        label, count = tagged.most_common(1)[0]
+        if count < 2 or count * 2 < len(items):
+            continue
+        for start, end in items:
+            span = doc.char_span(start, end)
+            if (start, end) not in labels and span is not None and not any(
+                    e.start < span.end and span.start < e.end for e in ents):
+                found.append(Span(doc, span.start, span.end, label=label))
+    return found
+
+
 def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
     """Cleaned, typed entity mentions of the types we keep (from `ents`, the doc's entity spans).
 
@@ -466,7 +501,8 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
     lower_words = {word for word in map(doc.vocab.strings.__getitem__, set(doc.to_array(ORTH).tolist()))
                    if word.islower()}
     ents = _extended(doc, ents)
-    ents = sorted([*ents, *_untagged_names(doc, ents, lower_words)], key=lambda e: e.start)
+    ents = [*ents, *_untagged_names(doc, ents, lower_words)]
+    ents = sorted([*ents, *_list_members(doc, ents)], key=lambda e: e.start)
     kept: list[tuple[Mention, bool]] = []
     headline_lines: dict[int, bool] = {}
     products: set[str] = set()
@@ -507,6 +543,7 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     """Settle what the gazetteer, outlets, context and the name's shape say; False if not a facet entity."""
     g = gazetteer()
     name, start, end = mention.name, mention.start, mention.end
+    words = name.split()
     dateline = _dateline(text, start, end)
     before = text[max(0, start - 20):start].split()
     after = text[end:end + 12].split()
@@ -532,8 +569,9 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     mention.teams = g.teams_by_short.get(gazetteer_key(name)) or g.teams_by_place.get(gazetteer_key(name), [])
     if _not_a_facet(name, start, end, text):
         return False
-    if name.isupper() and len(name) > 4 and not dateline and (" " in name or name.lower() in lower_words):
-        return False  # "SCORES QUARANTINED", "HUNTER": capitals for emphasis, not a name
+    if name.isupper() and len(name) > 4 and not dateline and (
+            " " in name and any(len(w) > 4 for w in words) or name.lower() in lower_words):
+        return False  # "SCORES QUARANTINED", "HUNTER": capitals for emphasis, not a name (but "CBS DFW" is)
     if dateline:
         mention.type = mention.fixed = EntityType.LOCATION
         return True
@@ -792,12 +830,6 @@ class _Local:
     date_expressions: list[str]
 
 
-def _lone_given_name(group: _Group, mentions: list[Mention]) -> bool:
-    """A given name written once, never with a surname ("Max", "Hazel"): too little to name a person by."""
-    return (len(mentions) == 1 and group.known is None and group.fixed is None and len(group.tokens) == 1
-            and mentions[0].type is EntityType.PERSON and gazetteer().given_name(group.display))
-
-
 def _resolve_locally(doc: Doc) -> _Local:
     ents = doc.ents  # each access walks the whole document
     mentions = extract_mentions(doc, ents)
@@ -812,9 +844,7 @@ def _resolve_locally(doc: Doc) -> _Local:
     members: dict[int, list[Mention]] = {id(gr): [] for gr in groups if gr.merged_into is None}
     for group in groups:
         members[id(group.root())].extend(group.mentions)
-    roots = [gr for gr in groups if gr.merged_into is None and not _lone_given_name(gr, members[id(gr)])]
-    kept = {id(m) for r in roots for m in members[id(r)]}
-    mentions = [m for m in mentions if id(m) in kept]
+    roots = [gr for gr in groups if gr.merged_into is None]
     observed = []
     for root in roots:
         group_mentions = members[id(root)]
