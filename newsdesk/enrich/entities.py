@@ -124,7 +124,8 @@ _SCORE = re.compile(r"\(?\d+[-–]\d+\)?")
 _POSSESSIVE = re.compile(r"['’](?:s)?$")
 _INNER_POSSESSIVE = re.compile(r"['’]s\s+(?=[A-Z])")
 _GLUED = re.compile(r"^(\w*[a-z])([A-Z][a-z]+)$")
-_MODEL_NUMBER = re.compile(r"(?=\w*\d)(?=\w*[A-Za-z])\w+")
+_MODEL_NUMBER = re.compile(r"\b(?!\d+(?:st|nd|rd|th)\b)(?=\w*\d)(?=\w*[A-Za-z])\w+")
+"""A word of letters and digits ("RAV4", "R6700"), not an ordinal ("6th")."""
 _DATELINE_AFTER = re.compile(r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([^)\n]{1,40}\)\s*)?(?:[—–]|--?\s)")
 _CAPITALS_DATELINE_AFTER = re.compile(r"\s*(?:,|\(|\n|$)")
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{1,80})[”\"]")
@@ -359,7 +360,7 @@ def _not_a_facet(name: str, start: int, end: int, text: str) -> bool:
     last = words[-1].lower()
     if len(words) > 1 and (last in EVENT_WORDS or last in WORK_WORDS or last in PRODUCT_WORDS):
         return True
-    if any(_MODEL_NUMBER.fullmatch(w) for w in words):
+    if _MODEL_NUMBER.search(name):
         return True  # "RAV4 Hybrid", "Netgear Nighthawk R6700"
     for cut in range(len(words) - 1, 0, -1):  # "Nintendo Switch", "Apple Watch Series": a company's product
         if gazetteer_key(" ".join(words[:cut])) in g.companies:
@@ -567,7 +568,7 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
         mention.teams = g.teams_by_place.get(gazetteer_key(name), []) if known.type is EntityType.LOCATION else []
         return True
     mention.teams = g.teams_by_short.get(gazetteer_key(name)) or g.teams_by_place.get(gazetteer_key(name), [])
-    if _not_a_facet(name, start, end, text):
+    if _not_a_facet(name, start, end, text) or _MODEL_NUMBER.search(piece) and " " in piece.strip():
         return False
     if name.isupper() and len(name) > 4 and not dateline and (
             " " in name and any(len(w) > 4 for w in words) or name.lower() in lower_words):

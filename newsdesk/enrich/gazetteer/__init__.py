@@ -96,14 +96,16 @@ class Gazetteer:
 
     def _add(self, known: Known, names: list[str]) -> None:
         for name in names:
-            table = self._caps if name.replace(".", "").isupper() and len(name.replace(".", "")) <= 5 else self._strong
-            table.setdefault(gazetteer_key(name) if table is self._strong else name.replace(".", ""), known)
+            if name.replace(".", "").isupper() and len(name.replace(".", "")) <= 5:
+                self._caps.setdefault(name.replace(" ", ""), known)  # dots count: "D.C." is a place, "DC" may not be
+            else:
+                self._strong.setdefault(gazetteer_key(name), known)
 
     def lookup(self, surface: str) -> Known | None:
         """The entry `surface` names for certain (canonical name or a strong alias), else None."""
         found = self._strong.get(gazetteer_key(surface))
         if found is None and surface.replace(".", "").isupper():
-            found = self._caps.get(surface.replace(".", "").replace(" ", ""))
+            found = self._caps.get(surface.replace(" ", ""))
         return found
 
     def weak(self, surface: str) -> list[Known]:
