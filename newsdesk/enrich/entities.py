@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from spacy.attrs import ORTH
+from spacy.attrs import ORTH, SPACY
 from spacy.tokens import Doc, Span
 
 from newsdesk.enrich.gazetteer import Known, gazetteer, gazetteer_key
@@ -401,35 +401,38 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> li
     for ent in ents:
         if ent.label_ in SPACY_TYPES:
             taken.update(range(ent.start, ent.end))
+    strings = doc.vocab.strings
+    values = doc.to_array([ORTH, SPACY])
+    words = [strings[int(orth)] for orth in values[:, 0]]
+    spaces = [" " if space else "" for space in values[:, 1]]
     found: list[Span] = []
-    i, n = 0, len(doc)
+    i, n = 0, len(words)
     while i < n:
-        token = doc[i]
-        if i in taken or not token.text[:1].isupper() or not token.is_alpha and "." not in token.text:
+        word = words[i]
+        if i in taken or not word[:1].isupper() or not (word.isalpha() or "." in word):
             i += 1
             continue
+        reach = i + 1  # the run of name-like words from i: capitalised, particles, "&", "-"
+        while reach < min(n, i + MAX_NAME_TOKENS) and reach not in taken and (
+                words[reach][:1].isupper() or words[reach] in NAME_PARTICLES or words[reach] in ("&", "-", ".")):
+            reach += 1
         span = None
-        for length in range(min(MAX_NAME_TOKENS, n - i), 0, -1):
-            if any(j in taken for j in range(i, i + length)):
+        for end in range(reach, i, -1):
+            text = "".join(w + sp for w, sp in zip(words[i:end], spaces[i:end])).strip()
+            known = g.lookup(text)
+            if known is None or not words[end - 1][:1].isupper() and words[end - 1] != ".":
                 continue
-            candidate = doc[i:i + length]
-            known = g.lookup(candidate.text)
-            if known is None or not candidate[-1].text[:1].isupper() and not candidate[-1].is_punct:
-                continue
-            single = length == 1 and not candidate.text.isupper()
-            if single and (candidate.text.lower() in lower_words or g.given_name(candidate.text)
-                           or token.is_sent_start):
+            if end - i == 1 and not word.isupper() and (word.lower() in lower_words or g.given_name(word)
+                                                        or doc[i].is_sent_start):
                 continue  # "Apple" opening a sentence, "Jordan" the given name
-            span = Span(doc, i, i + length, label=_LABELS.get(known.type, "ORG"))
+            span = Span(doc, i, end, label=_LABELS.get(known.type, "ORG"))
             break
-        if span is None and g.given_name(token.text) and i + 1 < n:
-            end = i + 1
-            if end + 1 < n and re.fullmatch(r"[A-Z]\.", doc[end].text):
-                end += 1  # a middle initial
-            surname = doc[end]
-            if (end not in taken and surname.is_alpha and surname.text[:1].isupper() and len(surname) > 1
-                    and not surname.text.isupper() and surname.text.lower() not in lower_words
-                    and g.lookup(surname.text) is None and not g.given_name(surname.text)):
+        if span is None and g.given_name(word) and i + 1 < n:
+            end = i + 2 if i + 2 < n and re.fullmatch(r"[A-Z]\.", words[i + 1]) else i + 1  # a middle initial
+            surname = words[end]
+            if (end not in taken and surname.isalpha() and surname[:1].isupper() and len(surname) > 1
+                    and not surname.isupper() and surname.lower() not in lower_words
+                    and g.lookup(surname) is None and not g.given_name(surname)):
                 span = Span(doc, i, end + 1, label="PERSON")
         if span is None:
             i += 1
@@ -441,7 +444,7 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> li
 
 def _extended(doc: Doc, ents: Sequence[Span]) -> list[Span]:
     """Entity spans the model cut short of a gazetteer name ("Oklahoma City" of "Oklahoma City Thunder"),
-    extended over the words that complete it (the spans they overlap give way)."""
+    extended over the words that complete it (spans starting inside it give way)."""
     g = gazetteer()
     result: list[Span] = []
     skip_until = -1
@@ -457,8 +460,7 @@ def _extended(doc: Doc, ents: Sequence[Span]) -> list[Span]:
                     skip_until = ent.end
                     break
         result.append(ent)
-    return [e for e in result if not any(o is not e and o.start <= e.start and e.end <= o.end and o.end - o.start >
-                                         e.end - e.start for o in result)]
+    return result
 
 
 _LIST = re.compile(r"(?:[A-Z][\w'’&.+-]*(?: [A-Z0-9][\w'’&.+-]*){0,3}(?:, (?:and |or |& )?| (?:and|or|&) )){2,}"
@@ -466,13 +468,13 @@ _LIST = re.compile(r"(?:[A-Z][\w'’&.+-]*(?: [A-Z0-9][\w'’&.+-]*){0,3}(?:, (?
 _LIST_ITEM = re.compile(r"[A-Z][\w'’&.+-]*(?: [A-Z0-9][\w'’&.+-]*){0,3}")
 
 
-def _list_members(doc: Doc, ents: Sequence[Span]) -> list[Span]:
+def _list_members(doc: Doc, text: str, ents: Sequence[Span]) -> list[Span]:
     """Untagged items of a written list most of whose other items the model tagged alike ("Disney, Pixar,
     Marvel, and Star Wars": "Pixar" and "Marvel" too)."""
     found: list[Span] = []
     labels = {(e.start_char, e.end_char): e.label_ for e in ents if e.label_ in ("PERSON", "ORG", "GPE")}
-    for match in _LIST.finditer(doc.text):
-        items = [m.span() for m in _LIST_ITEM.finditer(doc.text, match.start(), match.end())]
+    for match in _LIST.finditer(text):
+        items = [m.span() for m in _LIST_ITEM.finditer(text, match.start(), match.end())]
         tagged = Counter(labels[i] for i in items if i in labels)
         if not tagged:
             continue
@@ -503,7 +505,7 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                    if word.islower()}
     ents = _extended(doc, ents)
     ents = [*ents, *_untagged_names(doc, ents, lower_words)]
-    ents = sorted([*ents, *_list_members(doc, ents)], key=lambda e: e.start)
+    ents = sorted([*ents, *_list_members(doc, text, ents)], key=lambda e: e.start)
     kept: list[tuple[Mention, bool]] = []
     headline_lines: dict[int, bool] = {}
     products: set[str] = set()

@@ -18,6 +18,7 @@ from newsdesk.model import EntityType
 DATA = Path(__file__).parent
 
 
+@lru_cache(maxsize=65536)
 def gazetteer_key(name: str) -> str:
     """`name_key` without dots, so that "U.S." and "US", "St. Louis" and "St Louis" meet."""
     return name_key(re.sub(r"\.", "", name))
