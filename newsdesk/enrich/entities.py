@@ -364,7 +364,7 @@ def _not_a_facet(name: str, start: int, end: int, text: str) -> bool:
         return True  # "RAV4 Hybrid", "Netgear Nighthawk R6700"
     for cut in range(len(words) - 1, 0, -1):  # "Nintendo Switch", "Apple Watch Series": a company's product
         if gazetteer_key(" ".join(words[:cut])) in g.companies:
-            return not any(w.lower() in PRODUCT_EXCEPTIONS for w in words[cut:])
+            return words[-1].lower() not in PRODUCT_EXCEPTIONS  # but "GE Healthcare", "Amazon Web Services"
     before = text[max(0, start - 40):start].split()
     if (before and len(words) <= 2 and text[start - 1:start] == " " and before[-1][:1].isupper()
             and re.fullmatch(r"[\w'’&-]+", before[-1]) and gazetteer_key(_POSSESSIVE.sub("", before[-1])) in g.companies):
