@@ -62,6 +62,9 @@ island islands peninsula desert coast bay strait canyon plateau falls
 """Words that make the name before them, or the name they end, a place ("Panjshir province"); not
 "city", "state" or "square", which end names of organisations too ("Manchester City", "Islamic State")."""
 
+ADMINISTRATIVE_WORDS = frozenset("province district region prefecture county state oblast governorate".split())
+"""Lower-case words after a place's name that only say what kind of place it is."""
+
 FACILITY_WORDS = frozenset("""
 stadium arena field airport hospital infirmary hotel suites inn theater theatre auditorium amphitheater
 amphitheatre pavilion square park street st avenue ave road rd boulevard blvd drive lane highway bridge
@@ -136,7 +139,7 @@ _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}")
 def clean_name(text: str, entity_type: EntityType) -> str | None:
     """A mention's name without leading "the", possessive, honorifics, role phrases, glued name-card text
     and edge punctuation; None if junk."""
-    name = " ".join(text.split())
+    name = " ".join(text.split()).strip(" -–—")  # "Kim Kardashian -"
     if _JUNK.search(name):
         return None
     abbreviation = _ABBREVIATION.search(name.split()[-1]) if name.split() else None
@@ -147,6 +150,11 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         name = name[4:].strip(_EDGE)
     name = ROLE_PREFIX.sub("", name)
     words = name.split()
+    digits = [i for i, w in enumerate(words) if i and any(c.isdigit() for c in w)]
+    if entity_type is EntityType.PERSON and digits:
+        words = words[:digits[0]]  # "Mekhi Robinson 1 goal"
+    if entity_type is EntityType.LOCATION and len(words) > 1 and words[-1] in ADMINISTRATIVE_WORDS:
+        words.pop()  # "Logar province" is Logar ("Panjshir Valley" is not Panjshir)
     while len(words) > 1 and words[0].islower() and words[0] not in NAME_PARTICLES:
         words.pop(0)  # "rang Taylor", "s Haqqani" (but "iPad Pro" stays)
     while len(words) > 1 and words[-1].lower() in NAME_PARTICLES:
@@ -289,6 +297,11 @@ class _Group:
         return name_key(self.display).split()
 
     @cached_property
+    def surface_keys(self) -> list[list[str]]:
+        """The key words of each name its mentions are written with ("national security council" for NSC)."""
+        return [k.split() for k in {name_key(m.name) for m in self.mentions}]
+
+    @cached_property
     def core(self) -> list[str]:
         return person_core(self.tokens)
 
@@ -399,7 +412,7 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> li
     g = gazetteer()
     taken = set()
     for ent in ents:
-        if ent.label_ in SPACY_TYPES:
+        if ent.label_ in SPACY_TYPES and ent.label_ != "NORP":  # "Christian" of "Christian Watts" tagged NORP
             taken.update(range(ent.start, ent.end))
     strings = doc.vocab.strings
     values = doc.to_array([ORTH, SPACY])
@@ -504,7 +517,9 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
     lower_words = {word for word in map(doc.vocab.strings.__getitem__, set(doc.to_array(ORTH).tolist()))
                    if word.islower()}
     ents = _extended(doc, ents)
-    ents = [*ents, *_untagged_names(doc, ents, lower_words)]
+    untagged = _untagged_names(doc, ents, lower_words)
+    covered = {i for span in untagged for i in range(span.start, span.end)}
+    ents = [*(e for e in ents if e.label_ != "NORP" or e.start not in covered), *untagged]
     ents = sorted([*ents, *_list_members(doc, text, ents)], key=lambda e: e.start)
     kept: list[tuple[Mention, bool]] = []
     headline_lines: dict[int, bool] = {}
@@ -518,6 +533,10 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
             else:
                 continue
         for piece, start, end, owner in _pieces(ent, ent_names):
+            first, _, rest = piece.partition(" ")
+            if (ent[0].is_sent_start and first.lower() in lower_words and rest.count(" ") >= 1
+                    and (name_key(rest) in ent_names or g.lookup(rest))):
+                piece, start = rest, start + len(first) + 1  # "Key Security Council powers ..."
             entity_type = _owner_type(piece, tagged) if owner else tagged
             name = clean_name(piece, entity_type)
             if name is None or _inside_quoted_title(text, start, end):
@@ -551,7 +570,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     before = text[max(0, start - 20):start].split()
     after = text[end:end + 12].split()
     mention.after_place = bool(re.search(r"[A-Z][\w.]*,\s*$", text[max(0, start - 30):start]))
-    mention.place_context = dateline or bool(before and before[-1].lower() in LOCATION_CONTEXT) or bool(
+    lone_line = (start == 0 or text[start - 1] == "\n") and text[end:end + 1] in ("\n", "")  # "Pittsburgh\n\n"
+    mention.place_context = dateline or lone_line or bool(before and before[-1].lower() in LOCATION_CONTEXT) or bool(
         after and (after[0].lower().strip(".,") in ("native", "natives") or after[0].startswith("-based")))
     if mention.type is EntityType.LOCATION:  # "Bloomberg" tagged GPE, but not "Sputnik Afghanistan"
         outlet = canonical_outlet(name) if " " not in name else None
@@ -639,7 +659,7 @@ def _resolve_teams(mentions: list[Mention]) -> None:
 
 def _resolve_place_abbreviations(mentions: list[Mention]) -> None:
     """Names that may stand for a place ("SD", "Washington", "New York"): that place where the document
-    names it too, else, for a name tagged as a place, the one place the gazetteer gives it."""
+    names it too, else, for a name tagged as a place, the one place (or the one city) the gazetteer gives it."""
     g = gazetteer()
     named = {m.known.name: m.known for m in mentions if m.known is not None}
     for m in mentions:
@@ -648,7 +668,9 @@ def _resolve_place_abbreviations(mentions: list[Mention]) -> None:
         places = g.weak(m.name)
         here = [p for p in places if p.name in named]
         default = m.type is EntityType.LOCATION and (len(m.name) > 3 or m.after_place)  # "Mountain View, CA"
-        chosen = here[0] if len(here) == 1 else places[0] if len(places) == 1 and default else None
+        cities = [p for p in places if p.kind == "city"]
+        fallback = places[0] if len(places) == 1 else cities[0] if len(cities) == 1 else None
+        chosen = here[0] if len(here) == 1 else fallback if default else None
         if chosen is not None:
             m.known, m.type, m.fixed = chosen, EntityType.LOCATION, EntityType.LOCATION
 
@@ -731,6 +753,7 @@ def _merge_aliases(groups: list[_Group]) -> None:
         gr.fixed is EntityType.PERSON
         or gr.fixed is None and (gr.votes[EntityType.PERSON] or gr.votes[EntityType.ORGANIZATION]))]
     persons = [gr for gr in persons if gr.merged_into is None]
+    known_groups = [gr for gr in groups if gr.known is not None and gr.known.type is EntityType.ORGANIZATION]
     organizations = [gr for gr in groups if gr.merged_into is None and len(gr.tokens) > 1
                      and document_type(gr.votes) is EntityType.ORGANIZATION and gr.fixed is not EntityType.PERSON]
     locations = {" ".join(gr.tokens): gr for gr in groups if gr.merged_into is None
@@ -746,7 +769,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
             acronym = name_key(written.pop())  # "NRF", "CDC" defined in the text, "GE" of "GE Healthcare"
             candidates = [gr.root() for gr in groups if gr is not group and len(gr.tokens) > 1
                           and (gr.fixed or document_type(gr.votes)) in FACET_TYPES and (
-                              _acronym_of(acronym, gr.tokens) or gr.tokens[0] == acronym and gr in organizations)]
+                              _acronym_of(acronym, gr.tokens)
+                              or gr.tokens[0] == acronym and gr in organizations and gr.tokens[-1] in PRODUCT_EXCEPTIONS)]
         if candidates or group.known is not None:
             pass  # the gazetteer's name is the entity's name
         elif group.votes[EntityType.PERSON] and fixed in (None, EntityType.PERSON):
@@ -761,12 +785,16 @@ def _merge_aliases(groups: list[_Group]) -> None:
             # "Afghanistan Amrullah Saleh": a longer span ending in a full person name
             candidates = [p.root() for p in persons
                           if len(p.tokens) < len(tokens) and tokens[-len(p.tokens):] == p.tokens]
+        if not candidates and group.known is None and len(tokens) > 2:  # "White House National Security Council"
+            candidates = [k for k in known_groups if any(
+                1 < len(t) < len(tokens) and tokens[-len(t):] == t for t in k.surface_keys)]
         if not candidates and group.known is None and fixed in (None, EntityType.ORGANIZATION):
             # "Sierra Nevada" of "Sierra Nevada Corporation", "Home Depot" of "THE HOME DEPOT INC."
             candidates = [o.root() for o in organizations if len(o.tokens) > len(tokens) and (
                 _organization_root(o.tokens) == tokens
-                or o.tokens[:len(tokens)] == tokens and o.tokens[-1] in ORGANIZATION_WORDS
-                or len(tokens) > 1 and o.tokens[-len(tokens):] == tokens)]  # "Polytechnic University"
+                or o.tokens[:len(tokens)] == tokens and (o.tokens[-1] in ORGANIZATION_WORDS or o.known is None
+                                                         and document_type(group.votes) is EntityType.ORGANIZATION)
+                or len(tokens) > 1 and o.tokens[-len(tokens):] == tokens)]  # "Ulta Beauty", "Polytechnic University"
         if not candidates and (fixed or document_type(group.votes)) is EntityType.LOCATION:
             longer = locations.get(" ".join([*tokens, "city"]))  # "New York" beside "New York City"
             candidates = [longer.root()] if longer is not None else []
