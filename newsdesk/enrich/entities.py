@@ -57,7 +57,7 @@ ROLE_PREFIX = re.compile(r"^(?:(?:co-)?founder|ceo|chairman|chairwoman|president
 
 PLACE_NOUNS = frozenset("""
 valley gorge pass province region district county village river mountains mountain lake sea ocean
-island islands peninsula desert coast bay strait canyon plateau falls
+island islands peninsula desert coast bay strait canyon plateau falls area
 """.split())
 """Words that make the name before them, or the name they end, a place ("Panjshir province"); not
 "city", "state" or "square", which end names of organisations too ("Manchester City", "Islamic State")."""
@@ -68,7 +68,7 @@ ADMINISTRATIVE_WORDS = frozenset("province district region prefecture county sta
 FACILITY_WORDS = frozenset("""
 stadium arena field airport hospital infirmary hotel suites inn theater theatre auditorium amphitheater
 amphitheatre pavilion square park street st avenue ave road rd boulevard blvd drive lane highway bridge
-tower palace castle cathedral prison jail station plaza mall
+tower palace castle cathedral prison jail station plaza mall place
 """.split())
 """Last words of names of buildings, venues and streets: places by the labelling conventions."""
 
@@ -121,7 +121,7 @@ of the and for on in at de del della der den van von da das do dos du di la le l
 """.split())
 """Lower-case words that may sit inside a proper name ("Bank of America", "Ludwig van Beethoven")."""
 
-_JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]%*]|\s[-–—]\s|^[-–—]|[-–—]$|:\s")
+_JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]%*()]|\s[-–—]\s|^[-–—]|[-–—]$|:\s")
 _LIST_COMMA = re.compile(r",\s(?!(?:inc|llc|ltd|jr|sr)\b)", re.I)
 _SCORE = re.compile(r"\(?\d+[-–]\d+\)?")
 _POSSESSIVE = re.compile(r"['’](?:s)?$")
@@ -175,6 +175,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         while len(words) > 2 and words[0].lower().rstrip(".") in HONORIFICS or \
                 len(words) == 2 and words[0].lower().rstrip(".") in HONORIFICS and words[1][:1].isupper():
             words.pop(0)  # "Secretary of State Mike Pompeo", "President Trump"
+        if all(w.lower().rstrip(".") in HONORIFICS for w in words):
+            return None  # "Secretary of State": a title, nobody named
         given = [i for i, w in enumerate(words) if i and len(words) - i in (2, 3) and gazetteer().given_name(w)]
         if len(words) >= 4 and given:
             words = words[given[-1]:]  # "White House Press Secretary Stephanie Grisham"
@@ -335,6 +337,7 @@ def _pieces(ent: Span, known_names: frozenset[str]) -> list[tuple[str, int, int,
     g = gazetteer()
     words = owner.split()
     if not (g.lookup(owner) or name_key(owner) in known_names
+            or len(words) >= 2 and words[-1].lower() in ORGANIZATION_WORDS  # "... Health Care Authority’s Campaign"
             or (len(words) >= 2 and g.given_name(words[0]) and all(w[:1].isupper() for w in words))):
         return [(text, start, ent.end_char, False)]  # "People’s Daily"
     return [(owner, start, start + len(owner), True), (rest, start + match.end(), ent.end_char, False)]
@@ -455,6 +458,10 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> li
     return found
 
 
+ROYAL_TITLES = frozenset({"Queen", "King", "Prince", "Princess", "Pope", "Emperor", "Empress", "Sheikh"})
+"""Titles that are part of the name a person is known by; spans the model started after one take it in."""
+
+
 def _extended(doc: Doc, ents: Sequence[Span]) -> list[Span]:
     """Entity spans the model cut short of a gazetteer name ("Oklahoma City" of "Oklahoma City Thunder"),
     extended over the words that complete it (spans starting inside it give way)."""
@@ -464,6 +471,8 @@ def _extended(doc: Doc, ents: Sequence[Span]) -> list[Span]:
     for ent in ents:
         if ent.start < skip_until:
             continue
+        if ent.label_ == "PERSON" and ent.start and doc[ent.start - 1].text in ROYAL_TITLES:
+            ent = Span(doc, ent.start - 1, ent.end, label="PERSON")  # "Queen" + "Elizabeth II"
         for extra in (2, 1):
             if ent.end + extra <= len(doc) and ent.label_ in SPACY_TYPES:
                 longer = doc[ent.start:ent.end + extra]
@@ -577,7 +586,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
         outlet = canonical_outlet(name) if " " not in name else None
     else:
         outlet = (canonical_outlet(_POSSESSIVE.sub("", piece.strip(_EDGE)), places)  # "The Hill’s" keeps its "The"
-                  or canonical_outlet(name, places))
+                  or canonical_outlet(name, places)
+                  or (canonical_outlet("The " + name) if text[max(0, start - 4):start] == "The " else None))
     if outlet:
         mention.name, mention.type = outlet, EntityType.ORGANIZATION
         mention.fixed = EntityType.ORGANIZATION
@@ -592,6 +602,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     mention.teams = g.teams_by_short.get(gazetteer_key(name)) or g.teams_by_place.get(gazetteer_key(name), [])
     if _not_a_facet(name, start, end, text) or _MODEL_NUMBER.search(piece) and " " in piece.strip():
         return False
+    if len(words) == 1 and ent[0].is_sent_start and name.lower().endswith(("ed", "ing")) and not name.isupper():
+        return False  # "Televised debates are ...": an ordinary word opening a sentence
     if name.isupper() and len(name) > 4 and not dateline and (
             " " in name and any(len(w) > 4 for w in words) or name.lower() in lower_words):
         return False  # "SCORES QUARANTINED", "HUNTER": capitals for emphasis, not a name (but "CBS DFW" is)
@@ -601,6 +613,9 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     shape = _shape_type(name, mention.type)
     if shape is not None:
         mention.type = mention.fixed = shape
+    elif (mention.type is EntityType.PERSON and " " not in name and before and before[-1] in ("in", "near")
+          and not g.given_name(name) and text[end:end + 2] not in ("'s", "’s")):
+        mention.type = EntityType.LOCATION  # "Pizza Express in Woking": a place the model took for a person
     elif mention.type in (EntityType.ORGANIZATION, EntityType.PERSON) and _place_evidence(ent):
         mention.type = EntityType.LOCATION
     return True
@@ -778,7 +793,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
                           if _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
-                candidates = [c for c in candidates if default and c.display == default.name] or candidates
+                candidates = ([c for c in candidates if default and c.display == default.name]
+                              or [c for c in candidates if g.given_name(c.display.split()[0])] or candidates)
         elif fixed is None:  # "Bublik" tagged ORG, "Kleijn" tagged GPE
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
         if not candidates and group.known is None and fixed is None:
