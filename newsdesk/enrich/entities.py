@@ -177,6 +177,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
             words.pop(0)  # "Secretary of State Mike Pompeo", "President Trump"
         if all(w.lower().rstrip(".") in HONORIFICS for w in words):
             return None  # "Secretary of State": a title, nobody named
+        if len(words) > 1 and words[0].endswith("ing") and not gazetteer().given_name(words[0]):
+            words.pop(0)  # "Questioning Vindman's judgment": a heading's verb
         given = [i for i, w in enumerate(words) if i and len(words) - i in (2, 3) and gazetteer().given_name(w)]
         if len(words) >= 4 and given:
             words = words[given[-1]:]  # "White House Press Secretary Stephanie Grisham"
@@ -793,8 +795,7 @@ def _merge_aliases(groups: list[_Group]) -> None:
                           if _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
-                candidates = ([c for c in candidates if default and c.display == default.name]
-                              or [c for c in candidates if g.given_name(c.display.split()[0])] or candidates)
+                candidates = [c for c in candidates if default and c.display == default.name] or candidates
         elif fixed is None:  # "Bublik" tagged ORG, "Kleijn" tagged GPE
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
         if not candidates and group.known is None and fixed is None:
@@ -817,6 +818,9 @@ def _merge_aliases(groups: list[_Group]) -> None:
         if not candidates and len(tokens) == 1 and tokens[0].endswith("s") and group.known is None:
             candidates = [gr.root() for gr in groups if gr.tokens == [tokens[0][:-1]]]  # plurals
         targets = {id(c) for c in candidates if c is not group}
+        if len(targets) > 1:  # prefer the one that starts with a given name ("Alexander Vindman", not a heading)
+            named = {id(c) for c in candidates if c is not group and g.given_name(c.display.split()[0])}
+            targets = named if len(named) == 1 else targets
         if len(targets) == 1:
             target = group.merged_into = next(c for c in candidates if id(c) in targets)
             if target in persons and len(tokens) < len(target.tokens) and fixed is None:
