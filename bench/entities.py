@@ -35,7 +35,7 @@ import tempfile
 import time
 import types
 from collections import Counter, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -81,7 +81,10 @@ class Predicted:
 
 
 @dataclass
-class PageScore:
+class Counts:
+    """Predicted entities (all, right type, any type), gold entities (all, found, found with the right type),
+    gold entities split into several names."""
+
     predicted: int = 0
     typed: int = 0
     untyped: int = 0
@@ -89,6 +92,13 @@ class PageScore:
     found: int = 0
     found_typed: int = 0
     splits: int = 0
+
+
+COUNTED = [f.name for f in fields(Counts)]
+
+
+@dataclass
+class PageScore(Counts):
     errors: list[str] = field(default_factory=list)
     names: dict[tuple[str, str], set[str]] = field(default_factory=dict)
     """(gold name, gold type) -> predicted names matched to it on this page."""
@@ -137,20 +147,13 @@ def score_page(gold: dict, predicted: list[Predicted]) -> PageScore:
 
 
 @dataclass
-class Totals:
+class Totals(Counts):
     pages: int = 0
-    predicted: int = 0
-    typed: int = 0
-    untyped: int = 0
-    gold: int = 0
-    found: int = 0
-    found_typed: int = 0
-    splits: int = 0
     names: dict[tuple[str, str], list[set[str]]] = field(default_factory=lambda: defaultdict(list))
 
     def add(self, page: PageScore) -> None:
         self.pages += 1
-        for name in ("predicted", "typed", "untyped", "gold", "found", "found_typed", "splits"):
+        for name in COUNTED:
             setattr(self, name, getattr(self, name) + getattr(page, name))
         for entity, names in page.names.items():
             self.names[entity].append(names)

@@ -615,7 +615,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     shape = _shape_type(name, mention.type)
     if shape is not None:
         mention.type = mention.fixed = shape
-    elif (mention.type is EntityType.PERSON and " " not in name and before and before[-1] in ("in", "near")
+    elif (mention.type is EntityType.PERSON and " " not in name and len(name) > 2 and before
+          and before[-1] in ("in", "near")
           and not g.given_name(name) and text[end:end + 2] not in ("'s", "’s")):
         mention.type = EntityType.LOCATION  # "Pizza Express in Woking": a place the model took for a person
     elif mention.type in (EntityType.ORGANIZATION, EntityType.PERSON) and _place_evidence(ent):

@@ -60,7 +60,8 @@ class Gazetteer:
             known = Known(row[0].strip(), EntityType.LOCATION, row[1].strip())
             self._add(known, [known.name, *_cells(row, 2)])
             for alias in _cells(row, 3):
-                self._weak.setdefault(gazetteer_key(alias), []).append(known)
+                key = alias if alias.isupper() else gazetteer_key(alias)  # "MA" matches "MA", not "Ma"
+                self._weak.setdefault(key, []).append(known)
         companies = set()
         for row in _rows("organizations.tsv"):
             known = Known(row[0].strip(), EntityType.ORGANIZATION, row[1].strip())
@@ -111,7 +112,7 @@ class Gazetteer:
 
     def weak(self, surface: str) -> list[Known]:
         """Entries `surface` may stand for where the context agrees ("SD" beside "South Dakota")."""
-        return self._weak.get(gazetteer_key(surface), [])
+        return (surface.isupper() and self._weak.get(surface)) or self._weak.get(gazetteer_key(surface), [])
 
     def never_entity(self, name: str) -> bool:
         """An abbreviation, interjection or common word that is never a person, organisation or place."""
