@@ -174,3 +174,12 @@ def test_facet_check_finds_what_the_issue_reported() -> None:
             "person": Counter({"Donald Trump": 12, "Michael McDonald": 2, "Kristi Noem": 3}),
             "organization": Counter({"Twitter": 4})}
     assert facet_problems(good) == []
+
+
+def test_speakers_are_the_canonical_names_of_the_facets(settings: Settings) -> None:
+    first, second = enrich(
+        "South Dakota Gov. Kristi Noem defended the campaign on Monday. “We are on it,” Noem said.",
+        "“Meth is a serious problem in South Dakota,” Noem said on Monday.")
+    for article in (first, second):
+        assert "Kristi Noem" in names(article, PERSON)
+        assert {q.speaker for q in article.quotes if q.kind == "direct"} == {"Kristi Noem"}
