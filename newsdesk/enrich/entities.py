@@ -131,6 +131,7 @@ _MODEL_NUMBER = re.compile(r"\b(?!\d+(?:st|nd|rd|th)\b)(?=\w*\d)(?=\w*[A-Za-z])\
 """A word of letters and digits ("RAV4", "R6700"), not an ordinal ("6th")."""
 _DATELINE_AFTER = re.compile(r"(?:,\s+[A-Z][\w.]*(?:\s+[A-Z][\w.]*)*)?\s*(?:\([^)\n]{1,40}\)\s*)?(?:[—–]|--?\s)")
 _CAPITALS_DATELINE_AFTER = re.compile(r"\s*(?:,|\(|\n|$)")
+_OF_PLACE = re.compile(r"\b\d{1,3},\s+of\s+$")
 _QUOTED = re.compile(r"[“\"]([^”\"\n]{1,80})[”\"]")
 _EDGE = " \t\n\"'“”‘’.,;:!?()-–—*"
 _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}")
@@ -441,7 +442,7 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> li
             if known is None or not words[end - 1][:1].isupper() and words[end - 1] != ".":
                 continue
             if end - i == 1 and not word.isupper() and (word.lower() in lower_words or g.given_name(word)
-                                                        or doc[i].is_sent_start):
+                                                        or doc[i].is_sent_start or len(word) < 4):
                 continue  # "Apple" opening a sentence, "Jordan" the given name
             span = Span(doc, i, end, label=_LABELS.get(known.type, "ORG"))
             break
@@ -619,6 +620,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
           and before[-1] in ("in", "near")
           and not g.given_name(name) and text[end:end + 2] not in ("'s", "’s")):
         mention.type = EntityType.LOCATION  # "Pizza Express in Woking": a place the model took for a person
+    elif _OF_PLACE.search(text, max(0, start - 12), start):
+        mention.type = EntityType.LOCATION  # "Christopher L. Tays, 32, of Franklin": where someone lives
     elif mention.type in (EntityType.ORGANIZATION, EntityType.PERSON) and _place_evidence(ent):
         mention.type = EntityType.LOCATION
     return True
@@ -685,7 +688,7 @@ def _resolve_place_abbreviations(mentions: list[Mention]) -> None:
             continue
         places = g.weak(m.name)
         here = [p for p in places if p.name in named]
-        default = m.type is EntityType.LOCATION and (len(m.name) > 3 or m.after_place)  # "Mountain View, CA"
+        default = m.type is EntityType.LOCATION and len(m.name) > 3 or m.after_place  # "Mountain View, CA"
         cities = [p for p in places if p.kind == "city"]
         fallback = places[0] if len(places) == 1 else cities[0] if len(cities) == 1 else None
         chosen = here[0] if len(here) == 1 else fallback if default else None
@@ -719,7 +722,7 @@ GENERATIONAL_SUFFIXES = frozenset({"jr", "sr", "ii", "iii", "iv"})
 def person_core(tokens: list[str]) -> list[str]:
     """A person name's key words, without middle initials and generational suffixes ("Patrick W. Carlineo Jr")."""
     core = [t for t in tokens if len(t) > 1 and t not in GENERATIONAL_SUFFIXES]
-    return core or tokens
+    return core if len(core) > 1 or len(tokens) == 1 else tokens  # "P.J. Fleck" keeps its initials
 
 
 def _initials(tokens: list[str]) -> str:

@@ -190,7 +190,9 @@ class AliasRegistry(SqliteStore):
         (recorded too, unless `record_none` is False)."""
         candidates = [k for (k,) in conn.execute("SELECT key FROM person_name WHERE surname = ?", (surname,))]
         types = self._types(conn, set(candidates))
-        people = sorted(k for k in candidates if _is_person(types.get(k)))
+        people = sorted(k for k in candidates if _is_person(types.get(k))
+                        and (record_none or len(k.split()[0]) == 1 or gazetteer().given_name(k.split()[0])))
+        # (a name tagged as an organisation maps only to what looks like a person's full name)
         known = gazetteer().people_by_surname.get(surname)
         known_key = registry_key(known.name, EntityType.PERSON) if known else None
         if len(people) == 1:
