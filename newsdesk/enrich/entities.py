@@ -533,17 +533,21 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
     covered = {i for span in untagged for i in range(span.start, span.end)}
     ents = [*(e for e in ents if e.label_ != "NORP" or e.start not in covered), *untagged]
     ents = sorted([*ents, *_list_members(doc, text, ents)], key=lambda e: e.start)
+    products: set[str] = set()
+    tagged_products: Counter[str] = Counter()
     kept: list[tuple[Mention, bool]] = []
     headline_lines: dict[int, bool] = {}
-    products: set[str] = set()
     for ent in ents:
         tagged = SPACY_TYPES.get(ent.label_)
         if tagged is None:
-            if ent.label_ in ("PRODUCT", "WORK_OF_ART") and _shape_type(ent.text, EntityType.ORGANIZATION) \
-                    is EntityType.PERSON:
-                tagged = EntityType.PERSON  # "Marcel Granollers" tagged PRODUCT
-            else:
+            if ent.label_ not in ("PRODUCT", "WORK_OF_ART"):
                 continue
+            if _shape_type(ent.text, EntityType.ORGANIZATION) is not EntityType.PERSON:
+                product = clean_name(ent.text, EntityType.ORGANIZATION)
+                if product and not g.lookup(product):
+                    tagged_products[name_key(product)] += 1
+                continue
+            tagged = EntityType.PERSON  # "Marcel Granollers" tagged PRODUCT
         for piece, start, end, owner in _pieces(ent, ent_names):
             first, _, rest = piece.partition(" ")
             if (ent[0].is_sent_start and first.lower() in lower_words and rest.count(" ") >= 1
@@ -563,6 +567,8 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                 mention.type is EntityType.PERSON and " " in name and g.given_name(name.split()[0]))
             kept.append((mention, not reliable and _headline_cased(text, start, headline_lines)
                          and not _list_item(text, start, end)))
+    tagged_names = Counter(name_key(m.name) for m, _ in kept if m.fixed is None)
+    products.update(k for k, n in tagged_products.items() if n > tagged_names[k])  # the model's own majority
     in_text = {name_key(m.name) for m, headline in kept if not headline}
     product_heads = {key.split()[0] for key in products}  # "Mustang" beside the product "Mustang Mach"
     mentions = [m for m, headline in kept if (not headline or name_key(m.name) in in_text)
