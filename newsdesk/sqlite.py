@@ -5,6 +5,7 @@ with short `BEGIN IMMEDIATE` write transactions (one writer at a time; readers n
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,11 +16,18 @@ def connect(path: Path, schema: str = "", timeout: float = 60.0) -> sqlite3.Conn
     path.parent.mkdir(parents=True, exist_ok=True)
     conn = sqlite3.connect(path, timeout=timeout, isolation_level=None, check_same_thread=False)
     conn.execute(f"PRAGMA busy_timeout={int(timeout * 1000)}")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA synchronous=NORMAL")
-    if schema:
-        conn.executescript(schema)
-    return conn
+    deadline = time.monotonic() + timeout
+    while True:  # two processes creating the file at once: one may get "locked" at once, not after the timeout
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            if schema:
+                conn.executescript(schema)
+            return conn
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager

@@ -21,7 +21,7 @@ from newsdesk.enrich.cache import (
     enrichment_of,
 )
 from newsdesk.enrich.dates import resolve_mentioned_dates
-from newsdesk.enrich.entities import resolve_entities
+from newsdesk.enrich.entities import DocumentEntities, resolve_batch
 from newsdesk.enrich.language import detect_language
 from newsdesk.enrich.nlp import analyse, load_nlp
 from newsdesk.enrich.published import decide_published
@@ -68,9 +68,10 @@ ANALYSED_LANGUAGES = frozenset({"en"})
 """Languages the spaCy model reads; entities, quotes and mentioned dates are left empty for others."""
 
 
-def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: AliasRegistry,
+def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, entities: DocumentEntities | None,
                 language: tuple[str, Provenance] | None) -> Article:
-    """All enrichment of one article; `doc` is its parsed body, None when its language is not analysed."""
+    """All enrichment of one article; `doc` is its parsed body and `entities` its resolved entities, both
+    None when its language is not analysed."""
     provenance = dict(article.provenance)
     update: dict[str, object] = {"language": language[0] if language else None}
     if language:
@@ -82,7 +83,6 @@ def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, registry: A
         provenance["published"] = published[1]
 
     model = f"spacy:{get_settings().spacy_model}"
-    entities = resolve_entities(doc, registry) if doc is not None else None
     quotes, cited = attribute(doc, entities) if doc is not None and entities is not None else ([], [])
     base_day = _day(published[0]) if published else None
     expressions = entities.date_expressions if entities is not None else []
@@ -129,12 +129,14 @@ def enrich_articles(items: Sequence[tuple[RawDocument, Article]]) -> list[Articl
     languages = {i: detect_language(f"{items[i][1].title or ''}\n{items[i][1].body}") for i in todo}
     analysed = [i for i in todo if languages[i] and languages[i][0] in ANALYSED_LANGUAGES]  # type: ignore[index]
     docs: dict[int, Doc] = {}
+    entities: dict[int, DocumentEntities] = {}
     if analysed:
         docs = dict(zip(analysed, analyse([items[i][1].body for i in analysed])))
+        entities = dict(zip(analysed, resolve_batch([docs[i] for i in analysed], registry)))
     fresh: dict[str, dict[str, object]] = {}
     for i in todo:
         raw, article = items[i]
-        enriched = _enrich_one(raw, article, docs.get(i), registry, languages[i])
+        enriched = _enrich_one(raw, article, docs.get(i), entities.get(i), languages[i])
         results[i] = enriched
         fresh[keys[i]] = enrichment_of(enriched)
     cache.put_many(fresh)

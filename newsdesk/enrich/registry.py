@@ -1,11 +1,24 @@
-"""Durable cross-document alias registry: one canonical name and type per name key, corpus-wide."""
+"""Durable cross-document alias registry: one canonical name and type per entity, corpus-wide.
+
+Every name a document resolves is recorded with its type votes. The first spelling registered for a
+name key stays the entity's name (a company's legal suffixes do not count in its key, so "Acme Corp."
+and "Acme" are one). A bare surname that the document itself could not resolve becomes the full name of
+the one person of the corpus with that surname (or the gazetteer's well-known person); with several
+candidates it stays as it is. Each such decision is recorded with its reason (`decisions`), and
+`rebuild` recomputes them all from the recorded names.
+"""
 
 from __future__ import annotations
 
+import sqlite3
 from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
 
+from newsdesk.enrich.gazetteer import gazetteer
 from newsdesk.enrich.outlets import name_key
 from newsdesk.enrich.store import SqliteStore
+from newsdesk.sqlite import transaction
 from newsdesk.model import EntityType
 
 _SCHEMA = """
@@ -19,16 +32,38 @@ CREATE TABLE IF NOT EXISTS type_vote (
     votes INTEGER NOT NULL,
     PRIMARY KEY (key, type)
 );
+CREATE TABLE IF NOT EXISTS fixed_type (
+    key TEXT PRIMARY KEY,
+    type TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS person_name (
+    surname TEXT NOT NULL,
+    key TEXT NOT NULL,
+    PRIMARY KEY (surname, key)
+);
+CREATE TABLE IF NOT EXISTS alias_decision (
+    key TEXT PRIMARY KEY,
+    target TEXT,
+    reason TEXT NOT NULL,
+    decided_at TEXT NOT NULL
+);
 """
 
 MIN_CORPUS_VOTES = 3
 """Corpus-wide type votes needed before they may override a document's own unclear vote."""
 
+LEGAL_SUFFIXES = frozenset("inc corp corporation co company ltd limited llc llp plc ag gmbh sa nv".split())
+"""Words a company's legal name adds to the name it goes by."""
+
+
+TIE_ORDER = (EntityType.PERSON, EntityType.LOCATION, EntityType.ORGANIZATION, EntityType.NORP, EntityType.EVENT)
+"""Which type a tie of votes goes to: a place name used as a modifier is often tagged as an organisation
+("Forest Hill police")."""
+
 
 def document_type(votes: Counter[EntityType]) -> EntityType:
-    """Majority type of one name's mentions; ties go to the type listed first in EntityType."""
-    order = list(EntityType)
-    return max(votes, key=lambda t: (votes[t], -order.index(t)))
+    """Majority type of one name's mentions; ties go by `TIE_ORDER`."""
+    return max(votes, key=lambda t: (votes[t], -TIE_ORDER.index(t)))
 
 
 def _clear(votes: Counter[EntityType]) -> bool:
@@ -36,41 +71,170 @@ def _clear(votes: Counter[EntityType]) -> bool:
     return total >= 2 and max(votes.values()) * 3 >= total * 2
 
 
+@dataclass
+class Observed:
+    """One entity as a document resolved it: its name, its mentions' type votes, and a settled type if any."""
+
+    name: str
+    votes: Counter[EntityType] = field(default_factory=Counter)
+    fixed: EntityType | None = None
+
+    @property
+    def type(self) -> EntityType:
+        return self.fixed or document_type(self.votes)
+
+
+def registry_key(name: str, entity_type: EntityType) -> str:
+    """The key one entity is registered under: its name key, without legal suffixes for an organisation."""
+    tokens = name_key(name).split()
+    if entity_type is EntityType.ORGANIZATION:
+        while len(tokens) > 1 and tokens[-1] in LEGAL_SUFFIXES:
+            tokens.pop()
+    return " ".join(tokens)
+
+
 class AliasRegistry(SqliteStore):
-    """Canonical display names and type votes shared by all documents (and processes)."""
+    """Canonical display names, type votes and alias decisions shared by all documents (and processes)."""
 
     SCHEMA = _SCHEMA
 
-    def canonicalize(self, names: list[tuple[str, Counter[EntityType]]]) -> list[tuple[str, EntityType]]:
-        """Corpus-canonical (name, type) for each in-document (name, type votes), recording them.
+    def canonicalize(self, names: list[Observed] | list[tuple[str, Counter[EntityType]]]
+                     ) -> list[tuple[str, EntityType]]:
+        """Corpus-canonical (name, type) for each entity of one document, recording them."""
+        observed = [n if isinstance(n, Observed) else Observed(*n) for n in names]
+        return self.canonicalize_batch([observed])[0]
 
-        The first spelling registered for a name key stays its canonical name. A document's own
-        type vote wins when clear; otherwise the corpus majority (this document included) decides.
+    def canonicalize_batch(self, documents: list[list[Observed]]) -> list[list[tuple[str, EntityType]]]:
+        """Corpus-canonical (name, type) for each entity of each document, recording them all first.
+
+        One write transaction: every name of the batch is registered before any is resolved, so a bare
+        surname in one document meets the full name in another. A document's own settled type wins,
+        then its clear type vote, then the corpus majority (this batch included).
         """
-        if not names:
-            return []
-        keys = [name_key(name) for name, _ in names]
-        with self._lock, self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.executemany("INSERT OR IGNORE INTO canonical_name (key, name) VALUES (?, ?)",
-                                  [(k, name) for k, (name, _) in zip(keys, names)])
-            self.conn.executemany(
+        flat = [o for doc in documents for o in doc]
+        if not flat:
+            return [[] for _ in documents]
+        keys = [registry_key(o.name, o.type) for o in flat]
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock, transaction(self.conn) as conn:
+            conn.executemany("INSERT OR IGNORE INTO canonical_name (key, name) VALUES (?, ?)",
+                             [(k, o.name) for k, o in zip(keys, flat)])
+            conn.executemany(
                 "INSERT INTO type_vote (key, type, votes) VALUES (?, ?, ?) "
                 "ON CONFLICT (key, type) DO UPDATE SET votes = votes + excluded.votes",
-                [(k, str(t), n) for k, (_, votes) in zip(keys, names) for t, n in votes.items()])
-            marks = ",".join("?" * len(set(keys)))
-            canonical = dict(self.conn.execute(
-                f"SELECT key, name FROM canonical_name WHERE key IN ({marks})", list(set(keys))))
-            corpus: dict[str, Counter[EntityType]] = {}
-            for key, type_, votes in self.conn.execute(
-                    f"SELECT key, type, votes FROM type_vote WHERE key IN ({marks})", list(set(keys))):
-                corpus.setdefault(key, Counter())[EntityType(type_)] = votes
-        result = []
-        for key, (name, votes) in zip(keys, names):
-            corpus_votes = corpus.get(key, Counter())
-            if _clear(votes) or sum(corpus_votes.values()) < MIN_CORPUS_VOTES:
-                chosen = document_type(votes)
+                [(k, str(t), n) for k, o in zip(keys, flat) for t, n in o.votes.items()])
+            conn.executemany("INSERT OR IGNORE INTO fixed_type (key, type) VALUES (?, ?)",
+                             [(k, str(o.fixed)) for k, o in zip(keys, flat) if o.fixed is not None])
+            conn.executemany("INSERT OR IGNORE INTO person_name (surname, key) VALUES (?, ?)",
+                             [(k.split()[-1], k) for k, o in zip(keys, flat)
+                              if o.type is EntityType.PERSON and len(k.split()) > 1])
+            corpus = self._types(conn, set(keys))
+            targets: dict[str, str | None] = {}
+            for key, o in zip(keys, flat):
+                if key in targets or " " in key or o.fixed not in (None, EntityType.PERSON):
+                    continue
+                if self._type(o, corpus.get(key)) is EntityType.PERSON:
+                    targets[key] = self._decide(conn, key, now)
+                elif not _clear(o.votes):  # "Noem" tagged ORG once: a person's surname if the corpus has one
+                    targets[key] = self._decide(conn, key, now, record_none=False)
+            wanted = set(keys) | {t for t in targets.values() if t}
+            canonical = self._names(conn, wanted)
+            corpus.update(self._types(conn, wanted - set(corpus)))
+        result: list[list[tuple[str, EntityType]]] = []
+        flat_results = []
+        for key, o in zip(keys, flat):
+            target = targets.get(key)
+            if target:
+                flat_results.append((canonical.get(target, o.name), EntityType.PERSON))
             else:
-                chosen = document_type(corpus_votes)
-            result.append((canonical.get(key, name), chosen))
+                flat_results.append((canonical.get(key, o.name), self._type(o, corpus.get(key))))
+        position = 0
+        for doc in documents:
+            result.append(flat_results[position:position + len(doc)])
+            position += len(doc)
         return result
+
+    @staticmethod
+    def _type(observed: Observed, corpus: tuple[Counter[EntityType], EntityType | None] | None) -> EntityType:
+        votes, fixed = corpus or (Counter(), None)
+        if observed.fixed is not None:
+            return observed.fixed
+        if fixed is not None:
+            return fixed
+        if _clear(observed.votes) or sum(votes.values()) < MIN_CORPUS_VOTES:
+            return document_type(observed.votes)
+        return document_type(votes)
+
+    @staticmethod
+    def _types(conn: sqlite3.Connection, keys: set[str]) -> dict[str, tuple[Counter[EntityType], EntityType | None]]:
+        found: dict[str, tuple[Counter[EntityType], EntityType | None]] = {}
+        for chunk in _chunks(sorted(keys)):
+            marks = ",".join("?" * len(chunk))
+            for key, type_, votes in conn.execute(
+                    f"SELECT key, type, votes FROM type_vote WHERE key IN ({marks})", chunk):
+                found.setdefault(key, (Counter(), None))[0][EntityType(type_)] = votes
+            for key, type_ in conn.execute(f"SELECT key, type FROM fixed_type WHERE key IN ({marks})", chunk):
+                found[key] = (found.get(key, (Counter(), None))[0], EntityType(type_))
+        return found
+
+    @staticmethod
+    def _names(conn: sqlite3.Connection, keys: set[str]) -> dict[str, str]:
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted(keys)):
+            marks = ",".join("?" * len(chunk))
+            found.update(conn.execute(f"SELECT key, name FROM canonical_name WHERE key IN ({marks})", chunk))
+        return found
+
+    def _decide(self, conn: sqlite3.Connection, surname: str, now: str, record_none: bool = True) -> str | None:
+        """The full name a bare surname stands for corpus-wide, recorded with its reason; None if none or several
+        (recorded too, unless `record_none` is False)."""
+        candidates = [k for (k,) in conn.execute("SELECT key FROM person_name WHERE surname = ?", (surname,))]
+        types = self._types(conn, set(candidates))
+        people = sorted(k for k in candidates if _is_person(types.get(k))
+                        and (record_none or len(k.split()[0]) == 1 or gazetteer().given_name(k.split()[0])))
+        # (a name tagged as an organisation maps only to what looks like a person's full name)
+        known = gazetteer().people_by_surname.get(surname)
+        known_key = registry_key(known.name, EntityType.PERSON) if known else None
+        if len(people) == 1:
+            target, reason = people[0], f"the only person called {surname!r} in the corpus"
+        elif known and known_key and (not people or known_key in people):
+            target, reason = known_key, f"well-known person (gazetteer); {len(people)} in the corpus"
+            conn.execute("INSERT OR IGNORE INTO canonical_name (key, name) VALUES (?, ?)", (known_key, known.name))
+        else:
+            target = None
+            reason = f"ambiguous: {len(people)} people called {surname!r}" if people else "no full name yet"
+            if not record_none:
+                return None
+        conn.execute("INSERT OR REPLACE INTO alias_decision (key, target, reason, decided_at) VALUES (?, ?, ?, ?)",
+                     (surname, target, reason, now))
+        return target
+
+    def decisions(self) -> list[tuple[str, str | None, str]]:
+        """Recorded alias decisions: (name key, the key it maps to or None, reason)."""
+        with self._lock:
+            return list(self.conn.execute("SELECT key, target, reason FROM alias_decision ORDER BY key"))
+
+    def rebuild(self) -> int:
+        """Recompute every alias decision from the recorded names (after edits to the gazetteer, or to
+        undo decisions taken when the corpus was smaller); returns how many decisions there are."""
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock, transaction(self.conn) as conn:
+            conn.execute("DELETE FROM alias_decision")
+            single = [k for (k,) in conn.execute("SELECT key FROM canonical_name WHERE key NOT LIKE '% %'")]
+            types = self._types(conn, set(single))
+            count = 0
+            for key in single:
+                if key in types and _is_person(types[key]):
+                    self._decide(conn, key, now)
+                    count += 1
+        return count
+
+
+def _is_person(entry: tuple[Counter[EntityType], EntityType | None] | None) -> bool:
+    """Whether a key's corpus votes (and settled type) make it a person; unknown keys count as persons."""
+    votes, fixed = entry or (Counter(), None)
+    return (fixed or (document_type(votes) if votes else EntityType.PERSON)) is EntityType.PERSON
+
+
+def _chunks(keys: list[str], size: int = 500) -> list[list[str]]:
+    return [keys[i:i + size] for i in range(0, len(keys), size)]

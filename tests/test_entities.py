@@ -1,0 +1,185 @@
+"""Entities you can trust as facets: one canonical name per entity within and across documents, the right
+type, no junk. Real spaCy model, real alias registry (SQLite), real gazetteer files."""
+
+from __future__ import annotations
+
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from spacy.language import Language
+
+from bench.entities import facet_problems
+from newsdesk.config import Settings
+from newsdesk.enrich import enrich_articles, load_nlp
+from newsdesk.enrich.entities import clean_name
+from newsdesk.enrich.gazetteer import gazetteer
+from newsdesk.enrich.registry import AliasRegistry, Observed
+from newsdesk.model import Article, EntityType, RawDocument
+
+PERSON, ORG, LOC = EntityType.PERSON, EntityType.ORGANIZATION, EntityType.LOCATION
+
+
+@pytest.fixture(scope="module", autouse=True)
+def nlp() -> Language:
+    return load_nlp()
+
+
+def enrich(*bodies: str) -> list[Article]:
+    """Plain-text articles enriched in one batch."""
+    return enrich_articles([(RawDocument(path=f"{i}.txt", content=b, content_type="text"), Article(id=str(i), body=b))
+                            for i, b in enumerate(bodies)])
+
+
+def names(article: Article, entity_type: EntityType) -> set[str]:
+    return {e.name for e in article.entities if e.type is entity_type}
+
+
+def test_country_variants_are_one_place(settings: Settings) -> None:
+    first, second = enrich(
+        "The U.S. and China met in Geneva. US officials said America would not back down. "
+        "The United States wants a deal, Britain said, and the UK agreed.",
+        "Officials in the U.S. said on Monday that Kiev had asked for help.")
+    assert {"United States", "China", "United Kingdom"} <= names(first, LOC)
+    assert not {"U.S.", "US", "America", "Britain", "UK", "U.S"} & names(first, LOC)
+    assert {"United States", "Kyiv"} <= names(second, LOC)
+
+
+def test_short_forms_acronyms_and_legal_names_within_a_document(settings: Settings) -> None:
+    (article,) = enrich(
+        "Volkswagen unveiled a new electric wagon in Los Angeles. VW said deliveries start next year.\n\n"
+        "Fighters of the National Resistance Front (NRF) held the valley, the NRF said.\n\n"
+        "Sierra Nevada Corporation won a contract on Monday. Sierra Nevada said it would hire 200 engineers.\n\n"
+        "On behalf of the festival, art historian Koen Kleijn went in search of remarkable stories. In his "
+        "stories, Kleijn identifies the connection between art and light.")
+    organizations = names(article, ORG)
+    assert {"Volkswagen", "National Resistance Front", "Sierra Nevada Corporation"} <= organizations
+    assert not {"VW", "NRF", "Sierra Nevada"} & organizations
+    people = names(article, PERSON)
+    assert "Koen Kleijn" in people and not {"Kleijn"} & {e.name for e in article.entities}
+
+
+def test_bare_surname_takes_the_full_name_the_corpus_offers(settings: Settings) -> None:
+    first, second, third = enrich(
+        "South Dakota Gov. Kristi Noem defended the campaign on Monday.",
+        "Noem said the ads were working, and the state would keep them.",
+        "Trump said the talks would resume next week.")
+    assert "Kristi Noem" in names(first, PERSON)
+    assert "Kristi Noem" in names(second, PERSON) and "Noem" not in names(second, PERSON)
+    assert names(third, PERSON) == {"Donald Trump"}  # a well-known person of the gazetteer
+
+
+def test_teams_and_the_cities_they_are_called_by(settings: Settings) -> None:
+    (article,) = enrich(
+        "The Steelers spent Monday trying to distance themselves from the fight with the Browns. Cleveland DL "
+        "Larry Ogunjobi received a one-game suspension, the NFL said. The teams meet again in Pittsburgh "
+        "in Week 13.")
+    organizations = names(article, ORG)
+    assert {"Pittsburgh Steelers", "Cleveland Browns", "National Football League"} <= organizations
+    assert "Pittsburgh" in names(article, LOC)  # "in Pittsburgh": the city
+    assert not {"Steelers", "Browns", "Cleveland"} & (names(article, PERSON) | names(article, LOC))
+
+
+def test_people_organisations_and_places_get_their_type(settings: Settings) -> None:
+    (article,) = enrich(
+        "Kristi Noem's comments drew a mix of criticism and ridicule across Twitter on Monday. Alexander "
+        "Vindman testified in Washington. Officials in Kyiv said the city was calm.\n\n"
+        "The man was taken to the WoodSpring Suites hotel in Fort Worth, the FBI said.")
+    assert "Twitter" in names(article, ORG) and "Twitter" not in names(article, PERSON)
+    assert "Alexander Vindman" in names(article, PERSON)
+    assert {"Kyiv", "Fort Worth", "Washington, D.C."} <= names(article, LOC)
+    assert "Federal Bureau of Investigation" in names(article, ORG)
+
+
+def test_junk_events_and_products_are_not_facets(settings: Settings) -> None:
+    (article,) = enrich(
+        "Kristi Noem\nKristi NoemKristi Noem is the governor of South Dakota.\n\n"
+        "Argentina topped Group D at the Davis Cup Finals in Madrid on Tuesday, 10 GMT.\n\n"
+        "Toyota showed the RAV4 Hybrid, and Nissan updated newer models like the Altima and Maxima. "
+        "Apple said the App Store would close for a day.\n\n"
+        "READ MORE: Wow, what a week.")
+    found = {e.name for e in article.entities if e.type in (PERSON, ORG, LOC)}
+    assert not [n for n in found if "NoemKristi" in n]
+    assert not {"Group D", "Davis Cup Finals", "GMT", "RAV4 Hybrid", "Altima", "Maxima", "App Store", "Wow",
+                "READ MORE"} & found
+    assert {"Toyota", "Nissan", "Apple"} <= names(article, ORG) and "Madrid" in names(article, LOC)
+
+
+def test_glued_name_cards_and_role_phrases_are_cleaned() -> None:
+    assert clean_name("Kristi NoemKristi", PERSON) == "Kristi Noem"
+    assert clean_name("Ilhan OmarIlhan", PERSON) == "Ilhan Omar"
+    assert clean_name("Michael McDonald", PERSON) == "Michael McDonald"
+    assert clean_name("Founder of Ceres Robotics Inc.", ORG) == "Ceres Robotics Inc"
+    assert clean_name("U.S.", LOC) == "U.S."
+    assert clean_name("Pokemon Sword OR Shield", PERSON) is None
+    assert clean_name("Bleacher Report, Uber Eats", ORG) is None
+
+
+def test_gazetteer_lookups() -> None:
+    g = gazetteer()
+    assert g.lookup("U.S.").name == g.lookup("America").name == "United States"
+    assert g.lookup("WHO").name == "World Health Organization" and g.lookup("Who") is None
+    assert g.lookup("MADRID").name == "Madrid" and g.lookup("VW").name == "Volkswagen"
+    assert [t.name for t in g.teams_by_short["steelers"]] == ["Pittsburgh Steelers"]
+    assert g.never_entity("GMT") and g.never_entity("Wow") and not g.never_entity("Gmt")
+    assert g.product("App Store") and not g.product("Apple")
+    assert g.given_name("Jo-Wilfried") and not g.given_name("Noem")
+
+
+def test_registry_maps_a_surname_only_to_a_single_candidate_and_records_why(tmp_path: Path) -> None:
+    registry = AliasRegistry(tmp_path / "aliases.sqlite")
+    person = Counter({PERSON: 1})
+    registry.canonicalize([Observed("Ahmad Massoud", person)])
+    assert registry.canonicalize([Observed("Massoud", person)]) == [("Ahmad Massoud", PERSON)]
+    registry.canonicalize([Observed("Ahmad Shah Massoud", person)])
+    assert registry.canonicalize([Observed("Massoud", person)]) == [("Massoud", PERSON)]  # two candidates now
+    decisions = {key: (target, reason) for key, target, reason in registry.decisions()}
+    assert decisions["massoud"][0] is None and "ambiguous" in decisions["massoud"][1]
+
+
+def test_registry_keys_a_company_without_its_legal_suffix_and_keeps_settled_types(tmp_path: Path) -> None:
+    registry = AliasRegistry(tmp_path / "aliases.sqlite")
+    assert registry.canonicalize([Observed("Acme Corp.", Counter({ORG: 1}))]) == [("Acme Corp.", ORG)]
+    assert registry.canonicalize([Observed("Acme", Counter({ORG: 2}))]) == [("Acme Corp.", ORG)]
+    for _ in range(5):  # many documents typing it as a place do not override a settled type
+        registry.canonicalize([Observed("Twitter", Counter({LOC: 1}))])
+    assert registry.canonicalize([Observed("Twitter", Counter({LOC: 1}), fixed=ORG)]) == [("Twitter", ORG)]
+    assert registry.canonicalize([Observed("Twitter", Counter({LOC: 1}))]) == [("Twitter", ORG)]
+
+
+def test_registry_rebuild_recomputes_decisions_from_recorded_names(tmp_path: Path) -> None:
+    registry = AliasRegistry(tmp_path / "aliases.sqlite")
+    person = Counter({PERSON: 1})
+    registry.canonicalize_batch([[Observed("Saleh", person)], [Observed("Amrullah Saleh", person)]])
+    registry.canonicalize([Observed("Zahr", person)])  # no full name yet
+    with registry._lock:
+        registry.conn.execute("DELETE FROM alias_decision")
+    assert registry.rebuild() == 2
+    decisions = {key: target for key, target, _ in registry.decisions()}
+    assert decisions == {"saleh": "amrullah saleh", "zahr": None}
+    reopened = AliasRegistry(tmp_path / "aliases.sqlite")  # durable: another process sees the same
+    assert reopened.canonicalize([Observed("Saleh", person)]) == [("Amrullah Saleh", PERSON)]
+
+
+def test_facet_check_finds_what_the_issue_reported() -> None:
+    bad = {"location": Counter({"U.S": 13, "US": 11, "United States": 10, "Altima": 1}),
+           "person": Counter({"Donald Trump": 7, "Trump": 5, "Kristi NoemKristi": 1, "Kristi Noem": 3,
+                              "RAV4 Hybrid": 1}),
+           "organization": Counter({"Twitter": 4})}
+    problems = "\n".join(facet_problems(bad))
+    for expected in ("'United States' has several values", "'Trump' beside the one full name",
+                     "'Kristi NoemKristi' has text glued on", "'Altima' is a product", "'RAV4 Hybrid' is a product"):
+        assert expected in problems
+    good = {"location": Counter({"United States": 34, "Kyiv": 2}),
+            "person": Counter({"Donald Trump": 12, "Michael McDonald": 2, "Kristi Noem": 3}),
+            "organization": Counter({"Twitter": 4})}
+    assert facet_problems(good) == []
+
+
+def test_speakers_are_the_canonical_names_of_the_facets(settings: Settings) -> None:
+    first, second = enrich(
+        "South Dakota Gov. Kristi Noem defended the campaign on Monday. “We are on it,” Noem said.",
+        "“Meth is a serious problem in South Dakota,” Noem said on Monday.")
+    for article in (first, second):
+        assert "Kristi Noem" in names(article, PERSON)
+        assert {q.speaker for q in article.quotes if q.kind == "direct"} == {"Kristi Noem"}
