@@ -98,7 +98,7 @@ CASES = [
      {"The cause of the crash is under investigation": "US military"}),
     ("partial quote in reported speech",
      "Netanyahu said he was “very moved” by the decision.",
-     {"very moved": "Netanyahu"}),
+     {"very moved": "Benjamin Netanyahu"}),  # a well-known surname: the gazetteer's full name
     ("name after the verb with a long apposition",
      "“It changes the field,” said Jane Doyle, a professor of physics at the University of Leeds in Leeds, England, "
      "and a member of the team.",
