@@ -25,14 +25,27 @@ from newsdesk.index import open_backend  # noqa: E402
 from newsdesk.index.base import BackendError, IndexBackend  # noqa: E402
 from newsdesk.model import DocumentOutcome, IngestSummary  # noqa: E402
 from newsdesk.pipeline import (  # noqa: E402
-    Plan, ProcessedFile, batches, index_processed, plan_ingest, prune_removed, run_settings)
-from newsdesk.sources import InputFile  # noqa: E402
+    FileTally, Plan, ProcessedFile, WorkItem, document_total, index_processed, plan_ingest, prune_removed,
+    run_settings, work_batches)
 from newsdesk.state import IngestState  # noqa: E402
+from newsdesk.stores import DamagedStore, NoSpaceLeft, free_space_problem, is_no_space  # noqa: E402
 from newsdesk.workers import in_worker_processes, run_processing  # noqa: E402
 
 ProgressListener = Callable[[int, int], None]
 progress_listeners: list[ProgressListener] = []
-"""Called with (files done, files to do) after each batch; the CLI's progress bar listens here."""
+"""Called with (documents done, documents to do) after each batch; the CLI's progress bar listens here."""
+
+
+class IngestFailed(Exception):
+    """The data of a Failed ingest run: some documents failed. Carries the run's summary (Prefect wants an
+    exception in a failed state, not a plain object)."""
+
+    def __init__(self, summary: IngestSummary) -> None:
+        super().__init__(f"{summary.failed} documents failed")
+        self.summary = summary
+
+    def __reduce__(self) -> tuple[type, tuple[IngestSummary]]:
+        return IngestFailed, (self.summary,)
 
 
 def _retry_on_backend_error(task, task_run, state: State) -> bool:  # noqa: ANN001 (Prefect's signature)
@@ -47,21 +60,27 @@ def _retry_on_backend_error(task, task_run, state: State) -> bool:  # noqa: ANN0
 
 
 @task(name="plan", cache_policy=NO_CACHE)
-def plan_task(sources: list[str], state: IngestState, full: bool) -> Plan:
-    return plan_ingest(sources, state, full=full)
+def plan_task(sources: list[str], state: IngestState, full: bool, backend: IndexBackend | None) -> Plan:
+    return plan_ingest(sources, state, full=full, backend=backend)
 
 
 @task(name="process-batch", cache_policy=NO_CACHE)
-def process_batch(files: list[InputFile], settings: Settings) -> list[ProcessedFile]:
+def process_batch(items: list[WorkItem], settings: Settings) -> list[ProcessedFile]:
     """Load, clean and enrich one batch (no retries: these failures are deterministic)."""
-    return run_processing(files, settings)
+    return run_processing(items, settings)
 
 
 @task(name="index-batch", cache_policy=NO_CACHE, retries=4, retry_delay_seconds=exponential_backoff(2),
       retry_condition_fn=_retry_on_backend_error)
-def index_batch(processed: list[ProcessedFile], backend: IndexBackend, state: IngestState) -> IngestSummary:
+def index_batch(processed: list[ProcessedFile], backend: IndexBackend, state: IngestState,
+                tallies: dict[str, FileTally]) -> IngestSummary:
     summary = IngestSummary()
-    index_processed(processed, backend, state, summary)
+    try:
+        index_processed(processed, backend, state, summary, tallies)
+    except Exception as exc:
+        if is_no_space(exc):
+            raise NoSpaceLeft(state.path.parent.parent, str(exc)) from exc
+        raise
     return summary
 
 
@@ -80,46 +99,55 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
     store = open_backend(settings)
     state = IngestState(settings.state_path)
     try:
-        plan = plan_task(sources, state, full)
+        stop = _backend_unavailable(store) or free_space_problem(settings)
+        plan = plan_task(sources, state, full, None if stop else store)
         summary = plan.summary
         todo = plan.todo
-        logger.info("%d inputs to process, %d unchanged, %d skipped at discovery", len(todo), summary.unchanged,
-                    summary.skipped)
-        progress = create_progress_artifact(0.0, description=f"Ingesting {len(todo)} files")
+        total = document_total(todo)
+        logger.info("%d inputs (%d documents) to process, %d unchanged, %d skipped at discovery", len(todo), total,
+                    summary.unchanged, summary.skipped)
+        progress = create_progress_artifact(0.0, description=f"Ingesting {total} documents")
         entity_counts: Counter[tuple[str, str]] = Counter()
+        tallies: dict[str, FileTally] = {}
         done = 0
-        backend_down: BackendError | None = None
-        chunks = batches(todo, settings.batch_size)
+        work = work_batches(todo, settings.batch_size, settings.max_document_bytes)
+        batch = next(work, None)
         # With worker processes, the next batch is processed while this one is indexed (no core idles).
-        upcoming = process_batch.submit(chunks[0], settings) if chunks and in_worker_processes(settings) else None
-        for k, batch in enumerate(chunks):
-            if backend_down is not None:
-                _account_not_indexed(summary, batch, backend_down)
+        parallel = in_worker_processes(settings)
+        upcoming = process_batch.submit(batch, settings) if batch and parallel and not stop else None
+        while batch is not None:
+            following = next(work, None)
+            stop = stop or free_space_problem(settings)
+            if stop is not None:
+                if upcoming is not None:
+                    upcoming.wait()  # its documents are accounted as not indexed with the rest
+                    upcoming = None
+                _account_not_indexed(summary, state, batch, None, stop)
+                batch = following
                 continue
             if upcoming is not None:
                 processed = upcoming.result()
-                upcoming = process_batch.submit(chunks[k + 1], settings) if k + 1 < len(chunks) else None
+                upcoming = process_batch.submit(following, settings) if following else None
             else:
                 processed = process_batch(batch, settings)
             try:
-                summary.merge(index_batch(processed, store, state))
-            except BackendError as exc:  # retries exhausted: stop writing, account for the rest, fail loudly
-                backend_down = exc
-                logger.error("the index backend is unavailable: %s; the next run will pick up the rest", exc)
-                _account_not_indexed(summary, batch, exc)
-                if upcoming is not None:
-                    upcoming.wait()  # its files are accounted as not indexed with the rest
-                    upcoming = None
-                continue
-            for p in processed:
-                for article in p.articles:
-                    entity_counts.update((e.type.value, e.name) for e in article.entities)
-            done += len(batch)
-            update_progress_artifact(progress, 100.0 * done / max(1, len(todo)))
+                summary.merge(index_batch(processed, store, state, tallies))
+            except (BackendError, NoSpaceLeft) as exc:  # retries exhausted: stop writing, account for the rest
+                stop = (f"the index backend is unavailable: {exc}" if isinstance(exc, BackendError) else str(exc))
+                logger.error("%s; the next run will pick up the rest", stop)
+                _account_not_indexed(summary, state, batch, processed, stop)
+            else:
+                for p in processed:
+                    for article in p.articles:
+                        entity_counts.update((e.type.value, e.name) for e in article.entities)
+            done += sum(item.documents for item in batch)
+            update_progress_artifact(progress, 100.0 * done / max(1, total))
             for listener in progress_listeners:
-                listener(done, len(todo))
+                listener(min(done, total), total)
+            batch = following
+        summary.interrupted = stop
         update_progress_artifact(progress, 100.0)
-        if plan.removed:
+        if plan.removed and not stop:
             if prune:
                 summary.pruned = prune_removed(plan.removed, store, state)
                 logger.info("pruned %d documents of %d removed inputs", summary.pruned, len(plan.removed))
@@ -130,22 +158,50 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
     finally:
         state.close()
         store.close()
-    for failure in summary.failed_documents:
+    for failure in summary.failed_documents[:200]:
         logger.warning("failed: %s (%s): %s", failure.key, failure.stage, failure.reason)
     message = (f"seen {summary.seen}: indexed {summary.indexed}, unchanged {summary.unchanged}, duplicates "
                f"{summary.duplicates}, skipped {summary.skipped}, failed {summary.failed}")
     logger.info(message)
     if summary.failed:
-        return Failed(message=f"{summary.failed} documents failed; {message}", data=summary)
+        return Failed(message=f"{summary.failed} documents failed; {message}", data=IngestFailed(summary))
     return Completed(message=message, data=summary)
 
 
-def _account_not_indexed(summary: IngestSummary, files: Sequence[InputFile], error: BackendError) -> None:
-    """Files a run could not write because the backend went away: failed now, retried by the next run."""
-    for file in files:
-        summary.add(DocumentOutcome(key=file.path, status="failed", stage="index",
-                                    reason=f"not indexed, backend unavailable ({error}); the next run retries it"),
-                    source=file.source)
+def _backend_unavailable(store: IndexBackend) -> str | None:
+    """Why the index backend cannot take writes now (it does not answer), or None."""
+    health = store.health()
+    if health.get("reachable", health.get("ok", True)):
+        return None
+    return f"the index backend is unavailable: {health.get('error') or 'it does not answer'}"
+
+
+def _account_not_indexed(summary: IngestSummary, state: IngestState, items: Sequence[WorkItem],
+                         processed: Sequence[ProcessedFile] | None, reason: str) -> None:
+    """Documents a run could not write (backend gone, disk full): failed now, kept as dead letters, and written by
+    the next run (their files are not recorded as ingested). Problems of their own (malformed input) keep their
+    own reasons."""
+    why = f"not indexed: {reason}; the next run retries it"
+    outcomes: list[tuple[DocumentOutcome, str, str, str]] = []
+    if processed is not None:
+        for p in processed:
+            for o in p.outcomes:
+                outcomes.append((o, p.file.path, p.file.identity, p.file.source))
+            for article in p.articles:
+                outcomes.append((DocumentOutcome(key=p.keys[article.id], status="failed", stage="index", reason=why),
+                                 p.file.path, p.file.identity, p.file.source))
+    else:
+        for item in items:
+            found = [o for o in item.outcomes]
+            keys = [item.file.path] if item.lines is None else [f"{item.file.path}#{n}" for n, _ in item.lines]
+            found += [DocumentOutcome(key=k, status="failed", stage="index", reason=why) for k in keys]
+            outcomes += [(o, item.file.path, item.file.identity, item.file.source) for o in found]
+    for outcome, _, _, source in outcomes:
+        summary.add(outcome, source=source)
+    try:
+        state.record_failures((o, path, identity) for o, path, identity, _ in outcomes if o.status == "failed")
+    except Exception as exc:  # noqa: BLE001 - a full disk may refuse even this; the summary still lists them
+        get_run_logger().warning("could not record %d dead letters: %s", len(outcomes), exc)
 
 
 def _publish_artifacts(summary: IngestSummary, entity_counts: Counter[tuple[str, str]]) -> None:
@@ -206,7 +262,9 @@ def summary_of(state: State) -> IngestSummary:
         return summary_of(result)
     if isinstance(result, IngestSummary):
         return result
-    if isinstance(result, BackendError):
+    if isinstance(result, IngestFailed):
+        return result.summary
+    if isinstance(result, (BackendError, NoSpaceLeft, DamagedStore)):
         raise result
     raise RuntimeError(f"ingest run ended without a summary: {state.type.value}: {state.message}") from (
         result if isinstance(result, BaseException) else None)

@@ -14,6 +14,7 @@ from newsdesk.clean.cli import boilerplate_app
 from newsdesk.config import get_settings
 from newsdesk.index.es_cli import doctor, kibana_app
 from newsdesk.stories.cli import stories_app
+from newsdesk.terminal import plain, safe
 
 app = typer.Typer(help="newsdesk: ingest news articles, clean and enrich them, search them.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -59,26 +60,31 @@ def _show_summary(summary) -> None:  # noqa: ANN001
                                                        "failed")))
     console.print(table)
     for o in summary.skipped_documents:
-        console.print(f"[yellow]skipped[/] {o.key}: {o.reason}")
+        console.print(f"[yellow]skipped[/] {safe(o.key)}: {safe(o.reason)}")
     for o in summary.failed_documents:
-        console.print(f"[red]failed[/] {o.key} ({o.stage}): {o.reason}")
+        console.print(f"[red]failed[/] {safe(o.key)} ({o.stage}): {safe(o.reason)}")
     if summary.removed:
         console.print(f"{len(summary.removed)} inputs are gone from their sources"
                       + (f"; {summary.pruned} documents pruned" if summary.pruned else "; use --prune to delete them"))
 
 
 def _finish_ingest(summary, json_output: bool) -> None:  # noqa: ANN001
-    """Print a run's summary (JSON or table) and exit 1 if any document failed."""
+    """Print a run's summary (JSON or table); exit 3 if the run had to stop writing (backend unavailable, disk
+    full), else 1 if any document failed."""
     if json_output:
         _print_json(_summary_dict(summary))
     else:
         _show_summary(summary)
+    if summary.interrupted:
+        _err_console().print(f"[red]error:[/] {safe(summary.interrupted)}")
+        raise typer.Exit(3)
     raise typer.Exit(1 if summary.failed else 0)
 
 
 def _settled_summary(paths: list[str], backend: str | None, index: str | None, prune: bool):  # noqa: ANN202
     """The summary of an ingest with nothing to do (every input unchanged, nothing to prune), from the plan
     alone; None when there is work (or no state yet), so the flow runs."""
+    from newsdesk.index import open_backend
     from newsdesk.pipeline import plan_ingest, run_settings
     from newsdesk.state import IngestState
 
@@ -87,7 +93,11 @@ def _settled_summary(paths: list[str], backend: str | None, index: str | None, p
         return None
     state = IngestState(settings.state_path)
     try:
-        plan = plan_ingest(paths, state)
+        store = open_backend(settings)
+        try:
+            plan = plan_ingest(paths, state, backend=store)
+        finally:
+            store.close()
     finally:
         state.close()
     if plan.todo or (prune and plan.removed):
@@ -105,9 +115,16 @@ def ingest(
     index: Annotated[Optional[str], typer.Option(help="Index name (default: config).")] = None,
 ) -> None:
     """Run the `ingest` flow: load, clean, enrich and index articles. Exit 1 if any document failed."""
+    from newsdesk.pipeline import run_settings
+    from newsdesk.stores import free_space_problem
+
     settled = None if full else _settled_summary(paths, backend, index, prune)
     if settled is not None:  # nothing to do: no flow run (Prefect's start alone costs seconds)
         _finish_ingest(settled, json_output)
+    no_space = free_space_problem(run_settings(backend, index))
+    if no_space:  # before Prefect starts: its own database lives under NEWSDESK_HOME too
+        _err_console().print(f"[red]error:[/] {safe(no_space)}")
+        raise typer.Exit(3)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     from flows.ingest import progress_listeners, run_ingest
@@ -157,7 +174,7 @@ def extract(
                 _print_json(article.model_dump(mode="json"))
     for o in problems:
         failed |= o.status == "failed"
-        console.print(f"[{'red' if o.status == 'failed' else 'yellow'}]{o.status}[/] {o.key}: {o.reason}")
+        console.print(f"[{'red' if o.status == 'failed' else 'yellow'}]{o.status}[/] {safe(o.key)}: {safe(o.reason)}")
     raise typer.Exit(1 if failed else 0)
 
 
@@ -237,19 +254,19 @@ def _show_search(response) -> None:  # noqa: ANN001
     import re
 
     from rich.console import Console
-    from rich.markup import escape
 
     console = Console()
     console.print(f"[bold]{response.total}[/] articles")
     for hit in response.hits:
-        console.print(f"\n[bold]{escape(hit.title or '(untitled)')}[/]  [dim]{hit.publisher or '?'} · "
-                      f"{hit.published or 'undated'} · {hit.id}[/]")
+        console.print(f"\n[bold]{safe(hit.title or '(untitled)')}[/]  [dim]{safe(hit.publisher or '?')} · "
+                      f"{hit.published or 'undated'} · {safe(hit.id)}[/]")
         for fragment in hit.highlights[:2]:
-            text = escape(_unescape(re.sub(r"</?mark>", "\x00", fragment)))
-            console.print("  " + re.sub("\x00(.*?)\x00", r"[reverse]\1[/reverse]", text))
+            marked = re.sub(r"</?mark>", "\ue000", fragment)  # a private-use mark: survives `safe`
+            text = safe(_unescape(marked))
+            console.print("  " + re.sub("\ue000(.*?)\ue000", r"[reverse]\1[/reverse]", text))
     for name, buckets in response.facets.items():
         if buckets:
-            shown = ", ".join(f"{escape(b.value)} ({b.count})" for b in buckets[:8])
+            shown = ", ".join(f"{safe(b.value)} ({b.count})" for b in buckets[:8])
             console.print(f"\n[bold]{name}[/]: {shown}")
 
 
@@ -284,7 +301,7 @@ def failed_list(json_output: Annotated[bool, typer.Option("--json")] = False) ->
     if not failures:
         typer.echo("no failed documents")
     for f in failures:
-        typer.echo(f"{f.last_at:%Y-%m-%d %H:%M:%S}  {f.key}  [{f.stage}] {f.error}  (attempts: {f.attempts})")
+        typer.echo(plain(f"{f.last_at:%Y-%m-%d %H:%M:%S}  {f.key}  [{f.stage}] {f.error}  (attempts: {f.attempts})"))
 
 
 @failed_app.command("retry")

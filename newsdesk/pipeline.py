@@ -9,22 +9,52 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from newsdesk.config import Settings, get_settings
 from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.versions import pipeline_version
 from newsdesk.model import Article, DocumentOutcome, IngestSummary, RawDocument, utcnow
-from newsdesk.sources import InputFile, discover, load
-from newsdesk.state import FileRecord, IngestState
+from newsdesk.sources import InputFile, discover, format_of, jsonl_lines, jsonl_record, load
+from newsdesk.state import Failure, FileRecord, IngestState
 
 log = logging.getLogger(__name__)
 
 
+BATCH_BYTES = 32_000_000
+"""Most bytes of JSONL lines one batch holds (besides at most `batch_size` documents)."""
+
+
+@dataclass(frozen=True)
+class WorkItem:
+    """What one worker call processes: a whole input file, or lines of a JSONL file read by the parent (so each
+    line is a document of its own for time and memory limits, progress and accounting)."""
+
+    file: InputFile
+    lines: tuple[tuple[int, bytes], ...] | None = None
+    """JSONL: (line number, raw line); None: the whole file."""
+    outcomes: tuple[DocumentOutcome, ...] = ()
+    """Problems found while reading the lines (an oversized line, damaged gzip, a file without records)."""
+    last: bool = True
+    """Whether this is the file's last item: the file is recorded as ingested when its last item is indexed."""
+
+    @property
+    def documents(self) -> int:
+        return 1 if self.lines is None else len(self.lines) + len(self.outcomes)
+
+    def split(self) -> list[WorkItem]:
+        """One item per line (a whole file stays one item)."""
+        if self.lines is None or len(self.lines) <= 1:
+            return [self]
+        n = len(self.lines)
+        return [WorkItem(self.file, (line,), self.outcomes if i == 0 else (), self.last and i == n - 1)
+                for i, line in enumerate(self.lines)]
+
+
 @dataclass
 class ProcessedFile:
-    """One input file after load, clean and enrich: its articles and its per-document problems."""
+    """One work item after load, clean and enrich: its articles and its per-document problems."""
 
     file: InputFile
     sha256: str
@@ -32,10 +62,24 @@ class ProcessedFile:
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     keys: dict[str, str] = field(default_factory=dict)
     """Article id -> the document's key (path, or path#record for JSONL)."""
+    last: bool = True
+    """Whether it completes its file (see `WorkItem.last`)."""
 
     @property
     def records(self) -> int:
         return len(self.articles) + len(self.outcomes)
+
+
+@dataclass
+class FileTally:
+    """What the items of one file produced so far in a run (a JSONL file's lines span batches)."""
+
+    ids: list[str] = field(default_factory=list)
+    records: int = 0
+    failed: set[str] = field(default_factory=set)
+    """Keys of its documents that failed before the index (their last good version stays indexed)."""
+    unwritten: bool = False
+    """Whether a document of it could not be written: the file is not recorded, the next run writes it again."""
 
 
 @dataclass
@@ -45,6 +89,8 @@ class Plan:
     todo: list[InputFile] = field(default_factory=list)
     summary: IngestSummary = field(default_factory=IngestSummary)
     removed: list[FileRecord] = field(default_factory=list)
+    missing: int = 0
+    """Documents the state records as indexed that the index does not hold (their inputs are in `todo`)."""
 
 
 def run_settings(backend: str | None = None, index: str | None = None) -> Settings:
@@ -67,35 +113,124 @@ def file_sha256(path: str) -> str:
     return digest.hexdigest()
 
 
-def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False) -> Plan:
-    """Discover inputs; unchanged files (same size and mtime, or same bytes) cost a stat, not a parse."""
+def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False,
+                backend: IndexBackend | None = None) -> Plan:
+    """Discover inputs; unchanged files (same size and mtime, or same bytes) cost a stat, not a parse.
+
+    With `backend`, files whose documents are missing from the index (a lost or rebuilt index) are re-processed.
+    An unchanged file with dead letters reports them as failed again (never as unchanged): they are not indexed.
+    Discovery failures (broken symlinks, unreadable folders, undecodable names) become dead letters too.
+    """
     plan = Plan()
     version = pipeline_version()
     found: set[str] = set()
     keys = {source_key(s) for s in sources}
-    recorded = {r.identity: r for r in state.files(keys)}  # one query, not one per file
-    for item in discover(sources):
+    every = state.files()
+    recorded = {r.identity: r for r in every if r.source in keys}  # one query, not one per file
+    missing = set() if full or backend is None else _missing_ids(every, backend)
+    failures: dict[str, list[Failure]] = {}
+    for failure in state.failures():
+        failures.setdefault(failure.identity, []).append(failure)
+    undiscovered: list[DocumentOutcome] = []
+    for item in discover(sources, links_outside=get_settings().symlinks_outside_source == "follow"):
         if isinstance(item, DocumentOutcome):
             plan.summary.add(item, source=None)
+            if item.status == "failed":
+                undiscovered.append(item)
             continue
         found.add(item.identity)
         known = None if full else (recorded.get(item.identity) or state.file(item.identity))
-        if known is not None and known.pipeline_version == version:
+        if known is not None and known.pipeline_version == version and not missing.intersection(known.article_ids):
             same_stat = known.size == item.size and known.mtime_ns == item.mtime_ns
             if same_stat or (known.size == item.size and file_sha256(item.path) == known.sha256):
                 if not same_stat:
                     state.touch_file(item.identity, item.size, item.mtime_ns)
-                for _ in range(max(1, known.records)):
+                dead = failures.get(item.identity, [])
+                for failure in dead:
+                    plan.summary.add(DocumentOutcome(
+                        key=failure.key, status="failed", stage=failure.stage,
+                        reason=f"{failure.error} (input unchanged since; `newsdesk failed retry` tries it again)"),
+                        source=item.source)
+                for _ in range(max(1, known.records) - len(dead)):
                     plan.summary.add(DocumentOutcome(key=item.path, status="unchanged"), source=item.source)
                 continue
         plan.todo.append(item)
     plan.removed = [r for r in recorded.values() if r.identity not in found]
     plan.summary.removed = [r.path for r in plan.removed]
+    plan.missing = len(missing)
+    if missing:
+        log.warning("%d documents the ingest state records are missing from the index; re-processing their inputs",
+                    len(missing))
+    state.record_failures((o, o.key, o.key) for o in undiscovered)
+    state.forget_failures(f.key for fs in failures.values() for f in fs
+                          if f.stage == "discover" and f.key not in {o.key for o in undiscovered}
+                          and not os.path.lexists(f.path))
     return plan
 
 
-def process_files(files: Sequence[InputFile], settings: Settings) -> list[ProcessedFile]:
-    """Load and clean each file, then enrich all their articles in one batch; problems stay per document."""
+def _missing_ids(records: Sequence[FileRecord], backend: IndexBackend) -> set[str]:
+    """Ids the state records as indexed that the index does not hold (compared by count first: cheap)."""
+    expected = {i for r in records for i in r.article_ids}
+    if not expected or backend.count() == len(expected):
+        return set()
+    return expected.difference(backend.ids())
+
+
+def document_total(files: Sequence[InputFile]) -> int:
+    """How many documents the files hold, for progress: one per file, one per line of a JSONL file."""
+    from newsdesk.sources.files import _open
+
+    total = 0
+    for file in files:
+        if format_of(file.path) != "jsonl":
+            total += 1
+            continue
+        try:
+            with _open(file.path) as fh:
+                ends, last = 0, b"\n"
+                for block in iter(lambda: fh.read(1 << 20), b""):  # noqa: B023
+                    ends += block.count(b"\n")
+                    last = block[-1:]
+                total += max(1, ends + (last != b"\n"))
+        except (OSError, EOFError, ValueError):
+            total += 1
+    return total
+
+
+def work_batches(files: Iterable[InputFile], size: int, max_bytes: int) -> Iterator[list[WorkItem]]:
+    """Batches of at most `size` documents (and about `BATCH_BYTES` of JSONL lines), read lazily: a file is one
+    document, each line of a JSONL file is one (streamed, so a large JSONL is never held whole)."""
+    batch: list[WorkItem] = []
+    documents = held = 0
+    for file in files:
+        if format_of(file.path) != "jsonl":
+            batch.append(WorkItem(file))
+            documents += 1
+        else:
+            lines: list[tuple[int, bytes]] = []
+            outcomes: list[DocumentOutcome] = []
+            for item in jsonl_lines(file, max_bytes):
+                if isinstance(item, DocumentOutcome):
+                    outcomes.append(item)
+                else:
+                    lines.append(item)
+                    held += len(item[1])
+                documents += 1
+                if documents >= size or held >= BATCH_BYTES:
+                    batch.append(WorkItem(file, tuple(lines), tuple(outcomes), last=False))
+                    yield batch
+                    batch, lines, outcomes, documents, held = [], [], [], 0, 0
+            batch.append(WorkItem(file, tuple(lines), tuple(outcomes), last=True))
+        if documents >= size or held >= BATCH_BYTES:
+            yield batch
+            batch, documents, held = [], 0, 0
+    if batch:
+        yield batch
+
+
+def process_files(items: Sequence[InputFile | WorkItem], settings: Settings) -> list[ProcessedFile]:
+    """Load and clean each file (or JSONL lines), then enrich all their articles in one batch; problems stay per
+    document."""
     from newsdesk.clean import BoilerplateRules, clean_document  # here: planning must not pay for the NLP imports
 
     rules = BoilerplateRules.load()
@@ -103,23 +238,28 @@ def process_files(files: Sequence[InputFile], settings: Settings) -> list[Proces
     processed: list[ProcessedFile] = []
     pairs: list[tuple[RawDocument, Article]] = []
     owners: list[ProcessedFile] = []
-    for file in files:
+    for work in items:
+        work = work if isinstance(work, WorkItem) else WorkItem(work)
+        file = work.file
         try:
-            result = ProcessedFile(file=file, sha256=file_sha256(file.path))
+            result = ProcessedFile(file=file, sha256=file_sha256(file.path) if work.last else "", last=work.last,
+                                   outcomes=list(work.outcomes))
         except OSError as exc:
-            result = ProcessedFile(file=file, sha256="")
+            result = ProcessedFile(file=file, sha256="", last=work.last, outcomes=list(work.outcomes))
             result.outcomes.append(DocumentOutcome(key=file.path, status="failed", stage="load",
                                                    reason=f"cannot read: {exc.strerror or exc}"))
             processed.append(result)
             continue
-        for item in load(file, settings.max_document_bytes):
+        loaded = (load(file, settings.max_document_bytes) if work.lines is None
+                  else (jsonl_record(file, lineno, line) for lineno, line in work.lines))
+        for item in loaded:
             if isinstance(item, DocumentOutcome):
                 result.outcomes.append(item)
                 continue
             try:
                 article = clean_document(item, rules)
             except Exception as exc:  # a cleaner bug must not stop the run: the document fails with its reason
-                result.outcomes.append(_failed(item.key, "clean", exc))
+                result.outcomes.append(_failed(_doc_key(item), "clean", exc))
                 continue
             if not article.body.strip():
                 result.outcomes.append(DocumentOutcome(key=_doc_key(item), status="skipped", stage="clean",
@@ -166,14 +306,18 @@ def _enrich_isolating_failures(pairs: list[tuple[RawDocument, Article]]) -> list
 
 
 def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, state: IngestState,
-                    summary: IngestSummary) -> None:
-    """Write a batch to the index, then remember its files: a crash in between only repeats work.
+                    summary: IngestSummary, tallies: dict[str, FileTally] | None = None) -> None:
+    """Write a batch to the index, then remember its completed files: a crash in between only repeats work.
 
-    Raises `BackendError` when the backend cannot take the batch: nothing of it is recorded as
-    ingested, so the next run processes it again.
+    `tallies` carries files whose items span batches (a JSONL file's lines), by identity. A file is recorded as
+    ingested when its last item is written; ids it no longer produces are deleted then, unless a document of it
+    failed (a failure never removes the last good version of a document). Raises `BackendError` when the backend
+    cannot take the batch: nothing of it is recorded as ingested, and the story store forgets what it had just
+    learnt of the batch's new articles, so the next run processes it again from the same place.
     """
-    from newsdesk.stories import assign_stories, store_path
+    from newsdesk.stories import assign_stories, forget_articles, store_path
 
+    tallies = {} if tallies is None else tallies
     articles = [a for p in processed for a in p.articles]
     now = utcnow()
     for article in articles:
@@ -181,48 +325,74 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
     duplicates = state.claim_hashes((a.content_hash, a.id) for a in articles)
     for article in articles:
         article.duplicate_of = duplicates.get(article.id)
-    assign_stories(articles, store_path(state.path))  # near-duplicates (MinHash/LSH) and story_id
-    result = backend.upsert(articles) if articles else None
+    stories = store_path(state.path)
+    new = _unknown_to_stories(articles, stories)
+    assign_stories(articles, stories)  # near-duplicates (MinHash/LSH) and story_id
+    try:
+        result = backend.upsert(articles) if articles else None
+    except BaseException:
+        forget_articles(new, stories)  # no story may list an article that is not indexed
+        raise
     write_failures = {f.id: f.reason for f in (result.failed if result else [])}
+    if write_failures:
+        forget_articles([i for i in new if i in write_failures], stories)
 
     version = pipeline_version()
     done: list[FileRecord] = []
     dead: list[tuple[DocumentOutcome, str, str]] = []
+    settled: list[tuple[str, str, set[str]]] = []
+    stale: list[str] = []
     for p in processed:
+        tally = tallies.setdefault(p.file.identity, FileTally())
         outcomes = list(p.outcomes)
         for article in p.articles:
             if article.id in write_failures:
                 outcomes.append(DocumentOutcome(key=p.keys[article.id], status="failed", stage="index",
                                                 reason=write_failures[article.id], article_id=article.id))
+                tally.unwritten = True
             else:
                 status = "duplicate" if article.duplicate_of else "indexed"
                 outcomes.append(DocumentOutcome(key=p.keys[article.id], status=status,
                                                 article_id=article.id))
+                tally.ids.append(article.id)
         for outcome in outcomes:
             summary.add(outcome, source=p.file.source)
             if outcome.status == "failed":
                 dead.append((outcome, p.file.path, p.file.identity))
-        if any(o.stage == "index" for o in outcomes if o.status == "failed"):
+                if outcome.stage != "index":
+                    tally.failed.add(outcome.key)
+        tally.records += p.records
+        if not p.last:
+            continue
+        del tallies[p.file.identity]
+        if tally.unwritten:
             continue  # not recorded as ingested: the next run writes it again
-        ids = [a.id for a in p.articles]
+        ids = list(dict.fromkeys(tally.ids))
+        known = state.file(p.file.identity)
+        if known is not None:
+            gone = [i for i in known.article_ids if i not in set(ids)]
+            if tally.failed:
+                ids += gone  # kept: a document that failed keeps its last good version
+            else:
+                stale += gone  # e.g. a record removed from a JSONL file
         done.append(FileRecord(identity=p.file.identity, path=p.file.path, source=source_key(p.file.source),
                                size=p.file.size, mtime_ns=p.file.mtime_ns, sha256=p.sha256,
-                               pipeline_version=version, article_ids=ids, records=p.records))
-    _delete_articles(_stale_ids(processed, state), backend, state)
-    state.clear_failures(r.identity for r in done)
+                               pipeline_version=version, article_ids=ids, records=tally.records))
+        settled.append((p.file.identity, p.file.path, tally.failed))
+    _delete_articles(stale, backend, state)
     state.record_failures(dead)
+    state.settle_failures(settled)
     state.record_files(done)
 
 
-def _stale_ids(processed: Sequence[ProcessedFile], state: IngestState) -> list[str]:
-    """Ids a re-processed file produced before but no longer produces (e.g. a record removed from JSONL)."""
-    stale: list[str] = []
-    for p in processed:
-        known = state.file(p.file.identity)
-        if known is not None:
-            now = {a.id for a in p.articles}
-            stale += [i for i in known.article_ids if i not in now]
-    return stale
+def _unknown_to_stories(articles: Sequence[Article], stories: os.PathLike[str] | str) -> list[str]:
+    """Ids of the articles the story store does not know yet."""
+    from newsdesk.stories import StoryStore
+
+    if not articles:
+        return []
+    with StoryStore(stories) as store:  # type: ignore[arg-type]
+        return [a.id for a in articles if store.article(a.id) is None]
 
 
 def prune_removed(removed: Iterable[FileRecord], backend: IndexBackend, state: IngestState) -> int:
@@ -250,5 +420,6 @@ def batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:
     return [list(items[i:i + size]) for i in range(0, len(items), max(1, size))]
 
 
-__all__ = ["BackendError", "Plan", "ProcessedFile", "batches", "index_processed", "plan_ingest", "run_settings",
-           "process_files", "prune_removed", "source_key"]
+__all__ = ["BackendError", "FileTally", "Plan", "ProcessedFile", "WorkItem", "batches", "document_total",
+           "index_processed", "plan_ingest", "process_files", "prune_removed", "run_settings", "source_key",
+           "work_batches"]

@@ -9,9 +9,13 @@ from newsdesk.sources.files import (
     LoadError,
     decode,
     discover,
+    display_path,
     documents,
     format_of,
+    jsonl_lines,
+    jsonl_record,
     load,
 )
 
-__all__ = ["SUPPORTED", "InputFile", "LoadError", "decode", "discover", "documents", "format_of", "load"]
+__all__ = ["SUPPORTED", "InputFile", "LoadError", "decode", "discover", "display_path", "documents", "format_of",
+           "jsonl_lines", "jsonl_record", "load"]

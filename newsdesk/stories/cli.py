@@ -14,6 +14,8 @@ from newsdesk.config import get_settings
 stories_app = typer.Typer(help="Stories: articles about the same event, their copies and who claims what.",
                           no_args_is_help=True)
 
+MAX_OFFSET = 1_000_000_000
+"""Bounds of paging numbers (SQLite holds 64-bit integers; a larger one is refused, not a crash)."""
 MAX_CELL_STATEMENTS = 6
 MAX_STATEMENT_CHARS = 220
 
@@ -35,17 +37,18 @@ def _span(first: date | None, last: date | None) -> str:
 
 
 def _clip(text: str, limit: int = MAX_STATEMENT_CHARS) -> str:
-    """Shortened to `limit` characters, escaped for rich markup (texts hold brackets)."""
-    from rich.markup import escape
+    """Shortened to `limit` characters, safe for the terminal (texts hold brackets and control characters)."""
+    from newsdesk.terminal import safe
 
-    return escape(text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…")
+    return safe(text if len(text) <= limit else text[:limit].rsplit(" ", 1)[0] + "…")
 
 
 @stories_app.command("list")
 def list_command(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Stories per page.")] = 20,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
-    min_articles: Annotated[int, typer.Option("--min-articles", min=1, help="Only stories this big.")] = 1,
+    offset: Annotated[int, typer.Option(min=0, max=MAX_OFFSET)] = 0,
+    min_articles: Annotated[int, typer.Option("--min-articles", min=1, max=MAX_OFFSET,
+                                              help="Only stories this big.")] = 1,
     json_output: Annotated[bool, typer.Option("--json", help="Print the page as one JSON object.")] = False,
 ) -> None:
     """Stories, latest first: label, articles (and copies), publishers, date span, top entities."""
@@ -62,7 +65,7 @@ def list_command(
     for column in ("id", "label", "articles", "copies", "publishers", "dates", "entities"):
         table.add_column(column, overflow="fold")
     for s in page.stories:
-        table.add_row(s.id, _clip(s.label), str(s.articles), str(s.duplicates), _clip(", ".join(s.publishers[:4])),
+        table.add_row(_clip(s.id), _clip(s.label), str(s.articles), str(s.duplicates), _clip(", ".join(s.publishers[:4])),
                       _span(s.first_day, s.last_day), _clip(", ".join(s.top_entities[:5])))
     _console().print(table)
 
