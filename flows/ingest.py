@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 from collections import Counter
 from collections.abc import Callable, Sequence
 
@@ -253,6 +255,74 @@ def reindex(backend: str | None = None, index: str | None = None, prune: bool = 
         return store.reindex(prune=prune)
     finally:
         store.close()
+
+
+@flow(name="repair")
+def repair(backend: str | None = None, index: str | None = None) -> dict[str, object]:
+    """Check every local store and rebuild the damaged ones from the surviving stores and the inputs: damaged files
+    are set aside (never deleted), the index is rebuilt from its readable documents, stories from the index, and
+    inputs whose documents are still missing are ingested again. Reports what was repaired and what was lost."""
+    from dataclasses import asdict
+    from pathlib import Path
+
+    from newsdesk.index.embedded import EmbeddedBackend, salvage
+    from newsdesk.stores import (
+        SQLITE_STORES, check_stores, copy_readable_rows, rebuild_stories, set_aside, sqlite_store_path)
+    from newsdesk.stories import store_path
+
+    logger = get_run_logger()
+    settings = run_settings(backend, index)
+    checks = check_stores(settings)
+    damaged = {c.name for c in checks if not c.ok}
+    report: dict[str, object] = {"checked": [asdict(c) for c in checks], "set_aside": []}
+    set_aside_files: list[str] = report["set_aside"]  # type: ignore[assignment]
+    for name, kind, tables, _ in SQLITE_STORES:
+        if name in damaged and kind != "stories":
+            aside = set_aside(sqlite_store_path(settings, kind))
+            set_aside_files.append(str(aside))
+            if kind == "state" and aside is not None:
+                fresh = IngestState(settings.state_path)
+                try:
+                    report["state_rows_kept"] = copy_readable_rows(aside, fresh._db, tables)
+                finally:
+                    fresh.close()
+    if "embedded index" in damaged:
+        current = json.loads((settings.index_dir / "CURRENT").read_text()).get("version", "") if (
+            settings.index_dir / "CURRENT").exists() else ""
+        report["index"] = EmbeddedBackend.rebuild(settings.index_dir, salvage(settings.index_dir / current))
+    store = open_backend(settings)
+    try:
+        if "story store" in damaged:
+            set_aside_files.append(str(set_aside(store_path(settings.state_path))))
+            report["stories_rebuilt_from"] = rebuild_stories(store, store_path(settings.state_path))
+        state = IngestState(settings.state_path)
+        try:
+            records = state.files()
+        finally:
+            state.close()
+        expected = {i for r in records for i in r.article_ids} | set(store.ids())
+        known = {r.identity for r in records}
+        sources = sorted({r.source for r in records})
+        sources += sorted({a.path for i in store.ids() if (a := store.get(i)) is not None and a.path
+                           and os.path.realpath(a.path) not in known and os.path.exists(a.path)})
+    finally:
+        store.close()
+    report["sources"] = sources
+    if "boilerplate rule store" in damaged and sources:
+        report["boilerplate_rules"] = learn_boilerplate(sources)
+    summary = summary_of(ingest(sources, backend=backend, index=index, return_state=True)) if sources else None
+    report["ingest"] = None if summary is None else {k: getattr(summary, k) for k in (
+        "seen", "indexed", "unchanged", "duplicates", "skipped", "failed")}
+    store = open_backend(settings)
+    try:
+        present = set(store.ids())
+    finally:
+        store.close()
+    lost = sorted(expected - present)
+    report.update(documents=len(present), lost=lost, ok=not lost and all(c.ok for c in check_stores(settings)))
+    logger.info("repair: %d documents indexed, %d lost, stores %s", len(present), len(lost),
+                "ok" if report["ok"] else "still damaged")
+    return report
 
 
 def summary_of(state: State) -> IngestSummary:

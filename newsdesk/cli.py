@@ -141,7 +141,7 @@ def ingest(
         try:
             summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune)
         except BackendError as exc:
-            _err_console().print(f"[red]error:[/] the index backend is unavailable: {exc}")
+            _err_console().print(f"[red]error:[/] the index backend is unavailable: {safe(exc)}")
             raise typer.Exit(3) from None
         finally:
             progress_listeners.remove(listener)
@@ -286,6 +286,44 @@ def reindex(
     _print_json(reindex_flow(prune=prune))
 
 
+@app.command()
+def repair(
+    check: Annotated[bool, typer.Option("--check", help="Only check the stores (exit 4 if one is damaged).")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+) -> None:
+    """Check the index and the stores under NEWSDESK_HOME; rebuild the damaged ones from the surviving stores and
+    the inputs (damaged files are set aside, never deleted). Exit 0 when all is whole and nothing was lost."""
+    from dataclasses import asdict
+
+    from newsdesk.stores import check_stores
+
+    if check:
+        checks = check_stores(get_settings())
+        if json_output:
+            _print_json([asdict(c) for c in checks])
+        else:
+            for c in checks:
+                typer.echo(plain(f"{'ok     ' if c.ok else 'DAMAGED'}  {c.name}: {c.path}"
+                                 + ("" if c.ok else f"\n         {c.detail}\n         repair: {c.repair}")))
+        raise typer.Exit(0 if all(c.ok for c in checks) else 4)
+    from flows.ingest import repair as repair_flow
+
+    report = repair_flow()
+    if json_output:
+        _print_json(report)
+    else:
+        for c in report["checked"]:
+            if not c["ok"]:
+                typer.echo(plain(f"repaired {c['name']} ({c['path']}): {c['detail']}; {c['repair']}"))
+        for path in report["set_aside"]:
+            typer.echo(plain(f"set aside: {path}"))
+        typer.echo(f"{report['documents']} documents indexed; {len(report['lost'])} lost"
+                   + ("" if report["ok"] else "; some stores are still damaged (see `newsdesk repair --check`)"))
+        for article_id in report["lost"][:50]:
+            typer.echo(f"lost: {article_id}")
+    raise typer.Exit(0 if report["ok"] else 1)
+
+
 @failed_app.command("list")
 def failed_list(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Documents that failed, with stage, error and time."""
@@ -337,9 +375,40 @@ def api(
     serve_api(host=host, port=port)
 
 
+EXIT_UNAVAILABLE = 3
+"""The index backend does not answer, or the disk holding NEWSDESK_HOME is full."""
+EXIT_DAMAGED = 4
+"""A store under NEWSDESK_HOME is damaged: `newsdesk repair` rebuilds it."""
+
+
+def known_failure(exc: BaseException) -> tuple[int, str] | None:
+    """The exit status and one-line message of a failure of the environment rather than of newsdesk: the index
+    backend unavailable, no space left, a damaged store (named by checking the stores). None for a bug."""
+    import sqlite3
+
+    from newsdesk.index.base import BackendError
+    from newsdesk.stores import DamagedStore, NoSpaceLeft, find_damage, is_no_space
+
+    settings = get_settings()
+    if isinstance(exc, DamagedStore):
+        return EXIT_DAMAGED, str(exc)
+    if is_no_space(exc):
+        return EXIT_UNAVAILABLE, str(exc if isinstance(exc, NoSpaceLeft) else NoSpaceLeft(settings.home.resolve()))
+    if isinstance(exc, (sqlite3.DatabaseError, ValueError, OSError, BackendError, RuntimeError)):
+        try:
+            damage = find_damage(settings)
+        except Exception:  # noqa: BLE001 - the check itself failing must not hide the first error
+            damage = None
+        if damage is not None:
+            return EXIT_DAMAGED, str(damage)
+    if isinstance(exc, BackendError):
+        return EXIT_UNAVAILABLE, f"the index backend is unavailable: {exc}"
+    return None
+
+
 def main() -> None:
-    """Entry point: bad configuration gets a clear message; a bug in our code shows its traceback with a hint
-    to report it."""
+    """Entry point: bad configuration gets a clear message; an unavailable backend, a full disk or a damaged store
+    one line (exit 3 or 4); a bug in our code shows its traceback with a hint to report it."""
     from pydantic import ValidationError
 
     try:
@@ -350,7 +419,11 @@ def main() -> None:
         sys.exit(2)
     try:
         app()
-    except Exception:
+    except Exception as exc:
+        known = known_failure(exc)
+        if known is not None:
+            print(plain(f"error: {known[1]}"), file=sys.stderr)
+            sys.exit(known[0])
         import traceback
 
         traceback.print_exc()

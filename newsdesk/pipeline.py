@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
@@ -233,7 +234,10 @@ def process_files(items: Sequence[InputFile | WorkItem], settings: Settings) -> 
     document."""
     from newsdesk.clean import BoilerplateRules, clean_document  # here: planning must not pay for the NLP imports
 
-    rules = BoilerplateRules.load()
+    try:
+        rules = BoilerplateRules.load()
+    except sqlite3.DatabaseError as exc:  # a damaged rule store fails the run, not each document
+        raise _damage(settings, exc) from exc
     version = pipeline_version()
     processed: list[ProcessedFile] = []
     pairs: list[tuple[RawDocument, Article]] = []
@@ -270,7 +274,7 @@ def process_files(items: Sequence[InputFile | WorkItem], settings: Settings) -> 
             pairs.append((item, article))
             owners.append(result)
         processed.append(result)
-    for owner, article in zip(owners, _enrich_isolating_failures(pairs)):
+    for owner, article in zip(owners, _enrich_isolating_failures(pairs, settings)):
         if isinstance(article, DocumentOutcome):
             owner.outcomes.append(article)
         else:
@@ -286,14 +290,31 @@ def _failed(key: str, stage: str, exc: BaseException) -> DocumentOutcome:
     return DocumentOutcome(key=key, status="failed", stage=stage, reason=f"{type(exc).__name__}: {exc}")
 
 
-def _enrich_isolating_failures(pairs: list[tuple[RawDocument, Article]]) -> list[Article | DocumentOutcome]:
-    """Enrich in one batch; if the batch raises, enrich one by one so only the bad document fails."""
+def _damage(settings: Settings, exc: BaseException) -> BaseException:
+    """The damaged store behind a SQLite error (see `newsdesk.stores.find_damage`), else the error itself."""
+    from newsdesk.stores import find_damage
+
+    return find_damage(settings) or exc
+
+
+def _enrich_isolating_failures(pairs: list[tuple[RawDocument, Article]],
+                               settings: Settings) -> list[Article | DocumentOutcome]:
+    """Enrich in one batch; if the batch raises, enrich one by one so only the bad document fails. A damaged store
+    (the alias registry) fails the run instead: every document would fail the same way."""
     from newsdesk.enrich import enrich_articles
 
     if not pairs:
         return []
     try:
         return list(enrich_articles(pairs))
+    except sqlite3.DatabaseError as exc:
+        from newsdesk.stores import NoSpaceLeft, is_no_space
+
+        if is_no_space(exc):
+            raise NoSpaceLeft(settings.home.resolve(), str(exc)) from exc
+        if not isinstance(exc, sqlite3.OperationalError) or "malformed" in str(exc):
+            raise _damage(settings, exc) from exc
+        log.warning("enrichment of a batch failed (%s); retrying its %d documents one by one", exc, len(pairs))
     except Exception:
         log.warning("enrichment of a batch failed; retrying its %d documents one by one", len(pairs))
     results: list[Article | DocumentOutcome] = []

@@ -24,6 +24,7 @@ from newsdesk.config import Settings
 from newsdesk.model import DocumentOutcome
 from newsdesk.pipeline import ProcessedFile, WorkItem, process_files
 from newsdesk.sources import InputFile
+from newsdesk.stores import DamagedStore, NoSpaceLeft
 
 log = logging.getLogger(__name__)
 
@@ -186,6 +187,9 @@ class WorkerPool:
                         continue
                     if message == "ready":
                         w.ready = True
+                    elif isinstance(message, (DamagedStore, NoSpaceLeft)):  # the run stops: not the documents' fault
+                        w.chunk = None
+                        raise message
                     elif isinstance(message, Exception):
                         self._replace(w, queue, results, f"{type(message).__name__}: {message}")
                     else:
@@ -258,7 +262,11 @@ def run_processing(files: Sequence[InputFile | WorkItem], settings: Settings) ->
     if _pool is None or _pool[0] != key:
         shutdown()
         _pool = (key, WorkerPool(settings, settings.workers))
-    return _pool[1].run(files)
+    try:
+        return _pool[1].run(files)
+    except BaseException:
+        shutdown()  # workers may still hold chunks of the batch that failed
+        raise
 
 
 def shutdown() -> None:

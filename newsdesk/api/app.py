@@ -6,6 +6,7 @@ import html
 import logging
 import math
 import re
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -36,7 +37,8 @@ from newsdesk.search.model import (
     SearchRequest,
     SearchResponse,
 )
-from newsdesk.stories import StoryDetail, StoryList, StoryStore, get_story, list_stories
+from newsdesk.stores import DamagedStore, check_sqlite, find_damage
+from newsdesk.stories import StoryDetail, StoryList, StoryStore, get_story, list_stories, settings_store_path
 
 log = logging.getLogger(__name__)
 
@@ -250,6 +252,18 @@ def create_app(
         log.warning("backend error: %s", exc)
         return JSONResponse(status_code=503, content={"detail": f"search backend unavailable: {exc}"})
 
+    @app.exception_handler(DamagedStore)
+    async def damaged_store(_: Request, exc: DamagedStore) -> JSONResponse:
+        log.error("%s", exc)
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(sqlite3.DatabaseError)
+    async def damaged_database(request: Request, exc: sqlite3.DatabaseError) -> JSONResponse:
+        damage = find_damage(settings or get_settings())
+        if damage is None:
+            raise exc
+        return await damaged_store(request, damage)
+
     @app.get("/search", response_model=SearchPage, tags=["search"], summary="Full-text and faceted search")
     def search(
         filters: FilterParams,
@@ -336,6 +350,10 @@ def create_app(
             info = be.health()
             reachable = bool(info.get("reachable", info.get("ok", True)))
             docs = info.get("documents", info.get("count"))
+            stories = check_sqlite(settings_store_path(settings or get_settings()), ("articles", "stories"))
+            if stories:  # `/stories` reads it
+                reachable, info = False, {**info, "error": str(DamagedStore(
+                    "story store", settings_store_path(settings or get_settings()), stories))}
             result = HealthResponse(
                 backend=name, reachable=reachable, documents=int(docs) if isinstance(docs, int) else None,
                 detail=str(info.get("detail") or info.get("error") or "") or None,
