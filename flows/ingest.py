@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -48,6 +49,23 @@ class IngestFailed(Exception):
 
     def __reduce__(self) -> tuple[type, tuple[IngestSummary]]:
         return IngestFailed, (self.summary,)
+
+
+class _OneLineIngestFailure(logging.Filter):
+    """A served run whose documents failed ends Failed, and Prefect's engine logs the exception that carries that
+    state with its traceback: one line instead (the failures are listed in the run's logs and artifacts)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        failure = record.exc_info[1] if record.exc_info else None
+        if isinstance(failure, IngestFailed):
+            summary = failure.summary
+            record.msg = (f"ingest ended Failed: {summary.failed} of {summary.seen} documents failed "
+                          "(listed above and in the ingest-report artifact)")
+            record.args, record.exc_info, record.exc_text = (), None, None
+        return True
+
+
+logging.getLogger("prefect.flow_runs").addFilter(_OneLineIngestFailure())
 
 
 def _retry_on_backend_error(task, task_run, state: State) -> bool:  # noqa: ANN001 (Prefect's signature)
