@@ -28,9 +28,10 @@ from newsdesk.index import open_backend  # noqa: E402
 from newsdesk.index.base import BackendError, IndexBackend  # noqa: E402
 from newsdesk.model import DocumentOutcome, IngestSummary  # noqa: E402
 from newsdesk.pipeline import (  # noqa: E402
-    FileTally, Plan, ProcessedFile, WorkItem, document_total, index_processed, plan_ingest, prune_removed,
-    run_settings, work_batches)
+    FileTally, Plan, ProcessedFile, WorkItem, doc_key, document_total, index_processed, load_item, plan_ingest,
+    prune_removed, run_settings, work_batches)
 from newsdesk.state import IngestState  # noqa: E402
+from newsdesk.terminal import plain  # noqa: E402
 from newsdesk.stores import DamagedStore, NoSpaceLeft, free_space_problem, is_no_space  # noqa: E402
 from newsdesk.workers import in_worker_processes, run_processing  # noqa: E402
 
@@ -179,7 +180,7 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
         state.close()
         store.close()
     for failure in summary.failed_documents[:200]:
-        logger.warning("failed: %s (%s): %s", failure.key, failure.stage, failure.reason)
+        logger.warning("failed: %s (%s): %s", plain(failure.key), failure.stage, plain(failure.reason))
     message = (f"seen {summary.seen}: indexed {summary.indexed}, unchanged {summary.unchanged}, duplicates "
                f"{summary.duplicates}, skipped {summary.skipped}, failed {summary.failed}")
     logger.info(message)
@@ -210,11 +211,12 @@ def _account_not_indexed(summary: IngestSummary, state: IngestState, items: Sequ
             for article in p.articles:
                 outcomes.append((DocumentOutcome(key=p.keys[article.id], status="failed", stage="index", reason=why),
                                  p.file.path, p.file.identity, p.file.source))
-    else:
+    else:  # not processed: loaded only (cheap), so that broken input keeps its own reason
         for item in items:
-            found = [o for o in item.outcomes]
-            keys = [item.file.path] if item.lines is None else [f"{item.file.path}#{n}" for n, _ in item.lines]
-            found += [DocumentOutcome(key=k, status="failed", stage="index", reason=why) for k in keys]
+            found = list(item.outcomes)
+            for loaded in load_item(item, run_settings().max_document_bytes):
+                found.append(loaded if isinstance(loaded, DocumentOutcome) else DocumentOutcome(
+                    key=doc_key(loaded), status="failed", stage="index", reason=why))
             outcomes += [(o, item.file.path, item.file.identity, item.file.source) for o in found]
     for outcome, _, _, source in outcomes:
         summary.add(outcome, source=source)

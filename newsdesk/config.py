@@ -37,7 +37,7 @@ class Settings(BaseSettings):
     worker_max_memory_mb: int = 600
     """A worker process whose resident memory exceeds this after a chunk of files is replaced by a fresh one
     (spaCy's vocabulary and the allocator's fragmentation only grow); 0 never replaces."""
-    max_document_memory_mb: int = 2000
+    max_document_memory_mb: int = 1500
     """A worker process whose resident memory passes this while it processes a document is killed; the document
     fails with a reason (0: no limit). Checked every `workers.MEMORY_POLL_SECONDS`."""
     min_free_mb: int = 200

@@ -254,23 +254,21 @@ def process_files(items: Sequence[InputFile | WorkItem], settings: Settings) -> 
                                                    reason=f"cannot read: {exc.strerror or exc}"))
             processed.append(result)
             continue
-        loaded = (load(file, settings.max_document_bytes) if work.lines is None
-                  else (jsonl_record(file, lineno, line) for lineno, line in work.lines))
-        for item in loaded:
+        for item in load_item(work, settings.max_document_bytes):
             if isinstance(item, DocumentOutcome):
                 result.outcomes.append(item)
                 continue
             try:
                 article = clean_document(item, rules)
             except Exception as exc:  # a cleaner bug must not stop the run: the document fails with its reason
-                result.outcomes.append(_failed(_doc_key(item), "clean", exc))
+                result.outcomes.append(_failed(doc_key(item), "clean", exc))
                 continue
             if not article.body.strip():
-                result.outcomes.append(DocumentOutcome(key=_doc_key(item), status="skipped", stage="clean",
+                result.outcomes.append(DocumentOutcome(key=doc_key(item), status="skipped", stage="clean",
                                                        reason="no article text left after cleaning"))
                 continue
             article.pipeline_version = version
-            result.keys[article.id] = _doc_key(item)
+            result.keys[article.id] = doc_key(item)
             pairs.append((item, article))
             owners.append(result)
         processed.append(result)
@@ -282,7 +280,16 @@ def process_files(items: Sequence[InputFile | WorkItem], settings: Settings) -> 
     return processed
 
 
-def _doc_key(raw: RawDocument) -> str:
+def load_item(work: WorkItem, max_bytes: int) -> Iterator[RawDocument | DocumentOutcome]:
+    """The documents of a work item as loaded (before cleaning), problems as outcomes."""
+    if work.lines is None:
+        yield from load(work.file, max_bytes)
+    else:
+        yield from (jsonl_record(work.file, lineno, line) for lineno, line in work.lines)
+
+
+def doc_key(raw: RawDocument) -> str:
+    """How a document is named in summaries and dead letters: its path, or path#record."""
     return raw.path if raw.record is None else f"{raw.path}#{raw.record}"
 
 
@@ -322,7 +329,7 @@ def _enrich_isolating_failures(pairs: list[tuple[RawDocument, Article]],
         try:
             results.extend(enrich_articles([(raw, article)]))
         except Exception as exc:
-            results.append(_failed(_doc_key(raw), "enrich", exc))
+            results.append(_failed(doc_key(raw), "enrich", exc))
     return results
 
 
@@ -441,6 +448,6 @@ def batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:
     return [list(items[i:i + size]) for i in range(0, len(items), max(1, size))]
 
 
-__all__ = ["BackendError", "FileTally", "Plan", "ProcessedFile", "WorkItem", "batches", "document_total",
-           "index_processed", "plan_ingest", "process_files", "prune_removed", "run_settings", "source_key",
-           "work_batches"]
+__all__ = ["BackendError", "FileTally", "Plan", "ProcessedFile", "WorkItem", "batches", "doc_key", "document_total",
+           "index_processed", "load_item", "plan_ingest", "process_files", "prune_removed", "run_settings",
+           "source_key", "work_batches"]

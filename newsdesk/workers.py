@@ -25,6 +25,7 @@ from newsdesk.model import DocumentOutcome
 from newsdesk.pipeline import ProcessedFile, WorkItem, process_files
 from newsdesk.sources import InputFile
 from newsdesk.stores import DamagedStore, NoSpaceLeft
+from newsdesk.terminal import plain
 
 log = logging.getLogger(__name__)
 
@@ -232,7 +233,7 @@ class WorkerPool:
         elif singles:
             slot, item = singles[0]
             key = f"{item.file.path}#{item.lines[0][0]}" if item.lines else item.file.path
-            log.warning("%s: %s", key, reason)
+            log.warning("%s: %s", plain(key), reason)
             results[slot] = ProcessedFile(file=item.file, sha256="", last=item.last, outcomes=[
                 *item.outcomes, DocumentOutcome(key=key, status="failed", stage="process", reason=reason)])
         elif not worker.ready:

@@ -134,6 +134,9 @@ CASES: list[Case] = [
     Case("dangling.txt", "failed", reason="no such file or broken symlink"),
     Case("fifo.txt", "skipped", reason="not a regular file"),
     Case("notes.docx", "skipped", reason="unsupported file type '.docx'"),
+    Case("caf\\xe9.txt", "failed", reason="file name is not valid UTF-8; rename the file to ingest it"),
+    Case("x[link=http:evil.example]y.txt", "indexed", text="voted on Tuesday to approve a new rail line"),
+    Case("esc\x1b]0;owned\x07.txt", "indexed", text="voted on Tuesday to approve a new rail line"),
 ]
 
 
@@ -192,6 +195,10 @@ def make_corpus(folder: Path) -> None:
     os.symlink("nowhere.txt", folder / "dangling.txt")
     os.mkfifo(folder / "fifo.txt")
     w("notes.docx", b"PK\x03\x04")
+    with open(os.fsencode(folder) + b"/caf\xe9.txt", "w") as fh:  # a Latin-1 name: not UTF-8
+        fh.write(GOOD)
+    w("x[link=http:evil.example]y.txt", GOOD + "Markup in the name.\n")
+    w("esc\x1b]0;owned\x07.txt", GOOD + "An escape sequence in the name.\n")
 
 
 @dataclass

@@ -62,7 +62,7 @@ def _load_pipeline(model: str) -> Language:
 def analyse(texts: Sequence[str]) -> list[Doc]:
     """Docs with entities, sentences, and a dependency parse of the sentences attribution reads."""
     nlp = load_nlp()
-    docs = list(nlp.pipe(texts, batch_size=NLP_BATCH_SIZE))
+    docs = _pipe_in_pieces(nlp, texts)
     chosen = [(doc, sent) for doc in docs if len(doc) for sent in _sentences_with_triggers(doc)]
     parsed: Iterable[Doc] = (_sentence_doc(nlp, sent) for _, sent in chosen)
     for name in PARSE_PASS:
@@ -75,6 +75,33 @@ def analyse(texts: Sequence[str]) -> list[Doc]:
         if len(doc):
             _set_parse(doc, by_doc.get(id(doc), []), root, flat)
     return docs
+
+
+PIECE_CHARS = 20_000
+"""Texts longer than this are analysed in pieces of about this size (cut after a line break, a sentence end or a
+space) and joined back into one Doc: a worker's memory is bounded by the piece, not by the document (a 1 MB
+single line took 3 GB whole), and no text meets spaCy's `max_length`."""
+
+
+def _pipe_in_pieces(nlp: Language, texts: Sequence[str]) -> list[Doc]:
+    """`nlp.pipe` over the texts, long ones cut into pieces and joined again (same text, offsets and entities)."""
+    pieces: list[str] = []
+    owners: list[int] = []
+    for i, text in enumerate(texts):
+        start = 0
+        while len(text) - start > PIECE_CHARS:
+            window = text[start:start + PIECE_CHARS]
+            cut = max(window.rfind("\n"), window.rfind(". "), window.rfind(" "))
+            end = start + (cut + 1 if cut > PIECE_CHARS // 2 else PIECE_CHARS)
+            pieces.append(text[start:end])
+            owners.append(i)
+            start = end
+        pieces.append(text[start:])
+        owners.append(i)
+    grouped: list[list[Doc]] = [[] for _ in texts]
+    for owner, doc in zip(owners, nlp.pipe(pieces, batch_size=NLP_BATCH_SIZE), strict=True):
+        grouped[owner].append(doc)
+    return [group[0] if len(group) == 1 else Doc.from_docs(group, ensure_whitespace=False) for group in grouped]
 
 
 def _sentences_with_triggers(doc: Doc) -> list[Span]:
