@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 from collections import Counter
@@ -285,7 +284,7 @@ def repair(backend: str | None = None, index: str | None = None) -> dict[str, ob
     from dataclasses import asdict
     from pathlib import Path
 
-    from newsdesk.index.embedded import EmbeddedBackend, salvage
+    from newsdesk.index.embedded import EmbeddedBackend, live_version, salvage
     from newsdesk.stores import (
         SQLITE_STORES, check_stores, copy_readable_rows, rebuild_stories, set_aside, sqlite_store_path)
     from newsdesk.stories import store_path
@@ -307,9 +306,8 @@ def repair(backend: str | None = None, index: str | None = None) -> dict[str, ob
                 finally:
                     fresh.close()
     if "embedded index" in damaged:
-        current = json.loads((settings.index_dir / "CURRENT").read_text()).get("version", "") if (
-            settings.index_dir / "CURRENT").exists() else ""
-        report["index"] = EmbeddedBackend.rebuild(settings.index_dir, salvage(settings.index_dir / current))
+        live = live_version(settings.index_dir)
+        report["index"] = EmbeddedBackend.rebuild(settings.index_dir, salvage(live) if live else iter(()))
     store = open_backend(settings)
     try:
         if "story store" in damaged:

@@ -401,6 +401,15 @@ def verify_version(directory: Path) -> list[str]:
     return problems
 
 
+def live_version(path: Path) -> Path | None:
+    """The version directory CURRENT names, or (when CURRENT is damaged) the newest one there is."""
+    try:
+        return path / json.loads((path / "CURRENT").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        numbers = [int(p.name[1:]) for p in path.glob("v*") if p.name[1:].isdigit() and p.is_dir()]
+        return path / f"v{max(numbers)}" if numbers else None
+
+
 def salvage(directory: Path) -> Iterator[Article]:
     """Every stored article that can still be read from a (damaged) index version: of the segments listed by
     meta.json (or, when that is damaged, by our copy of it) whose stored documents pass their checksums, every
