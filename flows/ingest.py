@@ -27,7 +27,7 @@ from newsdesk.index import open_backend  # noqa: E402
 from newsdesk.index.base import BackendError, IndexBackend  # noqa: E402
 from newsdesk.model import DocumentOutcome, IngestSummary  # noqa: E402
 from newsdesk.pipeline import (  # noqa: E402
-    FileTally, Plan, ProcessedFile, WorkItem, doc_key, document_total, index_processed, load_item, plan_ingest,
+    NOT_INDEXED, FileTally, Plan, ProcessedFile, WorkItem, doc_key, document_total, index_processed, load_item, plan_ingest,
     prune_removed, run_settings, work_batches)
 from newsdesk.state import IngestState  # noqa: E402
 from newsdesk.terminal import plain  # noqa: E402
@@ -178,8 +178,11 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
     finally:
         state.close()
         store.close()
-    for failure in summary.failed_documents[:200]:
+    unwritten = [f for f in summary.failed_documents if (f.reason or "").startswith(NOT_INDEXED)]
+    for failure in [f for f in summary.failed_documents if f not in unwritten][:200]:
         logger.warning("failed: %s (%s): %s", plain(failure.key), failure.stage, plain(failure.reason))
+    if unwritten:
+        logger.warning("%d documents not indexed: %s", len(unwritten), stop)
     message = (f"seen {summary.seen}: indexed {summary.indexed}, unchanged {summary.unchanged}, duplicates "
                f"{summary.duplicates}, skipped {summary.skipped}, failed {summary.failed}")
     logger.info(message)
@@ -201,7 +204,7 @@ def _account_not_indexed(summary: IngestSummary, state: IngestState, items: Sequ
     """Documents a run could not write (backend gone, disk full): failed now, kept as dead letters, and written by
     the next run (their files are not recorded as ingested). Problems of their own (malformed input) keep their
     own reasons."""
-    why = f"not indexed: {reason}; the next run retries it"
+    why = f"{NOT_INDEXED}{reason}; the next run retries it"
     outcomes: list[tuple[DocumentOutcome, str, str, str]] = []
     if processed is not None:
         for p in processed:

@@ -34,6 +34,11 @@ def _err_console():
     return Console(stderr=True)
 
 
+def _error(message: object) -> None:
+    """One line on stderr, never wrapped: what went wrong and what to do."""
+    print(f"error: {plain(message)}", file=sys.stderr, flush=True)
+
+
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
@@ -61,8 +66,15 @@ def _show_summary(summary) -> None:  # noqa: ANN001
     console.print(table)
     for o in summary.skipped_documents:
         console.print(f"[yellow]skipped[/] {safe(o.key)}: {safe(o.reason)}")
+    from newsdesk.pipeline import NOT_INDEXED
+
+    unwritten = [o for o in summary.failed_documents if (o.reason or "").startswith(NOT_INDEXED)]
     for o in summary.failed_documents:
-        console.print(f"[red]failed[/] {safe(o.key)} ({o.stage}): {safe(o.reason)}")
+        if not (summary.interrupted and o in unwritten):
+            console.print(f"[red]failed[/] {safe(o.key)} ({o.stage}): {safe(o.reason)}")
+    if summary.interrupted and unwritten:
+        console.print(f"[red]failed[/] {len(unwritten)} documents not indexed (the run stopped; "
+                      "`newsdesk failed list` lists them, the next run writes them)")
     if summary.removed:
         console.print(f"{len(summary.removed)} inputs are gone from their sources"
                       + (f"; {summary.pruned} documents pruned" if summary.pruned else "; use --prune to delete them"))
@@ -76,7 +88,7 @@ def _finish_ingest(summary, json_output: bool) -> None:  # noqa: ANN001
     else:
         _show_summary(summary)
     if summary.interrupted:
-        _err_console().print(f"[red]error:[/] {safe(summary.interrupted)}")
+        _error(summary.interrupted)
         raise typer.Exit(3)
     raise typer.Exit(1 if summary.failed else 0)
 
@@ -123,7 +135,7 @@ def ingest(
         _finish_ingest(settled, json_output)
     no_space = free_space_problem(run_settings(backend, index))
     if no_space:  # before Prefect starts: its own database lives under NEWSDESK_HOME too
-        _err_console().print(f"[red]error:[/] {safe(no_space)}")
+        _error(no_space)
         raise typer.Exit(3)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -141,7 +153,7 @@ def ingest(
         try:
             summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune)
         except BackendError as exc:
-            _err_console().print(f"[red]error:[/] the index backend is unavailable: {safe(exc)}")
+            _error(f"the index backend is unavailable: {exc}")
             raise typer.Exit(3) from None
         finally:
             progress_listeners.remove(listener)
@@ -422,7 +434,7 @@ def main() -> None:
     except Exception as exc:
         known = known_failure(exc)
         if known is not None:
-            print(plain(f"error: {known[1]}"), file=sys.stderr)
+            _error(known[1])
             sys.exit(known[0])
         import traceback
 

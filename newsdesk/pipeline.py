@@ -23,6 +23,8 @@ from newsdesk.state import Failure, FileRecord, IngestState
 log = logging.getLogger(__name__)
 
 
+NOT_INDEXED = "not indexed: "
+"""How the reason of a document a stopped run (backend gone, disk full) could not write begins."""
 BATCH_BYTES = 32_000_000
 """Most bytes of JSONL lines one batch holds (besides at most `batch_size` documents)."""
 
@@ -448,6 +450,6 @@ def batches(items: Sequence[InputFile], size: int) -> list[list[InputFile]]:
     return [list(items[i:i + size]) for i in range(0, len(items), max(1, size))]
 
 
-__all__ = ["BackendError", "FileTally", "Plan", "ProcessedFile", "WorkItem", "batches", "doc_key", "document_total",
+__all__ = ["NOT_INDEXED", "BackendError", "FileTally", "Plan", "ProcessedFile", "WorkItem", "batches", "doc_key", "document_total",
            "index_processed", "load_item", "plan_ingest", "process_files", "prune_removed", "run_settings",
            "source_key", "work_batches"]

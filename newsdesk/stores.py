@@ -63,7 +63,7 @@ def free_space_problem(settings: Settings) -> str | None:
     free = shutil.disk_usage(probe).free / 2**20
     if free >= settings.min_free_mb:
         return None
-    return str(NoSpaceLeft(home.resolve(), f"{free:,.0f} MB free, at least {settings.min_free_mb:,} MB wanted "
+    return str(NoSpaceLeft(home.resolve(), f"{free:,.1f} MB free, at least {settings.min_free_mb:,} MB wanted "
                                            "(NEWSDESK_MIN_FREE_MB)"))
 
 
