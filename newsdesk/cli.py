@@ -39,6 +39,15 @@ def _error(message: object) -> None:
     print(f"error: {plain(message)}", file=sys.stderr, flush=True)
 
 
+def _start_prefect() -> None:
+    """Start the temporary Prefect server (when no PREFECT_API_URL) before a flow runs: see `newsdesk.prefect_server`."""
+    from newsdesk.config import configure_prefect
+    from newsdesk.prefect_server import ensure_prefect_server
+
+    configure_prefect()
+    ensure_prefect_server()
+
+
 def _print_json(data: object) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, default=str) + "\n")
     sys.stdout.flush()
@@ -139,6 +148,7 @@ def ingest(
         raise typer.Exit(3)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    _start_prefect()
     from flows.ingest import progress_listeners, run_ingest
     from newsdesk.index.base import BackendError
 
@@ -293,6 +303,7 @@ def reindex(
     prune: Annotated[bool, typer.Option("--prune", help="Delete the previous index version.")] = False,
 ) -> None:
     """Rebuild the index into a new version, check counts, and switch to it atomically."""
+    _start_prefect()
     from flows.ingest import reindex as reindex_flow
 
     _print_json(reindex_flow(prune=prune))
@@ -318,6 +329,7 @@ def repair(
                 typer.echo(plain(f"{'ok     ' if c.ok else 'DAMAGED'}  {c.name}: {c.path}"
                                  + ("" if c.ok else f"\n         {c.detail}\n         repair: {c.repair}")))
         raise typer.Exit(0 if all(c.ok for c in checks) else 4)
+    _start_prefect()
     from flows.ingest import repair as repair_flow
 
     report = repair_flow()
@@ -357,6 +369,7 @@ def failed_list(json_output: Annotated[bool, typer.Option("--json")] = False) ->
 @failed_app.command("retry")
 def failed_retry(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Re-process every failed document (the `retry-failed` flow). Exit 1 if any still fails."""
+    _start_prefect()
     from flows.ingest import retry_failed, summary_of
 
     summary = summary_of(retry_failed(return_state=True))
@@ -369,6 +382,7 @@ def serve(
     sources: Annotated[Optional[list[str]], typer.Option("--source", help="Sources (default: NEWSDESK_SOURCES).")] = None,
 ) -> None:
     """Serve the scheduled `ingest` deployment (and `retry-failed`, `reindex` for manual runs)."""
+    _start_prefect()
     from prefect import serve as prefect_serve
 
     from flows.deployments import build_deployments
