@@ -22,7 +22,7 @@ from test_reliability import NEWSDESK, cli_env, run_cli, write_articles
 
 pytestmark = [pytest.mark.slow, pytest.mark.usefixtures("prefect_harness")]
 
-TOTAL = 120
+TOTAL = 60
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def fill(disk: Path, leave_bytes: int) -> Path:
     return filler
 
 
-@pytest.mark.parametrize("floor_mb, leave_kb", [(2, 3_000), (0, 900)], ids=["below the free-space floor",
+@pytest.mark.parametrize("floor_mb, leave_kb", [(2, 2_600), (0, 500)], ids=["below the free-space floor",
                                                                            "ENOSPC from the stores"])
 def test_disk_fills_during_an_ingest_one_line_exit_3_nothing_partial(small_disk: Path, tmp_path: Path,
                                                                      floor_mb: int, leave_kb: int) -> None:
