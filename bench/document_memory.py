@@ -123,12 +123,9 @@ def main() -> None:
     lines += ["", "In ingest runs, a worker past `NEWSDESK_MAX_DOCUMENT_MEMORY_MB` (default 1,500 MB) while it works "
               "is killed and its document fails with that reason; past `NEWSDESK_MAX_DOCUMENT_SECONDS` (120 s) the "
               "same with the time limit. Seconds here are on a shared, loaded machine (see the load column)."]
-    markdown = "\n".join(lines)
-    print(markdown)
-    if not args.no_write:
-        from bench.report import write_section
+    from bench.report import publish
 
-        write_section("document-memory", markdown, "python bench/document_memory.py")
+    publish("document-memory", "\n".join(lines), "python bench/document_memory.py", write=not args.no_write)
 
 
 if __name__ == "__main__":

@@ -282,12 +282,9 @@ def report(tally: Tally, minutes: float, args: argparse.Namespace) -> None:
     lines += [f"- {note}" for note in tally.notes]
     lines += [f"- traceback: {t}" for t in tally.tracebacks[:20]]
     lines += [f"- lost: {t}" for t in sorted(tally.lost)[:20]]
-    markdown = "\n".join(lines)
-    print(markdown)
-    if not args.no_write:
-        from bench.report import write_section
+    from bench.report import publish
 
-        write_section("hostile", markdown, "python bench/hostile.py")
+    publish("hostile", "\n".join(lines), "python bench/hostile.py", write=not args.no_write)
 
 
 if __name__ == "__main__":
