@@ -112,19 +112,21 @@ def sqlite_store_path(settings: Settings, kind: str) -> Path:
             "boilerplate": settings.home / "boilerplate.sqlite"}[kind]
 
 
-def check_sqlite(path: Path, tables: tuple[str, ...]) -> str | None:
+def check_sqlite(path: Path, tables: tuple[str, ...], *, thorough: bool = True) -> str | None:
     """Why a SQLite store cannot be used (not a database, failing its integrity check, a table missing), or None.
-    A store that does not exist yet is fine (it is created on first use)."""
+    A store that does not exist yet is fine (it is created on first use). Not `thorough`: the header, the schema
+    and each table's first page only (cheap enough for every `/health`)."""
     if not path.exists():
         return None
     try:
         conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
         try:
-            result = conn.execute("PRAGMA quick_check").fetchall()
+            result = conn.execute("PRAGMA quick_check").fetchall() if thorough else [("ok",)]
             if result != [("ok",)]:
                 return f"integrity check: {'; '.join(str(r[0]) for r in result[:3])}"
             for table in tables:
-                conn.execute(f"SELECT count(*) FROM {table}").fetchone()  # noqa: S608 - our own table names
+                conn.execute(f"SELECT count(*) FROM {table}" if thorough  # noqa: S608 - our own table names
+                             else f"SELECT * FROM {table} LIMIT 1").fetchone()  # noqa: S608
         finally:
             conn.close()
     except sqlite3.Error as err:
@@ -136,11 +138,9 @@ def check_stores(settings: Settings, *, index: bool = True) -> list[StoreCheck]:
     """Every local store: the embedded index (when it is the backend) and the SQLite stores."""
     checks: list[StoreCheck] = []
     if index and settings.backend == "embedded" and (settings.index_dir / "CURRENT").exists():
-        from newsdesk.index.embedded import EmbeddedBackend
+        from newsdesk.index.embedded import verify_index
 
-        problems = EmbeddedBackend.__new__(EmbeddedBackend)
-        problems._init_fields(settings.index_dir, 600.0)
-        found = problems.verify()
+        found = verify_index(settings.index_dir)
         checks.append(StoreCheck("embedded index", str(settings.index_dir), not found, "; ".join(found[:3]),
                                  "rebuilt into a new version from its readable documents; inputs are ingested "
                                  "again for the rest" if found else ""))

@@ -353,3 +353,39 @@ def test_worker_past_the_memory_limit_fails_only_its_document(tmp_path: Path) ->
         backend.close()
         state.close()
         use_settings(None)
+
+
+def test_a_batch_the_index_refuses_leaves_no_story_behind(tmp_path: Path) -> None:
+    """The index cannot take a batch (its write lock is held by another writer past the timeout: a real
+    `BackendError`): no story lists the batch's articles, nothing is recorded, and the next write succeeds."""
+    from filelock import FileLock
+
+    from newsdesk.config import Settings, use_settings
+    from newsdesk.index.base import BackendError
+    from newsdesk.index.embedded import EmbeddedBackend
+    from newsdesk.model import IngestSummary
+    from newsdesk.pipeline import index_processed, plan_ingest, process_files
+    from newsdesk.state import IngestState
+    from newsdesk.stories import StoryStore, list_stories, store_path
+
+    write_articles(tmp_path / "in", 3)
+    settings = Settings(home=tmp_path / "home", workers=1, max_document_seconds=0)
+    use_settings(settings)
+    state = IngestState(settings.state_path)
+    backend = EmbeddedBackend(settings.index_dir, lock_timeout=1)
+    try:
+        processed = process_files(plan_ingest([str(tmp_path / "in")], state).todo, settings)
+        with FileLock(str(backend.lock_path)), pytest.raises(BackendError):
+            index_processed(processed, backend, state, IngestSummary())
+        with StoryStore(store_path(state.path)) as store:
+            assert list_stories(store).total == 0
+        assert state.files() == [] and backend.count() == 0
+        summary = IngestSummary()
+        index_processed(processed, backend, state, summary)
+        assert summary.indexed == 3 and backend.count() == 3
+        with StoryStore(store_path(state.path)) as store:
+            assert list_stories(store).total >= 1
+    finally:
+        backend.close()
+        state.close()
+        use_settings(None)

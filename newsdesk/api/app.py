@@ -406,7 +406,8 @@ def create_app(
             info = be.health()
             reachable = bool(info.get("reachable", info.get("ok", True)))
             docs = info.get("documents", info.get("count"))
-            stories = check_sqlite(settings_store_path(settings or get_settings()), ("articles", "stories"))
+            stories = check_sqlite(settings_store_path(settings or get_settings()), ("articles", "stories"),
+                                   thorough=False)
             if stories:  # `/stories` reads it
                 reachable, info = False, {**info, "error": str(DamagedStore(
                     "story store", settings_store_path(settings or get_settings()), stories))}

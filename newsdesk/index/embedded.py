@@ -410,6 +410,17 @@ def live_version(path: Path) -> Path | None:
         return path / f"v{max(numbers)}" if numbers else None
 
 
+def verify_index(path: Path) -> list[str]:
+    """What is wrong with the live version of the index at `path` (CURRENT, then `verify_version`), or nothing."""
+    try:
+        version = json.loads((path / "CURRENT").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return [f"CURRENT is unreadable ({err})"]
+    if not (path / version).is_dir():
+        return [f"version {version} named by CURRENT is missing"]
+    return [f"{version}/{problem}" for problem in verify_version(path / version)]
+
+
 def salvage(directory: Path) -> Iterator[Article]:
     """Every stored article that can still be read from a (damaged) index version: of the segments listed by
     meta.json (or, when that is damaged, by our copy of it) whose stored documents pass their checksums, every
@@ -880,14 +891,8 @@ class EmbeddedBackend:
             writer.add_document(doc)
 
     def verify(self) -> list[str]:
-        """What is wrong with the live version (see `verify_version`), or nothing."""
-        try:
-            version = json.loads(self._pointer.read_text(encoding="utf-8"))["version"]
-        except (OSError, ValueError, KeyError, TypeError) as err:
-            return [f"CURRENT is unreadable ({err})"]
-        if not (self.path / version).is_dir():
-            return [f"version {version} named by CURRENT is missing"]
-        return [f"{version}/{problem}" for problem in verify_version(self.path / version)]
+        """What is wrong with the live version (see `verify_index`), or nothing."""
+        return verify_index(self.path)
 
     def damaged(self) -> DamagedStore | None:
         """A `DamagedStore` naming what `verify` finds wrong (None if nothing is)."""
