@@ -80,7 +80,10 @@ class FileTally:
     ids: list[str] = field(default_factory=list)
     records: int = 0
     failed: set[str] = field(default_factory=set)
-    """Keys of its documents that failed before the index (their last good version stays indexed)."""
+    """Keys of its documents that failed before the index (dead letters)."""
+    unproduced: bool = False
+    """Whether a document of it failed or was skipped this time: its last good version stays indexed (a file caught
+    half-written, emptied or broken must not remove what was indexed from it)."""
     unwritten: bool = False
     """Whether a document of it could not be written: the file is not recorded, the next run writes it again."""
 
@@ -341,7 +344,7 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
 
     `tallies` carries files whose items span batches (a JSONL file's lines), by identity. A file is recorded as
     ingested when its last item is written; ids it no longer produces are deleted then, unless a document of it
-    failed (a failure never removes the last good version of a document). Raises `BackendError` when the backend
+    failed or was skipped (that never removes the last good version of a document; `--prune` removes inputs gone). Raises `BackendError` when the backend
     cannot take the batch: nothing of it is recorded as ingested, and the story store forgets what it had just
     learnt of the batch's new articles, so the next run processes it again from the same place.
     """
@@ -391,6 +394,7 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
                 dead.append((outcome, p.file.path, p.file.identity))
                 if outcome.stage != "index":
                     tally.failed.add(outcome.key)
+            tally.unproduced |= outcome.status in ("failed", "skipped") and outcome.stage != "index"
         tally.records += p.records
         if not p.last:
             continue
@@ -401,10 +405,10 @@ def index_processed(processed: Sequence[ProcessedFile], backend: IndexBackend, s
         known = state.file(p.file.identity)
         if known is not None:
             gone = [i for i in known.article_ids if i not in set(ids)]
-            if tally.failed:
-                ids += gone  # kept: a document that failed keeps its last good version
+            if tally.unproduced:
+                ids += gone  # kept: a document that failed or was skipped keeps its last good version
             else:
-                stale += gone  # e.g. a record removed from a JSONL file
+                stale += gone  # e.g. a record removed from a JSONL file processed cleanly
         done.append(FileRecord(identity=p.file.identity, path=p.file.path, source=source_key(p.file.source),
                                size=p.file.size, mtime_ns=p.file.mtime_ns, sha256=p.sha256,
                                pipeline_version=version, article_ids=ids, records=tally.records))
