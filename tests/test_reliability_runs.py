@@ -117,6 +117,22 @@ def test_failed_reprocessing_keeps_the_last_good_version_and_is_never_called_unc
     assert run_main("failed", "list")[1].strip() == "no failed documents"
 
 
+def test_input_emptied_or_caught_half_written_keeps_its_indexed_version(settings, tmp_path: Path) -> None:
+    """An input re-processed into nothing (emptied, binary, no text): skipped with its reason, and what was
+    indexed from it stays (only --prune removes the documents of inputs that are gone)."""
+    folder = tmp_path / "in"
+    write_articles(folder, 3)
+    assert ingest_json(str(folder))[0] == 0 and index_count(settings) == 3
+    (folder / "article_0000.txt").write_bytes(b"")
+    (folder / "article_0001.txt").write_bytes(b"\x00\x01\x02 binary now")
+    code, summary, _ = ingest_json(str(folder))
+    assert code == 0 and (summary["skipped"], summary["unchanged"]) == (2, 1)
+    assert index_count(settings) == 3
+    (folder / "article_0000.txt").unlink()
+    code, summary, _ = ingest_json(str(folder), "--prune")
+    assert summary["pruned"] == 1 and index_count(settings) == 2
+
+
 def test_damaged_rule_store_stops_the_run_with_one_line_and_keeps_the_index(settings, tmp_path: Path) -> None:
     """A store every document needs (the boilerplate rules) is damaged: `ingest --full` stops with exit 4 and
     the store's name, instead of failing every document; nothing indexed is lost."""
