@@ -129,6 +129,7 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
         progress = create_progress_artifact(0.0, description=f"Ingesting {total} documents")
         entity_counts: Counter[tuple[str, str]] = Counter()
         tallies: dict[str, FileTally] = {}
+        unwritten: list[tuple[DocumentOutcome, str, str]] = []
         done = 0
         work = work_batches(todo, settings.batch_size, settings.max_document_bytes)
         batch = next(work, None)
@@ -142,7 +143,7 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
                 if upcoming is not None:
                     upcoming.wait()  # its documents are accounted as not indexed with the rest
                     upcoming = None
-                _account_not_indexed(summary, state, batch, None, stop)
+                unwritten += _account_not_indexed(summary, batch, None, stop)
                 batch = following
                 continue
             if upcoming is not None:
@@ -155,7 +156,7 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
             except (BackendError, NoSpaceLeft) as exc:  # retries exhausted: stop writing, account for the rest
                 stop = (f"the index backend is unavailable: {exc}" if isinstance(exc, BackendError) else str(exc))
                 logger.error("%s; the next run will pick up the rest", stop)
-                _account_not_indexed(summary, state, batch, processed, stop)
+                unwritten += _account_not_indexed(summary, batch, processed, stop)
             else:
                 for p in processed:
                     for article in p.articles:
@@ -166,6 +167,11 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
                 listener(min(done, total), total)
             batch = following
         summary.interrupted = stop
+        if unwritten:
+            try:
+                state.record_failures(unwritten)
+            except Exception as exc:  # noqa: BLE001 - a full disk may refuse even this; the summary lists them
+                logger.warning("could not record %d dead letters: %s", len(unwritten), exc)
         update_progress_artifact(progress, 100.0)
         if plan.removed and not stop:
             if prune:
@@ -178,11 +184,11 @@ def ingest(sources: list[str], backend: str | None = None, index: str | None = N
     finally:
         state.close()
         store.close()
-    unwritten = [f for f in summary.failed_documents if (f.reason or "").startswith(NOT_INDEXED)]
-    for failure in [f for f in summary.failed_documents if f not in unwritten][:200]:
+    not_indexed = [f for f in summary.failed_documents if (f.reason or "").startswith(NOT_INDEXED)]
+    for failure in [f for f in summary.failed_documents if not (f.reason or "").startswith(NOT_INDEXED)][:200]:
         logger.warning("failed: %s (%s): %s", plain(failure.key), failure.stage, plain(failure.reason))
-    if unwritten:
-        logger.warning("%d documents not indexed: %s", len(unwritten), stop)
+    if not_indexed:
+        logger.warning("%d documents not indexed: %s", len(not_indexed), stop)
     message = (f"seen {summary.seen}: indexed {summary.indexed}, unchanged {summary.unchanged}, duplicates "
                f"{summary.duplicates}, skipped {summary.skipped}, failed {summary.failed}")
     logger.info(message)
@@ -199,11 +205,11 @@ def _backend_unavailable(store: IndexBackend) -> str | None:
     return f"the index backend is unavailable: {health.get('error') or 'it does not answer'}"
 
 
-def _account_not_indexed(summary: IngestSummary, state: IngestState, items: Sequence[WorkItem],
-                         processed: Sequence[ProcessedFile] | None, reason: str) -> None:
-    """Documents a run could not write (backend gone, disk full): failed now, kept as dead letters, and written by
-    the next run (their files are not recorded as ingested). Problems of their own (malformed input) keep their
-    own reasons."""
+def _account_not_indexed(summary: IngestSummary, items: Sequence[WorkItem], processed: Sequence[ProcessedFile] | None,
+                         reason: str) -> list[tuple[DocumentOutcome, str, str]]:
+    """Documents a run could not write (backend gone, disk full): failed now, written by the next run (their files
+    are not recorded as ingested). Problems of their own (malformed input) keep their own reasons. Returns the
+    dead letters to record."""
     why = f"{NOT_INDEXED}{reason}; the next run retries it"
     outcomes: list[tuple[DocumentOutcome, str, str, str]] = []
     if processed is not None:
@@ -222,10 +228,7 @@ def _account_not_indexed(summary: IngestSummary, state: IngestState, items: Sequ
             outcomes += [(o, item.file.path, item.file.identity, item.file.source) for o in found]
     for outcome, _, _, source in outcomes:
         summary.add(outcome, source=source)
-    try:
-        state.record_failures((o, path, identity) for o, path, identity, _ in outcomes if o.status == "failed")
-    except Exception as exc:  # noqa: BLE001 - a full disk may refuse even this; the summary still lists them
-        get_run_logger().warning("could not record %d dead letters: %s", len(outcomes), exc)
+    return [(o, path, identity) for o, path, identity, _ in outcomes if o.status == "failed"]
 
 
 def _publish_artifacts(summary: IngestSummary, entity_counts: Counter[tuple[str, str]]) -> None:

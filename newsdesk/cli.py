@@ -79,7 +79,7 @@ def _show_summary(summary) -> None:  # noqa: ANN001
 
     unwritten = [o for o in summary.failed_documents if (o.reason or "").startswith(NOT_INDEXED)]
     for o in summary.failed_documents:
-        if not (summary.interrupted and o in unwritten):
+        if not (summary.interrupted and (o.reason or "").startswith(NOT_INDEXED)):
             console.print(f"[red]failed[/] {safe(o.key)} ({o.stage}): {safe(o.reason)}")
     if summary.interrupted and unwritten:
         console.print(f"[red]failed[/] {len(unwritten)} documents not indexed (the run stopped; "
