@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 STARTUP_SECONDS = 180.0
 """How long a new worker may take to import and load its models."""
-MEMORY_POLL_SECONDS = 0.25
+MEMORY_POLL_SECONDS = 0.1
 """How often a working worker's resident memory is compared with the per-document memory limit."""
 
 Slot = tuple[int, ...]
