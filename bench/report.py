@@ -45,3 +45,10 @@ def write_section(name: str, markdown: str, command: str | None = None) -> None:
     pattern = re.compile(re.escape(start) + r".*?" + re.escape(end), re.S)
     text = pattern.sub(lambda _: block, text) if pattern.search(text) else text.rstrip() + f"\n\n{block}\n"
     BENCHMARKS.write_text(text)
+
+
+def publish(name: str, markdown: str, command: str, write: bool = True) -> None:
+    """Print a benchmark's section, and write it into BENCHMARKS.md unless `write` is off."""
+    print(markdown)
+    if write:
+        write_section(name, markdown, command)

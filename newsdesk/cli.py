@@ -14,6 +14,7 @@ from newsdesk.clean.cli import boilerplate_app
 from newsdesk.config import get_settings
 from newsdesk.index.es_cli import dashboards_app, doctor, kibana_app
 from newsdesk.stories.cli import stories_app
+from newsdesk.terminal import plain, safe
 
 app = typer.Typer(help="newsdesk: ingest news articles, clean and enrich them, search them.",
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
@@ -32,6 +33,20 @@ def _err_console():
     from rich.console import Console
 
     return Console(stderr=True)
+
+
+def _error(message: object) -> None:
+    """One line on stderr, never wrapped: what went wrong and what to do."""
+    print(f"error: {plain(message)}", file=sys.stderr, flush=True)
+
+
+def _start_prefect() -> None:
+    """Start the temporary Prefect server (when no PREFECT_API_URL) before a flow runs: see `newsdesk.orchestration`."""
+    from newsdesk.config import configure_prefect
+    from newsdesk.orchestration import ensure_temporary_server
+
+    configure_prefect()
+    ensure_temporary_server()
 
 
 def _print_json(data: object) -> None:
@@ -60,20 +75,31 @@ def _show_summary(summary) -> None:  # noqa: ANN001
                                                        "failed")))
     console.print(table)
     for o in summary.skipped_documents:
-        console.print(f"[yellow]skipped[/] {o.key}: {o.reason}")
+        console.print(f"[yellow]skipped[/] {safe(o.key)}: {safe(o.reason)}")
+    from newsdesk.pipeline import NOT_INDEXED
+
+    unwritten = [o for o in summary.failed_documents if (o.reason or "").startswith(NOT_INDEXED)]
     for o in summary.failed_documents:
-        console.print(f"[red]failed[/] {o.key} ({o.stage}): {o.reason}")
+        if not (summary.interrupted and (o.reason or "").startswith(NOT_INDEXED)):
+            console.print(f"[red]failed[/] {safe(o.key)} ({o.stage}): {safe(o.reason)}")
+    if summary.interrupted and unwritten:
+        console.print(f"[red]failed[/] {len(unwritten)} documents not indexed (the run stopped; "
+                      "`newsdesk failed list` lists them, the next run writes them)")
     if summary.removed:
         console.print(f"{len(summary.removed)} inputs are gone from their sources"
                       + (f"; {summary.pruned} documents pruned" if summary.pruned else "; use --prune to delete them"))
 
 
 def _finish_ingest(summary, json_output: bool) -> None:  # noqa: ANN001
-    """Print a run's summary (JSON or table) and exit 1 if any document failed."""
+    """Print a run's summary (JSON or table); exit 3 if the run had to stop writing (backend unavailable, disk
+    full), else 1 if any document failed."""
     if json_output:
         _print_json(_summary_dict(summary))
     else:
         _show_summary(summary)
+    if summary.interrupted:
+        _error(summary.interrupted)
+        raise typer.Exit(3)
     raise typer.Exit(1 if summary.failed else 0)
 
 
@@ -81,7 +107,8 @@ def _settled_summary(paths: list[str], backend: str | None, index: str | None, p
                      url_lists: list[str]):
     """The summary of an ingest with nothing to do (every input unchanged, nothing to prune), from the plan
     alone; None when there is work (or no state yet), so the flow runs. Feeds and sitemaps are fetched for
-    the plan (conditionally: an unchanged one answers 304)."""
+    the plan (conditionally: an unchanged one answers 304); inputs whose documents the index lacks are work."""
+    from newsdesk.index import open_backend
     from newsdesk.pipeline import plan_ingest, run_settings
     from newsdesk.sources import is_url
     from newsdesk.state import IngestState
@@ -96,7 +123,11 @@ def _settled_summary(paths: list[str], backend: str | None, index: str | None, p
 
         fetcher = Fetcher.from_settings(settings, state.fetches)
     try:
-        plan = plan_ingest(paths, state, url_lists=url_lists, fetcher=fetcher, settings=settings)
+        store = open_backend(settings)
+        try:
+            plan = plan_ingest(paths, state, url_lists=url_lists, fetcher=fetcher, settings=settings, backend=store)
+        finally:
+            store.close()
     finally:
         state.close()
         if fetcher is not None:
@@ -119,7 +150,11 @@ def ingest(
     backend: Annotated[Optional[str], typer.Option(help="embedded, elasticsearch or opensearch (default: config).")] = None,
     index: Annotated[Optional[str], typer.Option(help="Index name (default: config).")] = None,
 ) -> None:
-    """Run the `ingest` flow: fetch, load, clean, enrich and index articles. Exit 1 if any document failed."""
+    """Run the `ingest` flow: fetch, load, clean, enrich and index articles. Exit 1 if any document failed, 3 if
+    the run had to stop (backend unavailable, disk full), 4 if a store is damaged."""
+    from newsdesk.pipeline import run_settings
+    from newsdesk.stores import free_space_problem
+
     paths, url_lists = list(paths or []), list(urls or [])
     planned, planned_lists, planned_prune = paths, url_lists, prune  # with the group's sources (the flow adds them)
     if group:
@@ -128,18 +163,23 @@ def ingest(
         try:
             chosen = load_group(get_settings().sources_file, group)
         except SourcesFileError as exc:
-            _err_console().print(f"[red]error:[/] {exc}")
+            _error(exc)
             raise typer.Exit(2) from None
         planned, planned_lists = [*paths, *chosen.sources], [*url_lists, *chosen.url_lists]
         planned_prune = prune or chosen.prune
     if not planned and not planned_lists:
-        _err_console().print("[red]error:[/] nothing to ingest: give paths or URLs, --urls FILE or --group NAME")
+        _error("nothing to ingest: give paths or URLs, --urls FILE or --group NAME")
         raise typer.Exit(2)
     settled = None if full else _settled_summary(planned, backend, index, planned_prune, planned_lists)
     if settled is not None:  # nothing to do: no flow run (Prefect's start alone costs seconds)
         _finish_ingest(settled, json_output)
+    no_space = free_space_problem(run_settings(backend, index))
+    if no_space:  # before Prefect starts: its own database lives under NEWSDESK_HOME too
+        _error(no_space)
+        raise typer.Exit(3)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    _start_prefect()
     from flows.ingest import progress_listeners, run_ingest
     from newsdesk.index.base import BackendError
 
@@ -155,7 +195,7 @@ def ingest(
             summary, _ = run_ingest(paths, backend=backend, index=index, full=full, prune=prune, url_lists=url_lists,
                                     group=group)
         except BackendError as exc:
-            _err_console().print(f"[red]error:[/] the index backend is unavailable: {exc}")
+            _error(f"the index backend is unavailable: {exc}")
             raise typer.Exit(3) from None
         finally:
             progress_listeners.remove(listener)
@@ -188,7 +228,7 @@ def extract(
                 _print_json(article.model_dump(mode="json"))
     for o in problems:
         failed |= o.status == "failed"
-        console.print(f"[{'red' if o.status == 'failed' else 'yellow'}]{o.status}[/] {o.key}: {o.reason}")
+        console.print(f"[{'red' if o.status == 'failed' else 'yellow'}]{o.status}[/] {safe(o.key)}: {safe(o.reason)}")
     raise typer.Exit(1 if failed else 0)
 
 
@@ -208,7 +248,7 @@ def _explain(article) -> None:  # noqa: ANN001
     out += [f"  - [{span.rule}] {span.text!r}" for span in article.removed]
     out.append(f"body ({len(article.body.split())} words):")
     out += ["  " + line for line in article.body.splitlines()]
-    sys.stdout.write("\n".join(out) + "\n\n")
+    sys.stdout.write(plain("\n".join(out)) + "\n\n")
 
 
 @app.command()
@@ -248,14 +288,14 @@ def search(
                                 date_from=_date(date_from, "--from"), date_to=_date(date_to, "--to"), undated=undated, sort=sort,
                                 page=page, size=size, facets=facets, interval=interval, collapse=collapse)
     except InvalidSearch as exc:
-        typer.echo(f"invalid search: {exc}", err=True)
+        typer.echo(plain(f"invalid search: {exc}"), err=True)
         raise typer.Exit(2) from None
     backend = open_backend(get_settings())
     try:
         response = run_search(backend, request)
         unmatched = _unmatched_filters(backend, request) if response.total == 0 else []
     except InvalidSearch as exc:
-        typer.echo(f"invalid search: {exc}", err=True)
+        typer.echo(plain(f"invalid search: {exc}"), err=True)
         raise typer.Exit(2) from None
     finally:
         backend.close()
@@ -357,6 +397,7 @@ def reindex(
     json_output: Annotated[bool, typer.Option("--json", help="Print the result as one JSON object.")] = False,
 ) -> None:
     """Rebuild the index into a new version, check counts, and switch to it atomically."""
+    _start_prefect()
     from flows.ingest import reindex as reindex_flow
 
     result = reindex_flow(prune=prune)
@@ -368,6 +409,45 @@ def reindex(
         typer.echo(f"deleted the previous version{'s' if len(result['pruned']) > 1 else ''}: {', '.join(result['pruned'])}")
     elif not prune:
         typer.echo("the previous version is kept (a rollback); `newsdesk reindex --prune` deletes old versions")
+
+
+@app.command()
+def repair(
+    check: Annotated[bool, typer.Option("--check", help="Only check the stores (exit 4 if one is damaged).")] = False,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+) -> None:
+    """Check the index and the stores under NEWSDESK_HOME; rebuild the damaged ones from the surviving stores and
+    the inputs (damaged files are set aside, never deleted). Exit 0 when all is whole and nothing was lost."""
+    from dataclasses import asdict
+
+    from newsdesk.stores import check_stores
+
+    if check:
+        checks = check_stores(get_settings())
+        if json_output:
+            _print_json([asdict(c) for c in checks])
+        else:
+            for c in checks:
+                typer.echo(plain(f"{'ok     ' if c.ok else 'DAMAGED'}  {c.name}: {c.path}"
+                                 + ("" if c.ok else f"\n         {c.detail}\n         repair: {c.repair}")))
+        raise typer.Exit(0 if all(c.ok for c in checks) else 4)
+    _start_prefect()
+    from flows.ingest import repair as repair_flow
+
+    report = repair_flow()
+    if json_output:
+        _print_json(report)
+    else:
+        for c in report["checked"]:
+            if not c["ok"]:
+                typer.echo(plain(f"repaired {c['name']} ({c['path']}): {c['detail']}; {c['repair']}"))
+        for path in report["set_aside"]:
+            typer.echo(plain(f"set aside: {path}"))
+        typer.echo(f"{report['documents']} documents indexed; {len(report['lost'])} lost"
+                   + ("" if report["ok"] else "; some stores are still damaged (see `newsdesk repair --check`)"))
+        for article_id in report["lost"][:50]:
+            typer.echo(f"lost: {article_id}")
+    raise typer.Exit(0 if report["ok"] else 1)
 
 
 @failed_app.command("list")
@@ -395,6 +475,7 @@ def failed_list(json_output: Annotated[bool, typer.Option("--json")] = False) ->
 @failed_app.command("retry")
 def failed_retry(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Re-process every failed document (the `retry-failed` flow). Exit 1 if any still fails."""
+    _start_prefect()
     from flows.ingest import retry_failed, summary_of
 
     summary = summary_of(retry_failed(return_state=True))
@@ -425,16 +506,16 @@ def serve(
 
         deployments = build_deployments(schedule=schedule, sources=sources)
     except SourcesFileError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(2) from None
     try:
         server = ensure_server(settings)
     except PrefectServerError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(3) from None
+        _error(exc)
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
     os.environ["PREFECT_API_URL"] = server.api_url  # before Prefect reads its settings
     how = f"started, log {server.log}" if server.started else "already running"
-    console.print(f"Prefect server: {ui_url(server.api_url)} ({how}); API {server.api_url}")
+    console.print(safe(f"Prefect server: {ui_url(server.api_url)} ({how}); API {server.api_url}"))
     first = deployments[0].full_name
     console.print(f"Run a deployment from another shell: newsdesk trigger {first} -p full=true"
                   f" (or PREFECT_API_URL={server.api_url} prefect deployment run {first})")
@@ -460,7 +541,8 @@ def trigger(
     """Start a run of a deployment `newsdesk serve` serves (from any shell) and follow it to its end.
 
     Exit status: 0 when the run completed (or was started, with --no-follow), 1 when it failed or was cancelled,
-    2 for a bad parameter, 3 when no Prefect server answers or it serves no such deployment."""
+    2 for a bad parameter, 3 when no Prefect server answers or it serves no such deployment, or when the run
+    stopped because the index backend was unavailable or the disk full, 4 when it met a damaged store."""
     from newsdesk.config import configure_prefect
     from newsdesk.orchestration import PrefectServerError, find_server
     from newsdesk.orchestration import trigger as start_run
@@ -476,22 +558,35 @@ def trigger(
         api_url = find_server(settings)
         run = start_run(
             api_url, deployment, params or [], follow=follow, timeout=timeout,
-            on_start=lambda r: console.print(f"started {r.deployment} run {r.name} ({r.id}): {r.url}"),
-            on_log=lambda line: console.print(line, markup=False, highlight=False),
-            on_state=lambda state: console.print(f"state: {state}"),
+            on_start=lambda r: console.print(safe(f"started {r.deployment} run {r.name} ({r.id}): {r.url}")),
+            on_log=lambda line: console.print(plain(line), markup=False, highlight=False),
+            on_state=lambda state: console.print(f"state: {safe(state)}"),
         )
     except PrefectServerError as exc:
-        console.print(f"[red]error:[/] {exc}")
-        raise typer.Exit(3) from None
+        _error(exc)
+        raise typer.Exit(EXIT_UNAVAILABLE) from None
     except ValueError as exc:
-        console.print(f"[red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(2) from None
     if json_output:
         _print_json({"id": run.id, "name": run.name, "deployment": run.deployment, "state": run.state,
                      "message": run.message, "url": run.url})
     elif follow:
-        console.print(f"{run.name}: {run.state.lower()}" + (f" ({run.message})" if run.message else ""))
-    raise typer.Exit(0 if run.completed or not follow else 1)
+        console.print(safe(f"{run.name}: {run.state.lower()}" + (f" ({run.message})" if run.message else "")))
+    raise typer.Exit(0 if run.completed or not follow else _failed_run_exit(run))
+
+
+def _failed_run_exit(run) -> int:  # noqa: ANN001
+    """The exit status of a followed run that did not complete: what the same failure exits with when the
+    command runs here (the index backend unavailable or the disk full: 3; a damaged store: 4), else 1."""
+    from newsdesk.orchestration import INTERRUPTED
+
+    message = run.message or ""
+    if "DamagedStore:" in message:
+        return EXIT_DAMAGED
+    if run.state_name == INTERRUPTED or any(f"{name}:" in message for name in ("BackendError", "NoSpaceLeft")):
+        return EXIT_UNAVAILABLE
+    return 1
 
 
 @app.command("sources")
@@ -506,7 +601,7 @@ def sources_command(
     try:
         groups = load_groups(path)
     except SourcesFileError as exc:
-        _err_console().print(f"[red]error:[/] {exc}")
+        _error(exc)
         raise typer.Exit(2) from None
     if prefect_yaml:
         from flows.deployments import prefect_yaml_deployments
@@ -514,10 +609,10 @@ def sources_command(
         sys.stdout.write(prefect_yaml_deployments())
         return
     for name, group in groups.items():
-        typer.echo(f"{name}  cron {group.cron!r} ({group.timezone})")
+        typer.echo(plain(f"{name}  cron {group.cron!r} ({group.timezone})"))
         for label in ("feeds", "sitemaps", "pages", "url_lists", "paths"):
             for value in getattr(group, label):
-                typer.echo(f"  {label[:-1] if label != 'url_lists' else 'url list'}: {value}")
+                typer.echo(plain(f"  {label[:-1] if label != 'url_lists' else 'url list'}: {value}"))
 
 
 @app.command()
@@ -531,9 +626,40 @@ def api(
     serve_api(host=host, port=port)
 
 
+EXIT_UNAVAILABLE = 3
+"""The index backend does not answer, or the disk holding NEWSDESK_HOME is full."""
+EXIT_DAMAGED = 4
+"""A store under NEWSDESK_HOME is damaged: `newsdesk repair` rebuilds it."""
+
+
+def known_failure(exc: BaseException) -> tuple[int, str] | None:
+    """The exit status and one-line message of a failure of the environment rather than of newsdesk: the index
+    backend unavailable, no space left, a damaged store (named by checking the stores). None for a bug."""
+    import sqlite3
+
+    from newsdesk.index.base import BackendError
+    from newsdesk.stores import DamagedStore, NoSpaceLeft, find_damage, is_no_space
+
+    settings = get_settings()
+    if isinstance(exc, DamagedStore):
+        return EXIT_DAMAGED, str(exc)
+    if is_no_space(exc):
+        return EXIT_UNAVAILABLE, str(exc if isinstance(exc, NoSpaceLeft) else NoSpaceLeft(settings.home.resolve()))
+    if isinstance(exc, (sqlite3.DatabaseError, ValueError, OSError, BackendError, RuntimeError)):
+        try:
+            damage = find_damage(settings)
+        except Exception:  # noqa: BLE001 - the check itself failing must not hide the first error
+            damage = None
+        if damage is not None:
+            return EXIT_DAMAGED, str(damage)
+    if isinstance(exc, BackendError):
+        return EXIT_UNAVAILABLE, f"the index backend is unavailable: {exc}"
+    return None
+
+
 def main() -> None:
-    """Entry point: bad configuration gets a clear message; a bug in our code shows its traceback with a hint
-    to report it."""
+    """Entry point: bad configuration gets a clear message; an unavailable backend, a full disk or a damaged store
+    one line (exit 3 or 4); a bug in our code shows its traceback with a hint to report it."""
     from pydantic import ValidationError
 
     try:
@@ -544,7 +670,11 @@ def main() -> None:
         sys.exit(2)
     try:
         app()
-    except Exception:
+    except Exception as exc:
+        known = known_failure(exc)
+        if known is not None:
+            _error(known[1])
+            sys.exit(known[0])
         import traceback
 
         traceback.print_exc()

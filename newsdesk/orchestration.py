@@ -1,14 +1,19 @@
-"""Manual runs from another shell: the local Prefect server `newsdesk serve` starts or reuses, and `newsdesk trigger`.
+"""The Prefect servers newsdesk starts, and manual runs from another shell (`newsdesk trigger`).
 
-Without `PREFECT_API_URL`, every process would start its own temporary Prefect server, so a deployment served in
-one shell could not be found from another. `newsdesk serve` therefore talks to one server on a fixed local port
-(`NEWSDESK_PREFECT_PORT`, 4200 by default): the one already answering there, or one it starts (`prefect server
-start`, its database under `PREFECT_HOME`) and stops again when it exits. `newsdesk trigger` finds the same server
-the same way. With `PREFECT_API_URL` set (docker compose, a shared server), both use that server instead.
+With `PREFECT_API_URL` set (docker compose, a shared server), every command uses that server. Without it:
+- a one-off command that runs a flow (`ingest`, `reindex`, `repair`, …) uses a temporary server of its own
+  (`ensure_temporary_server`), which we start rather than Prefect lazily;
+- `newsdesk serve` talks to one server on a fixed local port (`NEWSDESK_PREFECT_PORT`, 4200 by default): the one
+  already answering there, or one it starts (`prefect server start`) and stops again when it exits, so a
+  deployment served in one shell can be found from another; `newsdesk trigger` finds the same server the same way.
+Both kinds start one at a time (a file lock under PREFECT_HOME, so two first starts on a fresh home do not migrate
+Prefect's database at once) and are tied to the process that started them: they end when it dies, even by
+`kill -9` (Linux).
 """
 
 from __future__ import annotations
 
+import ctypes
 import json
 import os
 import signal
@@ -22,9 +27,12 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from filelock import FileLock
 
-from newsdesk.config import Settings
+from newsdesk.config import Settings, get_settings
 
+INTERRUPTED = "Interrupted"
+"""The name of the Failed state of an ingest run that stopped writing (index backend unavailable, disk full)."""
 STARTUP_SECONDS = 120.0
 """How long a starting server may take to answer (its first start creates its database)."""
 POLL_SECONDS = 1.0
@@ -32,6 +40,58 @@ POLL_SECONDS = 1.0
 
 class PrefectServerError(RuntimeError):
     """No Prefect server answers (or one could not be started)."""
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> None:
+    """In a server's process, before it runs: the kernel sends SIGTERM when its parent dies (Linux)."""
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    except (OSError, AttributeError):
+        pass
+
+
+def _start_lock(settings: Settings) -> FileLock:
+    """Held while a server starts (and migrates the database under PREFECT_HOME)."""
+    settings.prefect_home.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(settings.prefect_home / "server-start.lock"))
+
+
+class _PopenDyingWithParent:
+    """The `subprocess` module as Prefect's server starter sees it while we start the server: its `Popen` children
+    get `_die_with_parent`."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(subprocess, name)
+
+    @staticmethod
+    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen[Any]:  # noqa: N802 - the name Prefect calls
+        kwargs.setdefault("preexec_fn", _die_with_parent)
+        return subprocess.Popen(*args, **kwargs)
+
+
+def ensure_temporary_server(settings: Settings | None = None) -> None:
+    """Start the temporary Prefect server for this process now (on this thread, under the start lock), unless flows
+    report to a configured server (`PREFECT_API_URL`) or it is running already."""
+    if os.environ.get("PREFECT_API_URL"):
+        return
+    from prefect.server.api import server as prefect_server
+    from prefect.settings import PREFECT_API_URL
+
+    if PREFECT_API_URL.value():
+        return
+    server = prefect_server.SubprocessASGIServer()
+    if server.running:
+        return
+    with _start_lock(settings or get_settings()):
+        module_subprocess = prefect_server.subprocess
+        prefect_server.subprocess = _PopenDyingWithParent()  # type: ignore[assignment]
+        try:
+            server.start()
+        finally:
+            prefect_server.subprocess = module_subprocess
 
 
 def local_api_url(settings: Settings) -> str:
@@ -88,7 +148,8 @@ class Server:
 
 
 def start_local_server(settings: Settings, timeout: float = STARTUP_SECONDS) -> Server:
-    """`prefect server start` on 127.0.0.1 and the configured port (its own process group), once it answers."""
+    """`prefect server start` on 127.0.0.1 and the configured port (its own process group, ending with this
+    process), once it answers."""
     api_url = local_api_url(settings)
     log = settings.prefect_home / "server.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -96,7 +157,7 @@ def start_local_server(settings: Settings, timeout: float = STARTUP_SECONDS) -> 
     with log.open("ab") as out:
         process = subprocess.Popen([*_prefect_command(), "server", "start", "--host", "127.0.0.1", "--port",
                                     str(settings.prefect_port)], env=env, stdout=out, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, start_new_session=True)
+                                   stdin=subprocess.DEVNULL, start_new_session=True, preexec_fn=_die_with_parent)
     server = Server(api_url, process, log)
     deadline = time.monotonic() + timeout
     while not answers(api_url):
@@ -120,7 +181,10 @@ def ensure_server(settings: Settings) -> Server:
     api_url = local_api_url(settings)
     if answers(api_url):
         return Server(api_url)
-    return start_local_server(settings)
+    with _start_lock(settings):
+        if answers(api_url):  # another `newsdesk serve` started it meanwhile
+            return Server(api_url)
+        return start_local_server(settings)
 
 
 def find_server(settings: Settings) -> str:
@@ -180,6 +244,8 @@ class TriggeredRun:
     state: str
     message: str | None
     url: str
+    state_name: str = ""
+    """The final state's name (e.g. `INTERRUPTED` for a Failed ingest that stopped writing)."""
 
     @property
     def completed(self) -> bool:
@@ -227,7 +293,7 @@ def trigger(api_url: str, deployment: str, pairs: Sequence[str], *, follow: bool
             last_state = state
             if run.state and run.state.is_final():
                 return TriggeredRun(str(run.id), run.name, deployment, run.state.type.value, run.state.message,
-                                    started.url)
+                                    started.url, run.state.name)
             if deadline is not None and time.monotonic() > deadline:
                 return TriggeredRun(str(run.id), run.name, deployment, run.state.type.value if run.state else "?",
                                     f"still running after {timeout:.0f} s", started.url)

@@ -275,8 +275,26 @@ class IngestState:
         with self.transaction() as db:
             db.executemany("DELETE FROM failures WHERE identity = ?", [(i,) for i in identities])
 
-    def failures(self) -> list[Failure]:
+    def settle_failures(self, files: Iterable[tuple[str, str, set[str]]]) -> None:
+        """For files processed again, given as (identity, path, keys that failed again): forget their other dead
+        letters (including a discovery failure under the same path, but not those of the other parts of a WARC
+        file); the ones that failed again keep their count of attempts."""
+        with self.transaction() as db:
+            for identity, path, failed in files:
+                rows = db.execute("SELECT key FROM failures WHERE identity = ? OR (path = ? AND stage = 'discover')",
+                                  (identity, path))
+                gone = [(key,) for (key,) in rows.fetchall() if key not in failed]
+                db.executemany("DELETE FROM failures WHERE key = ?", gone)
+
+    def forget_failures(self, keys: Iterable[str]) -> None:
+        """Forget dead letters by key (e.g. of inputs gone from their sources)."""
+        with self.transaction() as db:
+            db.executemany("DELETE FROM failures WHERE key = ?", [(k,) for k in keys])
+
+    def failures(self, identity: str | None = None) -> list[Failure]:
+        """Every dead letter, or those of one input."""
+        where = "" if identity is None else "WHERE identity = ? "
         rows = self._db.execute(
             "SELECT key, path, identity, stage, status, error, attempts, first_at, last_at FROM failures "
-            "ORDER BY last_at, key").fetchall()
+            f"{where}ORDER BY last_at, key", () if identity is None else (identity,)).fetchall()
         return [Failure(*r[:7], datetime.fromisoformat(r[7]), datetime.fromisoformat(r[8])) for r in rows]

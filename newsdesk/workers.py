@@ -1,8 +1,9 @@
-"""Run the CPU-bound stages (`process_files`) in worker processes, with a per-document time limit.
+"""Run the CPU-bound stages (`process_files`) in worker processes, with per-document time and memory limits.
 
-Workers load the NLP models once and then take chunks of files. A worker that overruns its chunk's
-time limit, or dies, is killed and replaced; its chunk is retried file by file so that only the
-pathological file fails, with a reason. Results come back in input order.
+Workers load the NLP models once and then take chunks of work items (inputs: files, WARC parts, fetched pages;
+or lines of JSONL files). A worker that overruns its chunk's time limit, grows past the per-document memory limit
+while it works, or dies, is killed and replaced; its chunk is retried item by item, JSONL lines one by one, so
+that only the pathological document fails, with a reason. Results come back in input order.
 """
 
 from __future__ import annotations
@@ -21,13 +22,20 @@ from multiprocessing.connection import Connection, wait
 
 from newsdesk.config import Settings
 from newsdesk.model import DocumentOutcome
-from newsdesk.pipeline import ProcessedFile, process_files
+from newsdesk.pipeline import ProcessedFile, WorkItem, process_files
 from newsdesk.sources import Input
+from newsdesk.stores import DamagedStore, NoSpaceLeft
+from newsdesk.terminal import plain
 
 log = logging.getLogger(__name__)
 
 STARTUP_SECONDS = 180.0
 """How long a new worker may take to import and load its models."""
+MEMORY_POLL_SECONDS = 0.1
+"""How often a working worker's resident memory is compared with the per-document memory limit."""
+
+Slot = tuple[int, ...]
+"""Where a piece of work goes in the results: (item, piece of the item[, line of the piece]), in sort order."""
 
 
 def _worker_main(conn: Connection, settings: Settings) -> None:
@@ -50,6 +58,14 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
         except Exception as exc:  # our own bug: report it for these files instead of dying silently
             conn.send(exc)
         _return_freed_memory()
+
+
+def _joined(parts: list[WorkItem]) -> WorkItem:
+    """Consecutive pieces of one item as one item again."""
+    if len(parts) == 1:
+        return parts[0]
+    return WorkItem(parts[0].file, tuple(line for p in parts for line in p.lines or ()),
+                    tuple(o for p in parts for o in p.outcomes), parts[-1].last)
 
 
 def _return_freed_memory() -> None:
@@ -122,50 +138,74 @@ class WorkerPool:
         self._ctx = mp.get_context("spawn")
         self._workers: list[_Worker] = []
 
-    def run(self, files: Sequence[Input]) -> list[ProcessedFile]:
-        """Process files across the workers; every file gets a result, timed-out ones a failure."""
-        files = list(files)
-        if not files:
+    def run(self, items: Sequence[Input | WorkItem]) -> list[ProcessedFile]:
+        """Process work items across the workers; every document gets a result, a stuck or oversized one a failure.
+
+        JSONL items are cut into pieces so that the workers share their lines; results come back in input order.
+        """
+        work = [i if isinstance(i, WorkItem) else WorkItem(i) for i in items]
+        if not work:
             return []
-        results: list[ProcessedFile | None] = [None] * len(files)
-        chunk_size = max(1, min(4, math.ceil(len(files) / (2 * self.size))))  # small: no worker idles at the end
-        queue: deque[list[int]] = deque(
-            list(range(i, min(i + chunk_size, len(files)))) for i in range(0, len(files), chunk_size))
+        documents = sum(max(1, w.documents) for w in work)
+        chunk_size = max(1, min(4, math.ceil(documents / (2 * self.size))))  # small: no worker idles at the end
+        pieces: list[tuple[Slot, WorkItem]] = []
+        for i, item in enumerate(work):
+            parts = item.split() if item.lines is not None and len(item.lines) > chunk_size else [item]
+            groups = [parts[k:k + chunk_size] for k in range(0, len(parts), chunk_size)]
+            pieces += [((i, k), _joined(group)) for k, group in enumerate(groups)]
+        queue: deque[list[tuple[Slot, WorkItem]]] = deque()
+        chunk: list[tuple[Slot, WorkItem]] = []
+        for piece in pieces:
+            chunk.append(piece)
+            if sum(max(1, w.documents) for _, w in chunk) >= chunk_size:
+                queue.append(chunk)
+                chunk = []
+        if chunk:
+            queue.append(chunk)
+        results: dict[Slot, ProcessedFile] = {}
         while len(self._workers) < self.size:
             self._workers.append(_Worker(self._ctx, self.settings))
         limit = self.settings.max_document_seconds
+        memory = self.settings.max_document_memory_mb
 
         while queue or any(w.chunk is not None for w in self._workers):
             for w in self._workers:
                 if w.ready and w.chunk is None and queue:
                     w.chunk = queue.popleft()
-                    w.conn.send([files[i] for i in w.chunk])
-                    w.deadline = time.monotonic() + (limit * len(w.chunk) if limit > 0 else math.inf)
+                    w.conn.send([item for _, item in w.chunk])
+                    docs = sum(max(1, item.documents) for _, item in w.chunk)
+                    w.deadline = time.monotonic() + (limit * docs if limit > 0 else math.inf)
             now = time.monotonic()
             timeout = max(0.0, min(w.deadline for w in self._workers) - now)
-            ready = wait([w.conn for w in self._workers], timeout=min(timeout, 60.0))
+            ready = wait([w.conn for w in self._workers],
+                         timeout=min(timeout, MEMORY_POLL_SECONDS if memory > 0 else 60.0))
             for w in list(self._workers):
                 if w.conn in ready:
                     try:
                         message = w.conn.recv()
                     except (EOFError, OSError):
-                        self._replace(w, queue, results, files, f"worker process died (exit code "
-                                                                f"{w.process.exitcode})")
+                        self._replace(w, queue, results, f"worker process died (exit code {w.process.exitcode})")
                         continue
                     if message == "ready":
                         w.ready = True
+                    elif isinstance(message, (DamagedStore, NoSpaceLeft)):  # the run stops: not the documents' fault
+                        w.chunk = None
+                        raise message
                     elif isinstance(message, Exception):
-                        self._replace(w, queue, results, files, f"{type(message).__name__}: {message}")
+                        self._replace(w, queue, results, f"{type(message).__name__}: {message}")
                     else:
-                        for i, processed in zip(w.chunk or [], message):
-                            results[i] = processed
+                        for (slot, _), processed in zip(w.chunk or [], message):
+                            results[slot] = processed
                         w.chunk = None
                         self._recycle_if_grown(w)
                 elif time.monotonic() > w.deadline:
                     what = (f"processing exceeded the {limit:g} s per-document time limit" if w.ready
                             else "worker did not start in time")
-                    self._replace(w, queue, results, files, what)
-        return [r for r in results if r is not None]
+                    self._replace(w, queue, results, what)
+                elif memory > 0 and w.chunk is not None and w.resident_mb() > memory:
+                    self._replace(w, queue, results, f"processing exceeded the {memory:,} MB per-document memory "
+                                                     "limit (NEWSDESK_MAX_DOCUMENT_MEMORY_MB)")
+        return [results[slot] for slot in sorted(results)]
 
     def _recycle_if_grown(self, worker: _Worker) -> None:
         """Replace a worker whose memory grew past `worker_max_memory_mb` (the new one loads while others work)."""
@@ -177,21 +217,25 @@ class WorkerPool:
             self._workers.remove(worker)
             self._workers.append(_Worker(self._ctx, self.settings))
 
-    def _replace(self, worker: _Worker, queue: deque[list[int]], results: list[ProcessedFile | None],
-                 files: list[Input], reason: str) -> None:
-        """Kill a stuck or dead worker; split its chunk for retry, or fail its single file."""
+    def _replace(self, worker: _Worker, queue: deque[list[tuple[Slot, WorkItem]]],
+                 results: dict[Slot, ProcessedFile], reason: str) -> None:
+        """Kill a stuck, oversized or dead worker; split its chunk to retry document by document, or fail its one
+        document."""
         chunk = worker.chunk or []
         worker.kill()
         self._workers.remove(worker)
         self._workers.append(_Worker(self._ctx, self.settings))
-        if len(chunk) > 1:
-            log.warning("%s; retrying its %d files one by one", reason, len(chunk))
-            queue.extendleft([i] for i in reversed(chunk))
-        elif chunk:
-            file = files[chunk[0]]
-            log.warning("%s: %s", file.path, reason)
-            results[chunk[0]] = ProcessedFile(file=file, sha256="", outcomes=[
-                DocumentOutcome(key=file.path, status="failed", stage="process", reason=reason)])
+        singles = [(slot + (k,) if len(parts) > 1 else slot, part)
+                   for slot, item in chunk for parts in [item.split()] for k, part in enumerate(parts)]
+        if len(singles) > 1:
+            log.warning("%s; retrying its %d documents one by one", reason, len(singles))
+            queue.extendleft([single] for single in reversed(singles))
+        elif singles:
+            slot, item = singles[0]
+            key = f"{item.file.path}#{item.lines[0][0]}" if item.lines else item.file.path
+            log.warning("%s: %s", plain(key), reason)
+            results[slot] = ProcessedFile(file=item.file, sha256="", last=item.last, outcomes=[
+                *item.outcomes, DocumentOutcome(key=key, status="failed", stage="process", reason=reason)])
         elif not worker.ready:
             raise RuntimeError(f"document worker could not start: {reason}")
 
@@ -209,17 +253,21 @@ def in_worker_processes(settings: Settings) -> bool:
     return settings.workers > 1 or settings.max_document_seconds > 0
 
 
-def run_processing(files: Sequence[Input], settings: Settings) -> list[ProcessedFile]:
-    """Process files in worker processes (kept for reuse while the settings stay the same), or in this
+def run_processing(items: Sequence[Input | WorkItem], settings: Settings) -> list[ProcessedFile]:
+    """Process work items in worker processes (kept for reuse while the settings stay the same), or in this
     process when there is one worker and no time limit."""
     global _pool
     if not in_worker_processes(settings):
-        return process_files(files, settings)
+        return process_files(items, settings)
     key = settings.model_dump_json()
     if _pool is None or _pool[0] != key:
         shutdown()
         _pool = (key, WorkerPool(settings, settings.workers))
-    return _pool[1].run(files)
+    try:
+        return _pool[1].run(items)
+    except BaseException:
+        shutdown()  # workers may still hold chunks of the batch that failed
+        raise
 
 
 def shutdown() -> None:

@@ -134,6 +134,9 @@ CASES: list[Case] = [
     Case("dangling.txt", "failed", reason="no such file or broken symlink"),
     Case("fifo.txt", "skipped", reason="not a regular file"),
     Case("notes.docx", "skipped", reason="unsupported file type '.docx'"),
+    Case("caf\\xe9.txt", "failed", reason="file name is not valid UTF-8; rename the file to ingest it"),
+    Case("x[link=http:evil.example]y.txt", "indexed", text="voted on Tuesday to approve a new rail line"),
+    Case("esc\x1b]0;owned\x07.txt", "indexed", text="voted on Tuesday to approve a new rail line"),
 ]
 
 
@@ -192,6 +195,10 @@ def make_corpus(folder: Path) -> None:
     os.symlink("nowhere.txt", folder / "dangling.txt")
     os.mkfifo(folder / "fifo.txt")
     w("notes.docx", b"PK\x03\x04")
+    with open(os.fsencode(folder) + b"/caf\xe9.txt", "w") as fh:  # a Latin-1 name: not UTF-8
+        fh.write(GOOD)
+    w("x[link=http:evil.example]y.txt", GOOD + "Markup in the name.\n")
+    w("esc\x1b]0;owned\x07.txt", GOOD + "An escape sequence in the name.\n")
 
 
 @dataclass
@@ -215,7 +222,7 @@ def corpus_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa:
     """The corpus through plan -> process -> index (in-process; limits are tested with real workers elsewhere)."""
     from newsdesk.config import Settings, use_settings
     from newsdesk.index import open_backend
-    from newsdesk.pipeline import batches, index_processed, plan_ingest, process_files
+    from newsdesk.pipeline import index_processed, plan_ingest, process_files, work_batches
     from newsdesk.state import IngestState
 
     settings = Settings(home=tmp_path_factory.mktemp("bad-home"), workers=1, max_document_seconds=0,
@@ -226,9 +233,10 @@ def corpus_run(corpus: Path, tmp_path_factory: pytest.TempPathFactory):  # noqa:
         plan = plan_ingest([str(corpus)], state)
         summary = plan.summary
         seen: dict[str, Seen] = {}
-        for batch in batches(plan.todo, 16):
+        tallies: dict = {}  # a JSONL file's lines span batches
+        for batch in work_batches(plan.todo, 16, MAX_BYTES):
             processed = process_files(batch, settings)
-            index_processed(processed, backend, state, summary)
+            index_processed(processed, backend, state, summary, tallies)
             for p in processed:
                 for article in p.articles:
                     seen[p.keys[article.id]] = Seen("indexed", body=article.body, language=article.language,

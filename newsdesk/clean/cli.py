@@ -11,7 +11,7 @@ import typer
 
 from newsdesk.clean.boilerplate import MIN_DOCUMENTS, BoilerplateStore, learn_groups, normalise_line
 from newsdesk.config import get_settings
-from newsdesk.terminal import say
+from newsdesk.terminal import safe, say
 
 boilerplate_app = typer.Typer(help="Learned per-publisher boilerplate rules.", no_args_is_help=True)
 
@@ -39,8 +39,6 @@ def list_rules(
     json_output: JsonOption = False,
 ) -> None:
     """List learned rules: id, on/off, publisher or source folder, documents it recurred in, the line."""
-    from rich.markup import escape
-
     key = None
     if publisher:
         key = str(Path(publisher).resolve()) if Path(publisher).is_dir() else normalise_line(publisher)
@@ -53,7 +51,7 @@ def list_rules(
         say(f"no boilerplate rules{where}: `newsdesk boilerplate learn PATH...` learns them (a publisher or "
              f"source folder needs at least {MIN_DOCUMENTS} distinct documents)")
         return
-    rows = [[str(r.id), "on" if r.enabled else "off", escape(f"{r.scope}: {r.key}"), str(r.documents), escape(r.line)]
+    rows = [[str(r.id), "on" if r.enabled else "off", safe(f"{r.scope}: {r.key}"), str(r.documents), safe(r.line)]
             for r in rules]
     _table(f"{len(rules)} boilerplate rules (disable one: newsdesk boilerplate disable ID)",
            [("id", {"justify": "right", "no_wrap": True}), ("state", {"no_wrap": True}),
@@ -87,8 +85,6 @@ def learn(paths: list[str], store: StoreOption = None, json_output: JsonOption =
     Documents are grouped by publisher (or by source folder when the publisher is unknown); a group needs at least
     3 distinct documents (near-duplicates count once) before a line recurring in them becomes a rule.
     """
-    from rich.markup import escape
-
     from newsdesk.sources import documents
 
     rules = BoilerplateStore(store)
@@ -105,7 +101,7 @@ def learn(paths: list[str], store: StoreOption = None, json_output: JsonOption =
             outcome = f"none: needs {MIN_DOCUMENTS} distinct docs"
         else:
             outcome = f"{g.lines} line{'' if g.lines == 1 else 's'}" if g.lines else "none recur"
-        rows.append([escape(f"{g.scope}: {g.key}"), str(g.documents), str(g.distinct), outcome])
+        rows.append([safe(f"{g.scope}: {g.key}"), str(g.documents), str(g.distinct), outcome])
     if rows:
         _table(f"{len(docs)} documents read in {len(groups)} groups (by publisher, else by source folder)", [
             ("publisher or folder", {"ratio": 1, "overflow": "fold"}), ("docs", {"justify": "right", "no_wrap": True}),

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import sqlite3
 
 from newsdesk.enrich.store import SqliteStore
 from newsdesk.model import Article, RawDocument
+
+log = logging.getLogger(__name__)
 
 ENRICHED_FIELDS: tuple[str, ...] = (
     "language", "published", "publisher", "cited_sources", "entities", "quotes", "mentioned_dates",
@@ -52,27 +56,48 @@ def apply_enrichment(article: Article, data: dict[str, object]) -> Article:
 
 
 class EnrichmentCache(SqliteStore):
-    """Key-value store of enrichment results under the settings' cache directory."""
+    """Key-value store of enrichment results under the settings' cache directory.
+
+    A cache: when its file is damaged (or the disk is full) it is a miss, never a failed document; the problem is
+    logged once (`newsdesk doctor` and `newsdesk repair --check` name it, `newsdesk repair` sets it aside).
+    """
 
     SCHEMA = _SCHEMA
+    _broken: str | None = None
+
+    def _unusable(self, err: sqlite3.Error) -> None:
+        if self._broken is None:
+            log.warning("enrichment cache %s unusable (%s): analysing without it; `newsdesk repair` fixes it",
+                        self.path, err)
+        self._broken = str(err)
 
     def get_many(self, keys: list[str]) -> dict[str, dict[str, object]]:
-        """Cached results for those of `keys` that are present."""
+        """Cached results for those of `keys` that are present (none when the cache cannot be read)."""
         found: dict[str, dict[str, object]] = {}
         with self._lock:
-            for start in range(0, len(keys), 500):
-                chunk = keys[start:start + 500]
-                marks = ",".join("?" * len(chunk))
-                for key, result in self.conn.execute(
-                        f"SELECT key, result FROM enrichment WHERE key IN ({marks})", chunk):
-                    found[key] = json.loads(result)
+            try:
+                for start in range(0, len(keys), 500):
+                    chunk = keys[start:start + 500]
+                    marks = ",".join("?" * len(chunk))
+                    for key, result in self.conn.execute(
+                            f"SELECT key, result FROM enrichment WHERE key IN ({marks})", chunk):
+                        found[key] = json.loads(result)
+            except sqlite3.Error as err:
+                self._unusable(err)
+                return {}
+            except ValueError:  # a damaged value: a miss
+                return found
         return found
 
     def put_many(self, results: dict[str, dict[str, object]]) -> None:
-        """Store results in one short transaction."""
+        """Store results in one short transaction (skipped when the cache cannot be written)."""
         if not results:
             return
         rows = [(k, json.dumps(v, ensure_ascii=False)) for k, v in results.items()]
-        with self._lock, self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            self.conn.executemany("INSERT OR REPLACE INTO enrichment (key, result) VALUES (?, ?)", rows)
+        with self._lock:
+            try:
+                with self.conn:
+                    self.conn.execute("BEGIN IMMEDIATE")
+                    self.conn.executemany("INSERT OR REPLACE INTO enrichment (key, result) VALUES (?, ?)", rows)
+            except sqlite3.Error as err:
+                self._unusable(err)

@@ -1,8 +1,9 @@
 """The spaCy analysis enrichment reads: entities and sentences everywhere, a dependency parse on demand.
 
-`analyse` runs NER and the sentence recogniser on every text. The (costlier) tok2vec + parser run only on
-the sentences attribution cannot decide from tokens and entities (`parse_sentences`); every other sentence
-gets a flat tree (every token attached to the sentence's first), so documents behave as parsed ones do.
+`analyse` runs NER and the sentence recogniser on every text (a long text in pieces, so a worker's memory is
+bounded by the piece). The (costlier) tok2vec + parser run only on the sentences attribution cannot decide from
+tokens and entities (`parse_sentences`); every other sentence gets a flat tree (every token attached to the
+sentence's first), so documents behave as parsed ones do.
 """
 
 from __future__ import annotations
@@ -63,7 +64,7 @@ def _load_pipeline(model: str) -> Language:
 
 def analyse(texts: Sequence[str]) -> list[Doc]:
     """Docs with entities and sentences (no parse: see `parse_sentences`)."""
-    docs = list(load_nlp().pipe(texts, batch_size=NLP_BATCH_SIZE))
+    docs = _pipe_in_pieces(load_nlp(), texts)
     parse_stats["sentences"] += sum(1 for doc in docs for _ in doc.sents)
     return docs
 
@@ -79,6 +80,33 @@ def parse_sentences(doc: Doc, sentences: Sequence[Span]) -> None:
     done = [(sent.start, sentence) for sent, sentence in zip(sentences, parsed, strict=True)]
     parse_stats["parsed"] += len(done)
     _set_parse(doc, done, nlp.vocab.strings.add("ROOT"), nlp.vocab.strings.add("dep"))
+
+
+PIECE_CHARS = 20_000
+"""Texts longer than this are analysed in pieces of about this size (cut after a line break, a sentence end or a
+space) and joined back into one Doc: a worker's memory is bounded by the piece, not by the document (a 1 MB
+single line took 3 GB whole), and no text meets spaCy's `max_length`."""
+
+
+def _pipe_in_pieces(nlp: Language, texts: Sequence[str]) -> list[Doc]:
+    """`nlp.pipe` over the texts, long ones cut into pieces and joined again (same text, offsets and entities)."""
+    pieces: list[str] = []
+    owners: list[int] = []
+    for i, text in enumerate(texts):
+        start = 0
+        while len(text) - start > PIECE_CHARS:
+            window = text[start:start + PIECE_CHARS]
+            cut = max(window.rfind("\n"), window.rfind(". "), window.rfind(" "))
+            end = start + (cut + 1 if cut > PIECE_CHARS // 2 else PIECE_CHARS)
+            pieces.append(text[start:end])
+            owners.append(i)
+            start = end
+        pieces.append(text[start:])
+        owners.append(i)
+    grouped: list[list[Doc]] = [[] for _ in texts]
+    for owner, doc in zip(owners, nlp.pipe(pieces, batch_size=NLP_BATCH_SIZE), strict=True):
+        grouped[owner].append(doc)
+    return [group[0] if len(group) == 1 else Doc.from_docs(group, ensure_whitespace=False) for group in grouped]
 
 
 def _sentence_doc(nlp: Language, sentence: Span) -> Doc:

@@ -9,14 +9,19 @@ processes can ingest into the same index in turn; readers never take the lock.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import logging
 import os
 import shutil
+import sqlite3
+import struct
+import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import zlib
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from datetime import date, datetime, timedelta, timezone
@@ -28,6 +33,7 @@ import tantivy
 from filelock import FileLock, Timeout
 
 from newsdesk.index.base import BackendError, WriteFailure, WriteResult
+from newsdesk.index.embedded_facets import FILE_NAME as FILE_NAME_FACETS
 from newsdesk.index.embedded_facets import (
     ENTITY_FACETS,
     TERMS_FACETS,
@@ -42,6 +48,7 @@ from newsdesk.index.embedded_facets import (
 )
 from newsdesk.model import Article
 from newsdesk.search import check_request
+from newsdesk.stores import DamagedStore
 from newsdesk.search.model import (
     TEXT_FIELDS,
     And,
@@ -50,6 +57,7 @@ from newsdesk.search.model import (
     Filters,
     Hit,
     Interval,
+    InvalidSearch,
     Not,
     Phrase,
     QueryNode,
@@ -306,7 +314,172 @@ def _one_commit(index: tantivy.Index, where: Path) -> Iterator[tantivy.IndexWrit
         raise
     finally:
         writer.wait_merging_threads()
+    _keep_meta_copy(where)
     _reload(index)
+
+
+META_COPY = "meta.json.copy"
+"""A copy of tantivy's meta.json as of our last commit (and its merges): `salvage` reads the segments it lists when
+meta.json itself is damaged."""
+SEGMENT_FILES = ("fast", "fieldnorm", "idx", "pos", "store", "term")
+"""The files of every segment of our schema (positions included: title and body are positional)."""
+_FOOTER_MAGIC = 1337
+"""tantivy's footer: JSON `{"version": …, "crc": CRC32 of the bytes before it}`, its length (u32), this (u32)."""
+
+
+def _keep_meta_copy(directory: Path) -> None:
+    try:
+        data = (directory / "meta.json").read_bytes()
+        json.loads(data)
+        tmp = directory / (META_COPY + ".tmp")
+        tmp.write_bytes(data)
+        os.replace(tmp, directory / META_COPY)
+    except (OSError, ValueError) as err:  # a copy is a convenience for repair, never a reason to fail a write
+        log.warning("could not keep a copy of %s/meta.json: %s", directory, err)
+
+
+@functools.lru_cache(maxsize=65536)
+def _file_ok(path: str, size: int, mtime_ns: int, inode: int) -> str | None:
+    """Why a tantivy file fails its footer checksum, or None (cached by identity: segment files never change)."""
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError as err:
+        return f"{os.path.basename(path)} cannot be read: {err.strerror or err}"
+    name = os.path.basename(path)
+    if len(data) < 8:
+        return f"{name} is truncated"
+    length, magic = struct.unpack("<II", data[-8:])
+    if magic != _FOOTER_MAGIC or length > len(data) - 8:
+        return f"{name} is truncated or overwritten (no footer)"
+    try:
+        crc = json.loads(data[-8 - length:-8])["crc"]
+    except (ValueError, KeyError, TypeError):
+        return f"{name} has a damaged footer"
+    if zlib.crc32(data[:-8 - length]) != crc:
+        return f"{name} fails its checksum"
+    return None
+
+
+def _segment_files(meta: dict[str, Any]) -> dict[str, list[str]]:
+    """The files each segment listed in a meta.json needs, by segment id."""
+    files: dict[str, list[str]] = {}
+    for segment in meta.get("segments", []):
+        sid = segment["segment_id"].replace("-", "")
+        names = [f"{sid}.{ext}" for ext in SEGMENT_FILES]
+        if segment.get("deletes"):
+            names.append(f"{sid}.{segment['deletes']['opstamp']}.del")
+        files[sid] = names
+    return files
+
+
+def _read_meta(directory: Path, name: str = "meta.json") -> dict[str, Any]:
+    meta = json.loads((directory / name).read_text(encoding="utf-8"))
+    if not isinstance(meta, dict) or not isinstance(meta.get("segments"), list):
+        raise ValueError("not a tantivy meta.json")
+    return meta
+
+
+def _segment_problems(directory: Path, names: list[str]) -> list[str]:
+    problems = []
+    for name in names:
+        try:
+            st = (directory / name).stat()
+        except OSError:
+            problems.append(f"{name} is missing")
+            continue
+        problem = _file_ok(str(directory / name), st.st_size, st.st_mtime_ns, st.st_ino)
+        if problem:
+            problems.append(problem)
+    return problems
+
+
+def verify_version(directory: Path) -> list[str]:
+    """What is wrong with one index version's files (meta.json, every segment file's checksum, the facet key
+    table), or nothing. Reads each segment file once per process (then its identity is remembered)."""
+    try:
+        meta = _read_meta(directory)
+    except (OSError, ValueError) as err:
+        return [f"meta.json is unreadable ({err})"]
+    problems = [p for names in _segment_files(meta).values() for p in _segment_problems(directory, names)]
+    table = directory / FILE_NAME_FACETS
+    try:
+        conn = sqlite3.connect(f"file:{table}?mode=ro", uri=True, timeout=10)
+        try:
+            if conn.execute("PRAGMA quick_check").fetchone()[0] != "ok":
+                problems.append(f"{FILE_NAME_FACETS} fails its integrity check")
+            conn.execute("SELECT max(id) FROM keys").fetchone()
+        finally:
+            conn.close()
+    except sqlite3.Error as err:
+        problems.append(f"{FILE_NAME_FACETS} is unreadable ({err})")
+    return problems
+
+
+def live_version(path: Path) -> Path | None:
+    """The version directory CURRENT names, or (when CURRENT is damaged) the newest one there is."""
+    try:
+        return path / json.loads((path / "CURRENT").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError):
+        numbers = [int(p.name[1:]) for p in path.glob("v*") if p.name[1:].isdigit() and p.is_dir()]
+        return path / f"v{max(numbers)}" if numbers else None
+
+
+def verify_index(path: Path) -> list[str]:
+    """What is wrong with the live version of the index at `path` (CURRENT, then `verify_version`), or nothing."""
+    try:
+        version = json.loads((path / "CURRENT").read_text(encoding="utf-8"))["version"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        return [f"CURRENT is unreadable ({err})"]
+    if not (path / version).is_dir():
+        return [f"version {version} named by CURRENT is missing"]
+    return [f"{version}/{problem}" for problem in verify_version(path / version)]
+
+
+def salvage(directory: Path) -> Iterator[Article]:
+    """Every stored article that can still be read from a (damaged) index version: of the segments listed by
+    meta.json (or, when that is damaged, by our copy of it) whose stored documents pass their checksums, every
+    document that parses. Segments that cannot be opened together are read one by one."""
+    meta = None
+    for name in ("meta.json", META_COPY):
+        try:
+            meta = _read_meta(directory, name)
+            break
+        except (OSError, ValueError):
+            continue
+    if meta is None:
+        return
+    readable = []
+    for segment in meta["segments"]:
+        names = _segment_files({"segments": [segment]})[segment["segment_id"].replace("-", "")]
+        stored = [n for n in names if n.endswith((".store", ".del"))]
+        if all((directory / n).exists() for n in names) and not _segment_problems(directory, stored):
+            readable.append(segment)
+    if readable and not (yield from _read_segments(directory, meta, readable)):
+        for segment in readable:
+            yield from _read_segments(directory, meta, [segment])
+
+
+def _read_segments(directory: Path, meta: dict[str, Any], segments: list[dict[str, Any]]) -> Generator[Article, None, bool]:
+    """The stored articles of some segments, opened on their own (hard links beside the index); False if tantivy
+    cannot open them."""
+    with tempfile.TemporaryDirectory(dir=directory.parent, prefix=".salvage-") as tmp:
+        try:
+            for names in _segment_files({"segments": segments}).values():
+                for name in names:
+                    os.link(directory / name, Path(tmp) / name)
+            (Path(tmp) / "meta.json").write_text(json.dumps({**meta, "segments": segments}), encoding="utf-8")
+            searcher = tantivy.Index.open(tmp).searcher()
+            hits = searcher.search(tantivy.Query.all_query(), max(1, searcher.num_docs), count=False).hits
+        except (OSError, ValueError) as err:
+            log.warning("salvage: %d segments of %s cannot be opened: %s", len(segments), directory, err)
+            return False
+        for _, address in hits:
+            try:
+                yield Article.model_validate_json(searcher.doc(address)["doc"][0])
+            except (ValueError, KeyError, IndexError) as err:
+                log.warning("salvage: a stored document of %s is unreadable: %s", directory, err)
+    return True
 
 
 def _documents(articles: Sequence[Article], keys: FacetKeys) -> tuple[list[tuple[str, tantivy.Document]], list[WriteFailure]]:
@@ -340,13 +513,49 @@ def _hit(data: dict[str, Any], score: float | None, highlights: list[str]) -> Hi
     return hit_from_article_fields(data["id"], data, score, highlights)
 
 
+def _damage_checked(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Read paths: an error from tantivy or the key table becomes `DamagedStore` when the index is damaged."""
+
+    @functools.wraps(method)
+    def checked(self: EmbeddedBackend, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except (InvalidSearch, DamagedStore):
+            raise
+        except (ValueError, OSError, BackendError) as err:
+            damage = self.damaged()
+            if damage is not None:
+                raise damage from err
+            raise
+
+    return checked
+
+
 class EmbeddedBackend:
     """`IndexBackend` on a tantivy index under `path` (the lead passes `settings.index_dir`)."""
 
     name = "embedded"
 
     def __init__(self, path: Path, *, lock_timeout: float = 600.0) -> None:
-        self.path = Path(path)
+        self._init_fields(Path(path), lock_timeout)
+        if not self._pointer.exists():
+            with self._locked():
+                if not self._pointer.exists():
+                    self._create_version("v1")
+                    self._write_pointer("v1")
+        try:
+            self._open_current()
+        except (OSError, ValueError, KeyError, TypeError) as err:
+            raise (self.damaged() or DamagedStore("embedded index", self.path, str(err))) from err
+        if self.schema_version != SCHEMA_VERSION:
+            log.warning(
+                "index %s has schema version %s, this code writes %s: rebuilding it from the stored articles",
+                self.path, self.schema_version, SCHEMA_VERSION,
+            )
+            self.reindex()
+
+    def _init_fields(self, path: Path, lock_timeout: float) -> None:
+        self.path = path
         self.path.mkdir(parents=True, exist_ok=True)
         self.lock_timeout = lock_timeout
         self._schema = build_schema()
@@ -357,18 +566,6 @@ class EmbeddedBackend:
         self.schema_version: int | None = None
         self._opened: tuple[tantivy.Index, FacetKeys] | None = None
         """The live version's index and facet key table, replaced together."""
-        if not self._pointer.exists():
-            with self._locked():
-                if not self._pointer.exists():
-                    self._create_version("v1")
-                    self._write_pointer("v1")
-        self._open_current()
-        if self.schema_version != SCHEMA_VERSION:
-            log.warning(
-                "index %s has schema version %s, this code writes %s: rebuilding it from the stored articles",
-                self.path, self.schema_version, SCHEMA_VERSION,
-            )
-            self.reindex()
 
     # -- versions and the pointer file ------------------------------------------------------
 
@@ -501,6 +698,7 @@ class EmbeddedBackend:
 
     # -- reading -----------------------------------------------------------------------------
 
+    @_damage_checked
     def get(self, article_id: str) -> Article | None:
         searcher = self._searcher()
         hits = searcher.search(tantivy.Query.term_query(self._schema, "id", article_id), 1).hits
@@ -508,6 +706,7 @@ class EmbeddedBackend:
             return None
         return Article.model_validate_json(searcher.doc(hits[0][1])["doc"][0])
 
+    @_damage_checked
     def count(self) -> int:
         return self._searcher().num_docs
 
@@ -517,6 +716,7 @@ class EmbeddedBackend:
             for _, address in searcher.search(tantivy.Query.all_query(), total, count=False).hits:
                 yield searcher.doc(address)
 
+    @_damage_checked
     def ids(self) -> Iterable[str]:
         """Live ids, from the term dictionary (the filter leaves out deleted documents' terms)."""
         searcher = self._searcher()
@@ -597,6 +797,7 @@ class EmbeddedBackend:
         found = searcher.aggregate(query, {name: agg})[name]["buckets"]
         return sorted((FacetBucket(value=b["key"], count=b["doc_count"]) for b in found if b["doc_count"]), key=lambda b: b.value)
 
+    @_damage_checked
     def search(self, request: SearchRequest) -> SearchResponse:
         """Hits of one page (highlighted), the total and facets, all under the same query and filters."""
         check_request(request)
@@ -640,10 +841,12 @@ class EmbeddedBackend:
             tantivy.Occur.MustNot, tantivy.Query.exists_query("published_day"))])
         return searcher.search(undated, 1, count=True).count or 0  # a limit of 0 makes tantivy panic
 
+    @_damage_checked
     def facet(self, field: FacetName, filters: Filters, size: int = 10) -> list[FacetBucket]:
         searcher, keys = self._reader()
         return self._facet(searcher, keys, self._query(None, filters, False), field, size, "month")
 
+    @_damage_checked
     def scan(self, request: SearchRequest, limit: int) -> Iterator[Hit]:
         """Up to `limit` hits of the request's query and filters in its sort order, from one snapshot of the
         index, without paging limits (no highlights, no facets)."""
@@ -652,68 +855,126 @@ class EmbeddedBackend:
         by_date = request.sort == "date"
         result = searcher.search(self._query(text, request.filters, request.collapse), max(limit, 1), count=False,
                                  order_by_field="published" if by_date else None, order=tantivy.Order.Desc)
-        for value, address in result.hits[:limit]:
-            yield _hit(json.loads(searcher.doc(address)["doc"][0]), None if by_date else float(value), [])
+        return (_hit(json.loads(searcher.doc(address)["doc"][0]), None if by_date else float(value), [])
+                for value, address in result.hits[:limit])
 
     # -- maintenance -------------------------------------------------------------------------
 
+    @_damage_checked
     def reindex(self, prune: bool = False) -> dict[str, object]:
         """Rebuild from the stored Articles into a fresh version, check the count, swap CURRENT atomically."""
         with self._locked(), self._mutex:
             old = self._version
             searcher = self._searcher()
             expected = searcher.num_docs
-            numbers = [int(p.name[1:]) for p in self.path.glob("v*") if p.name[1:].isdigit()]
-            new = f"v{max(numbers, default=0) + 1}"
-            try:
-                index = self._create_version(new)
-                keys = FacetKeys(self.path / new)
-                try:
-                    with _one_commit(index, self.path / new) as writer:
-                        batch: list[Article] = []
-                        for doc in self._stored(searcher):
-                            batch.append(Article.model_validate_json(doc["doc"][0]))
-                            if len(batch) == REINDEX_BATCH:
-                                self._rewrite(writer, keys, batch)
-                                batch = []
-                        self._rewrite(writer, keys, batch)
-                finally:
-                    keys.close()
-                written = index.searcher().num_docs
-                if written != expected:
-                    raise BackendError(f"reindex wrote {written} documents, expected {expected}; kept {old}")
-            except BaseException:
-                shutil.rmtree(self.path / new, ignore_errors=True)
-                raise
-            self._write_pointer(new)
-            self._open_current()
-            pruned: list[str] = []
-            if prune:
-                for p in self.path.glob("v*"):
-                    if p.is_dir() and p.name != new:
-                        shutil.rmtree(p, ignore_errors=True)
-                        pruned.append(p.name)
+            articles = (Article.model_validate_json(doc["doc"][0]) for doc in self._stored(searcher))
+            new, written = self._build_version(articles, expected)
+            pruned = self._swap(new, prune)
         log.info("reindexed %d documents from %s into %s", written, old, new)
-        return {"from": old, "to": new, "documents": written, "pruned": sorted(pruned)}
+        return {"from": old, "to": new, "documents": written, "pruned": pruned}
+
+    @classmethod
+    def rebuild(cls, path: Path, articles: Iterable[Article]) -> dict[str, object]:
+        """Build a new version of the index at `path` from `articles` (e.g. salvaged from a damaged version) and
+        switch to it; the damaged version is kept beside it. Needs no readable current version."""
+        backend = cls.__new__(cls)
+        backend._init_fields(Path(path), 600.0)
+        with backend._locked():
+            try:
+                old = json.loads(backend._pointer.read_text(encoding="utf-8"))["version"]
+            except (OSError, ValueError, KeyError, TypeError):
+                old = None
+            new, written = backend._build_version(articles, None)
+            backend._swap(new, prune=False)
+            backend.close()
+        log.info("rebuilt %d documents into %s (was %s)", written, new, old)
+        return {"from": old, "to": new, "documents": written}
+
+    def _build_version(self, articles: Iterable[Article], expected: int | None) -> tuple[str, int]:
+        """A new version directory holding `articles` (the last of an id wins); checked against `expected`."""
+        numbers = [int(p.name[1:]) for p in self.path.glob("v*") if p.name[1:].isdigit()]
+        new = f"v{max(numbers, default=0) + 1}"
+        try:
+            index = self._create_version(new)
+            keys = FacetKeys(self.path / new)
+            try:
+                with _one_commit(index, self.path / new) as writer:
+                    batch: list[Article] = []
+                    for article in articles:
+                        batch.append(article)
+                        if len(batch) == REINDEX_BATCH:
+                            self._rewrite(writer, keys, batch)
+                            batch = []
+                    self._rewrite(writer, keys, batch)
+            finally:
+                keys.close()
+            written = index.searcher().num_docs
+            if expected is not None and written != expected:
+                raise BackendError(f"reindex wrote {written} documents, expected {expected}; kept {self._version}")
+        except BaseException:
+            shutil.rmtree(self.path / new, ignore_errors=True)
+            raise
+        return new, written
+
+    def _swap(self, new: str, prune: bool) -> list[str]:
+        """Point CURRENT at `new` and open it; with `prune`, delete the other versions."""
+        self._write_pointer(new)
+        self._open_current()
+        pruned: list[str] = []
+        if prune:
+            for p in self.path.glob("v*"):
+                if p.is_dir() and p.name != new:
+                    shutil.rmtree(p, ignore_errors=True)
+                    pruned.append(p.name)
+        return sorted(pruned)
 
     @staticmethod
     def _rewrite(writer: tantivy.IndexWriter, keys: FacetKeys, articles: list[Article]) -> None:
-        """Add stored articles to a new version (they were indexed before, so none may fail now)."""
+        """Add stored articles to a new version (they were indexed before, so none may fail now); an id seen
+        again replaces the earlier one."""
         docs, failed = _documents(articles, keys)
         if failed:
             raise BackendError(f"reindex cannot index {failed[0].id}: {failed[0].reason}")
-        for _, doc in docs:
+        for article_id, doc in docs:
+            writer.delete_documents_by_term("id", article_id)
             writer.add_document(doc)
 
+    def verify(self) -> list[str]:
+        """What is wrong with the live version (see `verify_index`), or nothing."""
+        return verify_index(self.path)
+
+    def damaged(self) -> DamagedStore | None:
+        """A `DamagedStore` naming what `verify` finds wrong (None if nothing is)."""
+        problems = self.verify()
+        if not problems:
+            return None
+        shown = "; ".join(problems[:3]) + (f"; and {len(problems) - 3} more" if len(problems) > 3 else "")
+        return DamagedStore("embedded index", self.path, shown)
+
     def health(self) -> dict[str, object]:
+        """Whether the index answers and is whole (every file of the live version passes its checksum, the facet
+        key table reads), and its document count."""
+        damage = self.damaged()
+        if damage is not None:
+            return {"backend": self.name, "ok": False, "reachable": False, "damaged": True, "error": str(damage),
+                    "path": str(self.path)}
         try:
             documents = self.count()
+            self._probe()
         except (BackendError, OSError, ValueError) as err:
             return {"backend": self.name, "ok": False, "reachable": False, "error": str(err), "path": str(self.path)}
         return {
             "backend": self.name, "ok": True, "reachable": True, "documents": documents,
             "path": str(self.path), "version": self._version,
         }
+
+    def _probe(self) -> None:
+        """What every search needs, once: a match-all query, a stored document, the facet keys of one value."""
+        searcher, keys = self._reader()
+        hits = searcher.search(tantivy.Query.all_query(), 1).hits
+        if hits:
+            Article.model_validate_json(searcher.doc(hits[0][1])["doc"][0])
+        top_values(searcher, self._schema, keys, tantivy.Query.all_query(), "publisher", 1)
 
     def close(self) -> None:
         with self._mutex:

@@ -103,10 +103,10 @@ class FacetKeys:
     def _connection(self) -> sqlite3.Connection:
         if self._conn is None:
             try:
-                # mode=rw: never create a table that is missing (that index needs `newsdesk reindex`)
+                # mode=rw: never create a table that is missing (that index needs `newsdesk repair`)
                 self._conn = sqlite3.connect(f"file:{self.path}?mode=rw", uri=True, timeout=60, check_same_thread=False)
             except sqlite3.OperationalError as err:
-                raise BackendError(f"facet key table {self.path} cannot be opened ({err}); run `newsdesk reindex`") from err
+                raise BackendError(f"facet key table {self.path} cannot be opened ({err}); run `newsdesk repair`") from err
             self._conn.create_function("casefold", 1, _casefold, deterministic=True)
         return self._conn
 
@@ -152,7 +152,7 @@ class FacetKeys:
                 marks = ",".join("?" * len(chunk))
                 found.update(conn.execute(f"SELECT id, value FROM keys WHERE id IN ({marks})", chunk))
         if len(found) != len(wanted):
-            raise BackendError(f"facet key table {self.path} lacks {len(wanted) - len(found)} keys; run `newsdesk reindex`")
+            raise BackendError(f"facet key table {self.path} lacks {len(wanted) - len(found)} keys; run `newsdesk repair`")
         return found
 
     def containing(self, text: str) -> dict[int, str]:

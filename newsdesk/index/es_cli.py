@@ -104,6 +104,7 @@ def diagnose(settings: Settings) -> dict[str, Any]:
             backend.close()
     except Exception as exc:  # noqa: BLE001 - doctor reports, never crashes
         checks["backend"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
+    checks["stores"] = _stores_check(settings)
     if settings.backend == "opensearch":
         checks["opensearch"] = _http_check(settings.opensearch_url, settings, auth=True, engine="opensearch")
         checks["dashboards"] = _http_check(report["dashboards"]["url"].rstrip("/") + "/api/status", settings,
@@ -123,8 +124,19 @@ def diagnose(settings: Settings) -> dict[str, Any]:
             else {"ok": None, "url": local, "note": "no local server (`newsdesk serve` starts one); flows run on a "
                                                     "temporary server"})
     report["checks"] = checks
-    report["ok"] = bool(checks["backend"].get("ok"))
+    report["ok"] = bool(checks["backend"].get("ok")) and bool(checks["stores"].get("ok"))
     return report
+
+
+def _stores_check(settings: Settings) -> dict[str, Any]:
+    """The local stores (state, stories, caches; the index is the backend's check): damaged ones named."""
+    from newsdesk.stores import check_stores
+
+    bad = [c for c in check_stores(settings, index=False) if not c.ok]
+    if not bad:
+        return {"ok": True, "path": str(settings.home)}
+    return {"ok": False, "path": str(settings.home), "error": "; ".join(
+        f"{c.name} ({c.path}) is damaged: {c.detail}" for c in bad) + "; run `newsdesk repair`"}
 
 
 @app.command()

@@ -28,7 +28,8 @@ Grammar:
 
 Refused with `InvalidSearch` (message says what is wrong): unbalanced quotes or parentheses,
 an operator without its operand, an unknown field, an empty prefix (`*`), a `*` that is not at the
-end of a word, more than `MAX_QUERY_TERMS` words and phrases or `MAX_QUERY_LENGTH` characters, nesting
+end of a word, more than `MAX_QUERY_TERMS` words and phrases, `MAX_QUERY_PREFIXES` prefixes or
+`MAX_QUERY_LENGTH` characters, nesting
 deeper than `MAX_QUERY_DEPTH`, and a query that only excludes (`-kabul`). Control characters are removed and typographic quotes
 read as `"`. Words made only of punctuation are ignored. Parsing is linear in the input length.
 """
@@ -48,6 +49,9 @@ MAX_QUERY_LENGTH = 16_384
 """Longest query text in characters (checked before anything else, so huge input is refused at once)."""
 MAX_QUERY_DEPTH = 32
 """Deepest nesting of parentheses and negations."""
+MAX_QUERY_PREFIXES = 64
+"""Most `prefix*` words one query may hold: each one is expanded over the term dictionary, so a prefix costs far
+more than a word (1,008 one-letter prefixes took 3 s a query and slowed every other search)."""
 
 QUERY_FIELDS: frozenset[str] = frozenset(get_args(QueryField))
 _FIELD_RE = re.compile(r"([A-Za-z_]+):(.*)", re.DOTALL)
@@ -78,14 +82,18 @@ def _searchable(text: str) -> bool:
 def _tokenize(text: str) -> list[_Token]:
     """Split cleaned query text into tokens in one pass; enforces the term limit early."""
     tokens: list[_Token] = []
-    terms = 0
+    terms = prefixes = 0
     i, n = 0, len(text)
 
     def leaf(tok: _Token) -> None:
-        nonlocal terms
+        nonlocal terms, prefixes
         terms += 1
+        prefixes += tok.prefix
         if terms > MAX_QUERY_TERMS:
             raise InvalidSearch(f"query has too many terms (more than {MAX_QUERY_TERMS} words and phrases)")
+        if prefixes > MAX_QUERY_PREFIXES:
+            raise InvalidSearch(f"query has too many prefixes (more than {MAX_QUERY_PREFIXES} words ending in '*'); "
+                                "each one matches many words: use fewer or longer ones")
         tokens.append(tok)
 
     while i < n:

@@ -68,6 +68,12 @@ def canonical(query: str) -> str:
     return urlencode([(key, v) for key in order for v in pairs.get(key, [])])
 
 
+def saved_searches_path(settings: Settings) -> Path:
+    """Where an index's saved searches are kept: beside its ingest state."""
+    state = settings.state_path
+    return state.with_name(f"{state.stem}.searches.sqlite")
+
+
 class SavedSearches:
     """The saved searches of one index (a SQLite file beside its ingest state)."""
 
@@ -77,8 +83,7 @@ class SavedSearches:
 
     @classmethod
     def for_settings(cls, settings: Settings) -> SavedSearches:
-        state = settings.state_path
-        return cls(state.with_name(f"{state.stem}.searches.sqlite"))
+        return cls(saved_searches_path(settings))
 
     def __enter__(self) -> SavedSearches:
         return self

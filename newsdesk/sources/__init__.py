@@ -21,8 +21,11 @@ from newsdesk.sources.files import (
     InputFile,
     LoadError,
     decode,
+    display_path,
     documents,
     format_of,
+    jsonl_lines,
+    jsonl_record,
 )
 from newsdesk.sources.files import discover as discover_files
 from newsdesk.sources.files import load as load_file
@@ -37,11 +40,12 @@ Input = InputFile | WarcPart | WebPage
 
 
 def discover(sources: Sequence[str], *, url_lists: Sequence[str] = (), web: WebDiscovery | None = None,
-             fetches: FetchState | None = None) -> Iterator[Input | DocumentOutcome]:
-    """The inputs under files, folders, globs (WARC files in parts) and, with `web`, URLs and URL lists."""
+             fetches: FetchState | None = None, links_outside: bool = True) -> Iterator[Input | DocumentOutcome]:
+    """The inputs under files, folders, globs (WARC files in parts) and, with `web`, URLs and URL lists
+    (`links_outside`: see `newsdesk.sources.files.discover`)."""
     paths = [s for s in sources if not is_url(s)]
     urls = [s for s in sources if is_url(s)]
-    for item in discover_files(paths):
+    for item in discover_files(paths, links_outside=links_outside):
         if isinstance(item, InputFile) and format_of(item.path) == "warc":
             yield from warc_parts(item, fetches)
         else:
@@ -78,4 +82,4 @@ def digest(item: Input) -> str:
 
 
 __all__ = ["SUPPORTED", "Input", "InputFile", "LoadError", "WarcPart", "WebPage", "decode", "digest", "discover",
-           "documents", "file_sha256", "format_of", "is_url", "load"]
+           "display_path", "documents", "file_sha256", "format_of", "is_url", "jsonl_lines", "jsonl_record", "load"]

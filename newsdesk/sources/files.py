@@ -12,6 +12,7 @@ import glob
 import gzip
 import json
 import os
+import re
 import stat
 import zlib
 from collections.abc import Iterator, Sequence
@@ -80,33 +81,69 @@ def _has_glob(text: str) -> bool:
     return any(ch in text for ch in "*?[")
 
 
-def discover(sources: Sequence[str]) -> Iterator[InputFile | DocumentOutcome]:
-    """Walk paths, folders (recursively, following links without looping) and globs, in a stable order."""
+def display_path(path: str) -> str:
+    """A path as text that can be stored and printed: bytes of a file name that are not UTF-8 (held by Python as
+    lone surrogates) become `\\xNN`. `discover` maps such a name back, so a dead letter can be retried."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace") if _undecodable(path) else path
+
+
+def _undecodable(path: str) -> bool:
+    return any("\udc80" <= ch <= "\udcff" for ch in path)
+
+
+_ESCAPED_BYTE = re.compile(r"\\x([89a-f][0-9a-f])")
+
+
+def _on_disk(path: str) -> str:
+    """`path`, or the file a `display_path` names when `path` itself does not exist."""
+    if os.path.lexists(path) or not _ESCAPED_BYTE.search(path):
+        return path
+    raw = _ESCAPED_BYTE.sub(lambda m: chr(0xDC00 + int(m.group(1), 16)), path)
+    return raw if os.path.lexists(raw) else path
+
+
+def discover(sources: Sequence[str], *, links_outside: bool = True) -> Iterator[InputFile | DocumentOutcome]:
+    """Walk paths, folders (recursively, following links without looping) and globs, in a stable order.
+
+    With `links_outside=False`, a symlink under a folder that leads outside that folder is skipped (drop folders
+    with untrusted uploaders: `NEWSDESK_SYMLINKS_OUTSIDE_SOURCE=skip`).
+    """
     seen: set[str] = set()
     for source in sources:
         if _has_glob(source):
             matches = sorted(glob.glob(source, recursive=True))
             if not matches:
-                yield DocumentOutcome(key=source, status="skipped", reason="glob matched no files", stage="discover")
+                yield DocumentOutcome(key=display_path(source), status="skipped", reason="glob matched no files",
+                                      stage="discover")
             for match in matches:
-                yield from _discover_path(match, source, seen)
+                yield from _discover_path(match, source, seen, links_outside)
         else:
-            yield from _discover_path(source, source, seen)
+            yield from _discover_path(_on_disk(source), source, seen, links_outside)
 
 
-def _discover_path(path: str, source: str, seen: set[str]) -> Iterator[InputFile | DocumentOutcome]:
+def _discover_path(path: str, source: str, seen: set[str], links_outside: bool = True,
+                   ) -> Iterator[InputFile | DocumentOutcome]:
     try:
         st = os.stat(path)
     except OSError as exc:
-        yield _outcome(path, _os_error(exc), stage="discover")
+        yield _outcome(display_path(path), _os_error(exc), stage="discover")
         return
     if stat.S_ISDIR(st.st_mode):
-        yield from _walk(path, source, seen)
+        yield from _walk(path, source, seen, links_outside)
     else:
         yield from _file(path, st, source, seen)
 
 
-def _walk(root: str, source: str, seen: set[str]) -> Iterator[InputFile | DocumentOutcome]:
+def _outside(path: str, root: str) -> bool:
+    """Whether `path` resolves to somewhere outside the folder `root` (through a symlink)."""
+    real, top = os.path.realpath(path), os.path.realpath(root)
+    return os.path.commonpath([real, top]) != top
+
+
+OUTSIDE_REASON = "symlink leads outside the source folder (NEWSDESK_SYMLINKS_OUTSIDE_SOURCE=skip)"
+
+
+def _walk(root: str, source: str, seen: set[str], links_outside: bool = True) -> Iterator[InputFile | DocumentOutcome]:
     visited_dirs: set[str] = set()
 
     def onerror(exc: OSError) -> None:
@@ -121,20 +158,31 @@ def _walk(root: str, source: str, seen: set[str]) -> Iterator[InputFile | Docume
                                   stage="discover")
             continue
         visited_dirs.add(real)
+        kept = []
         for name in sorted(dirnames):
+            path = os.path.join(dirpath, name)
             if name.startswith("."):
-                yield DocumentOutcome(key=os.path.join(dirpath, name), status="skipped", reason="hidden folder",
+                yield DocumentOutcome(key=display_path(path), status="skipped", reason="hidden folder",
                                       stage="discover")
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+            elif not links_outside and os.path.islink(path) and _outside(path, root):
+                yield DocumentOutcome(key=display_path(path), status="skipped", reason=OUTSIDE_REASON,
+                                      stage="discover")
+            else:
+                kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             path = os.path.join(dirpath, name)
             if name.startswith("."):
-                yield DocumentOutcome(key=path, status="skipped", reason="hidden file", stage="discover")
+                yield DocumentOutcome(key=display_path(path), status="skipped", reason="hidden file", stage="discover")
+                continue
+            if not links_outside and os.path.islink(path) and _outside(path, root):
+                yield DocumentOutcome(key=display_path(path), status="skipped", reason=OUTSIDE_REASON,
+                                      stage="discover")
                 continue
             try:
                 st = os.stat(path)
             except OSError as exc:
-                yield _outcome(path, _os_error(exc), stage="discover")
+                yield _outcome(display_path(path), _os_error(exc), stage="discover")
                 continue
             yield from _file(path, st, source, seen)
         yield from _walk_errors(errors, dirpath)
@@ -144,14 +192,18 @@ def _walk(root: str, source: str, seen: set[str]) -> Iterator[InputFile | Docume
 def _walk_errors(errors: list[OSError], where: str) -> Iterator[DocumentOutcome]:
     while errors:
         exc = errors.pop(0)
-        yield _outcome(getattr(exc, "filename", None) or where, _os_error(exc), stage="discover")
+        yield _outcome(display_path(getattr(exc, "filename", None) or where), _os_error(exc), stage="discover")
 
 
 def _file(path: str, st: os.stat_result, source: str, seen: set[str]) -> Iterator[InputFile | DocumentOutcome]:
     if not stat.S_ISREG(st.st_mode):
-        yield DocumentOutcome(key=path, status="skipped", reason="not a regular file", stage="discover")
+        yield DocumentOutcome(key=display_path(path), status="skipped", reason="not a regular file", stage="discover")
         return
     identity = os.path.realpath(path)
+    if _undecodable(path) or _undecodable(identity):
+        yield DocumentOutcome(key=display_path(path), status="failed", stage="discover",
+                              reason="file name is not valid UTF-8; rename the file to ingest it")
+        return
     if identity in seen:
         return  # the same file reached twice (overlapping sources or links): one document
     seen.add(identity)
@@ -331,6 +383,13 @@ def _control_ratio(text: str) -> float:
 
 
 def _load_jsonl(file: InputFile, max_bytes: int) -> Iterator[RawDocument | DocumentOutcome]:
+    for item in jsonl_lines(file, max_bytes):
+        yield item if isinstance(item, DocumentOutcome) else jsonl_record(file, *item)
+
+
+def jsonl_lines(file: InputFile, max_bytes: int) -> Iterator[tuple[int, bytes] | DocumentOutcome]:
+    """Stream a JSONL file's records as (line number, raw line), one line in memory at a time; oversized lines,
+    damaged gzip and a file without records are outcomes. Each line is a document of its own (`jsonl_record`)."""
     try:
         fh = _open(file.path)
     except OSError as exc:
@@ -345,28 +404,36 @@ def _load_jsonl(file: InputFile, max_bytes: int) -> Iterator[RawDocument | Docum
             except (gzip.BadGzipFile, EOFError, zlib.error) as exc:
                 yield _outcome(f"{file.path}#{lineno + 1}", LoadError(f"corrupt or truncated gzip: {exc}"))
                 return
+            except OSError as exc:
+                yield _outcome(f"{file.path}#{lineno + 1}", _os_error(exc))
+                return
             if not line:
                 break
             lineno += 1
-            key = f"{file.path}#{lineno}"
             if len(line) > max_bytes and not line.endswith(b"\n"):
                 while line and not line.endswith(b"\n"):  # drain the rest of the oversized line
                     line = fh.readline(1 << 20)
-                yield _outcome(key, LoadError(f"line {lineno} is larger than the {max_bytes:,}-byte document limit",
-                                              status="skipped"))
+                yield _outcome(f"{file.path}#{lineno}", LoadError(
+                    f"line {lineno} is larger than the {max_bytes:,}-byte document limit", status="skipped"))
                 continue
             if not line.strip():
                 continue  # blank separator lines are not documents
             records += 1
-            try:
-                record = json.loads(decode(line).rstrip("\r\n"))  # the line break is not part of the record
-                yield _record_document(file, record, str(lineno))
-            except LoadError as exc:
-                yield _outcome(key, LoadError(f"line {lineno}: {exc.reason}", exc.status))
-            except (json.JSONDecodeError, RecursionError) as exc:
-                yield _outcome(key, LoadError(f"line {lineno}: malformed JSON: {_json_error(exc)}"))
+            yield lineno, line
     if records == 0:
         yield _outcome(file.path, LoadError("empty file (no records)", status="skipped"))
+
+
+def jsonl_record(file: InputFile, lineno: int, line: bytes) -> RawDocument | DocumentOutcome:
+    """One JSONL line as a document, or an outcome saying why it is not one."""
+    key = f"{file.path}#{lineno}"
+    try:
+        record = json.loads(decode(line).rstrip("\r\n"))  # the line break is not part of the record
+        return _record_document(file, record, str(lineno))
+    except LoadError as exc:
+        return _outcome(key, LoadError(f"line {lineno}: {exc.reason}", exc.status))
+    except (json.JSONDecodeError, RecursionError) as exc:
+        return _outcome(key, LoadError(f"line {lineno}: malformed JSON: {_json_error(exc)}"))
 
 
 def _json_error(exc: Exception) -> str:

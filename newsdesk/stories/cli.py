@@ -17,6 +17,8 @@ if TYPE_CHECKING:
 stories_app = typer.Typer(help="Stories: articles about the same event, their copies and who claims what.",
                           no_args_is_help=True)
 
+MAX_OFFSET = 1_000_000_000
+"""Bounds of paging numbers (SQLite holds 64-bit integers; a larger one is refused, not a crash)."""
 MAX_CELL_STATEMENTS = 6
 MAX_STATEMENT_CHARS = 220
 
@@ -45,8 +47,9 @@ def _clip(text: str, limit: int = MAX_STATEMENT_CHARS) -> str:
 @stories_app.command("list")
 def list_command(
     limit: Annotated[int, typer.Option(min=1, max=1000, help="Stories per page.")] = 20,
-    offset: Annotated[int, typer.Option(min=0)] = 0,
-    min_articles: Annotated[int, typer.Option("--min-articles", min=1, help="Only stories this big.")] = 1,
+    offset: Annotated[int, typer.Option(min=0, max=MAX_OFFSET)] = 0,
+    min_articles: Annotated[int, typer.Option("--min-articles", min=1, max=MAX_OFFSET,
+                                              help="Only stories this big.")] = 1,
     json_output: Annotated[bool, typer.Option("--json", help="Print the page as one JSON object.")] = False,
 ) -> None:
     """Stories, latest first: label, articles (and copies), publishers, date span, top entities."""
