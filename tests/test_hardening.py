@@ -181,3 +181,22 @@ def test_two_first_ingests_on_a_fresh_home_start_prefect_one_after_the_other(tmp
         out, err = run.communicate(timeout=400)
         assert run.returncode == 0 and "Traceback" not in err, err[-3000:]
         assert json.loads(out)["indexed"] == 2
+
+
+def test_wrapped_output_is_safe_for_the_terminal_and_keeps_its_marks() -> None:
+    """One terminal module: `say`/`wrapped` (every human output) wrap AND escape markup and control characters."""
+    import io
+
+    from rich.console import Console
+
+    from newsdesk.terminal import MARK, wrapped
+
+    text = "[link=http://evil.example]here[/link] \x1b]0;owned\x07 " + "word " * 30 + f"{MARK}match{MARK} end"
+    markup = wrapped(text, 40, "  ")
+    out = io.StringIO()
+    Console(file=out, width=40, highlight=False, force_terminal=False).print(markup)
+    shown = out.getvalue()
+    assert "\x1b" not in shown and "\x07" not in shown and "\\x1b]0;owned\\x07" in shown
+    assert "[link=http://evil.example]here[/link]" in shown
+    assert "[reverse]match[/reverse]" in markup and MARK not in shown
+    assert all(len(line) <= 40 and line.startswith("  ") for line in shown.splitlines())

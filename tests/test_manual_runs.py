@@ -56,7 +56,8 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
     home = tmp_path / "home"
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
-               NEWSDESK_WORKERS="1", NEWSDESK_MAX_DOCUMENT_SECONDS="0", NEWSDESK_SOURCES='["nothing-here"]')
+               NEWSDESK_WORKERS="1", NEWSDESK_MAX_DOCUMENT_SECONDS="0", NEWSDESK_SOURCES='["nothing-here"]',
+               NEWSDESK_ES_URL=f"http://127.0.0.1:{_free_port()}")  # an Elasticsearch that does not answer
     api = f"http://127.0.0.1:{port}/api"
     serve_log = (tmp_path / "serve.log").open("w")
     serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT, stdout=serve_log,
@@ -82,6 +83,12 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
         assert "started ingest/scheduled run" in run.stderr and "state: Running" in run.stderr
         assert "completed (seen 2: indexed 2" in run.stderr
 
+        # A run that stops because its index backend does not answer exits as `newsdesk ingest` does: 3.
+        stopped = subprocess.run([NEWSDESK, "trigger", "ingest/scheduled", "-p", f"sources={folder}", "-p",
+                                  "backend=elasticsearch"], env=env, capture_output=True, text=True, timeout=300)
+        assert stopped.returncode == 3, stopped.stderr[-3000:]
+        assert "stopped: the index backend is unavailable" in stopped.stderr
+
         missing = subprocess.run([NEWSDESK, "trigger", "ingest/nope"], env=env, capture_output=True, text=True,
                                  timeout=120)
         assert missing.returncode == 3 and "ingest/scheduled" in missing.stderr and "reindex/manual" in missing.stderr
@@ -106,3 +113,30 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
         assert backend.count() == 2
     finally:
         backend.close()
+
+
+@pytest.mark.slow
+def test_the_local_server_of_serve_ends_with_it_even_after_kill_9(tmp_path: Path) -> None:
+    port = _free_port()
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
+               NEWSDESK_SOURCES='["nothing-here"]')
+    api = f"http://127.0.0.1:{port}/api"
+    serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 240
+        while not answers(api, timeout=2):
+            assert serve.poll() is None and time.monotonic() < deadline, "newsdesk serve did not start its server"
+            time.sleep(1)
+        serve.kill()
+        serve.wait(30)
+        deadline = time.monotonic() + 60
+        while answers(api, timeout=2) and time.monotonic() < deadline:
+            time.sleep(1)
+        assert not answers(api, timeout=2), "the local Prefect server outlived `newsdesk serve` killed with -9"
+    finally:
+        if serve.poll() is None:
+            serve.kill()
+            serve.wait()

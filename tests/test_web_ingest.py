@@ -330,3 +330,74 @@ def test_a_site_that_does_not_answer_fails_with_the_reason_and_is_a_dead_letter(
         assert [f.path for f in state_db.failures()] == [feed]
     finally:
         state_db.close()
+
+
+# -- issue 16's guarantees for URLs and WARC parts ---------------------------------------------------------
+
+
+def test_a_page_that_fails_or_is_refused_on_refetch_keeps_its_indexed_version(web, tmp_path: Path) -> None:  # noqa: ANN001
+    """A page ingested before that now answers 404, or something that is not HTML, keeps its article; it is
+    reported failed (never unchanged) until it is fetched cleanly again."""
+    with _site(2) as site:
+        first, second = site.pages
+        url = site.article_url(first)
+        code, summary = _ingest(url)
+        assert code == 0 and summary["indexed"] == 1
+        before = _articles(web)
+
+        site.failing[f"/articles/{first}.html"] = 404
+        code, summary = _ingest(url)
+        assert code == 1 and (summary["failed"], summary["unchanged"]) == (1, 0)
+        assert summary["failed_documents"][0]["reason"].startswith("HTTP 404")
+        assert _articles(web).keys() == before.keys()  # kept
+
+        del site.failing[f"/articles/{first}.html"]
+        site.extra[f"/articles/{first}.html"] = (b"%PDF-1.4 ...", "application/pdf")
+        code, summary = _ingest(url)
+        assert summary["skipped"] == 1 and summary["skipped_documents"][0]["reason"] == "not HTML (application/pdf)"
+        assert _articles(web).keys() == before.keys()  # a page refused for good keeps its last version too
+
+        del site.extra[f"/articles/{first}.html"]
+        code, summary = _ingest(url)
+        assert code == 0 and summary["indexed"] + summary["unchanged"] == 1
+        assert _articles(web).keys() == before.keys()
+        from newsdesk.cli import app
+
+        assert json.loads(CliRunner().invoke(app, ["failed", "list", "--json"]).stdout) == []  # settled
+
+
+def test_a_page_missing_from_the_index_is_fetched_and_indexed_again(web, tmp_path: Path) -> None:  # noqa: ANN001
+    from newsdesk.index import open_backend
+
+    with _site(2) as site:
+        listing = tmp_path / "urls.txt"
+        listing.write_text("".join(site.article_url(key) + "\n" for key in site.pages))
+        code, summary = _ingest("--urls", str(listing))
+        assert code == 0 and summary["indexed"] == 2
+        lost = next(iter(_articles(web)))
+        backend = open_backend(web)
+        try:
+            backend.delete([lost])
+        finally:
+            backend.close()
+        site.clear_log()
+        code, summary = _ingest("--urls", str(listing))  # listed, not named: only a missing one is fetched
+        assert code == 0 and (summary["indexed"], summary["unchanged"]) == (1, 1)
+        assert [status for _, status in site.requests] == [200]  # in full: no validators for a lost page
+        assert lost in _articles(web)
+
+
+def test_a_warc_capture_that_no_longer_reads_keeps_its_indexed_version(web, tmp_path: Path) -> None:  # noqa: ANN001
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    with _site(2) as site:
+        first, second = site.pages
+        site.write_warc(archive / "crawl.warc.gz")
+        code, summary = _ingest(str(archive))
+        assert code == 0 and summary["indexed"] == 2
+        before = _articles(web)
+        site.pages[second] = b""  # the crawl is written again, this capture empty
+        site.write_warc(archive / "crawl.warc.gz")
+        code, summary = _ingest(str(archive))
+        assert summary["skipped"] == 1 and summary["skipped_documents"][0]["reason"] == "empty page (no HTML)"
+        assert _articles(web).keys() == before.keys()  # both articles stay
