@@ -22,7 +22,8 @@ from newsdesk.index.base import BackendError, IndexBackend
 from newsdesk.versions import pipeline_version
 from newsdesk.model import Article, DocumentOutcome, IngestSummary, RawDocument, utcnow
 from newsdesk.sources import (
-    Input, InputFile, WebPage, digest, discover, file_sha256, format_of, is_url, jsonl_lines, jsonl_record, load)
+    Input, InputFile, WebPage, digest, discover, file_sha256, format_of, input_key, is_url, jsonl_lines, jsonl_record,
+    load)
 from newsdesk.state import Failure, FetchRecord, FileRecord, IngestState
 
 if TYPE_CHECKING:
@@ -350,7 +351,7 @@ def process_files(items: Sequence[Input | WorkItem], settings: Settings) -> list
                                    outcomes=list(work.outcomes))
         except OSError as exc:
             result = ProcessedFile(file=file, sha256="", last=work.last, outcomes=list(work.outcomes))
-            result.outcomes.append(DocumentOutcome(key=file.path, status="failed", stage="load",
+            result.outcomes.append(DocumentOutcome(key=input_key(file), status="failed", stage="load",
                                                    reason=f"cannot read: {exc.strerror or exc}"))
             processed.append(result)
             continue

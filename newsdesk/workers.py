@@ -23,7 +23,7 @@ from multiprocessing.connection import Connection, wait
 from newsdesk.config import Settings
 from newsdesk.model import DocumentOutcome
 from newsdesk.pipeline import ProcessedFile, WorkItem, process_files
-from newsdesk.sources import Input
+from newsdesk.sources import Input, input_key
 from newsdesk.stores import DamagedStore, NoSpaceLeft
 from newsdesk.terminal import plain
 
@@ -232,7 +232,7 @@ class WorkerPool:
             queue.extendleft([single] for single in reversed(singles))
         elif singles:
             slot, item = singles[0]
-            key = f"{item.file.path}#{item.lines[0][0]}" if item.lines else item.file.path
+            key = f"{item.file.path}#{item.lines[0][0]}" if item.lines else input_key(item.file)
             log.warning("%s: %s", plain(key), reason)
             results[slot] = ProcessedFile(file=item.file, sha256="", last=item.last, outcomes=[
                 *item.outcomes, DocumentOutcome(key=key, status="failed", stage="process", reason=reason)])

@@ -223,6 +223,9 @@ def test_large_warc_is_split_into_parts_that_read_only_their_own_captures(tmp_pa
     assert len({p.identity for p in parts}) == 3 and len({p.digest() for p in parts}) == 3
     whole = InputFile(path=str(path), identity=str(path), size=path.stat().st_size, mtime_ns=0, source=str(path))
     assert len([d for d in load(whole, 1_000_000) if isinstance(d, RawDocument)]) == 8  # extract reads it whole
+    path.write_bytes(b"overwritten" * 5000)  # every part now fails as a whole: each under its own key
+    failures = [o for p in parts for o in load(p, 1_000_000)]
+    assert [(o.key, o.status) for o in failures] == [(f"{path}@{p.start}", "failed") for p in parts]
 
 
 def test_unreadable_warc_is_a_failure_with_a_reason(tmp_path: Path) -> None:

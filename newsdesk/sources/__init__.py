@@ -68,6 +68,12 @@ def load(item: Input, max_bytes: int) -> Iterator[RawDocument | DocumentOutcome]
     return load_file(item, max_bytes)
 
 
+def input_key(item: Input) -> str:
+    """How an input as a whole is named in outcomes and dead letters: its path (a WARC part's with where it
+    starts, so that each part of an archive keeps its own dead letter)."""
+    return item.key if isinstance(item, WarcPart) else item.path
+
+
 def file_sha256(path: str) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as fh:
@@ -82,4 +88,5 @@ def digest(item: Input) -> str:
 
 
 __all__ = ["SUPPORTED", "Input", "InputFile", "LoadError", "WarcPart", "WebPage", "decode", "digest", "discover",
-           "display_path", "documents", "file_sha256", "format_of", "is_url", "jsonl_lines", "jsonl_record", "load"]
+           "display_path", "documents", "file_sha256", "format_of", "input_key", "is_url", "jsonl_lines", "jsonl_record",
+           "load"]

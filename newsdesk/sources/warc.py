@@ -41,6 +41,11 @@ class WarcPart:
     start: int
     end: int | None
 
+    @property
+    def key(self) -> str:
+        """How the part as a whole is named in outcomes and dead letters: the path and where the part starts."""
+        return f"{self.path}@{self.start}"
+
     def digest(self) -> str:
         digest = hashlib.sha256()
         with open(self.path, "rb") as fh:
@@ -163,7 +168,10 @@ def _capture(record, uri: str, path: str, identity: str, source: str, max_bytes:
 
 
 def load_part(part: WarcPart, max_bytes: int) -> Iterator[RawDocument | DocumentOutcome]:
-    return load_captures(part.path, part.identity, part.source, max_bytes, part.start, part.end)
+    for found in load_captures(part.path, part.identity, part.source, max_bytes, part.start, part.end):
+        if isinstance(found, DocumentOutcome) and found.key == part.path:  # the part as a whole: its own key
+            found = found.model_copy(update={"key": part.key})
+        yield found
 
 
 def load_warc(file: InputFile, max_bytes: int) -> Iterator[RawDocument | DocumentOutcome]:
