@@ -161,6 +161,37 @@ CASES = [
     ("nobody named",
      "“Stay inside your homes,” the sign read.",
      {"Stay inside your homes": None}),
+    # round 2: categories of errors on pages the first rules had not seen
+    ("a full stop inside the marks ends the sentence: what follows is no tag",
+     "Officials said the convoy was “carrying weapons and fighters.” Israel has denied targeting convoys.",
+     {"carrying weapons and fighters.": None}),
+    ("a nationality's institution",
+     "The Turkish army said the convoy was “carrying weapons and fighters.”",
+     {"carrying weapons and fighters.": "Turkish army"}),
+    ("continued in the paragraph after a long tag about the speaker",
+     "“It is just steadily increasing,” said Lena Fischer, a remote sensing expert who has been studying the "
+     "imagery since the war began. “There is broad damage in areas where people live.”",
+     {"It is just steadily increasing": "Lena Fischer",
+      "There is broad damage in areas where people live.": "Lena Fischer"}),
+    ("a document that is not its author's statement speaks for nobody",
+     "Prosecutor Joshua Levy said the case was still open. The websites advertised “private models for photo "
+     "shoots,” the affidavit stated.",
+     {"private models for photo shoots": None}),
+    ("subject after a fronted participle phrase",
+     "Turning to the budget, Mayor Ana Ruiz offered a warning.\n\n“We cannot pay for all of this.”",
+     {"We cannot pay for all of this.": "Ana Ruiz"}),
+    ("a fronted subordinate clause's verb is not the sentence's",
+     "If Mark Dunn actually read it, Ellen Ward would have been surprised, telling reporters, “I doubt he read "
+     "past page one.”",
+     {"I doubt he read past page one.": "Ellen Ward"}),
+    ("less common speech verbs",
+     "Paul Carver worked on the book for a year. He confided to his journal, “The book will sell if the hero is "
+     "likeable.”",
+     {"The book will sell if the hero is likeable.": "Paul Carver"}),
+    ("a colon far from its clause's subject introduces nobody",
+     "Anna Berg became famous across the country last year, with newspapers printing the visions of her late "
+     "father: “We will all be free one day.”",
+     {"We will all be free one day.": None}),
 ]
 
 

@@ -32,6 +32,7 @@ from newsdesk.enrich.referents import (
     PERSON_ROLE_NOUNS,
     RECENT,
     ROLE_HEADS,
+    WEAK,
     SPEECH_VERBS,
     Phrase,
     Referent,
@@ -66,6 +67,8 @@ SHORT_QUOTE_WORDS = 3
 """Quoted passages this short are quotations only in a sentence that reports speech ("said he was “very
 moved”"), not terms ("imports of “intermediate goods”", "Andrew’s “lack of remorse”")."""
 MAX_ATTRIBUTION_WORDS = 15
+MAX_COLON_CLAUSE = 8
+"""Most tokens from a subject to the colon that introduces its quotation ('Tomlin was blunt: “')."""
 """Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
 
 _OPENING, _CLOSING = "“«", "”»"
@@ -253,6 +256,8 @@ class Attributor:
             i += 1
         if i >= hi or refs.texts[i] in (".", "!", "?", ";"):
             return None
+        if q.span.text.endswith(".") and refs.texts[i] not in NAME_DASHES:
+            return None  # '“… cell.” Israel has said …': a full stop inside the marks ends the sentence
         if refs.texts[i] in NAME_DASHES:  # a byline
             phrase = refs.phrase_starting(i + 1, hi)
             return refs.resolve(phrase, q.sentence) if phrase is not None and phrase.end >= hi - 1 else None
@@ -297,10 +302,13 @@ class Attributor:
             phrase = refs.subject_left(put, lo)
             if phrase is not None:
                 return refs.resolve(phrase, q.sentence, self._recent(q))
+        main = refs.main_clause_start(q.sentence)
+        if main < q.first:  # 'If Trump actually read it, Schwartz would have been surprised, telling Mayer, “'
+            lo = max(lo, main)
         for v in range(lo, q.first):
             word = refs.words[v]
-            if refs.quoted[v]:
-                continue
+            if refs.quoted[v] or (word in ("read", "reads") and refs.texts[v + 1] not in (":", ",")):
+                continue  # 'read' frames only what follows it ('The sign read: “')
             if word == "according":
                 if v + 1 < q.first and refs.words[v + 1] == "to":
                     phrase = refs.phrase_starting(v + 2, q.first)
@@ -355,6 +363,8 @@ class Attributor:
         if subject is None:
             return None
         referent = refs.resolve(subject, k, self._recent(q))
+        if c - subject.end > MAX_COLON_CLAUSE:  # 'My Struggle became a bestseller, …, along with the author’s visions: “'
+            return Referent(None, WEAK, hint=referent.candidate)
         return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase, referent.hint,
                         referent.type)
 
@@ -418,13 +428,22 @@ class Attributor:
             return None
         between = self.text[p.span.end:q.span.start]
         if p.paragraph == q.paragraph:
-            return p.referent if len(between.split()) <= MAX_ATTRIBUTION_WORDS else None
+            return p.referent if len(between.split()) <= MAX_ATTRIBUTION_WORDS or self._names_only(
+                p.referent.speaker, p.last + 1, q.first) else None
         if p.paragraph == q.paragraph - between.count("\n") and between.count("\n") <= 2 and (
                 p.span.open_end or len(between.split()) <= MAX_ATTRIBUTION_WORDS):
             starts_paragraph = not self.text[self.text.rfind("\n", 0, q.span.start) + 1:q.span.start].strip()
             if starts_paragraph:
                 return p.referent
         return None
+
+    def _names_only(self, speaker: str | None, lo: int, hi: int) -> bool:
+        """Whether tokens [lo, hi) are one short tag about `speaker` ('”, said Van Den Hoek, a satellite imagery
+        expert who has been studying this imagery since the war's onset. “'): nobody else named, one sentence."""
+        refs = self.refs
+        if hi - lo > 3 * MAX_ATTRIBUTION_WORDS or any(refs.texts[t] in (".", "!", "?", ";") for t in range(lo, hi - 2)):
+            return False
+        return all(refs.mention[t] is None or refs.mention[t].canonical == speaker for t in range(lo, hi))
 
     def _introduced(self, q: _Attribution) -> Referent | None:
         """The speaker the sentence before introduces, when it has no quotation of its own: the subject of its

@@ -17,7 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from functools import cached_property
 
-from spacy.attrs import IDX, LOWER, ORTH
+from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
 from newsdesk.enrich.entities import DocumentEntities, Mention
@@ -40,7 +40,8 @@ reports respond responded responding responds said say saying says scream scream
 state stated states stating stress stressed stressing suggest suggested suggesting suggests tell telling tells
 testified testifies testify testifying told tweet tweeted tweeting tweets urge urged urges urging vow vowed vowing
 vows warn warned warning warns whisper whispered wonder wondered write writes writing written wrote yell yelled
-yells
+yells answered bragged brags clarified complained complaining complains confided confides countered demanded
+elaborated interjected protested reasoned remarked retorted speculated
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
@@ -94,7 +95,11 @@ statement release post tweet letter report study paper survey memo email message
 plan document ruling order decision bill law notice guidance poll analysis article book website page note text
 policy rule rules agreement contract deal proposal draft indictment affidavit transcript summary review forecast
 """.split())
-"""What "says" for its author ("the statement said"): the last speaker credited, else the text's subject."""
+"""What "says" for its author ("the statement said", "the affidavit stated")."""
+STATEMENT_NOUNS = frozenset("statement release post tweet letter memo email message note text".split())
+"""Documents in which their author speaks ("the statement said"): the last speaker credited, else the text's
+subject. Other documents (an affidavit, a report, a study) speak for whoever the text says made them, and
+for nobody when it does not say."""
 
 ROLE_HEADS = PERSON_ROLE_NOUNS | ANONYMOUS_NOUNS | GROUP_ROLE_NOUNS | DOCUMENT_NOUNS
 
@@ -134,9 +139,11 @@ CLAUSE_OPENERS = frozenset("""
 and but so yet then while as because that when after before if although though since whereas where however
 meanwhile still now instead also which who whom with
 """.split())
+SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas".split())
+"""Openers of a fronted subordinate clause, whose verbs are not the sentence's ("If Trump read it, Schwartz …")."""
 FRONTING = frozenset("""
 in on at after during following when while although though because as since before earlier later last this
-for with without despite amid under upon once speaking writing asked according
+for with without despite amid under upon once speaking writing asked according if unless until whereas
 """.split())
 """First words of a fronted phrase that ends at a comma ("In a video message sent to the BBC, Saleh said")."""
 TITLE_WORDS = frozenset("""
@@ -215,10 +222,14 @@ class Referents:
         self.text = doc.text
         self.entities = entities
         strings = doc.vocab.strings
-        values = doc.to_array([LOWER, ORTH, IDX]).tolist()  # no Token objects: the document is read once
-        self.words = [strings[lower] for lower, _, _ in values]
-        self.texts = [strings[orth] for _, orth, _ in values]
-        self.starts = [idx for _, _, idx in values]
+        values = doc.to_array([LOWER, ORTH, IDX, ENT_TYPE]).tolist()  # no Token objects: the document is read once
+        self.words = [strings[lower] for lower, _, _, _ in values]
+        self.texts = [strings[orth] for _, orth, _, _ in values]
+        self.starts = [idx for _, _, idx, _ in values]
+        norp = strings["NORP"] if "NORP" in strings else -1
+        self.nationality = [kind == norp for _, _, _, kind in values]
+        """Tokens the model tags as a nationality or group ("Israeli", "French"): no entity, but they name whose
+        institution a role is ("the Israeli military")."""
         self.lowercase_words = {w for w, t in zip(self.words, self.texts) if t == w}
         n = len(self.words)
         self.mention: list[Mention | None] = [None] * n
@@ -560,9 +571,10 @@ class Referents:
             while i < end and self.texts[i] in (",", ".", "”", '"'):
                 i += 1
             return self._tag_subject(i, end)
-        while i < end and (self.words[i] in CLAUSE_OPENERS or self.texts[i] == ","):
+        while i < end and ((self.words[i] in CLAUSE_OPENERS and self.words[i] not in FRONTING)
+                           or self.texts[i] == ","):
             i += 1
-        if i < end and self.words[i] in FRONTING:
+        if i < end and (self.words[i] in FRONTING or self._participle(i)):
             comma = next((t for t in range(i, min(end, i + 25)) if self.texts[t] == "," and not self.quoted[t]), None)
             if comma is None:  # "Following … “Black Water,” Simmons teed up …"
                 for t in range(i + 1, min(end, i + 25)):
@@ -575,6 +587,27 @@ class Referents:
                 return None
             i = comma + 1
         return self.phrase_starting(i, end)
+
+    def main_clause_start(self, k: int) -> int:
+        """The first token of sentence k's main clause: after a fronted subordinate clause and its comma ("If Trump
+        actually read it, Schwartz …"), else the sentence's start."""
+        sentence = self.sentences[k]
+        i = sentence.start
+        while i < sentence.end and (self.words[i] in CLAUSE_OPENERS - SUBORDINATE_OPENERS or not self.texts[i].strip()):
+            i += 1
+        if i >= sentence.end or self.words[i] not in SUBORDINATE_OPENERS:
+            return sentence.start
+        comma = next((t for t in range(i + 1, min(sentence.end, i + 25)) if self.texts[t] == ","
+                      and not self.quoted[t]), None)
+        return comma + 1 if comma is not None else sentence.start
+
+    def _participle(self, i: int) -> bool:
+        """Whether token i opens a sentence with a participle phrase ("Looking ahead to next year's elections,
+        Hawley …", "Pressed on the point, she …"), not a name ("Fielding said")."""
+        text, n = self.texts[i], len(self.words)
+        return (len(text) > 4 and text.istitle() and text.endswith(("ing", "ed")) and self.mention[i] is None
+                and i + 1 < n and self.texts[i + 1].islower() and self.words[i + 1] not in SPEECH_VERBS
+                and not self._verb_like(i + 1))
 
     def _verb_like(self, i: int) -> bool:
         """Whether token i reads as a finite verb ("teased", "says", "retired"), past an apposition in dashes."""
@@ -850,6 +883,8 @@ class Referents:
         persons = [m for m in named if m.canonical_type is EntityType.PERSON]
         words = {self.words[t] for t in range(phrase.start, phrase.end)}
         institution = words & GROUP_ROLE_NOUNS
+        if head in DOCUMENT_NOUNS and not named and head not in STATEMENT_NOUNS:  # "the affidavit stated"
+            return Referent(None, 0.0, hint=text)
         if head in DOCUMENT_NOUNS and not named:  # "the statement said": its author, the last to speak
             sentence = self.sentences[k]
             author = next((r for r in (recent, sentence.topic_group, sentence.topic_person)
@@ -860,7 +895,8 @@ class Referents:
         if head in GROUP_ROLE_NOUNS or (head in REPRESENTATIVE_NOUNS and institution):
             if groups and all(m.canonical_type is EntityType.ORGANIZATION for m in groups):
                 return self._named(groups[-1], TITLED, phrase=text)  # "the Sputnik news agency"
-            if groups:  # "the French foreign ministry", "Russia's foreign ministry": the institution itself
+            if groups or any(self.nationality[t] for t in range(phrase.start, phrase.end)):
+                # "the French foreign ministry", "Russia's foreign ministry", "the Israeli military": the institution
                 body = re.sub(rf"\s+(?:{'|'.join(REPRESENTATIVE_NOUNS)})$", "", text)
                 return Referent(body, TITLED, type=EntityType.ORGANIZATION)
             group = self.sentences[k].topic_group
