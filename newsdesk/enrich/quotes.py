@@ -90,6 +90,9 @@ REPORTING_VERBS = frozenset({"report", "reports", "reported", "reporting", "writ
 """A medium that passes on what others said: a speaker inside its report goes first."""
 SUBORDINATORS = frozenset({"that", "which", "who", "because", "if", "when", "whether", "while", "although",
                            "the more", "more"})
+OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "reporters", "journalists", "later", "then", "again",
+                     "also", "once", "twice"})
+"""Words between a speech verb and the comma or colon that introduces its quotation ('told him, “')."""
 SPEECH_NOUNS = frozenset("""
 claim claims statement statements words remarks comments assertion insistence denial argument promise warning
 tweet tweets post posts letter message testimony view views description
@@ -234,8 +237,9 @@ class Attributor:
         if len(_words(q.span.text)) > SHORT_QUOTE_WORDS:
             return True
         refs, sentence = self.refs, self.refs.sentences[q.sentence]
+        tag = range(q.last + 1, min(len(refs.words), q.last + 6))  # '“Will you rebuild?” Gomez asked.'
         return any(not refs.quoted[t] and (refs.words[t] in SPEECH_VERBS or refs.words[t] in CHARACTERISING)
-                   for t in range(sentence.start, sentence.end))
+                   for t in (*range(sentence.start, sentence.end), *tag))
 
     # --- frames ---
 
@@ -305,6 +309,9 @@ class Attributor:
         main = refs.main_clause_start(q.sentence)
         if main < q.first:  # 'If Trump actually read it, Schwartz would have been surprised, telling Mayer, “'
             lo = max(lo, main)
+        inner = self._introducing_verb(q, lo)
+        if inner is not None:
+            return inner
         for v in range(lo, q.first):
             word = refs.words[v]
             if refs.quoted[v] or (word in ("read", "reads") and refs.texts[v + 1] not in (":", ",")):
@@ -342,6 +349,24 @@ class Attributor:
             if q.verb is None:
                 q.verb = v
         return None
+
+    def _introducing_verb(self, q: _Attribution, lo: int) -> Referent | None:
+        """The speaker of a quotation introduced by a reported speaker ('Boyd said his doctor told him, “'): the
+        subject of the speech verb that ends right before the quotation with a comma or colon, when an earlier
+        verb frames the sentence."""
+        refs = self.refs
+        c = q.first - 1
+        if c <= lo or refs.texts[c] not in (",", ":"):
+            return None
+        v = next((t for t in range(c - 1, max(lo, c - 4) - 1, -1) if refs.words[t] in FRAME_VERBS
+                  and not refs.words[t].endswith("ing") and not refs.quoted[t]), None)
+        if v is None or any(refs.mention[t] is None and not refs.is_pronoun(t) and refs.words[t] not in OBJECTS
+                            for t in range(v + 1, c)):
+            return None  # '… told him, “', '… told reporters: “'
+        if not any(refs.words[t] in FRAME_VERBS and not refs.quoted[t] for t in range(lo, v)):
+            return None  # the only verb: read as usual
+        phrase = refs.subject_left(v, lo)
+        return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
 
     def _colon_subject(self, q: _Attribution) -> Referent | None:
         """The subject of a clause that ends in a colon right before the quotation ('Tomlin was blunt: “',
@@ -536,7 +561,8 @@ class Attributor:
             for q in undecided:
                 phrase = self._parsed_subject(q.verb)
                 if phrase is not None:
-                    referent = self.refs.resolve(phrase, self.refs.sentence_of[q.verb], self._recent(q))
+                    referent = self.refs.resolve(phrase, self.refs.sentence_of[q.verb], self._recent(q),
+                                                 tag=q.verb > q.last)
                     if referent.speaker or q.referent is None:
                         q.referent = referent
         for index, q in enumerate(self.quotes):

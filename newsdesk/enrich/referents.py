@@ -15,7 +15,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 
 from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
@@ -44,6 +45,9 @@ yells answered bragged brags clarified complained complaining complains confided
 elaborated interjected protested reasoned remarked retorted speculated
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
+
+REPORTED_CLAUSE_VERBS = frozenset("said says added adds wrote writes recalled recalls noted notes claimed claims".split())
+"""Verbs a reported clause follows without "that" ("Boyd said his doctor told him")."""
 
 SPEAKER_TYPES = frozenset({EntityType.PERSON, EntityType.ORGANIZATION, EntityType.NORP, EntityType.LOCATION})
 GROUP_TYPES = frozenset({EntityType.ORGANIZATION, EntityType.NORP, EntityType.LOCATION})
@@ -96,6 +100,8 @@ plan document ruling order decision bill law notice guidance poll analysis artic
 policy rule rules agreement contract deal proposal draft indictment affidavit transcript summary review forecast
 """.split())
 """What "says" for its author ("the statement said", "the affidavit stated")."""
+PUBLISHING_VERBS = frozenset("published publishes released releases issued issues produced filed wrote".split())
+"""Verbs whose subject made the document they take ("Kotak published a report")."""
 STATEMENT_NOUNS = frozenset("statement release post tweet letter memo email message note text".split())
 """Documents in which their author speaks ("the statement said"): the last speaker credited, else the text's
 subject. Other documents (an affidavit, a report, a study) speak for whoever the text says made them, and
@@ -163,6 +169,16 @@ RECENT = 0.75
 """Read from context: the last person or organisation in focus, a description, a continued quotation."""
 WEAK = 0.5
 """A candidate the text does not confirm: kept as a hint, never named."""
+
+
+@cache
+def given_name_genders() -> dict[str, str]:
+    """Given name -> "f" or "m", for names borne nearly always by women or by men (`gazetteer/gendered_names.txt`)."""
+    genders = {}
+    for line in (Path(__file__).parent / "gazetteer" / "gendered_names.txt").read_text(encoding="utf-8").splitlines():
+        if line[:2] in ("f:", "m:"):
+            genders.update(dict.fromkeys(line[2:].split(), line[0]))
+    return genders
 
 
 @dataclass(frozen=True)
@@ -475,7 +491,8 @@ class Referents:
             return True
         before = self.texts[i - 1]
         return (before in (",", ":", ";", "(", "—", "–", "-", "--", "”", "“", '"', "’", "‘") or before.isspace()
-                or self.words[i - 1] in CLAUSE_OPENERS or self.sentence_of[i - 1] != self.sentence_of[i])
+                or self.words[i - 1] in CLAUSE_OPENERS or self.sentence_of[i - 1] != self.sentence_of[i]
+                or self.words[i - 1] in REPORTED_CLAUSE_VERBS)  # "Boyd said his doctor told him"
 
     def phrase_starting(self, i: int, hi: int) -> Phrase | None:
         """The noun phrase that starts at token i, as subjects after a verb or at a sentence start are written:
@@ -703,8 +720,14 @@ class Referents:
                     votes.setdefault(person, Counter())["m"] += 1
                 elif self.words[i] in ("she", "her", "hers", "herself"):
                     votes.setdefault(person, Counter())["f"] += 1
-        return {name: c.most_common(1)[0][0] for name, c in votes.items()
-                if len(c) == 1 or c.most_common(2)[0][1] >= 3 * c.most_common(2)[1][1]}
+        genders = {name: c.most_common(1)[0][0] for name, c in votes.items()
+                   if len(c) == 1 or c.most_common(2)[0][1] >= 3 * c.most_common(2)[1][1]}
+        for mention in self.entities.mentions:  # else the given name's ("Tom Hill and his wife, Ann Hill")
+            if mention.canonical_type is EntityType.PERSON and mention.canonical not in votes:
+                gender = given_name_genders().get(mention.canonical.split()[0])
+                if gender is not None and " " in mention.canonical:
+                    genders[mention.canonical] = gender
+        return genders
 
     @cached_property
     def titles(self) -> dict[str, set[str]]:
@@ -883,6 +906,10 @@ class Referents:
         persons = [m for m in named if m.canonical_type is EntityType.PERSON]
         words = {self.words[t] for t in range(phrase.start, phrase.end)}
         institution = words & GROUP_ROLE_NOUNS
+        if head in DOCUMENT_NOUNS and not named:
+            author = self._document_author(head, phrase)
+            if author is not None:  # "The report, released by the World Bank on Monday, warned"
+                return author
         if head in DOCUMENT_NOUNS and not named and head not in STATEMENT_NOUNS:  # "the affidavit stated"
             return Referent(None, 0.0, hint=text)
         if head in DOCUMENT_NOUNS and not named:  # "the statement said": its author, the last to speak
@@ -899,6 +926,9 @@ class Referents:
                 # "the French foreign ministry", "Russia's foreign ministry", "the Israeli military": the institution
                 body = re.sub(rf"\s+(?:{'|'.join(REPRESENTATIVE_NOUNS)})$", "", text)
                 return Referent(body, TITLED, type=EntityType.ORGANIZATION)
+            owner = self._organisation_called(institution or {head}, phrase.start)
+            if owner is not None:  # "police said" after "the Austin Police Department"
+                return self._named(owner, TITLED, phrase=text)
             group = self.sentences[k].topic_group
             if group is not None and (phrase.determiner in DEFINITE or head in REPRESENTATIVE_NOUNS):
                 return Referent(group.speaker, RECENT, phrase=text, type=group.type)  # "the company said"
@@ -908,7 +938,16 @@ class Referents:
         if head in DOCUMENT_NOUNS and named:  # "Dempsey's statement", "a study by the Centre for …"
             return self._named((persons or named)[-1], TITLED, phrase=text)
         if head in ANONYMOUS_NOUNS and not named and phrase.determiner in DEFINITE:  # "the source said"
-            return Referent(None, 0.0, hint=self._introduction(head, phrase.start) or text)
+            introduction = self._introduction(head, phrase.start)
+            if introduction is None:  # not "a source …" before: someone the text named?
+                titled = self._titled(head, phrase)  # "the student" after "Sara Lee, a student at …"
+                if titled is not None:
+                    return titled
+                gender = "f" if head in FEMALE_WORDS else "m" if head in MALE_WORDS else None
+                topic = self.sentences[k].topic_person
+                if tag and gender and topic is not None and topic.speaker and self.genders.get(topic.speaker) == gender:
+                    return self._person(topic.speaker, RECENT, phrase=text)  # '”, the mother of three said'
+            return Referent(None, 0.0, hint=introduction or text)
         if head in PERSON_ROLE_NOUNS:
             titled = self._titled(head, phrase)
             if titled is not None:
@@ -940,6 +979,50 @@ class Referents:
                                                                for m in groups):
                 return self._person(topic.speaker, RECENT, phrase=text)
         return Referent(None, 0.0, hint=text)
+
+    def _document_author(self, head: str, phrase: Phrase) -> Referent | None:
+        """Who made the document `phrase` names, as the text says: in its apposition ("The report, released by
+        the World Bank on Monday, warned"), else where the text introduced it ("a report from Kotak … the report
+        said", "the WHO's report")."""
+        n = len(self.words)
+        for t in range(phrase.end, min(n, phrase.end + 12)):
+            if self.words[t] in SPEECH_VERBS or self.texts[t] in (".", ";", "!", "?") or self.quoted[t]:
+                break
+            if self.words[t] in ("by", "from") and t + 1 < n:
+                author = self._author_at(t + 1)
+                if author is not None:
+                    return self._named(author, TITLED, phrase=self.phrase_text(phrase))
+        for t in range(phrase.start - 1, -1, -1):
+            if self.words[t] != head or self.quoted[t]:
+                continue
+            made = next((u for u in range(t - 1, max(-1, t - 5), -1) if self.words[u] in PUBLISHING_VERBS), None)
+            if t >= 2 and self.words[t - 1] in ("’s", "'s") and self.mention[t - 2] is not None:
+                author = self.mention[t - 2]  # "the WHO's report"
+            elif made is not None:  # "Analysts at Kotak published a report"
+                maker = self.subject_left(made, self.sentences[self.sentence_of[made]].start)
+                author = maker and (maker.mention or (maker.modifiers[-1] if maker.modifiers else None))
+            else:
+                author = next((a for a in (self._author_at(u + 1) for u in range(t + 1, min(n, t + 4))
+                                           if self.words[u] in ("by", "from", "of")) if a is not None), None)
+            if author is not None and author.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION):
+                return self._named(author, RECENT, phrase=self.phrase_text(phrase))
+            return None  # the nearest earlier mention of the document says nothing of its author
+        return None
+
+    def _author_at(self, i: int) -> Mention | None:
+        """The person or organisation named at token i (past a determiner)."""
+        i += i < len(self.words) and self.words[i] in DETERMINERS
+        mention = self.mention[i] if i < len(self.words) else None
+        if mention is None or mention.canonical_type not in (EntityType.PERSON, EntityType.ORGANIZATION):
+            return None
+        return mention
+
+    def _organisation_called(self, nouns: set[str], before: int) -> Mention | None:
+        """The one organisation named before token `before` whose name has one of `nouns` ("police" -> "Austin
+        Police Department", "the university" -> "Stanford University")."""
+        found = {m.canonical: m for t, m in enumerate(self.mention[:before]) if m is not None and not self.quoted[t]
+                 and m.canonical_type is EntityType.ORGANIZATION and nouns & set(m.canonical.lower().split())}
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _introduction(self, head: str, before: int) -> str | None:
         """How the text first described someone it later calls "the <head>": "source in the interior ministry"
