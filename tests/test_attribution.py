@@ -210,6 +210,13 @@ CASES = [
      "Analysts at Kotak Institutional Equities published a report on Monday. Demand is weak. “Margins will "
      "shrink further,” the report said.",
      {"Margins will shrink further": "Kotak Institutional Equities"}),
+    ("a role the text gave someone else is not the person in focus",
+     "Mark Dunn was charged on Monday. A lawyer for his family said the charges were unfair. “They have no case,” "
+     "the lawyer said.",
+     {"They have no case": None}),
+    ("a person's name then 'of' an organisation is the person",
+     "Analysts were less impressed. “Growth is slowing in China,” said Dan Ives of Wedbush Securities.",
+     {"Growth is slowing in China": "Dan Ives"}),
     ("a colon far from its clause's subject introduces nobody",
      "Anna Berg became famous across the country last year, with newspapers printing the visions of her late "
      "father: “We will all be free one day.”",

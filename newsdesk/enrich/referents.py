@@ -526,7 +526,8 @@ class Referents:
             elif self._is_name_word(k) and word not in SPEECH_VERBS:
                 head, k = k, k + 1
             elif word in ("of", "for") and head is not None and self._is_name_word(head) \
-                    and k + 1 < hi and self._is_name_word(k + 1):
+                    and k + 1 < hi and self._is_name_word(k + 1) and not (
+                        self.mention[head] is not None and self.mention[head].canonical_type is EntityType.PERSON):
                 k += 1  # "Secretary of State", "High Commissioner for Human Rights"
             elif word == "and" and head is not None and k + 1 < hi and self.words[k + 1] in ROLE_HEADS:
                 k += 1
@@ -968,8 +969,14 @@ class Referents:
             if phrase.determiner in DEFINITE or phrase.determiner == "":  # "the former president added"
                 gender = "f" if head in FEMALE_WORDS else "m" if head in MALE_WORDS else None
                 topic = self.sentences[k].topic_person
-                if topic is not None and self.compatible(topic.speaker, gender):
-                    return self._person(topic.speaker, RECENT, phrase=text)
+                mentioned = any(self.words[t] == head and not self.quoted[t] and {"a", "an", "one", "his", "her",
+                                                                              "their", "’s", "'s"} & set(
+                    self.words[max(0, t - 3):t]) for t in range(phrase.start))  # 'a lawyer for', 'his lawyer'
+
+                if topic is not None and self.compatible(topic.speaker, gender) and not mentioned:
+                    return self._person(topic.speaker, RECENT, phrase=text)  # '”, said the actor': the person
+                if topic is not None and self.compatible(topic.speaker, gender):  # in focus, called by a new role;
+                    return Referent(None, WEAK, hint=topic.speaker)  # 'the lawyer' after 'a lawyer for Smith': another
                 nearby = [m for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
                 if nearby:
                     return Referent(None, WEAK, hint=nearby[0].canonical)
