@@ -203,6 +203,10 @@ CASES = [
     ("a pronoun takes the person whose given name agrees",
      "Tom Hill and his wife, Ann Hill, run a bakery. “We start at four every morning,” she said.",
      {"We start at four every morning": "Ann Hill"}),
+    ("a given name outweighs a pronoun that follows the person",
+     "Rep. Alexandria Ocasio-Cortez criticized the bill. Speaker Kevin McCarthy defended it on Tuesday. “This is a "
+     "giveaway to the rich,” she said.",
+     {"This is a giveaway to the rich": "Alexandria Ocasio-Cortez"}),
     ("a document's maker in its apposition",
      "The report, released by the World Bank on Monday, warned that “growth will slow sharply next year.”",
      {"growth will slow sharply next year.": "World Bank"}),

@@ -721,14 +721,12 @@ class Referents:
                     votes.setdefault(person, Counter())["m"] += 1
                 elif self.words[i] in ("she", "her", "hers", "herself"):
                     votes.setdefault(person, Counter())["f"] += 1
-        genders = {name: c.most_common(1)[0][0] for name, c in votes.items()
-                   if len(c) == 1 or c.most_common(2)[0][1] >= 3 * c.most_common(2)[1][1]}
-        for mention in self.entities.mentions:  # else the given name's ("Tom Hill and his wife, Ann Hill")
-            if mention.canonical_type is EntityType.PERSON and mention.canonical not in votes:
-                gender = given_name_genders().get(mention.canonical.split()[0])
-                if gender is not None and " " in mention.canonical:
-                    genders[mention.canonical] = gender
-        return genders
+        for name in {m.canonical for m in self.entities.mentions if m.canonical_type is EntityType.PERSON}:
+            gender = given_name_genders().get(name.split()[0]) if " " in name else None
+            if gender is not None:  # "Tom Hill and his wife, Ann Hill": outweighs a pronoun nearby, not a title
+                votes.setdefault(name, Counter())[gender] += 3
+        return {name: c.most_common(1)[0][0] for name, c in votes.items()
+                if len(c) == 1 or c.most_common(2)[0][1] >= 3 * c.most_common(2)[1][1]}
 
     @cached_property
     def titles(self) -> dict[str, set[str]]:
