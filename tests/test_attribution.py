@@ -221,6 +221,10 @@ CASES = [
     ("a person's name then 'of' an organisation is the person",
      "Analysts were less impressed. “Growth is slowing in China,” said Dan Ives of Wedbush Securities.",
      {"Growth is slowing in China": "Dan Ives"}),
+    ("a quotation paragraph after a paragraph that names nobody goes on from the last speaker",
+     "“We will fight this in court,” Mayor Lisa Grant said.\n\nThe plan, announced in May, has drawn criticism "
+     "from residents.\n\n“This is not over.”",
+     {"This is not over.": "Lisa Grant"}),
     ("a colon far from its clause's subject introduces nobody",
      "Anna Berg became famous across the country last year, with newspapers printing the visions of her late "
      "father: “We will all be free one day.”",

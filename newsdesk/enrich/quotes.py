@@ -460,13 +460,21 @@ class Attributor:
             starts_paragraph = not self.text[self.text.rfind("\n", 0, q.span.start) + 1:q.span.start].strip()
             if starts_paragraph:
                 return p.referent
+        middle = [line for line in between.split("\n")[1:-1] if line.strip()]
+        if len(middle) == 1 and len(between.split()) <= 4 * MAX_ATTRIBUTION_WORDS and self._alone_in_paragraph(q) \
+                and self._names_only(p.referent.speaker, p.last + 1, q.first, sentences=True):
+            # '“…,” Mayor Lisa Grant said.\n\nThe plan has drawn criticism.\n\n“This is not over.”'
+            return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
+                            type=p.referent.type)
         return None
 
-    def _names_only(self, speaker: str | None, lo: int, hi: int) -> bool:
-        """Whether tokens [lo, hi) are one short tag about `speaker` ('”, said Van Den Hoek, a satellite imagery
-        expert who has been studying this imagery since the war's onset. “'): nobody else named, one sentence."""
+    def _names_only(self, speaker: str | None, lo: int, hi: int, *, sentences: bool = False) -> bool:
+        """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them ('”, said Van Den Hoek, a
+        satellite imagery expert who has been studying this imagery since the war's onset. “'), or, with
+        `sentences`, any text."""
         refs = self.refs
-        if hi - lo > 3 * MAX_ATTRIBUTION_WORDS or any(refs.texts[t] in (".", "!", "?", ";") for t in range(lo, hi - 2)):
+        if not sentences and (hi - lo > 3 * MAX_ATTRIBUTION_WORDS
+                              or any(refs.texts[t] in (".", "!", "?", ";") for t in range(lo, hi - 2))):
             return False
         return all(refs.mention[t] is None or refs.mention[t].canonical == speaker for t in range(lo, hi))
 
