@@ -278,6 +278,9 @@ class Attributor:
         phrase = refs.phrase_starting(i, hi)
         if phrase is not None:
             verb = refs.verb_after(phrase.end, hi)
+            if verb is not None and verb + 1 < len(refs.texts) and refs.texts[verb + 1] == ":" \
+                    and self._tag_before(q) is not None:
+                return None  # '“Did you lie?” Bankman-Fried replied: “No.”': the colon introduces the next one
             if verb is not None:
                 return refs.resolve(phrase, refs.sentence_of[verb], self._recent(q), tag=True)
         for v in range(i, min(hi, i + 5)):
@@ -359,7 +362,7 @@ class Attributor:
         if c <= lo or refs.texts[c] not in (",", ":"):
             return None
         v = next((t for t in range(c - 1, max(lo, c - 4) - 1, -1) if refs.words[t] in FRAME_VERBS
-                  and not refs.words[t].endswith("ing") and not refs.quoted[t]), None)
+                  and not refs.quoted[t]), None)
         if v is None or any(refs.mention[t] is None and not refs.is_pronoun(t) and refs.words[t] not in OBJECTS
                             for t in range(v + 1, c)):
             return None  # '… told him, “', '… told reporters: “'
