@@ -67,9 +67,9 @@ SHORT_QUOTE_WORDS = 3
 """Quoted passages this short are quotations only in a sentence that reports speech ("said he was “very
 moved”"), not terms ("imports of “intermediate goods”", "Andrew’s “lack of remorse”")."""
 MAX_ATTRIBUTION_WORDS = 15
+"""Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
 MAX_COLON_CLAUSE = 8
 """Most tokens from a subject to the colon that introduces its quotation ('Tomlin was blunt: “')."""
-"""Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
 
 _OPENING, _CLOSING = "“«", "”»"
 _MARK = re.compile("[“”«»\"’‘'`]")
@@ -391,7 +391,7 @@ class Attributor:
         if subject is None:
             return None
         referent = refs.resolve(subject, k, self._recent(q))
-        if c - subject.end > MAX_COLON_CLAUSE:  # 'My Struggle became a bestseller, …, along with the author’s visions: “'
+        if c - subject.end > MAX_COLON_CLAUSE:  # 'My Struggle became a bestseller, …, with the author’s visions: “'
             return Referent(None, WEAK, hint=referent.candidate)
         return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase, referent.hint,
                         referent.type)

@@ -26,27 +26,28 @@ from newsdesk.model import EntityType
 
 SPEECH_VERBS = frozenset("""
 according acknowledge acknowledged acknowledging add added adding adds admit admits admitted admitting agree agreed
-allege alleged alleges alleging announce announced announces announcing argue argued argues arguing ask asked asking
-asks assure assured assures beg begged begs bemoan bemoaned bemoaning bemoans blast blasted blasts boast boasted
-caution cautioned cautioning cautions chime chimed claim claimed claiming claims comment commented commenting
-comments concede conceded conceding conclude concluded confirm confirmed confirming confirms continue continued
-continues declare declared declares declaring denied denies deny denying describe described describes describing
-dismiss dismissed dismisses emphasise emphasised emphasize emphasized exclaim exclaimed explain explained explaining
-explains implored indicate indicated indicates indicating insist insisted insisting insists instruct instructed
-instructs joke joked lament lamented laments maintain maintained maintaining maintains muse mused note noted notes
-noting observe observed order ordered orders pleaded pleads pledge pledged pledges pledging posted posting predict
-predicted predicting promise promised promising quip quipped recall recalled recalling recalls recount recounted
-recounts reiterate reiterated reiterates reiterating replied replies reply replying report reported reporting
-reports respond responded responding responds said say saying says scream screamed shout shouted shouts sigh sighed
-state stated states stating stress stressed stressing suggest suggested suggesting suggests tell telling tells
-testified testifies testify testifying told tweet tweeted tweeting tweets urge urged urges urging vow vowed vowing
-vows warn warned warning warns whisper whispered wonder wondered write writes writing written wrote yell yelled
-yells answered bragged brags clarified complained complaining complains confided confides countered demanded
-elaborated interjected protested reasoned remarked retorted speculated
+allege alleged alleges alleging announce announced announces announcing answered argue argued argues arguing ask
+asked asking asks assure assured assures beg begged begs bemoan bemoaned bemoaning bemoans blast blasted blasts
+boast boasted bragged brags caution cautioned cautioning cautions chime chimed claim claimed claiming claims
+clarified comment commented commenting comments complained complaining complains concede conceded conceding conclude
+concluded confided confides confirm confirmed confirming confirms continue continued continues countered declare
+declared declares declaring demanded denied denies deny denying describe described describes describing dismiss
+dismissed dismisses elaborated emphasise emphasised emphasize emphasized exclaim exclaimed explain explained
+explaining explains implored indicate indicated indicates indicating insist insisted insisting insists instruct
+instructed instructs interjected joke joked lament lamented laments maintain maintained maintaining maintains muse
+mused note noted notes noting observe observed order ordered orders pleaded pleads pledge pledged pledges pledging
+posted posting predict predicted predicting promise promised promising protested quip quipped reasoned recall
+recalled recalling recalls recount recounted recounts reiterate reiterated reiterates reiterating remarked replied
+replies reply replying report reported reporting reports respond responded responding responds retorted said say
+saying says scream screamed shout shouted shouts sigh sighed speculated state stated states stating stress stressed
+stressing suggest suggested suggesting suggests tell telling tells testified testifies testify testifying told tweet
+tweeted tweeting tweets urge urged urges urging vow vowed vowing vows warn warned warning warns whisper whispered
+wonder wondered write writes writing written wrote yell yelled yells
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
-REPORTED_CLAUSE_VERBS = frozenset("said says added adds wrote writes recalled recalls noted notes claimed claims".split())
+REPORTED_CLAUSE_VERBS = frozenset("said says added adds wrote writes recalled recalls noted notes claimed claims"
+                                  .split())
 """Verbs a reported clause follows without "that" ("Boyd said his doctor told him")."""
 
 SPEAKER_TYPES = frozenset({EntityType.PERSON, EntityType.ORGANIZATION, EntityType.NORP, EntityType.LOCATION})
@@ -145,7 +146,8 @@ CLAUSE_OPENERS = frozenset("""
 and but so yet then while as because that when after before if although though since whereas where however
 meanwhile still now instead also which who whom with
 """.split())
-SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas".split())
+SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas"
+                                .split())
 """Openers of a fronted subordinate clause, whose verbs are not the sentence's ("If Trump read it, Schwartz …")."""
 FRONTING = frozenset("""
 in on at after during following when while although though because as since before earlier later last this
