@@ -115,9 +115,12 @@ def _words(text: str) -> list[str]:
 
 
 def _is_title(words: list[str]) -> bool:
-    """Title case ("Takin’ It to the Streets", "Dancing with the Stars"): a work or a name, not a quotation."""
+    """Title case ("Takin’ It to the Streets", "Dancing with the Stars"): a work or a name, not a quotation (nor
+    capitals throughout: "WE ARE NOT GOING ANYWHERE" is shouted)."""
     content = [w for w in words if w.lower() not in SMALL_WORDS]
-    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 10
+    shouted = len(words) >= 3 and all(w.isupper() for w in words)
+    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 10 \
+        and not shouted
 
 
 def _marks(paragraph: str) -> list[tuple[int, str]]:
