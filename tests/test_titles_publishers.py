@@ -65,6 +65,45 @@ def test_a_text_dumps_headline_line_becomes_its_title() -> None:
     assert menu.title is None
 
 
+MORE = ("Opposition members said the harbour plan cut too deep into the maintenance fund and would have to be "
+        "revisited next year, when the council reopens the budget.")
+HEADLINE = "Council approves new budget after harbour debate"
+MENU = ["Home", "News", "Sport", "Business", "Culture", "Weather"]
+
+
+@pytest.mark.parametrize(("lines", "title"), [
+    # a kicker (section name) and its date above the headline; the headline's byline under it
+    ([*MENU, "City Hall Budget Watch", "Published 22 hours ago", HEADLINE, "By", "Ann Lee | Daily Planet", "Share",
+      LEAD], HEADLINE),
+    # a standfirst between the headline and its byline; an author's bio line above the text
+    ([*MENU, HEADLINE, "Taxes stay flat for another year as the mayor wins the vote on the harbour plan",
+      "By Ann Lee", "Professor of Harbour Studies, Council University", LEAD], HEADLINE),
+    # German byline ("von"), a picture credit and a line of tags above the headline
+    ([*MENU, "Allgemein, Politik, Stadt, Haushalt, Hafen", "Bildquelle: Ann Lee", HEADLINE, "von Ann Lee",
+      "18.11.2019, 15:30 Uhr", LEAD], HEADLINE),
+    # the lead picture's caption under the byline, repeated with the byline (a headline-shaped noun phrase)
+    ([*MENU, "Harbour Council Chamber", HEADLINE, "by: Ann Lee", "Posted: Nov 8, 2023 / 04:43 PM CST",
+      "Harbour Council Chamber", "by: Ann Lee", "Posted: Nov 8, 2023 / 04:43 PM CST", "SHARE", LEAD], HEADLINE),
+    # a video's title directly above the text: the headline with its byline wins
+    ([*MENU, HEADLINE, "By Ann Lee", "Share", "Video", "Harbour budget top headlines for the council",
+      "The council's harbour budget headlines are here.", LEAD], HEADLINE),
+    # teasers of other articles (a list, or under a list's label) are never the title
+    ([*MENU, "Council budget: what it means for you", "Harbour budget fight ends in council",
+      "Mayor says taxes stay flat after council vote", "Schools win in council budget", LEAD], None),
+    ([*MENU, "Trending", "Council budget vote delayed by harbour row", "Mayor praises harbour budget", LEAD], None),
+    # a repeated skip link or menu entry at the top, a cookie banner's heading, a menu entry among menu entries
+    (["Zum Inhalt springen", "Zum Inhalt springen", *MENU, LEAD], None),
+    (["We value your privacy", "Your privacy choices", "Manage preferences", "Harbour budget approved by council",
+      LEAD], "Harbour budget approved by council"),
+    (["Direkt zum Inhalt", "Kontakt", "Startseite Council Harbour", "Jobs", "Login", "de", "fr", "Suche",
+      "18. November 2019", "Zurück zur Übersicht", LEAD], None),
+])
+def test_a_dumps_title_is_its_headline_or_nothing(lines: list[str], title: str | None) -> None:
+    result = clean_text("\n".join([*lines, MORE]))
+    assert result.title == title
+    assert LEAD in result.body and (title is None or title not in result.body)
+
+
 def test_untitled_articles_are_listed_under_their_lead_sentence() -> None:
     label = lead_label(LEAD)
     assert label and label.endswith("…") and len(label) <= 141 and LEAD.startswith(label[:-1])

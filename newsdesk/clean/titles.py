@@ -25,17 +25,26 @@ GENERIC_TITLE = re.compile(
     r"|subscribe|register|my account|account|page not found|not found|404|error|oops|access denied|forbidden"
     r"|just a moment|attention required|untitled|no title|news|latest news|top stories|breaking news|article"
     r"|articles|blog|video|videos|photos?|gallery|live|more|skip to (?:main )?content|cookies?(?: policy)?"
-    r"|privacy policy|terms of (?:use|service)|contact(?: us)?|about(?: us)?|advertisement)\W*$", re.I)
-"""Whole titles that name a page of the site, a menu entry or an error, not an article."""
+    r"|privacy policy|terms of (?:use|service)|contact(?: us)?|about(?: us)?|advertisement"
+    r"|startseite|accueil|inicio|p[áa]gina (?:inicial|principal)|pagina iniziale|suche|recherche|buscar|cerca"
+    r"|kontakt|impressum|datenschutz(?:erkl[äa]rung)?|mentions l[ée]gales|aviso legal|werbung|anzeige|publicit[ée])\W*$",
+    re.I)
+"""Whole titles that name a page of the site, a menu entry or an error, not an article (in the languages news
+is most often written in: "Startseite", "Accueil", "Impressum")."""
 CALL_TO_ACTION = re.compile(
     r"^(?:contact|about|terms|privacy|subscribe|continue|read|click|sign|log ?in|log ?out|follow|share|advertis\w*"
     r"|careers?|jobs|help|faq|sitemap|site map|cookies?|accessibility|newsletters?|back to|more\b|home\b|menu|search"
     r"|skip|download|get\b|join|watch|listen|shop|buy|donate|support us|view|see\b|go to|register|leave a|post a"
-    r"|comments?|reply|print|email|e-mail|top of|all rights|powered by|designed by|hosted\b|loading)", re.I)
-"""Lines and names that are links, prompts or page furniture ("Share on Twitter", "Contact us", "Hosted")."""
-CAPTION = re.compile(r"\((?:credit|photo|image|pictured|file|video)\b|\b(?:getty images|istock|shutterstock|ap photo)\b"
-                     r"|^(?:photo|image|picture|credit|video)s?\s*[:/|]", re.I)
-"""A photo or video caption or credit."""
+    r"|comments?|reply|print|email|e-mail|top of|all rights|powered by|designed by|hosted\b|loading"
+    r"|welcome\b|willkommen\b|bienvenue\b|bienvenid[oa]s?\b|benvenut[oi]\b|zum inhalt|direkt zu|springe? zu"
+    r"|aller au contenu|saltar al|ir al contenido|vai al contenuto|pular para|naar (?:de )?inhoud)", re.I)
+"""Lines and names that are links, prompts, greetings or page furniture ("Share on Twitter", "Contact us",
+"Hosted", "Welcome to ...", "Zum Inhalt springen")."""
+CAPTION = re.compile(
+    r"\((?:credit|photo|image|pictured|file|video)\b|\b(?:getty images|istock|shutterstock|ap photo)\b|©"
+    r"|^(?:photo|image|picture|credit|video|bildquelle|quelle|foto|bild|cr[ée]dits?|fuente|fonte|imagen|immagine"
+    r"|grafik|illustration)s?\s*[:/|]", re.I)
+"""A photo or video caption or credit ("Photo: Reuters", "Bildquelle: ...", "(© 2018 Apple)")."""
 LEAD_LABEL_CHARS = 140
 
 
