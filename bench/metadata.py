@@ -17,7 +17,7 @@ trafilatura alone (its `title` and `sitename`) is scored on the same pages in th
 
 Text-dump titles are also scored on dumps rendered from the htmldate sample pages (`../shared/data/dates-extra/`,
 outside the repository, see bench/dates.py; mostly German blogs and news sites): the page's visible text, one
-line per block, as the dev dumps are made; a title is junk when under half of its words are in any title the
+line per block without blank lines (`clean.html.visible_text`, the shape of the dev dumps); a title is junk when under half of its words are in any title the
 page gives itself (og:title, twitter:title, JSON-LD headline, <title>, h1/h2). Same split by site.
 
 Run: .venv/bin/python bench/metadata.py [--show tune] [--tune-only]   (--tune-only: tune pages only, for
@@ -71,50 +71,6 @@ def is_headline(title: str, headlines: list[str]) -> bool:
     return bool(words) and any(len(words & set(WORD.findall(h.casefold()))) >= 0.5 * len(words) for h in headlines)
 
 
-BLOCK_TAGS = frozenset(
-    "address article aside blockquote body dd details dialog div dl dt fieldset figcaption figure footer form h1 h2 "
-    "h3 h4 h5 h6 header hr li main nav ol p pre section summary table tbody td th thead tr ul br title option button "
-    "label".split())
-HIDDEN_TAGS = frozenset({"script", "style", "noscript", "template", "svg", "head", "iframe", "select"})
-
-
-def visible_text(html: str) -> str:
-    """A naive text dump of a page: its visible text, one line per block element (as the dev dumps are)."""
-    import lxml.html
-
-    try:
-        root = lxml.html.fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return ""
-    lines: list[str] = []
-    current: list[str] = []
-
-    def flush() -> None:
-        line = " ".join("".join(current).split())
-        if line:
-            lines.append(line)
-        current.clear()
-
-    def walk(element: lxml.html.HtmlElement) -> None:
-        if not isinstance(element.tag, str) or element.tag in HIDDEN_TAGS:
-            current.append(element.tail or "")
-            return
-        block = element.tag in BLOCK_TAGS
-        if block:
-            flush()
-        current.append(element.text or "")
-        for child in element:
-            walk(child)
-        if block:
-            flush()
-        current.append(element.tail or "")
-
-    body = root.find("body")
-    walk(body if body is not None else root)
-    flush()
-    return "\n".join(lines)
-
-
 def page_titles(html: str) -> list[str]:
     """Every title a page gives itself: its title metadata, its headline, its h1 and h2 elements."""
     from newsdesk.clean.page import parse_html, read_page
@@ -130,6 +86,7 @@ def rendered_dump_titles(only: str | None) -> dict[str, list[int]] | None:
     """Titled and junk-titled dumps per split, of dumps rendered from the htmldate sample (None without it)."""
     from bench.split import split_of
     from newsdesk.clean import clean_document
+    from newsdesk.clean.html import visible_text
     from newsdesk.model import RawDocument
 
     folder = HERE.parent.parent / "shared" / "data" / "dates-extra"
@@ -142,7 +99,8 @@ def rendered_dump_titles(only: str | None) -> dict[str, list[int]] | None:
         if only and split != only:
             continue
         html = gzip.open(folder / "pages" / f"{key}.html.gz", "rt", errors="replace").read()
-        title = clean_document(RawDocument(path=f"{key}.txt", content=visible_text(html), content_type="text")).title
+        dump = "\n".join(" ".join(line.split()) for line in visible_text(html).split("\n") if line.strip())
+        title = clean_document(RawDocument(path=f"{key}.txt", content=dump, content_type="text")).title
         junk = bool(title) and not is_headline(title, page_titles(html))
         counts[split][0] += 1
         counts[split][1] += bool(title)

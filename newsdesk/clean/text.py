@@ -374,6 +374,8 @@ def _headline_like(line: str) -> bool:
         return False
     if "@" in line or "#" in line or "://" in line or line.isupper() or line.startswith("["):
         return False
+    if re.match(r"[^\W\d_]+\b", line) and line.split()[0].islower():  # a wrapped line of text: "of Mercurial ..."
+        return False
     return len(_CONTENT_WORD.findall(line)) >= 2
 
 
