@@ -32,6 +32,12 @@ LEAD = ("The council approved the budget on Monday after a long debate about sch
      "Take C.A.R.E. - comwrap auf der DMEXCO 2018"),  # the site's name inside the headline stays
     ("Meal Prep for A Little More Obsessed | The Beachbody Blog", ["The Beachbody Blog"], None,
      "Meal Prep for A Little More Obsessed"),
+    # a headline that names the site's brand is no site segment; a blog's possessive name is
+    ("Apple Newsroom | Apple unveils iPhone", [], "https://www.apple.com/newsroom/x", "Apple unveils iPhone"),
+    ("Gregory Szorc's Digital Home | Mercurial's Journey to Python 3", [], "https://gregoryszorc.com/blog/x",
+     "Mercurial's Journey to Python 3"),
+    ("Il Climate Clock ha iniziato a scorrere - Vegolosi.it", ["Vegolosi"], None,
+     "Il Climate Clock ha iniziato a scorrere"),
 ])
 def test_site_segments_are_stripped_from_titles(title: str, names: list[str], url: str | None, expected: str) -> None:
     assert strip_site_segments(title, names, url) == expected
@@ -158,6 +164,61 @@ def test_the_name_the_page_states_most_wins() -> None:
             '"name": "CTV News"}}</script>')
     html = _page(head).replace("<title>Council approves new budget", "<title>Council approves new budget | CTV News")
     assert _publisher(html, "https://www.ctvnews.ca/x")[0] == "CTV News"
+
+
+TITLE = "Council approves new budget"
+SITE = '<meta property="og:site_name" content="Metro Daily">'
+PERSON = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council approves new budget", '
+          '"author": {"@type": "Person", "name": "Ann Lee"}}</script>')
+
+
+@pytest.mark.parametrize(("head", "title_tag", "publisher"), [
+    # a headline where a site name belongs: application-name, JSON-LD WebSite, og:site_name with the headline
+    (SITE + f'<meta name="application-name" content="{TITLE}">', TITLE, "Metro Daily"),
+    (SITE + f'<script type="application/ld+json">{{"@type": "WebSite", "name": "{TITLE}"}}</script>', TITLE,
+     "Metro Daily"),
+    (f'<meta property="og:site_name" content="{TITLE} | Metro Daily">', TITLE, "Metro Daily"),
+    # a URL: its host is the name
+    ('<meta property="og:site_name" content="https://www.metrodaily.example/">', TITLE, "metrodaily.example"),
+    # a sentence, a list of topics: no name (the domain is the last resort)
+    ('<meta property="og:site_name" content="Your trusted source for news about the city and the region.">',
+     TITLE, "metro-daily.example"),
+    ('<meta property="og:site_name" content="News, Sports, Weather, Traffic">', TITLE, "metro-daily.example"),
+    # a person: the author named in the page's JSON-LD, an author's handle as the site's handle
+    (PERSON + '<meta property="og:site_name" content="Ann Lee">', TITLE, "metro-daily.example"),
+    ('<meta name="twitter:site" content="@annlee"><meta name="twitter:creator" content="@annlee">', TITLE,
+     "metro-daily.example"),
+    # the site's name as the page's only title metadata, its headline on the page
+    (SITE, "Metro Daily", "Metro Daily"),
+])
+def test_no_headline_sentence_url_person_or_tagline_is_a_site_name(head: str, title_tag: str, publisher: str,
+                                                                    ) -> None:
+    url = "https://www.metro-daily.example/news/council-budget"
+    html = (f"<html><head><title>{title_tag}</title>{head}</head><body><article><h1>{TITLE}</h1><p>{LEAD}</p>"
+            "</article></body></html>")
+    raw = RawDocument(path="p.html", content=html, content_type="html", fields={"url": url}, fields_source="feed")
+    article = clean_document(raw)
+    chosen = decide_publisher(raw, article)
+    assert (chosen[0] if chosen else None) == publisher
+    assert article.title == TITLE
+
+
+def test_of_a_site_name_with_a_tagline_the_part_the_page_states_alone_is_the_name() -> None:
+    tagline = ('<meta property="og:site_name" content="Schnäppchen Blog mit Doktortitel • DealDoktor">'
+               '<meta name="twitter:site" content="@dealdoktor">')
+    assert _publisher(_page(tagline), "https://www.deals.example/x")[0] == "DealDoktor"
+    shouted = ('<meta property="og:site_name" content="TACH! - Lokalnachrichten"><script type="application/ld+json">'
+               '{"@type": "WebSite", "name": "TACH!"}</script>')
+    assert _publisher(_page(shouted), "https://guten.example/x")[0] == "TACH!"
+    for name in ("TACH!", "Deutscher Turner-Bund e.V.", "OK! Magazin"):
+        assert junk_reason(name, Article(id="x")) is None, name
+
+
+def test_a_feeds_title_survives_a_headline_in_the_application_name() -> None:
+    html = _page(SITE + f'<meta name="application-name" content="{TITLE}">')
+    raw = RawDocument(path="p.html", content=html, content_type="html", fields={"title": TITLE}, fields_source="feed")
+    article = clean_document(raw)
+    assert article.title == TITLE and article.provenance["title"].source == "feed"
 
 
 def test_a_wire_story_belongs_to_the_site_that_published_it() -> None:

@@ -45,6 +45,8 @@ CAPTION = re.compile(
     r"|^(?:photo|image|picture|credit|video|bildquelle|quelle|foto|bild|cr[ée]dits?|fuente|fonte|imagen|immagine"
     r"|grafik|illustration)s?\s*[:/|]", re.I)
 """A photo or video caption or credit ("Photo: Reuters", "Bildquelle: ...", "(© 2018 Apple)")."""
+SENTENCE_END = re.compile(r"(?:[^\W\d_]{4,}\.|[?!])$")
+"""A sentence's end ("... around the world."), not an abbreviation's ("Deutscher Turner-Bund e.V.", "Inc.")."""
 LEAD_LABEL_CHARS = 140
 
 
@@ -93,6 +95,17 @@ def site_keys(names: Iterable[str], url: str | None = None) -> set[str]:
     return _keys(names) | _domain_keys(url)
 
 
+POSSESSIVE = re.compile(r"['’]s$", re.I)
+NAME_CONNECTORS = frozenset({"of", "the", "and", "&", "de", "du", "la", "le", "der", "die", "das", "für", "y", "di"})
+
+
+def _edition_word(word: str, segment: str) -> bool:
+    """A word a site's name may carry (an edition, a kind: "West Virginia", "Blog", the "it" of "Vegolosi.it"),
+    not a headline's word: capitalised, a connector or a domain ending, never a number."""
+    return not word.isdigit() and (word[:1].isupper() or word.lower() in NAME_CONNECTORS | DOMAIN_ENDINGS
+                                   or f".{word.lower()}" in segment.lower())
+
+
 def site_name_in(segment: str, keys: set[str], domain_keys: frozenset[str] | set[str] = frozenset()) -> str | None:
     """The site's name a title segment gives, or None when it is not the site's: one of the site's names (or
     its domain), possibly with an edition or kind of one or two words ("PolitiFact West Virginia" ->
@@ -102,13 +115,13 @@ def site_name_in(segment: str, keys: set[str], domain_keys: frozenset[str] | set
     words = re.findall(r"[\w’'&-]+", segment.replace(".", " "))
     spans = sorted(((a, b) for a in range(len(words)) for b in range(a + 1, len(words) + 1)), key=lambda ab: ab[1] - ab[0])
     for start, end in spans:  # the shortest name: "PolitiFact" in "PolitiFact West Virginia"
-        key = squash(" ".join(words[start:end]))
+        key = squash(" ".join(POSSESSIVE.sub("", w) for w in words[start:end]))  # "Gregory Szorc's Digital Home"
         if key not in keys and key not in domain_keys:
             continue
         if start == 1 and words[0].casefold() == "the":  # "The Beachbody Blog" is the name, "The" and all
             start = 0
         extra = words[:start] + words[end:]
-        if len(extra) <= MAX_EDITION_WORDS and not any(w.isdigit() for w in extra):
+        if len(extra) <= MAX_EDITION_WORDS and all(_edition_word(w, segment) for w in extra):
             domain_ending = extra and all(w.lower() in DOMAIN_ENDINGS for w in extra)  # "cleveland.com" whole
             core = " ".join(words[start:end]) if key in keys and extra and not domain_ending else segment
             return " ".join(core.split())
