@@ -221,7 +221,7 @@ def _collapse_title(doc: _Lines, known_titles: Sequence[str]) -> None:
         return
     first = doc.lines[present[0]]
     assert first is not None
-    lead = " ".join(doc.lines[i] or "" for i in present[2:8])[:1500]
+    lead = _lead(doc, present[2:8])
     if (len(present) > 1 and doc.lines[present[1]] == first and not is_list_item(first)
             and _headline_like(first) and _shared_words(first, lead)):
         doc.result.title = first
@@ -467,6 +467,20 @@ def _furniture(line: str) -> bool:
 
 
 MAX_FURNITURE = 3
+LEAD_CHARS = 1500
+"""How much of the text a headline candidate is compared with."""
+
+
+def _lead(doc: _Lines, indices: list[int]) -> str:
+    """The first `LEAD_CHARS` of the kept lines at `indices`."""
+    parts: list[str] = []
+    size = 0
+    for i in indices:
+        if size >= LEAD_CHARS:
+            break
+        parts.append(doc.lines[i] or "")
+        size += len(parts[-1]) + 1
+    return " ".join(parts)[:LEAD_CHARS]
 
 
 def _headline_line(doc: _Lines) -> None:
@@ -486,6 +500,7 @@ def _headline_line(doc: _Lines) -> None:
     top = max(0, first - HEADLINE_LOOKBACK)
     order = [i for i, line in enumerate(doc.original[:first + 4]) if line]  # the page's non-blank lines
     shaped = [_headline_like(doc.original[i] or "") for i in order]
+    under_first, from_first = _lead(doc, present[start + 1:]), _lead(doc, present[start:])
     best: tuple[int, int, int] | None = None
     for at in range(order.index(first), -1, -1):
         i = order[at]
@@ -499,8 +514,7 @@ def _headline_line(doc: _Lines) -> None:
         evidence = _evidence(doc, i, top)
         if evidence < 0 or (i == first and not prose and evidence < 1) or (evidence == 0 and _in_list(at, shaped)):
             continue
-        lead = " ".join(doc.lines[j] or "" for j in present if j > i)[:1500]
-        shared = _shared_words(line, lead)
+        shared = _shared_words(line, under_first if i == first else from_first)
         if shared and (best is None or (evidence, shared) > best[:2]):
             best = (evidence, shared, i)
     if best is None:
