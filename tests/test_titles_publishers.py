@@ -100,7 +100,11 @@ MENU = ["Home", "News", "Sport", "Business", "Culture", "Weather"]
     # a repeated skip link or menu entry at the top, a cookie banner's heading, a menu entry among menu entries
     (["Zum Inhalt springen", "Zum Inhalt springen", *MENU, LEAD], None),
     (["We value your privacy", "Your privacy choices", "Manage preferences", "Harbour budget approved by council",
-      LEAD], "Harbour budget approved by council"),
+      "By Ann Lee", LEAD], "Harbour budget approved by council"),
+    # mid-page, a line the text merely follows (no byline, not repeated) may be a caption or a video's title
+    ([*MENU, "Harbour budget approved by council", LEAD], None),
+    # the first line of a plain-text article, the text under it
+    (["Harbour budget approved by council", LEAD], "Harbour budget approved by council"),
     (["Direkt zum Inhalt", "Kontakt", "Startseite Council Harbour", "Jobs", "Login", "de", "fr", "Suche",
       "18. November 2019", "Zurück zur Übersicht", LEAD], None),
 ])

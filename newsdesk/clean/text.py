@@ -442,14 +442,6 @@ def _stated_twice(doc: _Lines, index: int, top: int) -> bool:
     return False
 
 
-def _in_list(at: int, shaped: list[bool]) -> bool:
-    """Whether the headline-shaped line at position `at` of a page's lines is one of three or more in a row:
-    teasers of other articles, key points, a menu of long entries, labelled fields."""
-    before = next((k for k in range(at) if not shaped[at - 1 - k]), at)
-    after = next((k for k in range(len(shaped) - at - 1) if not shaped[at + 1 + k]), len(shaped) - at - 1)
-    return before + after >= 2
-
-
 def _listed(at: int, order: list[int], shaped: list[bool], lines: list[str | None]) -> bool:
     """Whether the headline-shaped line at position `at` (with the ones right above it) stands under the label of
     a video, a gallery or a list of other articles ("Video", "Trending", "Related")."""
@@ -485,8 +477,10 @@ def _lead(doc: _Lines, indices: list[int]) -> str:
 
 def _headline_line(doc: _Lines) -> None:
     """A dump's headline: among the headline-shaped lines just above the article text (and its first line, when
-    prose follows it), the one its byline follows, then the one the lead is most about; never a line kept in the
-    body below the text's first line. A dump with no such line stays untitled (listed under its lead sentence)."""
+    prose follows it), the one its byline follows or the page states twice, then the one the lead is most
+    about; a line the text merely follows only when it is the dump's first line (a plain-text article); never a
+    line kept in the body below the text's first line. A dump with no such line stays untitled (listed under its
+    lead sentence)."""
     present = doc.indices()
     start = 0
     while start < min(MAX_FURNITURE, len(present) - 2) and _furniture(doc.lines[present[start]] or ""):
@@ -512,8 +506,8 @@ def _headline_line(doc: _Lines) -> None:
                 _listed(at, order, shaped, doc.original) and not _stated_twice(doc, i, top)):
             continue
         evidence = _evidence(doc, i, top)
-        if evidence < 0 or (i == first and not prose and evidence < 1) or (evidence == 0 and _in_list(at, shaped)):
-            continue
+        if evidence < 0 or (i == first and not prose and evidence < 1) or (evidence == 0 and at > 0):
+            continue  # mid-page, a line the text follows may be a caption, a video's title, another article's
         shared = _shared_words(line, under_first if i == first else from_first)
         if shared and (best is None or (evidence, shared) > best[:2]):
             best = (evidence, shared, i)
