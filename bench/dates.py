@@ -12,7 +12,8 @@ HTML. Pages are split by site (`bench/split.py`): the date rules were developed 
 the `test` figures are the result. Two settings: the page's URL known (as for JSON records and feeds) and
 unknown (a bare HTML file).
 
-Run: .venv/bin/python bench/dates.py [--show tune]   (--show lists the misses of that split, for development)
+Run: .venv/bin/python bench/dates.py [--show tune] [--tune-only]   (for development: --show lists the misses of
+that split, --tune-only scores tune pages only and writes nothing)
 """
 
 from __future__ import annotations
@@ -177,10 +178,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--show", choices=SPLITS, help="print the misses of this split while running")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
+    parser.add_argument("--tune-only", action="store_true", help="score tune pages only (development; no write)")
     args = parser.parse_args()
-    dev = evaluate(dev_pages(), args.show)
-    extra = evaluate(extra_pages(), args.show)
-    dumps = evaluate_dumps(dev_pages())
+
+    def pages(found: list[Page]) -> list[Page]:
+        return [p for p in found if split_of(p.url) == "tune"] if args.tune_only else found
+
+    dev = evaluate(pages(dev_pages()), args.show)
+    extra = evaluate(pages(extra_pages()), args.show)
+    dumps = evaluate_dumps(pages(dev_pages()))
     text = (
         "Publication day (exact day) against labels, our `decide_published` and htmldate alone on the same pages in "
         "the same run. Pages are split by site (`bench/split.py`, a fixed hash): the date rules were developed "
@@ -204,7 +210,7 @@ def main() -> None:
         "the htmldate-sample test column is (its pages were never inspected).\n"
     )
     print(text)
-    if not args.no_write:
+    if not args.no_write and not args.tune_only:
         write_section("dates", "## Publication dates\n\n" + text, command=".venv/bin/python bench/dates.py")
 
 

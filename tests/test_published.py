@@ -144,3 +144,16 @@ def test_every_decision_says_where_it_came_from_and_how_sure_it_is() -> None:
     assert value == datetime(2019, 11, 18, 10, 0, tzinfo=timezone(timedelta(hours=1)))
     assert provenance.source == "meta:article:published_time" and provenance.confidence == 0.95
     assert "byline 2019-11-18" in (provenance.detail or "")
+
+
+def test_a_day_found_by_search_must_be_stated_on_the_page_short_years_included() -> None:
+    from newsdesk.enrich.published import day_stated, load_html, page_layout, page_reading
+
+    html = page(body=f"<h1>Grab-Bote fliegt nach Singapur</h1><p>Von: Ann Lee | 31.10.23</p>{ARTICLE_TEXT}"
+                     "<p>Version 2.1.10.23 der App</p>", lang="de")
+    tree = load_html(html)
+    assert tree is not None
+    layout, reading = page_layout(tree), page_reading(tree, "de")
+    assert day_stated(tree, layout, date(2023, 10, 31), reading)  # "31.10.23"
+    assert not day_stated(tree, layout, date(2023, 10, 1), reading)  # "2.1.10.23" is a version number
+    assert not day_stated(tree, layout, date(2023, 10, 30), reading)

@@ -32,6 +32,12 @@ LEAD = ("The council approved the budget on Monday after a long debate about sch
      "Take C.A.R.E. - comwrap auf der DMEXCO 2018"),  # the site's name inside the headline stays
     ("Meal Prep for A Little More Obsessed | The Beachbody Blog", ["The Beachbody Blog"], None,
      "Meal Prep for A Little More Obsessed"),
+    # a headline that names the site's brand is no site segment; a blog's possessive name is
+    ("Apple Newsroom | Apple unveils iPhone", [], "https://www.apple.com/newsroom/x", "Apple unveils iPhone"),
+    ("Gregory Szorc's Digital Home | Mercurial's Journey to Python 3", [], "https://gregoryszorc.com/blog/x",
+     "Mercurial's Journey to Python 3"),
+    ("Il Climate Clock ha iniziato a scorrere - Vegolosi.it", ["Vegolosi"], None,
+     "Il Climate Clock ha iniziato a scorrere"),
 ])
 def test_site_segments_are_stripped_from_titles(title: str, names: list[str], url: str | None, expected: str) -> None:
     assert strip_site_segments(title, names, url) == expected
@@ -63,6 +69,49 @@ def test_a_text_dumps_headline_line_becomes_its_title() -> None:
     assert leading.title == "Council approves new budget" and leading.body.startswith("The council")
     menu = clean_text("\n".join(["Share on Twitter", "BLOG > Politics > City Hall", LEAD, LEAD]))
     assert menu.title is None
+
+
+MORE = ("Opposition members said the harbour plan cut too deep into the maintenance fund and would have to be "
+        "revisited next year, when the council reopens the budget.")
+HEADLINE = "Council approves new budget after harbour debate"
+MENU = ["Home", "News", "Sport", "Business", "Culture", "Weather"]
+
+
+@pytest.mark.parametrize(("lines", "title"), [
+    # a kicker (section name) and its date above the headline; the headline's byline under it
+    ([*MENU, "City Hall Budget Watch", "Published 22 hours ago", HEADLINE, "By", "Ann Lee | Daily Planet", "Share",
+      LEAD], HEADLINE),
+    # a standfirst between the headline and its byline; an author's bio line above the text
+    ([*MENU, HEADLINE, "Taxes stay flat for another year as the mayor wins the vote on the harbour plan",
+      "By Ann Lee", "Professor of Harbour Studies, Council University", LEAD], HEADLINE),
+    # German byline ("von"), a picture credit and a line of tags above the headline
+    ([*MENU, "Allgemein, Politik, Stadt, Haushalt, Hafen", "Bildquelle: Ann Lee", HEADLINE, "von Ann Lee",
+      "18.11.2019, 15:30 Uhr", LEAD], HEADLINE),
+    # the lead picture's caption under the byline, repeated with the byline (a headline-shaped noun phrase)
+    ([*MENU, "Harbour Council Chamber", HEADLINE, "by: Ann Lee", "Posted: Nov 8, 2023 / 04:43 PM CST",
+      "Harbour Council Chamber", "by: Ann Lee", "Posted: Nov 8, 2023 / 04:43 PM CST", "SHARE", LEAD], HEADLINE),
+    # a video's title directly above the text: the headline with its byline wins
+    ([*MENU, HEADLINE, "By Ann Lee", "Share", "Video", "Harbour budget top headlines for the council",
+      "The council's harbour budget headlines are here.", LEAD], HEADLINE),
+    # teasers of other articles (a list, or under a list's label) are never the title
+    ([*MENU, "Council budget: what it means for you", "Harbour budget fight ends in council",
+      "Mayor says taxes stay flat after council vote", "Schools win in council budget", LEAD], None),
+    ([*MENU, "Trending", "Council budget vote delayed by harbour row", "Mayor praises harbour budget", LEAD], None),
+    # a repeated skip link or menu entry at the top, a cookie banner's heading, a menu entry among menu entries
+    (["Zum Inhalt springen", "Zum Inhalt springen", *MENU, LEAD], None),
+    (["We value your privacy", "Your privacy choices", "Manage preferences", "Harbour budget approved by council",
+      "By Ann Lee", LEAD], "Harbour budget approved by council"),
+    # mid-page, a line the text merely follows (no byline, not repeated) may be a caption or a video's title
+    ([*MENU, "Harbour budget approved by council", LEAD], None),
+    # the first line of a plain-text article, the text under it
+    (["Harbour budget approved by council", LEAD], "Harbour budget approved by council"),
+    (["Direkt zum Inhalt", "Kontakt", "Startseite Council Harbour", "Jobs", "Login", "de", "fr", "Suche",
+      "18. November 2019", "Zurück zur Übersicht", LEAD], None),
+])
+def test_a_dumps_title_is_its_headline_or_nothing(lines: list[str], title: str | None) -> None:
+    result = clean_text("\n".join([*lines, MORE]))
+    assert result.title == title
+    assert LEAD in result.body and (title is None or title not in result.body)
 
 
 def test_untitled_articles_are_listed_under_their_lead_sentence() -> None:
@@ -119,6 +168,61 @@ def test_the_name_the_page_states_most_wins() -> None:
             '"name": "CTV News"}}</script>')
     html = _page(head).replace("<title>Council approves new budget", "<title>Council approves new budget | CTV News")
     assert _publisher(html, "https://www.ctvnews.ca/x")[0] == "CTV News"
+
+
+TITLE = "Council approves new budget"
+SITE = '<meta property="og:site_name" content="Metro Daily">'
+PERSON = ('<script type="application/ld+json">{"@type": "NewsArticle", "headline": "Council approves new budget", '
+          '"author": {"@type": "Person", "name": "Ann Lee"}}</script>')
+
+
+@pytest.mark.parametrize(("head", "title_tag", "publisher"), [
+    # a headline where a site name belongs: application-name, JSON-LD WebSite, og:site_name with the headline
+    (SITE + f'<meta name="application-name" content="{TITLE}">', TITLE, "Metro Daily"),
+    (SITE + f'<script type="application/ld+json">{{"@type": "WebSite", "name": "{TITLE}"}}</script>', TITLE,
+     "Metro Daily"),
+    (f'<meta property="og:site_name" content="{TITLE} | Metro Daily">', TITLE, "Metro Daily"),
+    # a URL: its host is the name
+    ('<meta property="og:site_name" content="https://www.metrodaily.example/">', TITLE, "metrodaily.example"),
+    # a sentence, a list of topics: no name (the domain is the last resort)
+    ('<meta property="og:site_name" content="Your trusted source for news about the city and the region.">',
+     TITLE, "metro-daily.example"),
+    ('<meta property="og:site_name" content="News, Sports, Weather, Traffic">', TITLE, "metro-daily.example"),
+    # a person: the author named in the page's JSON-LD, an author's handle as the site's handle
+    (PERSON + '<meta property="og:site_name" content="Ann Lee">', TITLE, "metro-daily.example"),
+    ('<meta name="twitter:site" content="@annlee"><meta name="twitter:creator" content="@annlee">', TITLE,
+     "metro-daily.example"),
+    # the site's name as the page's only title metadata, its headline on the page
+    (SITE, "Metro Daily", "Metro Daily"),
+])
+def test_no_headline_sentence_url_person_or_tagline_is_a_site_name(head: str, title_tag: str, publisher: str,
+                                                                    ) -> None:
+    url = "https://www.metro-daily.example/news/council-budget"
+    html = (f"<html><head><title>{title_tag}</title>{head}</head><body><article><h1>{TITLE}</h1><p>{LEAD}</p>"
+            "</article></body></html>")
+    raw = RawDocument(path="p.html", content=html, content_type="html", fields={"url": url}, fields_source="feed")
+    article = clean_document(raw)
+    chosen = decide_publisher(raw, article)
+    assert (chosen[0] if chosen else None) == publisher
+    assert article.title == TITLE
+
+
+def test_of_a_site_name_with_a_tagline_the_part_the_page_states_alone_is_the_name() -> None:
+    tagline = ('<meta property="og:site_name" content="Schnäppchen Blog mit Doktortitel • DealDoktor">'
+               '<meta name="twitter:site" content="@dealdoktor">')
+    assert _publisher(_page(tagline), "https://www.deals.example/x")[0] == "DealDoktor"
+    shouted = ('<meta property="og:site_name" content="TACH! - Lokalnachrichten"><script type="application/ld+json">'
+               '{"@type": "WebSite", "name": "TACH!"}</script>')
+    assert _publisher(_page(shouted), "https://guten.example/x")[0] == "TACH!"
+    for name in ("TACH!", "Deutscher Turner-Bund e.V.", "OK! Magazin"):
+        assert junk_reason(name, Article(id="x")) is None, name
+
+
+def test_a_feeds_title_survives_a_headline_in_the_application_name() -> None:
+    html = _page(SITE + f'<meta name="application-name" content="{TITLE}">')
+    raw = RawDocument(path="p.html", content=html, content_type="html", fields={"title": TITLE}, fields_source="feed")
+    article = clean_document(raw)
+    assert article.title == TITLE and article.provenance["title"].source == "feed"
 
 
 def test_a_wire_story_belongs_to_the_site_that_published_it() -> None:

@@ -79,6 +79,9 @@ class FacetResponse(BaseModel):
     buckets: list[FacetBucket]
     more: bool = Field(default=False, description="Whether more values follow (ask again with a larger `offset`).")
     story_labels: dict[str, str] = Field(default_factory=dict, description="Labels of the listed stories.")
+    undated: int | None = Field(default=None, description=(
+        "`published` only: matching articles without a publication date (in no bucket), as `/search` counts them."))
+    interval: Interval | None = Field(default=None, description="`published` only: the bucket width used.")
 
 
 class SavedSearchBody(BaseModel):
@@ -454,17 +457,21 @@ def create_app(
             f"Skip this many top values (offset + size <= {MAX_FACET_VALUES:,})."))] = 0,
         contains: Annotated[str | None, Query(max_length=200, description=(
             "Only values containing this text (any case)."))] = None,
-        interval: Annotated[Interval, Query(description="Bucket width of the `published` facet.")] = "month",
+        interval: Annotated[Interval | Literal["auto"], Query(description=(
+            "Bucket width of the `published` facet (`auto` as in `/search`)."))] = "month",
     ) -> FacetResponse:
         """Values of `field` with document counts, most frequent first (ties by value), under the same query and
-        filters as `/search`."""
+        filters as `/search`. For `published`, `undated` counts the matching articles without a date and
+        `interval` says how the dates are bucketed, as in `/search`."""
         end = min(offset + size, MAX_FACET_VALUES)
         request = build_request(**filters, size=0, facets=[field], facet_size=min(end + 1, MAX_FACET_VALUES),
                                 facet_contains=contains, interval=interval, highlight=False)
-        buckets = holder.get().search(request).facets.get(field, [])
+        response = run_search(holder.get(), request)
+        buckets = response.facets.get(field, [])
         shown = buckets[offset:end]
         labels = story_labels([b.value for b in shown]) if field == "story_id" else {}
-        return FacetResponse(field=field, buckets=shown, more=len(buckets) > end, story_labels=labels)
+        return FacetResponse(field=field, buckets=shown, more=len(buckets) > end, story_labels=labels,
+                             undated=response.undated, interval=response.interval)
 
     @app.get("/saved-searches", response_model=list[SavedSearch], tags=["saved searches"], summary="Saved searches")
     def saved_searches() -> list[SavedSearch]:

@@ -16,7 +16,6 @@ from newsdesk.clean.timestamps import parse_timestamp
 from newsdesk.model import Article, Provenance, RawDocument, RemovedSpan, article_id_for, content_hash
 
 
-
 def _json_str(raw: RawDocument, key: str) -> str | None:
     value = raw.fields.get(key)
     return " ".join(value.split()) if isinstance(value, str) and value.strip() else None
@@ -88,7 +87,7 @@ def clean_document(raw: RawDocument, boilerplate: BoilerplateRules | None = None
         page = extract_html(raw.content, url=fields.values.get("url"))  # type: ignore[arg-type]
         if page.fallback:
             removed.append(RemovedSpan(rule="html-fallback", text="main text too short; used visible page text"))
-        identity = read_page(raw.content)
+        identity = read_page(raw.content, url=fields.values.get("url") or page.url)  # type: ignore[arg-type]
         fields.offer("url", page.url, "html")
         fields.offer("published", page.published, "html")
         fields.offer("authors", page.authors, "html")

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from functools import lru_cache
+from urllib.parse import urlsplit
 
 import lxml.html
 from lxml.html import HtmlElement
+
+from newsdesk.clean.titles import SENTENCE_END, SEPARATOR, domain_label, site_domain, squash
 
 WORD = re.compile(r"\w+")
 
@@ -136,13 +139,59 @@ def _headline_matching(tree: HtmlElement, titles: list[str]) -> str | None:
     return None
 
 
-@lru_cache(maxsize=8)
-def _squash(text: str) -> str:
-    return " ".join(text.split()).casefold()
+MAX_SITE_NAME_WORDS = 8
+"""A site name (or a part of one beside its tagline) longer than this is a sentence."""
+_PROFILE_URL = re.compile(r"^(?:https?://)?(?:www\.|mobile\.)?(?:twitter|x)\.com/@?(\w+)", re.I)
 
 
-def read_page(html: str) -> PageIdentity:
-    """The page's own statements about its title and its site (empty when the HTML cannot be parsed)."""
+def _people(tree: HtmlElement, objects: list[dict[str, object]]) -> set[str]:
+    """Name keys of the people the page names as such: JSON-LD Person objects (its authors, a blog's owner) and
+    its authors' Twitter handles (`twitter:creator`)."""
+    names = [h for v in _meta(tree, "twitter:creator") if (h := _handle(v))]
+    for obj in objects:
+        authors = obj.get("author")
+        for item in [obj, *(authors if isinstance(authors, list) else [authors])]:
+            if isinstance(item, dict) and "person" in json_ld_types(item) and (name := _text(item.get("name"))):
+                names.append(name)
+    return {squash(n) for n in names if squash(n)}
+
+
+def _handle(value: str) -> str | None:
+    """A Twitter handle from `@name`, `name` or a profile URL."""
+    value = value.strip()
+    profile = _PROFILE_URL.match(value)
+    if profile:
+        return profile.group(1)
+    if re.fullmatch(r"@?\w+", value):
+        return value.lstrip("@")
+    return None
+
+
+def _vetted(name: str, headlines: set[str], people: set[str], confirmed: set[str]) -> str | None:
+    """A site-name value as a name, or None when it is none: a URL gives its host (`www.example.com` ->
+    `example.com`); a headline, a sentence, a list of topics or a person is no site name unless the site's domain,
+    handle or another of its site names confirms it (a headline put in `application-name`, an author's name in
+    `og:site_name`); of a name with taglines ("Headline | Site", "Site | Your local news"), the parts that are."""
+    if "://" in name or name.lower().startswith("www."):
+        host = urlsplit(name if "://" in name else f"http://{name}").hostname
+        return host.removeprefix("www.") if host and "." in host else None
+    parts = [p for p in SEPARATOR.split(name) if p.strip()]
+    kept = [p for p in parts if squash(p) in confirmed or not (
+        squash(p) in headlines or squash(p) in people or len(p.split()) > MAX_SITE_NAME_WORDS
+        or p.count(",") >= 2 or (len(p.split()) >= 3 and SENTENCE_END.search(p)))]
+    if not kept:
+        return None
+    return name if len(kept) == len(parts) else " | ".join(p.strip() for p in kept)
+
+
+def _canonical(tree: HtmlElement) -> str | None:
+    links = tree.xpath("//link[@rel='canonical']/@href") + _meta(tree, "og:url")
+    return next((link for link in links if "://" in link), None)
+
+
+def read_page(html: str, url: str | None = None) -> PageIdentity:
+    """The page's own statements about its title and its site (empty when the HTML cannot be parsed). `url`: the
+    page's address when known (else its canonical link), whose domain confirms a site name."""
     tree = parse_html(html)
     if tree is None:
         return PageIdentity()
@@ -164,13 +213,22 @@ def read_page(html: str) -> PageIdentity:
         publisher = obj.get("publisher")
         if types & ARTICLE_TYPES and isinstance(publisher, (dict, list)):
             for item in publisher if isinstance(publisher, list) else [publisher]:
-                if isinstance(item, dict) and (name := _text(item.get("name"))):
+                if isinstance(item, dict) and "person" not in json_ld_types(item) and (name := _text(item.get("name"))):
                     identity.credited.append(name)
-    # a page that puts its headline where its site name belongs (e.g. `application-name`) names no site there
-    headlines = {_squash(t) for t in [*identity.titles, identity.headline] if t}
-    identity.site_names = [(s, n) for s, n in dict.fromkeys(identity.site_names) if _squash(n) not in headlines]
     identity.credited = list(dict.fromkeys(identity.credited))
-    identity.handles = [h.strip().lstrip("@") for h in _meta(tree, "twitter:site") if h.strip().lstrip("@")]
+    people = _people(tree, objects)
+    handles = [h for v in _meta(tree, "twitter:site") if (h := _handle(v))]
+    domain = site_domain(url or _canonical(tree))
+    confirmed = {squash(domain or ""), squash(domain_label(domain) or "")} - {""}
+    identity.handles = [h for h in handles if squash(h) not in people or squash(h) in confirmed]
+    confirmed |= {squash(h) for h in identity.handles}
+    stated = Counter(squash(n) for _, n in dict.fromkeys(identity.site_names))
+    confirmed |= {key for key, count in stated.items() if count >= 2}
+    # the headline the page shows; without one, any title it gives (a title that differs from the displayed
+    # headline may be the site's name: `<title>Quanta Magazine</title>`)
+    headlines = {squash(t) for t in ([identity.headline] if identity.headline else identity.titles)}
+    vetted = ((source, _vetted(name, headlines, people, confirmed)) for source, name in identity.site_names)
+    identity.site_names = list(dict.fromkeys((source, name) for source, name in vetted if name))
     descriptions = _meta(tree, "og:description", "description", "twitter:description")
     identity.description = descriptions[0] if descriptions else None
     return identity

@@ -18,7 +18,7 @@ import ftfy
 
 from newsdesk.clean.lines import LIST_ITEM, LineModel, default_line_model, word_count
 from newsdesk.clean.timestamps import stated_dates
-from newsdesk.clean.titles import CALL_TO_ACTION, CAPTION
+from newsdesk.clean.titles import CALL_TO_ACTION, CAPTION, GENERIC_TITLE
 from newsdesk.model import RemovedSpan
 
 CLAUSE_END = re.compile(r"[.!?…:;。！？][\"'”’»)\]」』]*$")
@@ -51,12 +51,16 @@ PROMPT_LINE = re.compile(
 PROMPT_PHRASE = re.compile(
     r"(?:^subscribe (?:to|for|now)\b|^sign up (?:for|to)\b|\b(?:sign up|subscribe) (?:to|for) (?:our|the)\b.{0,40}"
     r"\bnewsletters?\b|\bnewsletters? (?:delivered|straight) to your inbox\b|^(?:get|join) our\b.{0,40}\bnewsletter\b|"
-    r"\b(?:we|this (?:site|website)) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b|"
-    r"\baccept (?:all )?cookies\b|\b(?:enable|turn on) javascript\b|\bjavascript is (?:disabled|required)\b|"
+    r"\b(?:we|this (?:site|website)|(?:and )?our partners) uses? cookies\b|\bcookie (?:policy|settings|preferences)\b|"
+    r"\baccept (?:all )?cookies\b|^we value your privacy\b|^your privacy (?:choices|options|settings)\b|"
+    r"\bprivacy (?:preference|settings|center|centre)\b|^manage (?:cookies|consent|preferences)\b|"
+    r"\bcookie-?(?:einstellungen|hinweis|richtlinie)\b|\bdatenschutz-?einstellungen\b|\bwir (?:verwenden|nutzen) cookies\b|"
+    r"\bnous utilisons des cookies\b|\b(?:utilizamos|usamos) cookies\b|\butilizziamo (?:i )?cookie\b|"
+    r"\b(?:enable|turn on) javascript\b|\bjavascript is (?:disabled|required)\b|"
     r"^follow us (?:on|at)\b|^click (?:here )?to (?:share|print|email|subscribe)\b)",
     re.I,
 )
-"""Specific call-to-action phrases (newsletter, cookie and JavaScript notices) anywhere in a short line."""
+"""Specific call-to-action phrases (newsletter, cookie banner and JavaScript notices) anywhere in a short line."""
 
 COPYRIGHT = re.compile(r"^(?:©|\(c\)|copyright\b|all rights reserved)", re.I)
 DETAILS_TO_FOLLOW = re.compile(
@@ -210,13 +214,16 @@ def _title_key(text: str) -> str:
 
 def _collapse_title(doc: _Lines, known_titles: Sequence[str]) -> None:
     """A first line repeated right after itself, or equal to one of the titles the page is known by (its
-    metadata title, a feed's title, its displayed headline), is the title."""
+    metadata title, a feed's title, its displayed headline), is the title. A repeated menu entry or skip link
+    ("Search", "Zum Inhalt springen") is not: the repeated line must look like a headline about the text."""
     present = doc.indices()
     if not present:
         return
     first = doc.lines[present[0]]
     assert first is not None
-    if len(present) > 1 and doc.lines[present[1]] == first and not is_list_item(first):
+    lead = _lead(doc, present[2:8])
+    if (len(present) > 1 and doc.lines[present[1]] == first and not is_list_item(first)
+            and _headline_like(first) and _shared_words(first, lead)):
         doc.result.title = first
         doc.remove(present[0], "title")
         doc.remove(present[1], "title")
@@ -323,59 +330,194 @@ HEADLINE_WORDS = (3, 16)
 MAX_BYLINE_WORDS = 14
 HEADLINE_LOOKBACK = 12
 """Lines before the article text where a dump's headline may stand (above its byline, date and photo credit)."""
+BYLINE_SCAN = 8
+"""Lines after a headline candidate searched for its byline or date (past a share bar and a standfirst)."""
 _CONTENT_WORD = re.compile(r"[^\W\d_]{4,}")
+BYLINE_CUE = re.compile(
+    r"^(?:(?i:by|von|par|por|door|av|af|di|written by|posted by|story by|words by|reporting by)\s*:?\s+[^\W\d_]"
+    r"|(?i:by|von|par|por|door)\s*:?$|(?i:author|autor|autorin|auteur|autore|verfasst von)\s*:|@\w+$)")
+"""A byline in the languages news is written in ("By Ann Lee", "by: Ann Lee", "von Ann Lee", a lone "By", the
+author's handle)."""
+DATE_CUE = re.compile(
+    r"\b\d{1,2}[./-]\d{1,2}[./-](?:19|20)?\d\d\b|\b(?:19|20)\d\d-\d\d-\d\d\b"
+    r"|\b\d{1,2}(?:st|nd|rd|th)?\.?\s+[^\W\d_]{3,}\.?,?\s+(?:19|20)\d\d\b"
+    r"|\b[^\W\d_]{3,}\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+(?:19|20)\d\d\b|\b\d{1,2}:\d\d\b"
+    r"|\b\d+\s+(?:minutes?|mins?|hours?|hrs?|days?|weeks?)\s+ago\b"
+    r"|^(?:published|updated|posted|veröffentlicht|aktualisiert|publié|publicado|pubblicato|datum|date)\b", re.I)
+"""A date or time as a byline states it (a day with its year, a clock time, "3 hours ago", "Published ...")."""
+HEADED_LIST = re.compile(
+    r"^(?:video|videos|watch(?: now| next| video)?|audio|listen|podcasts?|gallery|photos?|slideshow|play|now playing"
+    r"|trending(?: now)?|most (?:read|popular|viewed|shared)|popular(?: now)?|top stories|latest(?: news| stories)?"
+    r"|more (?:stories|news|headlines|videos)|editor'?s picks|in case you missed it|what to read next|up next|next up"
+    r"|meistgelesen|beliebt|mehr zum thema|weitere (?:artikel|meldungen|nachrichten)|lire aussi|à lire aussi"
+    r"|les plus lus|leer más|lee también|lo más leído|relacionad[oa]s|da non perdere|più letti)\W*$", re.I)
+"""A label over a video, a gallery or a list of other articles: the line under it is their title, not the
+article's headline."""
+TAG_LIST = re.compile(r"^[^,]+(?:,[^,]+){3,}$")
+"""Four or more comma-separated items: a line of tags or categories when every item is short."""
 
 
 def _headline_like(line: str) -> bool:
     """A line shaped like a headline: a few words, not a sentence ending in a full stop, not a byline, date,
-    credit, call to action or breadcrumb."""
+    credit, call to action, breadcrumb, menu entry or list of tags."""
     words = word_count(line)
     if not HEADLINE_WORDS[0] <= words <= HEADLINE_WORDS[1] or re.search(r"[.,;:]$", line):
         return False
-    if any(p.match(line) for p in (TIMESTAMP, BYLINE, PHOTO_CREDIT, PROMPT_LINE, TEASER_LINE, COPYRIGHT)):
+    if any(p.match(line) for p in (TIMESTAMP, BYLINE, BYLINE_CUE, PHOTO_CREDIT, PROMPT_LINE, TEASER_LINE, COPYRIGHT,
+                                   GENERIC_TITLE)):
         return False
     if PROMPT_PHRASE.search(line) or CALL_TO_ACTION.match(line) or CAPTION.search(line):
         return False
-    if re.search(r"\s[>|»›]\s", line) or re.search(r"\w{3}[.!?]\s+[A-Z]", line):  # a breadcrumb; two sentences
+    if re.search(r"\s[>|»›]\s", line) or re.search(r"\w{3}\.\s+[A-Z]", line):  # a breadcrumb; two sentences
         return False
-    if "@" in line or "#" in line or "://" in line or line.isupper():
+    if TAG_LIST.match(line) and all(word_count(item) <= 3 for item in line.split(",")):
+        return False
+    if "@" in line or "#" in line or "://" in line or line.isupper() or line.startswith("["):
+        return False
+    if re.match(r"[^\W\d_]+\b", line) and line.split()[0].islower():  # a wrapped line of text: "of Mercurial ..."
         return False
     return len(_CONTENT_WORD.findall(line)) >= 2
 
 
-def _about_the_lead(line: str, lead: str) -> bool:
-    """Whether a headline candidate shares its content words with the article's lead."""
+def _shared_words(line: str, lead: str) -> int:
+    """How many of a headline candidate's content words the article's lead uses, or 0 when too few of them to
+    say the line is about the lead."""
     words = {w.casefold() for w in _CONTENT_WORD.findall(line)}
-    shared = words & {w.casefold() for w in _CONTENT_WORD.findall(lead)}
-    return len(shared) >= 2 or (len(shared) >= 1 and len(shared) >= 0.4 * len(words))
+    shared = len(words & {w.casefold() for w in _CONTENT_WORD.findall(lead)})
+    return shared if shared >= 2 or (shared >= 1 and shared >= 0.4 * len(words)) else 0
+
+
+def _byline_like(line: str) -> bool:
+    return word_count(line) <= MAX_BYLINE_WORDS and bool(
+        BYLINE.match(line) or BYLINE_CUE.match(line) or TIMESTAMP.match(line) or DATE_CUE.search(line))
+
+
+MAX_SHORT_UNDER_HEADLINE = 2
+"""Short lines ("Editorial", an author's name) that may stand between a headline and its byline or text."""
+_CRUMB = re.compile(r"\s*[>»›]\s*|\s+[|/–—-]\s+")
+"""Between the parts of a breadcrumb ("Home>People>Headline", "News / Politics / Headline")."""
+_LINK_TRAIL = re.compile(r"\s[>|»›/]\s|^[>»›]")
+
+
+def _standfirst_of(headline: str, line: str) -> bool:
+    """Whether a headline-shaped line under a headline is its standfirst (a longer summary) rather than the
+    headline under its kicker (a kicker is a few words: "Dancing With the Stars")."""
+    return word_count(headline) >= 5 and word_count(line) >= max(10, word_count(headline) + 3)
+
+
+def _evidence(doc: _Lines, index: int, top: int) -> int:
+    """How surely a headline-shaped line is the article's headline rather than a kicker, caption, teaser or menu
+    entry, from what stands under it (past a caption, a share bar, a breadcrumb and a few short lines): 2 its
+    byline or date; 1 a standfirst, then its byline; 0 the text (or a standfirst); -1 anything else (another
+    headline, a menu). A line the page states twice has at least 1."""
+    standfirst, short, evidence = False, 0, -1
+    for line in doc.original[index + 1:index + 1 + BYLINE_SCAN]:
+        if not line:
+            continue
+        if _byline_like(line):
+            evidence = 1 if standfirst else 2
+            break
+        if CAPTION.search(line) or PHOTO_CREDIT.match(line) or PROMPT_LINE.match(line) or (
+                _LINK_TRAIL.search(line) and word_count(line) <= 8):
+            continue  # the lead picture's caption or credit, a share bar, a breadcrumb
+        if word_count(line) <= 3 and not _headline_like(line):
+            short += 1
+            if short > MAX_SHORT_UNDER_HEADLINE:
+                break
+            continue
+        if standfirst or not (word_count(line) >= 12 or (is_sentence(line) and word_count(line) >= 6)
+                              or _standfirst_of(doc.original[index] or "", line)):
+            break  # another headline (this one was a kicker), a menu, or more text before any byline
+        standfirst, evidence = True, 0  # the text, or a standfirst above the byline
+    return max(evidence, 1) if _stated_twice(doc, index, top) else evidence
+
+
+def _stated_twice(doc: _Lines, index: int, top: int) -> bool:
+    """Whether the page states a line twice near its headline (as a line, or as a breadcrumb's last item)."""
+    key = _title_key(doc.original[index] or "")
+    for i in range(top, min(index + 1 + BYLINE_SCAN, len(doc.original))):
+        other = doc.original[i] if i != index else None
+        if other and (_title_key(other) == key or _title_key(_CRUMB.split(other)[-1]) == key):
+            return True
+    return False
+
+
+def _listed(at: int, order: list[int], shaped: list[bool], lines: list[str | None]) -> bool:
+    """Whether the headline-shaped line at position `at` (with the ones right above it) stands under the label of
+    a video, a gallery or a list of other articles ("Video", "Trending", "Related")."""
+    while at and shaped[at - 1]:
+        at -= 1
+    label = lines[order[at - 1]] or "" if at else ""
+    return bool(HEADED_LIST.match(label) or TEASER_LINE.match(label))
+
+
+def _furniture(line: str) -> bool:
+    """A short line kept above an article's text that is not its text: a caption or credit, a gallery counter,
+    a share prompt."""
+    return bool(CAPTION.search(line) or PHOTO_CREDIT.match(line) or PROMPT_LINE.match(line)) or (
+        word_count(line) <= 3 and not _headline_like(line))
+
+
+MAX_FURNITURE = 3
+LEAD_CHARS = 1500
+"""How much of the text a headline candidate is compared with."""
+
+
+def _lead(doc: _Lines, indices: list[int]) -> str:
+    """The first `LEAD_CHARS` of the kept lines at `indices`."""
+    parts: list[str] = []
+    size = 0
+    for i in indices:
+        if size >= LEAD_CHARS:
+            break
+        parts.append(doc.lines[i] or "")
+        size += len(parts[-1]) + 1
+    return " ".join(parts)[:LEAD_CHARS]
 
 
 def _headline_line(doc: _Lines) -> None:
-    """A dump's headline: its first kept line when that line is a headline above prose, else the nearest
-    headline-shaped line just above the article text that is about its lead (never a line kept in the body
-    other than the first)."""
+    """A dump's headline: among the headline-shaped lines just above the article text (and its first line, when
+    prose follows it), the one its byline follows or the page states twice, then the one the lead is most
+    about; a line the text merely follows only when it is the dump's first line (a plain-text article); never a
+    line kept in the body below the text's first line. A dump with no such line stays untitled (listed under its
+    lead sentence)."""
     present = doc.indices()
-    if len(present) < 2 or doc.result.title:
+    start = 0
+    while start < min(MAX_FURNITURE, len(present) - 2) and _furniture(doc.lines[present[start]] or ""):
+        start += 1
+    if len(present) - start < 2 or doc.result.title:
         return
-    first, second = present[0], present[1]
-    lead = " ".join(doc.lines[i] or "" for i in present[1:6])[:1500]
-    line = doc.lines[first]
-    assert line is not None
+    first, second = present[start], present[start + 1]
     following = doc.lines[second] or ""
     prose = word_count(following) >= 12 and (is_sentence(following) or re.search(r"[,;]$", following)
                                               or word_count(following) > HEADLINE_WORDS[1])
-    if _headline_like(line) and prose and _about_the_lead(line, lead):
-        doc.result.title = line
-        doc.remove(first, "title")
-        _byline_date(doc, first, second)
+    top = max(0, first - HEADLINE_LOOKBACK)
+    order = [i for i, line in enumerate(doc.original[:first + 4]) if line]  # the page's non-blank lines
+    shaped = [_headline_like(doc.original[i] or "") for i in order]
+    under_first, from_first = _lead(doc, present[start + 1:]), _lead(doc, present[start:])
+    best: tuple[int, int, int] | None = None
+    for at in range(order.index(first), -1, -1):
+        i = order[at]
+        if i < top:
+            break
+        line = doc.original[i] or ""
+        above = doc.original[order[at - 1]] or "" if at else ""
+        if not shaped[at] or (at and shaped[at - 1] and _standfirst_of(above, line)) or (
+                _listed(at, order, shaped, doc.original) and not _stated_twice(doc, i, top)):
+            continue
+        evidence = _evidence(doc, i, top)
+        if evidence < 0 or (i == first and not prose and evidence < 1) or (evidence == 0 and at > 0):
+            continue  # mid-page, a line the text follows may be a caption, a video's title, another article's
+        shared = _shared_words(line, under_first if i == first else from_first)
+        if shared and (best is None or (evidence, shared) > best[:2]):
+            best = (evidence, shared, i)
+    if best is None:
         return
-    lead = " ".join(doc.lines[i] or "" for i in present[:5])[:1500]
-    for i in range(first - 1, max(-1, first - 1 - HEADLINE_LOOKBACK), -1):
-        candidate = doc.original[i]
-        if candidate and _headline_like(candidate) and _about_the_lead(candidate, lead):
-            doc.result.title = candidate
-            _byline_date(doc, i, first)
-            return
+    index = best[2]
+    doc.result.title = doc.original[index]
+    if doc.lines[index] is not None:
+        doc.remove(index, "title")
+    _byline_date(doc, index, next(j for j in present if j > index))
 
 
 def _byline_date(doc: _Lines, headline: int, text: int) -> None:

@@ -25,17 +25,28 @@ GENERIC_TITLE = re.compile(
     r"|subscribe|register|my account|account|page not found|not found|404|error|oops|access denied|forbidden"
     r"|just a moment|attention required|untitled|no title|news|latest news|top stories|breaking news|article"
     r"|articles|blog|video|videos|photos?|gallery|live|more|skip to (?:main )?content|cookies?(?: policy)?"
-    r"|privacy policy|terms of (?:use|service)|contact(?: us)?|about(?: us)?|advertisement)\W*$", re.I)
-"""Whole titles that name a page of the site, a menu entry or an error, not an article."""
+    r"|privacy policy|terms of (?:use|service)|contact(?: us)?|about(?: us)?|advertisement"
+    r"|startseite|accueil|inicio|p[áa]gina (?:inicial|principal)|pagina iniziale|suche|recherche|buscar|cerca"
+    r"|kontakt|impressum|datenschutz(?:erkl[äa]rung)?|mentions l[ée]gales|aviso legal|werbung|anzeige|publicit[ée])\W*$",
+    re.I)
+"""Whole titles that name a page of the site, a menu entry or an error, not an article (in the languages news
+is most often written in: "Startseite", "Accueil", "Impressum")."""
 CALL_TO_ACTION = re.compile(
     r"^(?:contact|about|terms|privacy|subscribe|continue|read|click|sign|log ?in|log ?out|follow|share|advertis\w*"
     r"|careers?|jobs|help|faq|sitemap|site map|cookies?|accessibility|newsletters?|back to|more\b|home\b|menu|search"
     r"|skip|download|get\b|join|watch|listen|shop|buy|donate|support us|view|see\b|go to|register|leave a|post a"
-    r"|comments?|reply|print|email|e-mail|top of|all rights|powered by|designed by|hosted\b|loading)", re.I)
-"""Lines and names that are links, prompts or page furniture ("Share on Twitter", "Contact us", "Hosted")."""
-CAPTION = re.compile(r"\((?:credit|photo|image|pictured|file|video)\b|\b(?:getty images|istock|shutterstock|ap photo)\b"
-                     r"|^(?:photo|image|picture|credit|video)s?\s*[:/|]", re.I)
-"""A photo or video caption or credit."""
+    r"|comments?|reply|print|email|e-mail|top of|all rights|powered by|designed by|hosted\b|loading"
+    r"|welcome\b|willkommen\b|bienvenue\b|bienvenid[oa]s?\b|benvenut[oi]\b|zum inhalt|direkt zu|springe? zu"
+    r"|aller au contenu|saltar al|ir al contenido|vai al contenuto|pular para|naar (?:de )?inhoud)", re.I)
+"""Lines and names that are links, prompts, greetings or page furniture ("Share on Twitter", "Contact us",
+"Hosted", "Welcome to ...", "Zum Inhalt springen")."""
+CAPTION = re.compile(
+    r"\((?:credit|photo|image|pictured|file|video)\b|\b(?:getty images|istock|shutterstock|ap photo)\b|©"
+    r"|^(?:photo|image|picture|credit|video|bildquelle|quelle|foto|bild|cr[ée]dits?|fuente|fonte|imagen|immagine"
+    r"|grafik|illustration)s?\s*[:/|]", re.I)
+"""A photo or video caption or credit ("Photo: Reuters", "Bildquelle: ...", "(© 2018 Apple)")."""
+SENTENCE_END = re.compile(r"(?:[^\W\d_]{4,}\.|[?!])$")
+"""A sentence's end ("... around the world."), not an abbreviation's ("Deutscher Turner-Bund e.V.", "Inc.")."""
 LEAD_LABEL_CHARS = 140
 
 
@@ -84,6 +95,17 @@ def site_keys(names: Iterable[str], url: str | None = None) -> set[str]:
     return _keys(names) | _domain_keys(url)
 
 
+POSSESSIVE = re.compile(r"['’]s$", re.I)
+NAME_CONNECTORS = frozenset({"of", "the", "and", "&", "de", "du", "la", "le", "der", "die", "das", "für", "y", "di"})
+
+
+def _edition_word(word: str, segment: str) -> bool:
+    """A word a site's name may carry (an edition, a kind: "West Virginia", "Blog", the "it" of "Vegolosi.it"),
+    not a headline's word: capitalised, a connector or a domain ending, never a number."""
+    return not word.isdigit() and (word[:1].isupper() or word.lower() in NAME_CONNECTORS | DOMAIN_ENDINGS
+                                   or f".{word.lower()}" in segment.lower())
+
+
 def site_name_in(segment: str, keys: set[str], domain_keys: frozenset[str] | set[str] = frozenset()) -> str | None:
     """The site's name a title segment gives, or None when it is not the site's: one of the site's names (or
     its domain), possibly with an edition or kind of one or two words ("PolitiFact West Virginia" ->
@@ -93,13 +115,13 @@ def site_name_in(segment: str, keys: set[str], domain_keys: frozenset[str] | set
     words = re.findall(r"[\w’'&-]+", segment.replace(".", " "))
     spans = sorted(((a, b) for a in range(len(words)) for b in range(a + 1, len(words) + 1)), key=lambda ab: ab[1] - ab[0])
     for start, end in spans:  # the shortest name: "PolitiFact" in "PolitiFact West Virginia"
-        key = squash(" ".join(words[start:end]))
+        key = squash(" ".join(POSSESSIVE.sub("", w) for w in words[start:end]))  # "Gregory Szorc's Digital Home"
         if key not in keys and key not in domain_keys:
             continue
         if start == 1 and words[0].casefold() == "the":  # "The Beachbody Blog" is the name, "The" and all
             start = 0
         extra = words[:start] + words[end:]
-        if len(extra) <= MAX_EDITION_WORDS and not any(w.isdigit() for w in extra):
+        if len(extra) <= MAX_EDITION_WORDS and all(_edition_word(w, segment) for w in extra):
             domain_ending = extra and all(w.lower() in DOMAIN_ENDINGS for w in extra)  # "cleveland.com" whole
             core = " ".join(words[start:end]) if key in keys and extra and not domain_ending else segment
             return " ".join(core.split())

@@ -381,7 +381,8 @@ def htmldate_date(tree: HtmlElement, url: str | None, *, extensive: bool) -> dat
 def _day_forms(day: date) -> re.Pattern[str]:
     d, m, y = day.day, day.month, day.year
     numeric = [rf"{y}[-/.]0?{m}[-/.]0?{d}(?!\d)", rf"(?<!\d)0?{d}[-/.]0?{m}[-/.]{y}", rf"(?<!\d)0?{m}/0?{d}/{y}",
-               rf"{y}年0?{m}月0?{d}日", rf"{y}{m:02d}{d:02d}(?!\d)"]
+               rf"{y}年0?{m}月0?{d}日", rf"{y}{m:02d}{d:02d}(?!\d)",
+               rf"(?<![\d.])0?{d}\.0?{m}\.{y % 100:02d}(?![\d.])", rf"(?<![\d/])0?{m}/0?{d}/{y % 100:02d}(?![\d/])"]
     return re.compile("|".join(numeric))
 
 

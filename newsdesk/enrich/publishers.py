@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 
 from newsdesk.clean.text import normalise_text
 from newsdesk.clean.timestamps import parse_timestamp
-from newsdesk.clean.titles import CALL_TO_ACTION, SEPARATOR, domain_label, site_domain, squash
+from newsdesk.clean.titles import CALL_TO_ACTION, SENTENCE_END, SEPARATOR, domain_label, site_domain, squash
 from newsdesk.enrich.outlets import canonical_outlet
 from newsdesk.enrich.store import SqliteStore
 from newsdesk.model import Article, Provenance, RawDocument
@@ -72,7 +72,8 @@ def junk_reason(name: str, article: Article, persons: frozenset[str] = frozenset
         return "a shouted link or prompt"
     if _MONTH_DAY.match(text) and (parse_timestamp(f"{text} 2000") or parse_timestamp(text)):
         return "a date"
-    if len(text.split()) > MAX_NAME_WORDS or re.search(r"[.!?:;,]$", text):
+    if len(text.split()) > MAX_NAME_WORDS or re.search(r"[:;,]$", text) or (
+            len(text.split()) > 1 and SENTENCE_END.search(text)):
         return "a tagline or a sentence"
     key = squash(text)
     if article.title and key == squash(article.title):
@@ -89,10 +90,11 @@ def _name_like(part: str) -> bool:
         w[:1].islower() for w in words if w[:1].isalpha())
 
 
-def _main_part(name: str, domain: str | None) -> str:
+def _main_part(name: str, domain: str | None, standalone: set[str] = frozenset()) -> str:  # type: ignore[assignment]
     """A site name without its tagline or the domain beside it: the part that names the domain, unless it is
-    the bare domain beside a proper name, else the first part ("LinkNaija | Nigeria's popular news platform" ->
-    "LinkNaija", "The Jerusalem Post | JPost.com" -> "The Jerusalem Post")."""
+    the bare domain beside a proper name; else the part the page also states on its own (another site name, its
+    Twitter handle); else the first part ("LinkNaija | Nigeria's popular news platform" -> "LinkNaija", "The
+    Jerusalem Post | JPost.com" -> "The Jerusalem Post", "TACH! - Lokalnachrichten" beside "TACH!" -> "TACH!")."""
     parts = [p.strip() for p in SEPARATOR.split(name) if p.strip()]
     if len(parts) < 2:
         return name.strip()
@@ -100,6 +102,9 @@ def _main_part(name: str, domain: str | None) -> str:
     named = [p for p in parts if label and squash(p) in (label, squash(domain or ""))]
     if named and "." not in named[0]:
         return named[0]
+    stated = [p for p in parts if squash(p) in standalone]
+    if stated:
+        return stated[0]
     proper = [p for p in parts if _name_like(p) and "." not in p]
     return proper[0] if proper else (named or parts)[0]
 
@@ -110,17 +115,18 @@ _NOISE = re.compile(r"©|\(c\)|\bcopyright\b|\ball rights reserved\b|\bunless ot
 
 def _candidates(raw: RawDocument, article: Article, domain: str | None) -> list[Candidate]:
     """The cleaner's candidates in `SOURCE_ORDER`, taglines cut, copyright marks dropped, handles without @."""
-    found: list[Candidate] = []
+    stated: list[Candidate] = []
     for key, provenance in article.provenance.items():
         if key.startswith("publisher.") and provenance.detail:
             source = provenance.source
             name = " ".join(_NOISE.sub(" ", provenance.detail).split()).strip(" -|,.:;/")
             if name.startswith("@"):
                 source, name = "html-handle", name.lstrip("@")
-            if source in SITE_SOURCES:
-                name = _main_part(name, domain)
             if name:
-                found.append(Candidate(name, source))
+                stated.append(Candidate(name, source))
+    standalone = {squash(c.name) for c in stated if len(SEPARATOR.split(c.name)) == 1}
+    found = [Candidate(_main_part(c.name, domain, standalone), c.source) if c.source in SITE_SOURCES else c
+             for c in stated]
     order = {s: i for i, s in enumerate(SOURCE_ORDER)}
     return sorted(found, key=lambda c: order.get(c.source, len(order)))
 

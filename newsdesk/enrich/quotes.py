@@ -1,9 +1,11 @@
 """Attribution: direct quotations and indirect claims with their speakers, and the sources credited.
 
 How news attributes a quotation, in the order tried:
-1. a tag right after it: `"…," he said`, `"…," said Smith`, `"…," Smith, a lawyer, told reporters`;
+1. a tag right after it: `"…," he said`, `"…," said Smith`, `"…," Smith, a lawyer, told reporters` (not after a
+   full stop inside the marks, which ends the sentence);
 2. a speech verb before it in its sentence: `Smith said: "…"`, `She added, "…"`, `X said that … "partial"`,
-   `according to X, "…"` (the outermost verb first: `Pompeo said that Washington had concluded "…"`);
+   `according to X, "…"` (the outermost verb of the main clause first: `Pompeo said that Washington had concluded
+   "…"`, unless an inner verb introduces the quotation with a comma or colon: `Boyd said his doctor told him, "…"`);
 3. a speech verb later in its sentence; a byline (`"…" — Neil Gaiman`);
 4. what surrounds it: a quotation continued in the same paragraph or the next one, a paragraph that follows one
    whose last sentence introduces a speaker (`Erekat said … \\n\\n "…"`), a pull quote repeating words credited
@@ -32,6 +34,7 @@ from newsdesk.enrich.referents import (
     PERSON_ROLE_NOUNS,
     RECENT,
     ROLE_HEADS,
+    WEAK,
     SPEECH_VERBS,
     Phrase,
     Referent,
@@ -67,6 +70,8 @@ SHORT_QUOTE_WORDS = 3
 moved”"), not terms ("imports of “intermediate goods”", "Andrew’s “lack of remorse”")."""
 MAX_ATTRIBUTION_WORDS = 15
 """Most words between two quotations of one speaker ('"...," Heyward said, via a reporter. "..."')."""
+MAX_COLON_CLAUSE = 8
+"""Most tokens from a subject to the colon that introduces its quotation ('Tomlin was blunt: “')."""
 
 _OPENING, _CLOSING = "“«", "”»"
 _MARK = re.compile("[“”«»\"’‘'`]")
@@ -87,6 +92,9 @@ REPORTING_VERBS = frozenset({"report", "reports", "reported", "reporting", "writ
 """A medium that passes on what others said: a speaker inside its report goes first."""
 SUBORDINATORS = frozenset({"that", "which", "who", "because", "if", "when", "whether", "while", "although",
                            "the more", "more"})
+OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "reporters", "journalists", "later", "then", "again",
+                     "also", "once", "twice"})
+"""Words between a speech verb and the comma or colon that introduces its quotation ('told him, “')."""
 SPEECH_NOUNS = frozenset("""
 claim claims statement statements words remarks comments assertion insistence denial argument promise warning
 tweet tweets post posts letter message testimony view views description
@@ -109,9 +117,12 @@ def _words(text: str) -> list[str]:
 
 
 def _is_title(words: list[str]) -> bool:
-    """Title case ("Takin’ It to the Streets", "Dancing with the Stars"): a work or a name, not a quotation."""
+    """Title case ("Takin’ It to the Streets", "Dancing with the Stars"): a work or a name, not a quotation (nor
+    capitals throughout: "WE ARE NOT GOING ANYWHERE" is shouted)."""
     content = [w for w in words if w.lower() not in SMALL_WORDS]
-    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 10
+    shouted = len(words) >= 3 and all(w.isupper() for w in words)
+    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 10 \
+        and not shouted
 
 
 def _marks(paragraph: str) -> list[tuple[int, str]]:
@@ -231,8 +242,9 @@ class Attributor:
         if len(_words(q.span.text)) > SHORT_QUOTE_WORDS:
             return True
         refs, sentence = self.refs, self.refs.sentences[q.sentence]
+        tag = range(q.last + 1, min(len(refs.words), q.last + 6))  # '“Will you rebuild?” Gomez asked.'
         return any(not refs.quoted[t] and (refs.words[t] in SPEECH_VERBS or refs.words[t] in CHARACTERISING)
-                   for t in range(sentence.start, sentence.end))
+                   for t in (*range(sentence.start, sentence.end), *tag))
 
     # --- frames ---
 
@@ -253,6 +265,8 @@ class Attributor:
             i += 1
         if i >= hi or refs.texts[i] in (".", "!", "?", ";"):
             return None
+        if q.span.text.endswith(".") and refs.texts[i] not in NAME_DASHES:
+            return None  # '“… cell.” Israel has said …': a full stop inside the marks ends the sentence
         if refs.texts[i] in NAME_DASHES:  # a byline
             phrase = refs.phrase_starting(i + 1, hi)
             return refs.resolve(phrase, q.sentence) if phrase is not None and phrase.end >= hi - 1 else None
@@ -269,6 +283,9 @@ class Attributor:
         phrase = refs.phrase_starting(i, hi)
         if phrase is not None:
             verb = refs.verb_after(phrase.end, hi)
+            if verb is not None and verb + 1 < len(refs.texts) and refs.texts[verb + 1] == ":" \
+                    and self._tag_before(q) is not None:
+                return None  # '“Did you lie?” Bankman-Fried replied: “No.”': the colon introduces the next one
             if verb is not None:
                 return refs.resolve(phrase, refs.sentence_of[verb], self._recent(q), tag=True)
         for v in range(i, min(hi, i + 5)):
@@ -297,10 +314,16 @@ class Attributor:
             phrase = refs.subject_left(put, lo)
             if phrase is not None:
                 return refs.resolve(phrase, q.sentence, self._recent(q))
+        main = refs.main_clause_start(q.sentence)
+        if main < q.first:  # 'If Trump actually read it, Schwartz would have been surprised, telling Mayer, “'
+            lo = max(lo, main)
+        inner = self._introducing_verb(q, lo)
+        if inner is not None:
+            return inner
         for v in range(lo, q.first):
             word = refs.words[v]
-            if refs.quoted[v]:
-                continue
+            if refs.quoted[v] or (word in ("read", "reads") and refs.texts[v + 1] not in (":", ",")):
+                continue  # 'read' frames only what follows it ('The sign read: “')
             if word == "according":
                 if v + 1 < q.first and refs.words[v + 1] == "to":
                     phrase = refs.phrase_starting(v + 2, q.first)
@@ -335,6 +358,24 @@ class Attributor:
                 q.verb = v
         return None
 
+    def _introducing_verb(self, q: _Attribution, lo: int) -> Referent | None:
+        """The speaker of a quotation introduced by a reported speaker ('Boyd said his doctor told him, “'): the
+        subject of the speech verb that ends right before the quotation with a comma or colon, when an earlier
+        verb frames the sentence."""
+        refs = self.refs
+        c = q.first - 1
+        if c <= lo or refs.texts[c] not in (",", ":"):
+            return None
+        v = next((t for t in range(c - 1, max(lo, c - 4) - 1, -1) if refs.words[t] in FRAME_VERBS
+                  and not refs.quoted[t]), None)
+        if v is None or any(refs.mention[t] is None and not refs.is_pronoun(t) and refs.words[t] not in OBJECTS
+                            for t in range(v + 1, c)):
+            return None  # '… told him, “', '… told reporters: “'
+        if not any(refs.words[t] in FRAME_VERBS and not refs.quoted[t] for t in range(lo, v)):
+            return None  # the only verb: read as usual
+        phrase = refs.subject_left(v, lo)
+        return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
+
     def _colon_subject(self, q: _Attribution) -> Referent | None:
         """The subject of a clause that ends in a colon right before the quotation ('Tomlin was blunt: “',
         'Boris Johnson: “'), when that clause has no speech verb of its own."""
@@ -355,6 +396,8 @@ class Attributor:
         if subject is None:
             return None
         referent = refs.resolve(subject, k, self._recent(q))
+        if c - subject.end > MAX_COLON_CLAUSE:  # 'My Struggle became a bestseller, …, with the author’s visions: “'
+            return Referent(None, WEAK, hint=referent.candidate)
         return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase, referent.hint,
                         referent.type)
 
@@ -418,13 +461,30 @@ class Attributor:
             return None
         between = self.text[p.span.end:q.span.start]
         if p.paragraph == q.paragraph:
-            return p.referent if len(between.split()) <= MAX_ATTRIBUTION_WORDS else None
+            return p.referent if len(between.split()) <= MAX_ATTRIBUTION_WORDS or self._names_only(
+                p.referent.speaker, p.last + 1, q.first) else None
         if p.paragraph == q.paragraph - between.count("\n") and between.count("\n") <= 2 and (
                 p.span.open_end or len(between.split()) <= MAX_ATTRIBUTION_WORDS):
             starts_paragraph = not self.text[self.text.rfind("\n", 0, q.span.start) + 1:q.span.start].strip()
             if starts_paragraph:
                 return p.referent
+        middle = [line for line in between.split("\n")[1:-1] if line.strip()]
+        if len(middle) == 1 and len(between.split()) <= 4 * MAX_ATTRIBUTION_WORDS and self._alone_in_paragraph(q) \
+                and self._names_only(p.referent.speaker, p.last + 1, q.first, sentences=True):
+            # '“…,” Mayor Lisa Grant said.\n\nThe plan has drawn criticism.\n\n“This is not over.”'
+            return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
+                            type=p.referent.type)
         return None
+
+    def _names_only(self, speaker: str | None, lo: int, hi: int, *, sentences: bool = False) -> bool:
+        """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them ('”, said Van Den Hoek, a
+        satellite imagery expert who has been studying this imagery since the war's onset. “'), or, with
+        `sentences`, any text."""
+        refs = self.refs
+        if not sentences and (hi - lo > 3 * MAX_ATTRIBUTION_WORDS
+                              or any(refs.texts[t] in (".", "!", "?", ";") for t in range(lo, hi - 2))):
+            return False
+        return all(refs.mention[t] is None or refs.mention[t].canonical == speaker for t in range(lo, hi))
 
     def _introduced(self, q: _Attribution) -> Referent | None:
         """The speaker the sentence before introduces, when it has no quotation of its own: the subject of its
@@ -517,7 +577,8 @@ class Attributor:
             for q in undecided:
                 phrase = self._parsed_subject(q.verb)
                 if phrase is not None:
-                    referent = self.refs.resolve(phrase, self.refs.sentence_of[q.verb], self._recent(q))
+                    referent = self.refs.resolve(phrase, self.refs.sentence_of[q.verb], self._recent(q),
+                                                 tag=q.verb > q.last)
                     if referent.speaker or q.referent is None:
                         q.referent = referent
         for index, q in enumerate(self.quotes):

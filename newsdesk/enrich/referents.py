@@ -15,9 +15,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cache, cached_property
+from pathlib import Path
 
-from spacy.attrs import IDX, LOWER, ORTH
+from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
 from newsdesk.enrich.entities import DocumentEntities, Mention
@@ -25,24 +26,29 @@ from newsdesk.model import EntityType
 
 SPEECH_VERBS = frozenset("""
 according acknowledge acknowledged acknowledging add added adding adds admit admits admitted admitting agree agreed
-allege alleged alleges alleging announce announced announces announcing argue argued argues arguing ask asked asking
-asks assure assured assures beg begged begs bemoan bemoaned bemoaning bemoans blast blasted blasts boast boasted
-caution cautioned cautioning cautions chime chimed claim claimed claiming claims comment commented commenting
-comments concede conceded conceding conclude concluded confirm confirmed confirming confirms continue continued
-continues declare declared declares declaring denied denies deny denying describe described describes describing
-dismiss dismissed dismisses emphasise emphasised emphasize emphasized exclaim exclaimed explain explained explaining
-explains implored indicate indicated indicates indicating insist insisted insisting insists instruct instructed
-instructs joke joked lament lamented laments maintain maintained maintaining maintains muse mused note noted notes
-noting observe observed order ordered orders pleaded pleads pledge pledged pledges pledging posted posting predict
-predicted predicting promise promised promising quip quipped recall recalled recalling recalls recount recounted
-recounts reiterate reiterated reiterates reiterating replied replies reply replying report reported reporting
-reports respond responded responding responds said say saying says scream screamed shout shouted shouts sigh sighed
-state stated states stating stress stressed stressing suggest suggested suggesting suggests tell telling tells
-testified testifies testify testifying told tweet tweeted tweeting tweets urge urged urges urging vow vowed vowing
-vows warn warned warning warns whisper whispered wonder wondered write writes writing written wrote yell yelled
-yells
+allege alleged alleges alleging announce announced announces announcing answered argue argued argues arguing ask
+asked asking asks assure assured assures beg begged begs bemoan bemoaned bemoaning bemoans blast blasted blasts
+boast boasted bragged brags caution cautioned cautioning cautions chime chimed claim claimed claiming claims
+clarified comment commented commenting comments complained complaining complains concede conceded conceding conclude
+concluded confided confides confirm confirmed confirming confirms continue continued continues countered declare
+declared declares declaring demanded denied denies deny denying describe described describes describing dismiss
+dismissed dismisses elaborated emphasise emphasised emphasize emphasized exclaim exclaimed explain explained
+explaining explains implored indicate indicated indicates indicating insist insisted insisting insists instruct
+instructed instructs interjected joke joked lament lamented laments maintain maintained maintaining maintains muse
+mused note noted notes noting observe observed order ordered orders pleaded pleads pledge pledged pledges pledging
+posted posting predict predicted predicting promise promised promising protested quip quipped reasoned recall
+recalled recalling recalls recount recounted recounts reiterate reiterated reiterates reiterating remarked replied
+replies reply replying report reported reporting reports respond responded responding responds retorted said say
+saying says scream screamed shout shouted shouts sigh sighed speculated state stated states stating stress stressed
+stressing suggest suggested suggesting suggests tell telling tells testified testifies testify testifying told tweet
+tweeted tweeting tweets urge urged urges urging vow vowed vowing vows warn warned warning warns whisper whispered
+wonder wondered write writes writing written wrote yell yelled yells
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
+
+REPORTED_CLAUSE_VERBS = frozenset("said says added adds wrote writes recalled recalls noted notes claimed claims"
+                                  .split())
+"""Verbs a reported clause follows without "that" ("Boyd said his doctor told him")."""
 
 SPEAKER_TYPES = frozenset({EntityType.PERSON, EntityType.ORGANIZATION, EntityType.NORP, EntityType.LOCATION})
 GROUP_TYPES = frozenset({EntityType.ORGANIZATION, EntityType.NORP, EntityType.LOCATION})
@@ -94,7 +100,13 @@ statement release post tweet letter report study paper survey memo email message
 plan document ruling order decision bill law notice guidance poll analysis article book website page note text
 policy rule rules agreement contract deal proposal draft indictment affidavit transcript summary review forecast
 """.split())
-"""What "says" for its author ("the statement said"): the last speaker credited, else the text's subject."""
+"""What "says" for its author ("the statement said", "the affidavit stated")."""
+PUBLISHING_VERBS = frozenset("published publishes released releases issued issues produced filed wrote".split())
+"""Verbs whose subject made the document they take ("Kotak published a report")."""
+STATEMENT_NOUNS = frozenset("statement release post tweet letter memo email message note text".split())
+"""Documents in which their author speaks ("the statement said"): the last speaker credited, else the text's
+subject. Other documents (an affidavit, a report, a study) speak for whoever the text says made them, and
+for nobody when it does not say."""
 
 ROLE_HEADS = PERSON_ROLE_NOUNS | ANONYMOUS_NOUNS | GROUP_ROLE_NOUNS | DOCUMENT_NOUNS
 
@@ -134,9 +146,12 @@ CLAUSE_OPENERS = frozenset("""
 and but so yet then while as because that when after before if although though since whereas where however
 meanwhile still now instead also which who whom with
 """.split())
+SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas"
+                                .split())
+"""Openers of a fronted subordinate clause, whose verbs are not the sentence's ("If Trump read it, Schwartz …")."""
 FRONTING = frozenset("""
 in on at after during following when while although though because as since before earlier later last this
-for with without despite amid under upon once speaking writing asked according
+for with without despite amid under upon once speaking writing asked according if unless until whereas
 """.split())
 """First words of a fronted phrase that ends at a comma ("In a video message sent to the BBC, Saleh said")."""
 TITLE_WORDS = frozenset("""
@@ -156,6 +171,16 @@ RECENT = 0.75
 """Read from context: the last person or organisation in focus, a description, a continued quotation."""
 WEAK = 0.5
 """A candidate the text does not confirm: kept as a hint, never named."""
+
+
+@cache
+def given_name_genders() -> dict[str, str]:
+    """Given name -> "f" or "m", for names borne nearly always by women or by men (`gazetteer/gendered_names.txt`)."""
+    genders = {}
+    for line in (Path(__file__).parent / "gazetteer" / "gendered_names.txt").read_text(encoding="utf-8").splitlines():
+        if line[:2] in ("f:", "m:"):
+            genders.update(dict.fromkeys(line[2:].split(), line[0]))
+    return genders
 
 
 @dataclass(frozen=True)
@@ -215,10 +240,14 @@ class Referents:
         self.text = doc.text
         self.entities = entities
         strings = doc.vocab.strings
-        values = doc.to_array([LOWER, ORTH, IDX]).tolist()  # no Token objects: the document is read once
-        self.words = [strings[lower] for lower, _, _ in values]
-        self.texts = [strings[orth] for _, orth, _ in values]
-        self.starts = [idx for _, _, idx in values]
+        values = doc.to_array([LOWER, ORTH, IDX, ENT_TYPE]).tolist()  # no Token objects: the document is read once
+        self.words = [strings[lower] for lower, _, _, _ in values]
+        self.texts = [strings[orth] for _, orth, _, _ in values]
+        self.starts = [idx for _, _, idx, _ in values]
+        norp = strings["NORP"] if "NORP" in strings else -1
+        self.nationality = [kind == norp for _, _, _, kind in values]
+        """Tokens the model tags as a nationality or group ("Israeli", "French"): no entity, but they name whose
+        institution a role is ("the Israeli military")."""
         self.lowercase_words = {w for w, t in zip(self.words, self.texts) if t == w}
         n = len(self.words)
         self.mention: list[Mention | None] = [None] * n
@@ -464,7 +493,8 @@ class Referents:
             return True
         before = self.texts[i - 1]
         return (before in (",", ":", ";", "(", "—", "–", "-", "--", "”", "“", '"', "’", "‘") or before.isspace()
-                or self.words[i - 1] in CLAUSE_OPENERS or self.sentence_of[i - 1] != self.sentence_of[i])
+                or self.words[i - 1] in CLAUSE_OPENERS or self.sentence_of[i - 1] != self.sentence_of[i]
+                or self.words[i - 1] in REPORTED_CLAUSE_VERBS)  # "Boyd said his doctor told him"
 
     def phrase_starting(self, i: int, hi: int) -> Phrase | None:
         """The noun phrase that starts at token i, as subjects after a verb or at a sentence start are written:
@@ -498,7 +528,8 @@ class Referents:
             elif self._is_name_word(k) and word not in SPEECH_VERBS:
                 head, k = k, k + 1
             elif word in ("of", "for") and head is not None and self._is_name_word(head) \
-                    and k + 1 < hi and self._is_name_word(k + 1):
+                    and k + 1 < hi and self._is_name_word(k + 1) and not (
+                        self.mention[head] is not None and self.mention[head].canonical_type is EntityType.PERSON):
                 k += 1  # "Secretary of State", "High Commissioner for Human Rights"
             elif word == "and" and head is not None and k + 1 < hi and self.words[k + 1] in ROLE_HEADS:
                 k += 1
@@ -560,9 +591,10 @@ class Referents:
             while i < end and self.texts[i] in (",", ".", "”", '"'):
                 i += 1
             return self._tag_subject(i, end)
-        while i < end and (self.words[i] in CLAUSE_OPENERS or self.texts[i] == ","):
+        while i < end and ((self.words[i] in CLAUSE_OPENERS and self.words[i] not in FRONTING)
+                           or self.texts[i] == ","):
             i += 1
-        if i < end and self.words[i] in FRONTING:
+        if i < end and (self.words[i] in FRONTING or self._participle(i)):
             comma = next((t for t in range(i, min(end, i + 25)) if self.texts[t] == "," and not self.quoted[t]), None)
             if comma is None:  # "Following … “Black Water,” Simmons teed up …"
                 for t in range(i + 1, min(end, i + 25)):
@@ -575,6 +607,27 @@ class Referents:
                 return None
             i = comma + 1
         return self.phrase_starting(i, end)
+
+    def main_clause_start(self, k: int) -> int:
+        """The first token of sentence k's main clause: after a fronted subordinate clause and its comma ("If Trump
+        actually read it, Schwartz …"), else the sentence's start."""
+        sentence = self.sentences[k]
+        i = sentence.start
+        while i < sentence.end and (self.words[i] in CLAUSE_OPENERS - SUBORDINATE_OPENERS or not self.texts[i].strip()):
+            i += 1
+        if i >= sentence.end or self.words[i] not in SUBORDINATE_OPENERS:
+            return sentence.start
+        comma = next((t for t in range(i + 1, min(sentence.end, i + 25)) if self.texts[t] == ","
+                      and not self.quoted[t]), None)
+        return comma + 1 if comma is not None else sentence.start
+
+    def _participle(self, i: int) -> bool:
+        """Whether token i opens a sentence with a participle phrase ("Looking ahead to next year's elections,
+        Hawley …", "Pressed on the point, she …"), not a name ("Fielding said")."""
+        text, n = self.texts[i], len(self.words)
+        return (len(text) > 4 and text.istitle() and text.endswith(("ing", "ed")) and self.mention[i] is None
+                and i + 1 < n and self.texts[i + 1].islower() and self.words[i + 1] not in SPEECH_VERBS
+                and not self._verb_like(i + 1))
 
     def _verb_like(self, i: int) -> bool:
         """Whether token i reads as a finite verb ("teased", "says", "retired"), past an apposition in dashes."""
@@ -670,6 +723,10 @@ class Referents:
                     votes.setdefault(person, Counter())["m"] += 1
                 elif self.words[i] in ("she", "her", "hers", "herself"):
                     votes.setdefault(person, Counter())["f"] += 1
+        for name in {m.canonical for m in self.entities.mentions if m.canonical_type is EntityType.PERSON}:
+            gender = given_name_genders().get(name.split()[0]) if " " in name else None
+            if gender is not None:  # "Tom Hill and his wife, Ann Hill": outweighs a pronoun nearby, not a title
+                votes.setdefault(name, Counter())[gender] += 3
         return {name: c.most_common(1)[0][0] for name, c in votes.items()
                 if len(c) == 1 or c.most_common(2)[0][1] >= 3 * c.most_common(2)[1][1]}
 
@@ -850,6 +907,12 @@ class Referents:
         persons = [m for m in named if m.canonical_type is EntityType.PERSON]
         words = {self.words[t] for t in range(phrase.start, phrase.end)}
         institution = words & GROUP_ROLE_NOUNS
+        if head in DOCUMENT_NOUNS and not named:
+            author = self._document_author(head, phrase)
+            if author is not None:  # "The report, released by the World Bank on Monday, warned"
+                return author
+        if head in DOCUMENT_NOUNS and not named and head not in STATEMENT_NOUNS:  # "the affidavit stated"
+            return Referent(None, 0.0, hint=text)
         if head in DOCUMENT_NOUNS and not named:  # "the statement said": its author, the last to speak
             sentence = self.sentences[k]
             author = next((r for r in (recent, sentence.topic_group, sentence.topic_person)
@@ -860,9 +923,13 @@ class Referents:
         if head in GROUP_ROLE_NOUNS or (head in REPRESENTATIVE_NOUNS and institution):
             if groups and all(m.canonical_type is EntityType.ORGANIZATION for m in groups):
                 return self._named(groups[-1], TITLED, phrase=text)  # "the Sputnik news agency"
-            if groups:  # "the French foreign ministry", "Russia's foreign ministry": the institution itself
+            if groups or any(self.nationality[t] for t in range(phrase.start, phrase.end)):
+                # "the French foreign ministry", "Russia's foreign ministry", "the Israeli military": the institution
                 body = re.sub(rf"\s+(?:{'|'.join(REPRESENTATIVE_NOUNS)})$", "", text)
                 return Referent(body, TITLED, type=EntityType.ORGANIZATION)
+            owner = self._organisation_called(institution or {head}, phrase.start)
+            if owner is not None:  # "police said" after "the Austin Police Department"
+                return self._named(owner, TITLED, phrase=text)
             group = self.sentences[k].topic_group
             if group is not None and (phrase.determiner in DEFINITE or head in REPRESENTATIVE_NOUNS):
                 return Referent(group.speaker, RECENT, phrase=text, type=group.type)  # "the company said"
@@ -872,7 +939,16 @@ class Referents:
         if head in DOCUMENT_NOUNS and named:  # "Dempsey's statement", "a study by the Centre for …"
             return self._named((persons or named)[-1], TITLED, phrase=text)
         if head in ANONYMOUS_NOUNS and not named and phrase.determiner in DEFINITE:  # "the source said"
-            return Referent(None, 0.0, hint=self._introduction(head, phrase.start) or text)
+            introduction = self._introduction(head, phrase.start)
+            if introduction is None:  # not "a source …" before: someone the text named?
+                titled = self._titled(head, phrase)  # "the student" after "Sara Lee, a student at …"
+                if titled is not None:
+                    return titled
+                gender = "f" if head in FEMALE_WORDS else "m" if head in MALE_WORDS else None
+                topic = self.sentences[k].topic_person
+                if tag and gender and topic is not None and topic.speaker and self.genders.get(topic.speaker) == gender:
+                    return self._person(topic.speaker, RECENT, phrase=text)  # '”, the mother of three said'
+            return Referent(None, 0.0, hint=introduction or text)
         if head in PERSON_ROLE_NOUNS:
             titled = self._titled(head, phrase)
             if titled is not None:
@@ -893,8 +969,14 @@ class Referents:
             if phrase.determiner in DEFINITE or phrase.determiner == "":  # "the former president added"
                 gender = "f" if head in FEMALE_WORDS else "m" if head in MALE_WORDS else None
                 topic = self.sentences[k].topic_person
-                if topic is not None and self.compatible(topic.speaker, gender):
-                    return self._person(topic.speaker, RECENT, phrase=text)
+                mentioned = any(self.words[t] == head and not self.quoted[t] and {"a", "an", "one", "his", "her",
+                                                                              "their", "’s", "'s"} & set(
+                    self.words[max(0, t - 3):t]) for t in range(phrase.start))  # 'a lawyer for', 'his lawyer'
+
+                if topic is not None and self.compatible(topic.speaker, gender) and not mentioned:
+                    return self._person(topic.speaker, RECENT, phrase=text)  # '”, said the actor': the person
+                if topic is not None and self.compatible(topic.speaker, gender):  # in focus, called by a new role;
+                    return Referent(None, WEAK, hint=topic.speaker)  # 'the lawyer' after 'a lawyer for Smith': another
                 nearby = [m for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
                 if nearby:
                     return Referent(None, WEAK, hint=nearby[0].canonical)
@@ -904,6 +986,50 @@ class Referents:
                                                                for m in groups):
                 return self._person(topic.speaker, RECENT, phrase=text)
         return Referent(None, 0.0, hint=text)
+
+    def _document_author(self, head: str, phrase: Phrase) -> Referent | None:
+        """Who made the document `phrase` names, as the text says: in its apposition ("The report, released by
+        the World Bank on Monday, warned"), else where the text introduced it ("a report from Kotak … the report
+        said", "the WHO's report")."""
+        n = len(self.words)
+        for t in range(phrase.end, min(n, phrase.end + 12)):
+            if self.words[t] in SPEECH_VERBS or self.texts[t] in (".", ";", "!", "?") or self.quoted[t]:
+                break
+            if self.words[t] in ("by", "from") and t + 1 < n:
+                author = self._author_at(t + 1)
+                if author is not None:
+                    return self._named(author, TITLED, phrase=self.phrase_text(phrase))
+        for t in range(phrase.start - 1, -1, -1):
+            if self.words[t] != head or self.quoted[t]:
+                continue
+            made = next((u for u in range(t - 1, max(-1, t - 5), -1) if self.words[u] in PUBLISHING_VERBS), None)
+            if t >= 2 and self.words[t - 1] in ("’s", "'s") and self.mention[t - 2] is not None:
+                author = self.mention[t - 2]  # "the WHO's report"
+            elif made is not None:  # "Analysts at Kotak published a report"
+                maker = self.subject_left(made, self.sentences[self.sentence_of[made]].start)
+                author = maker and (maker.mention or (maker.modifiers[-1] if maker.modifiers else None))
+            else:
+                author = next((a for a in (self._author_at(u + 1) for u in range(t + 1, min(n, t + 4))
+                                           if self.words[u] in ("by", "from", "of")) if a is not None), None)
+            if author is not None and author.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION):
+                return self._named(author, RECENT, phrase=self.phrase_text(phrase))
+            return None  # the nearest earlier mention of the document says nothing of its author
+        return None
+
+    def _author_at(self, i: int) -> Mention | None:
+        """The person or organisation named at token i (past a determiner)."""
+        i += i < len(self.words) and self.words[i] in DETERMINERS
+        mention = self.mention[i] if i < len(self.words) else None
+        if mention is None or mention.canonical_type not in (EntityType.PERSON, EntityType.ORGANIZATION):
+            return None
+        return mention
+
+    def _organisation_called(self, nouns: set[str], before: int) -> Mention | None:
+        """The one organisation named before token `before` whose name has one of `nouns` ("police" -> "Austin
+        Police Department", "the university" -> "Stanford University")."""
+        found = {m.canonical: m for t, m in enumerate(self.mention[:before]) if m is not None and not self.quoted[t]
+                 and m.canonical_type is EntityType.ORGANIZATION and nouns & set(m.canonical.lower().split())}
+        return next(iter(found.values())) if len(found) == 1 else None
 
     def _introduction(self, head: str, before: int) -> str | None:
         """How the text first described someone it later calls "the <head>": "source in the interior ministry"

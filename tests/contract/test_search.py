@@ -397,3 +397,20 @@ def test_run_search_counts_undated_hits(backend: IndexBackend) -> None:
     assert run_search(backend, build_request(None, facets=["publisher"])).undated is None
     assert interval_for_span(date(1990, 1, 1), date(2021, 12, 31)) == "year"
     assert interval_for_span(date(2021, 1, 1), date(2021, 3, 2)) == "day"
+
+
+def test_the_facet_endpoint_counts_undated_articles_as_search_does(backend: IndexBackend) -> None:
+    from fastapi.testclient import TestClient
+
+    from newsdesk.api.app import create_app
+
+    with TestClient(create_app(backend)) as client:
+        for params in ({}, {"q": "monsoon"}, {"q": "panjshir"}, {"interval": "auto"}, {"undated": "true"}):
+            search = client.get("/search", params={**params, "facets": "published", "size": 0}).json()
+            facet = client.get("/facets/published", params={**params, "size": 100}).json()
+            assert (facet["undated"], facet["interval"], facet["buckets"]) == (
+                search["undated"], search["interval"], search["facets"]["published"]), params
+        everything = client.get("/facets/published", params={"interval": "year"}).json()
+        assert everything["undated"] == 1 and sum(b["count"] for b in everything["buckets"]) == len(ARTICLES) - 1
+        publishers = client.get("/facets/publisher").json()
+        assert publishers["undated"] is None and publishers["interval"] is None
