@@ -12,6 +12,7 @@ import typer
 
 from newsdesk.clean.cli import boilerplate_app
 from newsdesk.config import get_settings
+from newsdesk.enrich.cli import entities_app
 from newsdesk.index.es_cli import dashboards_app, doctor, kibana_app
 from newsdesk.stories.cli import stories_app
 from newsdesk.terminal import plain, safe
@@ -24,6 +25,7 @@ app.add_typer(failed_app, name="failed")
 app.add_typer(kibana_app, name="kibana")
 app.add_typer(dashboards_app, name="dashboards")
 app.add_typer(stories_app, name="stories")
+app.add_typer(entities_app, name="entities")
 app.command()(doctor)
 
 REPORT_HINT = "This is a bug in newsdesk, not in your input; please report it with the traceback above."

@@ -50,3 +50,16 @@ def say(text: str, indent: str = "", style: str = "", out: Console | None = None
     """Print `text` wrapped to the terminal, made safe for it."""
     out = out or console()
     out.print(wrapped(text, out.width, indent, style))
+
+
+def table(title: str, columns: list[tuple[str, dict[str, object]]], rows: list[list[str]]) -> None:
+    """A table that fits the terminal (80 columns when it is not one): long cells wrap within their column.
+    Cells are rich markup: pass values through `safe`."""
+    from rich.table import Table
+
+    grid = Table(title=title, title_justify="left", box=None, pad_edge=False, show_edge=False)
+    for name, options in columns:
+        grid.add_column(name, **options)  # type: ignore[arg-type]
+    for row in rows:
+        grid.add_row(*row)
+    console().print(grid)

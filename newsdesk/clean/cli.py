@@ -11,25 +11,12 @@ import typer
 
 from newsdesk.clean.boilerplate import MIN_DOCUMENTS, BoilerplateStore, learn_groups, normalise_line
 from newsdesk.config import get_settings
-from newsdesk.terminal import safe, say
+from newsdesk.terminal import safe, say, table
 
 boilerplate_app = typer.Typer(help="Learned per-publisher boilerplate rules.", no_args_is_help=True)
 
 StoreOption = Annotated[Path | None, typer.Option("--store", help="Rule store (default: <home>/boilerplate.sqlite).")]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of a table.")]
-
-
-def _table(title: str, columns: list[tuple[str, dict[str, object]]], rows: list[list[str]]) -> None:
-    """A table that fits the terminal (80 columns when it is not one): long cells wrap within their column."""
-    from rich.console import Console
-    from rich.table import Table
-
-    table = Table(title=title, title_justify="left", box=None, pad_edge=False, show_edge=False)
-    for name, options in columns:
-        table.add_column(name, **options)  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(*row)
-    Console(highlight=False).print(table)
 
 
 @boilerplate_app.command("list")
@@ -53,7 +40,7 @@ def list_rules(
         return
     rows = [[str(r.id), "on" if r.enabled else "off", safe(f"{r.scope}: {r.key}"), str(r.documents), safe(r.line)]
             for r in rules]
-    _table(f"{len(rules)} boilerplate rules (disable one: newsdesk boilerplate disable ID)",
+    table(f"{len(rules)} boilerplate rules (disable one: newsdesk boilerplate disable ID)",
            [("id", {"justify": "right", "no_wrap": True}), ("state", {"no_wrap": True}),
             ("publisher or folder", {"ratio": 2, "overflow": "fold"}), ("docs", {"justify": "right", "no_wrap": True}),
             ("line", {"ratio": 3, "overflow": "fold"})], rows)
@@ -103,7 +90,7 @@ def learn(paths: list[str], store: StoreOption = None, json_output: JsonOption =
             outcome = f"{g.lines} line{'' if g.lines == 1 else 's'}" if g.lines else "none recur"
         rows.append([safe(f"{g.scope}: {g.key}"), str(g.documents), str(g.distinct), outcome])
     if rows:
-        _table(f"{len(docs)} documents read in {len(groups)} groups (by publisher, else by source folder)", [
+        table(f"{len(docs)} documents read in {len(groups)} groups (by publisher, else by source folder)", [
             ("publisher or folder", {"ratio": 1, "overflow": "fold"}), ("docs", {"justify": "right", "no_wrap": True}),
             ("distinct", {"justify": "right", "no_wrap": True}), ("learned", {"no_wrap": True})], rows)
     else:

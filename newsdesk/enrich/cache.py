@@ -89,6 +89,12 @@ class EnrichmentCache(SqliteStore):
                 return found
         return found
 
+    def clear(self) -> int:
+        """Forget every cached result (after the alias decisions change); returns how many there were."""
+        with self._lock, self.conn:
+            self.conn.execute("BEGIN IMMEDIATE")
+            return self.conn.execute("DELETE FROM enrichment").rowcount
+
     def put_many(self, results: dict[str, dict[str, object]]) -> None:
         """Store results in one short transaction (skipped when the cache cannot be written)."""
         if not results:

@@ -224,9 +224,12 @@ class AliasRegistry(SqliteStore):
             types = self._types(conn, set(single))
             count = 0
             for key in single:
+                votes, fixed = types.get(key, (Counter(), None))
                 if key in types and _is_person(types[key]):
                     self._decide(conn, key, now)
                     count += 1
+                elif fixed is None and not _clear(votes):  # as ingest decides a name whose type is unclear
+                    count += self._decide(conn, key, now, record_none=False) is not None
         return count
 
 
