@@ -498,6 +498,8 @@ def serve(
     from newsdesk.orchestration import PrefectServerError, ensure_server, ui_url
     from newsdesk.sources.groups import SourcesFileError
 
+    from newsdesk.workers import PoolService, shutdown
+
     settings = get_settings()
     configure_prefect(settings)
     console = _err_console()
@@ -508,9 +510,12 @@ def serve(
     except SourcesFileError as exc:
         _error(exc)
         raise typer.Exit(2) from None
+    pool = PoolService(settings)  # warm workers for every flow run (each runs in a process of its own)
+    os.environ.update(pool.environment)
     try:
         server = ensure_server(settings)
     except PrefectServerError as exc:
+        pool.close()
         _error(exc)
         raise typer.Exit(EXIT_UNAVAILABLE) from None
     os.environ["PREFECT_API_URL"] = server.api_url  # before Prefect reads its settings
@@ -524,6 +529,8 @@ def serve(
 
         prefect_serve(*deployments)
     finally:
+        pool.close()
+        shutdown()
         server.stop()
 
 
