@@ -12,6 +12,10 @@ Builds `bench/corpora/<size>/` (bench/corpus.py) when missing, then measures
      larger), and the report compares them with the full-corpus runs below by rate (docs/s, CPU s per document);
   3. end to end through the Prefect `ingest` flow in a fresh process (fresh NEWSDESK_HOME) with 1 worker (the
      process tree pinned to one core) and 2 workers (both cores), with peak RSS of the process tree, and the cold start of `newsdesk ingest` on the ingested, unchanged corpus;
+  3b. the fixed costs every run pays, each alone in a fresh process (imports, the temporary Prefect server's start on
+     a fresh and on a used home, one worker's start and model load), and a scheduled run of a served deployment
+     (`newsdesk serve`, warm workers) that finds `--served-new` new articles in its watched folder, against the
+     in-process processing time of those articles (target: within 2x);
   4. discovery/plan at `--structural-size` files (first run, and all unchanged) for the 100k memory/cold-start
      extrapolation;
   5. search latency (text + facets, filter-only + facets, deep paging) in-process and, when `newsdesk.api` exists,

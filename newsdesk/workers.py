@@ -12,7 +12,6 @@ import atexit
 import ctypes
 import logging
 import math
-import multiprocessing
 import multiprocessing as mp
 import os
 import secrets
@@ -214,6 +213,8 @@ class WorkerPool:
             chunks.append(chunk)
         self.start()
         with self._lock:
+            if self._closed:  # broke meanwhile
+                raise RuntimeError("the worker pool is closed")
             self._queue.extend((job, c) for c in chunks)
         os.write(self._wake_w, b"w")
         return future
@@ -336,6 +337,8 @@ class WorkerPool:
         """Stop the dispatcher and the workers; work still queued fails."""
         with self._lock:
             self._closed = True
+            if self._wake_w < 0:  # closed before
+                return
         os.write(self._wake_w, b"x")
         if self._dispatcher is not None and self._dispatcher is not threading.current_thread():
             self._dispatcher.join()
@@ -344,10 +347,8 @@ class WorkerPool:
             w.stop()
         self._workers.clear()
         for fd in (self._wake_r, self._wake_w):
-            try:
-                os.close(fd)
-            except OSError:
-                pass
+            os.close(fd)
+        self._wake_r = self._wake_w = -1
 
 
 _pool: tuple[str, WorkerPool] | None = None
@@ -400,7 +401,7 @@ def run_processing(items: Sequence[Input | WorkItem], settings: Settings) -> lis
             return _process_here(items, settings)  # a pool: the run's batches may come from several threads
         try:
             return _run_served(address, items, settings)
-        except (OSError, EOFError, multiprocessing.AuthenticationError) as exc:
+        except (OSError, EOFError, mp.AuthenticationError) as exc:
             log.warning("the warm workers of `newsdesk serve` do not answer (%s): starting workers here", exc)
             _unanswered.add(address)
             return _process_here(items, settings)
@@ -453,7 +454,7 @@ class PoolService:
         while True:
             try:
                 conn = self._listener.accept()
-            except multiprocessing.AuthenticationError:
+            except mp.AuthenticationError:
                 continue
             except OSError:  # closed
                 return

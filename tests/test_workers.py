@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from test_reliability import write_articles
+from test_reliability import write_articles, write_slow_line
 
 
 def _worker_pids() -> set[int]:
@@ -25,15 +25,13 @@ def test_batches_queued_together_come_back_whole_and_in_order_with_a_failure_in_
     from newsdesk.state import IngestState
     from newsdesk.workers import WorkerPool
 
+    settings = Settings(home=tmp_path / "home", workers=2, max_document_seconds=6)
     first, second = tmp_path / "first", tmp_path / "second"
     write_articles(first, 3, start=0)
-    sentence = "The minister said the talks would continue next week in Geneva, "
-    (first / "article_0001_line.txt").write_text((sentence * (1_000_000 // len(sentence) + 1))[:1_000_000])
+    slow = write_slow_line(first)
     write_articles(second, 4, start=10)
-    settings = Settings(home=tmp_path / "home", workers=2, max_document_seconds=6)
     use_settings(settings)
-    state = IngestState(settings.state_path)
-    pool = WorkerPool(settings, 2)
+    state, pool = IngestState(settings.state_path), WorkerPool(settings, 2)
     try:
         batches = [plan_ingest([str(folder)], state).todo for folder in (first, second)]
         futures = [pool.submit(batch) for batch in batches]  # both queued before either is done
@@ -41,7 +39,7 @@ def test_batches_queued_together_come_back_whole_and_in_order_with_a_failure_in_
         for batch, processed in zip(batches, results):
             assert [p.file.path for p in processed] == [f.path for f in batch]
         failed = [p for p in results[0] if p.outcomes]
-        assert [p.file.path.endswith("_line.txt") for p in failed] == [True]
+        assert [p.file.path.endswith(slow.name) for p in failed] == [True]
         assert "6 s per-document time limit" in failed[0].outcomes[0].reason
         assert all(len(p.articles) == 1 for p in results[0] if p not in failed)
         assert all(len(p.articles) == 1 and not p.outcomes for p in results[1])
