@@ -179,6 +179,9 @@ def ingest(
         raise typer.Exit(3)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from newsdesk.workers import warm_up
+
+    warm_up(run_settings(backend, index))  # the workers load their models while Prefect starts
     _start_prefect()
     from flows.ingest import progress_listeners, run_ingest
     from newsdesk.index.base import BackendError
@@ -497,7 +500,6 @@ def serve(
     from newsdesk.config import configure_prefect
     from newsdesk.orchestration import PrefectServerError, ensure_server, ui_url
     from newsdesk.sources.groups import SourcesFileError
-
     from newsdesk.workers import PoolService, shutdown
 
     settings = get_settings()
