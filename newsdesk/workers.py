@@ -264,12 +264,12 @@ class WorkerPool:
                 elif isinstance(message, Exception):
                     self._replace(w, f"{type(message).__name__}: {message}")
                 else:
-                    job = self._busy.pop(w)
+                    job, pieces = self._busy.pop(w), len(w.chunk or [])
                     for (slot, _), processed in zip(w.chunk or [], message):
                         job.results[slot] = processed
-                    self._settle(job, len(w.chunk or []))
                     w.chunk, w.deadline = None, math.inf
-                    self._recycle_if_grown(w)
+                    self._recycle_if_grown(w)  # before the job may complete: its caller finds the pool settled
+                    self._settle(job, pieces)
             elif time.monotonic() > w.deadline:
                 what = (f"processing exceeded the {limit:g} s per-document time limit" if w.ready
                         else "worker did not start in time")
