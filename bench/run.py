@@ -12,6 +12,10 @@ Builds `bench/corpora/<size>/` (bench/corpus.py) when missing, then measures
      larger), and the report compares them with the full-corpus runs below by rate (docs/s, CPU s per document);
   3. end to end through the Prefect `ingest` flow in a fresh process (fresh NEWSDESK_HOME) with 1 worker (the
      process tree pinned to one core) and 2 workers (both cores), with peak RSS of the process tree, and the cold start of `newsdesk ingest` on the ingested, unchanged corpus;
+  3b. the fixed costs every run pays, each alone in a fresh process (imports, the temporary Prefect server's start on
+     a fresh and on a used home, one worker's start and model load), and a scheduled run of a served deployment
+     (`newsdesk serve`, warm workers) that finds `--served-new` new articles in its watched folder, against the
+     in-process processing time of those articles (target: within 2x);
   4. discovery/plan at `--structural-size` files (first run, and all unchanged) for the 100k memory/cold-start
      extrapolation;
   5. search latency (text + facets, filter-only + facets, deep paging) in-process and, when `newsdesk.api` exists,
@@ -33,6 +37,7 @@ import argparse  # noqa: E402
 import json  # noqa: E402
 import re  # noqa: E402
 import shutil  # noqa: E402
+import signal  # noqa: E402
 import statistics  # noqa: E402
 import subprocess  # noqa: E402
 import sys  # noqa: E402
@@ -471,6 +476,159 @@ def measure_e2e(folder: Path, workers: int, cold_repeat: int) -> dict[str, Any]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+# -- 3b: fixed costs per run, and a scheduled run on a served deployment -----------------------------------
+
+FIXED = r"""
+import json, os, sys, time
+import psutil
+t0 = time.perf_counter()
+sys.path.insert(0, {root!r})
+import flows.ingest  # noqa: F401 (what a run imports: Prefect, newsdesk)
+t_import = time.perf_counter()
+from newsdesk.config import get_settings
+from newsdesk.orchestration import ensure_temporary_server
+ensure_temporary_server()
+t_server = time.perf_counter()
+import multiprocessing as mp
+from newsdesk.workers import _Worker
+worker = _Worker(mp.get_context("spawn"), get_settings())
+worker.conn.recv()  # "ready": imports done, models loaded
+t_worker = time.perf_counter()
+cpu = psutil.Process(worker.process.pid).cpu_times()
+worker.stop()
+print(json.dumps({{"import_s": t_import - t0, "server_s": t_server - t_import, "worker_s": t_worker - t_server,
+                  "worker_cpu": cpu.user + cpu.system}}))
+"""
+
+
+def measure_fixed_costs() -> dict[str, Any]:
+    """What every run pays whatever its size, each measured alone in a fresh process (one core): imports of the
+    flow module, the temporary Prefect server's start on a fresh home (its database created) and on one used before,
+    and one worker's start (spawn, imports, model load)."""
+    tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-fixed-"))
+    try:
+        env = bench_env(tmp / "home", 1)
+        code = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n" + FIXED.format(root=str(ROOT))
+        runs = []
+        for label in ("fresh home", "home used before"):
+            wall, _, done = run_process([sys.executable, "-c", code], env)
+            data = json.loads(done.stdout.strip().splitlines()[-1])
+            data.update(label=label, wall_s=wall, cpu_s=done.cpu)
+            runs.append(data)
+            log(f"  fixed costs ({label}): imports {data['import_s']:.1f} s, Prefect server {data['server_s']:.1f} s, "
+                f"worker start {data['worker_s']:.1f} s (cpu {data['worker_cpu']:.1f} s); process tree {wall:.1f} s, "
+                f"cpu {done.cpu:.1f} s")
+        return {"runs": runs}
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _single_document_files(folder: Path, n: int, skip: int = 0) -> list[Path]:
+    """`n` files of the corpus holding one article each (text dumps and HTML pages), after the first `skip`."""
+    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix in (".txt", ".html", ".htm"))
+    return files[skip:skip + n]
+
+
+def measure_served(folder: Path, new: int, workers: int) -> dict[str, Any]:
+    """A served deployment (`newsdesk serve`, real Prefect server) over a watched folder: a first run ingests 20
+    files; then `new` new files are dropped in and the deployment runs again, as its schedule would start it. Its
+    time from start (the runner picks it up: Pending) to end, against the in-process processing time (load, clean,
+    enrich, index on one core, models loaded) of the same files."""
+    import socket
+
+    from newsdesk.orchestration import answers, prefect_client, trigger
+
+    tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-served-"))
+    watched, home = tmp / "watched", tmp / "home"
+    watched.mkdir()
+    first, added = _single_document_files(folder, 20), _single_document_files(folder, new, skip=20)
+    for p in first:
+        shutil.copy2(p, watched / p.name)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = bench_env(home, workers)
+    env.update(NEWSDESK_PREFECT_PORT=str(port), NEWSDESK_MAX_DOCUMENT_SECONDS="120")
+    api = f"http://127.0.0.1:{port}/api"
+    serve_log = (tmp / "serve.log").open("w")
+    serve = subprocess.Popen([sys.executable, "-m", "newsdesk.cli", "serve", "--schedule", "0 0 1 1 *", "--source",
+                              str(watched)], cwd=ROOT, env=env, stdout=serve_log, stderr=subprocess.STDOUT,
+                             start_new_session=True)
+    res: dict[str, Any] = {"new": new, "workers": workers}
+    try:
+        deadline = time.monotonic() + 300
+        while True:
+            if serve.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("newsdesk serve did not start: " + (tmp / "serve.log").read_text()[-2000:])
+            if answers(api, timeout=1):
+                with prefect_client(api) as client:
+                    if any(d.name == "scheduled" for d in client.read_deployments()):
+                        break
+            time.sleep(1)
+        time.sleep(5)  # the served process starts its warm workers meanwhile
+        runs = []
+        for label, files in (("first run", first), (f"{new} new articles", added)):
+            if label != "first run":
+                for p in files:
+                    shutil.copy2(p, watched / p.name)
+            created = time.time()
+            run = trigger(api, "ingest/scheduled", [], timeout=900)
+            ended = time.time()
+            with prefect_client(api) as client:
+                states = client.read_flow_run_states(run.id)
+                flow_run = client.read_flow_run(run.id)
+            at = {s.type.value: s.timestamp.timestamp() for s in states}
+            pending = at.get("PENDING", created)
+            end = flow_run.end_time.timestamp() if flow_run.end_time else ended
+            runs.append({"label": label, "state": run.state, "message": run.message, "pending_to_end_s": end - pending,
+                         "start_to_end_s": end - flow_run.start_time.timestamp() if flow_run.start_time else None,
+                         "trigger_to_end_s": ended - created})
+            log(f"  served run ({label}): {run.state}, {run.message}; Pending -> end {end - pending:.1f} s, "
+                f"Running -> end {runs[-1]['start_to_end_s'] or 0:.1f} s, trigger -> end {ended - created:.1f} s")
+        res["runs"] = runs
+    finally:
+        serve.send_signal(signal.SIGTERM)
+        try:
+            serve.wait(60)
+        except subprocess.TimeoutExpired:
+            os.killpg(serve.pid, 9)
+            serve.wait()
+        serve_log.close()
+    res["inprocess"] = _inprocess_processing(added)
+    log(f"  in-process processing of the {new} new files: {res['inprocess']['wall_s']:.1f} s "
+        f"(cpu {res['inprocess']['cpu_s']:.1f} s)")
+    shutil.rmtree(tmp, ignore_errors=True)
+    return res
+
+
+def _inprocess_processing(files: list[Path]) -> dict[str, float]:
+    """Load, clean, enrich and index `files` in this process (models loaded and warmed up beforehand, untimed)."""
+    from newsdesk.enrich import load_nlp
+    from newsdesk.index import open_backend
+    from newsdesk.model import IngestSummary
+    from newsdesk.pipeline import index_processed, plan_ingest, process_files
+    from newsdesk.state import IngestState
+
+    with fresh_home("served-inprocess") as settings:
+        tmp = settings.home.parent / "in"
+        tmp.mkdir()
+        for p in files:
+            shutil.copy2(p, tmp / p.name)
+        state, backend = IngestState(settings.state_path), open_backend(settings)
+        try:
+            load_nlp()
+            todo = plan_ingest([str(tmp)], state).todo
+            process_files(todo[:2], settings)  # warm: first-call loads (gazetteer, registry)
+            start, cpu = time.perf_counter(), time.process_time()
+            for lo in range(0, len(todo), settings.batch_size):
+                index_processed(process_files(todo[lo:lo + settings.batch_size], settings), backend, state,
+                                IngestSummary())
+            return {"wall_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu}
+        finally:
+            state.close()
+            backend.close()
+
+
 # -- 4: discovery / plan at scale ------------------------------------------------------------------------
 
 def measure_structural(size: int, repeat: int) -> dict[str, Any]:
@@ -670,7 +828,8 @@ def measure_search(n: int, loads: dict[str, list[dict[str, Any]]], repeat: int, 
 # -- report ----------------------------------------------------------------------------------------------
 
 def ingest_report(size: int, stages: dict[str, Any], e2e: list[dict[str, Any]], structural: dict[str, Any] | None,
-                  loads_seen: list[str], args: argparse.Namespace) -> str:
+                  loads_seen: list[str], args: argparse.Namespace, fixed: dict[str, Any] | None = None,
+                  served: dict[str, Any] | None = None) -> str:
     n, every = stages["n_docs"], stages["every"]  # n: documents of the in-process sample (every k-th file)
     lim = [stages["limit_extract"], stages["limit_ner"], stages["limit_index"]]
     limit_s = sum(t.seconds for t in lim)
@@ -771,7 +930,34 @@ def ingest_report(size: int, stages: dict[str, Any], e2e: list[dict[str, Any]], 
                             f"set does not grow with the corpus) + the plan's {per_file / 1024:.1f} KB per file x "
                             f"{scale:,.0f} files = {estimate / 2**30:.2f} GB (target < {TARGETS['peak_gb_100k']} GB: "
                             + ("met" if estimate / 2**30 < TARGETS["peak_gb_100k"] else "MISSED") + ")")
+    if served and served.get("runs"):
+        run, alone = served["runs"][-1], served["inprocess"]["wall_s"]
+        ratio = run["pending_to_end_s"] / alone
+        verdicts.append(f"scheduled run of a served deployment ({served['workers']} warm workers) finding "
+                        f"{served['new']} new articles: {run['pending_to_end_s']:.1f} s from its start to its end = "
+                        f"{ratio:.2f}x their in-process processing alone ({alone:.1f} s; target <= 2x): "
+                        + ("met" if ratio <= 2 and run["state"] == "COMPLETED" else "MISSED"))
     lines += [f"- {v}" for v in verdicts]
+    if fixed:
+        lines += ["", "### Fixed costs per run (each alone, fresh process, one core)", "",
+                  "| home | imports s | Prefect temporary server start s | worker start + model load s (cpu s) | "
+                  "process tree wall s | cpu s |", "|---|---:|---:|---:|---:|---:|"]
+        for f in fixed["runs"]:
+            lines.append(f"| {f['label']} | {f['import_s']:.1f} | {f['server_s']:.1f} | {f['worker_s']:.1f} "
+                         f"({f['worker_cpu']:.1f}) | {f['wall_s']:.1f} | {f['cpu_s']:.1f} |")
+        lines += ["", "`newsdesk ingest` starts its workers first, so their model load overlaps the server's start "
+                      "(on two cores); `newsdesk serve` keeps them warm between runs (below)."]
+    if served and served.get("runs"):
+        lines += ["", f"### Scheduled run of a served deployment (`newsdesk serve`, {served['workers']} warm workers)",
+                  "", "| run | state | Pending -> end s | Running -> end s | trigger -> end s | summary |",
+                  "|---|---|---:|---:|---:|---|"]
+        for r in served["runs"]:
+            lines.append(f"| {r['label']} | {r['state']} | {r['pending_to_end_s']:.1f} | "
+                         f"{(r['start_to_end_s'] or 0):.1f} | {r['trigger_to_end_s']:.1f} | {r['message']} |")
+        lines += ["", f"In-process processing of the same {served['new']} files (load, clean, enrich, index; one core, "
+                      f"models loaded): {served['inprocess']['wall_s']:.1f} s (cpu {served['inprocess']['cpu_s']:.1f} "
+                      "s). Pending -> end: from the runner taking the run (before it starts the run's process) to its "
+                      "end; trigger -> end adds the runner's polling interval."]
     lines += ["", "### Where the gap is (CPU seconds per 1,000 documents, robust to a busy machine)", "",
               "| part | ours cpu s / 1k docs | essential cpu s / 1k docs | overhead |", "|---|---:|---:|---:|"]
     per_1k = 1000 / n  # per 1,000 documents of the sample (for the HTML-only steps too: the corpus's mix)
@@ -838,6 +1024,8 @@ def main() -> None:
                         help="runs of the minutes-long measurements: clean, enrich, extraction, NER")
     parser.add_argument("--cold-repeat", type=int, default=3)
     parser.add_argument("--workers", type=int, nargs="*", default=[1, 2], help="end-to-end runs (empty: none)")
+    parser.add_argument("--served-new", type=int, default=50,
+                        help="new articles for the scheduled run of a served deployment (0: skip it)")
     parser.add_argument("--structural-size", type=int, default=None,
                         help="discover/plan at this size (default: --size, the cold-start target's 10k; 0: skip)")
     parser.add_argument("--search-sizes", type=int, nargs="*", default=[10_000, 100_000])
@@ -878,14 +1066,27 @@ def main() -> None:
             except RuntimeError as exc:  # reported, and the other measurements still written
                 log(f"  end to end with {w} worker(s) failed: {exc}")
             loads_seen.append(load_avg())
+        fixed = served = None
+        if args.workers:
+            log("fixed costs per run")
+            fixed = measure_fixed_costs()
+            loads_seen.append(load_avg())
+        if args.served_new:
+            log(f"served deployment, {args.served_new} new articles")
+            try:
+                served = measure_served(folder, args.served_new, max(args.workers or [2]))
+            except RuntimeError as exc:
+                log(f"  the served deployment run failed: {exc}")
+            loads_seen.append(load_avg())
         structural = None
         if args.structural_size:
             log(f"discover + plan at {args.structural_size}")
             structural = measure_structural_fresh(args.structural_size, args.repeat)
             loads_seen.append(load_avg())
-        raw = {"stages": stages, "e2e": e2e, "structural": structural, "loads": loads_seen}
+        raw = {"stages": stages, "e2e": e2e, "structural": structural, "loads": loads_seen, "fixed": fixed,
+               "served": served}
         (OUT / f"results-{args.size}.json").write_text(json.dumps(raw, default=lambda o: o.__dict__, indent=1))
-        report = ingest_report(args.size, stages, e2e, structural, loads_seen, args)
+        report = ingest_report(args.size, stages, e2e, structural, loads_seen, args, fixed, served)
         print(report)
         (OUT / f"ingest-{args.size}.md").write_text(report)
         if not args.no_write:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
-from collections import Counter
+import threading
+from collections import Counter, deque
 from collections.abc import Callable, Sequence
 
 from newsdesk.config import Settings, configure_prefect
@@ -19,6 +20,7 @@ from prefect.artifacts import (  # noqa: E402
     update_progress_artifact,
 )
 from prefect.cache_policies import NO_CACHE  # noqa: E402
+from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.states import Completed, Failed, State  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
@@ -35,7 +37,7 @@ from newsdesk.sources.fetch import Fetcher  # noqa: E402
 from newsdesk.state import IngestState  # noqa: E402
 from newsdesk.stores import DamagedStore, NoSpaceLeft, free_space_problem, is_no_space  # noqa: E402
 from newsdesk.terminal import plain  # noqa: E402
-from newsdesk.workers import in_worker_processes, run_processing  # noqa: E402
+from newsdesk.workers import in_worker_processes, run_processing, warm_up  # noqa: E402
 
 ProgressListener = Callable[[int, int], None]
 progress_listeners: list[ProgressListener] = []
@@ -89,11 +91,17 @@ def plan_task(sources: list[str], state: IngestState, full: bool, url_lists: lis
                        backend=backend)
 
 
+BATCHES_AHEAD = 2
+"""Batches queued for the workers while one is indexed (with worker processes)."""
+_fetching = threading.Lock()
+
+
 @task(name="process-batch", cache_policy=NO_CACHE)
 def process_batch(items: list[WorkItem], settings: Settings, fetcher: Fetcher) -> list[ProcessedFile]:
     """Fetch the batch's web pages (their own retries), then load, clean and enrich (no retries: these
     failures are deterministic)."""
-    ready, settled = fetch_inputs(items, fetcher, settings)
+    with _fetching:  # one batch's pages at a time: the fetcher's politeness limits hold per call
+        ready, settled = fetch_inputs(items, fetcher, settings)
     return settled + run_processing(ready, settings)
 
 
@@ -151,25 +159,33 @@ def ingest(sources: list[str] | None = None, backend: str | None = None, index: 
         unwritten: list[tuple[DocumentOutcome, str, str]] = []
         done = 0
         work = work_batches(todo, settings.batch_size, settings.max_document_bytes)
-        batch = next(work, None)
-        # With worker processes, the next batch is processed while this one is indexed (no core idles).
+        # With worker processes, the next batches are queued while this one is indexed: the workers go from one
+        # batch to the next without waiting, and the index and state writes here overlap their processing.
         parallel = in_worker_processes(settings)
-        upcoming = process_batch.submit(batch, settings, fetcher) if batch and parallel and not stop else None
-        while batch is not None:
-            following = next(work, None)
+        if parallel and todo and not stop:
+            warm_up(settings)
+        pending: deque[tuple[list[WorkItem], PrefectFuture[list[ProcessedFile]] | None]] = deque()
+
+        def queue_ahead() -> None:
+            while len(pending) < (BATCHES_AHEAD if parallel else 1):
+                following = next(work, None)
+                if following is None:
+                    return
+                pending.append((following, process_batch.submit(following, settings, fetcher)
+                                if parallel and not stop else None))
+
+        queue_ahead()
+        while pending:
+            batch, upcoming = pending.popleft()
             stop = stop or free_space_problem(settings)
             if stop is not None:
                 if upcoming is not None:
                     upcoming.wait()  # its documents are accounted as not indexed with the rest
-                    upcoming = None
                 unwritten += _account_not_indexed(summary, batch, None, stop)
-                batch = following
+                queue_ahead()
                 continue
-            if upcoming is not None:
-                processed = upcoming.result()
-                upcoming = process_batch.submit(following, settings, fetcher) if following else None
-            else:
-                processed = process_batch(batch, settings, fetcher)
+            processed = upcoming.result() if upcoming is not None else process_batch(batch, settings, fetcher)
+            queue_ahead()
             try:
                 summary.merge(index_batch(processed, store, state, tallies))
             except (BackendError, NoSpaceLeft) as exc:  # retries exhausted: stop writing, account for the rest
@@ -184,7 +200,6 @@ def ingest(sources: list[str] | None = None, backend: str | None = None, index: 
             update_progress_artifact(progress, 100.0 * done / max(1, total))
             for listener in progress_listeners:
                 listener(min(done, total), total)
-            batch = following
         summary.interrupted = stop
         if unwritten:
             try:
@@ -417,7 +432,9 @@ def summary_of(state: State) -> IngestSummary:
 def run_ingest(sources: Sequence[str], *, backend: str | None = None, index: str | None = None, full: bool = False,
                prune: bool = False, url_lists: Sequence[str] = (), group: str | None = None,
                ) -> tuple[IngestSummary, State]:
-    """Run the `ingest` flow in this process and return its summary and final state."""
+    """Run the `ingest` flow in this process and return its summary and final state (the workers start loading
+    their models at once, while Prefect starts)."""
+    warm_up(run_settings(backend, index))
     state = ingest(list(sources), backend=backend, index=index, full=full, prune=prune, url_lists=list(url_lists),
                    group=group, return_state=True)
     return summary_of(state), state

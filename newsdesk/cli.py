@@ -181,6 +181,9 @@ def ingest(
         raise typer.Exit(3)
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+    from newsdesk.workers import warm_up
+
+    warm_up(run_settings(backend, index))  # the workers load their models while Prefect starts
     _start_prefect()
     from flows.ingest import progress_listeners, run_ingest
     from newsdesk.index.base import BackendError
@@ -499,6 +502,7 @@ def serve(
     from newsdesk.config import configure_prefect
     from newsdesk.orchestration import PrefectServerError, ensure_server, ui_url
     from newsdesk.sources.groups import SourcesFileError
+    from newsdesk.workers import PoolService, shutdown
 
     settings = get_settings()
     configure_prefect(settings)
@@ -510,9 +514,12 @@ def serve(
     except SourcesFileError as exc:
         _error(exc)
         raise typer.Exit(2) from None
+    pool = PoolService(settings)  # warm workers for every flow run (each runs in a process of its own)
+    os.environ.update(pool.environment)
     try:
         server = ensure_server(settings)
     except PrefectServerError as exc:
+        pool.close()
         _error(exc)
         raise typer.Exit(EXIT_UNAVAILABLE) from None
     os.environ["PREFECT_API_URL"] = server.api_url  # before Prefect reads its settings
@@ -526,6 +533,8 @@ def serve(
 
         prefect_serve(*deployments)
     finally:
+        pool.close()
+        shutdown()
         server.stop()
 
 

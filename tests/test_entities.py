@@ -183,3 +183,17 @@ def test_speakers_are_the_canonical_names_of_the_facets(settings: Settings) -> N
     for article in (first, second):
         assert "Kristi Noem" in names(article, PERSON)
         assert {q.speaker for q in article.quotes if q.kind == "direct"} == {"Kristi Noem"}
+
+
+def test_a_possessive_span_with_nothing_before_its_apostrophe_is_read_without_failing(nlp: Language) -> None:
+    """A span tagged "’s Daily Planet" next to one whose name has no word characters ("–"): the empty owner the
+    possessive leaves is not a name to type (it raised IndexError and failed the document)."""
+    from spacy.tokens import Span
+
+    from newsdesk.enrich.entities import extract_mentions
+
+    doc = nlp("’s Daily Planet and – said the editor on Monday.")
+    dash = next(t.i for t in doc if t.text == "–")
+    doc.ents = [Span(doc, 0, 3, "ORG"), Span(doc, dash, dash + 1, "ORG")]
+    mentions = extract_mentions(doc, list(doc.ents))
+    assert all(m.name for m in mentions)

@@ -88,6 +88,14 @@ def write_articles(folder: Path, n: int, start: int = 0) -> list[Path]:
     return paths
 
 
+def write_slow_line(folder: Path) -> Path:
+    """`article_0001_line.txt`: a 1 MB single line, minutes of enrichment (superlinear in text length)."""
+    sentence = "The minister said the talks would continue next week in Geneva, "
+    path = folder / "article_0001_line.txt"
+    path.write_text((sentence * (1_000_000 // len(sentence) + 1))[:1_000_000])
+    return path
+
+
 def cli_env(home: Path, **extra: str) -> dict[str, str]:
     """Environment of a `newsdesk` subprocess: its own home; flows report to this session's Prefect server."""
     from prefect.settings import PREFECT_API_URL
@@ -128,8 +136,7 @@ def test_pathological_document_fails_with_time_limit_and_the_rest_of_the_batch_i
 
     folder = tmp_path / "in"
     write_articles(folder, 1, start=0)
-    sentence = "The minister said the talks would continue next week in Geneva, "
-    (folder / "article_0001_line.txt").write_text((sentence * (1_000_000 // len(sentence) + 1))[:1_000_000])
+    write_slow_line(folder)
     write_articles(folder, 2, start=2)
     settings = Settings(home=tmp_path / "home", workers=1, max_document_seconds=6)
     use_settings(settings)

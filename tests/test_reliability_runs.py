@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 
 from conftest import ROOT
-from test_reliability import NEWSDESK, article_text, cli_env, write_articles
+from test_reliability import NEWSDESK, article_text, cli_env, write_articles, write_slow_line
 
 pytestmark = pytest.mark.usefixtures("prefect_harness")
 
@@ -349,8 +349,7 @@ def test_worker_past_the_memory_limit_fails_only_its_document(tmp_path: Path) ->
 
     folder = tmp_path / "in"
     write_articles(folder, 2)
-    sentence = "The minister said the talks would continue next week in Geneva, "
-    (folder / "article_0001_line.txt").write_text((sentence * (1_000_000 // len(sentence) + 1))[:1_000_000])
+    write_slow_line(folder)
     settings = Settings(home=tmp_path / "home", workers=1, max_document_seconds=900, max_document_memory_mb=500)
     use_settings(settings)
     state, backend, pool = IngestState(settings.state_path), open_backend(settings), WorkerPool(settings, 1)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
+from functools import lru_cache
 
 import dateparser
 import dateparser.search
@@ -102,17 +103,26 @@ def stated_dates(text: str, languages: list[str] | None = None, *, day_first: bo
                  ) -> list[tuple[date | datetime, bool]]:
     """Full dates stated in a short text such as a byline ("Updated: 18 Nov 2019 9:38 pm Posted: 18 Nov 2019"),
     each with whether an "updated" cue precedes it."""
-    whole = parse_timestamp(text, languages, day_first=day_first)
+    return list(_stated_dates(text, tuple(languages) if languages else None, day_first))
+
+
+@lru_cache(maxsize=4096)
+def _stated_dates(text: str, languages: tuple[str, ...] | None, day_first: bool,
+                  ) -> tuple[tuple[date | datetime, bool], ...]:
+    """`stated_dates`, remembered: a page's nested elements and a site's pages repeat the same texts, and dateparser's
+    search is slow (the answer never depends on today: a full date is required)."""
+    languages = list(languages) if languages else None  # type: ignore[assignment]
+    whole = parse_timestamp(text, languages, day_first=day_first)  # type: ignore[arg-type]
     if whole is not None:
-        return [(whole, bool(UPDATED_CUE.search(text)))]
+        return ((whole, bool(UPDATED_CUE.search(text))),)
     if not YEAR.search(_GLUED_TIME.sub(r"\1 \2", text)):
-        return []
+        return ()
     try:
         found = dateparser.search.search_dates(
             _GLUED_TIME.sub(r"\1 \2", text), languages=languages or ["en"],
             settings=dateparser_settings(day_first or bool(_DOTTED.search(text))))  # type: ignore[arg-type]
     except (ValueError, OverflowError, TypeError, AttributeError):
-        return []
+        return ()
     dates: list[tuple[date | datetime, bool]] = []
     position = 0
     for matched, value in found or []:
@@ -123,7 +133,7 @@ def stated_dates(text: str, languages: list[str] | None = None, *, day_first: bo
         stated = as_stated(value, matched)
         if stated is not None and EARLIEST <= local_day(stated):
             dates.append((stated, bool(UPDATED_CUE.search(text[:max(start, 0)][-40:]))))
-    return dates
+    return tuple(dates)
 
 
 def as_stated(parsed: datetime | None, text: str) -> date | datetime | None:

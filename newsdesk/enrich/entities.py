@@ -351,7 +351,8 @@ def _owner_type(owner: str, tagged: EntityType) -> EntityType:
     known = gazetteer().lookup(owner)
     if known is not None:
         return known.type
-    return EntityType.PERSON if gazetteer().given_name(owner.split()[0]) else tagged
+    words = owner.split()
+    return EntityType.PERSON if words and gazetteer().given_name(words[0]) else tagged
 
 
 def _shape_type(name: str, entity_type: EntityType) -> EntityType | None:

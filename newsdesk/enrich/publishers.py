@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import urlsplit
 
 from newsdesk.clean.text import normalise_text
@@ -135,10 +136,16 @@ def _stated_elsewhere(candidate: Candidate, raw: RawDocument) -> bool:
     """Whether a text dump names the outlet besides the line it was found on: a trailer line that is also a
     line of its own elsewhere (its masthead), a copyright holder named in another line."""
     key = squash(candidate.name)
-    lines = [squash(line) for line in normalise_text(raw.content).split("\n")]
+    lines = _squashed_lines(raw.content)
     if candidate.source == "text-trailer":
         return lines.count(key) >= 2
     return sum(key in line for line in lines) >= 2
+
+
+@lru_cache(maxsize=4)
+def _squashed_lines(content: str) -> tuple[str, ...]:
+    """The squashed lines of a document's text (each of its candidates asks)."""
+    return tuple(squash(line) for line in normalise_text(content).split("\n"))
 
 
 def _cased(name: str, candidates: list[Candidate], extra: list[str]) -> str:
