@@ -218,7 +218,8 @@ class IngestState:
 
     def touch_file(self, identity: str, size: int, mtime_ns: int) -> None:
         """A file whose bytes did not change but whose stat did (e.g. `touch`)."""
-        self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE identity = ?", (size, mtime_ns, identity))
+        with self.transaction() as db:
+            db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE identity = ?", (size, mtime_ns, identity))
 
     def held_elsewhere(self, article_ids: Iterable[str], identities: set[str]) -> set[str]:
         """Those of `article_ids` that an ingested input other than `identities` still produces."""

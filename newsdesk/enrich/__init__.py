@@ -37,7 +37,7 @@ __all__ = ["ENRICH_VERSION", "enrich_articles", "enrichment_version", "load_nlp"
 def _stores() -> tuple[EnrichmentCache, AliasRegistry]:
     settings = get_settings()
     return (_open_cache(str(settings.cache_dir / "enrich.sqlite")),
-            _open_registry(str(settings.home / "aliases.sqlite")))
+            _open_registry(str(settings.store_path("aliases"))))
 
 
 @lru_cache(maxsize=4)
@@ -57,7 +57,7 @@ def _open_publishers(path: str) -> PublisherRegistry:
 
 def _publishers() -> PublisherRegistry:
     """The corpus-wide publisher names (one display name per outlet)."""
-    return _open_publishers(str(get_settings().home / "publishers.sqlite"))
+    return _open_publishers(str(get_settings().store_path("publishers")))
 
 
 def _day(value: date | datetime) -> date:

@@ -30,6 +30,7 @@ from newsdesk.clean.timestamps import parse_timestamp
 from newsdesk.clean.titles import CALL_TO_ACTION, SENTENCE_END, SEPARATOR, domain_label, site_domain, squash
 from newsdesk.enrich.outlets import canonical_outlet
 from newsdesk.enrich.store import SqliteStore
+from newsdesk.sqlite import transaction
 from newsdesk.model import Article, Provenance, RawDocument
 
 SOURCE_ORDER: tuple[str, ...] = (
@@ -259,8 +260,7 @@ class PublisherRegistry(SqliteStore):
         host = (urlsplit(url).hostname or "").removeprefix("www.") if url and "://" in url else ""
         if host:
             keys.insert(0, f"site:{host}")
-        with self._lock, self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
+        with self._lock, transaction(self.conn):
             display = name
             for key in keys:
                 row = self.conn.execute("SELECT name FROM publisher_name WHERE key = ?", (key,)).fetchone()
