@@ -254,6 +254,11 @@ class IngestState:
                     duplicates[article_id] = owner
         return duplicates
 
+    def own_hashes(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Make each (content_hash, article_id) the canonical copy of its hash (as settling decided)."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO hashes VALUES (?, ?)", list(pairs))
+
     def release_hashes(self, article_ids: Iterable[str]) -> None:
         with self.transaction() as db:
             db.executemany("DELETE FROM hashes WHERE article_id = ?", [(i,) for i in article_ids])

@@ -199,3 +199,89 @@ def test_ingest_stores_are_shared_between_homes(opensearch_url: str, tmp_path: P
             finally:
                 use_settings(None)
         assert rows[0] == rows[1] and rows[0], kind
+
+
+# -- two homes, one index ------------------------------------------------------------------------------
+
+EXTRACTION = ROOT.parent / "shared" / "data" / "extraction-dev" / "html"
+COMPARED_OUT = {"ingested_at"}
+"""What may differ between two ingests of the same corpus: when they ran."""
+
+
+def _corpus(tmp_path: Path, pages: int) -> tuple[Path, Path]:
+    """Seeds, a copy of one, and `pages` extraction-dev pages, split in two halves (folders a and b)."""
+    halves = (tmp_path / "corpus" / "a", tmp_path / "corpus" / "b")
+    for half in halves:
+        half.mkdir(parents=True)
+    files = [*sorted(SEEDS.glob("*.txt")), *sorted(EXTRACTION.glob("*.html.gz"))[:pages]]
+    for i, path in enumerate(files):
+        (halves[i % 2] / path.name).write_bytes(path.read_bytes())
+    (halves[1] / "copy-of-seed.txt").write_bytes(files[0].read_bytes())  # an exact copy in the other half
+    # a person named in full in one half and by surname only in the other
+    (halves[0] / "whitcombe-full.txt").write_text(
+        "Flood barrier plan unveiled\n\nEnvironment minister Jane Whitcombe unveiled a plan for a river barrier on "
+        "Monday. \"The barrier will protect ten thousand homes,\" Jane Whitcombe told reporters in Leeds. The plan "
+        "will cost 40 million pounds, the ministry said.\n")
+    (halves[1] / "whitcombe-bare.txt").write_text(
+        "Farmers criticise flood plan\n\nFarmers in Yorkshire criticised the river barrier plan on Tuesday. "
+        "\"Whitcombe never asked us,\" said Tom Ellery, a farmer near Selby. Whitcombe said on Wednesday that she "
+        "would meet the farmers next week.\n")
+    return halves
+
+
+def _index(url: str, prefix: str) -> dict[str, dict[str, object]]:
+    from newsdesk.config import Settings
+    from newsdesk.index.opensearch import OpenSearchBackend
+
+    b = OpenSearchBackend.from_settings(Settings(opensearch_url=url, opensearch_index_prefix=prefix))
+    try:
+        return {i: b.get(i).model_dump(mode="json", exclude=COMPARED_OUT) for i in sorted(b.ids())}  # type: ignore[union-attr]
+    finally:
+        b.close()
+
+
+@pytest.mark.opensearch
+def test_two_homes_over_two_halves_give_the_index_one_ingest_gives(opensearch_url: str, tmp_path: Path) -> None:
+    """Two ingest processes with their own homes over disjoint halves (concurrently; then one half after the
+    other in the other order) write exactly the index one ingest of the whole writes: same ids, story_ids,
+    duplicate_ofs, canonical entity names, publishers, every other field."""
+    if not EXTRACTION.exists():
+        pytest.skip(f"no {EXTRACTION}")
+    a, b = _corpus(tmp_path, 24)
+    run = uuid.uuid4().hex[:6]
+
+    def cli(home: str, prefix: str, *args: str) -> subprocess.Popen[str]:
+        env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / home), "NEWSDESK_BACKEND": "opensearch",
+               "NEWSDESK_OPENSEARCH_URL": opensearch_url, "NEWSDESK_OPENSEARCH_INDEX_PREFIX": prefix,
+               "NEWSDESK_WORKERS": "1", "NEWSDESK_BATCH_SIZE": "8"}
+        return subprocess.Popen([str(Path(sys.executable).parent / "newsdesk"), *args], env=env, cwd=ROOT,
+                                text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+    def finish(*procs: subprocess.Popen[str]) -> None:
+        for proc in procs:
+            out, err = proc.communicate(timeout=900)
+            assert proc.returncode == 0, (out, err[-3000:])
+
+    one = f"one-{run}-"
+    finish(cli("whole", one, "ingest", str(a), str(b)))
+    finish(cli("whole", one, "stories", "settle"))
+    expected = _index(opensearch_url, one)
+    assert len(expected) >= 20
+    assert any(d["duplicate_of"] for d in expected.values())
+    assert len({d["story_id"] for d in expected.values()}) < len(expected)  # some story has several articles
+    bare = next(d for d in expected.values() if "Farmers criticise" in str(d["title"]))
+    assert "Jane Whitcombe" in [e["name"] for e in bare["entities"]]  # the surname merged with the full name
+
+    both = f"two-{run}-"
+    finish(cli("home-a", both, "ingest", str(a)), cli("home-b", both, "ingest", str(b)))  # at the same time
+    finish(cli("home-b", both, "stories", "settle"))
+    other = f"oth-{run}-"
+    finish(cli("home-c", other, "ingest", str(b)))
+    finish(cli("home-d", other, "ingest", str(a)))
+    finish(cli("home-c", other, "stories", "settle"))
+    for prefix in (both, other):
+        got = _index(opensearch_url, prefix)
+        assert sorted(got) == sorted(expected)
+        for article_id, document in expected.items():
+            differing = {k: (v, got[article_id].get(k)) for k, v in document.items() if got[article_id].get(k) != v}
+            assert not differing, (prefix, article_id, differing)
