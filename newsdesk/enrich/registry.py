@@ -266,15 +266,7 @@ class AliasRegistry(SqliteStore):
                 if name != entity.name:
                     renamed[entity.name] = name
                 settled.append(entity.model_copy(update={"name": name, "type": entity_type}))
-        merged: dict[tuple[str, EntityType], Entity] = {}
-        for entity in settled:
-            same = merged.get((entity.name, entity.type))
-            if same is None:
-                merged[(entity.name, entity.type)] = entity
-            else:
-                same.count += entity.count
-                same.surface_forms = sorted({*same.surface_forms, *entity.surface_forms})
-        return sorted(merged.values(), key=lambda e: (-e.count, e.name)), renamed
+        return merge_alike(settled), renamed
 
     def decisions(self) -> list[tuple[str, str | None, str]]:
         """Recorded alias decisions: (name key, the key it maps to or None, reason)."""
@@ -295,6 +287,19 @@ class AliasRegistry(SqliteStore):
                     self._decide(conn, key, now)
                     count += 1
         return count
+
+
+def merge_alike(entities: list[Entity]) -> list[Entity]:
+    """Entities named alike (same name and type) as one, most mentioned first."""
+    merged: dict[tuple[str, EntityType], Entity] = {}
+    for entity in entities:
+        same = merged.get((entity.name, entity.type))
+        if same is None:
+            merged[(entity.name, entity.type)] = entity
+        else:
+            same.count += entity.count
+            same.surface_forms = sorted({*same.surface_forms, *entity.surface_forms})
+    return sorted(merged.values(), key=lambda e: (-e.count, e.name))
 
 
 def _is_person(entry: tuple[Counter[EntityType], EntityType | None] | None) -> bool:
