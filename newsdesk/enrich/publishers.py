@@ -262,24 +262,33 @@ class PublisherRegistry(SqliteStore):
 
         The site is its host name (`edition.cnn.com`, `someone.blogspot.com`), so blogs sharing a platform
         domain keep their own names."""
-        keys = [f"name:{squash(name)}"]
-        host = _host(url)
-        if host:
-            keys.insert(0, f"site:{host}")
+        return self.settle_many([(name, url)])[0]
+
+    def settle_many(self, publishers: list[tuple[str, str | None]]) -> list[str]:
+        """`settle` for (name, url) pairs, in order, in one write transaction."""
+        if not publishers:
+            return []
+        displays = []
         with self._lock, transaction(self.conn):
-            self.conn.executemany("INSERT INTO publisher_spelling (key, name, documents) VALUES (?, ?, 1) "
-                                  "ON CONFLICT (key, name) DO UPDATE SET documents = documents + 1",
-                                  [(key, name) for key in keys])
-            display = name
-            for key in keys:
-                row = self.conn.execute("SELECT name FROM publisher_name WHERE key = ?", (key,)).fetchone()
-                if row:
-                    display = row[0]
-                    break
-            keys.append(f"name:{squash(display)}")
-            self.conn.executemany("INSERT OR IGNORE INTO publisher_name (key, name) VALUES (?, ?)",
-                                  [(key, display) for key in dict.fromkeys(keys)])
-        return display
+            for name, url in publishers:
+                keys = [f"name:{squash(name)}"]
+                host = _host(url)
+                if host:
+                    keys.insert(0, f"site:{host}")
+                self.conn.executemany("INSERT INTO publisher_spelling (key, name, documents) VALUES (?, ?, 1) "
+                                      "ON CONFLICT (key, name) DO UPDATE SET documents = documents + 1",
+                                      [(key, name) for key in keys])
+                display = name
+                for key in keys:
+                    row = self.conn.execute("SELECT name FROM publisher_name WHERE key = ?", (key,)).fetchone()
+                    if row:
+                        display = row[0]
+                        break
+                keys.append(f"name:{squash(display)}")
+                self.conn.executemany("INSERT OR IGNORE INTO publisher_name (key, name) VALUES (?, ?)",
+                                      [(key, display) for key in dict.fromkeys(keys)])
+                displays.append(display)
+        return displays
 
     def settled(self, name: str, url: str | None) -> str:
         """The display name of `name` (on `url`'s site) from the complete evidence, whatever order documents came

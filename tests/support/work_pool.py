@@ -96,6 +96,17 @@ class WorkPool:
         line = next(x for x in out.splitlines() if x.startswith("REPORT "))
         return json.loads(line.removeprefix("REPORT "))  # type: ignore[no-any-return]
 
+    def worker_cpu_seconds(self) -> float:
+        """CPU seconds of the worker processes and the flow runs they ran (reaped children) so far."""
+        total = 0.0
+        for process in self.processes[1:]:  # the server first
+            try:
+                fields = Path(f"/proc/{process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            total += sum(int(x) for x in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+        return total
+
     def __exit__(self, *exc: object) -> None:
         for process in reversed(self.processes):
             if process.poll() is None:
