@@ -163,7 +163,10 @@ def main() -> int:
             log(f"{documents} documents; OpenSearch at {url}; load {load_avg()}")
             for workers in args.workers:
                 prefix = f"scale-{workers}-{uuid.uuid4().hex[:6]}-"
-                with WorkPool(folder / f"pool-{workers}", url, prefix, workers=workers) as pool:
+                stats = folder / f"stats-{workers}"
+                pool = WorkPool(folder / f"pool-{workers}", url, prefix, workers=workers)
+                pool.env["NEWSDESK_SHARED_STATS_DIR"] = str(stats)  # each process's turns (newsdesk.index.shared)
+                with pool:
                     before = load_avg()
                     start = time.perf_counter()
                     report = pool.backfill([str(folder / "corpus")], partitions=workers)
@@ -175,6 +178,10 @@ def main() -> int:
                                               "--json"], env=pool.env, cwd=ROOT, capture_output=True, text=True)
                     settle_s = time.perf_counter() - start
                 costs = shared_costs(url, prefix)
+                turns = [json.loads(p.read_text()) for p in stats.glob("*.json")] if stats.exists() else []
+                costs["waited"] = sum(t["waited"] for t in turns)
+                costs["held"] = sum(t["held"] for t in turns)
+                costs["turns"] = sum(t["turns"] for t in turns)
                 row = {"workers": workers, "documents": documents, "indexed": costs["documents"], "wall": wall,
                        "settle": settle_s, "cpu": cpu, "load": f"{before} → {after}", "failed": report.get("failed"),
                        "settled": json.loads(settled.stdout) if settled.returncode == 0 else settled.stderr[-300:],
@@ -187,14 +194,15 @@ def main() -> int:
             cluster.stop()
     base = rows[0]["wall"]
     table = ["| workers | documents | indexed | wall s (partitions) | docs/s | speed-up | s/doc x workers | "
-             "CPU s (workers) | CPU s/doc | settle s | shared-store entries | state KB/doc | index KB/doc | "
-             "load before → after |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "CPU s (workers) | CPU s/doc | settle s | shared-store entries | turns | s waiting for leases | "
+             "s holding them | state KB/doc | index KB/doc | load before → after |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
         table.append(f"| {r['workers']} | {r['documents']} | {r['indexed']} | {r['wall']:.1f} | "
                      f"{r['documents'] / r['wall']:.2f} | {base / r['wall']:.2f}x | "
                      f"{r['wall'] * r['workers'] / r['documents']:.2f} | {r['cpu']:.1f} | "
-                     f"{r['cpu'] / r['documents']:.3f} | {r['settle']:.1f} | {r['entries']} | "
+                     f"{r['cpu'] / r['documents']:.3f} | {r['settle']:.1f} | {r['entries']} | {r['turns']} | "
+                     f"{r['waited']:.1f} | {r['held']:.1f} | "
                      f"{r['state_bytes'] / 1024 / r['documents']:.1f} | {r['index_bytes'] / 1024 / r['documents']:.1f} | "
                      f"{r['load']} |")
     markdown = "\n".join([

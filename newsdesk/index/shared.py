@@ -25,6 +25,7 @@ store brings its replica up to date, so reads see every turn committed before.
 
 from __future__ import annotations
 
+import atexit
 import base64
 import json
 import logging
@@ -67,12 +68,25 @@ LEASE_SECONDS = float(os.environ.get("NEWSDESK_SHARED_LEASE_SECONDS", "60"))
 WAIT_SECONDS = 600.0
 """How long a turn waits for a lease before it fails (and the ingest task retries)."""
 PULL_CHUNK = 64
+STATS: dict[str, float] = {"turns": 0, "waited": 0.0, "held": 0.0, "entries": 0}
+"""This process's turns, seconds spent waiting for leases and holding them, entries committed (bench/scale.py
+reads them from `NEWSDESK_SHARED_STATS_DIR/<pid>.json`, written at exit when that is set)."""
 CHANGES = "_journal_changes"
 SYNC = "_journal_sync"
 _CAPTURE_SCHEMA = f"""
 CREATE TABLE IF NOT EXISTS {CHANGES} (n INTEGER PRIMARY KEY, tbl TEXT NOT NULL, op TEXT NOT NULL, data TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS {SYNC} (store TEXT PRIMARY KEY, journal TEXT NOT NULL, seq INTEGER NOT NULL);
 """
+
+
+def _write_stats() -> None:
+    folder = os.environ.get("NEWSDESK_SHARED_STATS_DIR")
+    if folder and STATS["turns"]:
+        Path(folder).mkdir(parents=True, exist_ok=True)
+        (Path(folder) / f"{os.getpid()}.json").write_text(json.dumps(STATS))
+
+
+atexit.register(_write_stats)
 
 
 def journal_for(path: Path) -> ClusterJournal | None:
@@ -161,7 +175,9 @@ class ClusterJournal:
     @contextmanager
     def transaction(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         """One turn: lease, catch up, run, commit to the journal (the commit point), commit the file, release."""
+        asked = time.perf_counter()
         lease = self._acquire()
+        got = time.perf_counter()
         try:
             with local_transaction(conn):
                 self._pull(conn)
@@ -169,6 +185,9 @@ class ClusterJournal:
                 self._push(conn)
         finally:
             self._release(lease)
+            STATS["turns"] += 1
+            STATS["waited"] += got - asked
+            STATS["held"] += time.perf_counter() - got
 
     # -- the journal's entries ---------------------------------------------------------------------
 
@@ -219,6 +238,7 @@ class ClusterJournal:
             raise
         conn.execute(f"DELETE FROM {CHANGES}")
         conn.execute(f"UPDATE {SYNC} SET seq = ? WHERE store = ?", (seq, self.store))
+        STATS["entries"] += 1
 
     # -- the lease ---------------------------------------------------------------------------------
 
