@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
 import textwrap
@@ -150,6 +151,23 @@ def test_a_crash_after_the_commit_point_is_applied_everywhere_once(opensearch_ur
 
 
 @pytest.mark.opensearch
+def test_writes_while_the_cluster_does_not_answer_are_sent_at_the_next_turn(opensearch_url: str,
+                                                                            tmp_path: Path) -> None:
+    prefix = f"offline-{uuid.uuid4().hex[:6]}-"
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        closed = f"http://127.0.0.1:{s.getsockname()[1]}"
+    # home a writes 2 rows with the cluster unreachable (kept in its replica), home b 1 row meanwhile
+    assert _done(_writer(tmp_path / "a", "write", 2, closed, prefix))[1].split() == ["2", "2"]
+    assert _done(_writer(tmp_path / "b", "write", 1, opensearch_url, prefix))[1].split() == ["1", "1"]
+    assert _entries(opensearch_url, prefix) == [1]
+    # a's next turn sends its rows on top of b's: every home ends with all three rows
+    _, out = _done(_writer(tmp_path / "a", "write", 0, opensearch_url, prefix))
+    assert out.split()[1] == "3"
+    assert _done(_writer(tmp_path / "b", "write", 0, opensearch_url, prefix))[1].split()[1] == "3"
+
+
+@pytest.mark.opensearch
 def test_ingest_stores_are_shared_between_homes(opensearch_url: str, tmp_path: Path) -> None:
     """What one home ingested, another home knows: inputs (unchanged), exact duplicates, stories, dead letters,
     canonical names and publishers, boilerplate rules and saved searches live in the cluster."""
@@ -285,3 +303,31 @@ def test_two_homes_over_two_halves_give_the_index_one_ingest_gives(opensearch_ur
         for article_id, document in expected.items():
             differing = {k: (v, got[article_id].get(k)) for k, v in document.items() if got[article_id].get(k) != v}
             assert not differing, (prefix, article_id, differing)
+
+
+@pytest.mark.opensearch
+def test_saved_searches_and_boilerplate_rules_are_shared(opensearch_url: str, tmp_path: Path) -> None:
+    from newsdesk.clean.boilerplate import BoilerplateStore
+    from newsdesk.config import Settings, use_settings
+    from newsdesk.search.saved import SavedSearches
+
+    prefix = f"misc-{uuid.uuid4().hex[:6]}-"
+
+    def home(name: str) -> Settings:
+        settings = Settings(home=tmp_path / name, backend="opensearch", opensearch_url=opensearch_url,
+                            opensearch_index_prefix=prefix)
+        use_settings(settings)
+        return settings
+
+    try:
+        settings = home("a")
+        with SavedSearches.for_settings(settings) as saved:
+            saved.save("Panjshir", "q=Panjshir")
+        BoilerplateStore().add("publisher", "Sputnik", "subscribe to our newsletter", 12)
+        settings = home("b")
+        with SavedSearches.for_settings(settings) as saved:
+            assert [s.name for s in saved.list()] == ["Panjshir"]
+        assert [r.line for r in BoilerplateStore().rules(key="Sputnik")] == ["subscribe to our newsletter"]
+        assert BoilerplateStore().path == tmp_path / "b" / "state" / "opensearch-articles.boilerplate.sqlite"
+    finally:
+        use_settings(None)

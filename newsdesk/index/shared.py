@@ -68,6 +68,9 @@ LEASE_SECONDS = float(os.environ.get("NEWSDESK_SHARED_LEASE_SECONDS", "60"))
 WAIT_SECONDS = 600.0
 """How long a turn waits for a lease before it fails (and the ingest task retries)."""
 PULL_CHUNK = 64
+OFFLINE_SECONDS = 30.0
+"""After the cluster did not answer, how long stores work on their replicas without asking it again."""
+_offline_until: dict[str, float] = {}
 STATS: dict[str, float] = {"turns": 0, "waited": 0.0, "held": 0.0, "entries": 0}
 """This process's turns, seconds spent waiting for leases and holding them, entries committed (bench/scale.py
 reads them from `NEWSDESK_SHARED_STATS_DIR/<pid>.json`, written at exit when that is set)."""
@@ -139,7 +142,9 @@ class Table:
     columns: tuple[str, ...]
     blobs: frozenset[str]
     key: tuple[str, ...]
-    """`("rowid",)` for a rowid table (its INTEGER PRIMARY KEY is the rowid), else the primary key columns."""
+    """The primary key columns; `("rowid",)` for a table without one or whose INTEGER PRIMARY KEY is the rowid."""
+    rowid: bool
+    """Whether rows have a rowid (recorded with each row, so every replica numbers rows alike)."""
 
 
 class ClusterJournal:
@@ -153,30 +158,48 @@ class ClusterJournal:
     # -- Journal -----------------------------------------------------------------------------------
 
     def attach(self, conn: sqlite3.Connection) -> None:
-        """Install the capture triggers, then bring the replica up to date."""
-        journal = _ensure_index(self.backend, self.index)
+        """Install the capture triggers, then bring the replica up to date (when the cluster answers; else the
+        replica is used as it is, see `transaction`)."""
+        try:
+            journal = None if self._offline() else _ensure_index(self.backend, self.index)
+        except BackendError as exc:
+            if not self._unreachable(exc):
+                raise
+            journal = None
         with local_transaction(conn):
             for statement in _CAPTURE_SCHEMA.split(";")[:-1]:  # (executescript would commit)
                 conn.execute(statement)
             for table in _tables(conn):
                 for statement in _triggers(table):
                     conn.execute(statement)
+            if journal is None:
+                return
             row = conn.execute(f"SELECT journal FROM {SYNC} WHERE store = ?", (self.store,)).fetchone()
-            if row is None or row[0] != journal:  # a new replica, or one of a journal since dropped: start over
-                if row is not None:
-                    log.warning("the %s store's replica follows another journal; rebuilding it from %s",
-                                self.store, self.index)
-                for table in _tables(conn):
-                    conn.execute(f'DELETE FROM "{table.name}"')  # noqa: S608 - our own table names
-                conn.execute(f"DELETE FROM {CHANGES}")
-                conn.execute(f"INSERT OR REPLACE INTO {SYNC} VALUES (?, ?, 0)", (self.store, journal))
-            self._pull(conn)
+            reset = row is None or row[0] != journal  # a new replica, or one of a journal since dropped: start over
+            if row is not None and reset:
+                log.warning("the %s store's replica follows another journal; rebuilding it from %s",
+                            self.store, self.index)
+            conn.execute(f"INSERT OR IGNORE INTO {SYNC} VALUES (?, ?, 0)", (self.store, journal))
+            conn.execute(f"UPDATE {SYNC} SET journal = ?, seq = CASE WHEN ? THEN 0 ELSE seq END WHERE store = ?",
+                         (journal, reset, self.store))
+            self._pull(conn, reset=reset)
 
     @contextmanager
     def transaction(self, conn: sqlite3.Connection) -> Iterator[sqlite3.Connection]:
         """One turn: lease, catch up, run, commit to the journal (the commit point), commit the file, release."""
         asked = time.perf_counter()
-        lease = self._acquire()
+        try:
+            lease = None if self._offline() else self._acquire()
+        except BackendError as exc:
+            if not self._unreachable(exc):
+                raise
+            lease = None
+        if lease is None:  # the cluster does not answer: written here, sent with this store's next turn
+            log.warning("the shared %s store is unreachable; this write is kept in %s until the next turn",
+                        self.store, Path(conn.execute("PRAGMA database_list").fetchone()[2]).name)
+            with local_transaction(conn):
+                yield conn
+            return
         got = time.perf_counter()
         try:
             with local_transaction(conn):
@@ -195,11 +218,17 @@ class ClusterJournal:
         row = conn.execute(f"SELECT seq FROM {SYNC} WHERE store = ?", (self.store,)).fetchone()
         return int(row[0]) if row else 0
 
-    def _pull(self, conn: sqlite3.Connection) -> int:
-        """Apply the entries after this replica's sequence number, in order (inside the caller's transaction)."""
+    def _pull(self, conn: sqlite3.Connection, reset: bool = False) -> int:
+        """Apply the entries after this replica's sequence number, in order (inside the caller's transaction);
+        `reset`: from an empty replica. Writes made while the cluster did not answer (still to send) are applied
+        again on top, as the other replicas will apply them."""
         seq = start = self._seq(conn)
         tables = {t.name: t for t in _tables(conn)}
-        before = conn.execute(f"SELECT coalesce(max(n), 0) FROM {CHANGES}").fetchone()[0]
+        pending = [[t, op, json.loads(d)] for t, op, d in conn.execute(f"SELECT tbl, op, data FROM {CHANGES} "
+                                                                      "ORDER BY n")]
+        if reset:
+            for table in tables.values():
+                conn.execute(f'DELETE FROM "{table.name}"')  # noqa: S608 - our own table names
         while True:
             ids = [entry_id(self.store, seq + i) for i in range(1, PULL_CHUNK + 1)]
             found = self.backend._call("read the shared store", self.backend.client.mget, index=self.index,
@@ -215,10 +244,26 @@ class ClusterJournal:
                 applied += 1
             if applied < PULL_CHUNK:
                 break
-        if seq != start:
-            conn.execute(f"DELETE FROM {CHANGES} WHERE n > ?", (before,))  # applied, not new
+        if seq != start or reset:
+            conn.execute(f"DELETE FROM {CHANGES}")  # what was applied is not new
+            if pending:
+                log.warning("sending %d rows of the %s store written while the cluster did not answer", len(pending),
+                            self.store)
+                _apply(conn, tables, pending, rebase=True)  # recorded again: still to send
             conn.execute(f"UPDATE {SYNC} SET seq = ? WHERE store = ?", (seq, self.store))
         return seq
+
+    def _unreachable(self, exc: BackendError) -> bool:
+        """Whether the cluster did not answer (rather than refused): remembered for a while, so the stores opened
+        next do not each wait for their retries."""
+        cause = exc.__cause__
+        if isinstance(cause, Exception) and self.backend._failure(cause) == "retry":
+            _offline_until[self.index] = time.monotonic() + OFFLINE_SECONDS
+            return True
+        return False
+
+    def _offline(self) -> bool:
+        return _offline_until.get(self.index, 0.0) > time.monotonic()
 
     def _push(self, conn: sqlite3.Connection) -> None:
         """Commit the transaction's rows as the next entry (`op_type=create`: the commit point)."""
@@ -358,9 +403,10 @@ def _tables(conn: sqlite3.Connection) -> list[Table]:
         keys = [row for row in info if row[5]]
         rowid = "WITHOUT ROWID" not in (sql or "").upper()
         alias = {keys[0][1]} if rowid and len(keys) == 1 and keys[0][2].upper() == "INTEGER" else set()
+        declared = tuple(r[1] for r in sorted(keys, key=lambda r: r[5]))
         tables.append(Table(name=name, columns=tuple(r[1] for r in info if r[1] not in alias),
                             blobs=frozenset(r[1] for r in info if "BLOB" in (r[2] or "").upper()),
-                            key=("rowid",) if rowid else tuple(r[1] for r in sorted(keys, key=lambda r: r[5]))))
+                            key=("rowid",) if alias or not declared else declared, rowid=rowid))
     return tables
 
 
@@ -374,7 +420,7 @@ def _json(table: Table, row: str, columns: tuple[str, ...]) -> str:
 
 
 def _triggers(table: Table) -> list[str]:
-    full = (*(("rowid",) if table.key == ("rowid",) else ()), *table.columns)
+    full = (*(("rowid",) if table.rowid else ()), *table.columns)
     record = f"INSERT INTO {CHANGES} (tbl, op, data) VALUES ('{table.name}', "
     prefix = f"_journal_{table.name}"
     return [
@@ -386,12 +432,21 @@ def _triggers(table: Table) -> list[str]:
     ]
 
 
-def _apply(conn: sqlite3.Connection, tables: dict[str, Table], changes: list[list[Any]]) -> None:
-    """Replay one entry's rows (puts replace, deletes by key), as the writer's transaction left them."""
+def _apply(conn: sqlite3.Connection, tables: dict[str, Table], changes: list[list[Any]], rebase: bool = False,
+           ) -> None:
+    """Replay one entry's rows (puts replace, deletes by key), as the writer's transaction left them. `rebase`:
+    rows written on a replica that was behind (the cluster did not answer) go on top of the others': a row is
+    numbered anew, a row with a key replaces the one with that key (the last write of a row wins)."""
     for name, op, data in changes:
         table = tables.get(name)
         if table is None:
             raise BackendError(f"the shared store has a table this version does not know: {name}")
+        if rebase and op == "put":
+            data = {k: v for k, v in data.items() if k != "rowid"}  # numbered here, after the others' rows
+        elif rebase and table.key == ("rowid",):
+            log.warning("a row of %s deleted while the cluster did not answer stays (its number is not its "
+                        "identity)", name)
+            continue
         values = [bytes.fromhex(v) if k in table.blobs and v is not None else v for k, v in data.items()]
         if op == "put":
             columns = ", ".join(f'"{c}"' if c != "rowid" else "rowid" for c in data)
