@@ -31,7 +31,7 @@ from newsdesk.model import DocumentOutcome, IngestSummary  # noqa: E402
 from newsdesk.orchestration import INTERRUPTED  # noqa: E402
 from newsdesk.pipeline import (  # noqa: E402
     NOT_INDEXED, FileTally, Plan, ProcessedFile, WorkItem, doc_key, document_total, fetch_inputs, index_processed,
-    load_item, plan_ingest, prune_removed, run_settings, work_batches)
+    load_item, parse_partition, plan_ingest, prune_removed, run_settings, work_batches)
 from newsdesk.sources import WebPage, is_url  # noqa: E402
 from newsdesk.sources.fetch import Fetcher  # noqa: E402
 from newsdesk.state import IngestState  # noqa: E402
@@ -86,9 +86,9 @@ def _retry_on_backend_error(task, task_run, state: State) -> bool:  # noqa: ANN0
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(sources: list[str], state: IngestState, full: bool, url_lists: list[str], fetcher: Fetcher,
-              settings: Settings, backend: IndexBackend | None) -> Plan:
+              settings: Settings, backend: IndexBackend | None, part: tuple[int, int] | None = None) -> Plan:
     return plan_ingest(sources, state, full=full, url_lists=url_lists, fetcher=fetcher, settings=settings,
-                       backend=backend)
+                       backend=backend, part=part)
 
 
 BATCHES_AHEAD = 2
@@ -131,9 +131,10 @@ def _run_name() -> str:
 @flow(name="ingest", flow_run_name=_run_name, log_prints=False)
 def ingest(sources: list[str] | None = None, backend: str | None = None, index: str | None = None,
            full: bool = False, prune: bool = False, url_lists: list[str] | None = None,
-           group: str | None = None) -> IngestSummary | State:
+           group: str | None = None, partition: str | None = None) -> IngestSummary | State:
     """Ingest articles from paths, folders, globs, WARC archives, feeds, sitemaps, page URLs and URL lists into
-    the index (or those of a `group` of the sources file); unchanged inputs are skipped."""
+    the index (or those of a `group` of the sources file); unchanged inputs are skipped. `partition` 'i/n': only
+    partition i of n of the inputs (`flows/scale.py` splits a backfill over a work pool that way)."""
     logger = get_run_logger()
     settings = run_settings(backend, index)
     sources, url_lists = list(sources or []), list(url_lists or [])
@@ -147,7 +148,8 @@ def ingest(sources: list[str] | None = None, backend: str | None = None, index: 
     fetcher = Fetcher.from_settings(settings, state.fetches)
     try:
         stop = _backend_unavailable(store) or free_space_problem(settings)
-        plan = plan_task(sources, state, full, url_lists, fetcher, settings, None if stop else store)
+        plan = plan_task(sources, state, full, url_lists, fetcher, settings, None if stop else store,
+                         parse_partition(partition))
         summary = plan.summary
         todo = plan.todo
         total = document_total(todo)

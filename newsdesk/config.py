@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         """Incremental-ingest state and dead letters of this index."""
         return self.home / "state" / f"{self.backend}-{self.index}.sqlite"
 
+    def store_path(self, kind: str) -> Path:
+        """A corpus-wide store (`aliases`, `publishers`, `boilerplate`): in the home with the embedded backend; beside
+        the ingest state with a cluster backend, where it is a replica of the shared store (`newsdesk.index.shared`)."""
+        if self.backend == "embedded":
+            return self.home / f"{kind}.sqlite"
+        return self.state_path.with_name(f"{self.state_path.stem}.{kind}.sqlite")
+
     @property
     def cache_dir(self) -> Path:
         return self.home / "cache"

@@ -9,6 +9,7 @@ always balances, and a document that fails or is skipped never removes its last 
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import sqlite3
@@ -126,14 +127,15 @@ def source_key(source: str) -> str:
 
 def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False, *, url_lists: Sequence[str] = (),
                 fetcher: Fetcher | None = None, settings: Settings | None = None,
-                backend: IndexBackend | None = None) -> Plan:
+                backend: IndexBackend | None = None, part: tuple[int, int] | None = None) -> Plan:
     """Discover inputs; unchanged files (same size and mtime, or same bytes) cost a stat, not a parse, and
     pages already ingested are not fetched again unless their listing shows a change (`WebPage.due`).
 
     URL sources need a `fetcher`: feeds and sitemaps are fetched (conditionally) here. With `backend`, inputs
     whose documents are missing from the index (a lost or rebuilt index) are re-processed. An unchanged input with
     dead letters reports them as failed again (never as unchanged): they are not indexed. Discovery failures
-    (broken symlinks, unreadable folders, undecodable names) become dead letters too.
+    (broken symlinks, unreadable folders, undecodable names) become dead letters too. With `part` (i, n), only the
+    inputs of partition i of n (`partition_of`) are planned: n runs with i = 1..n split one backfill.
     """
     settings = settings or get_settings()
     plan = Plan()
@@ -164,6 +166,8 @@ def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False, 
                 undiscovered.append(item)
             continue
         found.add(item.identity)
+        if part is not None and partition_of(item.identity, part[1]) != part[0]:
+            continue
         known = None if full else (recorded.get(item.identity) or state.file(item.identity))
         current = (known is not None and known.pipeline_version == version
                    and not missing.intersection(known.article_ids))
@@ -196,6 +200,22 @@ def plan_ingest(sources: Sequence[str], state: IngestState, full: bool = False, 
                           if f.stage == "discover" and f.key not in failing and not is_url(f.path)
                           and not os.path.lexists(f.path))
     return plan
+
+
+def partition_of(identity: str, parts: int) -> int:
+    """Which of `parts` partitions (1-based) an input belongs to: a stable hash of its identity."""
+    return int(hashlib.sha256(identity.encode()).hexdigest()[:8], 16) % parts + 1
+
+
+def parse_partition(text: str | None) -> tuple[int, int] | None:
+    """'i/n' (partition i of n) as a pair; None for none. Raises ValueError when it is not one."""
+    if not text:
+        return None
+    i, _, n = text.partition("/")
+    part = (int(i), int(n))
+    if not 1 <= part[0] <= part[1]:
+        raise ValueError(f"a partition is i/n with 1 <= i <= n, not {text!r}")
+    return part
 
 
 def unchanged_outcomes(item: Input, records: int, dead: Sequence[Failure]) -> list[DocumentOutcome]:
@@ -579,4 +599,4 @@ def _delete_articles(ids: list[str], backend: IndexBackend, state: IngestState, 
 
 __all__ = ["BATCH_BYTES", "NOT_INDEXED", "BackendError", "FileTally", "Plan", "ProcessedFile", "WorkItem", "doc_key",
            "document_total", "fetch_inputs", "file_sha256", "index_processed", "load_item", "plan_ingest",
-           "process_files", "prune_removed", "run_settings", "source_key", "unchanged_outcomes", "work_batches"]
+           "parse_partition", "partition_of", "process_files", "prune_removed", "run_settings", "source_key", "unchanged_outcomes", "work_batches"]

@@ -218,7 +218,8 @@ class IngestState:
 
     def touch_file(self, identity: str, size: int, mtime_ns: int) -> None:
         """A file whose bytes did not change but whose stat did (e.g. `touch`)."""
-        self._db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE identity = ?", (size, mtime_ns, identity))
+        with self.transaction() as db:
+            db.execute("UPDATE files SET size = ?, mtime_ns = ? WHERE identity = ?", (size, mtime_ns, identity))
 
     def held_elsewhere(self, article_ids: Iterable[str], identities: set[str]) -> set[str]:
         """Those of `article_ids` that an ingested input other than `identities` still produces."""
@@ -252,6 +253,11 @@ class IngestState:
                 if owner != article_id:
                     duplicates[article_id] = owner
         return duplicates
+
+    def own_hashes(self, pairs: Iterable[tuple[str, str]]) -> None:
+        """Make each (content_hash, article_id) the canonical copy of its hash (as settling decided)."""
+        with self.transaction() as db:
+            db.executemany("INSERT OR REPLACE INTO hashes VALUES (?, ?)", list(pairs))
 
     def release_hashes(self, article_ids: Iterable[str]) -> None:
         with self.transaction() as db:

@@ -112,8 +112,8 @@ def sqlite_store_path(settings: Settings, kind: str) -> Path:
 
     return {"state": settings.state_path, "stories": store_path(settings.state_path),
             "searches": saved_searches_path(settings), "cache": settings.cache_dir / "enrich.sqlite",
-            "aliases": settings.home / "aliases.sqlite", "publishers": settings.home / "publishers.sqlite",
-            "boilerplate": settings.home / "boilerplate.sqlite"}[kind]
+            "aliases": settings.store_path("aliases"), "publishers": settings.store_path("publishers"),
+            "boilerplate": settings.store_path("boilerplate")}[kind]
 
 
 def check_sqlite(path: Path, tables: tuple[str, ...], *, thorough: bool = True) -> str | None:

@@ -57,7 +57,7 @@ class BoilerplateRule:
 
 
 def default_store_path() -> Path:
-    return get_settings().home / "boilerplate.sqlite"
+    return get_settings().store_path("boilerplate")
 
 
 def source_folder(raw: RawDocument) -> str:

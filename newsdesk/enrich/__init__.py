@@ -37,7 +37,7 @@ __all__ = ["ENRICH_VERSION", "enrich_articles", "enrichment_version", "load_nlp"
 def _stores() -> tuple[EnrichmentCache, AliasRegistry]:
     settings = get_settings()
     return (_open_cache(str(settings.cache_dir / "enrich.sqlite")),
-            _open_registry(str(settings.home / "aliases.sqlite")))
+            _open_registry(str(settings.store_path("aliases"))))
 
 
 @lru_cache(maxsize=4)
@@ -57,7 +57,7 @@ def _open_publishers(path: str) -> PublisherRegistry:
 
 def _publishers() -> PublisherRegistry:
     """The corpus-wide publisher names (one display name per outlet)."""
-    return _open_publishers(str(get_settings().home / "publishers.sqlite"))
+    return _open_publishers(str(get_settings().store_path("publishers")))
 
 
 def _day(value: date | datetime) -> date:
@@ -68,10 +68,17 @@ ANALYSED_LANGUAGES = frozenset({"en"})
 """Languages the spaCy model reads; entities, quotes and mentioned dates are left empty for others."""
 
 
+def _decided_publisher(raw: RawDocument, article: Article, entities: DocumentEntities | None,
+                       ) -> tuple[str, Provenance, str | None] | None:
+    persons = frozenset(e.name for e in (entities.entities if entities else []) if e.type is EntityType.PERSON)
+    return decide_publisher(raw, article, persons)
+
+
 def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, entities: DocumentEntities | None,
-                language: tuple[str, Provenance] | None) -> Article:
+                language: tuple[str, Provenance] | None, publisher: tuple[str, Provenance, str | None] | None,
+                display: str | None) -> Article:
     """All enrichment of one article; `doc` is its parsed body and `entities` its resolved entities, both
-    None when its language is not analysed."""
+    None when its language is not analysed; `publisher` as decided for it, `display` its corpus-wide name."""
     provenance = dict(article.provenance)
     update: dict[str, object] = {"language": language[0] if language else None}
     if language:
@@ -98,9 +105,7 @@ def _enrich_one(raw: RawDocument, article: Article, doc: Doc | None, entities: D
     provenance["mentioned_dates"] = Provenance(source=f"{model}+dateparser",
                                                detail=skipped or f"relative to {base_day}")
 
-    persons = frozenset(e.name for e in entity_list if e.type is EntityType.PERSON)
-    publisher = decide_publisher(raw, article, persons)
-    update["publisher"] = _publishers().settle(publisher[0], article.url) if publisher else None
+    update["publisher"] = display if publisher else None
     if publisher:
         provenance["publisher"] = publisher[1]
         agency = publisher[2]
@@ -133,10 +138,15 @@ def enrich_articles(items: Sequence[tuple[RawDocument, Article]]) -> list[Articl
     if analysed:
         docs = dict(zip(analysed, analyse([items[i][1].body for i in analysed])))
         entities = dict(zip(analysed, resolve_batch([docs[i] for i in analysed], registry)))
+    decided = {i: _decided_publisher(*items[i], entities.get(i)) for i in todo}
+    named = [i for i in todo if decided[i]]
+    displays = dict(zip(named, _publishers().settle_many(
+        [(decided[i][0], items[i][1].url) for i in named])))  # type: ignore[index]
     fresh: dict[str, dict[str, object]] = {}
     for i in todo:
         raw, article = items[i]
-        enriched = _enrich_one(raw, article, docs.get(i), entities.get(i), languages[i])
+        enriched = _enrich_one(raw, article, docs.get(i), entities.get(i), languages[i], decided[i],
+                               displays.get(i))
         results[i] = enriched
         fresh[keys[i]] = enrichment_of(enriched)
     cache.put_many(fresh)

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span
 
 from newsdesk.enrich.gazetteer import Known, gazetteer, gazetteer_key
 from newsdesk.enrich.outlets import canonical_outlet, name_key
-from newsdesk.enrich.registry import AliasRegistry, Observed, document_type
+from newsdesk.enrich.registry import AliasRegistry, Observed, document_type, merge_alike
 from newsdesk.model import FACET_ENTITY_TYPES as FACET_TYPES
 from newsdesk.model import Entity, EntityType
 
@@ -931,15 +931,7 @@ def resolve_batch(docs: Sequence[Doc], registry: AliasRegistry) -> list[Document
                 mention.canonical, mention.canonical_type = name, entity_type
             entities.append(Entity(name=name, type=entity_type, count=len(group_mentions),
                                    surface_forms=sorted({m.surface for m in group_mentions})))
-        merged: dict[tuple[str, EntityType], Entity] = {}
-        for entity in entities:  # two groups the registry names alike are one entity
-            same = merged.get((entity.name, entity.type))
-            if same is None:
-                merged[(entity.name, entity.type)] = entity
-            else:
-                same.count += entity.count
-                same.surface_forms = sorted({*same.surface_forms, *entity.surface_forms})
-        ordered = sorted(merged.values(), key=lambda e: (-e.count, e.name))
+        ordered = merge_alike(entities)  # two groups the registry names alike are one entity
         results.append(DocumentEntities(entities=ordered, mentions=item.mentions,
                                         date_expressions=item.date_expressions))
     return results

@@ -31,6 +31,7 @@ from newsdesk.clean.timestamps import parse_timestamp
 from newsdesk.clean.titles import CALL_TO_ACTION, SENTENCE_END, SEPARATOR, domain_label, site_domain, squash
 from newsdesk.enrich.outlets import canonical_outlet
 from newsdesk.enrich.store import SqliteStore
+from newsdesk.sqlite import transaction
 from newsdesk.model import Article, Provenance, RawDocument
 
 SOURCE_ORDER: tuple[str, ...] = (
@@ -249,6 +250,12 @@ CREATE TABLE IF NOT EXISTS publisher_name (
     key TEXT PRIMARY KEY,
     name TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS publisher_spelling (
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    documents INTEGER NOT NULL,
+    PRIMARY KEY (key, name)
+);
 """
 
 
@@ -262,19 +269,58 @@ class PublisherRegistry(SqliteStore):
 
         The site is its host name (`edition.cnn.com`, `someone.blogspot.com`), so blogs sharing a platform
         domain keep their own names."""
-        keys = [f"name:{squash(name)}"]
-        host = (urlsplit(url).hostname or "").removeprefix("www.") if url and "://" in url else ""
-        if host:
-            keys.insert(0, f"site:{host}")
-        with self._lock, self.conn:
-            self.conn.execute("BEGIN IMMEDIATE")
-            display = name
-            for key in keys:
-                row = self.conn.execute("SELECT name FROM publisher_name WHERE key = ?", (key,)).fetchone()
-                if row:
-                    display = row[0]
-                    break
-            keys.append(f"name:{squash(display)}")
-            self.conn.executemany("INSERT OR IGNORE INTO publisher_name (key, name) VALUES (?, ?)",
-                                  [(key, display) for key in dict.fromkeys(keys)])
-        return display
+        return self.settle_many([(name, url)])[0]
+
+    def settle_many(self, publishers: list[tuple[str, str | None]]) -> list[str]:
+        """`settle` for (name, url) pairs, in order, in one write transaction."""
+        if not publishers:
+            return []
+        displays = []
+        with self._lock, transaction(self.conn):
+            for name, url in publishers:
+                keys = [f"name:{squash(name)}"]
+                host = _host(url)
+                if host:
+                    keys.insert(0, f"site:{host}")
+                self.conn.executemany("INSERT INTO publisher_spelling (key, name, documents) VALUES (?, ?, 1) "
+                                      "ON CONFLICT (key, name) DO UPDATE SET documents = documents + 1",
+                                      [(key, name) for key in keys])
+                display = name
+                for key in keys:
+                    row = self.conn.execute("SELECT name FROM publisher_name WHERE key = ?", (key,)).fetchone()
+                    if row:
+                        display = row[0]
+                        break
+                keys.append(f"name:{squash(display)}")
+                self.conn.executemany("INSERT OR IGNORE INTO publisher_name (key, name) VALUES (?, ?)",
+                                      [(key, display) for key in dict.fromkeys(keys)])
+                displays.append(display)
+        return displays
+
+    def settled(self, name: str, url: str | None) -> str:
+        """The display name of `name` (on `url`'s site) from the complete evidence, whatever order documents came
+        in: the site's spelling most of its documents use (then the longest, then the first in code point order),
+        then the spelling of that name most documents of any site use."""
+        host = _host(url)
+        with self._lock:
+            site = self._best(f"site:{host}") if host else None
+            return self._best(f"name:{squash(site or name)}") or site or name
+
+    def settle_names(self) -> None:
+        """Record the settled display names as the names later articles get."""
+        with self._lock:
+            keys = [k for (k,) in self.conn.execute("SELECT key FROM publisher_name")]
+        names = {k: self.settled(k.removeprefix("name:"), f"http://{k.removeprefix('site:')}/" if k.startswith("site:")
+                                 else None) for k in keys}
+        with self._lock, transaction(self.conn) as conn:
+            conn.executemany("UPDATE publisher_name SET name = ? WHERE key = ?", [(n, k) for k, n in names.items()])
+
+    def _best(self, key: str) -> str | None:
+        row = self.conn.execute("SELECT name FROM publisher_spelling WHERE key = ? ORDER BY documents DESC, "
+                                "length(name) DESC, name LIMIT 1", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+
+def _host(url: str | None) -> str:
+    """A URL's host name without `www.` ('' for none)."""
+    return (urlsplit(url).hostname or "").removeprefix("www.") if url and "://" in url else ""

@@ -19,7 +19,7 @@ from newsdesk.enrich.gazetteer import gazetteer
 from newsdesk.enrich.outlets import name_key
 from newsdesk.enrich.store import SqliteStore
 from newsdesk.sqlite import transaction
-from newsdesk.model import EntityType
+from newsdesk.model import Entity, EntityType
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS canonical_name (
@@ -40,6 +40,12 @@ CREATE TABLE IF NOT EXISTS person_name (
     surname TEXT NOT NULL,
     key TEXT NOT NULL,
     PRIMARY KEY (surname, key)
+);
+CREATE TABLE IF NOT EXISTS name_spelling (
+    key TEXT NOT NULL,
+    name TEXT NOT NULL,
+    documents INTEGER NOT NULL,
+    PRIMARY KEY (key, name)
 );
 CREATE TABLE IF NOT EXISTS alias_decision (
     key TEXT PRIMARY KEY,
@@ -118,6 +124,9 @@ class AliasRegistry(SqliteStore):
         now = datetime.now(timezone.utc).isoformat(timespec="seconds")
         with self._lock, transaction(self.conn) as conn:
             conn.executemany("INSERT OR IGNORE INTO canonical_name (key, name) VALUES (?, ?)",
+                             [(k, o.name) for k, o in zip(keys, flat)])
+            conn.executemany("INSERT INTO name_spelling (key, name, documents) VALUES (?, ?, 1) "
+                             "ON CONFLICT (key, name) DO UPDATE SET documents = documents + 1",
                              [(k, o.name) for k, o in zip(keys, flat)])
             conn.executemany(
                 "INSERT INTO type_vote (key, type, votes) VALUES (?, ?, ?) "
@@ -209,6 +218,56 @@ class AliasRegistry(SqliteStore):
                      (surname, target, reason, now))
         return target
 
+    def settle(self) -> dict[str, str]:
+        """Canonical names from the complete evidence, whatever order documents came in: each key's spelling most
+        documents use (then the longest, then the first in code point order), and every bare surname's decision
+        taken again (`rebuild`). Recorded as the canonical names; returns {old name: settled name} of those that
+        changed."""
+        self.rebuild()
+        now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+        with self._lock, transaction(self.conn) as conn:
+            single = [k for (k,) in conn.execute("SELECT key FROM canonical_name WHERE key NOT LIKE '% %'")]
+            types = self._types(conn, set(single))
+            for key in single:  # a one-word name tagged otherwise: a person's surname if the corpus has one
+                if not _is_person(types.get(key)):
+                    self._decide(conn, key, now, record_none=False)
+            best: dict[str, str] = {}
+            for key, name, _ in conn.execute("SELECT key, name, documents FROM name_spelling "
+                                             "ORDER BY key, documents DESC, length(name) DESC, name"):
+                best.setdefault(key, name)
+            current = dict(conn.execute("SELECT key, name FROM canonical_name"))
+            changed = {current[k]: n for k, n in best.items() if k in current and current[k] != n}
+            conn.executemany("UPDATE canonical_name SET name = ? WHERE key = ?",
+                             [(n, k) for k, n in best.items() if current.get(k) != n])
+        return changed
+
+    def settled_entities(self, entities: list[Entity]) -> tuple[list[Entity], dict[str, str]]:
+        """One document's entities under the names the registry settles on (`settle` first): a spelling becomes
+        its key's canonical one; a person named only by a surname (or a one-word name tagged otherwise once)
+        becomes the full name the complete corpus decides, or stays the surname when that is now ambiguous.
+        Entities that end up alike are merged. Returns them and {old name: new name}."""
+        renamed: dict[str, str] = {}
+        settled: list[Entity] = []
+        with self._lock:
+            conn = self.conn
+            for entity in entities:
+                name, entity_type = entity.name, entity.type
+                surface = entity.surface_forms[0] if entity.surface_forms else entity.name
+                bare = all(len(name_key(f).split()) == 1 for f in entity.surface_forms or [entity.name])
+                if bare and (entity_type is EntityType.PERSON or entity.count == 1):
+                    key = registry_key(surface, entity_type)
+                    row = conn.execute("SELECT target FROM alias_decision WHERE key = ?", (key,)).fetchone()
+                    if row and row[0]:
+                        key, entity_type = row[0], EntityType.PERSON
+                else:
+                    key = registry_key(name, entity_type)
+                row = conn.execute("SELECT name FROM canonical_name WHERE key = ?", (key,)).fetchone()
+                name = row[0] if row else (surface if bare else name)
+                if name != entity.name:
+                    renamed[entity.name] = name
+                settled.append(entity.model_copy(update={"name": name, "type": entity_type}))
+        return merge_alike(settled), renamed
+
     def decisions(self) -> list[tuple[str, str | None, str]]:
         """Recorded alias decisions: (name key, the key it maps to or None, reason)."""
         with self._lock:
@@ -231,6 +290,19 @@ class AliasRegistry(SqliteStore):
                 elif fixed is None and not _clear(votes):  # as ingest decides a name whose type is unclear
                     count += self._decide(conn, key, now, record_none=False) is not None
         return count
+
+
+def merge_alike(entities: list[Entity]) -> list[Entity]:
+    """Entities named alike (same name and type) as one, most mentioned first."""
+    merged: dict[tuple[str, EntityType], Entity] = {}
+    for entity in entities:
+        same = merged.get((entity.name, entity.type))
+        if same is None:
+            merged[(entity.name, entity.type)] = entity
+        else:
+            same.count += entity.count
+            same.surface_forms = sorted({*same.surface_forms, *entity.surface_forms})
+    return sorted(merged.values(), key=lambda e: (-e.count, e.name))
 
 
 def _is_person(entry: tuple[Counter[EntityType], EntityType | None] | None) -> bool:

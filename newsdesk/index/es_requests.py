@@ -452,3 +452,41 @@ def search_response(request: SearchRequest, raw: Mapping[str, Any]) -> SearchRes
         page=request.page,
         size=request.size,
     )
+
+
+# -- the shared store (newsdesk/index/shared.py) -----------------------------------------------------
+
+SHARED_STATE_PATH = TEMPLATE_PATH.with_name("shared-state.json")
+
+
+def shared_index_name(alias: str) -> str:
+    """The index of the shared store beside an articles alias, e.g. `articles.state` (outside `{alias}-*`, so
+    the articles template never applies to it)."""
+    return f"{alias}.state"
+
+
+@lru_cache(maxsize=1)
+def shared_index_body() -> Body:
+    """`PUT /{alias}.state`: mappings/shared-state.json (strict)."""
+    body = json.loads(SHARED_STATE_PATH.read_text())
+    return {"settings": body["settings"], "mappings": body["mappings"]}
+
+
+def journal_entry(store: str, seq: int, owner: str, at_ms: int, changes: str) -> Body:
+    """`PUT /{alias}.state/_create/{store}:{seq}`: one committed transaction of a store (`changes`: base64)."""
+    return {"kind": "entry", "store": store, "seq": seq, "owner": owner, "at": at_ms, "changes": changes}
+
+
+def lease_doc(store: str, owner: str, expires_ms: int) -> Body:
+    """`PUT /{alias}.state/_create/{store}:lease` (or `_doc` with if_seq_no/if_primary_term to take over an
+    expired one): who may write a store until when."""
+    return {"kind": "lease", "store": store, "owner": owner, "expires": expires_ms}
+
+
+def entry_id(store: str, seq: int) -> str:
+    return f"{store}:{seq:012d}"
+
+
+def ids_mget_body(ids: list[str]) -> Body:
+    """`POST /{index}/_mget` by ids (real-time reads)."""
+    return {"ids": ids}

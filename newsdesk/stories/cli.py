@@ -163,3 +163,30 @@ __all__ = ["stories_app"]
 if __name__ == "__main__":  # pragma: no cover
     stories_app()
 
+
+
+@stories_app.command("settle")
+def settle_command(
+    json_output: Annotated[bool, typer.Option("--json", help="Print the report as one JSON object.")] = False,
+) -> None:
+    """Make duplicate links and stories independent of ingest order (after ingests in several processes or
+    hosts): every article is met again in publication order and the changed ones are written again."""
+    from dataclasses import asdict
+
+    from newsdesk.index import open_backend
+    from newsdesk.state import IngestState
+    from newsdesk.stories.settle import settle
+    from newsdesk.terminal import say
+
+    settings = get_settings()
+    backend, state = open_backend(settings), IngestState(settings.state_path)
+    try:
+        report = settle(backend, state)
+    finally:
+        state.close()
+        backend.close()
+    if json_output:
+        _print_json(asdict(report))
+        return
+    say(f"settled {report.articles} articles: {report.changed} written again, {report.duplicates} duplicates, "
+        f"{report.stories} stories")

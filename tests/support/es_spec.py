@@ -286,6 +286,7 @@ _SCALARS: dict[str, Schema] = {
     "float": {"type": "number"},
     "double": {"type": "number"},
     "boolean": {"type": "boolean"},
+    "binary": {"type": "string", "contentEncoding": "base64"},
 }
 
 
@@ -295,6 +296,8 @@ def _field_schema(mapping: Mapping[str, Any]) -> Schema:
         if mapping.get("enabled") is False:
             return {"type": ["object", "array", "null"]}
         one: Schema = mapping_schema(mapping.get("properties", {}))
+    elif kind == "date" and mapping.get("format") == "epoch_millis":
+        one = {"type": "integer"}
     else:
         one = _SCALARS[kind]
     return {"anyOf": [{"type": "null"}, one, {"type": "array", "items": one}]}
