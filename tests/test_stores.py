@@ -193,3 +193,30 @@ def test_damaged_store_is_detected_named_and_repaired_with_nothing_lost(damaged_
     with TestClient(create_app(settings=settings)) as client:
         assert client.get("/health").status_code == 200
         assert client.get("/stories").json()["total"] > 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_random_bytes_in_postings_never_escape_as_an_engine_panic(healthy: tuple[Path, Path], tmp_path: Path,
+                                                                  seed: int) -> None:
+    """tantivy panics (pyo3's PanicException, not an Exception) on some damaged postings: a search either answers
+    or raises DamagedStore naming the index, whatever bytes are hit."""
+    from newsdesk.config import Settings
+    from newsdesk.index import open_backend
+    from newsdesk.search.model import SearchRequest
+    from newsdesk.search.query import parse_query
+    from newsdesk.stores import DamagedStore
+
+    home = tmp_path / "home"
+    shutil.copytree(healthy[1], home)
+    rng = random.Random(seed)
+    for idx in sorted(_version(home).glob("*.idx")):
+        _overwrite(idx, rng.randrange(0, max(1, idx.stat().st_size - 64)), 64)
+    try:
+        backend = open_backend(Settings(home=home, workers=1))
+        try:
+            for text in ("council", "kabul", ""):
+                backend.search(SearchRequest(query=parse_query(text), facets=["person", "publisher"]))
+        finally:
+            backend.close()
+    except DamagedStore as err:
+        assert err.store == "embedded index"

@@ -527,6 +527,11 @@ def _damage_checked(method: Callable[..., Any]) -> Callable[..., Any]:
             if damage is not None:
                 raise damage from err
             raise
+        except BaseException as err:  # tantivy panics on some damaged bytes: pyo3's PanicException, no Exception
+            if type(err).__name__ != "PanicException":
+                raise
+            raise (self.damaged() or DamagedStore("embedded index", self.path, f"the engine failed reading it: {err}")
+                   ) from err
 
     return checked
 
