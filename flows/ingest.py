@@ -57,8 +57,10 @@ class IngestFailed(Exception):
 
 
 class _OneLineIngestFailure(logging.Filter):
-    """A served run whose documents failed ends Failed, and Prefect's engine logs the exception that carries that
-    state with its traceback: one line instead (the failures are listed in the run's logs and artifacts)."""
+    """Prefect's engine logs the exception that ends a task or flow run with its traceback: one line instead when
+    it is no bug — a served run whose documents failed (they are listed in the run's logs and artifacts), or the
+    environment stopping the run (no space left, a damaged store, the backend unavailable: the message says what
+    to do)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         failure = record.exc_info[1] if record.exc_info else None
@@ -66,11 +68,16 @@ class _OneLineIngestFailure(logging.Filter):
             summary = failure.summary
             record.msg = (f"ingest ended Failed: {summary.failed} of {summary.seen} documents failed "
                           "(listed above and in the ingest-report artifact)")
-            record.args, record.exc_info, record.exc_text = (), None, None
+        elif isinstance(failure, (NoSpaceLeft, DamagedStore, BackendError)):
+            record.msg = f"stopped: {plain(failure)}"
+        else:
+            return True
+        record.args, record.exc_info, record.exc_text = (), None, None
         return True
 
 
-logging.getLogger("prefect.flow_runs").addFilter(_OneLineIngestFailure())
+for _logger in ("prefect.flow_runs", "prefect.task_runs"):
+    logging.getLogger(_logger).addFilter(_OneLineIngestFailure())
 
 
 def _retry_on_backend_error(task, task_run, state: State) -> bool:  # noqa: ANN001 (Prefect's signature)
