@@ -11,9 +11,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from support.news_site import NewsSite, extraction_dev_pages, page_title
+from support.news_site import EXTRACTION_DEV, NewsSite, extraction_dev_pages, page_title
 
-pytestmark = pytest.mark.usefixtures("prefect_harness")
+pytestmark = [pytest.mark.usefixtures("prefect_harness"),
+              pytest.mark.skipif(not EXTRACTION_DEV.is_dir(), reason=f"extraction-dev pages absent: {EXTRACTION_DEV}")]
 
 TAG = re.compile(r"</?(?:p|div|span|a|br|script|style|li)\b[^>]*>", re.I)
 COUNTS = ("seen", "indexed", "unchanged", "duplicates", "skipped", "failed")
