@@ -34,16 +34,31 @@ def decisions(json_output: JsonOption = False) -> None:
 
 
 @entities_app.command("rebuild")
-def rebuild(json_output: JsonOption = False) -> None:
+def rebuild(
+    json_output: JsonOption = False,
+    settle_index: Annotated[bool, typer.Option(
+        "--settle/--no-settle", help="Write the new names into the indexed documents now (`newsdesk stories settle`)."
+    )] = True,
+) -> None:
     """Recompute every alias decision from the names recorded so far (after the corpus grew or the gazetteer
-    changed), and clear the enrichment cache so that `newsdesk ingest --full SOURCE...` writes the new names."""
+    changed), write the new names into the indexed documents (settling them, as `newsdesk stories settle` does) and
+    clear the enrichment cache, so documents processed again get the new names too."""
+    from dataclasses import asdict
+
     from newsdesk.enrich import _stores
+    from newsdesk.stories.settle import settle_configured_index
 
     cache, registry = _stores()
     count = registry.rebuild()
     cleared = cache.clear()
+    report = settle_configured_index() if settle_index else None
     if json_output:
-        typer.echo(json.dumps({"decisions": count, "cache_entries_cleared": cleared}))
+        typer.echo(json.dumps({"decisions": count, "cache_entries_cleared": cleared,
+                               "settled": asdict(report) if report else None}))
         return
-    say(f"{count} alias decisions recomputed; {cleared} cached enrichment results cleared. Indexed documents keep "
-        "their names until they are processed again: `newsdesk ingest --full SOURCE...`")
+    say(f"{count} alias decisions recomputed; {cleared} cached enrichment results cleared.")
+    if report is None:
+        say("Indexed documents keep their names until `newsdesk stories settle` (or until they are processed again).")
+    else:
+        say(f"settled {report.articles} indexed articles: {report.changed} written again with the new names.")
+

@@ -173,18 +173,10 @@ def settle_command(
     hosts): every article is met again in publication order and the changed ones are written again."""
     from dataclasses import asdict
 
-    from newsdesk.index import open_backend
-    from newsdesk.state import IngestState
-    from newsdesk.stories.settle import settle
+    from newsdesk.stories.settle import settle_configured_index
     from newsdesk.terminal import say
 
-    settings = get_settings()
-    backend, state = open_backend(settings), IngestState(settings.state_path)
-    try:
-        report = settle(backend, state)
-    finally:
-        state.close()
-        backend.close()
+    report = settle_configured_index()
     if json_output:
         _print_json(asdict(report))
         return

@@ -87,6 +87,19 @@ def settle(backend: IndexBackend, state: IngestState, params: StoryParams = DEFA
     return report
 
 
+def settle_configured_index() -> SettleReport:
+    """`settle` over the configured index and ingest state (opened and closed here)."""
+    from newsdesk.index import open_backend
+
+    settings = get_settings()
+    backend, state = open_backend(settings), IngestState(settings.state_path)
+    try:
+        return settle(backend, state)
+    finally:
+        state.close()
+        backend.close()
+
+
 def _settle_names(articles: list[Article]) -> None:
     """Canonical entity names and publishers from the registries' complete evidence (quotes follow their
     speakers' names)."""
