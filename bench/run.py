@@ -22,7 +22,8 @@ Builds `bench/corpora/<size>/` (bench/corpus.py) when missing, then measures
      over HTTP from a client process, on embedded indexes of synthetic enriched articles built from the corpus
      generator (bulk-inserted: the NLP pipeline on 100k documents is too slow for a 2-core machine);
   6. index size on disk per 1,000 documents.
-Writes the `ingest-performance` and `search-performance` sections of BENCHMARKS.md (unless --no-write).
+Writes the `ingest-performance` (1k corpus; `ingest-performance-<size>` for other sizes) and
+`search-performance` sections of BENCHMARKS.md (unless --no-write).
 BLAS/OpenMP threads are pinned to 1 so "one worker" means one core.
 """
 
@@ -836,7 +837,7 @@ def ingest_report(size: int, stages: dict[str, Any], e2e: list[dict[str, Any]], 
     mix = (f"{n:,} documents in {stages['n_files']:,} files ({stages['n_html']:,} HTML pages, the rest text dumps, "
            f"JSON and JSONL; {stages['ner_words']:,} words of article text)")
     lines = [
-        "## Ingest: the limit vs our pipeline",
+        "## Ingest: the limit vs our pipeline" + ("" if size == 1000 else f" ({size:,} articles)"),
         "",
         f"Corpus `bench/corpora/{size}/` (bench/corpus.py): {stages['corpus_docs']:,} articles in "
         f"{stages['corpus_files']:,} files. "
@@ -1013,6 +1014,11 @@ def search_report(rows: list[dict[str, Any]], builds: dict[int, dict[str, Any]])
     return "\n".join(lines)
 
 
+def ingest_section(size: int) -> str:
+    """BENCHMARKS.md section of an ingest run: the 1k corpus's, or its own per other corpus size."""
+    return "ingest-performance" if size == 1000 else f"ingest-performance-{size}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=10_000)
@@ -1090,7 +1096,7 @@ def main() -> None:
         print(report)
         (OUT / f"ingest-{args.size}.md").write_text(report)
         if not args.no_write:
-            write_section("ingest-performance", report, command)
+            write_section(ingest_section(args.size), report, command)
 
     if args.search_sizes:
         import importlib.util
