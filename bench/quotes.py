@@ -2,10 +2,14 @@
 same pages in the same run.
 
 Gold: `../shared/data/quotes-dev/gold.json` (20 extraction-dev pages and the 2 seeds),
-`bench/data/quotes-gold-more.json` (36 more extraction-dev pages, same rules) and `bench/data/quotes-gold-extra.json`
-(16 English news pages of `../shared/data/dates-extra/`, their cleaned text stored with the labels). Texts: each
-page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as plain-text
-articles by `enrich_articles` (fresh home: empty cache and alias registry).
+`bench/data/quotes-gold-more.json` (36 more extraction-dev pages, same rules), `bench/data/quotes-gold-extra.json`
+(16 English news pages of `../shared/data/dates-extra/`) and `bench/data/quotes-gold-heldout-3.json` (round 3: 26
+English news pages of trafilatura's and Readability's test pages, labelled before anyone ran the system on them).
+Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
+plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
+`extra` and `heldout3` pages are third-party text kept outside the repository, in one folder: `NEWSDESK_BENCH_DATA`
+(default `../shared/data`), files `quotes-extra-texts.json` and `quotes-heldout-3-texts.json`
+(`bench/quotes_heldout_texts.py` rebuilds the latter); a group whose file is absent is left out, with a message.
 
 Matching: a found quote and a gold quote match when the larger of them shares at least half its words (`\\w+`,
 lowercased, counted with multiplicity) with the other; pairs are taken best first, one to one, per page.
@@ -19,9 +23,12 @@ or one of the gold aliases; a null speaker is right only for a gold null.
 - parse share: sentences the dependency parser ran on / sentences
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The test figures are the result.
+`test` (held out: never inspected quote by quote). The test figures are the result. The round-3 pages are a group of
+their own, `heldout3`, always held out (never run by `--dev`, errors printed only by `--show heldout3`) and reported
+in their own rows: nobody developing the rules has seen them or their figures.
 
 Run: .venv/bin/python bench/quotes.py [--baseline COMMIT ...] [--show tune]
+Round 3 only: .venv/bin/python bench/quotes.py --heldout3-only [--no-write]
 Develop: .venv/bin/python bench/quotes.py --dev [--show tune]   (tune pages only: test pages are not even run)
 """
 
@@ -45,7 +52,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
 GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "bench" / "data" / "quotes-gold-more.json",
-              "extra": ROOT / "bench" / "data" / "quotes-gold-extra.json"}
+              "extra": ROOT / "bench" / "data" / "quotes-gold-extra.json",
+              "heldout3": ROOT / "bench" / "data" / "quotes-gold-heldout-3.json"}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb")
 """The commits before the speaker-attribution work (issue #21) and before its second round."""
@@ -57,6 +65,10 @@ def split_of(page: str) -> str:
     return "test" if hashlib.sha256(f"quotes-split:{page}".encode()).digest()[0] % 2 else "tune"
 
 
+HELDOUT = "heldout3"
+"""The label source whose pages form a held-out group of their own (never `tune`, not in the hash split)."""
+
+
 @dataclass
 class Page:
     id: str
@@ -64,22 +76,29 @@ class Page:
     text: str
     gold: list[dict]
 
+    @property
+    def split(self) -> str:
+        return HELDOUT if self.source == HELDOUT else split_of(self.id)
 
-EXTRA_TEXTS = SHARED / "quotes-extra-texts.json"
-"""The bodies of the `extra` pages: third-party text, kept outside the repository (see that gold file's `about`)."""
+
+BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or SHARED)
+"""The folder of the third-party texts kept outside the repository (see the gold files' `about`s)."""
+EXTERNAL_TEXTS = {"extra": BENCH_DATA / "quotes-extra-texts.json", HELDOUT: BENCH_DATA / "quotes-heldout-3-texts.json"}
+"""The stored bodies of the label sources whose pages have no text in `../shared/data` or `seeds/`."""
 
 
 def load_pages() -> list[Page]:
     bodies = {k: v["articleBody"] for k, v in json.loads(GROUND_TRUTH.read_text()).items()}
-    if EXTRA_TEXTS.is_file():
-        bodies.update(json.loads(EXTRA_TEXTS.read_text())["texts"])
-    else:
-        print(f"{EXTRA_TEXTS} not found: the pages of {GOLD_FILES['extra'].name} are left out")
+    for source, path in EXTERNAL_TEXTS.items():
+        if path.is_file():
+            bodies.update(json.loads(path.read_text())["texts"])
+        else:
+            print(f"{path} not found: the pages of {GOLD_FILES[source].name} are left out")
     pages = []
     for source, path in GOLD_FILES.items():
         for page_id, page in json.loads(path.read_text())["pages"].items():
             text = bodies.get(page_id)
-            if text is None and source == "extra":
+            if text is None and source in EXTERNAL_TEXTS:
                 continue
             if text is None:
                 text = (ROOT / "seeds" / f"{page_id}.txt").read_text()
@@ -228,7 +247,8 @@ TARGETS = {"text P": ">= 0.95", "text R": ">= 0.93", "speaker acc": ">= 0.90", "
 
 
 SOURCES = {"given": "lead-labelled pages", "added": "pages labelled in round 1",
-           "extra": "pages labelled in round 2, before any run on them"}
+           "extra": "pages labelled in round 2, before any run on them",
+           HELDOUT: "round-3 held-out pages, labelled before any run"}
 """Where each gold file's pages come from (the keys of `GOLD_FILES`)."""
 
 
@@ -237,9 +257,9 @@ def score(pages: list[Page], quotes: dict[str, list[dict]], show: str | None = N
     pages of split `show`."""
     scores: dict[str, Score] = {}
     for page in pages:
-        split = split_of(page.id)
-        errors: list[str] | None = [] if show in (split, "all") else None
-        for name in (split, page.source, f"{split} {page.source}", "all"):
+        split = page.split
+        errors: list[str] | None = [] if show == split or (show == "all" and split != HELDOUT) else None
+        for name in dict.fromkeys((split, page.source, f"{split} {page.source}", "all")):
             scores.setdefault(name, Score()).add(quotes.get(page.id, []), page.gold,
                                                  errors if name == "all" else None)
         if errors:
@@ -252,20 +272,22 @@ def _row(label: str, pages: int, s: Score) -> str:
     return f"| {label} | {pages} | {s.gold} | {cells} | {s.abstained} ({s.hint_right}) |"
 
 
-def table(results: dict[str, dict[str, Score]], runs: dict[str, dict], splits: tuple[str, ...] = ("test", "tune"),
-          ) -> str:
+def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
+          splits: tuple[str, ...] = ("test", HELDOUT, "tune")) -> str:
     head = "| code | pages | quotes | " + " | ".join(TARGETS) + " | abstained (hint right) |"
     lines = [head, "|" + "---|" * (len(TARGETS) + 4)]
-    labels = {"test": "**held-out test**", "tune": "tune (in-sample)"}
+    labels = {"test": "**held-out test**", "tune": "tune (in-sample)",
+              HELDOUT: "**round-3 held-out, labelled before any run**"}
     for split in splits:
         for code, scores in results.items():
-            lines.append(_row(f"{code}, {labels[split]}", runs[code]["pages"][split], scores[split]))
+            if split in scores:
+                lines.append(_row(f"{code}, {labels[split]}", runs[code]["pages"][split], scores[split]))
     current = results.get("current")
     if current is not None:
         for split in splits:
             for source, label in SOURCES.items():
                 name = f"{split} {source}"
-                if name in current:
+                if name in current and split != source:
                     lines.append(_row(f"current, {split.replace('test', 'held-out test')}, {label}",
                                       runs["current"]["pages"][name], current[name]))
     lines.append("| target (unseen pages) | | | " + " | ".join(TARGETS.values()) + " | |")
@@ -284,10 +306,13 @@ def main() -> None:
     parser.add_argument("--predict", nargs=2, metavar=("IN", "OUT"), help=argparse.SUPPRESS)
     parser.add_argument("--baseline", nargs="*", default=list(BASELINES),
                         help="commits to compare with (none: skip)")
-    parser.add_argument("--show", choices=["tune", "test", "all"], help="print each page's errors of this split")
+    parser.add_argument("--show", choices=["tune", "test", HELDOUT, "all"],
+                        help=f"print each page's errors of this split ('all': all but {HELDOUT})")
     parser.add_argument("--no-write", action="store_true", help="do not update BENCHMARKS.md")
     parser.add_argument("--dev", action="store_true",
                         help="development: run and score the tune pages only (no baseline, nothing written)")
+    parser.add_argument("--heldout3-only", action="store_true",
+                        help="run and score the round-3 held-out pages only (nothing written to BENCHMARKS.md)")
     args = parser.parse_args()
     if args.predict:
         Path(args.predict[1]).write_text(json.dumps(predict(json.loads(Path(args.predict[0]).read_text()))))
@@ -295,8 +320,13 @@ def main() -> None:
     sys.path.insert(0, str(ROOT))
     pages = load_pages()
     if args.dev:
-        pages = [p for p in pages if split_of(p.id) == "tune"]
+        pages = [p for p in pages if p.split == "tune"]
         args.baseline, args.no_write = [], True
+    elif args.heldout3_only:
+        pages = [p for p in pages if p.split == HELDOUT]
+        args.no_write = True
+        if not pages:
+            sys.exit(f"no round-3 pages: {EXTERNAL_TEXTS[HELDOUT]} not found (set NEWSDESK_BENCH_DATA)")
     texts = {p.id: p.text for p in pages}
     runs: dict[str, dict] = {}
     notes = []
@@ -309,7 +339,7 @@ def main() -> None:
     runs["current"] = predict(texts)
     results = {}
     for code, run in runs.items():
-        run["pages"] = Counter(split_of(p.id) for p in pages) + Counter(f"{split_of(p.id)} {p.source}" for p in pages)
+        run["pages"] = Counter(p.split for p in pages) + Counter(f"{p.split} {p.source}" for p in pages)
         results[code] = score(pages, run["quotes"], args.show if code == "current" else None)
     share = "; ".join(f"{code}: {r['parsed']:,} of {r['sentences']:,} sentences parsed "
                       f"({r['parsed'] / r['sentences']:.1%}), enrichment {r['cpu']:.1f} CPU s"
@@ -318,15 +348,24 @@ def main() -> None:
         print(f"{table(results, runs, ('tune',))}\n\nParse share: {share}.\n"
               f"Confidence (tune, in-sample): {confidence_bands(results['current']['tune'])}.")
         return
+    if args.heldout3_only:
+        print(f"{table(results, runs, (HELDOUT,))}\n\nParse share: {share}.\n"
+              f"Confidence (round-3 held-out): {confidence_bands(results['current'][HELDOUT])}.\n"
+              + "".join(f"\n{n}\n" for n in notes))
+        return
     load = os.getloadavg()[0]
     by_source = "; ".join(f"{SOURCES[name]}: " + ", ".join(f"{k} {v:.2f}" for k, v in results["current"][name].row()
-                                                          .items()) for name in SOURCES)
+                                                          .items()) for name in SOURCES if name in results["current"])
     markdown = (
         "## Quotes and speakers\n\n"
         f"{len(pages)} labelled pages ({sum(len(p.gold) for p in pages)} direct quotes): the 22 of "
         "`../shared/data/quotes-dev/gold.json`, the 36 of `bench/data/quotes-gold-more.json` (extraction-dev pages) "
-        "and the 16 of `bench/data/quotes-gold-extra.json` (English news pages of `../shared/data/dates-extra/`, their texts in `../shared/data/quotes-extra-texts.json`, outside the repository), "
-        "split once by a hash of the page id. The rules were developed on the tune pages only; the **held-out "
+        "and the 16 of `bench/data/quotes-gold-extra.json` (English news pages of `../shared/data/dates-extra/`, their texts in `$NEWSDESK_BENCH_DATA/quotes-extra-texts.json`, outside the repository), "
+        "split once by a hash of the page id; and the 26 round-3 pages of `bench/data/quotes-gold-heldout-3.json` "
+        "(news pages of trafilatura's and Readability's test pages, texts in "
+        "`$NEWSDESK_BENCH_DATA/quotes-heldout-3-texts.json`), a held-out group of their own: labelled before anyone "
+        "ran the system on them, never run during development, first scored by the lead. "
+        "The rules were developed on the tune pages only; the **held-out "
         "test** rows are the result, the tune rows are in-sample. Matching and metrics: see `bench/quotes.py`'s "
         "docstring; 'abstained' counts named-speaker quotes left without a speaker (and how often the kept hint "
         "was right). The lead-labelled test pages were never read by the rules' authors; the pages labelled in "
@@ -346,6 +385,8 @@ def main() -> None:
         f"cores, noisy): {share}.\n" + "".join(f"\n{n}\n" for n in notes))
     markdown += ("\nWhat the confidence means (held-out test, current code, named speakers of matched quotes): "
                  f"{confidence_bands(results['current']['test'])}.\n")
+    if HELDOUT in results["current"]:
+        markdown += f"Round-3 held-out, the same: {confidence_bands(results['current'][HELDOUT])}.\n"
     print(markdown)
     if not args.no_write:
         from bench.report import write_section

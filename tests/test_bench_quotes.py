@@ -1,0 +1,64 @@
+"""`bench/quotes.py`'s page groups: the round-3 held-out pages are a group of their own, never tune, found through
+`NEWSDESK_BENCH_DATA` (the system is not run here: the plumbing is under test, with a fake page)."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from bench import quotes
+
+FAKE_TEXT = ("The mayor, Maria Lopez, spoke on Monday.\n\n\u201cWe will open the new bridge next spring, whatever the "
+             "weather,\u201d Lopez said.")
+FAKE_GOLD = {"text": "We will open the new bridge next spring, whatever the weather", "speaker": "Maria Lopez",
+             "speaker_aliases": ["Maria Lopez", "Lopez"]}
+
+
+@pytest.fixture
+def fake_round3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    if not quotes.GROUND_TRUTH.is_file():
+        pytest.skip(f"{quotes.GROUND_TRUTH} not found (benchmark data)")
+    gold = tmp_path / "gold.json"
+    gold.write_text(json.dumps({"about": "fake", "pages": {"fake-1": {"url": None, "quotes": [FAKE_GOLD]}}}))
+    (tmp_path / "quotes-heldout-3-texts.json").write_text(json.dumps({"about": "fake", "texts": {"fake-1": FAKE_TEXT}}))
+    monkeypatch.setitem(quotes.GOLD_FILES, quotes.HELDOUT, gold)
+    monkeypatch.setattr(quotes, "EXTERNAL_TEXTS", {source: tmp_path / path.name
+                                                   for source, path in quotes.EXTERNAL_TEXTS.items()})
+    return tmp_path
+
+
+def test_external_texts_live_in_one_folder_given_by_the_environment() -> None:
+    assert {path.parent for path in quotes.EXTERNAL_TEXTS.values()} == {quotes.BENCH_DATA}
+    assert set(quotes.EXTERNAL_TEXTS) == {"extra", quotes.HELDOUT}
+
+
+def test_round3_pages_are_their_own_held_out_group(fake_round3: Path) -> None:
+    pages = quotes.load_pages()
+    round3 = [p for p in pages if p.source == quotes.HELDOUT]
+    assert [(p.id, p.split, p.text) for p in round3] == [("fake-1", quotes.HELDOUT, FAKE_TEXT)]
+    assert {p.split for p in pages if p.source != quotes.HELDOUT} == {"tune", "test"}  # the hash split, as before
+
+    found = {p.id: [{"text": g["text"], "speaker": g["speaker"]} for g in p.gold] for p in pages}
+    scores = quotes.score(pages, found)
+    assert scores[quotes.HELDOUT].gold == 1 and scores[quotes.HELDOUT].right == 1  # counted once, in its own group
+    assert scores["test"].gold == sum(len(p.gold) for p in pages if p.split == "test")
+    runs = {"current": {"pages": Counter(p.split for p in pages) + Counter(f"{p.split} {p.source}" for p in pages)}}
+    assert "round-3 held-out, labelled before any run" in quotes.table({"current": scores}, runs)
+
+
+def test_round3_pages_are_left_out_without_their_texts(fake_round3: Path) -> None:
+    (fake_round3 / "quotes-heldout-3-texts.json").unlink()
+    assert all(p.source != quotes.HELDOUT for p in quotes.load_pages())
+
+
+def test_round3_gold_quotes_are_labelled_in_the_shared_format() -> None:
+    gold = json.loads(quotes.GOLD_FILES[quotes.HELDOUT].read_text())
+    assert len(gold["pages"]) == 26
+    for page in gold["pages"].values():
+        assert page["quotes"]
+        for quote in page["quotes"]:
+            assert quote["text"] == quote["text"].strip() and not quote["text"].endswith(",")
+            assert (quote["speaker"] is None) == (quote["speaker_aliases"] == [])
