@@ -526,6 +526,8 @@ from newsdesk.config import get_settings
 from newsdesk.orchestration import ensure_temporary_server
 ensure_temporary_server()
 t_server = time.perf_counter()
+server = [p for p in psutil.Process().children(recursive=True) if "uvicorn" in " ".join(p.cmdline())]
+server_cpu = sum(t.user + t.system for t in (p.cpu_times() for p in server))
 import multiprocessing as mp
 from newsdesk.workers import _Worker
 worker = _Worker(mp.get_context("spawn"), get_settings())
@@ -533,28 +535,29 @@ worker.conn.recv()  # "ready": imports done, models loaded
 t_worker = time.perf_counter()
 cpu = psutil.Process(worker.process.pid).cpu_times()
 worker.stop()
-print(json.dumps({{"import_s": t_import - t0, "server_s": t_server - t_import, "worker_s": t_worker - t_server,
-                  "worker_cpu": cpu.user + cpu.system}}))
+print(json.dumps({{"import_s": t_import - t0, "server_s": t_server - t_import, "server_cpu": server_cpu,
+                  "worker_s": t_worker - t_server, "worker_cpu": cpu.user + cpu.system}}))
 """
 
 
 def measure_fixed_costs() -> dict[str, Any]:
     """What every run pays whatever its size, each measured alone in a fresh process (one core): imports of the
-    flow module, the temporary Prefect server's start on a fresh home (its database created) and on one used before,
-    and one worker's start (spawn, imports, model load)."""
+    flow module, the temporary Prefect server's start on a fresh home without and with the installation's migrated
+    database template, and on a home used before, and one worker's start (spawn, imports, model load)."""
     tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-fixed-"))
     try:
-        env = bench_env(tmp / "home", 1)
         code = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n" + FIXED.format(root=str(ROOT))
         runs = []
-        for label in ("fresh home", "home used before"):
+        for label, home in (("fresh home, no database template (an installation's first run)", "first"),
+                            ("fresh home (from the database template)", "home"), ("home used before", "home")):
+            env = bench_env(tmp / home, 1) | {"NEWSDESK_PREFECT_TEMPLATE_DIR": str(tmp / "templates")}
             wall, _, done = run_process([sys.executable, "-c", code], env)
             data = json.loads(done.stdout.strip().splitlines()[-1])
             data.update(label=label, wall_s=wall, cpu_s=done.cpu)
             runs.append(data)
-            log(f"  fixed costs ({label}): imports {data['import_s']:.1f} s, Prefect server {data['server_s']:.1f} s, "
-                f"worker start {data['worker_s']:.1f} s (cpu {data['worker_cpu']:.1f} s); process tree {wall:.1f} s, "
-                f"cpu {done.cpu:.1f} s")
+            log(f"  fixed costs ({label}): imports {data['import_s']:.1f} s, Prefect server {data['server_s']:.1f} s "
+                f"(cpu {data['server_cpu']:.1f} s), worker start {data['worker_s']:.1f} s (cpu {data['worker_cpu']:.1f} s); "
+                f"process tree {wall:.1f} s, cpu {done.cpu:.1f} s")
         return {"runs": runs}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -977,10 +980,11 @@ def ingest_report(size: int, stages: dict[str, Any], e2e: list[dict[str, Any]], 
     lines += [f"- {v}" for v in verdicts]
     if fixed:
         lines += ["", "### Fixed costs per run (each alone, fresh process, one core)", "",
-                  "| home | imports s | Prefect temporary server start s | worker start + model load s (cpu s) | "
+                  "| home | imports s | Prefect temporary server start s (cpu s) | worker start + model load s (cpu s) | "
                   "process tree wall s | cpu s |", "|---|---:|---:|---:|---:|---:|"]
         for f in fixed["runs"]:
-            lines.append(f"| {f['label']} | {f['import_s']:.1f} | {f['server_s']:.1f} | {f['worker_s']:.1f} "
+            server_cpu = f" ({f['server_cpu']:.1f})" if "server_cpu" in f else ""
+            lines.append(f"| {f['label']} | {f['import_s']:.1f} | {f['server_s']:.1f}{server_cpu} | {f['worker_s']:.1f} "
                          f"({f['worker_cpu']:.1f}) | {f['wall_s']:.1f} | {f['cpu_s']:.1f} |")
         lines += ["", "`newsdesk ingest` starts its workers first, so their model load overlaps the server's start "
                       "(on two cores); `newsdesk serve` keeps them warm between runs (below)."]
@@ -1074,6 +1078,8 @@ def main() -> None:
     parser.add_argument("--e2e-only", action="store_true",
                         help="only the end-to-end runs (--workers): CPU s per process, Prefect API requests and "
                              "records; printed as JSON, BENCHMARKS.md untouched")
+    parser.add_argument("--fixed-only", action="store_true",
+                        help="only the fixed costs per run (printed as JSON, BENCHMARKS.md untouched)")
     parser.add_argument("--code", type=Path, default=ROOT,
                         help="with --e2e-only: the checkout whose code runs (e.g. `git archive` of an older commit)")
     parser.add_argument("--structural-only", type=int, metavar="SIZE", default=0, help=argparse.SUPPRESS)
@@ -1093,6 +1099,9 @@ def main() -> None:
     command = "python bench/run.py " + " ".join(sys.argv[1:])
     if args.profile:
         profile_pipeline(folder, args.profile)
+        return
+    if args.fixed_only:
+        print(json.dumps(measure_fixed_costs(), indent=1))
         return
     if args.e2e_only:
         runs = [measure_e2e(folder, w, 0, args.code.resolve()) for w in args.workers]

@@ -61,8 +61,9 @@ def _die_with_parent() -> None:
 
 def _start_lock(settings: Settings) -> FileLock:
     """Held while a server starts (and migrates the database under PREFECT_HOME)."""
-    settings.prefect_home.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(settings.prefect_home / "server-start.lock"))
+    home = prefect_home(settings)
+    home.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(home / "server-start.lock"))
 
 
 TEMPORARY_SERVER_ENVIRONMENT = {
@@ -83,8 +84,10 @@ def ensure_temporary_server(settings: Settings | None = None) -> None:
     server, ~1.6 CPU s): the same `uvicorn` app in Prefect's ephemeral mode, dying with this process (`kill -9`
     too), stopped at exit. A fresh PREFECT_HOME starts from the migrated database template (`seed_database`)."""
     global _temporary
-    if _temporary is not None and _temporary.process is not None and _temporary.process.poll() is None:
-        return
+    if _temporary is not None:
+        if _temporary.process is not None and _temporary.process.poll() is None:
+            return
+        _stop_temporary_server()  # it died: start another
     if os.environ.get("PREFECT_API_URL"):
         return
     from prefect.settings import PREFECT_API_URL
@@ -167,7 +170,7 @@ def prefect_home(settings: Settings) -> Path:
     return Path(os.environ.get("PREFECT_HOME") or settings.prefect_home)
 
 
-def database_template() -> Path:
+def database_template(settings: Settings) -> Path:
     """Where this installation keeps an empty Prefect database migrated to its Prefect version's schema: named by
     the version and its migrations, so that a template of another Prefect is never used."""
     import importlib.metadata
@@ -177,7 +180,7 @@ def database_template() -> Path:
     migrations = Path(prefect.__file__).parent / "server" / "database" / "_migrations" / "versions" / "sqlite"
     names = sorted(p.name for p in migrations.glob("*.py"))
     key = hashlib.sha256("\n".join([importlib.metadata.version("prefect"), *names]).encode()).hexdigest()[:16]
-    return Path(sys.prefix) / "var" / "newsdesk" / f"prefect-{key}.db"
+    return (settings.prefect_template_dir or Path(sys.prefix) / "var" / "newsdesk") / f"prefect-{key}.db"
 
 
 def _default_database(settings: Settings) -> Path | None:
@@ -193,9 +196,9 @@ def seed_database(settings: Settings) -> bool | None:
     migrations (~5 CPU s). True: seeded; False: a fresh home without a template (the server creates the database);
     None: not a fresh home, or a configured database. Call under the start lock."""
     database = _default_database(settings)
-    if database is None or database.exists():
+    if database is None or any(database.with_name(database.name + end).exists() for end in ("", "-wal", "-journal")):
         return None
-    template = database_template()
+    template = database_template(settings)
     if not template.is_file():
         return False
     database.parent.mkdir(parents=True, exist_ok=True)
@@ -208,7 +211,7 @@ def seed_database(settings: Settings) -> bool | None:
 def save_database_template(settings: Settings) -> None:
     """Keep a snapshot of the database a server just created on a fresh home (migrated, no runs yet) as the template,
     unless there is one; where the installation is not writable there is none (servers migrate as before)."""
-    database, template = _default_database(settings), database_template()
+    database, template = _default_database(settings), database_template(settings)
     if database is None or not database.exists() or template.exists():
         return
     part = template.with_name(f"{template.name}.{os.getpid()}")
@@ -216,6 +219,7 @@ def save_database_template(settings: Settings) -> None:
         template.parent.mkdir(parents=True, exist_ok=True)
         with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(part)) as copy:
             source.backup(copy)  # a consistent snapshot of a live database (WAL)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file (servers switch to WAL again)
         os.replace(part, template)
     except (OSError, sqlite3.Error):
         part.unlink(missing_ok=True)
