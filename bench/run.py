@@ -540,17 +540,18 @@ print(json.dumps({{"import_s": t_import - t0, "server_s": t_server - t_import, "
 """
 
 
-def measure_fixed_costs() -> dict[str, Any]:
+def measure_fixed_costs(code_root: Path = ROOT) -> dict[str, Any]:
     """What every run pays whatever its size, each measured alone in a fresh process (one core): imports of the
     flow module, the temporary Prefect server's start on a fresh home without and with the installation's migrated
     database template, and on a home used before, and one worker's start (spawn, imports, model load)."""
     tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-fixed-"))
     try:
-        code = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n" + FIXED.format(root=str(ROOT))
+        code = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n" + FIXED.format(root=str(code_root))
         runs = []
         for label, home in (("fresh home, no database template (an installation's first run)", "first"),
                             ("fresh home (from the database template)", "home"), ("home used before", "home")):
-            env = bench_env(tmp / home, 1) | {"NEWSDESK_PREFECT_TEMPLATE_DIR": str(tmp / "templates")}
+            env = bench_env(tmp / home, 1) | {"NEWSDESK_PREFECT_TEMPLATE_DIR": str(tmp / "templates"),
+                                              "PYTHONPATH": str(code_root)}
             wall, _, done = run_process([sys.executable, "-c", code], env)
             data = json.loads(done.stdout.strip().splitlines()[-1])
             data.update(label=label, wall_s=wall, cpu_s=done.cpu)
@@ -1081,7 +1082,7 @@ def main() -> None:
     parser.add_argument("--fixed-only", action="store_true",
                         help="only the fixed costs per run (printed as JSON, BENCHMARKS.md untouched)")
     parser.add_argument("--code", type=Path, default=ROOT,
-                        help="with --e2e-only: the checkout whose code runs (e.g. `git archive` of an older commit)")
+                        help="with --e2e-only or --fixed-only: the checkout whose code runs (e.g. `git archive` of an older commit)")
     parser.add_argument("--structural-only", type=int, metavar="SIZE", default=0, help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=int, metavar="FILES", default=0,
                         help="only profile our in-process pipeline on this many files (pyinstrument), then exit")
@@ -1101,7 +1102,7 @@ def main() -> None:
         profile_pipeline(folder, args.profile)
         return
     if args.fixed_only:
-        print(json.dumps(measure_fixed_costs(), indent=1))
+        print(json.dumps(measure_fixed_costs(args.code.resolve()), indent=1))
         return
     if args.e2e_only:
         runs = [measure_e2e(folder, w, 0, args.code.resolve()) for w in args.workers]
