@@ -390,11 +390,24 @@ def profile_pipeline(folder: Path, limit_files: int) -> Path:
 # -- 3: end to end in fresh processes --------------------------------------------------------------------
 
 DRIVER = r"""
-import json, os, sys, time
+import json, os, resource, sys, time
+from collections import Counter
 t0 = time.perf_counter()
 if {pin!r}:  # "one core": this process and its workers share one CPU
     os.sched_setaffinity(0, {{min(os.sched_getaffinity(0))}})
 sys.path.insert(0, {root!r})
+import re, httpx, psutil
+requests = Counter()
+def route(request):  # Prefect API calls by method and route
+    return request.method + " " + re.sub(r"[0-9a-f]{{8}}-[0-9a-f-]{{27}}", "ID", request.url.path)
+_async_send, _send = httpx.AsyncClient.send, httpx.Client.send
+async def _async_counted(self, request, *args, **kwargs):
+    requests[route(request)] += 1
+    return await _async_send(self, request, *args, **kwargs)
+def _counted(self, request, *args, **kwargs):
+    requests[route(request)] += 1
+    return _send(self, request, *args, **kwargs)
+httpx.AsyncClient.send, httpx.Client.send = _async_counted, _counted
 from flows.ingest import progress_listeners, run_ingest
 t_import = time.perf_counter()
 marks = []
@@ -403,7 +416,15 @@ summary, state = run_ingest([{folder!r}])
 t_end = time.perf_counter()
 from newsdesk.workers import shutdown
 shutdown()
+def cpu(who):
+    usage = resource.getrusage(who)
+    return usage.ru_utime + usage.ru_stime
+server = [p for p in psutil.Process().children(recursive=True) if "uvicorn" in " ".join(p.cmdline())]
 print(json.dumps({{"import_s": t_import - t0, "run_s": t_end - t_import, "marks": marks,
+                  # CPU s per process: this one (the flow's), the workers (all ended: reaped), the Prefect server
+                  "cpu": {{"flow": cpu(resource.RUSAGE_SELF), "workers": cpu(resource.RUSAGE_CHILDREN),
+                          "server": sum(t.user + t.system for t in (p.cpu_times() for p in server))}},
+                  "requests": dict(requests.most_common()),
                   "summary": {{k: getattr(summary, k) for k in ("seen", "indexed", "unchanged", "duplicates",
                                                               "skipped", "failed")}},
                   "state": state.type.value,
@@ -437,12 +458,25 @@ def bench_env(home: Path, workers: int) -> dict[str, str]:
     return env
 
 
-def measure_e2e(folder: Path, workers: int, cold_repeat: int) -> dict[str, Any]:
+def prefect_records(home: Path) -> dict[str, int]:
+    """What a run left in the Prefect database under `home`: task runs, state changes, logs, artifacts, events."""
+    import sqlite3
+
+    db = home / "prefect" / "prefect.db"
+    if not db.exists():
+        return {}
+    tables = ("flow_run", "flow_run_state", "task_run", "task_run_state", "log", "artifact", "events")
+    with sqlite3.connect(db) as conn:
+        present = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        return {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in tables if t in present}
+
+
+def measure_e2e(folder: Path, workers: int, cold_repeat: int, code_root: Path = ROOT) -> dict[str, Any]:
     tmp = Path(tempfile.mkdtemp(prefix=f"newsdesk-bench-e2e{workers}-"))
     home = tmp / "home"
     try:
-        env = bench_env(home, workers)
-        code = DRIVER.format(root=str(ROOT), folder=str(folder), pin=workers == 1)
+        env = bench_env(home, workers) | {"PYTHONPATH": str(code_root)}
+        code = DRIVER.format(root=str(code_root), folder=str(folder), pin=workers == 1)
         log(f"  ingest flow, {workers} worker(s), load {load_avg()} ...")
         wall, peak, done = run_process([sys.executable, "-c", code], env)
         if not done.stdout.strip():
@@ -456,9 +490,12 @@ def measure_e2e(folder: Path, workers: int, cold_repeat: int) -> dict[str, Any]:
         index_bytes = dir_bytes(home / "index")
         res = {"workers": workers, "wall_s": wall, "cpu_s": done.cpu, "peak_rss": peak, "import_s": data["import_s"],
                "run_s": data["run_s"], "summary": data["summary"], "state": data["state"],
-               "steady_files_per_s": steady, "failures": data["failures"], "index_bytes": index_bytes, "files": marks[-1][1] if marks else 0}
+               "steady_files_per_s": steady, "failures": data["failures"], "index_bytes": index_bytes, "files": marks[-1][1] if marks else 0,
+               "cpu": data["cpu"], "requests": data["requests"], "prefect": prefect_records(home)}
         log(f"    wall {wall:.1f} s, cpu {done.cpu:.1f} s (imports {data['import_s']:.1f} s, flow {data['run_s']:.1f} s), peak RSS {mb(peak)},"
             f" {data['summary']}")
+        log("    cpu s by process: " + ", ".join(f"{k} {v:.1f}" for k, v in data["cpu"].items())
+            + f"; Prefect records {res['prefect']}; API requests {sum(data['requests'].values())}")
         for reason in data["failures"]:
             log(f"    failure: {reason}")
         if cold_repeat:
@@ -490,6 +527,8 @@ from newsdesk.config import get_settings
 from newsdesk.orchestration import ensure_temporary_server
 ensure_temporary_server()
 t_server = time.perf_counter()
+server = [p for p in psutil.Process().children(recursive=True) if "uvicorn" in " ".join(p.cmdline())]
+server_cpu = sum(t.user + t.system for t in (p.cpu_times() for p in server))
 import multiprocessing as mp
 from newsdesk.workers import _Worker
 worker = _Worker(mp.get_context("spawn"), get_settings())
@@ -497,28 +536,30 @@ worker.conn.recv()  # "ready": imports done, models loaded
 t_worker = time.perf_counter()
 cpu = psutil.Process(worker.process.pid).cpu_times()
 worker.stop()
-print(json.dumps({{"import_s": t_import - t0, "server_s": t_server - t_import, "worker_s": t_worker - t_server,
-                  "worker_cpu": cpu.user + cpu.system}}))
+print(json.dumps({{"import_s": t_import - t0, "server_s": t_server - t_import, "server_cpu": server_cpu,
+                  "worker_s": t_worker - t_server, "worker_cpu": cpu.user + cpu.system}}))
 """
 
 
-def measure_fixed_costs() -> dict[str, Any]:
+def measure_fixed_costs(code_root: Path = ROOT) -> dict[str, Any]:
     """What every run pays whatever its size, each measured alone in a fresh process (one core): imports of the
-    flow module, the temporary Prefect server's start on a fresh home (its database created) and on one used before,
-    and one worker's start (spawn, imports, model load)."""
+    flow module, the temporary Prefect server's start on a fresh home without and with the installation's migrated
+    database template, and on a home used before, and one worker's start (spawn, imports, model load)."""
     tmp = Path(tempfile.mkdtemp(prefix="newsdesk-bench-fixed-"))
     try:
-        env = bench_env(tmp / "home", 1)
-        code = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n" + FIXED.format(root=str(ROOT))
+        code = "import os; os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})\n" + FIXED.format(root=str(code_root))
         runs = []
-        for label in ("fresh home", "home used before"):
+        for label, home in (("fresh home, no database template (an installation's first run)", "first"),
+                            ("fresh home (from the database template)", "home"), ("home used before", "home")):
+            env = bench_env(tmp / home, 1) | {"NEWSDESK_PREFECT_TEMPLATE_DIR": str(tmp / "templates"),
+                                              "PYTHONPATH": str(code_root)}
             wall, _, done = run_process([sys.executable, "-c", code], env)
             data = json.loads(done.stdout.strip().splitlines()[-1])
             data.update(label=label, wall_s=wall, cpu_s=done.cpu)
             runs.append(data)
-            log(f"  fixed costs ({label}): imports {data['import_s']:.1f} s, Prefect server {data['server_s']:.1f} s, "
-                f"worker start {data['worker_s']:.1f} s (cpu {data['worker_cpu']:.1f} s); process tree {wall:.1f} s, "
-                f"cpu {done.cpu:.1f} s")
+            log(f"  fixed costs ({label}): imports {data['import_s']:.1f} s, Prefect server {data['server_s']:.1f} s "
+                f"(cpu {data['server_cpu']:.1f} s), worker start {data['worker_s']:.1f} s (cpu {data['worker_cpu']:.1f} s); "
+                f"process tree {wall:.1f} s, cpu {done.cpu:.1f} s")
         return {"runs": runs}
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -941,10 +982,11 @@ def ingest_report(size: int, stages: dict[str, Any], e2e: list[dict[str, Any]], 
     lines += [f"- {v}" for v in verdicts]
     if fixed:
         lines += ["", "### Fixed costs per run (each alone, fresh process, one core)", "",
-                  "| home | imports s | Prefect temporary server start s | worker start + model load s (cpu s) | "
+                  "| home | imports s | Prefect temporary server start s (cpu s) | worker start + model load s (cpu s) | "
                   "process tree wall s | cpu s |", "|---|---:|---:|---:|---:|---:|"]
         for f in fixed["runs"]:
-            lines.append(f"| {f['label']} | {f['import_s']:.1f} | {f['server_s']:.1f} | {f['worker_s']:.1f} "
+            server_cpu = f" ({f['server_cpu']:.1f})" if "server_cpu" in f else ""
+            lines.append(f"| {f['label']} | {f['import_s']:.1f} | {f['server_s']:.1f}{server_cpu} | {f['worker_s']:.1f} "
                          f"({f['worker_cpu']:.1f}) | {f['wall_s']:.1f} | {f['cpu_s']:.1f} |")
         lines += ["", "`newsdesk ingest` starts its workers first, so their model load overlaps the server's start "
                       "(on two cores); `newsdesk serve` keeps them warm between runs (below)."]
@@ -1040,6 +1082,13 @@ def main() -> None:
     parser.add_argument("--skip-stages", action="store_true", help="no limit/stage measurements (no ingest section)")
     parser.add_argument("--no-api", action="store_true")
     parser.add_argument("--no-write", action="store_true")
+    parser.add_argument("--e2e-only", action="store_true",
+                        help="only the end-to-end runs (--workers): CPU s per process, Prefect API requests and "
+                             "records; printed as JSON, BENCHMARKS.md untouched")
+    parser.add_argument("--fixed-only", action="store_true",
+                        help="only the fixed costs per run (printed as JSON, BENCHMARKS.md untouched)")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="with --e2e-only or --fixed-only: the checkout whose code runs (e.g. `git archive` of an older commit)")
     parser.add_argument("--structural-only", type=int, metavar="SIZE", default=0, help=argparse.SUPPRESS)
     parser.add_argument("--profile", type=int, metavar="FILES", default=0,
                         help="only profile our in-process pipeline on this many files (pyinstrument), then exit")
@@ -1057,6 +1106,13 @@ def main() -> None:
     command = "python bench/run.py " + " ".join(sys.argv[1:])
     if args.profile:
         profile_pipeline(folder, args.profile)
+        return
+    if args.fixed_only:
+        print(json.dumps(measure_fixed_costs(args.code.resolve()), indent=1))
+        return
+    if args.e2e_only:
+        runs = [measure_e2e(folder, w, 0, args.code.resolve()) for w in args.workers]
+        print(json.dumps({"code": str(args.code), "load": load_avg(), "runs": runs}, indent=1))
         return
     from bench.report import write_section
 

@@ -24,11 +24,12 @@ from prefect.futures import PrefectFuture  # noqa: E402
 from prefect.runtime import flow_run  # noqa: E402
 from prefect.states import Completed, Failed, State  # noqa: E402
 from prefect.tasks import exponential_backoff  # noqa: E402
+from prefect.utilities.annotations import quote  # noqa: E402
 
 from newsdesk.index import open_backend  # noqa: E402
 from newsdesk.index.base import BackendError, IndexBackend  # noqa: E402
 from newsdesk.model import DocumentOutcome, IngestSummary  # noqa: E402
-from newsdesk.orchestration import INTERRUPTED  # noqa: E402
+from newsdesk.orchestration import INTERRUPTED, ensure_temporary_server  # noqa: E402
 from newsdesk.pipeline import (  # noqa: E402
     NOT_INDEXED, FileTally, Plan, ProcessedFile, WorkItem, doc_key, document_total, fetch_inputs, index_processed,
     load_item, parse_partition, plan_ingest, prune_removed, run_settings, work_batches)
@@ -170,6 +171,8 @@ def ingest(sources: list[str] | None = None, backend: str | None = None, index: 
         work = work_batches(todo, settings.batch_size, settings.max_document_bytes)
         # With worker processes, the next batches are queued while this one is indexed: the workers go from one
         # batch to the next without waiting, and the index and state writes here overlap their processing.
+        # Batches and their results go to tasks quoted: Prefect would walk (and copy) every Article looking for
+        # futures in them (~0.2 CPU s per batch of 64).
         parallel = in_worker_processes(settings)
         if parallel and todo and not stop:
             warm_up(settings)
@@ -180,7 +183,7 @@ def ingest(sources: list[str] | None = None, backend: str | None = None, index: 
                 following = next(work, None)
                 if following is None:
                     return
-                pending.append((following, process_batch.submit(following, settings, fetcher)
+                pending.append((following, process_batch.submit(quote(following), quote(settings), fetcher)
                                 if parallel and not stop else None))
 
         queue_ahead()
@@ -193,10 +196,11 @@ def ingest(sources: list[str] | None = None, backend: str | None = None, index: 
                 unwritten += _account_not_indexed(summary, batch, None, stop)
                 queue_ahead()
                 continue
-            processed = upcoming.result() if upcoming is not None else process_batch(batch, settings, fetcher)
+            processed = upcoming.result() if upcoming is not None else \
+                process_batch(quote(batch), quote(settings), fetcher)
             queue_ahead()
             try:
-                summary.merge(index_batch(processed, store, state, tallies))
+                summary.merge(index_batch(quote(processed), store, state, quote(tallies)))
             except (BackendError, NoSpaceLeft) as exc:  # retries exhausted: stop writing, account for the rest
                 stop = (f"the index backend is unavailable: {exc}" if isinstance(exc, BackendError) else str(exc))
                 logger.error("%s; the next run will pick up the rest", stop)
@@ -444,6 +448,7 @@ def run_ingest(sources: Sequence[str], *, backend: str | None = None, index: str
     """Run the `ingest` flow in this process and return its summary and final state (the workers start loading
     their models at once, while Prefect starts)."""
     warm_up(run_settings(backend, index))
+    ensure_temporary_server()
     state = ingest(list(sources), backend=backend, index=index, full=full, prune=prune, url_lists=list(url_lists),
                    group=group, return_state=True)
     return summary_of(state), state

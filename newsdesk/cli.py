@@ -9,23 +9,40 @@ from datetime import date
 from typing import Annotated, Optional
 
 import typer
+from typer.core import TyperGroup
 
-from newsdesk.clean.cli import boilerplate_app
 from newsdesk.config import get_settings
-from newsdesk.enrich.cli import entities_app
 from newsdesk.index.es_cli import dashboards_app, doctor, kibana_app
-from newsdesk.stories.cli import stories_app
 from newsdesk.terminal import plain, safe
 
-app = typer.Typer(help="newsdesk: ingest news articles, clean and enrich them, search them.",
+
+class _LazyGroups(TyperGroup):
+    """Command groups whose modules are imported when a command line names them (or help lists them): the stages'
+    packages import spaCy, dateparser and trafilatura, which `ingest`, `search` and the rest do not need here."""
+
+    LAZY = {"boilerplate": ("newsdesk.clean.cli", "boilerplate_app"), "stories": ("newsdesk.stories.cli", "stories_app"),
+            "entities": ("newsdesk.enrich.cli", "entities_app")}
+
+    def list_commands(self, ctx):  # noqa: ANN001, ANN201 - click's signature
+        return [*super().list_commands(ctx), *(name for name in self.LAZY if name not in self.commands)]
+
+    def get_command(self, ctx, cmd_name: str):  # noqa: ANN001, ANN201
+        if cmd_name in self.LAZY and cmd_name not in self.commands:
+            import importlib
+
+            module, name = self.LAZY[cmd_name]
+            group = typer.main.get_group(getattr(importlib.import_module(module), name))
+            group.name = cmd_name
+            self.commands[cmd_name] = group
+        return super().get_command(ctx, cmd_name)
+
+
+app = typer.Typer(help="newsdesk: ingest news articles, clean and enrich them, search them.", cls=_LazyGroups,
                   no_args_is_help=True, pretty_exceptions_enable=False, add_completion=False)
-app.add_typer(boilerplate_app, name="boilerplate")
 failed_app = typer.Typer(help="Documents that failed, kept for retry.", no_args_is_help=True)
 app.add_typer(failed_app, name="failed")
 app.add_typer(kibana_app, name="kibana")
 app.add_typer(dashboards_app, name="dashboards")
-app.add_typer(stories_app, name="stories")
-app.add_typer(entities_app, name="entities")
 app.command()(doctor)
 
 REPORT_HINT = "This is a bug in newsdesk, not in your input; please report it with the traceback above."

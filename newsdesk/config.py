@@ -36,6 +36,9 @@ class Settings(BaseSettings):
     schedule: str = "0 * * * *"
     """Cron schedule of the served `ingest` deployment."""
     sources: list[str] = Field(default_factory=lambda: ["seeds"])
+    prefect_template_dir: Path | None = None
+    """Where the empty, migrated Prefect database that fresh homes start from is kept (default: `var/newsdesk` in
+    the Python environment; a folder that cannot be written means none: fresh homes migrate their own)."""
     prefect_port: int = Field(default=4200, ge=1, le=65535)
     """Port of the local Prefect server `newsdesk serve` starts or reuses (when `PREFECT_API_URL` is unset)."""
     sources_file: Path = Path("sources.toml")

@@ -8,20 +8,26 @@ With `PREFECT_API_URL` set (docker compose, a shared server), every command uses
   deployment served in one shell can be found from another; `newsdesk trigger` finds the same server the same way.
 Both kinds start one at a time (a file lock under PREFECT_HOME, so two first starts on a fresh home do not migrate
 Prefect's database at once) and are tied to the process that started them: they end when it dies, even by
-`kill -9` (Linux).
+`kill -9` (Linux). On a fresh home, both start from a copy of an empty database already migrated to the installed
+Prefect's schema (`database_template`, made by the first temporary server on a fresh home) instead of migrating.
 """
 
 from __future__ import annotations
 
+import atexit
 import ctypes
+import hashlib
 import json
 import os
+import shutil
 import signal
+import socket
+import sqlite3
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -55,43 +61,168 @@ def _die_with_parent() -> None:
 
 def _start_lock(settings: Settings) -> FileLock:
     """Held while a server starts (and migrates the database under PREFECT_HOME)."""
-    settings.prefect_home.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(settings.prefect_home / "server-start.lock"))
+    home = prefect_home(settings)
+    home.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(home / "server-start.lock"))
 
 
-class _PopenDyingWithParent:
-    """The `subprocess` module as Prefect's server starter sees it while we start the server: its `Popen` children
-    get `_die_with_parent`."""
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(subprocess, name)
-
-    @staticmethod
-    def Popen(*args: Any, **kwargs: Any) -> subprocess.Popen[Any]:  # noqa: N802 - the name Prefect calls
-        kwargs.setdefault("preexec_fn", _die_with_parent)
-        return subprocess.Popen(*args, **kwargs)
+TEMPORARY_SERVER_ENVIRONMENT = {
+    "PREFECT_UI_ENABLED": "0", "PREFECT__SERVER_EPHEMERAL": "1", "PREFECT__SERVER_FINAL": "1",  # as Prefect's own
+    "PREFECT_SERVER_SERVICES_TRIGGERS_ENABLED": "false",  # automations: none are defined on a temporary server
+    "PREFECT_API_EVENTS_STREAM_OUT_ENABLED": "false",  # no UI or client subscribes to its event stream
+}
+"""The temporary server's settings: Prefect's ephemeral mode (task runs recorded from their events, events and logs
+stored), without the services nobody uses while one command runs (each polls and costs CPU)."""
+_temporary: Server | None = None
 
 
 def ensure_temporary_server(settings: Settings | None = None) -> None:
-    """Start the temporary Prefect server for this process now (on this thread, under the start lock), unless flows
-    report to a configured server (`PREFECT_API_URL`) or it is running already."""
+    """Start the temporary Prefect server for this process now (under the start lock), unless flows report to a
+    configured server (`PREFECT_API_URL`) or it is running already; this process's flows report to it.
+
+    We start it rather than Prefect (whose `SubprocessASGIServer` costs the flow process an import of the whole
+    server, ~1.6 CPU s): the same `uvicorn` app in Prefect's ephemeral mode, dying with this process (`kill -9`
+    too), stopped at exit. A fresh PREFECT_HOME starts from the migrated database template (`seed_database`)."""
+    global _temporary
+    if _temporary is not None:
+        if _temporary.process is not None and _temporary.process.poll() is None:
+            return
+        _stop_temporary_server()  # it died: start another
     if os.environ.get("PREFECT_API_URL"):
         return
-    from prefect.server.api import server as prefect_server
     from prefect.settings import PREFECT_API_URL
 
     if PREFECT_API_URL.value():
         return
-    server = prefect_server.SubprocessASGIServer()
-    if server.running:
+    settings = settings or get_settings()
+    with _start_lock(settings):
+        fresh = seed_database(settings) is False
+        server = _start_temporary_server(settings)
+        if fresh:
+            save_database_template(settings)
+    _temporary = server
+    atexit.register(_stop_temporary_server)
+    _use_api(server.api_url)
+
+
+def _start_temporary_server(settings: Settings) -> Server:
+    """`uvicorn` serving Prefect's API app on a free loopback port, once it answers."""
+    timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or STARTUP_SECONDS)
+    deadline = time.monotonic() + timeout
+    env = {**os.environ, **TEMPORARY_SERVER_ENVIRONMENT, "PREFECT_HOME": str(prefect_home(settings))}
+    with httpx.Client(timeout=5.0) as client:
+        while True:  # a port taken meanwhile: uvicorn exits 3, and we try another
+            port = _free_port()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host",
+                 "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+                env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+            server = Server(f"http://127.0.0.1:{port}/api", process)
+            while process.poll() is None:
+                try:
+                    if client.get(f"{server.api_url}/health").status_code == 200:
+                        return server
+                except httpx.HTTPError:
+                    pass
+                if time.monotonic() > deadline:
+                    server.stop(group=False)
+                    raise PrefectServerError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
+                time.sleep(0.1)
+            if process.returncode != 3 or time.monotonic() > deadline:
+                raise PrefectServerError(f"the temporary Prefect server exited with status {process.returncode}")
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _use_api(api_url: str | None) -> None:
+    """Point this process's Prefect at `api_url` (None: no API set), also when `prefect` was imported before."""
+    if api_url is None:
+        os.environ.pop("PREFECT_API_URL", None)
+    else:
+        os.environ["PREFECT_API_URL"] = api_url
+    context = sys.modules.get("prefect.context")
+    if context is not None:
+        context.refresh_global_settings_context()
+
+
+def _stop_temporary_server() -> None:
+    global _temporary
+    server, _temporary = _temporary, None
+    if server is not None:
+        if os.environ.get("PREFECT_API_URL") == server.api_url:
+            _use_api(None)
+        server.stop(group=False)
+
+
+def temporary_api_url() -> str | None:
+    """The API URL of the temporary server this process started (its PREFECT_API_URL is not a configured one)."""
+    return _temporary.api_url if _temporary is not None else None
+
+
+# -- the migrated database template ----------------------------------------------------------------
+
+
+def prefect_home(settings: Settings) -> Path:
+    return Path(os.environ.get("PREFECT_HOME") or settings.prefect_home)
+
+
+def database_template(settings: Settings) -> Path:
+    """Where this installation keeps an empty Prefect database migrated to its Prefect version's schema: named by
+    the version and its migrations, so that a template of another Prefect is never used."""
+    import importlib.metadata
+
+    import prefect
+
+    migrations = Path(prefect.__file__).parent / "server" / "database" / "_migrations" / "versions" / "sqlite"
+    names = sorted(p.name for p in migrations.glob("*.py"))
+    key = hashlib.sha256("\n".join([importlib.metadata.version("prefect"), *names]).encode()).hexdigest()[:16]
+    return (settings.prefect_template_dir or Path(sys.prefix) / "var" / "newsdesk") / f"prefect-{key}.db"
+
+
+def _default_database(settings: Settings) -> Path | None:
+    """The SQLite database a server on this home uses, unless one is configured (e.g. PostgreSQL)."""
+    if os.environ.get("PREFECT_API_DATABASE_CONNECTION_URL") or \
+            os.environ.get("PREFECT_SERVER_DATABASE_CONNECTION_URL"):
+        return None
+    return prefect_home(settings) / "prefect.db"
+
+
+def seed_database(settings: Settings) -> bool | None:
+    """On a fresh home (no database yet), copy the template in: the server then starts without running Prefect's
+    migrations (~5 CPU s). True: seeded; False: a fresh home without a template (the server creates the database);
+    None: not a fresh home, or a configured database. Call under the start lock."""
+    database = _default_database(settings)
+    if database is None or any(database.with_name(database.name + end).exists() for end in ("", "-wal", "-journal")):
+        return None
+    template = database_template(settings)
+    if not template.is_file():
+        return False
+    database.parent.mkdir(parents=True, exist_ok=True)
+    part = database.with_name(database.name + ".seeding")
+    shutil.copyfile(template, part)
+    os.replace(part, database)
+    return True
+
+
+def save_database_template(settings: Settings) -> None:
+    """Keep a snapshot of the database a server just created on a fresh home (migrated, no runs yet) as the template,
+    unless there is one; where the installation is not writable there is none (servers migrate as before)."""
+    database, template = _default_database(settings), database_template(settings)
+    if database is None or not database.exists() or template.exists():
         return
-    with _start_lock(settings or get_settings()):
-        module_subprocess = prefect_server.subprocess
-        prefect_server.subprocess = _PopenDyingWithParent()  # type: ignore[assignment]
-        try:
-            server.start()
-        finally:
-            prefect_server.subprocess = module_subprocess
+    part = template.with_name(f"{template.name}.{os.getpid()}")
+    try:
+        template.parent.mkdir(parents=True, exist_ok=True)
+        with closing(sqlite3.connect(database)) as source, closing(sqlite3.connect(part)) as copy:
+            source.backup(copy)  # a consistent snapshot of a live database (WAL)
+            copy.execute("PRAGMA journal_mode = DELETE")  # one self-contained file (servers switch to WAL again)
+        os.replace(part, template)
+    except (OSError, sqlite3.Error):
+        part.unlink(missing_ok=True)
 
 
 def local_api_url(settings: Settings) -> str:
@@ -111,9 +242,15 @@ def answers(api_url: str, timeout: float = 2.0) -> bool:
     return response.status_code == 200 and response.text.strip() == "true"
 
 
+def _external_api_url() -> str | None:
+    """`PREFECT_API_URL` when set, unless to this process's temporary server."""
+    url = os.environ.get("PREFECT_API_URL")
+    return url if url and url != temporary_api_url() else None
+
+
 def configured_api_url(settings: Settings) -> str:
     """`PREFECT_API_URL` when set, else the local server's address."""
-    return os.environ.get("PREFECT_API_URL") or local_api_url(settings)
+    return _external_api_url() or local_api_url(settings)
 
 
 def _prefect_command() -> list[str]:
@@ -133,15 +270,16 @@ class Server:
     def started(self) -> bool:
         return self.process is not None
 
-    def stop(self) -> None:
-        """Stop the server if this command started it (its whole process group)."""
+    def stop(self, group: bool = True) -> None:
+        """Stop the server if this command started it (with `group`, its whole process group)."""
         if self.process is None or self.process.poll() is not None:
             return
+        kill = (lambda sig: os.killpg(self.process.pid, sig)) if group else self.process.send_signal  # type: ignore[union-attr]
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            kill(signal.SIGTERM)
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
+            kill(signal.SIGKILL)
             self.process.wait()
         except ProcessLookupError:
             pass
@@ -173,7 +311,7 @@ def start_local_server(settings: Settings, timeout: float = STARTUP_SECONDS) -> 
 
 def ensure_server(settings: Settings) -> Server:
     """The server to serve deployments on: `PREFECT_API_URL`'s, else the local one, started if none answers."""
-    external = os.environ.get("PREFECT_API_URL")
+    external = _external_api_url()
     if external:
         if not answers(external):
             raise PrefectServerError(f"no Prefect server answers at PREFECT_API_URL={external}")
@@ -184,6 +322,7 @@ def ensure_server(settings: Settings) -> Server:
     with _start_lock(settings):
         if answers(api_url):  # another `newsdesk serve` started it meanwhile
             return Server(api_url)
+        seed_database(settings)
         return start_local_server(settings)
 
 
@@ -191,7 +330,7 @@ def find_server(settings: Settings) -> str:
     """The API URL of the server a running `newsdesk serve` uses; `PrefectServerError` says how to get one."""
     api_url = configured_api_url(settings)
     if not answers(api_url):
-        how = ("PREFECT_API_URL is set" if os.environ.get("PREFECT_API_URL")
+        how = ("PREFECT_API_URL is set" if _external_api_url()
                else f"NEWSDESK_PREFECT_PORT is {settings.prefect_port}")
         raise PrefectServerError(f"no Prefect server answers at {api_url} ({how}): start `newsdesk serve` in "
                                  "another shell first")

@@ -84,3 +84,81 @@ def test_run_publishes_summary_table_and_report_artifacts(settings, tmp_path: Pa
     table = found["table"].data
     assert '"indexed": 2' in table and '"skipped": 1' in table
     assert "Amrullah Saleh" in found["markdown"].data and "empty file" in found["markdown"].data
+
+
+# -- the temporary server's database: a fresh home starts from the migrated template ---------------------------
+
+
+def _ingest_alone(home: Path, template_dir: Path, folder: Path, *options: str) -> None:
+    """`newsdesk ingest` with its own temporary Prefect server (no PREFECT_API_URL), in-process processing."""
+    import json
+
+    from test_reliability import cli_env, run_cli
+
+    env = cli_env(home, NEWSDESK_PREFECT_TEMPLATE_DIR=str(template_dir), NEWSDESK_MAX_DOCUMENT_SECONDS="0")
+    env.pop("PREFECT_API_URL", None)
+    result = run_cli(["ingest", str(folder), "--json", *options], env)
+    assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    assert json.loads(result.stdout)["indexed"] == 2
+
+
+def _recorded_runs(database: Path) -> tuple[list[str], int, set[str]]:
+    """The ingest flow runs in a Prefect database: their states, their task runs, their artifacts' kinds."""
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(database)) as db:
+        states = [state for (state,) in db.execute("SELECT state_type FROM flow_run WHERE name LIKE 'ingest %'")]
+        (tasks,) = db.execute("SELECT count(*) FROM task_run").fetchone()
+        kinds = {kind for (kind,) in db.execute("SELECT type FROM artifact")}
+    return states, tasks, kinds
+
+
+def _has_marker(database: Path) -> bool:
+    import sqlite3
+    from contextlib import closing
+
+    with closing(sqlite3.connect(database)) as db:
+        return db.execute("SELECT count(*) FROM sqlite_master WHERE name = 'newsdesk_marker'").fetchone()[0] == 1
+
+
+@pytest.mark.slow
+def test_a_fresh_home_starts_from_the_migrated_template_and_its_run_is_recorded(tmp_path: Path) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    templates = tmp_path / "templates"
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    _ingest_alone(tmp_path / "first", templates, folder)  # no template yet: its server migrates, then keeps one
+    (template,) = templates.glob("prefect-*.db")
+    with closing(sqlite3.connect(template)) as db:
+        assert db.execute("SELECT count(*) FROM alembic_version").fetchone()[0] == 1
+        assert db.execute("SELECT count(*) FROM flow_run").fetchone()[0] == 0  # no run of the first home in it
+        db.execute("CREATE TABLE newsdesk_marker (x)")  # to tell a seeded database from a migrated one
+    assert [p.name for p in templates.iterdir()] == [template.name]  # one file (no WAL beside it)
+    _ingest_alone(tmp_path / "second", templates, folder)
+    database = tmp_path / "second" / "prefect" / "prefect.db"
+    assert _has_marker(database)
+    states, tasks, kinds = _recorded_runs(database)
+    assert states == ["COMPLETED"] and tasks >= 3 and {"table", "markdown", "progress"} <= kinds
+    _ingest_alone(tmp_path / "second", templates, folder, "--full")  # a used home keeps its database
+    assert _has_marker(database) and _recorded_runs(database)[0] == ["COMPLETED", "COMPLETED"]
+
+
+@pytest.mark.slow
+def test_a_template_of_another_prefect_version_is_not_used(tmp_path: Path) -> None:
+    import sqlite3
+    from contextlib import closing
+
+    templates = tmp_path / "templates"
+    templates.mkdir()
+    with closing(sqlite3.connect(templates / "prefect-0123456789abcdef.db")) as db:  # another version's key
+        db.execute("CREATE TABLE newsdesk_marker (x)")
+    folder = tmp_path / "in"
+    shutil.copytree(SEEDS, folder)
+    _ingest_alone(tmp_path / "home", templates, folder)
+    database = tmp_path / "home" / "prefect" / "prefect.db"
+    assert not _has_marker(database)
+    assert _recorded_runs(database)[0] == ["COMPLETED"]
+    assert len(list(templates.glob("prefect-*.db"))) == 2  # this version's own, made by the run
