@@ -32,6 +32,7 @@ from pathlib import Path  # noqa: E402
 from typing import Any  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))  # bench.run
 
 
 def main() -> None:
@@ -44,6 +45,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, default=None)
     parser.add_argument("--profile", type=Path, default=None)
     args = parser.parse_args()
+    from bench.run import processed_files  # this checkout's (it imports newsdesk only when called)
+
     sys.path.insert(0, str((args.code or ROOT).resolve()))
     stages = set(args.stages.split(","))
 
@@ -53,7 +56,7 @@ def main() -> None:
     from newsdesk.enrich import _open_cache, _open_registry, enrich_articles, load_nlp
     from newsdesk.index import open_backend
     from newsdesk.model import IngestSummary, RawDocument
-    from newsdesk.pipeline import ProcessedFile, file_sha256, index_processed, plan_ingest
+    from newsdesk.pipeline import index_processed, plan_ingest
     from newsdesk.sources import load
     from newsdesk.state import IngestState
 
@@ -103,12 +106,7 @@ def main() -> None:
             with args.out.open("w") as out:
                 for article in enriched:
                     out.write(article.model_dump_json(exclude={"pipeline_version"}) + "\n")
-        by_file: dict[str, ProcessedFile] = {}
-        for (f, raw, _), article in zip(cleaned, enriched):
-            p = by_file.setdefault(f.path, ProcessedFile(file=f, sha256=file_sha256(f.path)))
-            p.articles.append(article)
-            p.keys[article.id] = raw.key
-        processed = list(by_file.values())
+        processed = processed_files(cleaned, enriched)
 
         def index_all() -> None:
             backend = open_backend(get_settings())
