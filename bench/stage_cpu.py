@@ -2,7 +2,7 @@
 two versions of the code in paired runs on a noisy machine.
 
     python bench/stage_cpu.py --size 1000 --every 3 [--repeat 2] [--code DIR] [--out articles.jsonl]
-                              [--profile DIR]
+                              [--profile DIR] [--folder DIR]
 
 Runs in this process, like `bench/run.py`'s stage rows: every `--every`-th file of the corpus plan is loaded, cleaned
 (`clean_document`), enriched (`enrich_articles`, fresh caches and registries each run) and indexed
@@ -38,6 +38,7 @@ sys.path.insert(0, str(ROOT))  # bench.run
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size", type=int, default=1000)
+    parser.add_argument("--folder", type=Path, default=None, help="these files instead of corpus `--size`")
     parser.add_argument("--every", type=int, default=3, help="every k-th file of the corpus plan")
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--code", type=Path, default=None, help="import newsdesk from this checkout")
@@ -60,7 +61,7 @@ def main() -> None:
     from newsdesk.sources import load
     from newsdesk.state import IngestState
 
-    folder = ROOT / "bench" / "corpora" / str(args.size)
+    folder = args.folder or ROOT / "bench" / "corpora" / str(args.size)
     tmp = Path(tempfile.mkdtemp(prefix="newsdesk-stage-cpu-"))
     settings = Settings(home=tmp / "home", workers=1, max_document_seconds=0)
     use_settings(settings)
