@@ -201,6 +201,19 @@ def plan_folder(folder: Path, settings: Any) -> Any:
         state.close()
 
 
+def processed_files(cleaned: list[tuple[Any, Any, Any]], enriched: list[Any]) -> list[Any]:
+    """The enriched articles of (file, raw, cleaned article) triples as `ProcessedFile`s, one per file, for
+    `index_processed`."""
+    from newsdesk.pipeline import ProcessedFile, file_sha256
+
+    by_file: dict[str, ProcessedFile] = {}
+    for (f, raw, _), article in zip(cleaned, enriched):
+        p = by_file.setdefault(f.path, ProcessedFile(file=f, sha256=file_sha256(f.path)))
+        p.articles.append(article)
+        p.keys[article.id] = raw.key
+    return list(by_file.values())
+
+
 def measure_inprocess(folder: Path, size: int, stage_docs: int, repeat: int, heavy_repeat: int) -> dict[str, Any]:
     """Limit and stages on every k-th file of the plan of corpus `size`, k = round(size / stage_docs) (at least 1;
     1 when stage_docs <= 0): the same ratio as corpus files / files holding `stage_docs` documents."""
@@ -213,7 +226,7 @@ def measure_inprocess(folder: Path, size: int, stage_docs: int, repeat: int, hea
     from newsdesk.index import open_backend
     from newsdesk.index.embedded import EmbeddedBackend
     from newsdesk.model import Article, IngestSummary, RawDocument
-    from newsdesk.pipeline import ProcessedFile, file_sha256, index_processed
+    from newsdesk.pipeline import file_sha256, index_processed
     from newsdesk.sources import InputFile, load
     from newsdesk.state import IngestState
 
@@ -267,12 +280,7 @@ def measure_inprocess(folder: Path, size: int, stage_docs: int, repeat: int, hea
         out["enrich"] = t
 
         # index: our index_processed in flow-sized batches, fresh home each run
-        by_file: dict[str, ProcessedFile] = {}
-        for (f, raw, _), article in zip(cleaned, enriched):
-            p = by_file.setdefault(f.path, ProcessedFile(file=f, sha256=file_sha256(f.path)))
-            p.articles.append(article)
-            p.keys[article.id] = raw.key
-        processed = list(by_file.values())
+        processed = processed_files(cleaned, enriched)
         index_dirs: list[Path] = []
 
         def reset_index() -> None:

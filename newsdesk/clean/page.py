@@ -109,12 +109,21 @@ def main_headline(tree: HtmlElement) -> HtmlElement | None:
     return best
 
 
-def _meta(tree: HtmlElement, *names: str) -> list[str]:
-    found: list[str] = []
+def _metas(tree: HtmlElement) -> list[tuple[str, str]]:
+    """(name or property, content) of every <meta> with content, in page order (read once per page)."""
+    pairs = []
     for meta in tree.iter("meta"):
-        name = (meta.get("property") or meta.get("name") or "").strip().lower()
         value = _text(meta.get("content"))
-        if name in names and value and value not in found:
+        if value:
+            pairs.append(((meta.get("property") or meta.get("name") or "").strip().lower(), value))
+    return pairs
+
+
+def _meta(metas: list[tuple[str, str]], *names: str) -> list[str]:
+    """The distinct contents of the metas called any of `names`, in page order."""
+    found: list[str] = []
+    for name, value in metas:
+        if name in names and value not in found:
             found.append(value)
     return found
 
@@ -144,10 +153,10 @@ MAX_SITE_NAME_WORDS = 8
 _PROFILE_URL = re.compile(r"^(?:https?://)?(?:www\.|mobile\.)?(?:twitter|x)\.com/@?(\w+)", re.I)
 
 
-def _people(tree: HtmlElement, objects: list[dict[str, object]]) -> set[str]:
+def _people(metas: list[tuple[str, str]], objects: list[dict[str, object]]) -> set[str]:
     """Name keys of the people the page names as such: JSON-LD Person objects (its authors, a blog's owner) and
     its authors' Twitter handles (`twitter:creator`)."""
-    names = [h for v in _meta(tree, "twitter:creator") if (h := _handle(v))]
+    names = [h for v in _meta(metas, "twitter:creator") if (h := _handle(v))]
     for obj in objects:
         authors = obj.get("author")
         for item in [obj, *(authors if isinstance(authors, list) else [authors])]:
@@ -184,8 +193,8 @@ def _vetted(name: str, headlines: set[str], people: set[str], confirmed: set[str
     return name if len(kept) == len(parts) else " | ".join(p.strip() for p in kept)
 
 
-def _canonical(tree: HtmlElement) -> str | None:
-    links = tree.xpath("//link[@rel='canonical']/@href") + _meta(tree, "og:url")
+def _canonical(tree: HtmlElement, metas: list[tuple[str, str]]) -> str | None:
+    links = tree.xpath("//link[@rel='canonical']/@href") + _meta(metas, "og:url")
     return next((link for link in links if "://" in link), None)
 
 
@@ -197,15 +206,16 @@ def read_page(html: str, url: str | None = None) -> PageIdentity:
         return PageIdentity()
     identity = PageIdentity()
     objects = json_ld(tree)
-    titles = _meta(tree, "og:title", "twitter:title")
+    metas = _metas(tree)
+    titles = _meta(metas, "og:title", "twitter:title")
     titles += [h for obj in objects if json_ld_types(obj) & ARTICLE_TYPES if (h := _text(obj.get("headline")))]
     title_tag = _text(tree.findtext(".//title"))
     if title_tag:
         titles.append(title_tag)
     identity.titles = list(dict.fromkeys(titles))
     identity.headline = _headline_matching(tree, identity.titles)
-    identity.site_names = [("html-sitename", n) for n in _meta(tree, "og:site_name")]
-    identity.site_names += [("html-appname", n) for n in _meta(tree, "application-name", "apple-mobile-web-app-title")]
+    identity.site_names = [("html-sitename", n) for n in _meta(metas, "og:site_name")]
+    identity.site_names += [("html-appname", n) for n in _meta(metas, "application-name", "apple-mobile-web-app-title")]
     for obj in objects:
         types = json_ld_types(obj)
         if types & SITE_TYPES and (name := _text(obj.get("name"))):
@@ -216,9 +226,9 @@ def read_page(html: str, url: str | None = None) -> PageIdentity:
                 if isinstance(item, dict) and "person" not in json_ld_types(item) and (name := _text(item.get("name"))):
                     identity.credited.append(name)
     identity.credited = list(dict.fromkeys(identity.credited))
-    people = _people(tree, objects)
-    handles = [h for v in _meta(tree, "twitter:site") if (h := _handle(v))]
-    domain = site_domain(url or _canonical(tree))
+    people = _people(metas, objects)
+    handles = [h for v in _meta(metas, "twitter:site") if (h := _handle(v))]
+    domain = site_domain(url or _canonical(tree, metas))
     confirmed = {squash(domain or ""), squash(domain_label(domain) or "")} - {""}
     identity.handles = [h for h in handles if squash(h) not in people or squash(h) in confirmed]
     confirmed |= {squash(h) for h in identity.handles}
@@ -229,6 +239,6 @@ def read_page(html: str, url: str | None = None) -> PageIdentity:
     headlines = {squash(t) for t in ([identity.headline] if identity.headline else identity.titles)}
     vetted = ((source, _vetted(name, headlines, people, confirmed)) for source, name in identity.site_names)
     identity.site_names = list(dict.fromkeys((source, name) for source, name in vetted if name))
-    descriptions = _meta(tree, "og:description", "description", "twitter:description")
+    descriptions = _meta(metas, "og:description", "description", "twitter:description")
     identity.description = descriptions[0] if descriptions else None
     return identity

@@ -52,8 +52,11 @@ LEAD_LABEL_CHARS = 140
 
 def squash(text: str) -> str:
     """Case-, accent-, space- and punctuation-insensitive key of a name; a leading "the" dropped."""
-    folded = unicodedata.normalize("NFKD", text)
-    folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
+    if text.isascii():  # nothing to decompose or strip (the per-character pass is most of the cost)
+        folded = text.casefold()
+    else:
+        folded = unicodedata.normalize("NFKD", text)
+        folded = "".join(c for c in folded if not unicodedata.combining(c)).casefold()
     words = re.findall(r"\w+", folded)
     if len(words) > 1 and words[0] == "the":
         words = words[1:]

@@ -20,6 +20,7 @@ from spacy.attrs import ORTH, SPACY
 from spacy.tokens import Doc, Span
 
 from newsdesk.enrich.gazetteer import Known, gazetteer, gazetteer_key
+from newsdesk.enrich.nlp import text_of
 from newsdesk.enrich.outlets import canonical_outlet, name_key
 from newsdesk.enrich.registry import AliasRegistry, Observed, document_type, merge_alike
 from newsdesk.model import FACET_ENTITY_TYPES as FACET_TYPES
@@ -276,16 +277,17 @@ class _Group:
     def root(self) -> _Group:
         return self if self.merged_into is None else self.merged_into.root()
 
-    @property
+    # Computed once: a group's mentions are all in place (and settled) before alias merging first reads them.
+    @cached_property
     def votes(self) -> Counter[EntityType]:
         return Counter(m.type for m in self.mentions)
 
-    @property
+    @cached_property
     def fixed(self) -> EntityType | None:
         fixed = Counter(m.fixed for m in self.mentions if m.fixed is not None)
         return fixed.most_common(1)[0][0] if fixed else None
 
-    @property
+    @cached_property
     def known(self) -> Known | None:
         return next((m.known for m in self.mentions if m.known is not None), None)
 
@@ -521,7 +523,7 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
     Mentions inside title-cased lines count only when the same name also occurs in running text or
     the mention is a whole list item.
     """
-    text = doc.text
+    text = text_of(doc)
     g = gazetteer()
     places = frozenset(name_key(e.text) for e in ents if e.label_ in ("GPE", "LOC"))
     ent_names = frozenset(name_key(e.text) for e in ents if e.label_ in SPACY_TYPES)
