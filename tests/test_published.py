@@ -43,6 +43,17 @@ def test_lenient_timestamps_keep_their_offset_and_never_complete_a_date() -> Non
         assert parse_timestamp(vague) is None, vague
 
 
+def test_a_relative_phrase_beside_a_stated_date_is_never_read_against_today() -> None:
+    """A byline glued to "1 day ago" (as scraped pages show it) gives its stated date, never yesterday's: the
+    decision and its provenance do not depend on when the run happens."""
+    from newsdesk.clean.timestamps import stated_dates
+
+    byline = "by Lewis White Nov 19, 2019 at 9:08 GMT1 day ago"
+    assert parse_timestamp(byline) is None
+    assert [value for value, _ in stated_dates(byline)] == [datetime(2019, 11, 19, 9, 8)]
+    assert stated_dates("Posted 2 hours ago · Updated 2019") == []
+
+
 def test_the_local_day_the_page_shows_beats_the_utc_day_of_its_metadata() -> None:
     html = page('<meta property="article:published_time" content="2019-11-19T02:24:00Z">',
                 '<article><h1>Council approves the new budget</h1>'

@@ -4,6 +4,7 @@ page's language (dateparser), always with an explicit day, month and year: nothi
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date, datetime, timezone
 from email.utils import parsedate_to_datetime
 from functools import lru_cache
@@ -13,6 +14,9 @@ import dateparser.search
 
 YEAR = re.compile(r"(?<!\d)(?:19|20)\d\d(?!\d)")
 """A four-digit year: without one, a text states no full date ("1 day ago", "March 3")."""
+_RELATIVE = re.compile(r"(?<!\d)\d+\s*(?:second|minute|min|hour|hr|day|week|month|year)s?\s+ago\b"
+                       r"|\b(?:yesterday|today)\b", re.I)
+"""Relative phrases (English), kept apart from a stated date in a byline: search would join `... GMT 1 day ago`."""
 _GLUED_TIME = re.compile(r"((?:19|20)\d\d)(\d{1,2}[:.]\d\d)")
 """A year glued to the time after it by text extraction: "Nov 15, 20195:45 AM"."""
 _ISO_LIKE = re.compile(r"^\s*(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ]\s*(\d{1,2}:\d\d(?::\d\d(?:[.,]\d+)?)?)\s*"
@@ -117,9 +121,10 @@ def _stated_dates(text: str, languages: tuple[str, ...] | None, day_first: bool,
         return ((whole, bool(UPDATED_CUE.search(text))),)
     if not YEAR.search(_GLUED_TIME.sub(r"\1 \2", text)):
         return ()
+    searched = _RELATIVE.sub(lambda m: " ·" + " " * (len(m[0]) - 2), _GLUED_TIME.sub(r"\1 \2", text))
     try:
         found = dateparser.search.search_dates(
-            _GLUED_TIME.sub(r"\1 \2", text), languages=languages or ["en"],
+            searched, languages=languages or ["en"],
             settings=dateparser_settings(day_first or bool(_DOTTED.search(text))))  # type: ignore[arg-type]
     except (ValueError, OverflowError, TypeError, AttributeError):
         return ()
@@ -137,10 +142,18 @@ def _stated_dates(text: str, languages: tuple[str, ...] | None, day_first: bool,
 
 
 def as_stated(parsed: datetime | None, text: str) -> date | datetime | None:
-    """dateparser's datetime as the text states it: a date when the text gives no time of day."""
+    """dateparser's datetime as the text states it: a date when the text gives no time of day; None when the text
+    does not state its year (dateparser read a relative phrase, `1 day ago`, against today's clock)."""
+    if parsed is None or str(parsed.year) not in _western_digits(text):
+        return None
     if isinstance(parsed, datetime) and not CLOCK.search(text):
         return parsed.date()
     return parsed
+
+
+def _western_digits(text: str) -> str:
+    """The text with every decimal digit (Arabic-Indic, Devanagari, ...) as 0-9."""
+    return "".join(str(unicodedata.decimal(c)) if c.isdecimal() else c for c in text)
 
 
 def local_day(value: date | datetime) -> date:
