@@ -139,7 +139,7 @@ then so also about into over under after during without within against between t
 ADVERBS = frozenset("""
 also later then previously again further first once recently earlier separately quickly repeatedly still
 already simply just now often always never even reportedly allegedly initially finally subsequently instead
-has have had will would could can may might does did do is was were had've
+has have had will would could can may might does did do is was were had've ’d 'd ’ll 'll ’ve 've
 """.split())
 """Words between a subject and its speech verb ("Noem later tweeted", "he has said")."""
 CLAUSE_OPENERS = frozenset("""
@@ -256,6 +256,10 @@ class Referents:
             if span is not None and mention.canonical_type in SPEAKER_TYPES:
                 for i in range(span.start, span.end):
                     self.mention[i] = mention
+            if span is not None:  # a word of a name is no speech verb ("United States", "Simon Says")
+                for i in range(span.start, span.end):
+                    if self.words[i] in SPEECH_VERBS and not self.texts[i].islower():
+                        self.words[i] = self.texts[i]
         self.quoted = [False] * n
         for start, end in quoted:
             span = doc.char_span(start, end, alignment_mode="expand")
@@ -566,13 +570,15 @@ class Referents:
         following = self.texts[k + 1] if k + 1 < n else ""
         if word in ROLE_HEADS or word in SPEECH_VERBS or self.quoted[k]:
             return False
-        if word in ("and", "-"):  # "retiree and self-made millionaire"
+        if word in ("and", "-"):  # "retiree and self-made millionaire", "the 14th-ranked"
             return following.islower() and following.replace("-", "").isalpha() and (word == "and" or (
-                k > 0 and self.texts[k - 1].islower()))
+                k > 0 and (self.texts[k - 1].islower() or self.texts[k - 1][:1].isdigit())))
         if word in FUNCTION_WORDS:
             return False
         if text.islower() and text.replace("-", "").isalpha():
             return True
+        if text[:1].isdigit() and k + 1 < n and self.texts[k + 1] not in (",", ".", ";", ":", ")"):
+            return True  # "the 14th-ranked Schwartzman", "a 2018 survey", "the 43-year-old"
         if not first or not text.istitle() or word not in self.lowercase_words:
             return False  # "Early retiree" ("early" is written in lowercase elsewhere), not "Sabatier encourages"
         starts_sentence = k == 0 or self.sentence_of[k] != self.sentence_of[k - 1]
@@ -835,6 +841,10 @@ class Referents:
             return self._name(phrase)
         if phrase.kind == "plural":  # several speakers: none of them alone
             return Referent(None, WEAK, hint=phrase.mention.canonical if phrase.mention else self.phrase_text(phrase))
+        if phrase.end - phrase.start == 1 and self.texts[phrase.start][:1].isupper():
+            person = self.entities.person_named(self.texts[phrase.start])
+            if person:  # "says Doctor" of Ken Doctor, "Bishop said" of Julie Bishop: a surname, not a role
+                return self._person(person, TITLED)
         return self._role(phrase, k, recent, tag)
 
     def _name(self, phrase: Phrase) -> Referent:
@@ -842,6 +852,10 @@ class Referents:
         written ("United Nations High Commissioner for Human Rights"); else a hint."""
         words = [t for t in self.doc[phrase.start:phrase.end] if t.lower_ not in DETERMINERS]
         text = " ".join(t.text for t in words)
+        key = text.lower()
+        named = {m.canonical: m for m in self.entities.mentions if m.name.lower() == key}
+        if len(named) == 1 and next(iter(named.values())).canonical_type in SPEAKER_TYPES:
+            return self._named(next(iter(named.values())), TITLED)  # "WeWork" where the model tagged it elsewhere
         person = self.entities.person_named(text)
         if person:
             return self._person(person, TITLED)
