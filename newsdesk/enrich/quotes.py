@@ -315,8 +315,15 @@ class Attributor:
             if phrase is not None:
                 return refs.resolve(phrase, q.sentence, self._recent(q))
         main = refs.main_clause_start(q.sentence)
-        if main < q.first:  # 'If Trump actually read it, Schwartz would have been surprised, telling Mayer, “'
-            lo = max(lo, main)
+        if lo < main < q.first:  # 'If Trump actually read it, Schwartz would have been surprised, telling Mayer, “'
+            found = self._frame_before(q, main)  # the fronted clause's only where the main one has none ('As
+            return found if found is not None else self._frame_before(q, lo)  # Smith wrote on his blog, “')
+        return self._frame_before(q, lo)
+
+    def _frame_before(self, q: _Attribution, lo: int) -> Referent | None:
+        """The speaker of the speech verb (or 'according to', or a speech noun) between token `lo` and `q`."""
+        refs = self.refs
+        sentence = refs.sentences[q.sentence]
         inner = self._introducing_verb(q, lo)
         if inner is not None:
             return inner
@@ -477,14 +484,16 @@ class Attributor:
         return None
 
     def _names_only(self, speaker: str | None, lo: int, hi: int, *, sentences: bool = False) -> bool:
-        """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them ('”, said Van Den Hoek, a
-        satellite imagery expert who has been studying this imagery since the war's onset. “'), or, with
-        `sentences`, any text."""
+        """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them, where the places and
+        organisations of their affiliation do not count ('”, said Van Den Hoek, a satellite imagery expert at the
+        University of Oregon. “'), or, with `sentences`, any text."""
         refs = self.refs
         if not sentences and (hi - lo > 3 * MAX_ATTRIBUTION_WORDS
                               or any(refs.texts[t] in (".", "!", "?", ";") for t in range(lo, hi - 2))):
             return False
-        return all(refs.mention[t] is None or refs.mention[t].canonical == speaker for t in range(lo, hi))
+        return all(refs.mention[t] is None or refs.mention[t].canonical == speaker
+                   or (not sentences and refs.mention[t].canonical_type is not EntityType.PERSON)
+                   for t in range(lo, hi))
 
     def _introduced(self, q: _Attribution) -> Referent | None:
         """The speaker the sentence before introduces, when it has no quotation of its own: the subject of its

@@ -146,7 +146,7 @@ CLAUSE_OPENERS = frozenset("""
 and but so yet then while as because that when after before if although though since whereas where however
 meanwhile still now instead also which who whom with
 """.split())
-SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas"
+SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas as"
                                 .split())
 """Openers of a fronted subordinate clause, whose verbs are not the sentence's ("If Trump read it, Schwartz …")."""
 FRONTING = frozenset("""
@@ -171,6 +171,8 @@ RECENT = 0.75
 """Read from context: the last person or organisation in focus, a description, a continued quotation."""
 WEAK = 0.5
 """A candidate the text does not confirm: kept as a hint, never named."""
+STALE_TOPIC = 5
+"""Sentences after which the person in focus yields to someone named since ("she" after a new person)."""
 
 
 @cache
@@ -229,6 +231,8 @@ class _Sentence:
     """The subject of its first speech verb ("This system, says Richard Locksley, helps …")."""
     topic_person: Referent | None = None
     """The person the text is about just before this sentence (its subject's referent carried forward)."""
+    topic_person_since: int = -1
+    """The sentence that last made `topic_person` its subject."""
     topic_group: Referent | None = None
 
 
@@ -775,8 +779,9 @@ class Referents:
             sentence.speaker = self._speech_subject(k)
         person: Referent | None = None
         group: Referent | None = None
+        since = -1
         for k, sentence in enumerate(self.sentences):
-            sentence.topic_person, sentence.topic_group = person, group
+            sentence.topic_person, sentence.topic_group, sentence.topic_person_since = person, group, since
             about = sentence.speaker or sentence.subject
             if about is None:
                 continue
@@ -794,7 +799,7 @@ class Referents:
             if referent.speaker is None or referent.confidence < TOPIC:
                 continue
             if referent.type is EntityType.PERSON:
-                person = referent
+                person, since = referent, k
             elif referent.type in (EntityType.ORGANIZATION, EntityType.NORP):
                 group = referent
 
@@ -851,6 +856,8 @@ class Referents:
         """A capitalised name the model did not tag: a short form of a person of the text; a longer name as
         written ("United Nations High Commissioner for Human Rights"); else a hint."""
         words = [t for t in self.doc[phrase.start:phrase.end] if t.lower_ not in DETERMINERS]
+        while len(words) > 1 and not words[0].text[:1].isupper():
+            words = words[1:]  # "the 14th-ranked Schwartzman": the name
         text = " ".join(t.text for t in words)
         key = text.lower()
         named = {m.canonical: m for m in self.entities.mentions if m.name.lower() == key}
@@ -893,15 +900,31 @@ class Referents:
         topic = sentence.topic_person
         if topic is not None and topic.speaker is None:  # the text is about someone it does not name clearly
             return Referent(None, WEAK, hint=topic.hint)
+        nearby = [m.canonical for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
+        if topic is not None and self.compatible(topic.speaker, gender) and k - sentence.topic_person_since > \
+                STALE_TOPIC and nearby and topic.speaker not in nearby:
+            # the person in focus was last the subject long ago, and someone else has been named since: that one
+            # when named alone and not only as an object or possessor, else nobody
+            actors = {m.canonical for m in self._persons_before(phrase.start, objects=False)}
+            if len(set(nearby)) == 1 and nearby[0] in actors and not self._possessive_only(nearby[0], phrase.start):
+                return self._person(nearby[0], RECENT)
+            return Referent(None, WEAK, hint=nearby[0])
         if topic is not None and self.compatible(topic.speaker, gender):
             return self._person(topic.speaker, TOPIC)
-        nearby = [m.canonical for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
         if recent is not None and recent.type is EntityType.PERSON and self.compatible(recent.speaker, gender) \
                 and (not nearby or nearby[0] == recent.speaker):
             return self._person(recent.speaker, TOPIC)
         if nearby:
             return self._person(nearby[0], RECENT) if len(set(nearby)) == 1 else Referent(None, WEAK, hint=nearby[0])
         return NOBODY
+
+    def _possessive_only(self, name: str, before: int) -> bool:
+        """Whether the last three sentences before token `before` name `name` only as a possessor ("Ford’s
+        work")."""
+        first = self.sentences[max(0, self.sentence_of[min(before, len(self.words) - 1)] - 3)].start
+        ends = [t for t in range(first, before) if self.mention[t] is not None and not self.quoted[t]
+                and self.mention[t].canonical == name and (t + 1 >= before or self.mention[t + 1] is not self.mention[t])]
+        return all(t + 1 < len(self.words) and self.words[t + 1] in ("’s", "'s") for t in ends)
 
     def _more_recent(self, group: Referent, person: Referent, before: int) -> bool:
         """Whether `group` was mentioned after `person`, before token `before`."""
