@@ -34,6 +34,7 @@ from newsdesk.enrich.referents import (
     PERSON_ROLE_NOUNS,
     RECENT,
     ROLE_HEADS,
+    TITLED,
     WEAK,
     SPEECH_VERBS,
     Phrase,
@@ -97,9 +98,11 @@ OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "reporters", "jour
 """Words between a speech verb and the comma or colon that introduces its quotation ('told him, “')."""
 SPEECH_NOUNS = frozenset("""
 claim claims statement statements words remarks comments assertion insistence denial argument promise warning
-tweet tweets post posts letter message testimony view views description
+tweet tweets post posts letter message testimony view views description directive directives instruction
+instructions order orders call calls demand demands pledge vow appeal plea warnings promises
 """.split())
-"""Nouns whose possessor said what follows ("his claim that the pair were “not close”")."""
+"""Nouns whose possessor, or whoever they come from, said what follows ("his claim that the pair were “not
+close”", "directives from Xi to “show no mercy”")."""
 
 
 @dataclass(frozen=True)
@@ -346,6 +349,14 @@ class Attributor:
                     phrase = refs.phrase_ending(owner, lo)
                 if phrase is not None:
                     return refs.resolve(phrase, q.sentence, self._recent(q))
+                continue
+            if word in SPEECH_NOUNS and v + 2 < q.first and refs.words[v + 1] in ("from", "by"):
+                phrase = refs.phrase_starting(v + 2, q.first)  # 'directives from Xi to “', 'a warning by X that “'
+                if phrase is not None and phrase.kind == "mention" and phrase.mention.canonical_type in (
+                        EntityType.PERSON, EntityType.ORGANIZATION) and not any(
+                        refs.words[t] in FRAME_VERBS and not refs.quoted[t] for t in range(phrase.end, q.first)):
+                    referent = refs.resolve(phrase, q.sentence)
+                    return Referent(referent.speaker, TITLED, type=referent.type)
                 continue
             if word not in FRAME_VERBS:
                 continue

@@ -159,6 +159,8 @@ former deputy senior acting interim vice executive general assistant associate c
 longtime then current lead principal managing press foreign defence defense interior finance state national
 """.split())
 """Words of a title before a name besides role nouns ("former Vice-President", "senior vp", "lead author")."""
+AUXILIARIES = frozenset("will would can could may might must shall should is are was were have has had do does did"
+                        .split())
 NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
 
 NAMED = 0.95
@@ -234,6 +236,7 @@ class _Sentence:
     topic_person_since: int = -1
     """The sentence that last made `topic_person` its subject."""
     topic_group: Referent | None = None
+    topic_group_since: int = -1
 
 
 class Referents:
@@ -648,6 +651,8 @@ class Referents:
         if i >= n:
             return False
         word = self.texts[i]
+        if i + 1 < n and self.words[i + 1] in AUXILIARIES:
+            return False  # "Key events will be recounted": a noun before its verb
         return word.isalpha() and word.islower() and (word in SPEECH_VERBS or word.endswith(("ed", "s"))) \
             and word not in FUNCTION_WORDS
 
@@ -779,9 +784,10 @@ class Referents:
             sentence.speaker = self._speech_subject(k)
         person: Referent | None = None
         group: Referent | None = None
-        since = -1
+        since = group_since = -1
         for k, sentence in enumerate(self.sentences):
-            sentence.topic_person, sentence.topic_group, sentence.topic_person_since = person, group, since
+            sentence.topic_person, sentence.topic_group = person, group
+            sentence.topic_person_since, sentence.topic_group_since = since, group_since
             about = sentence.speaker or sentence.subject
             if about is None:
                 continue
@@ -801,7 +807,7 @@ class Referents:
             if referent.type is EntityType.PERSON:
                 person, since = referent, k
             elif referent.type in (EntityType.ORGANIZATION, EntityType.NORP):
-                group = referent
+                group, group_since = referent, k
 
     # --- resolution ---
 
@@ -880,6 +886,7 @@ class Referents:
             if word == "it" and recent is not None and recent.type in GROUP_TYPES:
                 group = recent
             if group is not None and (sentence.topic_person is None or word == "it"
+                                      or sentence.topic_group_since > sentence.topic_person_since
                                       or self._more_recent(group, sentence.topic_person, phrase.start)):
                 return Referent(group.speaker, RECENT, type=group.type)
             return Referent(None, 0.0, hint=group.speaker if group else None)
