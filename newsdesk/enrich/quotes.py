@@ -124,13 +124,13 @@ def _is_title(words: list[str]) -> bool:
     capitals throughout: "WE ARE NOT GOING ANYWHERE" is shouted)."""
     content = [w for w in words if w.lower() not in SMALL_WORDS]
     shouted = len(words) >= 3 and all(w.isupper() for w in words)
-    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 10 \
+    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 16 \
         and not shouted
 
 
 def _marks(paragraph: str) -> list[tuple[int, str]]:
-    """Double quote marks of a paragraph as (offset, "open" | "close"); straight marks by their neighbours,
-    inch marks (`34"`) left out."""
+    """Double quote marks of a paragraph as (offset, "open" | "close" | "either"); straight marks by their
+    neighbours ("either" between two spaces: '… she wrote. " The course …'), inch marks (`34"`) left out."""
     marks = []
     for match in _MARK.finditer(paragraph):
         i, c = match.start(), match.group()
@@ -153,7 +153,10 @@ def _marks(paragraph: str) -> list[tuple[int, str]]:
                 continue
             opens = before.isspace() or before in "([{—–-/" or (not after.isspace() and not before.isalnum()
                                                                   and before not in ".,;:!?’'")
-            marks.append((i, "open" if opens and not after.isspace() else "close"))
+            if before.isspace() and after.isspace():
+                marks.append((i, "either"))
+            else:
+                marks.append((i, "open" if opens and not after.isspace() else "close"))
     return marks
 
 
@@ -166,6 +169,8 @@ def quoted_passages(text: str) -> list[QuoteSpan]:
     for n, (offset, paragraph) in enumerate(paragraphs):
         opened: int | None = None
         for i, kind in _marks(paragraph):
+            if kind == "either":
+                kind = "open" if opened is None else "close"
             if kind == "open" and opened is None:
                 opened = i
             elif kind == "open":

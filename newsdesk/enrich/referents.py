@@ -82,6 +82,7 @@ ANONYMOUS_NOUNS = frozenset("""
 source sources witness witnesses user users resident residents man woman men women boy girl people person
 expert experts analyst analysts insider insiders observer observers critic critics fan fans neighbour neighbor
 neighbours neighbors friend friends relative relatives mother father son daughter brother sister wife husband
+aunt uncle cousin nephew niece grandmother grandfather grandson granddaughter stepfather stepmother partner
 officer officers agent agents member members employee employees worker workers student students parent parents
 victim victims protester protesters activist activists voter voters viewer viewers reader readers customer
 customers patient patients doctors scientists researchers lawyers individuals someone commenter commenters
