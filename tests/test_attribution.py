@@ -291,6 +291,16 @@ CASES = [
      'Martin Webb described his recovery. "The first month was the worst," Webb wrote. " After that I slept '
      'through the night."',
      {"The first month was the worst": "Martin Webb", "After that I slept through the night.": "Martin Webb"}),
+    ("the antecedent of 'who' speaks",
+     "The plan was attacked by Transport Secretary Helen Ward, who called it “a tax on commuters.”",
+     {"a tax on commuters.": "Helen Ward"}),
+    ("a pronoun picks the one of a pair whose gender the text fixes",
+     "Robert Lang and Maria Silva opened the clinic in 2015. “We never turned a patient away,” she said.",
+     {"We never turned a patient away": "Maria Silva"}),
+    ("a pronoun after a pair does not pick someone named after it",
+     "Robert Lang and Maria Silva opened the clinic in 2015. They hired a nurse, Anna Roth. “We never turned a "
+     "patient away,” she said.",
+     {"We never turned a patient away": None}),
 ]
 
 

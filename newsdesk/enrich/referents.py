@@ -462,6 +462,9 @@ class Referents:
             j -= 1
         if j < lo:
             return None
+        if self.words[j] == "who" and j - 2 >= lo and self.texts[j - 1] == ",":  # "Maria Costa, who called it"
+            phrase = self.phrase_ending(j - 2, lo)
+            return phrase if phrase is not None and phrase.kind in ("mention", "role", "name") else None
         if self.texts[j] in (",", ")"):  # past an apposition (or several: "X, the brother of the heir, Y, said")
             for k in self._apposition_starts(j, lo):
                 named = self._naming_apposition(k + 2, j, lo)
@@ -906,7 +909,14 @@ class Referents:
         if len(between) > 1:
             return Referent(None, WEAK, hint=between[0])
         topic = sentence.topic_person
-        if topic is not None and topic.speaker is None:  # the text is about someone it does not name clearly
+        if topic is not None and topic.speaker is None:  # the text is about someone it does not name clearly,
+            pair = self.sentences[k - 1].subject if k else None  # unless "she" picks one of a pair the sentence
+            if pair is not None and pair.kind == "plural":  # before opens with ("Kevin Moore and Sarah Patel")
+                named = {self.mention[t].canonical for t in range(pair.start, pair.end) if self.mention[t] is not None
+                         and self.mention[t].canonical_type is EntityType.PERSON}
+                agreeing = [name for name in named if self.genders.get(name) == gender]
+                if len(agreeing) == 1 and all(name in self.genders for name in named):
+                    return self._person(agreeing[0], RECENT)
             return Referent(None, WEAK, hint=topic.hint)
         nearby = [m.canonical for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
         if topic is not None and self.compatible(topic.speaker, gender) and k - sentence.topic_person_since > \
