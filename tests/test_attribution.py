@@ -301,6 +301,14 @@ CASES = [
      "Robert Lang and Maria Silva opened the clinic in 2015. They hired a nurse, Anna Roth. “We never turned a "
      "patient away,” she said.",
      {"We never turned a patient away": None}),
+    ("a closing participle speaks for the main clause's subject, not for the clause it follows",
+     "Over the weekend, Lucia Moreno denied that Pavel was hiding from the police, saying instead he was “on a "
+     "long fishing trip.”",
+     {"on a long fishing trip.": "Lucia Moreno"}),
+    ("a closing participle of a pair names neither",
+     "Sara Ito and her brother Ken Ito agreed to talk. During the interview, Sara and Ken disputed that Pavel was "
+     "estranged from them, saying instead he was “shy by nature.”",
+     {"shy by nature.": None}),
 ]
 
 

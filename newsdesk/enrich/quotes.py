@@ -766,6 +766,11 @@ def subject_of(verb: Token) -> Token | None:
     """The grammatical subject of a speech verb in the dependency parse, climbing through conjunctions and
     clauses."""
     token = verb
+    if verb.lower_.endswith("ing") and verb.dep_ == "advcl":  # '…, saying': the main clause's subject, not that of
+        for _ in range(6):  # the clause it hangs from ('X disputed that Mike was estranged, saying “…”')
+            if token.head is token or token.dep_ == "ROOT":
+                break
+            token = token.head
     for _ in range(4):
         if token.lower_ == "according":
             for prep in token.children:
