@@ -309,6 +309,14 @@ CASES = [
      "Sara Ito and her brother Ken Ito agreed to talk. During the interview, Sara and Ken disputed that Pavel was "
      "estranged from them, saying instead he was “shy by nature.”",
      {"shy by nature.": None}),
+    ("a person named only as a verb's object is no pronoun's antecedent",
+     "The novel took a decade. On March 3, 2004, he emailed Gaiman about the ending. “I cannot make the villain "
+     "likeable,” he wrote.",
+     {"I cannot make the villain likeable": None}),
+    ("a fronted date with commas before the subject",
+     "Ellen Cho chairs the committee. On March 3, 2004, she wrote to the minister. “We need an answer this week,” "
+     "she wrote.",
+     {"We need an answer this week": "Ellen Cho"}),
 ]
 
 

@@ -623,6 +623,9 @@ class Referents:
                         return phrase
                 return None
             i = comma + 1
+            if i < end and self.texts[i][:1].isdigit():  # "On July 27, 2006, he emailed"
+                comma = next((t for t in range(i, min(end, i + 3)) if self.texts[t] == ","), None)
+                i = comma + 1 if comma is not None else i
         return self.phrase_starting(i, end)
 
     def main_clause_start(self, k: int) -> int:
@@ -932,17 +935,29 @@ class Referents:
         if recent is not None and recent.type is EntityType.PERSON and self.compatible(recent.speaker, gender) \
                 and (not nearby or nearby[0] == recent.speaker):
             return self._person(recent.speaker, TOPIC)
-        if nearby:
-            return self._person(nearby[0], RECENT) if len(set(nearby)) == 1 else Referent(None, WEAK, hint=nearby[0])
+        if nearby:  # the only person named nearby, unless only as a verb's object ("he emailed Gaiman … he wrote")
+            return self._person(nearby[0], RECENT) if len(set(nearby)) == 1 and not self._object_only(
+                nearby[0], phrase.start) else Referent(None, WEAK, hint=nearby[0])
         return NOBODY
+
+    def _named_at(self, name: str, before: int) -> list[tuple[int, int]]:
+        """Token ranges of the mentions of `name` outside quotations in the last three sentences before token
+        `before`."""
+        first = self.sentences[max(0, self.sentence_of[min(before, len(self.words) - 1)] - 3)].start
+        return [self.mention_bounds(t) for t in range(first, before) if self.mention[t] is not None
+                and not self.quoted[t] and self.mention[t].canonical == name
+                and (t == first or self.mention[t - 1] is not self.mention[t])]
 
     def _possessive_only(self, name: str, before: int) -> bool:
         """Whether the last three sentences before token `before` name `name` only as a possessor ("Ford’s
         work")."""
-        first = self.sentences[max(0, self.sentence_of[min(before, len(self.words) - 1)] - 3)].start
-        ends = [t for t in range(first, before) if self.mention[t] is not None and not self.quoted[t]
-                and self.mention[t].canonical == name and (t + 1 >= before or self.mention[t + 1] is not self.mention[t])]
-        return all(t + 1 < len(self.words) and self.words[t + 1] in ("’s", "'s") for t in ends)
+        return all(end < len(self.words) and self.words[end] in ("’s", "'s") for _, end in self._named_at(name, before))
+
+    def _object_only(self, name: str, before: int) -> bool:
+        """Whether the last three sentences before token `before` name `name` only right after a verb or
+        "including" ("he emailed Gaiman", "friends, including Gaiman")."""
+        return all(start > 0 and (self.words[start - 1] == "including" or self._verb_like(start - 1))
+                   for start, _ in self._named_at(name, before))
 
     def _more_recent(self, group: Referent, person: Referent, before: int) -> bool:
         """Whether `group` was mentioned after `person`, before token `before`."""
