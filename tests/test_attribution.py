@@ -317,6 +317,15 @@ CASES = [
      "Ellen Cho chairs the committee. On March 3, 2004, she wrote to the minister. “We need an answer this week,” "
      "she wrote.",
      {"We need an answer this week": "Ellen Cho"}),
+    ("a short quotation going on from the one before it in its paragraph",
+     "“It was never about the money,” Dana Wolfe told the Times. “It’s about trust.”",
+     {"It was never about the money": "Dana Wolfe", "It’s about trust.": "Dana Wolfe"}),
+    ("an industry word for a company",
+     "Volvo said on Monday it would cut 3,000 jobs. “The market has changed for good,” the carmaker said.",
+     {"The market has changed for good": "Volvo"}),
+    ("a document's co-author named after the verb",
+     "“The effect faded after a year,” said study co-author Dr. Maya Lindqvist.",
+     {"The effect faded after a year": "Maya Lindqvist"}),
 ]
 
 

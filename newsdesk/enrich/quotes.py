@@ -249,6 +249,9 @@ class Attributor:
             return False  # "the “one country, two systems” formula"
         if len(_words(q.span.text)) > SHORT_QUOTE_WORDS:
             return True
+        if self.quotes and self.quotes[-1].paragraph == q.paragraph and len(
+                self.text[self.quotes[-1].span.end:q.span.start].split()) <= MAX_ATTRIBUTION_WORDS:
+            return True  # '“It’s not about money,” she told the Guardian. “It’s about respect.”': it goes on
         refs, sentence = self.refs, self.refs.sentences[q.sentence]
         tag = range(q.last + 1, min(len(refs.words), q.last + 6))  # '“Will you rebuild?” Gomez asked.'
         return any(not refs.quoted[t] and (refs.words[t] in SPEECH_VERBS or refs.words[t] in CHARACTERISING)

@@ -95,6 +95,7 @@ company firm group agency ministry department office government administration m
 committee commission council board bank band team club union party organisation organization coalition network
 label studio publisher website campaign authority authorities institute university school hospital foundation
 charity regulator airline carrier maker retailer brokerage outlet newspaper broadcaster channel network
+carmaker automaker insurer lender manufacturer supplier operator developer chain conglomerate startup start-up
 """.split())
 DOCUMENT_NOUNS = frozenset("""
 statement release post tweet letter report study paper survey memo email message filing complaint lawsuit
@@ -550,6 +551,8 @@ class Referents:
                 k += 1
             elif word in TITLE_WORDS and head is not None and k + 1 < hi:  # "study lead author Lucas Paganini"
                 k += 1
+            elif word == "co" and head is not None and k + 2 < hi and self.texts[k + 1] == "-":
+                k += 2  # "study co-author Dr. James Whitaker"
             else:
                 break
         if head is None or possessive:  # "the NYAG’s questions"
