@@ -4,8 +4,9 @@ How news attributes a quotation, in the order tried:
 1. a tag right after it: `"…," he said`, `"…," said Smith`, `"…," Smith, a lawyer, told reporters` (not after a
    full stop inside the marks, which ends the sentence);
 2. a speech verb before it in its sentence: `Smith said: "…"`, `She added, "…"`, `X said that … "partial"`,
-   `according to X, "…"` (the outermost verb of the main clause first: `Pompeo said that Washington had concluded
-   "…"`, unless an inner verb introduces the quotation with a comma or colon: `Boyd said his doctor told him, "…"`);
+   `according to X, "…"`, `directives from X to "…"` (the outermost verb of the main clause first: `Pompeo
+   said that Washington had concluded "…"`, unless an inner verb introduces the quotation with a comma or colon:
+   `Boyd said his doctor told him, "…"`);
 3. a speech verb later in its sentence; a byline (`"…" — Neil Gaiman`);
 4. what surrounds it: a quotation continued in the same paragraph or the next one, a paragraph that follows one
    whose last sentence introduces a speaker (`Erekat said … \\n\\n "…"`), a pull quote repeating words credited

@@ -3,7 +3,8 @@
 Reads tokens, resolved entity mentions and sentence positions only (no dependency parse):
 - noun phrases around a speech verb (`subject_left`, `subject_right`, `sentence_subject`): a name, a pronoun,
   a role description ("a spokesperson for X", "the governor", "Taliban officials"), an untagged capitalised name;
-- the topic of each sentence (the person or organisation its subject refers to), carried forward;
+- the topic of each sentence (the person or organisation its subject refers to), carried forward, and since
+  which sentence (a person in focus long ago yields to one named since);
 - genders the text fixes (titles and gendered role words next to a name, he/she agreeing with a name);
 - role words each person is introduced with ("Gov. Kristi Noem", "Jack Buser, director for games at Google").
 
@@ -954,7 +955,8 @@ class Referents:
     def _possessive_only(self, name: str, before: int) -> bool:
         """Whether the last three sentences before token `before` name `name` only as a possessor ("Ford’s
         work")."""
-        return all(end < len(self.words) and self.words[end] in ("’s", "'s") for _, end in self._named_at(name, before))
+        return all(end < len(self.words) and self.words[end] in ("’s", "'s")
+                   for _, end in self._named_at(name, before))
 
     def _object_only(self, name: str, before: int) -> bool:
         """Whether the last three sentences before token `before` name `name` only right after a verb or
