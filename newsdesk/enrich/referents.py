@@ -864,9 +864,9 @@ class Referents:
         if phrase.kind == "plural":  # several speakers: none of them alone
             return Referent(None, WEAK, hint=phrase.mention.canonical if phrase.mention else self.phrase_text(phrase))
         if phrase.end - phrase.start == 1 and self.texts[phrase.start][:1].isupper():
-            person = self.entities.person_named(self.texts[phrase.start])
-            if person:  # "says Doctor" of Ken Doctor, "Bishop said" of Julie Bishop: a surname, not a role
-                return self._person(person, TITLED)
+            named = self._name(phrase)
+            if named.type is EntityType.PERSON:  # "says Doctor" of Ken Doctor: a surname, not a role
+                return named
         return self._role(phrase, k, recent, tag)
 
     def _name(self, phrase: Phrase) -> Referent:
