@@ -4,8 +4,9 @@ How news attributes a quotation, in the order tried:
 1. a tag right after it: `"…," he said`, `"…," said Smith`, `"…," Smith, a lawyer, told reporters` (not after a
    full stop inside the marks, which ends the sentence);
 2. a speech verb before it in its sentence: `Smith said: "…"`, `She added, "…"`, `X said that … "partial"`,
-   `according to X, "…"` (the outermost verb of the main clause first: `Pompeo said that Washington had concluded
-   "…"`, unless an inner verb introduces the quotation with a comma or colon: `Boyd said his doctor told him, "…"`);
+   `according to X, "…"`, `directives from X to "…"` (the outermost verb of the main clause first: `Pompeo
+   said that Washington had concluded "…"`, unless an inner verb introduces the quotation with a comma or colon:
+   `Boyd said his doctor told him, "…"`);
 3. a speech verb later in its sentence; a byline (`"…" — Neil Gaiman`);
 4. what surrounds it: a quotation continued in the same paragraph or the next one, a paragraph that follows one
    whose last sentence introduces a speaker (`Erekat said … \\n\\n "…"`), a pull quote repeating words credited
@@ -34,6 +35,7 @@ from newsdesk.enrich.referents import (
     PERSON_ROLE_NOUNS,
     RECENT,
     ROLE_HEADS,
+    TITLED,
     WEAK,
     SPEECH_VERBS,
     Phrase,
@@ -97,9 +99,11 @@ OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "reporters", "jour
 """Words between a speech verb and the comma or colon that introduces its quotation ('told him, “')."""
 SPEECH_NOUNS = frozenset("""
 claim claims statement statements words remarks comments assertion insistence denial argument promise warning
-tweet tweets post posts letter message testimony view views description
+tweet tweets post posts letter message testimony view views description directive directives instruction
+instructions order orders call calls demand demands pledge vow appeal plea warnings promises
 """.split())
-"""Nouns whose possessor said what follows ("his claim that the pair were “not close”")."""
+"""Nouns whose possessor, or whoever they come from, said what follows ("his claim that the pair were “not
+close”", "directives from Xi to “show no mercy”")."""
 
 
 @dataclass(frozen=True)
@@ -121,13 +125,13 @@ def _is_title(words: list[str]) -> bool:
     capitals throughout: "WE ARE NOT GOING ANYWHERE" is shouted)."""
     content = [w for w in words if w.lower() not in SMALL_WORDS]
     shouted = len(words) >= 3 and all(w.isupper() for w in words)
-    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 10 \
+    return len(content) >= 2 and all(w[:1].isupper() or w[:1].isdigit() for w in content) and len(words) <= 16 \
         and not shouted
 
 
 def _marks(paragraph: str) -> list[tuple[int, str]]:
-    """Double quote marks of a paragraph as (offset, "open" | "close"); straight marks by their neighbours,
-    inch marks (`34"`) left out."""
+    """Double quote marks of a paragraph as (offset, "open" | "close" | "either"); straight marks by their
+    neighbours ("either" between two spaces: '… she wrote. " The course …'), inch marks (`34"`) left out."""
     marks = []
     for match in _MARK.finditer(paragraph):
         i, c = match.start(), match.group()
@@ -150,7 +154,10 @@ def _marks(paragraph: str) -> list[tuple[int, str]]:
                 continue
             opens = before.isspace() or before in "([{—–-/" or (not after.isspace() and not before.isalnum()
                                                                   and before not in ".,;:!?’'")
-            marks.append((i, "open" if opens and not after.isspace() else "close"))
+            if before.isspace() and after.isspace():
+                marks.append((i, "either"))
+            else:
+                marks.append((i, "open" if opens and not after.isspace() else "close"))
     return marks
 
 
@@ -163,6 +170,8 @@ def quoted_passages(text: str) -> list[QuoteSpan]:
     for n, (offset, paragraph) in enumerate(paragraphs):
         opened: int | None = None
         for i, kind in _marks(paragraph):
+            if kind == "either":
+                kind = "open" if opened is None else "close"
             if kind == "open" and opened is None:
                 opened = i
             elif kind == "open":
@@ -241,6 +250,9 @@ class Attributor:
             return False  # "the “one country, two systems” formula"
         if len(_words(q.span.text)) > SHORT_QUOTE_WORDS:
             return True
+        if self.quotes and self.quotes[-1].paragraph == q.paragraph and len(
+                self.text[self.quotes[-1].span.end:q.span.start].split()) <= MAX_ATTRIBUTION_WORDS:
+            return True  # '“It’s not about money,” she told the Guardian. “It’s about respect.”': it goes on
         refs, sentence = self.refs, self.refs.sentences[q.sentence]
         tag = range(q.last + 1, min(len(refs.words), q.last + 6))  # '“Will you rebuild?” Gomez asked.'
         return any(not refs.quoted[t] and (refs.words[t] in SPEECH_VERBS or refs.words[t] in CHARACTERISING)
@@ -315,8 +327,15 @@ class Attributor:
             if phrase is not None:
                 return refs.resolve(phrase, q.sentence, self._recent(q))
         main = refs.main_clause_start(q.sentence)
-        if main < q.first:  # 'If Trump actually read it, Schwartz would have been surprised, telling Mayer, “'
-            lo = max(lo, main)
+        if lo < main < q.first:  # 'If Trump actually read it, Schwartz would have been surprised, telling Mayer, “'
+            found = self._frame_before(q, main)  # the fronted clause's only where the main one has none ('As
+            return found if found is not None else self._frame_before(q, lo)  # Smith wrote on his blog, “')
+        return self._frame_before(q, lo)
+
+    def _frame_before(self, q: _Attribution, lo: int) -> Referent | None:
+        """The speaker of the speech verb (or 'according to', or a speech noun) between token `lo` and `q`."""
+        refs = self.refs
+        sentence = refs.sentences[q.sentence]
         inner = self._introducing_verb(q, lo)
         if inner is not None:
             return inner
@@ -339,6 +358,14 @@ class Attributor:
                     phrase = refs.phrase_ending(owner, lo)
                 if phrase is not None:
                     return refs.resolve(phrase, q.sentence, self._recent(q))
+                continue
+            if word in SPEECH_NOUNS and v + 2 < q.first and refs.words[v + 1] in ("from", "by"):
+                phrase = refs.phrase_starting(v + 2, q.first)  # 'directives from Xi to “', 'a warning by X that “'
+                if phrase is not None and phrase.kind == "mention" and phrase.mention.canonical_type in (
+                        EntityType.PERSON, EntityType.ORGANIZATION) and not any(
+                        refs.words[t] in FRAME_VERBS and not refs.quoted[t] for t in range(phrase.end, q.first)):
+                    referent = refs.resolve(phrase, q.sentence)
+                    return Referent(referent.speaker, TITLED, type=referent.type)
                 continue
             if word not in FRAME_VERBS:
                 continue
@@ -477,14 +504,16 @@ class Attributor:
         return None
 
     def _names_only(self, speaker: str | None, lo: int, hi: int, *, sentences: bool = False) -> bool:
-        """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them ('”, said Van Den Hoek, a
-        satellite imagery expert who has been studying this imagery since the war's onset. “'), or, with
-        `sentences`, any text."""
+        """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them, where the places and
+        organisations of their affiliation do not count ('”, said Van Den Hoek, a satellite imagery expert at the
+        University of Oregon. “'), or, with `sentences`, any text."""
         refs = self.refs
         if not sentences and (hi - lo > 3 * MAX_ATTRIBUTION_WORDS
                               or any(refs.texts[t] in (".", "!", "?", ";") for t in range(lo, hi - 2))):
             return False
-        return all(refs.mention[t] is None or refs.mention[t].canonical == speaker for t in range(lo, hi))
+        return all(refs.mention[t] is None or refs.mention[t].canonical == speaker
+                   or (not sentences and refs.mention[t].canonical_type is not EntityType.PERSON)
+                   for t in range(lo, hi))
 
     def _introduced(self, q: _Attribution) -> Referent | None:
         """The speaker the sentence before introduces, when it has no quotation of its own: the subject of its
@@ -741,6 +770,11 @@ def subject_of(verb: Token) -> Token | None:
     """The grammatical subject of a speech verb in the dependency parse, climbing through conjunctions and
     clauses."""
     token = verb
+    if verb.lower_.endswith("ing") and verb.dep_ == "advcl":  # '…, saying': the main clause's subject, not that of
+        for _ in range(6):  # the clause it hangs from ('X disputed that Mike was estranged, saying “…”')
+            if token.head is token or token.dep_ == "ROOT":
+                break
+            token = token.head
     for _ in range(4):
         if token.lower_ == "according":
             for prep in token.children:

@@ -3,7 +3,8 @@
 Reads tokens, resolved entity mentions and sentence positions only (no dependency parse):
 - noun phrases around a speech verb (`subject_left`, `subject_right`, `sentence_subject`): a name, a pronoun,
   a role description ("a spokesperson for X", "the governor", "Taliban officials"), an untagged capitalised name;
-- the topic of each sentence (the person or organisation its subject refers to), carried forward;
+- the topic of each sentence (the person or organisation its subject refers to), carried forward, and since
+  which sentence (a person in focus long ago yields to one named since);
 - genders the text fixes (titles and gendered role words next to a name, he/she agreeing with a name);
 - role words each person is introduced with ("Gov. Kristi Noem", "Jack Buser, director for games at Google").
 
@@ -82,6 +83,7 @@ ANONYMOUS_NOUNS = frozenset("""
 source sources witness witnesses user users resident residents man woman men women boy girl people person
 expert experts analyst analysts insider insiders observer observers critic critics fan fans neighbour neighbor
 neighbours neighbors friend friends relative relatives mother father son daughter brother sister wife husband
+aunt uncle cousin nephew niece grandmother grandfather grandson granddaughter stepfather stepmother partner
 officer officers agent agents member members employee employees worker workers student students parent parents
 victim victims protester protesters activist activists voter voters viewer viewers reader readers customer
 customers patient patients doctors scientists researchers lawyers individuals someone commenter commenters
@@ -94,6 +96,7 @@ company firm group agency ministry department office government administration m
 committee commission council board bank band team club union party organisation organization coalition network
 label studio publisher website campaign authority authorities institute university school hospital foundation
 charity regulator airline carrier maker retailer brokerage outlet newspaper broadcaster channel network
+carmaker automaker insurer lender manufacturer supplier operator developer chain conglomerate startup start-up
 """.split())
 DOCUMENT_NOUNS = frozenset("""
 statement release post tweet letter report study paper survey memo email message filing complaint lawsuit
@@ -139,14 +142,14 @@ then so also about into over under after during without within against between t
 ADVERBS = frozenset("""
 also later then previously again further first once recently earlier separately quickly repeatedly still
 already simply just now often always never even reportedly allegedly initially finally subsequently instead
-has have had will would could can may might does did do is was were had've
+has have had will would could can may might does did do is was were had've ’d 'd ’ll 'll ’ve 've
 """.split())
 """Words between a subject and its speech verb ("Noem later tweeted", "he has said")."""
 CLAUSE_OPENERS = frozenset("""
 and but so yet then while as because that when after before if although though since whereas where however
 meanwhile still now instead also which who whom with
 """.split())
-SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas"
+SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas as"
                                 .split())
 """Openers of a fronted subordinate clause, whose verbs are not the sentence's ("If Trump read it, Schwartz …")."""
 FRONTING = frozenset("""
@@ -159,6 +162,8 @@ former deputy senior acting interim vice executive general assistant associate c
 longtime then current lead principal managing press foreign defence defense interior finance state national
 """.split())
 """Words of a title before a name besides role nouns ("former Vice-President", "senior vp", "lead author")."""
+AUXILIARIES = frozenset("will would can could may might must shall should is are was were have has had do does did"
+                        .split())
 NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
 
 NAMED = 0.95
@@ -171,6 +176,8 @@ RECENT = 0.75
 """Read from context: the last person or organisation in focus, a description, a continued quotation."""
 WEAK = 0.5
 """A candidate the text does not confirm: kept as a hint, never named."""
+STALE_TOPIC = 5
+"""Sentences after which the person in focus yields to someone named since ("she" after a new person)."""
 
 
 @cache
@@ -229,7 +236,10 @@ class _Sentence:
     """The subject of its first speech verb ("This system, says Richard Locksley, helps …")."""
     topic_person: Referent | None = None
     """The person the text is about just before this sentence (its subject's referent carried forward)."""
+    topic_person_since: int = -1
+    """The sentence that last made `topic_person` its subject."""
     topic_group: Referent | None = None
+    topic_group_since: int = -1
 
 
 class Referents:
@@ -256,6 +266,10 @@ class Referents:
             if span is not None and mention.canonical_type in SPEAKER_TYPES:
                 for i in range(span.start, span.end):
                     self.mention[i] = mention
+            if span is not None:  # a word of a name is no speech verb ("United States", "Simon Says")
+                for i in range(span.start, span.end):
+                    if self.words[i] in SPEECH_VERBS and not self.texts[i].islower():
+                        self.words[i] = self.texts[i]
         self.quoted = [False] * n
         for start, end in quoted:
             span = doc.char_span(start, end, alignment_mode="expand")
@@ -450,6 +464,9 @@ class Referents:
             j -= 1
         if j < lo:
             return None
+        if self.words[j] == "who" and j - 2 >= lo and self.texts[j - 1] == ",":  # "Maria Costa, who called it"
+            phrase = self.phrase_ending(j - 2, lo)
+            return phrase if phrase is not None and phrase.kind in ("mention", "role", "name") else None
         if self.texts[j] in (",", ")"):  # past an apposition (or several: "X, the brother of the heir, Y, said")
             for k in self._apposition_starts(j, lo):
                 named = self._naming_apposition(k + 2, j, lo)
@@ -535,6 +552,8 @@ class Referents:
                 k += 1
             elif word in TITLE_WORDS and head is not None and k + 1 < hi:  # "study lead author Lucas Paganini"
                 k += 1
+            elif word == "co" and head is not None and k + 2 < hi and self.texts[k + 1] == "-":
+                k += 2  # "study co-author Dr. James Whitaker"
             else:
                 break
         if head is None or possessive:  # "the NYAG’s questions"
@@ -566,13 +585,15 @@ class Referents:
         following = self.texts[k + 1] if k + 1 < n else ""
         if word in ROLE_HEADS or word in SPEECH_VERBS or self.quoted[k]:
             return False
-        if word in ("and", "-"):  # "retiree and self-made millionaire"
+        if word in ("and", "-"):  # "retiree and self-made millionaire", "the 14th-ranked"
             return following.islower() and following.replace("-", "").isalpha() and (word == "and" or (
-                k > 0 and self.texts[k - 1].islower()))
+                k > 0 and (self.texts[k - 1].islower() or self.texts[k - 1][:1].isdigit())))
         if word in FUNCTION_WORDS:
             return False
         if text.islower() and text.replace("-", "").isalpha():
             return True
+        if text[:1].isdigit() and k + 1 < n and self.texts[k + 1] not in (",", ".", ";", ":", ")"):
+            return True  # "the 14th-ranked Schwartzman", "a 2018 survey", "the 43-year-old"
         if not first or not text.istitle() or word not in self.lowercase_words:
             return False  # "Early retiree" ("early" is written in lowercase elsewhere), not "Sabatier encourages"
         starts_sentence = k == 0 or self.sentence_of[k] != self.sentence_of[k - 1]
@@ -606,6 +627,9 @@ class Referents:
                         return phrase
                 return None
             i = comma + 1
+            if i < end and self.texts[i][:1].isdigit():  # "On July 27, 2006, he emailed"
+                comma = next((t for t in range(i, min(end, i + 3)) if self.texts[t] == ","), None)
+                i = comma + 1 if comma is not None else i
         return self.phrase_starting(i, end)
 
     def main_clause_start(self, k: int) -> int:
@@ -638,6 +662,8 @@ class Referents:
         if i >= n:
             return False
         word = self.texts[i]
+        if i + 1 < n and self.words[i + 1] in AUXILIARIES:
+            return False  # "Key events will be recounted": a noun before its verb
         return word.isalpha() and word.islower() and (word in SPEECH_VERBS or word.endswith(("ed", "s"))) \
             and word not in FUNCTION_WORDS
 
@@ -769,8 +795,10 @@ class Referents:
             sentence.speaker = self._speech_subject(k)
         person: Referent | None = None
         group: Referent | None = None
+        since = group_since = -1
         for k, sentence in enumerate(self.sentences):
             sentence.topic_person, sentence.topic_group = person, group
+            sentence.topic_person_since, sentence.topic_group_since = since, group_since
             about = sentence.speaker or sentence.subject
             if about is None:
                 continue
@@ -788,9 +816,9 @@ class Referents:
             if referent.speaker is None or referent.confidence < TOPIC:
                 continue
             if referent.type is EntityType.PERSON:
-                person = referent
+                person, since = referent, k
             elif referent.type in (EntityType.ORGANIZATION, EntityType.NORP):
-                group = referent
+                group, group_since = referent, k
 
     # --- resolution ---
 
@@ -835,13 +863,23 @@ class Referents:
             return self._name(phrase)
         if phrase.kind == "plural":  # several speakers: none of them alone
             return Referent(None, WEAK, hint=phrase.mention.canonical if phrase.mention else self.phrase_text(phrase))
+        if phrase.end - phrase.start == 1 and self.texts[phrase.start][:1].isupper():
+            named = self._name(phrase)
+            if named.type is EntityType.PERSON:  # "says Doctor" of Ken Doctor: a surname, not a role
+                return named
         return self._role(phrase, k, recent, tag)
 
     def _name(self, phrase: Phrase) -> Referent:
         """A capitalised name the model did not tag: a short form of a person of the text; a longer name as
         written ("United Nations High Commissioner for Human Rights"); else a hint."""
         words = [t for t in self.doc[phrase.start:phrase.end] if t.lower_ not in DETERMINERS]
+        while len(words) > 1 and not words[0].text[:1].isupper():
+            words = words[1:]  # "the 14th-ranked Schwartzman": the name
         text = " ".join(t.text for t in words)
+        key = text.lower()
+        named = {m.canonical: m for m in self.entities.mentions if m.name.lower() == key}
+        if len(named) == 1 and next(iter(named.values())).canonical_type in SPEAKER_TYPES:
+            return self._named(next(iter(named.values())), TITLED)  # "WeWork" where the model tagged it elsewhere
         person = self.entities.person_named(text)
         if person:
             return self._person(person, TITLED)
@@ -859,6 +897,7 @@ class Referents:
             if word == "it" and recent is not None and recent.type in GROUP_TYPES:
                 group = recent
             if group is not None and (sentence.topic_person is None or word == "it"
+                                      or sentence.topic_group_since > sentence.topic_person_since
                                       or self._more_recent(group, sentence.topic_person, phrase.start)):
                 return Referent(group.speaker, RECENT, type=group.type)
             return Referent(None, 0.0, hint=group.speaker if group else None)
@@ -877,17 +916,53 @@ class Referents:
         if len(between) > 1:
             return Referent(None, WEAK, hint=between[0])
         topic = sentence.topic_person
-        if topic is not None and topic.speaker is None:  # the text is about someone it does not name clearly
+        if topic is not None and topic.speaker is None:  # the text is about someone it does not name clearly,
+            pair = self.sentences[k - 1].subject if k else None  # unless "she" picks one of a pair the sentence
+            if pair is not None and pair.kind == "plural":  # before opens with ("Kevin Moore and Sarah Patel")
+                named = {self.mention[t].canonical for t in range(pair.start, pair.end) if self.mention[t] is not None
+                         and self.mention[t].canonical_type is EntityType.PERSON}
+                agreeing = [name for name in named if self.genders.get(name) == gender]
+                if len(agreeing) == 1 and all(name in self.genders for name in named):
+                    return self._person(agreeing[0], RECENT)
             return Referent(None, WEAK, hint=topic.hint)
+        nearby = [m.canonical for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
+        if topic is not None and self.compatible(topic.speaker, gender) and k - sentence.topic_person_since > \
+                STALE_TOPIC and nearby and topic.speaker not in nearby:
+            # the person in focus was last the subject long ago, and someone else has been named since: that one
+            # when named alone and not only as an object or possessor, else nobody
+            actors = {m.canonical for m in self._persons_before(phrase.start, objects=False)}
+            if len(set(nearby)) == 1 and nearby[0] in actors and not self._possessive_only(nearby[0], phrase.start):
+                return self._person(nearby[0], RECENT)
+            return Referent(None, WEAK, hint=nearby[0])
         if topic is not None and self.compatible(topic.speaker, gender):
             return self._person(topic.speaker, TOPIC)
-        nearby = [m.canonical for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
         if recent is not None and recent.type is EntityType.PERSON and self.compatible(recent.speaker, gender) \
                 and (not nearby or nearby[0] == recent.speaker):
             return self._person(recent.speaker, TOPIC)
-        if nearby:
-            return self._person(nearby[0], RECENT) if len(set(nearby)) == 1 else Referent(None, WEAK, hint=nearby[0])
+        if nearby:  # the only person named nearby, unless only as a verb's object ("he emailed Gaiman … he wrote")
+            return self._person(nearby[0], RECENT) if len(set(nearby)) == 1 and not self._object_only(
+                nearby[0], phrase.start) else Referent(None, WEAK, hint=nearby[0])
         return NOBODY
+
+    def _named_at(self, name: str, before: int) -> list[tuple[int, int]]:
+        """Token ranges of the mentions of `name` outside quotations in the last three sentences before token
+        `before`."""
+        first = self.sentences[max(0, self.sentence_of[min(before, len(self.words) - 1)] - 3)].start
+        return [self.mention_bounds(t) for t in range(first, before) if self.mention[t] is not None
+                and not self.quoted[t] and self.mention[t].canonical == name
+                and (t == first or self.mention[t - 1] is not self.mention[t])]
+
+    def _possessive_only(self, name: str, before: int) -> bool:
+        """Whether the last three sentences before token `before` name `name` only as a possessor ("Ford’s
+        work")."""
+        return all(end < len(self.words) and self.words[end] in ("’s", "'s")
+                   for _, end in self._named_at(name, before))
+
+    def _object_only(self, name: str, before: int) -> bool:
+        """Whether the last three sentences before token `before` name `name` only right after a verb or
+        "including" ("he emailed Gaiman", "friends, including Gaiman")."""
+        return all(start > 0 and (self.words[start - 1] == "including" or self._verb_like(start - 1))
+                   for start, _ in self._named_at(name, before))
 
     def _more_recent(self, group: Referent, person: Referent, before: int) -> bool:
         """Whether `group` was mentioned after `person`, before token `before`."""
