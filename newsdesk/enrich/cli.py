@@ -61,4 +61,3 @@ def rebuild(
         say("Indexed documents keep their names until `newsdesk stories settle` (or until they are processed again).")
     else:
         say(f"settled {report.articles} indexed articles: {report.changed} written again with the new names.")
-

@@ -40,22 +40,15 @@ def paragraph_breaks(doc: Doc) -> Doc:
     if len(doc) < 2:
         return doc
     spaces = doc.to_array("IS_SPACE").astype(bool)
-    for i in np.flatnonzero(spaces):
-        if (i == 0 or not spaces[i - 1]) and "\n" in _whitespace_run(doc, spaces, i):
-            end = i + 1
-            while end < len(doc) and spaces[end]:
-                end += 1
-            if end < len(doc):
-                doc[end].is_sent_start = True
+    for start in np.flatnonzero(spaces):
+        if start and spaces[start - 1]:
+            continue  # inside a run, seen from its first token
+        end = start + 1
+        while end < len(doc) and spaces[end]:
+            end += 1
+        if end < len(doc) and "\n" in doc[start:end].text:
+            doc[end].is_sent_start = True
     return doc
-
-
-def _whitespace_run(doc: Doc, spaces: np.ndarray, start: int) -> str:
-    """The text of the whitespace tokens from `start` on."""
-    end = start
-    while end < len(doc) and spaces[end]:
-        end += 1
-    return doc[start:end].text
 
 
 TEXT_KEY = "newsdesk.text"
