@@ -110,26 +110,22 @@ def _start_temporary_server(settings: Settings) -> Server:
     timeout = float(os.environ.get("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS") or STARTUP_SECONDS)
     deadline = time.monotonic() + timeout
     env = {**os.environ, **TEMPORARY_SERVER_ENVIRONMENT, "PREFECT_HOME": str(prefect_home(settings))}
-    with httpx.Client(timeout=5.0) as client:
-        while True:  # a port taken meanwhile: uvicorn exits 3, and we try another
-            port = _free_port()
-            process = subprocess.Popen(
-                [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host",
-                 "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
-                env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
-            server = Server(f"http://127.0.0.1:{port}/api", process)
-            while process.poll() is None:
-                try:
-                    if client.get(f"{server.api_url}/health").status_code == 200:
-                        return server
-                except httpx.HTTPError:
-                    pass
-                if time.monotonic() > deadline:
-                    server.stop(group=False)
-                    raise PrefectServerError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
-                time.sleep(0.1)
-            if process.returncode != 3 or time.monotonic() > deadline:
-                raise PrefectServerError(f"the temporary Prefect server exited with status {process.returncode}")
+    while True:  # a port taken meanwhile: uvicorn exits 3, and we try another
+        port = _free_port()
+        process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "--factory", "prefect.server.api.server:create_app", "--host",
+             "127.0.0.1", "--port", str(port), "--log-level", "error", "--lifespan", "on"],
+            env=env, stdin=subprocess.DEVNULL, preexec_fn=_die_with_parent)
+        server = Server(f"http://127.0.0.1:{port}/api", process)
+        while process.poll() is None:
+            if answers(server.api_url, timeout=5.0):
+                return server
+            if time.monotonic() > deadline:
+                server.stop(group=False)
+                raise PrefectServerError(f"the temporary Prefect server did not answer within {timeout:.0f} s")
+            time.sleep(0.1)
+        if process.returncode != 3 or time.monotonic() > deadline:
+            raise PrefectServerError(f"the temporary Prefect server exited with status {process.returncode}")
 
 
 def _free_port() -> int:
