@@ -323,6 +323,17 @@ CASES = [
     ("an industry word for a company",
      "Volvo said on Monday it would cut 3,000 jobs. “The market has changed for good,” the carmaker said.",
      {"The market has changed for good": "Volvo"}),
+    ("an object pronoun is not the subject's gender",
+     "Margaret Hamilton worked for Edward Lorenz. Lorenz gave her a manual. “He carried a lot in his head,” she "
+     "said.",
+     {"He carried a lot in his head": "Margaret Hamilton"}),
+    ("a date opening the sentence is no speaker",
+     "President Kim Dae-ho spoke on television. Earlier Saturday, Kim apologized for the order, saying it "
+     "“stemmed from the urgency” he felt.",
+     {"stemmed from the urgency": "Kim Dae-ho"}),
+    ("a surname two people of the text share names neither",
+     "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
+     {"These days it is like a zoo": None}),
     ("a document's co-author named after the verb",
      "“The effect faded after a year,” said study co-author Dr. Maya Lindqvist.",
      {"The effect faded after a year": "Maya Lindqvist"}),

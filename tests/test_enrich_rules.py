@@ -94,6 +94,9 @@ def test_entity_names_are_cleaned() -> None:
     assert clean_name("Afghanistan’s", EntityType.LOCATION) == "Afghanistan"
     assert clean_name("President Joe Biden", EntityType.PERSON) == "Joe Biden"
     assert clean_name("Mr. Saleh", EntityType.PERSON) == "Saleh"
+    assert clean_name("Tahir Della", EntityType.PERSON) == "Tahir Della"  # a surname, not a particle
+    assert clean_name("Te Kaurinui Robert Parata", EntityType.PERSON) == "Te Kaurinui Robert Parata"
+    assert clean_name("White House Press Secretary Stephanie Grisham", EntityType.PERSON) == "Stephanie Grisham"
     for junk in ("Read - Ahmad Massoud", "©", "2021", "A", "Sputnik / Sputnik", "hours"):
         assert clean_name(junk, EntityType.PERSON) is None, junk
 

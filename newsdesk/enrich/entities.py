@@ -159,8 +159,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         words.pop()  # "Logar province" is Logar ("Panjshir Valley" is not Panjshir)
     while len(words) > 1 and words[0].islower() and words[0] not in NAME_PARTICLES:
         words.pop(0)  # "rang Taylor", "s Haqqani" (but "iPad Pro" stays)
-    while len(words) > 1 and words[-1].lower() in NAME_PARTICLES:
-        words.pop()  # "the Rock and Roll Hall of Fame’s Class of"
+    while len(words) > 1 and words[-1] in NAME_PARTICLES:
+        words.pop()  # "the Rock and Roll Hall of Fame’s Class of" (but "Tahir Della" is a surname)
     if entity_type in (EntityType.PERSON, EntityType.ORGANIZATION) and (any(
             w.islower() and w not in NAME_PARTICLES and w not in PLACE_NOUNS for w in words[1:-1])
             or len(words) > 1 and words[-1].islower() and words[-1] not in PLACE_NOUNS
@@ -182,7 +182,7 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         if len(words) > 1 and words[0].endswith("ing") and not gazetteer().given_name(words[0]):
             words.pop(0)  # "Questioning Vindman's judgment": a heading's verb
         given = [i for i, w in enumerate(words) if i and len(words) - i in (2, 3) and gazetteer().given_name(w)]
-        if len(words) >= 4 and given:
+        if len(words) >= 4 and given and any(w.lower().rstrip(".") in HONORIFICS for w in words[:given[-1]]):
             words = words[given[-1]:]  # "White House Press Secretary Stephanie Grisham"
         abbreviations = [i for i, w in enumerate(words) if w.isalpha() and w.isupper() and len(w) <= 4]
         if abbreviations and len(words) - abbreviations[-1] - 1 >= 2:

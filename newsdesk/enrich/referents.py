@@ -23,6 +23,7 @@ from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
 from newsdesk.enrich.entities import DocumentEntities, Mention
+from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key
 from newsdesk.model import EntityType
 
 SPEECH_VERBS = frozenset("""
@@ -164,6 +165,8 @@ longtime then current lead principal managing press foreign defence defense inte
 """Words of a title before a name besides role nouns ("former Vice-President", "senior vp", "lead author")."""
 AUXILIARIES = frozenset("will would can could may might must shall should is are was were have has had do does did"
                         .split())
+NOT_NAME_LABELS = ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY")
+"""The model's labels of words that are no name."""
 NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
 
 NAMED = 0.95
@@ -256,6 +259,9 @@ class Referents:
         self.starts = [idx for _, _, idx, _ in values]
         norp = strings["NORP"] if "NORP" in strings else -1
         self.nationality = [kind == norp for _, _, _, kind in values]
+        not_names = {strings[label] for label in NOT_NAME_LABELS if label in strings}
+        self.not_name = [kind in not_names for _, _, _, kind in values]
+        """Tokens the model tags as a date, time or number ("Earlier Saturday"): never a speaker's name."""
         """Tokens the model tags as a nationality or group ("Israeli", "French"): no entity, but they name whose
         institution a role is ("the Israeli military")."""
         self.lowercase_words = {w for w, t in zip(self.words, self.texts) if t == w}
@@ -495,8 +501,8 @@ class Referents:
     def _subject_ending(self, j: int, lo: int) -> Phrase | None:
         """A subject phrase ending at token j that starts a clause (two joined by "and" are plural)."""
         phrase = self.phrase_ending(j, lo)
-        if phrase is None:
-            return None
+        if phrase is None or all(self.not_name[t] for t in range(phrase.start, phrase.end)):
+            return None  # "Earlier Saturday, Yoon apologized …, saying": a date, not a subject
         if phrase.start - 2 >= lo and self.words[phrase.start - 1] == "and":  # "he and his wife Kali explained"
             other = self.phrase_ending(phrase.start - 2, lo)
             if other is not None and self._clause_starts_at(other.start, lo):
@@ -742,12 +748,12 @@ class Referents:
                 after = self.sentences[k + 1]
                 if not any(self.mention[i] is not None for i in range(after.start, after.end) if not self.quoted[i]):
                     following = [*following, *range(after.start, after.end)]
-            for i in following:
+            for i in following:  # not "him" or "her" as an object: "Lorenz gave her a manual" is someone else
                 if self.quoted[i]:
                     continue
-                if self.words[i] in ("he", "him", "his", "himself"):
+                if self.words[i] in ("he", "his", "himself"):
                     votes.setdefault(person, Counter())["m"] += 1
-                elif self.words[i] in ("she", "her", "hers", "herself"):
+                elif self.words[i] in ("she", "hers", "herself") or self.words[i] == "her" and self._possessive(i):
                     votes.setdefault(person, Counter())["f"] += 1
         for name in {m.canonical for m in self.entities.mentions if m.canonical_type is EntityType.PERSON}:
             gender = given_name_genders().get(name.split()[0]) if " " in name else None
@@ -755,6 +761,11 @@ class Referents:
                 votes.setdefault(name, Counter())[gender] += 3
         return {name: c.most_common(1)[0][0] for name, c in votes.items()
                 if len(c) == 1 or c.most_common(2)[0][1] >= 3 * c.most_common(2)[1][1]}
+
+    def _possessive(self, i: int) -> bool:
+        """Whether "her" at token i is a possessive ("lost her job"), not an object ("gave her a manual")."""
+        following = self.words[i + 1] if i + 1 < len(self.words) else ""
+        return following.isalpha() and following not in DETERMINERS | POST_PREPOSITIONS | FUNCTION_WORDS
 
     @cached_property
     def titles(self) -> dict[str, set[str]]:
@@ -823,7 +834,23 @@ class Referents:
     # --- resolution ---
 
     def _named(self, mention: Mention, confidence: float = NAMED, phrase: str | None = None) -> Referent:
+        if mention.canonical_type is EntityType.PERSON and " " not in mention.name \
+                and self._shared_surnames[mention.name.lower()] > 1 and not self._usual(mention):
+            # "Parata" beside Hori and Robert Parata (but "Biden" beside Hunter Biden is Joe Biden)
+            return Referent(None, WEAK, hint=mention.canonical, type=mention.canonical_type)
         return Referent(mention.canonical, confidence, phrase=phrase, type=mention.canonical_type)
+
+    @staticmethod
+    def _usual(mention: Mention) -> bool:
+        """Whether the gazetteer knows the person a bare surname usually means, and it is this mention's."""
+        known = gazetteer().people_by_surname.get(gazetteer_key(mention.name))
+        return known is not None and known.name == mention.canonical
+
+    @cached_property
+    def _shared_surnames(self) -> Counter[str]:
+        """How many of the document's names of two words or more end with each word."""
+        names = {m.canonical for m in self.entities.mentions if " " in m.canonical}
+        return Counter(name.split()[-1].lower() for name in names)
 
     def _person(self, name: str | None, confidence: float, phrase: str | None = None) -> Referent:
         return Referent(name, confidence, phrase=phrase, type=EntityType.PERSON)
@@ -876,6 +903,8 @@ class Referents:
         while len(words) > 1 and not words[0].text[:1].isupper():
             words = words[1:]  # "the 14th-ranked Schwartzman": the name
         text = " ".join(t.text for t in words)
+        if all(self.not_name[t.i] for t in words):
+            return Referent(None, WEAK, hint=text)
         key = text.lower()
         named = {m.canonical: m for m in self.entities.mentions if m.name.lower() == key}
         if len(named) == 1 and next(iter(named.values())).canonical_type in SPEAKER_TYPES:
