@@ -11,13 +11,12 @@ still occurs verbatim).
 
 Round 4 (`bench/data/quotes-gold-heldout-4.json`, texts in `$NEWSDESK_BENCH_DATA/quotes-heldout-4-texts.json`) adds
 the HTML fixtures of postlight/parser (github.com/postlight/parser at e8ba7ec, `fixtures/<name>.html`, MIT or
-Apache-2.0; page id = `postlight:<name>`; `git archive e8ba7ec fixtures | tar -x` exports them) and takes more
-Readability pages: those round 3 did not consider (after its last Readability page in its order).
+Apache-2.0; page id = `postlight:<name>`; `git archive e8ba7ec fixtures | tar -x` exports them); its fallback, the
+Readability pages round 3 did not consider (after its last Readability page in its order), was not needed.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
-    .venv/bin/python bench/quotes_heldout_texts.py --round 4 --postlight <parser>/fixtures \\
-        --readability <readability>/test/test-pages [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 4 --postlight <parser>/fixtures [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
 
 `--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
@@ -42,7 +41,7 @@ BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or ROOT.parent / "shared
 READABILITY = "readability:"
 POSTLIGHT = "postlight:"
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
-            4: "postlight/parser (MIT or Apache-2.0) and Mozilla Readability (Apache-2.0)"}
+            4: "postlight/parser (MIT or Apache-2.0)"}
 ENGLISH = set("the and of to a in is that for it was on with as at by be he she they said are from has have not this "
               "but an his her their who will would".split())
 
