@@ -1,4 +1,4 @@
-"""The texts of the round-3 held-out quote pages (`bench/data/quotes-gold-heldout-3.json`), rebuilt from the datasets.
+"""The texts of the held-out quote pages of round 3 or 4 (`bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -9,13 +9,20 @@ Readability (github.com/mozilla/readability at ab4027a, `test/test-pages/<name>/
 gold file's `about`: run this at that commit to get the very same text (`--check` says whether every labelled quote
 still occurs verbatim).
 
+Round 4 (`bench/data/quotes-gold-heldout-4.json`, texts in `$NEWSDESK_BENCH_DATA/quotes-heldout-4-texts.json`) adds
+the HTML fixtures of postlight/parser (github.com/postlight/parser at e8ba7ec, `fixtures/<name>.html`, MIT or
+Apache-2.0; page id = `postlight:<name>`; `git archive e8ba7ec fixtures | tar -x` exports them); its fallback, the
+Readability pages round 3 did not consider (after its last Readability page in its order), was not needed.
+
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 4 --postlight <parser>/fixtures [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
 
-`--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout3:' + URL for
-trafilatura, of 'heldout3:readability:' + name for Readability) with the automatic filters of the gold's `about`
-applied; the manual ones (a news article, an attributed quotation) were judged by reading.
+`--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
+trafilatura, of 'heldout<round>:' + page id for Readability and postlight) with the automatic filters of the gold's
+`about` applied; the manual ones (a news article, an attributed quotation, at most 2 pages a site) were judged by
+reading.
 """
 
 from __future__ import annotations
@@ -30,15 +37,24 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-GOLD = ROOT / "bench" / "data" / "quotes-gold-heldout-3.json"
 BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or ROOT.parent / "shared" / "data")
-TEXTS = BENCH_DATA / "quotes-heldout-3-texts.json"
 READABILITY = "readability:"
+POSTLIGHT = "postlight:"
+DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
+            4: "postlight/parser (MIT or Apache-2.0)"}
 ENGLISH = set("the and of to a in is that for it was on with as at by be he she they said are from has have not this "
               "but an his her their who will would".split())
 
 
-def page_file(page_id: str, trafilatura: Path | None, readability: Path | None) -> Path:
+def gold_path(round_: int) -> Path:
+    return ROOT / "bench" / "data" / f"quotes-gold-heldout-{round_}.json"
+
+
+def page_file(page_id: str, trafilatura: Path | None, readability: Path | None, postlight: Path | None = None) -> Path:
+    if page_id.startswith(POSTLIGHT):
+        if postlight is None:
+            raise SystemExit(f"{page_id}: give --postlight")
+        return postlight / f"{page_id.removeprefix(POSTLIGHT)}.html"
     if page_id.startswith(READABILITY):
         if readability is None:
             raise SystemExit(f"{page_id}: give --readability")
@@ -77,10 +93,29 @@ def canonical_url(html: str) -> str | None:
     return None
 
 
-def candidates(trafilatura: Path | None, readability: Path | None, htmldate: Path | None) -> None:
+def order_key(round_: int, page_id: str) -> str:
+    return hashlib.sha256(f"heldout{round_}:{page_id}".encode()).hexdigest()
+
+
+def candidates(round_: int, trafilatura: Path | None, readability: Path | None, postlight: Path | None,
+               htmldate: Path | None) -> None:
     """Print each dataset's pages in selection order with the automatic filters' verdicts."""
     ground_truth = ROOT.parent / "shared" / "data" / "extraction-dev" / "ground-truth.json"
     forbidden = {norm_url(v["url"]) for v in json.loads(ground_truth.read_text()).values() if v.get("url")}
+    labelled: set[str] = set()  # the ids and URLs of every other quote gold's pages
+    considered: dict[str, str] = {}  # source prefix -> the last key of round 3's order that round 3 reached
+    if round_ > 3:
+        golds = [*sorted((ROOT / "bench" / "data").glob("quotes-gold-*.json")),
+                 ROOT.parent / "shared" / "data" / "quotes-dev" / "gold.json"]
+        for path in golds:
+            if path != gold_path(round_):
+                for page_id, page in json.loads(path.read_text())["pages"].items():
+                    labelled |= {page_id, norm_url(page["url"])} if page.get("url") else {page_id}
+        for page_id in json.loads(gold_path(3).read_text())["pages"]:
+            if page_id.startswith(READABILITY):
+                considered[READABILITY] = max(considered.get(READABILITY, ""), order_key(3, page_id))
+        if trafilatura is not None:
+            raise SystemExit("round 3 took every qualifying trafilatura page: no --trafilatura after round 3")
     htmldate_files: set[str] = set()
     if htmldate is not None:  # htmldate's evaluation pages were used before (round 2)
         for name in ("eval_default.json", "eval_mediacloud_2020.json"):
@@ -89,22 +124,29 @@ def candidates(trafilatura: Path | None, readability: Path | None, htmldate: Pat
     pages: list[tuple[str, str, str | None]] = []  # (order key, page id, URL)
     if trafilatura is not None:
         for url, entry in json.loads((trafilatura / "evaldata.json").read_text()).items():
-            key = hashlib.sha256(f"heldout3:{url}".encode()).hexdigest()
+            key = hashlib.sha256(f"heldout{round_}:{url}".encode()).hexdigest()
             pages.append((f"1{key}", entry["file"].removesuffix(".html"), None if url.startswith("hard::") else url))
     if readability is not None:
         for folder in readability.iterdir():
-            key = hashlib.sha256(f"heldout3:{READABILITY}{folder.name}".encode()).hexdigest()
-            pages.append((f"2{key}", f"{READABILITY}{folder.name}", None))
+            pages.append((f"2{order_key(round_, READABILITY + folder.name)}", f"{READABILITY}{folder.name}", None))
+    if postlight is not None:  # first in round 4
+        for file in postlight.glob("*.html"):
+            pages.append((f"0{order_key(round_, POSTLIGHT + file.stem)}", f"{POSTLIGHT}{file.stem}", None))
     for _, page_id, url in sorted(pages):
         try:
-            path = page_file(page_id, trafilatura, readability)
+            path = page_file(page_id, trafilatura, readability, postlight)
         except FileNotFoundError:
             continue
         if not path.is_file():
             continue
         url = url or canonical_url(path.read_text(errors="replace")) or ""
+        prefix = page_id[:page_id.find(":") + 1]
         if re.fullmatch(r"[0-9a-f]{32}", page_id):
             verdict = "skip: hex-named page (provenance unknown; may come from another benchmark)"
+        elif page_id in labelled or (url and norm_url(url) in labelled):
+            verdict = "skip: page already labelled (another quote gold)"
+        elif prefix in considered and order_key(3, page_id) <= considered[prefix]:
+            verdict = "skip: considered in round 3"
         elif url and norm_url(url) in forbidden:
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
         elif path.name in htmldate_files:
@@ -122,29 +164,34 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--trafilatura", type=Path, help="trafilatura's tests/ folder")
     parser.add_argument("--readability", type=Path, help="Readability's test/test-pages/ folder")
-    parser.add_argument("--out", type=Path, default=TEXTS)
+    parser.add_argument("--postlight", type=Path, help="postlight/parser's fixtures/ folder")
+    parser.add_argument("--round", type=int, choices=(3, 4), default=3, help="which held-out round (default 3)")
+    parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
     parser.add_argument("--check", action="store_true", help="verify every labelled quote occurs verbatim")
     parser.add_argument("--candidates", action="store_true", help="print the selection order and filters")
     parser.add_argument("--htmldate-tests", type=Path, help="htmldate's tests/ folder (its pages are excluded)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.candidates:
-        candidates(args.trafilatura, args.readability, args.htmldate_tests)
+        candidates(args.round, args.trafilatura, args.readability, args.postlight, args.htmldate_tests)
         return
-    gold = json.loads(GOLD.read_text())
-    texts = {page_id: clean_text(page_file(page_id, args.trafilatura, args.readability)) for page_id in gold["pages"]}
+    gold_file = gold_path(args.round)
+    out = args.out or BENCH_DATA / f"quotes-heldout-{args.round}-texts.json"
+    gold = json.loads(gold_file.read_text())
+    texts = {page_id: clean_text(page_file(page_id, args.trafilatura, args.readability, args.postlight))
+             for page_id in gold["pages"]}
     missing = [f"{page_id}: {q['text'][:60]!r}" for page_id, page in gold["pages"].items() for q in page["quotes"]
                if q["text"] not in texts[page_id]]
     if args.check:
         print("\n".join(missing) or f"all {sum(len(p['quotes']) for p in gold['pages'].values())} quotes verbatim")
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
-    about = (f"Bodies of the pages of bench/data/{GOLD.name} as newsdesk.clean.clean_document gave them at commit "
-             f"{commit}, from the HTML test pages of trafilatura and Mozilla Readability (Apache-2.0). Third-party "
+    about = (f"Bodies of the pages of bench/data/{gold_file.name} as newsdesk.clean.clean_document gave them at commit "
+             f"{commit}, from the HTML test pages of {DATASETS[args.round]}. Third-party "
              "text: keep it outside the repository. Rebuilt by bench/quotes_heldout_texts.py.")
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps({"about": about, "texts": texts}, ensure_ascii=False, indent=1))
-    print(f"{len(texts)} texts written to {args.out}" + (f"; {len(missing)} quotes not verbatim" if missing else ""))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps({"about": about, "texts": texts}, ensure_ascii=False, indent=1))
+    print(f"{len(texts)} texts written to {out}" + (f"; {len(missing)} quotes not verbatim" if missing else ""))
     sys.exit(1 if args.check and missing else 0)
 
 
