@@ -1,4 +1,4 @@
-"""`bench/quotes.py`'s page groups: the round-3 held-out pages are a group of their own, never tune, found through
+"""`bench/quotes.py`'s page groups: each round's held-out pages are a group of their own, never tune, found through
 `NEWSDESK_BENCH_DATA` (the system is not run here: the plumbing is under test, with a fake page)."""
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ def fake_round3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     gold = tmp_path / "gold.json"
     gold.write_text(json.dumps({"about": "fake", "pages": {"fake-1": {"url": None, "quotes": [FAKE_GOLD]}}}))
     (tmp_path / "quotes-heldout-3-texts.json").write_text(json.dumps({"about": "fake", "texts": {"fake-1": FAKE_TEXT}}))
-    monkeypatch.setitem(quotes.GOLD_FILES, quotes.HELDOUT, gold)
+    monkeypatch.setitem(quotes.GOLD_FILES, "heldout3", gold)
     monkeypatch.setattr(quotes, "EXTERNAL_TEXTS", {source: tmp_path / path.name
                                                    for source, path in quotes.EXTERNAL_TEXTS.items()})
     return tmp_path
@@ -32,31 +32,32 @@ def fake_round3(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
 
 def test_external_texts_live_in_one_folder_given_by_the_environment() -> None:
     assert {path.parent for path in quotes.EXTERNAL_TEXTS.values()} == {quotes.BENCH_DATA}
-    assert set(quotes.EXTERNAL_TEXTS) == {"extra", quotes.HELDOUT}
+    assert set(quotes.EXTERNAL_TEXTS) == {"extra", *quotes.HELD_OUT}
 
 
 def test_round3_pages_are_their_own_held_out_group(fake_round3: Path) -> None:
     pages = quotes.load_pages()
-    round3 = [p for p in pages if p.source == quotes.HELDOUT]
-    assert [(p.id, p.split, p.text) for p in round3] == [("fake-1", quotes.HELDOUT, FAKE_TEXT)]
-    assert {p.split for p in pages if p.source != quotes.HELDOUT} == {"tune", "test"}  # the hash split, as before
+    round3 = [p for p in pages if p.source == "heldout3"]
+    assert [(p.id, p.split, p.text) for p in round3] == [("fake-1", "heldout3", FAKE_TEXT)]
+    assert {p.split for p in pages if p.source not in quotes.HELD_OUT} == {"tune", "test"}  # the hash split
 
     found = {p.id: [{"text": g["text"], "speaker": g["speaker"]} for g in p.gold] for p in pages}
     scores = quotes.score(pages, found)
-    assert scores[quotes.HELDOUT].gold == 1 and scores[quotes.HELDOUT].right == 1  # counted once, in its own group
+    assert scores["heldout3"].gold == 1 and scores["heldout3"].right == 1  # counted once, in its own group
     assert scores["test"].gold == sum(len(p.gold) for p in pages if p.split == "test")
     runs = {"current": {"pages": Counter(p.split for p in pages) + Counter(f"{p.split} {p.source}" for p in pages)}}
-    assert "round-3 held-out, labelled before any run" in quotes.table({"current": scores}, runs)
+    assert "round-3 held-out (in-sample for round 4)" in quotes.table({"current": scores}, runs)
 
 
 def test_round3_pages_are_left_out_without_their_texts(fake_round3: Path) -> None:
     (fake_round3 / "quotes-heldout-3-texts.json").unlink()
-    assert all(p.source != quotes.HELDOUT for p in quotes.load_pages())
+    assert all(p.source != "heldout3" for p in quotes.load_pages())
 
 
-def test_round3_gold_quotes_are_labelled_in_the_shared_format() -> None:
-    gold = json.loads(quotes.GOLD_FILES[quotes.HELDOUT].read_text())
-    assert len(gold["pages"]) == 26
+@pytest.mark.parametrize(("group", "pages"), [("heldout3", 26), ("heldout4", 25)])
+def test_held_out_gold_quotes_are_labelled_in_the_shared_format(group: str, pages: int) -> None:
+    gold = json.loads(quotes.GOLD_FILES[group].read_text())
+    assert len(gold["pages"]) == pages
     for page in gold["pages"].values():
         assert page["quotes"]
         for quote in page["quotes"]:
