@@ -331,6 +331,10 @@ CASES = [
      "President Kim Dae-ho spoke on television. Earlier Saturday, Kim apologized for the order, saying it "
      "“stemmed from the urgency” he felt.",
      {"stemmed from the urgency": "Kim Dae-ho"}),
+    ("a name the model cut short is the whole name",
+     "The only way for President Yoon Suk Yeol to mean his apology is to resign now. “I will not evade the "
+     "responsibility,” Yoon said.",
+     {"I will not evade the responsibility": "Yoon Suk Yeol"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

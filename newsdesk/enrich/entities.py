@@ -468,9 +468,10 @@ ROYAL_TITLES = frozenset({"Queen", "King", "Prince", "Princess", "Pope", "Empero
 """Titles that are part of the name a person is known by; spans the model started after one take it in."""
 
 
-def _extended(doc: Doc, ents: Sequence[Span]) -> list[Span]:
+def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Span]:
     """Entity spans the model cut short of a gazetteer name ("Oklahoma City" of "Oklahoma City Thunder"),
-    extended over the words that complete it (spans starting inside it give way)."""
+    extended over the words that complete it (spans starting inside it give way); a person's name of two words
+    or more over a last capitalised word that is no common word of the text ("Yoon Suk" of "Yoon Suk Yeol")."""
     g = gazetteer()
     result: list[Span] = []
     skip_until = -1
@@ -487,8 +488,23 @@ def _extended(doc: Doc, ents: Sequence[Span]) -> list[Span]:
                     ent = Span(doc, ent.start, ent.end + extra, label=_LABELS.get(known.type, "ORG"))
                     skip_until = ent.end
                     break
+        if ent.label_ == "PERSON" and len(ent) >= 2 and _name_goes_on(doc, ent.end, lower_words):
+            ent = Span(doc, ent.start, ent.end + 1, label="PERSON")
         result.append(ent)
     return result
+
+
+def _name_goes_on(doc: Doc, i: int, lower_words: set[str]) -> bool:
+    """Whether token i ends the name before it: a capitalised word after a space in running text (the next word
+    is not capitalised), tagged as nothing, no common word of the text, title or organisation word."""
+    if i >= len(doc) or doc[i].ent_iob_ != "O" or doc[i].is_sent_start or not doc[i - 1].whitespace_:
+        return False
+    word, after = doc[i].text, doc[i + 1].text if i + 1 < len(doc) else ""
+    return (word.isalpha() and word[:1].isupper() and not word.isupper() and not after[:1].isupper()
+            and word.lower() not in lower_words and word.lower() not in _NO_NAME_END)
+
+
+_NO_NAME_END = HONORIFICS | ORGANIZATION_WORDS | PLACE_NOUNS
 
 
 _LIST = re.compile(r"(?:[A-Z][\w'’&.+-]*(?: [A-Z0-9][\w'’&.+-]*){0,3}(?:, (?:and |or |& )?| (?:and|or|&) )){2,}"
@@ -531,7 +547,7 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                              for w in (e[0].lower_, e[-1].lower_))
     lower_words = {word for word in map(doc.vocab.strings.__getitem__, set(doc.to_array(ORTH).tolist()))
                    if word.islower()}
-    ents = _extended(doc, ents)
+    ents = _extended(doc, ents, lower_words)
     untagged = _untagged_names(doc, ents, lower_words)
     covered = {i for span in untagged for i in range(span.start, span.end)}
     ents = [*(e for e in ents if e.label_ != "NORP" or e.start not in covered), *untagged]

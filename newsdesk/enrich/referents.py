@@ -167,6 +167,10 @@ AUXILIARIES = frozenset("will would can could may might must shall should is are
                         .split())
 NOT_NAME_LABELS = ("DATE", "TIME", "CARDINAL", "ORDINAL", "MONEY", "PERCENT", "QUANTITY")
 """The model's labels of words that are no name."""
+CALENDAR_WORDS = frozenset("""
+monday tuesday wednesday thursday friday saturday sunday january february september october november december
+""".split())
+"""Days and months that are no one's name (not May, June or August)."""
 NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
 
 NAMED = 0.95
@@ -260,8 +264,10 @@ class Referents:
         norp = strings["NORP"] if "NORP" in strings else -1
         self.nationality = [kind == norp for _, _, _, kind in values]
         not_names = {strings[label] for label in NOT_NAME_LABELS if label in strings}
-        self.not_name = [kind in not_names for _, _, _, kind in values]
-        """Tokens the model tags as a date, time or number ("Earlier Saturday"): never a speaker's name."""
+        self.not_name = [kind in not_names or word in CALENDAR_WORDS
+                         for word, (_, _, _, kind) in zip(self.words, values)]
+        """Tokens of a date, time or number, as the model tags them or by the word ("Earlier Saturday"): never a
+        speaker's name."""
         """Tokens the model tags as a nationality or group ("Israeli", "French"): no entity, but they name whose
         institution a role is ("the Israeli military")."""
         self.lowercase_words = {w for w, t in zip(self.words, self.texts) if t == w}
@@ -501,7 +507,7 @@ class Referents:
     def _subject_ending(self, j: int, lo: int) -> Phrase | None:
         """A subject phrase ending at token j that starts a clause (two joined by "and" are plural)."""
         phrase = self.phrase_ending(j, lo)
-        if phrase is None or all(self.not_name[t] for t in range(phrase.start, phrase.end)):
+        if phrase is None or self.not_name[phrase.end - 1]:
             return None  # "Earlier Saturday, Yoon apologized …, saying": a date, not a subject
         if phrase.start - 2 >= lo and self.words[phrase.start - 1] == "and":  # "he and his wife Kali explained"
             other = self.phrase_ending(phrase.start - 2, lo)
@@ -903,8 +909,8 @@ class Referents:
         while len(words) > 1 and not words[0].text[:1].isupper():
             words = words[1:]  # "the 14th-ranked Schwartzman": the name
         text = " ".join(t.text for t in words)
-        if all(self.not_name[t.i] for t in words):
-            return Referent(None, WEAK, hint=text)
+        if not words or self.not_name[words[-1].i]:
+            return Referent(None, WEAK, hint=text or None)
         key = text.lower()
         named = {m.canonical: m for m in self.entities.mentions if m.name.lower() == key}
         if len(named) == 1 and next(iter(named.values())).canonical_type in SPEAKER_TYPES:
