@@ -335,6 +335,15 @@ CASES = [
      "The only way for President Yoon Suk Yeol to mean his apology is to resign now. “I will not evade the "
      "responsibility,” Yoon said.",
      {"I will not evade the responsibility": "Yoon Suk Yeol"}),
+    ("one of two surnames alone",
+     "“Mekhi is tired all the time,” said Camille Etienne Gbedey, their mother. The family hopes for help. “Maybe "
+     "there's a doctor out there,” Etienne said.",
+     {"Maybe there's a doctor out there": "Camille Etienne Gbedey"}),
+    ("a partial quotation later in the paragraph of a speaker's quotation, nobody else named",
+     "Andrew Vaughan studies tuft cells. “You may not always want to have the ability to overreact,” he said. "
+     "That could be part of what goes wrong in allergies and asthma: there could be dangers “if you have too many "
+     "of these cells.”",
+     {"if you have too many of these cells.": "Andrew Vaughan"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

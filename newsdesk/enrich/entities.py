@@ -822,6 +822,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
         elif group.votes[EntityType.PERSON] and fixed in (None, EntityType.PERSON):
             candidates = [p.root() for p in full_names
                           if _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
+            if not candidates and len(short) == 1:  # "Etienne" of "Camille Etienne Gbedey": one of two surnames
+                candidates = [p.root() for p in full_names if p.votes[EntityType.PERSON] and short[0] in p.core[1:-1]]
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
                 candidates = [c for c in candidates if default and c.display == default.name] or candidates

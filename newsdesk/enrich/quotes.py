@@ -488,8 +488,15 @@ class Attributor:
             return None
         between = self.text[p.span.end:q.span.start]
         if p.paragraph == q.paragraph:
-            return p.referent if len(between.split()) <= MAX_ATTRIBUTION_WORDS or self._names_only(
-                p.referent.speaker, p.last + 1, q.first) else None
+            if len(between.split()) <= MAX_ATTRIBUTION_WORDS or self._names_only(p.referent.speaker, p.last + 1,
+                                                                                 q.first):
+                return p.referent
+            if not self._frames(q.sentence) and self._names_only(p.referent.speaker, p.last + 1, q.first,
+                                                                 sentences=True):
+                # '“…,” he said. That could be part of it: there could be dangers “if you have too many …”'
+                return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
+                                type=p.referent.type)
+            return None
         if p.paragraph == q.paragraph - between.count("\n") and between.count("\n") <= 2 and (
                 p.span.open_end or len(between.split()) <= MAX_ATTRIBUTION_WORDS):
             starts_paragraph = not self.text[self.text.rfind("\n", 0, q.span.start) + 1:q.span.start].strip()
@@ -502,6 +509,11 @@ class Attributor:
             return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
                             type=p.referent.type)
         return None
+
+    def _frames(self, k: int) -> bool:
+        """Whether sentence k has a speech verb of its own, outside quotation marks."""
+        refs, sentence = self.refs, self.refs.sentences[k]
+        return any(not refs.quoted[t] and refs.words[t] in FRAME_VERBS for t in range(sentence.start, sentence.end))
 
     def _names_only(self, speaker: str | None, lo: int, hi: int, *, sentences: bool = False) -> bool:
         """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them, where the places and
