@@ -344,6 +344,19 @@ CASES = [
      "That could be part of what goes wrong in allergies and asthma: there could be dangers “if you have too many "
      "of these cells.”",
      {"if you have too many of these cells.": "Andrew Vaughan"}),
+    ("a quotation split by one attribution goes on with its speaker",
+     "Stuart Kaplan runs a card company. “We have prevailed because we have devoted all of our attention to tarot "
+     "cards,” Kaplan says. “If I see a deck on sale on eBay,” Kaplan, also an avid collector of games, rare tarot "
+     "cards, and books says, “and it’s $100 or something, that upsets me.”",
+     {"and it’s $100 or something, that upsets me.": "Stuart Kaplan"}),
+    ("after a finished quotation, another person's words in the next sentence are not its speaker's",
+     "Stuart Kaplan founded the company in 1968. “It is a good year,” Kaplan said. His father told him that “the "
+     "only way to live is to work.”",
+     {"It is a good year": "Stuart Kaplan", "the only way to live is to work.": None}),
+    ("a long clause summing up before a colon",
+     "Ellen Ruiz runs the fishery. Ruiz summed up the journey from a wooden fishing boat in the Bering Sea to the "
+     "fish counter of a store owned by a company that has redefined buying: “It’s old school meets new school.”",
+     {"It’s old school meets new school.": "Ellen Ruiz"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

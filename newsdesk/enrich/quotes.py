@@ -510,6 +510,16 @@ class Attributor:
                             type=p.referent.type)
         return None
 
+    def _split(self, index: int) -> bool:
+        """Whether quotation `index` goes on from the one before it across a single attribution, in one sentence
+        ('“If I see a deck on sale,” Kaplan, a collector of games and books, says, “and it’s $100, …”')."""
+        if index == 0:
+            return False
+        p, q = self.quotes[index - 1], self.quotes[index]
+        between = self.text[p.span.end:q.span.start]
+        return p.paragraph == q.paragraph and len(between.split()) <= MAX_ATTRIBUTION_WORDS \
+            and not re.search(r"[.!?;:]", between) and not re.search(r"[.!?]\W*$", self.text[p.span.start:p.span.end])
+
     def _frames(self, k: int) -> bool:
         """Whether sentence k has a speech verb of its own, outside quotation marks."""
         refs, sentence = self.refs, self.refs.sentences[k]
@@ -623,7 +633,7 @@ class Attributor:
                     if referent.speaker or q.referent is None:
                         q.referent = referent
         for index, q in enumerate(self.quotes):
-            if q.referent is None or (q.referent.speaker is None and not q.referent.hint):
+            if q.referent is None or q.referent.speaker is None and (not q.referent.hint or self._split(index)):
                 q.referent = self._continued(q, index) or self._introduced(q) or q.referent
         for q in self.quotes:
             if q.referent is None or q.referent.speaker is None:

@@ -42,7 +42,7 @@ posted posting predict predicted predicting promise promised promising protested
 recalled recalling recalls recount recounted recounts reiterate reiterated reiterates reiterating remarked replied
 replies reply replying report reported reporting reports respond responded responding responds retorted said say
 saying says scream screamed shout shouted shouts sigh sighed speculated state stated states stating stress stressed
-stressing suggest suggested suggesting suggests tell telling tells testified testifies testify testifying told tweet
+stressing suggest suggested suggesting suggests summarised summarized summed sums tell telling tells testified testifies testify testifying told tweet
 tweeted tweeting tweets urge urged urges urging vow vowed vowing vows warn warned warning warns whisper whispered
 wonder wondered write writes writing written wrote yell yelled yells
 """.split())
