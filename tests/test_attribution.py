@@ -357,6 +357,11 @@ CASES = [
      "Ellen Ruiz runs the fishery. Ruiz summed up the journey from a wooden fishing boat in the Bering Sea to the "
      "fish counter of a store owned by a company that has redefined buying: “It’s old school meets new school.”",
      {"It’s old school meets new school.": "Ellen Ruiz"}),
+    ("the source 'according to' names is whom the text is about next",
+     "ISD spokesman Tahir Della spoke to DW. Historians argued that the German Reich was benevolent.\n\nThis, "
+     "according to Della, does nothing to diminish Germany's crimes. “We just have to look at who committed the "
+     "first genocide,” he said.",
+     {"We just have to look at who committed the first genocide": "Tahir Della"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

@@ -680,10 +680,15 @@ class Referents:
             and word not in FUNCTION_WORDS
 
     def _speech_subject(self, k: int) -> Phrase | None:
-        """The subject of the sentence's first speech verb outside quotations, before it or right after it."""
+        """The subject of the sentence's first speech verb outside quotations, before it or right after it; the
+        name after "according to" ("This, according to Della, does nothing …")."""
         sentence = self.sentences[k]
         for v in range(sentence.start, sentence.end):
             word = self.words[v]
+            if word == "according" and not self.quoted[v] and v + 2 < sentence.end and self.words[v + 1] == "to":
+                phrase = self.phrase_starting(v + 2, sentence.end)
+                if phrase is not None and phrase.kind in ("mention", "name"):
+                    return phrase
             if self.quoted[v] or word not in SPEECH_VERBS or word.endswith("ing") or word == "according":
                 continue
             phrase = self.subject_left(v, sentence.start)
