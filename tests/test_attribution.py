@@ -362,6 +362,19 @@ CASES = [
      "according to Della, does nothing to diminish Germany's crimes. “We just have to look at who committed the "
      "first genocide,” he said.",
      {"We just have to look at who committed the first genocide": "Tahir Della"}),
+    ("a quotation its own clause introduces is not the previous speaker's",
+     "Edward Lorenz was a meteorologist. Many accounts date the discovery to 1961. But in November 1960, Lorenz "
+     "described it during the Q&A session following a talk he gave at a conference in Tokyo. After his talk, a "
+     "question came from a member of the audience: “Did you change the initial condition just slightly and see "
+     "how much different results were?”",
+     {"Did you change the initial condition just slightly and see how much different results were?": None}),
+    ("a quotation an unnamed writer's verb introduces is not the previous speaker's",
+     "Vanessa Hicks, a veteran herself, said her intention was to honor the flag. “This is what he was fighting "
+     "for,” Hicks told ABC News. However, when she posted the image on her page, she started to get comments. On "
+     "one Facebook page an unidentified poster put up her picture writing and wrote they found it was "
+     "“disrespectful, rude, tacky, disgusting, and against the U.S. Flag Code.”",
+     {"This is what he was fighting for": "Vanessa Hicks",
+      "disrespectful, rude, tacky, disgusting, and against the U.S. Flag Code.": None}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

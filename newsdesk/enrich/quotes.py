@@ -546,6 +546,9 @@ class Attributor:
         k = q.sentence - 1
         if k < 0 or self.text.count("\n", refs.starts[refs.sentences[k].start], q.span.start) > 2:
             return None
+        lead = re.split(r"[.!?][”\"’]?\s", self.text[refs.starts[refs.sentences[q.sentence].start]:q.span.start])[-1]
+        if lead.rstrip().endswith(":") or any(w.lower() in FRAME_VERBS for w in _words(lead)):
+            return None  # 'a question came from a member of the audience: “…”': its own sentence introduces it
         sentence = refs.sentences[k]
         if any(refs.quoted[t] for t in range(sentence.start, sentence.end)):
             return None
