@@ -171,6 +171,8 @@ CALENDAR_WORDS = frozenset("""
 monday tuesday wednesday thursday friday saturday sunday january february september october november december
 """.split())
 """Days and months that are no one's name (not May, June or August)."""
+COMPOUND_MODIFIERS = frozenset("based born bred raised educated trained owned backed funded led".split())
+"""Second halves of hyphenated words before a title ("London-based analyst", "Iranian-born writer")."""
 NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
 
 NAMED = 0.95
@@ -342,6 +344,8 @@ class Referents:
                 k = t
             else:
                 break
+        while k - 3 >= lo and self.texts[k - 2] in ("-", "–") and self.words[k - 1] in COMPOUND_MODIFIERS:
+            k -= 3  # "Pakistan-based developer Ammar Askar"
         if k - 1 >= lo and self.words[k - 1] in DETERMINERS:
             k -= 1
         return k
