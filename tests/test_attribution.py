@@ -378,6 +378,24 @@ CASES = [
     ("a hyphenated word before the title",
      "\"I thought a lot before writing this post,\" Pakistan-based developer Ammar Askar wrote in a blog post.",
      {"I thought a lot before writing this post": "Ammar Askar"}),
+    ("a tag without its speech verb",
+     "“The public’s engagement has been quite amazing,” Mark McCaughrean, senior science advisor for ESA. “There’s "
+     "nobody eating sandwiches on Rosetta.”",
+     {"The public’s engagement has been quite amazing": "Mark McCaughrean",
+      "There’s nobody eating sandwiches on Rosetta.": "Mark McCaughrean"}),
+    ("a speech verb in the present tense",
+     "Ralf Groene leads design at Microsoft. \"We need to do something crazy,\" jokes Groene.",
+     {"We need to do something crazy": "Ralf Groene"}),
+    ("a person's name modifying a noun in the tag names nobody else",
+     "\"It’s a curious place to start,\" said Phillip Carter, a former Army officer and Obama administration "
+     "adviser who directs a program at the Center for a New American Security. \"By signaling that he will "
+     "disclaim it, I think it signals there are no sacred cows.\"",
+     {"By signaling that he will disclaim it, I think it signals there are no sacred cows.": "Phillip Carter"}),
+    ("a quotation whose opening mark was lost",
+     "Ralf Groene leads design at Microsoft.\n\nIt's a different brand, different choices,\" says Groene. "
+     "\"We come from the neighborhood of productivity.\"",
+     {"It's a different brand, different choices": "Ralf Groene",
+      "We come from the neighborhood of productivity.": "Ralf Groene"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

@@ -97,6 +97,9 @@ SUBORDINATORS = frozenset({"that", "which", "who", "because", "if", "when", "whe
 OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "reporters", "journalists", "later", "then", "again",
                      "also", "once", "twice"})
 """Words between a speech verb and the comma or colon that introduces its quotation ('told him, “')."""
+PERSON_MODIFIED = frozenset("administration campaign era government presidency camp foundation".split())
+"""Nouns after a person's name that make it a modifier, not a mention of someone ("an Obama administration
+adviser")."""
 SPEECH_NOUNS = frozenset("""
 claim claims statement statements words remarks comments assertion insistence denial argument promise warning
 tweet tweets post posts letter message testimony view views description directive directives instruction
@@ -161,17 +164,30 @@ def _marks(paragraph: str) -> list[tuple[int, str]]:
     return marks
 
 
+def _lost_opening(paragraph: str, i: int) -> bool:
+    """Whether the closing mark at i, the paragraph's first, ends a quotation whose opening mark was lost: a
+    double mark after a comma, a speech verb in the tag after it ('It's a different brand," says Groene.')."""
+    return paragraph[i] in '"”' and paragraph[:i].rstrip().endswith(",") and any(
+        word.lower().strip(".,") in SPEECH_VERBS for word in paragraph[i + 1:].split()[:4])
+
+
 def quoted_passages(text: str) -> list[QuoteSpan]:
     """Every passage between double quote marks (curly, straight, angle, mixed); a passage whose paragraph ends
     unclosed runs to the paragraph's end when the next paragraph opens a quote (the convention for a quotation
-    over several paragraphs). Curly single quotes count outside double ones, from three words."""
+    over several paragraphs), one whose paragraph begins with its closing mark from the paragraph's start (its
+    opening mark lost). Curly single quotes count outside double ones, from three words."""
     spans: list[QuoteSpan] = []
     paragraphs = [(m.start(), m.group()) for m in re.finditer(r"[^\n]+", text)]
     for n, (offset, paragraph) in enumerate(paragraphs):
         opened: int | None = None
-        for i, kind in _marks(paragraph):
+        for n_mark, (i, kind) in enumerate(_marks(paragraph)):
             if kind == "either":
                 kind = "open" if opened is None else "close"
+            if kind == "close" and n_mark == 0 and _lost_opening(paragraph, i):
+                lost = len(paragraph) - len(paragraph.lstrip())
+                spans.append(QuoteSpan(offset + lost, offset + i + 1,
+                                       " ".join(paragraph[lost:i].split()).rstrip(",")))
+                continue
             if kind == "open" and opened is None:
                 opened = i
             elif kind == "open":
@@ -300,6 +316,8 @@ class Attributor:
                 return None  # '“Did you lie?” Bankman-Fried replied: “No.”': the colon introduces the next one
             if verb is not None:
                 return refs.resolve(phrase, refs.sentence_of[verb], self._recent(q), tag=True)
+            if phrase.kind == "mention" and self._verbless_tag(phrase.end, hi):
+                return refs.resolve(phrase, q.sentence, self._recent(q), tag=True)
         for v in range(i, min(hi, i + 5)):
             if refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
                 q.verb = v  # '”, Jones of the bank said': a subject the parser reads
@@ -307,6 +325,17 @@ class Attributor:
             if refs.texts[v] in (".", ";", "!", "?") or refs.quoted[v]:
                 break
         return None
+
+    def _verbless_tag(self, j: int, hi: int) -> bool:
+        """Whether a name before token j is a whole tag, its speech verb left out: the sentence ends at j or after
+        a short apposition with no speech verb ('“…,” Augusto Reyes, Director of the Air and Marine Branch.')."""
+        refs = self.refs
+        if j >= hi or refs.texts[j] not in (".", ","):
+            return False
+        end = next((t for t in range(j, min(hi, j + MAX_ATTRIBUTION_WORDS)) if refs.texts[t] in (".", "!", "?", ";")
+                    or refs.quoted[t]), None)
+        return end is not None and refs.texts[end] == "." and not any(
+            refs.words[t] in FRAME_VERBS or refs.words[t] in ("who", "which", "that") for t in range(j, end))
 
     def _tag_before(self, q: _Attribution) -> Referent | None:
         """A speech verb before the quotation in its sentence, outermost first: 'Smith said: “', 'She added, “',
@@ -534,7 +563,8 @@ class Attributor:
                               or any(refs.texts[t] in (".", "!", "?", ";") for t in range(lo, hi - 2))):
             return False
         return all(refs.mention[t] is None or refs.mention[t].canonical == speaker
-                   or (not sentences and refs.mention[t].canonical_type is not EntityType.PERSON)
+                   or (not sentences and (refs.mention[t].canonical_type is not EntityType.PERSON
+                                          or refs.words[min(refs.mention_bounds(t)[1], hi)] in PERSON_MODIFIED))
                    for t in range(lo, hi))
 
     def _introduced(self, q: _Attribution) -> Referent | None:

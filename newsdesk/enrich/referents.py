@@ -45,6 +45,8 @@ saying says scream screamed shout shouted shouts sigh sighed speculated state st
 stressing suggest suggested suggesting suggests summarised summarized summed sums tell telling tells testified testifies testify testifying told tweet
 tweeted tweeting tweets urge urged urges urging vow vowed vowing vows warn warned warning warns whisper whispered
 wonder wondered write writes writing written wrote yell yelled yells
+acknowledges agrees boasts chimes concedes concludes elaborates emphasises emphasizes exclaims interjects jokes joking
+muses observes predicts quips retorts screams sighs stresses whispers wonders
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
