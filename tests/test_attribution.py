@@ -396,6 +396,15 @@ CASES = [
      "\"We come from the neighborhood of productivity.\"",
      {"It's a different brand, different choices": "Ralf Groene",
       "We come from the neighborhood of productivity.": "Ralf Groene"}),
+    ("a lower-case description before a name in a clause",
+     "\"Buyers are waiting,\" CREA's chief economist Shaun Cathcart said in a release.\n\nThat's the case in many "
+     "markets, including Brampton, Ont., where realtor Shaun Ghulam said he's noticed an interesting "
+     "dichotomy.\n\n\"Lease prices are ridiculous now,\" he said in an interview.",
+     {"Buyers are waiting": "Shaun Cathcart", "Lease prices are ridiculous now": "Shaun Ghulam"}),
+    ("a company by the first word of its name",
+     "O'Hare is a hub for both American Airlines and United Airlines. Both airlines said they prepped for the "
+     "strike.\n\nUnited said it is \"taking the necessary steps to ensure a safe and on-time operation.\"",
+     {"taking the necessary steps to ensure a safe and on-time operation.": "United Airlines"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

@@ -520,8 +520,25 @@ class Referents:
             if other is not None and self._clause_starts_at(other.start, lo):
                 return Phrase("plural", other.start, phrase.end, mention=phrase.mention or other.mention)
         if not self._clause_starts_at(phrase.start, lo):
-            return None
+            start = self._description_start(phrase, lo)
+            if start is None:
+                return None
+            phrase = Phrase(phrase.kind, start, phrase.end, mention=phrase.mention, head=phrase.head)
         return phrase
+
+    def _description_start(self, phrase: Phrase, lo: int) -> int | None:
+        """Where a name's lower-case description begins, when a clause starts there ("where realtor Shaun
+        Ghulam said"): up to three words that are no function word, verb form or speech verb."""
+        if phrase.kind != "mention":
+            return None
+        k = phrase.start
+        while k - 1 >= lo and phrase.start - k < 3:
+            word = self.texts[k - 1]
+            if not (word.isalpha() and word.islower()) or word in FUNCTION_WORDS or word in SPEECH_VERBS \
+                    or word.endswith(("ing", "ed")):
+                break
+            k -= 1
+        return k if k < phrase.start and self._clause_starts_at(k, lo) else None
 
     def _clause_starts_at(self, i: int, lo: int) -> bool:
         if i <= lo:
@@ -929,6 +946,11 @@ class Referents:
         person = self.entities.person_named(text)
         if person:
             return self._person(person, TITLED)
+        if len(words) == 1:  # "United said" of United Airlines
+            organizations = {m.canonical for m in self.entities.mentions if m.canonical_type is
+                             EntityType.ORGANIZATION and m.canonical.split()[0] == text and " " in m.canonical}
+            if len(organizations) == 1:
+                return Referent(organizations.pop(), TITLED, type=EntityType.ORGANIZATION)
         if (sum(1 for t in words if t.text[:1].isupper()) >= 2 and len(words) <= 8) or \
                 (len(words) == 1 and text.isupper() and text.isalpha() and len(text) >= 2):
             return Referent(text, RECENT, type=EntityType.ORGANIZATION)  # "… for Human Rights said", "says WHO"
