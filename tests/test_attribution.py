@@ -405,6 +405,11 @@ CASES = [
      "O'Hare is a hub for both American Airlines and United Airlines. Both airlines said they prepped for the "
      "strike.\n\nUnited said it is \"taking the necessary steps to ensure a safe and on-time operation.\"",
      {"taking the necessary steps to ensure a safe and on-time operation.": "United Airlines"}),
+    ("a quotation later in its speaker's paragraph, nobody else named between",
+     "“There is a tradition of us getting funding with crappy prototypes,” admits Ralf Groene, Microsoft's head of "
+     "design. Those prototypes include the original concept, an acrylic sheet with a string attached. Microsoft "
+     "started with the concept of propping up a tablet on a table. “In those prototypes, the idea is pure.”",
+     {"In those prototypes, the idea is pure.": "Ralf Groene"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

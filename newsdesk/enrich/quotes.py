@@ -520,8 +520,7 @@ class Attributor:
             if len(between.split()) <= MAX_ATTRIBUTION_WORDS or self._names_only(p.referent.speaker, p.last + 1,
                                                                                  q.first):
                 return p.referent
-            if not self._frames(q.sentence) and self._names_only(p.referent.speaker, p.last + 1, q.first,
-                                                                 sentences=True):
+            if not self._framed(self._lead(q)) and not self._other_person(p.referent.speaker, p.last + 1, q.first):
                 # '“…,” he said. That could be part of it: there could be dangers “if you have too many …”'
                 return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
                                 type=p.referent.type)
@@ -549,10 +548,22 @@ class Attributor:
         return p.paragraph == q.paragraph and len(between.split()) <= MAX_ATTRIBUTION_WORDS \
             and not re.search(r"[.!?;:]", between) and not re.search(r"[.!?]\W*$", self.text[p.span.start:p.span.end])
 
-    def _frames(self, k: int) -> bool:
-        """Whether sentence k has a speech verb of its own, outside quotation marks."""
-        refs, sentence = self.refs, self.refs.sentences[k]
-        return any(not refs.quoted[t] and refs.words[t] in FRAME_VERBS for t in range(sentence.start, sentence.end))
+    def _other_person(self, speaker: str | None, lo: int, hi: int) -> bool:
+        """Whether tokens [lo, hi) name a person other than `speaker` outside quotation marks."""
+        refs = self.refs
+        return any(refs.mention[t] is not None and not refs.quoted[t] and refs.mention[t].canonical != speaker
+                   and refs.mention[t].canonical_type is EntityType.PERSON for t in range(lo, hi))
+
+    def _lead(self, q: _Attribution) -> str:
+        """The words before a quotation in its sentence (since the last full stop, which the model may not
+        have taken as a sentence's end)."""
+        start = self.refs.starts[self.refs.sentences[q.sentence].start]
+        return re.split(r"[.!?][”\"’]?\s", self.text[start:q.span.start])[-1]
+
+    @staticmethod
+    def _framed(lead: str) -> bool:
+        """Whether words before a quotation have a speech verb that introduces it."""
+        return any(w.lower() in FRAME_VERBS for w in _words(lead))
 
     def _names_only(self, speaker: str | None, lo: int, hi: int, *, sentences: bool = False) -> bool:
         """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them, where the places and
@@ -576,8 +587,8 @@ class Attributor:
         k = q.sentence - 1
         if k < 0 or self.text.count("\n", refs.starts[refs.sentences[k].start], q.span.start) > 2:
             return None
-        lead = re.split(r"[.!?][”\"’]?\s", self.text[refs.starts[refs.sentences[q.sentence].start]:q.span.start])[-1]
-        if lead.rstrip().endswith(":") or any(w.lower() in FRAME_VERBS for w in _words(lead)):
+        lead = self._lead(q)
+        if lead.rstrip().endswith(":") or self._framed(lead):
             return None  # 'a question came from a member of the audience: “…”': its own sentence introduces it
         sentence = refs.sentences[k]
         if any(refs.quoted[t] for t in range(sentence.start, sentence.end)):
