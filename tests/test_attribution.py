@@ -410,6 +410,11 @@ CASES = [
      "design. Those prototypes include the original concept, an acrylic sheet with a string attached. Microsoft "
      "started with the concept of propping up a tablet on a table. “In those prototypes, the idea is pure.”",
      {"In those prototypes, the idea is pure.": "Ralf Groene"}),
+    ("the main clause's speaker introduces the next paragraph's quotation, not a fronted clause's",
+     "Donald Trump skipped briefings. When Fox News’ Chris Wallace asked the Republican about his disinterest in "
+     "receiving classified information, Trump said the following.\n\n“Well, I get it when I need it. I don’t have "
+     "to be told the same thing every day.”",
+     {"Well, I get it when I need it. I don’t have to be told the same thing every day.": "Donald Trump"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

@@ -593,7 +593,7 @@ class Attributor:
         sentence = refs.sentences[k]
         if any(refs.quoted[t] for t in range(sentence.start, sentence.end)):
             return None
-        for v in range(sentence.start, sentence.end):
+        for v in range(refs.main_clause_start(k), sentence.end):  # not "When Wallace asked …, Trump said"
             if refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
                 phrase = refs.subject_left(v, sentence.start)
                 if phrase is not None:
