@@ -415,6 +415,10 @@ CASES = [
      "receiving classified information, Trump said the following.\n\n“Well, I get it when I need it. I don’t have "
      "to be told the same thing every day.”",
      {"Well, I get it when I need it. I don’t have to be told the same thing every day.": "Donald Trump"}),
+    ("a capitalised role the text also writes in lower case is no given name",
+     "In Brampton, realtor Shaun Ghulam has seen prices fall for months.\n\n\"If it's been listed for four or five "
+     "times, you know the seller is not serious,\" Realtor Ghulam said.",
+     {"If it's been listed for four or five times, you know the seller is not serious": "Shaun Ghulam"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

@@ -576,6 +576,9 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
             name = clean_name(piece, entity_type)
             if name is None or _inside_quoted_title(text, start, end):
                 continue
+            if entity_type is EntityType.PERSON and name.count(" ") == 1 and name.split()[0].lower() in lower_words \
+                    and not g.given_name(name.split()[0]):
+                name = name.split()[1]  # "Realtor Ghulam" where the text also writes "realtor": a role, not a name
             mention = Mention(surface=piece.strip(), name=name, type=entity_type, start=start, end=end)
             if not _type_mention(mention, ent, piece, places, person_words, lower_words, text):
                 products.add(name_key(name))
