@@ -419,6 +419,10 @@ CASES = [
      "In Brampton, realtor Shaun Ghulam has seen prices fall for months.\n\n\"If it's been listed for four or five "
      "times, you know the seller is not serious,\" Realtor Ghulam said.",
      {"If it's been listed for four or five times, you know the seller is not serious": "Shaun Ghulam"}),
+    ("a person named by first name only",
+     "Trump voters on campus see themselves as rebels.\n\n“It’s the new counterculture,” said Jared, an "
+     "undergraduate who wore a suit and tie to a recent meeting of the College Republicans.",
+     {"It’s the new counterculture": "Jared"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

@@ -946,6 +946,8 @@ class Referents:
         person = self.entities.person_named(text)
         if person:
             return self._person(person, TITLED)
+        if len(words) == 1 and gazetteer().given_name(text) and not text.isupper():
+            return self._person(text, RECENT)  # "said Jared, an undergraduate": a person named by first name only
         if len(words) == 1:  # "United said" of United Airlines
             organizations = {m.canonical for m in self.entities.mentions if m.canonical_type is
                              EntityType.ORGANIZATION and m.canonical.split()[0] == text and " " in m.canonical}
