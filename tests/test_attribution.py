@@ -423,6 +423,14 @@ CASES = [
      "Trump voters on campus see themselves as rebels.\n\n“It’s the new counterculture,” said Jared, an "
      "undergraduate who wore a suit and tie to a recent meeting of the College Republicans.",
      {"It’s the new counterculture": "Jared"}),
+    ("words in the first person quoted in a sentence about one person",
+     "Ryan Gosling stars in La La Land.\n\nWorking on La La Land allowed Gosling to “do some of the styles of "
+     "dance I wish I had spent time on when I was a kid.”",
+     {"do some of the styles of dance I wish I had spent time on when I was a kid.": "Ryan Gosling"}),
+    ("words in the first person quoted in a sentence about two people name neither",
+     "Ryan Gosling and Emma Stone star in La La Land.\n\nWorking with Stone allowed Gosling to “do some of the "
+     "styles of dance I wish I had spent time on.”",
+     {"do some of the styles of dance I wish I had spent time on.": None}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

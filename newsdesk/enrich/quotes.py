@@ -64,6 +64,8 @@ SUBJECTS = ("nsubj", "nsubjpass")
 
 ATTRIBUTE = 0.7
 """Least confidence at which a speaker is named; below it the quote keeps the candidate as a hint."""
+FIRST_PERSON = frozenset("i i'm i’m me my mine myself we we're we’re us our ours ourselves".split())
+"""Words of someone speaking of themselves."""
 MIN_CLAIM_TOKENS = 3
 MAX_TAG_TOKENS = 16
 """Most tokens from a closing quote mark to the speech verb of its tag ('”, Morrison, Vindman's superior, said')."""
@@ -625,6 +627,24 @@ class Attributor:
                 return Referent(p.referent.speaker, RECENT + 0.05, p.referent.phrase, type=p.referent.type)
         return None
 
+    def _in_narrative(self, q: _Attribution) -> Referent | None:
+        """Words in the first person quoted inside a sentence about one person, with no speech verb: that
+        person's ('Working on La La Land allowed Gosling to “do some of the styles of dance I wish I had …”')."""
+        refs, sentence, lead = self.refs, self.refs.sentences[q.sentence], self._lead(q)
+        if not FIRST_PERSON & {w.lower() for w in _words(q.span.text)} or self._framed(lead) \
+                or lead.rstrip().endswith(":") or any(
+                not refs.quoted[t] and refs.words[t] in FRAME_VERBS for t in range(q.last + 1, sentence.end)):
+            return None
+        named = {refs.mention[t].canonical for t in range(sentence.start, sentence.end) if not refs.quoted[t]
+                 and refs.mention[t] is not None and refs.mention[t].canonical_type is EntityType.PERSON}
+        named |= {person for t in range(sentence.start + 1, sentence.end) if not refs.quoted[t]
+                  and refs.mention[t] is None and refs.texts[t][:1].isupper()
+                  and (person := self.entities.person_named(refs.texts[t]))}  # a surname the model left untagged
+        if not named and sentence.subject is not None and sentence.subject.kind == "pronoun":
+            referent = refs.resolve(sentence.subject, q.sentence, self._recent(q))
+            named = {referent.speaker} if referent.speaker and referent.type is EntityType.PERSON else set()
+        return Referent(named.pop(), RECENT, type=EntityType.PERSON) if len(named) == 1 else None
+
     # --- the parser, where tokens do not tell ---
 
     def _parse(self, sentences: set[int]) -> None:
@@ -681,7 +701,7 @@ class Attributor:
                 q.referent = self._continued(q, index) or self._introduced(q) or q.referent
         for q in self.quotes:
             if q.referent is None or q.referent.speaker is None:
-                q.referent = self._repeated(q) or q.referent
+                q.referent = self._repeated(q) or self._in_narrative(q) or q.referent
         return [self._quote(q) for q in self.quotes]
 
     def _quote(self, q: _Attribution) -> Quote:
