@@ -13,10 +13,14 @@ Round 4 (`bench/data/quotes-gold-heldout-4.json`, texts in `$NEWSDESK_BENCH_DATA
 the HTML fixtures of postlight/parser (github.com/postlight/parser at e8ba7ec, `fixtures/<name>.html`, MIT or
 Apache-2.0; page id = `postlight:<name>`; `git archive e8ba7ec fixtures | tar -x` exports them); its fallback, the
 Readability pages round 3 did not consider (after its last Readability page in its order), was not needed.
+Round 5 (`bench/data/quotes-gold-heldout-5.json`) takes the fixtures after round 4's last page in round 4's order, with
+the Readability pages after round 3's as its fallback (not needed either); each earlier round's order marks what that
+round reached, and only the golds of earlier rounds count as already labelled.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 4 --postlight <parser>/fixtures [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 5 --postlight <parser>/fixtures [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
 
 `--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
@@ -107,11 +111,10 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
     # (source prefix, earlier round) -> the last key of that round's order that the round reached in that source
     considered: dict[tuple[str, int], str] = {}
     if round_ > 3:
-        later = {gold_path(r) for r in range(round_, round_ + 100)}
         golds = [*sorted((ROOT / "bench" / "data").glob("quotes-gold-*.json")),
                  ROOT.parent / "shared" / "data" / "quotes-dev" / "gold.json"]
         for path in golds:
-            if path not in later:
+            if not (match := re.fullmatch(r"quotes-gold-heldout-(\d+)\.json", path.name)) or int(match[1]) < round_:
                 for page_id, page in json.loads(path.read_text())["pages"].items():
                     labelled |= {page_id, norm_url(page["url"])} if page.get("url") else {page_id}
         for earlier in range(3, round_):
@@ -172,7 +175,8 @@ def main() -> None:
     parser.add_argument("--trafilatura", type=Path, help="trafilatura's tests/ folder")
     parser.add_argument("--readability", type=Path, help="Readability's test/test-pages/ folder")
     parser.add_argument("--postlight", type=Path, help="postlight/parser's fixtures/ folder")
-    parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3, help="which held-out round (default 3)")
+    parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
+                        help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
     parser.add_argument("--check", action="store_true", help="verify every labelled quote occurs verbatim")
     parser.add_argument("--candidates", action="store_true", help="print the selection order and filters")
