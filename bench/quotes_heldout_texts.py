@@ -13,10 +13,14 @@ Round 4 (`bench/data/quotes-gold-heldout-4.json`, texts in `$NEWSDESK_BENCH_DATA
 the HTML fixtures of postlight/parser (github.com/postlight/parser at e8ba7ec, `fixtures/<name>.html`, MIT or
 Apache-2.0; page id = `postlight:<name>`; `git archive e8ba7ec fixtures | tar -x` exports them); its fallback, the
 Readability pages round 3 did not consider (after its last Readability page in its order), was not needed.
+Round 5 (`bench/data/quotes-gold-heldout-5.json`) takes the fixtures after round 4's last page in round 4's order, with
+the Readability pages after round 3's as its fallback (not needed either); each earlier round's order marks what that
+round reached, and only the golds of earlier rounds count as already labelled.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 4 --postlight <parser>/fixtures [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 5 --postlight <parser>/fixtures [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
 
 `--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
@@ -41,7 +45,8 @@ BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or ROOT.parent / "shared
 READABILITY = "readability:"
 POSTLIGHT = "postlight:"
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
-            4: "postlight/parser (MIT or Apache-2.0)"}
+            4: "postlight/parser (MIT or Apache-2.0)",
+            5: "postlight/parser (MIT or Apache-2.0)"}
 ENGLISH = set("the and of to a in is that for it was on with as at by be he she they said are from has have not this "
               "but an his her their who will would".split())
 
@@ -102,18 +107,22 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
     """Print each dataset's pages in selection order with the automatic filters' verdicts."""
     ground_truth = ROOT.parent / "shared" / "data" / "extraction-dev" / "ground-truth.json"
     forbidden = {norm_url(v["url"]) for v in json.loads(ground_truth.read_text()).values() if v.get("url")}
-    labelled: set[str] = set()  # the ids and URLs of every other quote gold's pages
-    considered: dict[str, str] = {}  # source prefix -> the last key of round 3's order that round 3 reached
+    labelled: set[str] = set()  # the ids and URLs of the pages of every quote gold made before this round
+    # (source prefix, earlier round) -> the last key of that round's order that the round reached in that source
+    considered: dict[tuple[str, int], str] = {}
     if round_ > 3:
         golds = [*sorted((ROOT / "bench" / "data").glob("quotes-gold-*.json")),
                  ROOT.parent / "shared" / "data" / "quotes-dev" / "gold.json"]
         for path in golds:
-            if path != gold_path(round_):
+            if not (match := re.fullmatch(r"quotes-gold-heldout-(\d+)\.json", path.name)) or int(match[1]) < round_:
                 for page_id, page in json.loads(path.read_text())["pages"].items():
                     labelled |= {page_id, norm_url(page["url"])} if page.get("url") else {page_id}
-        for page_id in json.loads(gold_path(3).read_text())["pages"]:
-            if page_id.startswith(READABILITY):
-                considered[READABILITY] = max(considered.get(READABILITY, ""), order_key(3, page_id))
+        for earlier in range(3, round_):
+            for page_id in json.loads(gold_path(earlier).read_text())["pages"]:
+                for prefix in (READABILITY, POSTLIGHT):
+                    if page_id.startswith(prefix):
+                        last = considered.get((prefix, earlier), "")
+                        considered[prefix, earlier] = max(last, order_key(earlier, page_id))
         if trafilatura is not None:
             raise SystemExit("round 3 took every qualifying trafilatura page: no --trafilatura after round 3")
     htmldate_files: set[str] = set()
@@ -145,8 +154,9 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
             verdict = "skip: hex-named page (provenance unknown; may come from another benchmark)"
         elif page_id in labelled or (url and norm_url(url) in labelled):
             verdict = "skip: page already labelled (another quote gold)"
-        elif prefix in considered and order_key(3, page_id) <= considered[prefix]:
-            verdict = "skip: considered in round 3"
+        elif reached := [r for (source, r), last in sorted(considered.items())
+                         if source == prefix and order_key(r, page_id) <= last]:
+            verdict = f"skip: considered in round {reached[0]}"
         elif url and norm_url(url) in forbidden:
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
         elif path.name in htmldate_files:
@@ -165,7 +175,8 @@ def main() -> None:
     parser.add_argument("--trafilatura", type=Path, help="trafilatura's tests/ folder")
     parser.add_argument("--readability", type=Path, help="Readability's test/test-pages/ folder")
     parser.add_argument("--postlight", type=Path, help="postlight/parser's fixtures/ folder")
-    parser.add_argument("--round", type=int, choices=(3, 4), default=3, help="which held-out round (default 3)")
+    parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
+                        help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
     parser.add_argument("--check", action="store_true", help="verify every labelled quote occurs verbatim")
     parser.add_argument("--candidates", action="store_true", help="print the selection order and filters")
