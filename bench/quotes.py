@@ -9,8 +9,8 @@ English news pages of trafilatura's and Readability's test pages), `bench/data/q
 fixtures), each labelled before anyone ran the system on them.
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
 plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
-`extra` and held-out pages are third-party text kept outside the repository, in one folder:
-`NEWSDESK_BENCH_DATA` (default `../shared/data`), files `quotes-extra-texts.json` and `quotes-heldout-<round>-texts.json`
+`extra` and held-out pages are third-party text kept outside the repository, in one folder: `NEWSDESK_BENCH_DATA`
+(default `../shared/data`), files `quotes-extra-texts.json` and `quotes-heldout-<round>-texts.json`
 (`bench/quotes_heldout_texts.py --round <round>` rebuilds those); a group whose file is absent is left out, with a
 message.
 

@@ -494,6 +494,10 @@ def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Spa
     return result
 
 
+_NO_NAME_END = HONORIFICS | ORGANIZATION_WORDS | PLACE_NOUNS
+"""Words that end no person's name."""
+
+
 def _name_goes_on(doc: Doc, i: int, lower_words: set[str]) -> bool:
     """Whether token i ends the name before it: a capitalised word after a space in running text (the next word
     is not capitalised), tagged as nothing, no common word of the text, title or organisation word."""
@@ -502,9 +506,6 @@ def _name_goes_on(doc: Doc, i: int, lower_words: set[str]) -> bool:
     word, after = doc[i].text, doc[i + 1].text if i + 1 < len(doc) else ""
     return (word.isalpha() and word[:1].isupper() and not word.isupper() and not after[:1].isupper()
             and word.lower() not in lower_words and word.lower() not in _NO_NAME_END)
-
-
-_NO_NAME_END = HONORIFICS | ORGANIZATION_WORDS | PLACE_NOUNS
 
 
 _LIST = re.compile(r"(?:[A-Z][\w'’&.+-]*(?: [A-Z0-9][\w'’&.+-]*){0,3}(?:, (?:and |or |& )?| (?:and|or|&) )){2,}"

@@ -42,11 +42,11 @@ posted posting predict predicted predicting promise promised promising protested
 recalled recalling recalls recount recounted recounts reiterate reiterated reiterates reiterating remarked replied
 replies reply replying report reported reporting reports respond responded responding responds retorted said say
 saying says scream screamed shout shouted shouts sigh sighed speculated state stated states stating stress stressed
-stressing suggest suggested suggesting suggests summarised summarized summed sums tell telling tells testified testifies testify testifying told tweet
+stressing suggest suggested suggesting suggests tell telling tells testified testifies testify testifying told tweet
 tweeted tweeting tweets urge urged urges urging vow vowed vowing vows warn warned warning warns whisper whispered
 wonder wondered write writes writing written wrote yell yelled yells
 acknowledges agrees boasts chimes concedes concludes elaborates emphasises emphasizes exclaims interjects jokes joking
-muses observes predicts quips retorts screams sighs stresses whispers wonders
+muses observes predicts quips retorts screams sighs stresses summarised summarized summed sums whispers wonders
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
@@ -267,13 +267,13 @@ class Referents:
         self.starts = [idx for _, _, idx, _ in values]
         norp = strings["NORP"] if "NORP" in strings else -1
         self.nationality = [kind == norp for _, _, _, kind in values]
+        """Tokens the model tags as a nationality or group ("Israeli", "French"): no entity, but they name whose
+        institution a role is ("the Israeli military")."""
         not_names = {strings[label] for label in NOT_NAME_LABELS if label in strings}
         self.not_name = [kind in not_names or word in CALENDAR_WORDS
                          for word, (_, _, _, kind) in zip(self.words, values)]
         """Tokens of a date, time or number, as the model tags them or by the word ("Earlier Saturday"): never a
         speaker's name."""
-        """Tokens the model tags as a nationality or group ("Israeli", "French"): no entity, but they name whose
-        institution a role is ("the Israeli military")."""
         self.lowercase_words = {w for w, t in zip(self.words, self.texts) if t == w}
         n = len(self.words)
         self.mention: list[Mention | None] = [None] * n
