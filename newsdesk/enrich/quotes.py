@@ -2,15 +2,18 @@
 
 How news attributes a quotation, in the order tried:
 1. a tag right after it: `"…," he said`, `"…," said Smith`, `"…," Smith, a lawyer, told reporters` (not after a
-   full stop inside the marks, which ends the sentence);
+   full stop inside the marks, which ends the sentence), also with its verb left out (`"…," Smith, a lawyer.`);
 2. a speech verb before it in its sentence: `Smith said: "…"`, `She added, "…"`, `X said that … "partial"`,
    `according to X, "…"`, `directives from X to "…"` (the outermost verb of the main clause first: `Pompeo
    said that Washington had concluded "…"`, unless an inner verb introduces the quotation with a comma or colon:
    `Boyd said his doctor told him, "…"`);
 3. a speech verb later in its sentence; a byline (`"…" — Neil Gaiman`);
-4. what surrounds it: a quotation continued in the same paragraph or the next one, a paragraph that follows one
-   whose last sentence introduces a speaker (`Erekat said … \\n\\n "…"`), a pull quote repeating words credited
-   elsewhere in the text.
+4. what surrounds it: a quotation continued in the same paragraph (with nobody else named since) or the next
+   one, a paragraph that follows one whose main clause introduces a speaker (`Erekat said … \\n\\n "…"`), a pull
+   quote repeating words credited elsewhere in the text, words in the first person quoted inside a sentence about
+   one person (`allowed Gosling to "do the dances I wish I had …"`).
+A paragraph whose first mark closes a quotation before a speech tag has lost its opening mark: the quotation runs
+from the paragraph's start.
 Speakers are resolved by `referents.Referents` from tokens, entities and positions. Only a verb whose subject
 cannot be read that way sends its sentence to the dependency parser (`nlp.parse_sentences`), as do reported
 claims whose shape is not `X said (that) …`. A speaker is named only at confidence >= `ATTRIBUTE`; below it the
