@@ -431,6 +431,14 @@ CASES = [
      "Ryan Gosling and Emma Stone star in La La Land.\n\nWorking with Stone allowed Gosling to “do some of the "
      "styles of dance I wish I had spent time on.”",
      {"do some of the styles of dance I wish I had spent time on.": None}),
+    ("one member of a group is someone unnamed, not the group",
+     "Insiders were asked about the debate.\n\nA Colorado Democrat said the debate is likely to be as exciting "
+     "“as watching paint dry.” One Nevada Democrat asked simply, “Who cares?”\n\n“Honestly, this should be one "
+     "of the better duels,” an Iowa Republican said.",
+     {"as watching paint dry.": None, "Who cares?": None, "Honestly, this should be one of the better duels": None}),
+    ("a party word before a name is no member of it",
+     "“We will win,” said Democrat Nancy Pelosi. “We will not stop,” Pelosi said.",
+     {"We will win": "Nancy Pelosi", "We will not stop": "Nancy Pelosi"}),
     ("a surname two people of the text share names neither",
      "Hori Parata leads the iwi; his son Robert Parata runs the boat. “These days it is like a zoo,” Parata said.",
      {"These days it is like a zoo": None}),

@@ -134,6 +134,7 @@ ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "
 DETERMINERS = frozenset({"the", "a", "an", "one", "another", "this", "that", "these", "those", "his", "her",
                          "their", "its", "our", "some", "two", "three", "several", "many", "other", "each"})
 DEFINITE = frozenset({"the", "this", "that", "these", "those"})
+INDEFINITE = frozenset({"a", "an", "one", "another"})
 POST_PREPOSITIONS = frozenset({"of", "for", "at", "from", "in", "to", "with", "on", "by"})
 """Prepositions that attach a name to a role noun before it ("a spokesperson for X")."""
 FUNCTION_WORDS = frozenset("""
@@ -916,6 +917,8 @@ class Referents:
         phrase is the subject of a tag right after a quotation, where a description ("the Ohio native") is of
         the person the text is about."""
         if phrase.kind == "mention" and phrase.mention is not None:
+            if self._one_of(phrase):
+                return Referent(None, WEAK, hint=self.phrase_text(phrase))  # "an Iowa Republican": someone unnamed
             confidence = NAMED if phrase.mention.canonical_type is not EntityType.LOCATION else TITLED
             return self._named(phrase.mention, confidence)
         if phrase.kind == "pronoun":
@@ -929,6 +932,14 @@ class Referents:
             if named.type is EntityType.PERSON:  # "says Doctor" of Ken Doctor: a surname, not a role
                 return named
         return self._role(phrase, k, recent, tag)
+
+    def _one_of(self, phrase: Phrase) -> bool:
+        """Whether a name is read as one member of a group: "a Democrat", "one Nevada Democrat", "an American"."""
+        start = self.mention_bounds(phrase.end - 1)[0]
+        k = start - 1
+        while k >= 0 and start - k <= 2 and self.texts[k][:1].isupper() and self.words[k] not in INDEFINITE:
+            k -= 1  # "a Colorado Democrat"
+        return k >= 0 and self.words[k] in INDEFINITE and not self.quoted[k]
 
     def _name(self, phrase: Phrase) -> Referent:
         """A capitalised name the model did not tag: a short form of a person of the text; a longer name as
