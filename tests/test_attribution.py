@@ -436,6 +436,10 @@ CASES = [
      "“as watching paint dry.” One Nevada Democrat asked simply, “Who cares?”\n\n“Honestly, this should be one "
      "of the better duels,” an Iowa Republican said.",
      {"as watching paint dry.": None, "Who cares?": None, "Honestly, this should be one of the better duels": None}),
+    ("an indefinite description with a company's name is someone unnamed",
+     "Fox News faced claims for months. “When you have an organization making that much money, we didn’t go "
+     "looking,” a former News Corp. executive said.",
+     {"When you have an organization making that much money, we didn’t go looking": None}),
     ("a party word before a name is no member of it",
      "“We will win,” said Democrat Nancy Pelosi. “We will not stop,” Pelosi said.",
      {"We will win": "Nancy Pelosi", "We will not stop": "Nancy Pelosi"}),

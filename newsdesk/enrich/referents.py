@@ -1110,7 +1110,8 @@ class Referents:
             if titled is not None:
                 return titled
             capitalised = [t for t in self.doc[phrase.start:phrase.end] if t.text[:1].isupper()]
-            if len(capitalised) >= 2 and not phrase.possessor:  # "The United Nations High Commissioner"
+            if len(capitalised) >= 2 and not phrase.possessor and phrase.determiner not in INDEFINITE:
+                # "The United Nations High Commissioner" (but "a former News Corp. executive" is someone unnamed)
                 return Referent(text, RECENT, type=EntityType.ORGANIZATION)
             if named:
                 return Referent(None, WEAK, hint=text)  # "Carlineo's attorney", "the Chinese ambassador"
