@@ -440,6 +440,14 @@ CASES = [
      "Fox News faced claims for months. “When you have an organization making that much money, we didn’t go "
      "looking,” a former News Corp. executive said.",
      {"When you have an organization making that much money, we didn’t go looking": None}),
+    ("a newsletter's credit line after a heading in capitals",
+     "Markets fell on Monday.\n\nCORPORATE PROFITS — WSJ’s Theo Francis: “Many big U.S. businesses say they have "
+     "been able to increase prices this year.”",
+     {"Many big U.S. businesses say they have been able to increase prices this year.": "Theo Francis"}),
+    ("a heading in capitals is no speaker",
+     "Markets fell on Monday.\n\nCHINA CHIPS — “The new restrictions on technology exports to China will hurt,” "
+     "one trader warned.",
+     {"The new restrictions on technology exports to China will hurt": None}),
     ("a party word before a name is no member of it",
      "“We will win,” said Democrat Nancy Pelosi. “We will not stop,” Pelosi said.",
      {"We will win": "Nancy Pelosi", "We will not stop": "Nancy Pelosi"}),

@@ -40,6 +40,7 @@ from newsdesk.enrich.referents import (
     ROLE_HEADS,
     TITLED,
     WEAK,
+    SPEAKER_TYPES,
     SPEECH_VERBS,
     Phrase,
     Referent,
@@ -453,6 +454,9 @@ class Attributor:
         phrase = refs.phrase_ending(c - 1, sentence.start)
         if phrase is not None and phrase.start == sentence.start:  # 'Boris Johnson: “'
             return refs.resolve(phrase, k, self._recent(q))
+        byline = self._byline_before(c, sentence.start)
+        if byline is not None:  # 'CORPORATE PROFITS — WSJ’s Theo Francis: “'
+            return refs.resolve(byline, k, self._recent(q))
         subject = sentence.subject
         if subject is None:
             return None
@@ -461,6 +465,19 @@ class Attributor:
             return Referent(None, WEAK, hint=referent.candidate)
         return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase, referent.hint,
                         referent.type)
+
+    def _byline_before(self, c: int, lo: int) -> Phrase | None:
+        """A name (after its outlet's, "WSJ’s Theo Francis") between a dash and the colon at token c: a
+        newsletter's credit line."""
+        refs = self.refs
+        mention = refs.mention[c - 1]
+        if mention is None or mention.canonical_type not in SPEAKER_TYPES:
+            return None
+        start = refs.mention_bounds(c - 1)[0]
+        k = start - 1
+        if k > lo and refs.words[k] in ("’s", "'s") and refs.mention[k - 1] is not None:
+            k = refs.mention_bounds(k - 1)[0] - 1
+        return Phrase("mention", start, c, mention=mention) if k >= lo and refs.texts[k] in NAME_DASHES else None
 
     def _inner_frame(self, q: _Attribution, lo: int) -> Referent | None:
         """A speech verb with a subject of its own between `lo` and the quotation."""

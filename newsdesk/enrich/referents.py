@@ -964,7 +964,7 @@ class Referents:
                              EntityType.ORGANIZATION and m.canonical.split()[0] == text and " " in m.canonical}
             if len(organizations) == 1:
                 return Referent(organizations.pop(), TITLED, type=EntityType.ORGANIZATION)
-        if (sum(1 for t in words if t.text[:1].isupper()) >= 2 and len(words) <= 8) or \
+        if (sum(1 for t in words if t.text[:1].isupper()) >= 2 and len(words) <= 8 and not text.isupper()) or \
                 (len(words) == 1 and text.isupper() and text.isalpha() and len(text) >= 2):
             return Referent(text, RECENT, type=EntityType.ORGANIZATION)  # "… for Human Rights said", "says WHO"
         return Referent(None, WEAK, hint=text)
