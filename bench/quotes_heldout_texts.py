@@ -15,12 +15,16 @@ Apache-2.0; page id = `postlight:<name>`; `git archive e8ba7ec fixtures | tar -x
 Readability pages round 3 did not consider (after its last Readability page in its order), was not needed.
 Round 5 (`bench/data/quotes-gold-heldout-5.json`) takes the fixtures after round 4's last page in round 4's order, with
 the Readability pages after round 3's as its fallback (not needed either); each earlier round's order marks what that
-round reached, and only the golds of earlier rounds count as already labelled.
+round reached (plus the pages a round read past its last labelled one, `READ_PAST_LAST`), and only the golds of earlier
+rounds count as already labelled. Round 6 (`bench/data/quotes-gold-heldout-6.json`) takes the fixtures rounds 4 and 5
+did not reach, then the Readability pages after round 3's (trafilatura's qualifying pages were all read in round 3).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 4 --postlight <parser>/fixtures [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 5 --postlight <parser>/fixtures [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 6 --postlight <parser>/fixtures \\
+        --readability <readability>/test/test-pages [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
 
 `--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
@@ -46,7 +50,10 @@ READABILITY = "readability:"
 POSTLIGHT = "postlight:"
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
-            5: "postlight/parser (MIT or Apache-2.0)"}
+            5: "postlight/parser (MIT or Apache-2.0)",
+            6: "postlight/parser (MIT or Apache-2.0) and Mozilla Readability (Apache-2.0)"}
+# pages a round read past its last labelled page in its order (its gold's `about` lists them)
+READ_PAST_LAST = {5: {"postlight:www.npr.org"}}
 ENGLISH = set("the and of to a in is that for it was on with as at by be he she they said are from has have not this "
               "but an his her their who will would".split())
 
@@ -157,6 +164,8 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
         elif reached := [r for (source, r), last in sorted(considered.items())
                          if source == prefix and order_key(r, page_id) <= last]:
             verdict = f"skip: considered in round {reached[0]}"
+        elif read := [r for r, read in sorted(READ_PAST_LAST.items()) if r < round_ and page_id in read]:
+            verdict = f"skip: read in round {read[0]}"
         elif url and norm_url(url) in forbidden:
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
         elif path.name in htmldate_files:
