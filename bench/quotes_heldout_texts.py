@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of round 3 or 4 (`bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 6; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -15,12 +15,17 @@ Apache-2.0; page id = `postlight:<name>`; `git archive e8ba7ec fixtures | tar -x
 Readability pages round 3 did not consider (after its last Readability page in its order), was not needed.
 Round 5 (`bench/data/quotes-gold-heldout-5.json`) takes the fixtures after round 4's last page in round 4's order, with
 the Readability pages after round 3's as its fallback (not needed either); each earlier round's order marks what that
-round reached, and only the golds of earlier rounds count as already labelled.
+round reached (plus the pages a round read without labelling them that its order does not mark, `READ_UNLABELLED`),
+and only the golds of earlier rounds count as already labelled. Round 6 (`bench/data/quotes-gold-heldout-6.json`)
+takes the fixtures rounds 4 and 5 did not reach, then the Readability pages after round 3's, then the trafilatura pages
+round 3 did not read (those passing the automatic filters now that failed them with round 3's cleaner: none does).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 4 --postlight <parser>/fixtures [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 5 --postlight <parser>/fixtures [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 6 --postlight <parser>/fixtures \\
+        --readability <readability>/test/test-pages --trafilatura <trafilatura>/tests [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
 
 `--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
@@ -46,7 +51,20 @@ READABILITY = "readability:"
 POSTLIGHT = "postlight:"
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
-            5: "postlight/parser (MIT or Apache-2.0)"}
+            5: "postlight/parser (MIT or Apache-2.0)",
+            6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)"}
+# pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
+# round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page
+READ_UNLABELLED = {
+    3: set("thebalance.com.coinbase nowgrenada.com-pm jis.gov.jm-investment wevolver.com.3dprinting "
+           "bahamaslocal.com-atlantis luxuryhaven.co.hyatt blog.wordpress.com.diverse caktusgroup.com.django "
+           "github.blog.spiceland boingboing.net.millenials toptal.com.python geeks3d.com.hacklab "
+           "statisticsglobe.com.ggplot2 plantcaretoday.com.bougainvillea netbits.us.stunnel_rsync "
+           "docs.docker.com.install github.com.yapapi nationalrail.co.uk.disruptions en.wikipedia.org.tsne "
+           "harrypotter.fandom.com.spell reddit.com.init german.stackexchange.com.ausgeraubt "
+           "mercurynews.com.2023.01.16.letters-1119 pcgamer.com.skyrim pawszilla.com.celine nationnews.com-tridents "
+           "theverge.com.ios13".split()),
+    5: {"postlight:www.npr.org"}}
 ENGLISH = set("the and of to a in is that for it was on with as at by be he she they said are from has have not this "
               "but an his her their who will would".split())
 
@@ -123,8 +141,8 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
                     if page_id.startswith(prefix):
                         last = considered.get((prefix, earlier), "")
                         considered[prefix, earlier] = max(last, order_key(earlier, page_id))
-        if trafilatura is not None:
-            raise SystemExit("round 3 took every qualifying trafilatura page: no --trafilatura after round 3")
+        if trafilatura is not None and round_ < 6:
+            raise SystemExit(f"round 3 read every qualifying trafilatura page: no --trafilatura in round {round_}")
     htmldate_files: set[str] = set()
     if htmldate is not None:  # htmldate's evaluation pages were used before (round 2)
         for name in ("eval_default.json", "eval_mediacloud_2020.json"):
@@ -134,7 +152,9 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
     if trafilatura is not None:
         for url, entry in json.loads((trafilatura / "evaldata.json").read_text()).items():
             key = hashlib.sha256(f"heldout{round_}:{url}".encode()).hexdigest()
-            pages.append((f"1{key}", entry["file"].removesuffix(".html"), None if url.startswith("hard::") else url))
+            rank = "3" if round_ >= 6 else "1"  # round 6 reads trafilatura last
+            page_id, url = entry["file"].removesuffix(".html"), None if url.startswith("hard::") else url
+            pages.append((f"{rank}{key}", page_id, url))
     if readability is not None:
         for folder in readability.iterdir():
             pages.append((f"2{order_key(round_, READABILITY + folder.name)}", f"{READABILITY}{folder.name}", None))
@@ -157,6 +177,8 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
         elif reached := [r for (source, r), last in sorted(considered.items())
                          if source == prefix and order_key(r, page_id) <= last]:
             verdict = f"skip: considered in round {reached[0]}"
+        elif read := [r for r, read in sorted(READ_UNLABELLED.items()) if r < round_ and page_id in read]:
+            verdict = f"skip: read in round {read[0]}"
         elif url and norm_url(url) in forbidden:
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
         elif path.name in htmldate_files:
