@@ -577,9 +577,8 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
             name = clean_name(piece, entity_type)
             if name is None or _inside_quoted_title(text, start, end):
                 continue
-            if entity_type is EntityType.PERSON and name.count(" ") == 1 and name.split()[0].lower() in lower_words \
-                    and not g.given_name(name.split()[0]):
-                name = name.split()[1]  # "Realtor Ghulam" where the text also writes "realtor": a role, not a name
+            if entity_type is EntityType.PERSON and name.count(" ") == 1 and _role_before(text, *name.split()):
+                name = name.split()[1]  # "Realtor Ghulam" where the text also writes "realtor Shaun Ghulam"
             mention = Mention(surface=piece.strip(), name=name, type=entity_type, start=start, end=end)
             if not _type_mention(mention, ent, piece, places, person_words, lower_words, text):
                 products.add(name_key(name))
@@ -599,6 +598,13 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                 and (m.fixed is not None or name_key(m.name) not in product_heads)]
     _type_places_by_longer_names(mentions)
     return mentions
+
+
+def _role_before(text: str, first: str, surname: str) -> bool:
+    """Whether the first word of a two-word person's name is a role the text also writes in lower case before
+    the same surname ("Realtor Ghulam" beside "realtor Shaun Ghulam")."""
+    return not first.islower() and re.search(rf"\b{re.escape(first.lower())}(?:\s+[A-Z][\w.'’-]*){{0,2}}\s+"
+                                             rf"{re.escape(surname)}\b", text) is not None
 
 
 def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str],
