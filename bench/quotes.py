@@ -58,12 +58,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
+HELD_OUT_ROUNDS = range(3, 7)
+HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
+"""The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "bench" / "data" / "quotes-gold-more.json",
               "extra": ROOT / "bench" / "data" / "quotes-gold-extra.json",
-              "heldout3": ROOT / "bench" / "data" / "quotes-gold-heldout-3.json",
-              "heldout4": ROOT / "bench" / "data" / "quotes-gold-heldout-4.json",
-              "heldout5": ROOT / "bench" / "data" / "quotes-gold-heldout-5.json",
-              "heldout6": ROOT / "bench" / "data" / "quotes-gold-heldout-6.json"}
+              **{f"heldout{n}": ROOT / "bench" / "data" / f"quotes-gold-heldout-{n}.json" for n in HELD_OUT_ROUNDS}}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, and
@@ -74,10 +74,6 @@ MATCH = 0.5
 def split_of(page: str) -> str:
     """A page's fixed side of the split (decided before any result was seen; never change the salt)."""
     return "test" if hashlib.sha256(f"quotes-split:{page}".encode()).digest()[0] % 2 else "tune"
-
-
-HELD_OUT = ("heldout3", "heldout4", "heldout5", "heldout6")
-"""The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
 
 @dataclass
@@ -95,7 +91,7 @@ class Page:
 BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or SHARED)
 """The folder of the third-party texts kept outside the repository (see the gold files' `about`s)."""
 EXTERNAL_TEXTS = {"extra": BENCH_DATA / "quotes-extra-texts.json",
-                  **{group: BENCH_DATA / f"quotes-heldout-{group[-1]}-texts.json" for group in HELD_OUT}}
+                  **{f"heldout{n}": BENCH_DATA / f"quotes-heldout-{n}-texts.json" for n in HELD_OUT_ROUNDS}}
 """The stored bodies of the label sources whose pages have no text in `../shared/data` or `seeds/`."""
 
 
@@ -260,10 +256,7 @@ TARGETS = {"text P": ">= 0.95", "text R": ">= 0.93", "speaker acc": ">= 0.90", "
 
 SOURCES = {"given": "lead-labelled pages", "added": "pages labelled in round 1",
            "extra": "pages labelled in round 2, before any run on them",
-           "heldout3": "round-3 held-out pages, labelled before any run",
-           "heldout4": "round-4 held-out pages, labelled before any run",
-           "heldout5": "round-5 held-out pages, labelled before any run",
-           "heldout6": "round-6 held-out pages, labelled before any run"}
+           **{f"heldout{n}": f"round-{n} held-out pages, labelled before any run" for n in HELD_OUT_ROUNDS}}
 """Where each gold file's pages come from (the keys of `GOLD_FILES`)."""
 
 

@@ -151,10 +151,9 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
     pages: list[tuple[str, str, str | None]] = []  # (order key, page id, URL)
     if trafilatura is not None:
         for url, entry in json.loads((trafilatura / "evaldata.json").read_text()).items():
-            key = hashlib.sha256(f"heldout{round_}:{url}".encode()).hexdigest()
             rank = "3" if round_ >= 6 else "1"  # round 6 reads trafilatura last
-            page_id, url = entry["file"].removesuffix(".html"), None if url.startswith("hard::") else url
-            pages.append((f"{rank}{key}", page_id, url))
+            page_id = entry["file"].removesuffix(".html")
+            pages.append((f"{rank}{order_key(round_, url)}", page_id, None if url.startswith("hard::") else url))
     if readability is not None:
         for folder in readability.iterdir():
             pages.append((f"2{order_key(round_, READABILITY + folder.name)}", f"{READABILITY}{folder.name}", None))

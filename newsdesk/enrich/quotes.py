@@ -587,6 +587,11 @@ class Attributor:
         """Whether words before a quotation have a speech verb that introduces it."""
         return any(w.lower() in FRAME_VERBS for w in _words(lead))
 
+    @classmethod
+    def _introduces(cls, lead: str) -> bool:
+        """Whether words before a quotation introduce it: a speech verb, or a clause ending in a colon."""
+        return lead.rstrip().endswith(":") or cls._framed(lead)
+
     def _names_only(self, speaker: str | None, lo: int, hi: int, *, sentences: bool = False) -> bool:
         """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them, where the places and
         organisations of their affiliation do not count ('”, said Van Den Hoek, a satellite imagery expert at the
@@ -609,8 +614,7 @@ class Attributor:
         k = q.sentence - 1
         if k < 0 or self.text.count("\n", refs.starts[refs.sentences[k].start], q.span.start) > 2:
             return None
-        lead = self._lead(q)
-        if lead.rstrip().endswith(":") or self._framed(lead):
+        if self._introduces(self._lead(q)):
             return None  # 'a question came from a member of the audience: “…”': its own sentence introduces it
         sentence = refs.sentences[k]
         if any(refs.quoted[t] for t in range(sentence.start, sentence.end)):
@@ -650,10 +654,10 @@ class Attributor:
     def _in_narrative(self, q: _Attribution) -> Referent | None:
         """Words in the first person quoted inside a sentence about one person, with no speech verb: that
         person's ('Working on La La Land allowed Gosling to “do some of the styles of dance I wish I had …”')."""
-        refs, sentence, lead = self.refs, self.refs.sentences[q.sentence], self._lead(q)
-        if not FIRST_PERSON & {w.lower() for w in _words(q.span.text)} or self._framed(lead) \
-                or lead.rstrip().endswith(":") or any(
-                not refs.quoted[t] and refs.words[t] in FRAME_VERBS for t in range(q.last + 1, sentence.end)):
+        if not FIRST_PERSON & {w.lower() for w in _words(q.span.text)} or self._introduces(self._lead(q)):
+            return None
+        refs, sentence = self.refs, self.refs.sentences[q.sentence]
+        if any(not refs.quoted[t] and refs.words[t] in FRAME_VERBS for t in range(q.last + 1, sentence.end)):
             return None
         named = {refs.mention[t].canonical for t in range(sentence.start, sentence.end) if not refs.quoted[t]
                  and refs.mention[t] is not None and refs.mention[t].canonical_type is EntityType.PERSON}
