@@ -460,6 +460,19 @@ CASES = [
     ("a document's co-author named after the verb",
      "“The effect faded after a year,” said study co-author Dr. Maya Lindqvist.",
      {"The effect faded after a year": "Maya Lindqvist"}),
+    ("a quotation goes on after a tag whose description names someone else",
+     "“He has always been very receptive to ideas,” said Sean Spicer, a top official at the Republican National "
+     "Committee and an adviser to Trump. “That’s what I think people have gotten wrong.”",
+     {"He has always been very receptive to ideas": "Sean Spicer",
+      "That’s what I think people have gotten wrong.": "Sean Spicer"}),
+    ("a surname the model tagged as a date",
+     "Senior Executives Association President Bill Valdez said the questionnaire only increases the nervousness."
+     "\n\n\"I can't recall that I've ever seen anything like this,\" said Valdez, who worked at Energy for 20 years.",
+     {"I can't recall that I've ever seen anything like this": "Bill Valdez"}),
+    ("another member of a group, with a lower-case word between",
+     "Tim Kaine faced Mike Pence on Tuesday.\n\n“I have known Tim Kaine for many years,” added another "
+     "commonwealth Democrat, “and he is motivating and influential.”",
+     {"I have known Tim Kaine for many years": None, "and he is motivating and influential.": None}),
 ]
 
 

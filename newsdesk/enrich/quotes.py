@@ -103,6 +103,8 @@ SUBORDINATORS = frozenset({"that", "which", "who", "because", "if", "when", "whe
 OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "reporters", "journalists", "later", "then", "again",
                      "also", "once", "twice"})
 """Words between a speech verb and the comma or colon that introduces its quotation ('told him, “')."""
+DESCRIBED_BY = frozenset({"to", "for", "of"})
+"""Words that make the person after them part of someone else's description ("an adviser to Trump")."""
 PERSON_MODIFIED = frozenset("administration campaign era government presidency camp foundation".split())
 """Nouns after a person's name that make it a modifier, not a mention of someone ("an Obama administration
 adviser")."""
@@ -594,15 +596,17 @@ class Attributor:
 
     def _names_only(self, speaker: str | None, lo: int, hi: int, *, sentences: bool = False) -> bool:
         """Whether tokens [lo, hi) name nobody but `speaker`: one short tag about them, where the places and
-        organisations of their affiliation do not count ('”, said Van Den Hoek, a satellite imagery expert at the
-        University of Oregon. “'), or, with `sentences`, any text."""
+        organisations of their affiliation, nor a person their description belongs to ('”, said Sean Spicer, an
+        adviser to Trump. “'), count ('”, said Van Den Hoek, a satellite imagery expert at the University of
+        Oregon. “'), or, with `sentences`, any text."""
         refs = self.refs
         if not sentences and (hi - lo > 3 * MAX_ATTRIBUTION_WORDS
                               or any(refs.texts[t] in (".", "!", "?", ";") for t in range(lo, hi - 2))):
             return False
         return all(refs.mention[t] is None or refs.mention[t].canonical == speaker
                    or (not sentences and (refs.mention[t].canonical_type is not EntityType.PERSON
-                                          or refs.words[min(refs.mention_bounds(t)[1], hi)] in PERSON_MODIFIED))
+                                          or refs.words[min(refs.mention_bounds(t)[1], hi)] in PERSON_MODIFIED
+                                          or refs.words[refs.mention_bounds(t)[0] - 1] in DESCRIBED_BY))
                    for t in range(lo, hi))
 
     def _introduced(self, q: _Attribution) -> Referent | None:

@@ -273,6 +273,10 @@ class Referents:
         not_names = {strings[label] for label in NOT_NAME_LABELS if label in strings}
         self.not_name = [kind in not_names or word in CALENDAR_WORDS
                          for word, (_, _, _, kind) in zip(self.words, values)]
+        for ent in doc.ents:  # "said Valdez, who …" tagged DATE: one capitalised word inside a sentence is a name
+            if len(ent) == 1 and ent.label_ in ("DATE", "TIME") and ent.text.istitle() and ent.text.isalpha() \
+                    and not ent[0].is_sent_start and self.words[ent.start] not in CALENDAR_WORDS:
+                self.not_name[ent.start] = False
         """Tokens of a date, time or number, as the model tags them or by the word ("Earlier Saturday"): never a
         speaker's name."""
         self.lowercase_words = {w for w, t in zip(self.words, self.texts) if t == w}
@@ -934,11 +938,15 @@ class Referents:
         return self._role(phrase, k, recent, tag)
 
     def _one_of(self, phrase: Phrase) -> bool:
-        """Whether a name is read as one member of a group: "a Democrat", "one Nevada Democrat", "an American"."""
+        """Whether a name is read as one member of a group: "a Democrat", "one Nevada Democrat", "an American",
+        "another commonwealth Democrat"."""
         start = self.mention_bounds(phrase.end - 1)[0]
+        group = phrase.mention is not None and phrase.mention.canonical_type in GROUP_TYPES
         k = start - 1
-        while k >= 0 and start - k <= 2 and self.texts[k][:1].isupper() and self.words[k] not in INDEFINITE:
-            k -= 1  # "a Colorado Democrat"
+        while k >= 0 and start - k <= 2 and self.words[k] not in INDEFINITE and (
+                self.texts[k][:1].isupper() or group and self.texts[k].isalpha() and self.words[k] not in
+                FUNCTION_WORDS):
+            k -= 1  # "a Colorado Democrat", "another commonwealth Democrat"
         return k >= 0 and self.words[k] in INDEFINITE and not self.quoted[k]
 
     def _name(self, phrase: Phrase) -> Referent:
