@@ -465,6 +465,10 @@ CASES = [
      "Committee and an adviser to Trump. “That’s what I think people have gotten wrong.”",
      {"He has always been very receptive to ideas": "Sean Spicer",
       "That’s what I think people have gotten wrong.": "Sean Spicer"}),
+    ("a pronoun after a spokesperson for an institution",
+     "The striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "
+     "Union said at a press conference last week.\n\n\"They do want to gain public support,\" she said.",
+     {"They do want to gain public support": "Service Employees International Union"}),
     ("a surname the model tagged as a date",
      "Senior Executives Association President Bill Valdez said the questionnaire only increases the nervousness."
      "\n\n\"I can't recall that I've ever seen anything like this,\" said Valdez, who worked at Energy for 20 years.",

@@ -70,6 +70,8 @@ spokesman spokeswoman spokesperson spokesmen spokeswomen spokespeople representa
 officials statement statements release commander commanders
 """.split())
 """Who speaks for an organisation: an unnamed one is credited to the organisation it names."""
+SPOKESPERSONS = frozenset({"spokesman", "spokeswoman", "spokesperson", "representative", "official"})
+"""Role nouns of one person speaking for an institution."""
 
 PERSON_ROLE_NOUNS = frozenset("""
 minister president leader chief officer envoy ambassador adviser advisor aide diplomat governor senator mayor
@@ -993,6 +995,9 @@ class Referents:
         if word not in PERSON_PRONOUNS:
             return NOBODY
         gender = PERSON_PRONOUNS[word]
+        representative = self._representative_before(phrase.start, k, gender)
+        if representative is not None:
+            return representative
         subject = sentence.subject
         if subject is not None and subject.end <= phrase.start and subject.kind in ("mention", "name", "role"):
             own = self.resolve(subject, k, recent)  # "Carlineo was arrested for a call in which he said"
@@ -1032,6 +1037,26 @@ class Referents:
             return self._person(nearby[0], RECENT) if len(set(nearby)) == 1 and not self._object_only(
                 nearby[0], phrase.start) else Referent(None, WEAK, hint=nearby[0])
         return NOBODY
+
+    def _representative_before(self, before: int, k: int, gender: str | None) -> Referent | None:
+        """The institution whose spokesperson the subject of sentence k (before token `before`), else of the
+        sentence before it, is, when no person is named since and the pronoun's gender fits the role ('a
+        spokeswoman for the union said … \n\n “…,” she said')."""
+        for j in (k, k - 1):
+            about = self.sentences[j].speaker or self.sentences[j].subject if j >= 0 else None
+            if about is None or about.end > before or about.kind != "role" \
+                    or about.head not in SPOKESPERSONS:
+                continue
+            role = "f" if about.head in FEMALE_WORDS else "m" if about.head in MALE_WORDS else None
+            if role and gender and role != gender or any(
+                    self.mention[t] is not None and not self.quoted[t]
+                    and self.mention[t].canonical_type is EntityType.PERSON for t in range(about.end, before)):
+                return None
+            referent = self.resolve(about, j)
+            if referent.speaker and referent.type in GROUP_TYPES:
+                return Referent(referent.speaker, RECENT, phrase=self.phrase_text(about), type=referent.type)
+            return None
+        return None
 
     def _named_at(self, name: str, before: int) -> list[tuple[int, int]]:
         """Token ranges of the mentions of `name` outside quotations in the last three sentences before token
