@@ -466,7 +466,8 @@ CASES = [
      {"He has always been very receptive to ideas": "Sean Spicer",
       "That’s what I think people have gotten wrong.": "Sean Spicer"}),
     ("a pronoun after a spokesperson for an institution",
-     "The striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "
+     "Hundreds of workers are striking at the airport. Uber drivers and home care aides will also walk out on "
+     "Tuesday.\n\nThe striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "
      "Union said at a press conference last week.\n\n\"They do want to gain public support,\" she said.",
      {"They do want to gain public support": "Service Employees International Union"}),
     ("a surname the model tagged as a date",
