@@ -465,6 +465,14 @@ CASES = [
      "Committee and an adviser to Trump. “That’s what I think people have gotten wrong.”",
      {"He has always been very receptive to ideas": "Sean Spicer",
       "That’s what I think people have gotten wrong.": "Sean Spicer"}),
+    ("a surname shared with relatives the text calls by their given names",
+     "Rupert Murdoch met his sons James Murdoch and Lachlan Murdoch on Monday. Lachlan sat at his side while James "
+     "had gone to Europe.\n\n“I’m here, and I’m in charge,” Murdoch told the staff.",
+     {"I’m here, and I’m in charge": "Rupert Murdoch"}),
+    ("a surname shared with relatives the text calls by their given names, all of them",
+     "Jerry Jones bought the Cowboys in 1989. His son Stephen Jones runs the draft room. Jerry wanted Johnny "
+     "Manziel, and Stephen did not.\n\n“Well, I don’t think we would,” said Jones.",
+     {"Well, I don’t think we would": None}),
     ("a pronoun after a spokesperson for an institution",
      "Hundreds of workers are striking at the airport. Uber drivers and home care aides will also walk out on "
      "Tuesday.\n\nThe striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "
