@@ -473,6 +473,11 @@ CASES = [
      "Jerry Jones bought the Cowboys in 1989. His son Stephen Jones runs the draft room. Jerry wanted Johnny "
      "Manziel, and Stephen did not.\n\n“Well, I don’t think we would,” said Jones.",
      {"Well, I don’t think we would": None}),
+    ("a tag naming someone no rule resolves is not the speaker before",
+     "“He will be the first American president with a pro-gay-rights stance,” investment banker Anthony Scaramucci "
+     "said on the BBC.\n\n“Incorrect. He will not be performing,” Elton John's publicist retorted.",
+     {"He will be the first American president with a pro-gay-rights stance": "Anthony Scaramucci",
+      "Incorrect. He will not be performing": None}),
     ("a pronoun after a spokesperson for an institution",
      "Hundreds of workers are striking at the airport. Uber drivers and home care aides will also walk out on "
      "Tuesday.\n\nThe striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "

@@ -704,6 +704,15 @@ class Attributor:
                                         possessor=phrase.possessor)
         return phrase
 
+    def _tag_subject_text(self, q: _Attribution) -> str | None:
+        """The words of the subject of the tag after `q` that no rule could resolve ("Elton John’s publicist")."""
+        subject = subject_of(self.doc[q.verb])
+        if subject is not None and not self.refs.quoted[subject.i]:
+            words = self.doc[subject.left_edge.i:subject.right_edge.i + 1].text
+        else:
+            words = self.text[q.span.end:self.refs.starts[q.verb]]
+        return " ".join(words.strip(" ,”\"’—–-").split()) or None
+
     # --- direct quotes ---
 
     def direct_quotes(self) -> list[Quote]:
@@ -724,6 +733,8 @@ class Attributor:
                                                  tag=q.verb > q.last)
                     if referent.speaker or q.referent is None:
                         q.referent = referent
+                if q.referent is None and q.verb > q.last:  # '”, Elton John’s publicist retorted': someone the
+                    q.referent = Referent(None, 0.0, hint=self._tag_subject_text(q))  # tag names, not who went before
         for index, q in enumerate(self.quotes):
             if q.referent is None or q.referent.speaker is None and (not q.referent.hint or self._split(index)):
                 q.referent = self._continued(q, index) or self._introduced(q) or q.referent
