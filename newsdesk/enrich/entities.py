@@ -791,17 +791,9 @@ def _organization_root(tokens: list[str]) -> list[str]:
     return tokens[:end]
 
 
-def words_alone(text: str) -> set[str]:
-    """Capitalised words `text` writes without another capitalised word after them, lower-cased ("Lachlan sat")."""
-    return {m.group(1).lower() for m in _WORD_ALONE.finditer(text)}
-
-
-_WORD_ALONE = re.compile(r"\b([A-Z][a-z]+)\b(?![ \t]+[A-Z])")
-
-
-def _merge_aliases(groups: list[_Group], text: str) -> None:
-    """In-document alias resolution (`text` is the document's): person name variants and short forms, acronyms,
-    a company's short and legal names, "X" beside "X City", place abbreviations beside the place, plurals."""
+def _merge_aliases(groups: list[_Group]) -> None:
+    """In-document alias resolution: person name variants and short forms, acronyms, a company's short and
+    legal names, "X" beside "X City", place abbreviations beside the place, plurals."""
     g = gazetteer()
     alone = {gr.tokens[0] for gr in groups if len(gr.tokens) == 1 and gr.known is None}
     persons = [gr for gr in groups if len(gr.core) > 1 and gr.fixed in (None, EntityType.PERSON) and (
@@ -844,9 +836,7 @@ def _merge_aliases(groups: list[_Group], text: str) -> None:
                 candidates = [p.root() for p in full_names if p.votes[EntityType.PERSON] and short[0] in p.core[1:-1]]
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
-                candidates = [c for c in candidates if default and c.display == default.name] or [
-                    c for c in candidates if c.core[0] not in words_alone(text)] or candidates
-                # (the one whose given name the text never writes alone: "Murdoch" beside "Lachlan", "James")
+                candidates = [c for c in candidates if default and c.display == default.name] or candidates
         elif fixed is None:  # "Bublik" tagged ORG, "Kleijn" tagged GPE
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
         if not candidates and group.known is None and fixed is None:
@@ -942,7 +932,7 @@ def _resolve_locally(doc: Doc) -> _Local:
         key = gazetteer_key(mention.known.name) if mention.known is not None else name_key(mention.name)
         by_key.setdefault(key, _Group()).mentions.append(mention)
     groups = list(by_key.values())
-    _merge_aliases(groups, doc.text)
+    _merge_aliases(groups)
     members: dict[int, list[Mention]] = {id(gr): [] for gr in groups if gr.merged_into is None}
     for group in groups:
         members[id(group.root())].extend(group.mentions)

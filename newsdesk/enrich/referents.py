@@ -22,7 +22,7 @@ from pathlib import Path
 from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
-from newsdesk.enrich.entities import DocumentEntities, Mention, words_alone
+from newsdesk.enrich.entities import DocumentEntities, Mention
 from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key
 from newsdesk.model import EntityType
 
@@ -876,8 +876,7 @@ class Referents:
 
     def _named(self, mention: Mention, confidence: float = NAMED, phrase: str | None = None) -> Referent:
         if mention.canonical_type is EntityType.PERSON and " " not in mention.name \
-                and self._shared_surnames[mention.name.lower()] > 1 and not self._usual(mention) \
-                and not self._only_by_surname(mention):
+                and self._shared_surnames[mention.name.lower()] > 1 and not self._usual(mention):
             # "Parata" beside Hori and Robert Parata (but "Biden" beside Hunter Biden is Joe Biden)
             return Referent(None, WEAK, hint=mention.canonical, type=mention.canonical_type)
         return Referent(mention.canonical, confidence, phrase=phrase, type=mention.canonical_type)
@@ -887,19 +886,6 @@ class Referents:
         """Whether the gazetteer knows the person a bare surname usually means, and it is this mention's."""
         known = gazetteer().people_by_surname.get(gazetteer_key(mention.name))
         return known is not None and known.name == mention.canonical
-
-    def _only_by_surname(self, mention: Mention) -> bool:
-        """Whether the bare surname's person is the only one of its name the text never calls by the given name
-        alone ("Murdoch told" beside "Lachlan sat" and "James had gone", of Rupert, Lachlan and James Murdoch)."""
-        surname = mention.name.lower()
-        sharers = {m.canonical for m in self.entities.mentions if " " in m.canonical
-                   and m.canonical.split()[-1].lower() == surname}
-        return mention.canonical in sharers and all(
-            (name == mention.canonical) != (name.split()[0].lower() in self._words_alone) for name in sharers)
-
-    @cached_property
-    def _words_alone(self) -> set[str]:
-        return words_alone(self.text)
 
     @cached_property
     def _shared_surnames(self) -> Counter[str]:
