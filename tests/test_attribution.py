@@ -470,6 +470,12 @@ CASES = [
      "said on the BBC.\n\n“Incorrect. He will not be performing,” Elton John's publicist retorted.",
      {"He will be the first American president with a pro-gay-rights stance": "Anthony Scaramucci",
       "Incorrect. He will not be performing": None}),
+    ("a closing mark glued to the speaker's name",
+     "Stuart R. Kaplan founded U.S. Games Systems in 1968. By the mid-1970s, tarot was popular, and almost every "
+     "deck came from his company. “We have prevailed because we have devoted all of our attention to tarot "
+     "cards,”Kaplan says. “Companies come and go.”",
+     {"We have prevailed because we have devoted all of our attention to tarot cards": "Stuart R. Kaplan",
+      "Companies come and go.": "Stuart R. Kaplan"}),
     ("a pronoun after a spokesperson for an institution",
      "Hundreds of workers are striking at the airport. Uber drivers and home care aides will also walk out on "
      "Tuesday.\n\nThe striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "

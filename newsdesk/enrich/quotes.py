@@ -573,10 +573,23 @@ class Attributor:
             and not re.search(r"[.!?;:]", between) and not re.search(r"[.!?]\W*$", self.text[p.span.start:p.span.end])
 
     def _other_person(self, speaker: str | None, lo: int, hi: int) -> bool:
-        """Whether tokens [lo, hi) name a person other than `speaker` outside quotation marks."""
+        """Whether tokens [lo, hi) name a person other than `speaker` outside quotation marks who may speak: the
+        subject of a sentence, or next to a speech verb (not "a magical scene at Griffith Observatory", "an
+        adviser to Trump")."""
         refs = self.refs
-        return any(refs.mention[t] is not None and not refs.quoted[t] and refs.mention[t].canonical != speaker
-                   and refs.mention[t].canonical_type is EntityType.PERSON for t in range(lo, hi))
+        for t in range(lo, hi):
+            mention = refs.mention[t]
+            if mention is None or refs.quoted[t] or mention.canonical == speaker \
+                    or mention.canonical_type is not EntityType.PERSON or t > lo and refs.mention[t - 1] is mention:
+                continue
+            start, end = refs.mention_bounds(t)
+            sentence = refs.sentences[refs.sentence_of[t]]
+            subject = sentence.speaker or sentence.subject
+            if subject is not None and subject.start <= start < subject.end or any(
+                    refs.words[v] in SPEECH_VERBS and not refs.quoted[v]
+                    for v in (*range(max(lo, start - 2), start), *range(end, min(hi, end + 4)))):
+                return True
+        return False
 
     def _lead(self, q: _Attribution) -> str:
         """The words before a quotation in its sentence (since the last full stop, which the model may not
@@ -704,14 +717,19 @@ class Attributor:
                                         possessor=phrase.possessor)
         return phrase
 
-    def _tag_subject_text(self, q: _Attribution) -> str | None:
-        """The words of the subject of the tag after `q` that no rule could resolve ("Elton John’s publicist")."""
-        subject = subject_of(self.doc[q.verb])
-        if subject is not None and not self.refs.quoted[subject.i]:
-            words = self.doc[subject.left_edge.i:subject.right_edge.i + 1].text
-        else:
-            words = self.text[q.span.end:self.refs.starts[q.verb]]
-        return " ".join(words.strip(" ,”\"’—–-").split()) or None
+    def _unresolved_tag(self, q: _Attribution) -> Referent | None:
+        """The tag after `q` whose subject no rule resolved: the person its words name ('”Kaplan says', the mark
+        glued to the name), else nobody, its words kept as the hint ('”, Elton John’s publicist retorted': not the
+        speaker before); None when the parse shows no tag there (the noun in 'with phone calls')."""
+        verb = self.doc[q.verb]
+        subject = subject_of(verb)
+        if subject is None or subject.i <= q.last or self.refs.quoted[subject.i]:
+            return None
+        words = " ".join(self.doc[subject.left_edge.i:subject.right_edge.i + 1].text.strip(" ,”\"’—–-").split())
+        person = self.entities.person_named(words) if words else None
+        if person:
+            return Referent(person, TITLED, type=EntityType.PERSON)
+        return Referent(None, 0.0, hint=words or None)
 
     # --- direct quotes ---
 
@@ -733,8 +751,8 @@ class Attributor:
                                                  tag=q.verb > q.last)
                     if referent.speaker or q.referent is None:
                         q.referent = referent
-                if q.referent is None and q.verb > q.last:  # '”, Elton John’s publicist retorted': someone the
-                    q.referent = Referent(None, 0.0, hint=self._tag_subject_text(q))  # tag names, not who went before
+                if q.referent is None and q.verb > q.last:
+                    q.referent = self._unresolved_tag(q)
         for index, q in enumerate(self.quotes):
             if q.referent is None or q.referent.speaker is None and (not q.referent.hint or self._split(index)):
                 q.referent = self._continued(q, index) or self._introduced(q) or q.referent
