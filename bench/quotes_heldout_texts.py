@@ -19,6 +19,10 @@ round reached (plus the pages a round read without labelling them that its order
 and only the golds of earlier rounds count as already labelled. Round 6 (`bench/data/quotes-gold-heldout-6.json`)
 takes the fixtures rounds 4 and 5 did not reach, then the Readability pages after round 3's, then the trafilatura pages
 round 3 did not read (those passing the automatic filters now that failed them with round 3's cleaner: none does).
+Round 7 (`bench/data/quotes-gold-heldout-7.json`) takes the HTML test pages of newspaper4k (github.com/AndyTheFactory/
+newspaper4k at 540bff3, `tests/data/html/<name>.html`, MIT; page id = `newspaper4k:<name>`), then those of its
+predecessor newspaper3k (github.com/codelucas/newspaper at 1618b54, same folder, MIT; page id = `newspaper3k:<name>`),
+a page the two share (same canonical URL or same text) counting once, as newspaper4k's.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -26,10 +30,13 @@ round 3 did not read (those passing the automatic filters now that failed them w
     .venv/bin/python bench/quotes_heldout_texts.py --round 5 --postlight <parser>/fixtures [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 6 --postlight <parser>/fixtures \\
         --readability <readability>/test/test-pages --trafilatura <trafilatura>/tests [--out FILE] [--check]
-    ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
+    .venv/bin/python bench/quotes_heldout_texts.py --round 7 --newspaper4k <newspaper4k>/tests/data/html \\
+        --newspaper3k <newspaper>/tests/data/html [--out FILE] [--check]
+    ... --candidates [--htmldate-tests <htmldate>/tests] [--scrapinghub <article-extraction-benchmark>]
+        (the selection order and the automatic filters)
 
 `--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
-trafilatura, of 'heldout<round>:' + page id for Readability and postlight) with the automatic filters of the gold's
+trafilatura, of 'heldout<round>:' + page id for the others) with the automatic filters of the gold's
 `about` applied; the manual ones (a news article, an attributed quotation, at most 2 pages a site) were judged by
 reading.
 """
@@ -49,10 +56,15 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or ROOT.parent / "shared" / "data")
 READABILITY = "readability:"
 POSTLIGHT = "postlight:"
+NEWSPAPER4K = "newspaper4k:"
+NEWSPAPER3K = "newspaper3k:"
+FLAT_SOURCES = (POSTLIGHT, NEWSPAPER4K, NEWSPAPER3K)
+"""Sources whose page `<prefix><name>` is the file `<name>.html` of the folder given for it."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
             5: "postlight/parser (MIT or Apache-2.0)",
-            6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)"}
+            6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)",
+            7: "newspaper4k and newspaper3k (MIT)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page
 READ_UNLABELLED = {
@@ -73,21 +85,21 @@ def gold_path(round_: int) -> Path:
     return ROOT / "bench" / "data" / f"quotes-gold-heldout-{round_}.json"
 
 
-def page_file(page_id: str, trafilatura: Path | None, readability: Path | None, postlight: Path | None = None) -> Path:
-    if page_id.startswith(POSTLIGHT):
-        if postlight is None:
-            raise SystemExit(f"{page_id}: give --postlight")
-        return postlight / f"{page_id.removeprefix(POSTLIGHT)}.html"
-    if page_id.startswith(READABILITY):
-        if readability is None:
-            raise SystemExit(f"{page_id}: give --readability")
-        return readability / page_id.removeprefix(READABILITY) / "source.html"
-    if trafilatura is None:
-        raise SystemExit(f"{page_id}: give --trafilatura")
-    for folder in ("eval", "cache"):
-        if (path := trafilatura / folder / f"{page_id}.html").is_file():
+def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
+    """The HTML file of a page; `folders` maps each source's name (its option: `trafilatura`, `postlight`...) to the
+    folder given for it."""
+    source, _, name = page_id.rpartition(":")
+    folder = folders.get(source or "trafilatura")
+    if folder is None:
+        raise SystemExit(f"{page_id}: give --{source or 'trafilatura'}")
+    if f"{source}:" in FLAT_SOURCES:
+        return folder / f"{name}.html"
+    if f"{source}:" == READABILITY:
+        return folder / name / "source.html"
+    for sub in ("eval", "cache"):
+        if (path := folder / sub / f"{page_id}.html").is_file():
             return path
-    raise FileNotFoundError(f"{page_id}.html in neither {trafilatura / 'eval'} nor {trafilatura / 'cache'}")
+    raise FileNotFoundError(f"{page_id}.html in neither {folder / 'eval'} nor {folder / 'cache'}")
 
 
 def clean_text(path: Path) -> str:
@@ -105,12 +117,14 @@ def english_share(text: str) -> float:
 
 
 def norm_url(url: str) -> str:
-    return re.sub(r"^https?://(www\.)?", "", url.strip().lower()).rstrip("/")
+    """A URL without scheme, `www.`, query, fragment and trailing slash, lower-cased."""
+    return re.sub(r"^https?://(www\.)?", "", re.split(r"[?#]", url.strip().lower())[0]).rstrip("/")
 
 
 def canonical_url(html: str) -> str | None:
-    for pattern in (r'<link[^>]*rel="canonical"[^>]*href="([^"]+)"', r'<link[^>]*href="([^"]+)"[^>]*rel="canonical"',
-                    r'property="og:url"[^>]*content="([^"]+)"', r'content="([^"]+)"[^>]*property="og:url"'):
+    for pattern in (r"<link[^>]*rel=.canonical.[^>]*href=[\"']([^\"']+)",
+                    r"<link[^>]*href=[\"']([^\"']+)[^>]*rel=.canonical",
+                    r"property=.og:url.[^>]*content=[\"']([^\"']+)", r"content=[\"']([^\"']+)[^>]*property=.og:url"):
         if match := re.search(pattern, html):
             return match.group(1)
     return None
@@ -120,9 +134,9 @@ def order_key(round_: int, page_id: str) -> str:
     return hashlib.sha256(f"heldout{round_}:{page_id}".encode()).hexdigest()
 
 
-def candidates(round_: int, trafilatura: Path | None, readability: Path | None, postlight: Path | None,
-               htmldate: Path | None) -> None:
+def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | None, scrapinghub: Path | None) -> None:
     """Print each dataset's pages in selection order with the automatic filters' verdicts."""
+    trafilatura, readability = folders.get("trafilatura"), folders.get("readability")
     ground_truth = ROOT.parent / "shared" / "data" / "extraction-dev" / "ground-truth.json"
     forbidden = {norm_url(v["url"]) for v in json.loads(ground_truth.read_text()).values() if v.get("url")}
     labelled: set[str] = set()  # the ids and URLs of the pages of every quote gold made before this round
@@ -148,6 +162,8 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
         for name in ("eval_default.json", "eval_mediacloud_2020.json"):
             forbidden |= {norm_url(u) for u in json.loads((htmldate / name).read_text())}
         htmldate_files = {p.name for p in htmldate.rglob("*.html")}
+    if scrapinghub is not None:  # scrapinghub's article-extraction-benchmark and what derives from it are never used
+        forbidden |= {norm_url(v["url"]) for v in json.loads((scrapinghub / "ground-truth.json").read_text()).values()}
     pages: list[tuple[str, str, str | None]] = []  # (order key, page id, URL)
     if trafilatura is not None:
         for url, entry in json.loads((trafilatura / "evaldata.json").read_text()).items():
@@ -157,12 +173,14 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
     if readability is not None:
         for folder in readability.iterdir():
             pages.append((f"2{order_key(round_, READABILITY + folder.name)}", f"{READABILITY}{folder.name}", None))
-    if postlight is not None:  # first in round 4
-        for file in postlight.glob("*.html"):
-            pages.append((f"0{order_key(round_, POSTLIGHT + file.stem)}", f"{POSTLIGHT}{file.stem}", None))
+    for rank, prefix in zip("045", FLAT_SOURCES):  # postlight first in round 4; newspaper4k before newspaper3k
+        if (folder := folders.get(prefix.removesuffix(":"))) is not None:
+            for file in folder.glob("*.html"):
+                pages.append((f"{rank}{order_key(round_, prefix + file.stem)}", f"{prefix}{file.stem}", None))
+    seen: dict[str, str] = {}  # the URL and text of each page cleaned so far -> its id (copies across sources)
     for _, page_id, url in sorted(pages):
         try:
-            path = page_file(page_id, trafilatura, readability, postlight)
+            path = page_file(page_id, folders)
         except FileNotFoundError:
             continue
         if not path.is_file():
@@ -179,15 +197,19 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
         elif read := [r for r, read in sorted(READ_UNLABELLED.items()) if r < round_ and page_id in read]:
             verdict = f"skip: read in round {read[0]}"
         elif url and norm_url(url) in forbidden:
-            verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
+            verdict = "skip: URL among the extraction-dev, htmldate or scrapinghub evaluation pages"
         elif path.name in htmldate_files:
             verdict = "skip: file among htmldate's test pages"
         else:
             text = clean_text(path)
             n_words, share = len(text.split()), english_share(text)
             marks = sum(text.count(m) for m in '"“”')
+            copy = seen.get(norm_url(url)) if url else None
             verdict = ("skip: not English" if share < 0.15 else f"skip: {n_words} words (< 150)" if n_words < 150
-                       else "skip: no double quote marks" if marks < 2 else f"read: {n_words} words, {marks} marks")
+                       else "skip: no double quote marks" if marks < 2
+                       else f"skip: same page as {copy or seen[text]}" if copy or text in seen
+                       else f"read: {n_words} words, {marks} marks")
+            seen.update({text: page_id, **({norm_url(url): page_id} if url else {})})
         print(f"{page_id}\t{url}\t{verdict}")
 
 
@@ -196,21 +218,27 @@ def main() -> None:
     parser.add_argument("--trafilatura", type=Path, help="trafilatura's tests/ folder")
     parser.add_argument("--readability", type=Path, help="Readability's test/test-pages/ folder")
     parser.add_argument("--postlight", type=Path, help="postlight/parser's fixtures/ folder")
+    parser.add_argument("--newspaper4k", type=Path, help="newspaper4k's tests/data/html/ folder")
+    parser.add_argument("--newspaper3k", type=Path, help="newspaper3k's (codelucas/newspaper) tests/data/html/ folder")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
     parser.add_argument("--check", action="store_true", help="verify every labelled quote occurs verbatim")
     parser.add_argument("--candidates", action="store_true", help="print the selection order and filters")
     parser.add_argument("--htmldate-tests", type=Path, help="htmldate's tests/ folder (its pages are excluded)")
+    parser.add_argument("--scrapinghub", type=Path,
+                        help="scrapinghub's article-extraction-benchmark (its ground-truth.json pages are excluded)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    folders = {name: getattr(args, name) for name in ("trafilatura", "readability", "postlight", "newspaper4k",
+                                                      "newspaper3k")}
     if args.candidates:
-        candidates(args.round, args.trafilatura, args.readability, args.postlight, args.htmldate_tests)
+        candidates(args.round, folders, args.htmldate_tests, args.scrapinghub)
         return
     gold_file = gold_path(args.round)
     out = args.out or BENCH_DATA / f"quotes-heldout-{args.round}-texts.json"
     gold = json.loads(gold_file.read_text())
-    texts = {page_id: clean_text(page_file(page_id, args.trafilatura, args.readability, args.postlight))
+    texts = {page_id: clean_text(page_file(page_id, folders))
              for page_id in gold["pages"]}
     missing = [f"{page_id}: {q['text'][:60]!r}" for page_id, page in gold["pages"].items() for q in page["quotes"]
                if q["text"] not in texts[page_id]]
