@@ -19,6 +19,11 @@ round reached (plus the pages a round read without labelling them that its order
 and only the golds of earlier rounds count as already labelled. Round 6 (`bench/data/quotes-gold-heldout-6.json`)
 takes the fixtures rounds 4 and 5 did not reach, then the Readability pages after round 3's, then the trafilatura pages
 round 3 did not read (those passing the automatic filters now that failed them with round 3's cleaner: none does).
+Round 8 (`bench/data/quotes-gold-heldout-8.json`) takes the HTML test pages of goose3 (github.com/goose3/goose3 at
+c5a8902, `tests/data/<folder>/<name>.html`, URL its canonical link or the one in the `<name>.json` beside it,
+Apache-2.0; page id = `goose3:<name>`);
+`--exclude-from` names the folders of the other projects' test data whose pages are excluded by URL (newspaper4k,
+newspaper, scrapinghub's article-extraction-benchmark, postlight/parser, Readability, trafilatura).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -26,12 +31,14 @@ round 3 did not read (those passing the automatic filters now that failed them w
     .venv/bin/python bench/quotes_heldout_texts.py --round 5 --postlight <parser>/fixtures [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 6 --postlight <parser>/fixtures \\
         --readability <readability>/test/test-pages --trafilatura <trafilatura>/tests [--out FILE] [--check]
-    ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
+    .venv/bin/python bench/quotes_heldout_texts.py --round 8 --goose3 <goose3>/tests/data [--out FILE] [--check]
+    ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
+        automatic filters)
 
 `--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
-trafilatura, of 'heldout<round>:' + page id for Readability and postlight) with the automatic filters of the gold's
-`about` applied; the manual ones (a news article, an attributed quotation, at most 2 pages a site) were judged by
-reading.
+trafilatura, of 'heldout<round>:' + page id for Readability, postlight and goose3) with the automatic filters of
+the gold's `about` applied; the manual ones (a news article, an attributed quotation, at most 2 pages a site) were
+judged by reading.
 """
 
 from __future__ import annotations
@@ -49,10 +56,12 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or ROOT.parent / "shared" / "data")
 READABILITY = "readability:"
 POSTLIGHT = "postlight:"
+GOOSE3 = "goose3:"
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
             5: "postlight/parser (MIT or Apache-2.0)",
-            6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)"}
+            6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)",
+            8: "goose3 (Apache-2.0)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page
 READ_UNLABELLED = {
@@ -73,7 +82,14 @@ def gold_path(round_: int) -> Path:
     return ROOT / "bench" / "data" / f"quotes-gold-heldout-{round_}.json"
 
 
-def page_file(page_id: str, trafilatura: Path | None, readability: Path | None, postlight: Path | None = None) -> Path:
+def page_file(page_id: str, trafilatura: Path | None, readability: Path | None, postlight: Path | None = None,
+              goose3: Path | None = None) -> Path:
+    if page_id.startswith(GOOSE3):
+        if goose3 is None:
+            raise SystemExit(f"{page_id}: give --goose3")
+        if len(found := sorted(goose3.glob(f"*/{page_id.removeprefix(GOOSE3)}.html"))) != 1:
+            raise FileNotFoundError(f"{page_id}: {len(found)} files of that name under {goose3}")
+        return found[0]
     if page_id.startswith(POSTLIGHT):
         if postlight is None:
             raise SystemExit(f"{page_id}: give --postlight")
@@ -105,7 +121,8 @@ def english_share(text: str) -> float:
 
 
 def norm_url(url: str) -> str:
-    return re.sub(r"^https?://(www\.)?", "", url.strip().lower()).rstrip("/")
+    """A URL without scheme, `www.`, query, fragment and trailing slash, in lower case."""
+    return re.sub(r"^https?://(www\.)?", "", re.split(r"[?#]", url.strip().lower())[0]).rstrip("/")
 
 
 def canonical_url(html: str) -> str | None:
@@ -116,12 +133,24 @@ def canonical_url(html: str) -> str | None:
     return None
 
 
+def urls_in(folder: Path) -> set[str]:
+    """The normalised URLs of another project's test pages: every URL written in its JSON and text files, and the
+    canonical link of each of its HTML pages."""
+    urls: set[str] = set()
+    for path in folder.rglob("*"):
+        if path.suffix in (".json", ".txt"):
+            urls |= {norm_url(u) for u in re.findall(r"https?://[^\s\"'<>,]+", path.read_text(errors="replace"))}
+        elif path.suffix == ".html" and (url := canonical_url(path.read_text(errors="replace"))):
+            urls.add(norm_url(url))
+    return urls
+
+
 def order_key(round_: int, page_id: str) -> str:
     return hashlib.sha256(f"heldout{round_}:{page_id}".encode()).hexdigest()
 
 
 def candidates(round_: int, trafilatura: Path | None, readability: Path | None, postlight: Path | None,
-               htmldate: Path | None) -> None:
+               htmldate: Path | None, goose3: Path | None = None, exclude_from: list[Path] | None = None) -> None:
     """Print each dataset's pages in selection order with the automatic filters' verdicts."""
     ground_truth = ROOT.parent / "shared" / "data" / "extraction-dev" / "ground-truth.json"
     forbidden = {norm_url(v["url"]) for v in json.loads(ground_truth.read_text()).values() if v.get("url")}
@@ -135,7 +164,7 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
             if not (match := re.fullmatch(r"quotes-gold-heldout-(\d+)\.json", path.name)) or int(match[1]) < round_:
                 for page_id, page in json.loads(path.read_text())["pages"].items():
                     labelled |= {page_id, norm_url(page["url"])} if page.get("url") else {page_id}
-        for earlier in range(3, round_):
+        for earlier in (r for r in range(3, round_) if gold_path(r).is_file()):
             for page_id in json.loads(gold_path(earlier).read_text())["pages"]:
                 for prefix in (READABILITY, POSTLIGHT):
                     if page_id.startswith(prefix):
@@ -148,6 +177,7 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
         for name in ("eval_default.json", "eval_mediacloud_2020.json"):
             forbidden |= {norm_url(u) for u in json.loads((htmldate / name).read_text())}
         htmldate_files = {p.name for p in htmldate.rglob("*.html")}
+    others = set().union(*map(urls_in, exclude_from or []))  # other benchmarks' pages
     pages: list[tuple[str, str, str | None]] = []  # (order key, page id, URL)
     if trafilatura is not None:
         for url, entry in json.loads((trafilatura / "evaldata.json").read_text()).items():
@@ -160,16 +190,26 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
     if postlight is not None:  # first in round 4
         for file in postlight.glob("*.html"):
             pages.append((f"0{order_key(round_, POSTLIGHT + file.stem)}", f"{POSTLIGHT}{file.stem}", None))
-    for _, page_id, url in sorted(pages):
+    if goose3 is not None:  # first in round 8
+        for file in goose3.glob("*/*.html"):
+            url = canonical_url(file.read_text(errors="replace"))  # else the URL of the test's expectations
+            if not url and (meta := file.with_suffix(".json")).is_file():
+                url = json.loads(meta.read_text()).get("url")
+            pages.append((f"0{order_key(round_, GOOSE3 + file.stem)}", f"{GOOSE3}{file.stem}", url))
+    seen: dict[bytes, str] = {}  # file content -> the first page id with it
+    for _, page_id, url in sorted(pages, key=lambda page: page[:2]):
         try:
-            path = page_file(page_id, trafilatura, readability, postlight)
+            path = page_file(page_id, trafilatura, readability, postlight, goose3)
         except FileNotFoundError:
             continue
         if not path.is_file():
             continue
         url = url or canonical_url(path.read_text(errors="replace")) or ""
+        same = seen.setdefault(path.read_bytes(), page_id)
         prefix = page_id[:page_id.find(":") + 1]
-        if re.fullmatch(r"[0-9a-f]{32}", page_id):
+        if same != page_id:
+            verdict = f"skip: the same file as {same}"
+        elif re.fullmatch(r"[0-9a-f]{32}", page_id):
             verdict = "skip: hex-named page (provenance unknown; may come from another benchmark)"
         elif page_id in labelled or (url and norm_url(url) in labelled):
             verdict = "skip: page already labelled (another quote gold)"
@@ -180,6 +220,8 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
             verdict = f"skip: read in round {read[0]}"
         elif url and norm_url(url) in forbidden:
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
+        elif url and norm_url(url) in others:
+            verdict = "skip: URL among other projects' test pages"
         elif path.name in htmldate_files:
             verdict = "skip: file among htmldate's test pages"
         else:
@@ -196,21 +238,25 @@ def main() -> None:
     parser.add_argument("--trafilatura", type=Path, help="trafilatura's tests/ folder")
     parser.add_argument("--readability", type=Path, help="Readability's test/test-pages/ folder")
     parser.add_argument("--postlight", type=Path, help="postlight/parser's fixtures/ folder")
+    parser.add_argument("--goose3", type=Path, help="goose3's tests/data/ folder")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
     parser.add_argument("--check", action="store_true", help="verify every labelled quote occurs verbatim")
     parser.add_argument("--candidates", action="store_true", help="print the selection order and filters")
     parser.add_argument("--htmldate-tests", type=Path, help="htmldate's tests/ folder (its pages are excluded)")
+    parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
+                        help="other projects' test data folders (their pages are excluded by URL)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
     if args.candidates:
-        candidates(args.round, args.trafilatura, args.readability, args.postlight, args.htmldate_tests)
+        candidates(args.round, args.trafilatura, args.readability, args.postlight, args.htmldate_tests, args.goose3,
+                   args.exclude_from)
         return
     gold_file = gold_path(args.round)
     out = args.out or BENCH_DATA / f"quotes-heldout-{args.round}-texts.json"
     gold = json.loads(gold_file.read_text())
-    texts = {page_id: clean_text(page_file(page_id, args.trafilatura, args.readability, args.postlight))
+    texts = {page_id: clean_text(page_file(page_id, args.trafilatura, args.readability, args.postlight, args.goose3))
              for page_id in gold["pages"]}
     missing = [f"{page_id}: {q['text'][:60]!r}" for page_id, page in gold["pages"].items() for q in page["quotes"]
                if q["text"] not in texts[page_id]]
