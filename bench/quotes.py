@@ -6,8 +6,11 @@ Gold: `../shared/data/quotes-dev/gold.json` (20 extraction-dev pages and the 2 s
 (16 English news pages of `../shared/data/dates-extra/`), `bench/data/quotes-gold-heldout-3.json` (round 3: 26
 English news pages of trafilatura's and Readability's test pages), `bench/data/quotes-gold-heldout-4.json` and
 `bench/data/quotes-gold-heldout-5.json` (rounds 4 and 5: 25 English news pages each of postlight/parser's test
-fixtures) and `bench/data/quotes-gold-heldout-6.json` (round 6: 14 more pages of those fixtures and Readability's),
-each labelled before anyone ran the system on them.
+fixtures), `bench/data/quotes-gold-heldout-6.json` (round 6: 14 more pages of those fixtures and Readability's),
+`bench/data/quotes-gold-heldout-7.json` (round 7: 25 English news pages of the test pages of newspaper4k at 540bff3
+and newspaper3k at 1618b54, MIT) and `bench/data/quotes-gold-heldout-8.json` (round 8: 18 English news pages of the
+test pages of goose3 at c5a8902, Apache-2.0), each labelled before anyone ran the system on them (sources, licences and
+commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
 plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
 `extra` and held-out pages are third-party text kept outside the repository, in one folder: `NEWSDESK_BENCH_DATA`
@@ -27,8 +30,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
 - parse share: sentences the dependency parser ran on / sentences
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 6 are groups of their own,
-`heldout3` to `heldout6` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 8 are groups of their own,
+`heldout3` to `heldout8` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -58,7 +61,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 7)
+HELD_OUT_ROUNDS = range(3, 9)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "bench" / "data" / "quotes-gold-more.json",
@@ -288,7 +291,9 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout3": "round-3 held-out (in-sample for round 4)",
               "heldout4": "round-4 held-out (scored once at 1dadb91, in-sample after)",
               "heldout5": "round-5 held-out (scored once at 58434ea, in-sample after)",
-              "heldout6": "round-6 held-out (scored once at 7fc0397, in-sample after)"}
+              "heldout6": "round-6 held-out (scored once at 7fc0397, in-sample after)",
+              "heldout7": "round-7 held-out (newspaper4k's and newspaper3k's test pages; not scored yet)",
+              "heldout8": "round-8 held-out (goose3's test pages; not scored yet)"}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -376,8 +381,10 @@ def main() -> None:
         "and the 16 of `bench/data/quotes-gold-extra.json` (English news pages of `../shared/data/dates-extra/`, their texts in `$NEWSDESK_BENCH_DATA/quotes-extra-texts.json`, outside the repository), "
         "split once by a hash of the page id; the 26 round-3 pages of `bench/data/quotes-gold-heldout-3.json` "
         "(news pages of trafilatura's and Readability's test pages), the 25 round-4 and 25 round-5 pages of "
-        "`bench/data/quotes-gold-heldout-4.json` and `-5.json` (news pages of postlight/parser's test fixtures) and "
-        "the 14 round-6 pages of `-6.json` (the remaining qualifying fixture and Readability pages), texts in "
+        "`bench/data/quotes-gold-heldout-4.json` and `-5.json` (news pages of postlight/parser's test fixtures), "
+        "the 14 round-6 pages of `-6.json` (the remaining qualifying fixture and Readability pages), the 25 "
+        "round-7 pages of `-7.json` (news pages of newspaper4k's and newspaper3k's test pages) and the 18 round-8 "
+        "pages of `-8.json` (news pages of goose3's test pages), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -408,7 +415,8 @@ def main() -> None:
         f"Parse share and cost (all pages; CPU s of `enrich_articles` on a 1-minute load of {load:.1f} on 2 shared "
         f"cores, noisy): {share}.\n" + "".join(f"\n{n}\n" for n in notes))
     if HELD_OUT[-1] in results["current"]:
-        markdown += ("\nWhat the confidence means (round-6 pages, current code, named speakers of matched quotes): "
+        markdown += (f"\nWhat the confidence means (round-{HELD_OUT_ROUNDS[-1]} pages, current code, named speakers of "
+                     "matched quotes): "
                      f"{confidence_bands(results['current'][HELD_OUT[-1]])}.\n")
     print(markdown)
     if not args.no_write:

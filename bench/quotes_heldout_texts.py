@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 6; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 8; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -19,6 +19,15 @@ round reached (plus the pages a round read without labelling them that its order
 and only the golds of earlier rounds count as already labelled. Round 6 (`bench/data/quotes-gold-heldout-6.json`)
 takes the fixtures rounds 4 and 5 did not reach, then the Readability pages after round 3's, then the trafilatura pages
 round 3 did not read (those passing the automatic filters now that failed them with round 3's cleaner: none does).
+Round 7 (`bench/data/quotes-gold-heldout-7.json`) takes the HTML test pages of newspaper4k (github.com/AndyTheFactory/
+newspaper4k at 540bff3, `tests/data/html/<name>.html`, MIT; page id = `newspaper4k:<name>`), then those of its
+predecessor newspaper3k (github.com/codelucas/newspaper at 1618b54, same folder, MIT; page id = `newspaper3k:<name>`),
+a page the two share (same canonical URL or same text) counting once, as newspaper4k's. Round 8
+(`bench/data/quotes-gold-heldout-8.json`) takes the HTML test pages of goose3 (github.com/goose3/goose3 at c5a8902,
+`tests/data/<folder>/<name>.html`, URL its canonical link or the one in the `<name>.json` beside it, Apache-2.0; page
+id = `goose3:<name>`), a file identical to an earlier one counting once. `--exclude-from` names other projects' test
+data, whose pages are excluded by URL (round 7: scrapinghub's article-extraction-benchmark at 4a3bc97; round 8: it
+and the test data of newspaper4k, newspaper3k, postlight/parser, Readability and trafilatura).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -26,10 +35,14 @@ round 3 did not read (those passing the automatic filters now that failed them w
     .venv/bin/python bench/quotes_heldout_texts.py --round 5 --postlight <parser>/fixtures [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 6 --postlight <parser>/fixtures \\
         --readability <readability>/test/test-pages --trafilatura <trafilatura>/tests [--out FILE] [--check]
-    ... --candidates [--htmldate-tests <htmldate>/tests]   (the selection order and the automatic filters)
+    .venv/bin/python bench/quotes_heldout_texts.py --round 7 --newspaper4k <newspaper4k>/tests/data/html \\
+        --newspaper3k <newspaper>/tests/data/html [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 8 --goose3 <goose3>/tests/data [--out FILE] [--check]
+    ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
+        automatic filters)
 
 `--candidates` lists each dataset's pages in the fixed selection order (sha256 of 'heldout<round>:' + URL for
-trafilatura, of 'heldout<round>:' + page id for Readability and postlight) with the automatic filters of the gold's
+trafilatura, of 'heldout<round>:' + page id for the others) with the automatic filters of the gold's
 `about` applied; the manual ones (a news article, an attributed quotation, at most 2 pages a site) were judged by
 reading.
 """
@@ -49,10 +62,17 @@ ROOT = Path(__file__).resolve().parent.parent
 BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or ROOT.parent / "shared" / "data")
 READABILITY = "readability:"
 POSTLIGHT = "postlight:"
+NEWSPAPER4K = "newspaper4k:"
+NEWSPAPER3K = "newspaper3k:"
+GOOSE3 = "goose3:"
+FLAT_SOURCES = (POSTLIGHT, NEWSPAPER4K, NEWSPAPER3K)
+"""Sources whose page `<prefix><name>` is the file `<name>.html` of the folder given for it."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
             5: "postlight/parser (MIT or Apache-2.0)",
-            6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)"}
+            6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)",
+            7: "newspaper4k and newspaper3k (MIT)",
+            8: "goose3 (Apache-2.0)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page
 READ_UNLABELLED = {
@@ -73,21 +93,25 @@ def gold_path(round_: int) -> Path:
     return ROOT / "bench" / "data" / f"quotes-gold-heldout-{round_}.json"
 
 
-def page_file(page_id: str, trafilatura: Path | None, readability: Path | None, postlight: Path | None = None) -> Path:
-    if page_id.startswith(POSTLIGHT):
-        if postlight is None:
-            raise SystemExit(f"{page_id}: give --postlight")
-        return postlight / f"{page_id.removeprefix(POSTLIGHT)}.html"
-    if page_id.startswith(READABILITY):
-        if readability is None:
-            raise SystemExit(f"{page_id}: give --readability")
-        return readability / page_id.removeprefix(READABILITY) / "source.html"
-    if trafilatura is None:
-        raise SystemExit(f"{page_id}: give --trafilatura")
-    for folder in ("eval", "cache"):
-        if (path := trafilatura / folder / f"{page_id}.html").is_file():
+def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
+    """The HTML file of a page; `folders` maps each source's name (its option: `trafilatura`, `postlight`...) to the
+    folder given for it."""
+    source, _, name = page_id.rpartition(":")
+    folder = folders.get(source or "trafilatura")
+    if folder is None:
+        raise SystemExit(f"{page_id}: give --{source or 'trafilatura'}")
+    if f"{source}:" in FLAT_SOURCES:
+        return folder / f"{name}.html"
+    if f"{source}:" == READABILITY:
+        return folder / name / "source.html"
+    if f"{source}:" == GOOSE3:
+        if len(found := sorted(folder.glob(f"*/{name}.html"))) != 1:
+            raise FileNotFoundError(f"{page_id}: {len(found)} files of that name under {folder}")
+        return found[0]
+    for sub in ("eval", "cache"):
+        if (path := folder / sub / f"{page_id}.html").is_file():
             return path
-    raise FileNotFoundError(f"{page_id}.html in neither {trafilatura / 'eval'} nor {trafilatura / 'cache'}")
+    raise FileNotFoundError(f"{page_id}.html in neither {folder / 'eval'} nor {folder / 'cache'}")
 
 
 def clean_text(path: Path) -> str:
@@ -105,24 +129,38 @@ def english_share(text: str) -> float:
 
 
 def norm_url(url: str) -> str:
-    return re.sub(r"^https?://(www\.)?", "", url.strip().lower()).rstrip("/")
+    """A URL without scheme, `www.`, query, fragment and trailing slash, lower-cased."""
+    return re.sub(r"^https?://(www\.)?", "", re.split(r"[?#]", url.strip().lower())[0]).rstrip("/")
 
 
 def canonical_url(html: str) -> str | None:
-    for pattern in (r'<link[^>]*rel="canonical"[^>]*href="([^"]+)"', r'<link[^>]*href="([^"]+)"[^>]*rel="canonical"',
-                    r'property="og:url"[^>]*content="([^"]+)"', r'content="([^"]+)"[^>]*property="og:url"'):
+    for pattern in (r"<link[^>]*rel=.canonical.[^>]*href=[\"']([^\"']+)",
+                    r"<link[^>]*href=[\"']([^\"']+)[^>]*rel=.canonical",
+                    r"property=.og:url.[^>]*content=[\"']([^\"']+)", r"content=[\"']([^\"']+)[^>]*property=.og:url"):
         if match := re.search(pattern, html):
             return match.group(1)
     return None
+
+
+def urls_in(folder: Path) -> set[str]:
+    """The normalised URLs of another project's test pages: every URL written in its JSON and text files, and the
+    canonical link of each of its HTML pages."""
+    urls: set[str] = set()
+    for path in folder.rglob("*"):
+        if path.suffix in (".json", ".txt"):
+            urls |= {norm_url(u) for u in re.findall(r"https?://[^\s\"'<>,]+", path.read_text(errors="replace"))}
+        elif path.suffix == ".html" and (url := canonical_url(path.read_text(errors="replace"))):
+            urls.add(norm_url(url))
+    return urls
 
 
 def order_key(round_: int, page_id: str) -> str:
     return hashlib.sha256(f"heldout{round_}:{page_id}".encode()).hexdigest()
 
 
-def candidates(round_: int, trafilatura: Path | None, readability: Path | None, postlight: Path | None,
-               htmldate: Path | None) -> None:
+def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | None, exclude_from: list[Path]) -> None:
     """Print each dataset's pages in selection order with the automatic filters' verdicts."""
+    trafilatura, readability = folders.get("trafilatura"), folders.get("readability")
     ground_truth = ROOT.parent / "shared" / "data" / "extraction-dev" / "ground-truth.json"
     forbidden = {norm_url(v["url"]) for v in json.loads(ground_truth.read_text()).values() if v.get("url")}
     labelled: set[str] = set()  # the ids and URLs of the pages of every quote gold made before this round
@@ -148,6 +186,7 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
         for name in ("eval_default.json", "eval_mediacloud_2020.json"):
             forbidden |= {norm_url(u) for u in json.loads((htmldate / name).read_text())}
         htmldate_files = {p.name for p in htmldate.rglob("*.html")}
+    others = set().union(*map(urls_in, exclude_from))  # other projects' test pages are never used
     pages: list[tuple[str, str, str | None]] = []  # (order key, page id, URL)
     if trafilatura is not None:
         for url, entry in json.loads((trafilatura / "evaldata.json").read_text()).items():
@@ -157,19 +196,31 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
     if readability is not None:
         for folder in readability.iterdir():
             pages.append((f"2{order_key(round_, READABILITY + folder.name)}", f"{READABILITY}{folder.name}", None))
-    if postlight is not None:  # first in round 4
-        for file in postlight.glob("*.html"):
-            pages.append((f"0{order_key(round_, POSTLIGHT + file.stem)}", f"{POSTLIGHT}{file.stem}", None))
-    for _, page_id, url in sorted(pages):
+    for rank, prefix in zip("045", FLAT_SOURCES):  # postlight first in round 4; newspaper4k before newspaper3k
+        if (folder := folders.get(prefix.removesuffix(":"))) is not None:
+            for file in folder.glob("*.html"):
+                pages.append((f"{rank}{order_key(round_, prefix + file.stem)}", f"{prefix}{file.stem}", None))
+    if (goose3 := folders.get("goose3")) is not None:  # first in round 8
+        for file in goose3.glob("*/*.html"):
+            url = canonical_url(file.read_text(errors="replace"))  # else the URL of the test's expectations
+            if not url and (meta := file.with_suffix(".json")).is_file():
+                url = json.loads(meta.read_text()).get("url")
+            pages.append((f"0{order_key(round_, GOOSE3 + file.stem)}", f"{GOOSE3}{file.stem}", url))
+    # a copy of an earlier page is skipped: the same file (round 8's rule) or, among the newspaper projects' pages,
+    # which re-save each other's, the same canonical URL or cleaned text (round 7's)
+    seen: dict[bytes | str, str] = {}  # file content, URL or text -> the first page id with it
+    for _, page_id, url in sorted(pages, key=lambda page: page[:2]):
         try:
-            path = page_file(page_id, trafilatura, readability, postlight)
+            path = page_file(page_id, folders)
         except FileNotFoundError:
             continue
         if not path.is_file():
             continue
         url = url or canonical_url(path.read_text(errors="replace")) or ""
         prefix = page_id[:page_id.find(":") + 1]
-        if re.fullmatch(r"[0-9a-f]{32}", page_id):
+        if (same := seen.setdefault(path.read_bytes(), page_id)) != page_id:
+            verdict = f"skip: the same file as {same}"
+        elif re.fullmatch(r"[0-9a-f]{32}", page_id):
             verdict = "skip: hex-named page (provenance unknown; may come from another benchmark)"
         elif page_id in labelled or (url and norm_url(url) in labelled):
             verdict = "skip: page already labelled (another quote gold)"
@@ -180,14 +231,21 @@ def candidates(round_: int, trafilatura: Path | None, readability: Path | None, 
             verdict = f"skip: read in round {read[0]}"
         elif url and norm_url(url) in forbidden:
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
+        elif url and norm_url(url) in others:
+            verdict = "skip: URL among other projects' test pages"
         elif path.name in htmldate_files:
             verdict = "skip: file among htmldate's test pages"
         else:
             text = clean_text(path)
             n_words, share = len(text.split()), english_share(text)
             marks = sum(text.count(m) for m in '"“”')
+            keys = [*([norm_url(url)] if url else []), text] if prefix in (NEWSPAPER4K, NEWSPAPER3K) else []
+            copy = next((seen[key] for key in keys if key in seen), None)
             verdict = ("skip: not English" if share < 0.15 else f"skip: {n_words} words (< 150)" if n_words < 150
-                       else "skip: no double quote marks" if marks < 2 else f"read: {n_words} words, {marks} marks")
+                       else "skip: no double quote marks" if marks < 2 else f"skip: same page as {copy}" if copy
+                       else f"read: {n_words} words, {marks} marks")
+            for key in keys:
+                seen.setdefault(key, page_id)
         print(f"{page_id}\t{url}\t{verdict}")
 
 
@@ -196,21 +254,28 @@ def main() -> None:
     parser.add_argument("--trafilatura", type=Path, help="trafilatura's tests/ folder")
     parser.add_argument("--readability", type=Path, help="Readability's test/test-pages/ folder")
     parser.add_argument("--postlight", type=Path, help="postlight/parser's fixtures/ folder")
+    parser.add_argument("--newspaper4k", type=Path, help="newspaper4k's tests/data/html/ folder")
+    parser.add_argument("--newspaper3k", type=Path, help="newspaper3k's (codelucas/newspaper) tests/data/html/ folder")
+    parser.add_argument("--goose3", type=Path, help="goose3's tests/data/ folder")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
     parser.add_argument("--check", action="store_true", help="verify every labelled quote occurs verbatim")
     parser.add_argument("--candidates", action="store_true", help="print the selection order and filters")
     parser.add_argument("--htmldate-tests", type=Path, help="htmldate's tests/ folder (its pages are excluded)")
+    parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
+                        help="other projects' test data folders (their pages are excluded by URL)")
     args = parser.parse_args()
     sys.path.insert(0, str(ROOT))
+    folders = {name: getattr(args, name) for name in ("trafilatura", "readability", "postlight", "newspaper4k",
+                                                      "newspaper3k", "goose3")}
     if args.candidates:
-        candidates(args.round, args.trafilatura, args.readability, args.postlight, args.htmldate_tests)
+        candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
     gold_file = gold_path(args.round)
     out = args.out or BENCH_DATA / f"quotes-heldout-{args.round}-texts.json"
     gold = json.loads(gold_file.read_text())
-    texts = {page_id: clean_text(page_file(page_id, args.trafilatura, args.readability, args.postlight))
+    texts = {page_id: clean_text(page_file(page_id, folders))
              for page_id in gold["pages"]}
     missing = [f"{page_id}: {q['text'][:60]!r}" for page_id, page in gold["pages"].items() for q in page["quotes"]
                if q["text"] not in texts[page_id]]

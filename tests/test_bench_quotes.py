@@ -54,7 +54,8 @@ def test_round3_pages_are_left_out_without_their_texts(fake_round3: Path) -> Non
     assert all(p.source != "heldout3" for p in quotes.load_pages())
 
 
-@pytest.mark.parametrize(("group", "pages"), [("heldout3", 26), ("heldout4", 25), ("heldout5", 25), ("heldout6", 14)])
+@pytest.mark.parametrize(("group", "pages"), [("heldout3", 26), ("heldout4", 25), ("heldout5", 25), ("heldout6", 14),
+                                              ("heldout7", 25), ("heldout8", 18)])
 def test_held_out_gold_quotes_are_labelled_in_the_shared_format(group: str, pages: int) -> None:
     gold = json.loads(quotes.GOLD_FILES[group].read_text())
     assert len(gold["pages"]) == pages
