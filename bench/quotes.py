@@ -68,9 +68,10 @@ GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "ben
               "extra": ROOT / "bench" / "data" / "quotes-gold-extra.json",
               **{f"heldout{n}": ROOT / "bench" / "data" / f"quotes-gold-heldout-{n}.json" for n in HELD_OUT_ROUNDS}}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
-BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397")
-"""The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, and
-the fourth round's three steps (scored on the round-4, round-5 and round-6 pages)."""
+BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8")
+"""The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
+fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, and round 5
+(developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages)."""
 MATCH = 0.5
 
 
@@ -292,8 +293,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout4": "round-4 held-out (scored once at 1dadb91, in-sample after)",
               "heldout5": "round-5 held-out (scored once at 58434ea, in-sample after)",
               "heldout6": "round-6 held-out (scored once at 7fc0397, in-sample after)",
-              "heldout7": "round-7 held-out (newspaper4k's and newspaper3k's test pages; not scored yet)",
-              "heldout8": "round-8 held-out (goose3's test pages; not scored yet)"}
+              "heldout7": "round-7 held-out (newspaper4k's and newspaper3k's pages; scored once at 7b5cba8)",
+              "heldout8": "round-8 held-out (goose3's pages; scored once at 7b5cba8)"}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
