@@ -476,6 +476,10 @@ CASES = [
      "cards,”Kaplan says. “Companies come and go.”",
      {"We have prevailed because we have devoted all of our attention to tarot cards": "Stuart R. Kaplan",
       "Companies come and go.": "Stuart R. Kaplan"}),
+    ("a speaker's affiliation between the name and the verb",
+     "Scientists are warning that visitors could bring pathogens. “Penguins are highly susceptible to infectious "
+     "diseases,” Wray Grimaldi of the University of Otago in Dunedin, New Zealand, said to New Scientist.",
+     {"Penguins are highly susceptible to infectious diseases": "Wray Grimaldi"}),
     ("a pronoun after a spokesperson for an institution",
      "Hundreds of workers are striking at the airport. Uber drivers and home care aides will also walk out on "
      "Tuesday.\n\nThe striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "

@@ -139,6 +139,9 @@ DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 INDEFINITE = frozenset({"a", "an", "one", "another"})
 POST_PREPOSITIONS = frozenset({"of", "for", "at", "from", "in", "to", "with", "on", "by"})
 """Prepositions that attach a name to a role noun before it ("a spokesperson for X")."""
+MAX_AFFILIATION = 20
+"""Most tokens from a speaker's name to the speech verb after their affiliation ("Wray Grimaldi of the University of
+Otago in Dunedin, New Zealand, said")."""
 FUNCTION_WORDS = frozenset("""
 the a an and or but of for at from in to with on by as that which who whom whose this these those is are was were
 be been being has have had will would can could may might must shall should do does did not no it its he she they
@@ -746,6 +749,14 @@ class Referents:
         if j < hi and self.words[j] in SPEECH_VERBS and not self.words[j].endswith("ing") \
                 and self.words[j] != "according":
             return j
+        if j < hi and self.words[j] in POST_PREPOSITIONS:  # "Wray Grimaldi of the University of Otago, said"
+            for v in range(j + 1, min(hi, j + MAX_AFFILIATION)):
+                word, text = self.words[v], self.texts[v]
+                if word in SPEECH_VERBS and not word.endswith("ing") and word != "according":
+                    return v
+                if not (text[:1].isupper() or word in POST_PREPOSITIONS or word in DETERMINERS
+                        or text in (",", "’s", "'s", "&", "and")) or self.quoted[v]:
+                    return None
         if j < hi and self.texts[j] in (",", "("):
             for v in range(j + 1, min(hi, j + 45)):
                 if self.quoted[v] or self.texts[v] in (".", "!", "?", ";", "“") or "\n" in self.texts[v]:
