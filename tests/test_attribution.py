@@ -480,6 +480,10 @@ CASES = [
      "Scientists are warning that visitors could bring pathogens. “Penguins are highly susceptible to infectious "
      "diseases,” Wray Grimaldi of the University of Otago in Dunedin, New Zealand, said to New Scientist.",
      {"Penguins are highly susceptible to infectious diseases": "Wray Grimaldi"}),
+    ("a tag after a one-word answer introduces the quotation after it",
+     "Matiullah Matie runs a chain of shops in Kabul. A retailer complains that no one buys.\n\n“Sure,” Matie "
+     "says. “Make some chicken for lunch once we drive back from the market.”",
+     {"Make some chicken for lunch once we drive back from the market.": "Matiullah Matie"}),
     ("a pronoun after a spokesperson for an institution",
      "Hundreds of workers are striking at the airport. Uber drivers and home care aides will also walk out on "
      "Tuesday.\n\nThe striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "

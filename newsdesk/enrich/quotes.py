@@ -634,8 +634,8 @@ class Attributor:
         if self._introduces(self._lead(q)):
             return None  # 'a question came from a member of the audience: “…”': its own sentence introduces it
         sentence = refs.sentences[k]
-        if any(refs.quoted[t] for t in range(sentence.start, sentence.end)):
-            return None
+        if any(p.first < sentence.end and p.last >= sentence.start for p in self.quotes):
+            return None  # (a word in quotation marks is none: '“Sure,” Matie says. “Make some chicken …”')
         for v in range(refs.main_clause_start(k), sentence.end):  # not "When Wallace asked …, Trump said"
             if refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
                 phrase = refs.subject_left(v, sentence.start)
