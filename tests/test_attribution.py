@@ -484,6 +484,10 @@ CASES = [
      "Matiullah Matie runs a chain of shops in Kabul. A retailer complains that no one buys.\n\n“Sure,” Matie "
      "says. “Make some chicken for lunch once we drive back from the market.”",
      {"Make some chicken for lunch once we drive back from the market.": "Matiullah Matie"}),
+    ("a party member with 'the' is the person just named",
+     "Mateen called on the Taliban to join the peace talks. Mateen once had “a brief and inconsequential meeting” "
+     "with Rep. Ed Royce, the chairman of the House Foreign Affairs Committee, the California Republican said.",
+     {"a brief and inconsequential meeting": "Ed Royce"}),
     ("a pronoun after a spokesperson for an institution",
      "Hundreds of workers are striking at the airport. Uber drivers and home care aides will also walk out on "
      "Tuesday.\n\nThe striking workers aren't aiming to disrupt travel, a spokeswoman for the Service Employees International "

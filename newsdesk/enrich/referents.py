@@ -139,6 +139,8 @@ DEFINITE = frozenset({"the", "this", "that", "these", "those"})
 INDEFINITE = frozenset({"a", "an", "one", "another"})
 POST_PREPOSITIONS = frozenset({"of", "for", "at", "from", "in", "to", "with", "on", "by"})
 """Prepositions that attach a name to a role noun before it ("a spokesperson for X")."""
+PARTY_MEMBERS = frozenset("republican democrat conservative tory liberal socialist communist libertarian".split())
+"""Words naming one member of a party ("the California Republican said")."""
 MAX_AFFILIATION = 20
 """Most tokens from a speaker's name to the speech verb after their affiliation ("Wray Grimaldi of the University of
 Otago in Dunedin, New Zealand, said")."""
@@ -936,6 +938,11 @@ class Referents:
         if phrase.kind == "mention" and phrase.mention is not None:
             if self._one_of(phrase):
                 return Referent(None, WEAK, hint=self.phrase_text(phrase))  # "an Iowa Republican": someone unnamed
+            if self._member_described(phrase):  # "Rep. Ed Royce, …, the California Republican said": the person
+                nearby = self._persons_before(phrase.start, 1)
+                if nearby:
+                    return self._person(nearby[0].canonical, RECENT, phrase=self.phrase_text(phrase))
+                return Referent(None, WEAK, hint=self.phrase_text(phrase))
             confidence = NAMED if phrase.mention.canonical_type is not EntityType.LOCATION else TITLED
             return self._named(phrase.mention, confidence)
         if phrase.kind == "pronoun":
@@ -961,6 +968,17 @@ class Referents:
                 FUNCTION_WORDS):
             k -= 1  # "a Colorado Democrat", "another commonwealth Democrat"
         return k >= 0 and self.words[k] in INDEFINITE and not self.quoted[k]
+
+    def _member_described(self, phrase: Phrase) -> bool:
+        """Whether a party member's word, with "the", describes one person: "the California Republican", "the
+        Democrat" (not "the Taliban")."""
+        if self.words[phrase.end - 1] not in PARTY_MEMBERS:
+            return False
+        start = self.mention_bounds(phrase.end - 1)[0]
+        k = start - 1
+        while k >= 0 and start - k <= 2 and self.texts[k][:1].isupper() and self.words[k] not in DEFINITE:
+            k -= 1
+        return k >= 0 and self.words[k] == "the" and not self.quoted[k]
 
     def _name(self, phrase: Phrase) -> Referent:
         """A capitalised name the model did not tag: a short form of a person of the text; a longer name as
