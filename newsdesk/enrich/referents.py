@@ -280,12 +280,12 @@ class Referents:
         not_names = {strings[label] for label in NOT_NAME_LABELS if label in strings}
         self.not_name = [kind in not_names or word in CALENDAR_WORDS
                          for word, (_, _, _, kind) in zip(self.words, values)]
+        """Tokens of a date, time or number, as the model tags them or by the word ("Earlier Saturday"): never a
+        speaker's name."""
         for ent in doc.ents:  # "said Valdez, who …" tagged DATE: one capitalised word inside a sentence is a name
             if len(ent) == 1 and ent.label_ in ("DATE", "TIME") and ent.text.istitle() and ent.text.isalpha() \
                     and not ent[0].is_sent_start and self.words[ent.start] not in CALENDAR_WORDS:
                 self.not_name[ent.start] = False
-        """Tokens of a date, time or number, as the model tags them or by the word ("Earlier Saturday"): never a
-        speaker's name."""
         self.lowercase_words = {w for w, t in zip(self.words, self.texts) if t == w}
         n = len(self.words)
         self.mention: list[Mention | None] = [None] * n
@@ -960,25 +960,24 @@ class Referents:
     def _one_of(self, phrase: Phrase) -> bool:
         """Whether a name is read as one member of a group: "a Democrat", "one Nevada Democrat", "an American",
         "another commonwealth Democrat"."""
-        start = self.mention_bounds(phrase.end - 1)[0]
         group = phrase.mention is not None and phrase.mention.canonical_type in GROUP_TYPES
-        k = start - 1
-        while k >= 0 and start - k <= 2 and self.words[k] not in INDEFINITE and (
-                self.texts[k][:1].isupper() or group and self.texts[k].isalpha() and self.words[k] not in
-                FUNCTION_WORDS):
-            k -= 1  # "a Colorado Democrat", "another commonwealth Democrat"
-        return k >= 0 and self.words[k] in INDEFINITE and not self.quoted[k]
+        return self._article_before(phrase, lower_case=group) in INDEFINITE
 
     def _member_described(self, phrase: Phrase) -> bool:
         """Whether a party member's word, with "the", describes one person: "the California Republican", "the
         Democrat" (not "the Taliban")."""
-        if self.words[phrase.end - 1] not in PARTY_MEMBERS:
-            return False
+        return self.words[phrase.end - 1] in PARTY_MEMBERS and self._article_before(phrase) == "the"
+
+    def _article_before(self, phrase: Phrase, *, lower_case: bool = False) -> str | None:
+        """The article before a name and at most two capitalised (with `lower_case`, also lower-case) words in
+        front of it ("a Colorado Democrat", "another commonwealth Democrat"), outside quotation marks."""
         start = self.mention_bounds(phrase.end - 1)[0]
         k = start - 1
-        while k >= 0 and start - k <= 2 and self.texts[k][:1].isupper() and self.words[k] not in DEFINITE:
+        while k >= 0 and start - k <= 2 and self.words[k] not in INDEFINITE | DEFINITE and (
+                self.texts[k][:1].isupper()
+                or lower_case and self.texts[k].isalpha() and self.words[k] not in FUNCTION_WORDS):
             k -= 1
-        return k >= 0 and self.words[k] == "the" and not self.quoted[k]
+        return self.words[k] if k >= 0 and not self.quoted[k] else None
 
     def _name(self, phrase: Phrase) -> Referent:
         """A capitalised name the model did not tag: a short form of a person of the text; a longer name as
