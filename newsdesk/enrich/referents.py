@@ -128,6 +128,11 @@ mr sir lord king prince duke spokesman chairman congressman councilman businessm
 uncle grandfather nephew widower boyfriend man boy he him his himself
 """.split())
 
+
+def _word_gender(word: str) -> str | None:
+    """"f" or "m" where a word fixes its person's gender ("spokeswoman", "the mother"), else None."""
+    return "f" if word in FEMALE_WORDS else "m" if word in MALE_WORDS else None
+
 ABBREVIATIONS = {"gov": "governor", "sen": "senator", "rep": "representative", "gen": "general",
                  "lt": "lieutenant", "col": "colonel", "sgt": "sergeant", "capt": "captain", "dr": "doctor",
                  "prof": "professor", "pres": "president", "atty": "attorney", "supt": "superintendent",
@@ -1075,7 +1080,7 @@ class Referents:
             if about is None or about.end > before or about.kind != "role" \
                     or about.head not in SPOKESPERSONS:
                 continue
-            role = "f" if about.head in FEMALE_WORDS else "m" if about.head in MALE_WORDS else None
+            role = _word_gender(about.head)
             if role and gender and role != gender or any(
                     self.mention[t] is not None and not self.quoted[t]
                     and self.mention[t].canonical_type is EntityType.PERSON for t in range(about.end, before)):
@@ -1161,7 +1166,7 @@ class Referents:
                 titled = self._titled(head, phrase)  # "the student" after "Sara Lee, a student at …"
                 if titled is not None:
                     return titled
-                gender = "f" if head in FEMALE_WORDS else "m" if head in MALE_WORDS else None
+                gender = _word_gender(head)
                 topic = self.sentences[k].topic_person
                 if tag and gender and topic is not None and topic.speaker and self.genders.get(topic.speaker) == gender:
                     return self._person(topic.speaker, RECENT, phrase=text)  # '”, the mother of three said'
@@ -1185,7 +1190,7 @@ class Referents:
                         return self._named(owner[-1], RECENT, phrase=text)
                 return Referent(None, WEAK, hint=text)
             if phrase.determiner in DEFINITE or phrase.determiner == "":  # "the former president added"
-                gender = "f" if head in FEMALE_WORDS else "m" if head in MALE_WORDS else None
+                gender = _word_gender(head)
                 topic = self.sentences[k].topic_person
                 mentioned = any(self.words[t] == head and not self.quoted[t] and {"a", "an", "one", "his", "her",
                                                                               "their", "’s", "'s"} & set(
