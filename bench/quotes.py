@@ -64,9 +64,16 @@ SHARED = ROOT.parent / "shared" / "data"
 HELD_OUT_ROUNDS = range(3, 9)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
+
+
+def gold_path(round_: int) -> Path:
+    """The gold file of a held-out round."""
+    return ROOT / "bench" / "data" / f"quotes-gold-heldout-{round_}.json"
+
+
 GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "bench" / "data" / "quotes-gold-more.json",
               "extra": ROOT / "bench" / "data" / "quotes-gold-extra.json",
-              **{f"heldout{n}": ROOT / "bench" / "data" / f"quotes-gold-heldout-{n}.json" for n in HELD_OUT_ROUNDS}}
+              **{f"heldout{n}": gold_path(n) for n in HELD_OUT_ROUNDS}}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
@@ -94,8 +101,15 @@ class Page:
 
 BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or SHARED)
 """The folder of the third-party texts kept outside the repository (see the gold files' `about`s)."""
+
+
+def texts_path(round_: int) -> Path:
+    """The stored texts of a held-out round's pages (`bench/quotes_heldout_texts.py` writes them)."""
+    return BENCH_DATA / f"quotes-heldout-{round_}-texts.json"
+
+
 EXTERNAL_TEXTS = {"extra": BENCH_DATA / "quotes-extra-texts.json",
-                  **{f"heldout{n}": BENCH_DATA / f"quotes-heldout-{n}-texts.json" for n in HELD_OUT_ROUNDS}}
+                  **{f"heldout{n}": texts_path(n) for n in HELD_OUT_ROUNDS}}
 """The stored bodies of the label sources whose pages have no text in `../shared/data` or `seeds/`."""
 
 

@@ -52,14 +52,16 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
 import re
 import subprocess
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-BENCH_DATA = Path(os.environ.get("NEWSDESK_BENCH_DATA") or ROOT.parent / "shared" / "data")
+sys.path.insert(0, str(ROOT))
+
+from bench.quotes import GOLD_FILES, GROUND_TRUTH, gold_path, texts_path  # noqa: E402
+
 READABILITY = "readability:"
 POSTLIGHT = "postlight:"
 NEWSPAPER4K = "newspaper4k:"
@@ -87,10 +89,6 @@ READ_UNLABELLED = {
     5: {"postlight:www.npr.org"}}
 ENGLISH = set("the and of to a in is that for it was on with as at by be he she they said are from has have not this "
               "but an his her their who will would".split())
-
-
-def gold_path(round_: int) -> Path:
-    return ROOT / "bench" / "data" / f"quotes-gold-heldout-{round_}.json"
 
 
 def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
@@ -161,14 +159,12 @@ def order_key(round_: int, page_id: str) -> str:
 def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | None, exclude_from: list[Path]) -> None:
     """Print each dataset's pages in selection order with the automatic filters' verdicts."""
     trafilatura, readability = folders.get("trafilatura"), folders.get("readability")
-    ground_truth = ROOT.parent / "shared" / "data" / "extraction-dev" / "ground-truth.json"
-    forbidden = {norm_url(v["url"]) for v in json.loads(ground_truth.read_text()).values() if v.get("url")}
+    forbidden = {norm_url(v["url"]) for v in json.loads(GROUND_TRUTH.read_text()).values() if v.get("url")}
     labelled: set[str] = set()  # the ids and URLs of the pages of every quote gold made before this round
     # (source prefix, earlier round) -> the last key of that round's order that the round reached in that source
     considered: dict[tuple[str, int], str] = {}
     if round_ > 3:
-        golds = [*sorted((ROOT / "bench" / "data").glob("quotes-gold-*.json")),
-                 ROOT.parent / "shared" / "data" / "quotes-dev" / "gold.json"]
+        golds = [*sorted((ROOT / "bench" / "data").glob("quotes-gold-*.json")), GOLD_FILES["given"]]
         for path in golds:
             if not (match := re.fullmatch(r"quotes-gold-heldout-(\d+)\.json", path.name)) or int(match[1]) < round_:
                 for page_id, page in json.loads(path.read_text())["pages"].items():
@@ -266,14 +262,13 @@ def main() -> None:
     parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
                         help="other projects' test data folders (their pages are excluded by URL)")
     args = parser.parse_args()
-    sys.path.insert(0, str(ROOT))
     folders = {name: getattr(args, name) for name in ("trafilatura", "readability", "postlight", "newspaper4k",
                                                       "newspaper3k", "goose3")}
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
     gold_file = gold_path(args.round)
-    out = args.out or BENCH_DATA / f"quotes-heldout-{args.round}-texts.json"
+    out = args.out or texts_path(args.round)
     gold = json.loads(gold_file.read_text())
     texts = {page_id: clean_text(page_file(page_id, folders))
              for page_id in gold["pages"]}
