@@ -8,9 +8,11 @@ English news pages of trafilatura's and Readability's test pages), `bench/data/q
 `bench/data/quotes-gold-heldout-5.json` (rounds 4 and 5: 25 English news pages each of postlight/parser's test
 fixtures), `bench/data/quotes-gold-heldout-6.json` (round 6: 14 more pages of those fixtures and Readability's),
 `bench/data/quotes-gold-heldout-7.json` (round 7: 25 English news pages of the test pages of newspaper4k at 540bff3
-and newspaper3k at 1618b54, MIT) and `bench/data/quotes-gold-heldout-8.json` (round 8: 18 English news pages of the
-test pages of goose3 at c5a8902, Apache-2.0), each labelled before anyone ran the system on them (sources, licences and
-commits of every round in `bench/quotes_heldout_texts.py`).
+and newspaper3k at 1618b54, MIT), `bench/data/quotes-gold-heldout-8.json` (round 8: 18 English news pages of the
+test pages of goose3 at c5a8902, Apache-2.0) and `bench/data/quotes-gold-heldout-10.json` (round 10: 16 English news
+pages of two extraction benchmarks, tiptopjaw's at 977613a, Apache-2.0, and WCXB at c039d5e, CC-BY-4.0; round 9 is
+another branch's), each labelled before anyone ran the system on them (sources, licences and commits of every round in
+`bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
 plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
 `extra` and held-out pages are third-party text kept outside the repository, in one folder: `NEWSDESK_BENCH_DATA`
@@ -30,8 +32,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
 - parse share: sentences the dependency parser ran on / sentences
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 8 are groups of their own,
-`heldout3` to `heldout8` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 10 are groups of their own,
+`heldout3` to `heldout10` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -61,7 +63,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 9)
+HELD_OUT_ROUNDS = (*range(3, 9), 10)  # round 9 is labelled on another branch
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -308,7 +310,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout5": "round-5 held-out (scored once at 58434ea, in-sample after)",
               "heldout6": "round-6 held-out (scored once at 7fc0397, in-sample after)",
               "heldout7": "round-7 held-out (scored once at 7b5cba8, in-sample after)",
-              "heldout8": "round-8 held-out (scored once at 7b5cba8, in-sample after)"}
+              "heldout8": "round-8 held-out (scored once at 7b5cba8, in-sample after)",
+              "heldout10": "round-10 held-out (labelled, not yet scored)"}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -398,8 +401,9 @@ def main() -> None:
         "(news pages of trafilatura's and Readability's test pages), the 25 round-4 and 25 round-5 pages of "
         "`bench/data/quotes-gold-heldout-4.json` and `-5.json` (news pages of postlight/parser's test fixtures), "
         "the 14 round-6 pages of `-6.json` (the remaining qualifying fixture and Readability pages), the 25 "
-        "round-7 pages of `-7.json` (news pages of newspaper4k's and newspaper3k's test pages) and the 18 round-8 "
-        "pages of `-8.json` (news pages of goose3's test pages), texts in "
+        "round-7 pages of `-7.json` (news pages of newspaper4k's and newspaper3k's test pages), the 18 round-8 "
+        "pages of `-8.json` (news pages of goose3's test pages) and the 16 round-10 pages of `-10.json` (news pages "
+        "of two extraction benchmarks' pages), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
