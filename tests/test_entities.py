@@ -69,6 +69,17 @@ def test_bare_surname_takes_the_full_name_the_corpus_offers(settings: Settings) 
     assert names(third, PERSON) == {"Donald Trump"}  # a well-known person of the gazetteer
 
 
+def test_a_surname_alone_is_the_person_the_text_names_in_full(settings: Settings) -> None:
+    """The model misses or mistypes many bare surnames ("Gosling" opening a sentence reads like a word in -ing);
+    the text's own full name settles them, so each counts as a mention of that person."""
+    (article,) = enrich(
+        "Ryan Gosling's new film opens on Friday.\n\n"
+        "Gosling, who stars in it, said he was nervous. \"I'm dreaming it all,\" he said.\n\n"
+        "Roger Ailes ran Fox News for two decades. Ailes said the network would not change.")
+    counts = {e.name: e.count for e in article.entities if e.type is PERSON}
+    assert counts == {"Ryan Gosling": 2, "Roger Ailes": 2}
+
+
 def test_teams_and_the_cities_they_are_called_by(settings: Settings) -> None:
     (article,) = enrich(
         "The Steelers spent Monday trying to distance themselves from the fight with the Browns. Cleveland DL "

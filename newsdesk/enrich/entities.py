@@ -415,9 +415,31 @@ MAX_NAME_TOKENS = 5
 _LABELS = {EntityType.PERSON: "PERSON", EntityType.ORGANIZATION: "ORG", EntityType.LOCATION: "GPE"}
 
 
-def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Span]:
-    """Names the model missed: gazetteer names ("Hulu", "SpaceX", "Istanbul") and a given name followed by a
-    capitalised surname ("Robert Maguire"), outside the model's own entity spans."""
+def _person_names(ents: Sequence[Span]) -> list[list[str]]:
+    """The words of each name the model tagged as a person's, without a possessive "'s"."""
+    return [[t.text for t in ent if t.text not in ("'s", "’s")] for ent in ents if ent.label_ == "PERSON"]
+
+
+def _surnames(names: list[list[str]]) -> set[str]:
+    """Surnames of the persons named in full, given name first ("Ailes" of "Roger Ailes")."""
+    g = gazetteer()
+    return {words[-1] for words in names if len(words) > 1 and g.given_name(words[0]) and words[-1].isalpha()
+            and words[-1][:1].isupper() and not words[-1].isupper()}
+
+
+def _surnames_as_persons(doc: Doc, ents: Sequence[Span], surnames: set[str]) -> list[Span]:
+    """`ents` with a person's surname alone tagged as a person where the model took it for something else ("Page"
+    tagged ORG in a text about Larry Page), unless the gazetteer knows the word as that ("Ford" the company)."""
+    g = gazetteer()
+    return [Span(doc, e.start, e.end, label="PERSON")
+            if len(e) == 1 and e.label_ != "PERSON" and e.text in surnames and g.lookup(e.text) is None else e
+            for e in ents]
+
+
+def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str], surnames: set[str]) -> list[Span]:
+    """Names the model missed: gazetteer names ("Hulu", "SpaceX", "Istanbul"), a given name followed by a
+    capitalised surname ("Robert Maguire"), and the surname alone of a person the text names in full ("Ailes"
+    beside "Roger Ailes"), outside the model's own entity spans."""
     g = gazetteer()
     taken = set()
     for ent in ents:
@@ -449,6 +471,9 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> li
                 continue  # "Apple" opening a sentence, "Jordan" the given name
             span = Span(doc, i, end, label=_LABELS.get(known.type, "ORG"))
             break
+        if span is None and word in surnames and reach == i + 1 and not (
+                doc[i].is_sent_start and word.lower() in lower_words):
+            span = Span(doc, i, i + 1, label="PERSON")  # one name throughout a text
         if span is None and g.given_name(word) and i + 1 < n:
             end = i + 2 if i + 2 < n and re.fullmatch(r"[A-Z]\.", words[i + 1]) else i + 1  # a middle initial
             surname = words[end]
@@ -544,12 +569,13 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
     g = gazetteer()
     places = frozenset(name_key(e.text) for e in ents if e.label_ in ("GPE", "LOC"))
     ent_names = frozenset(name_key(e.text) for e in ents if e.label_ in SPACY_TYPES)
-    person_words = frozenset(w for e in ents if e.label_ == "PERSON" and len(e) > 1
-                             for w in (e[0].lower_, e[-1].lower_))
+    person_names = _person_names(ents)
+    person_words = frozenset(w.lower() for words in person_names if len(words) > 1 for w in (words[0], words[-1]))
     lower_words = {word for word in map(doc.vocab.strings.__getitem__, set(doc.to_array(ORTH).tolist()))
                    if word.islower()}
-    ents = _extended(doc, ents, lower_words)
-    untagged = _untagged_names(doc, ents, lower_words)
+    surnames = _surnames(person_names)
+    ents = _surnames_as_persons(doc, _extended(doc, ents, lower_words), surnames)
+    untagged = _untagged_names(doc, ents, lower_words, surnames)
     covered = {i for span in untagged for i in range(span.start, span.end)}
     ents = [*(e for e in ents if e.label_ != "NORP" or e.start not in covered), *untagged]
     ents = sorted([*ents, *_list_members(doc, text, ents)], key=lambda e: e.start)
@@ -583,7 +609,7 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
             if not _type_mention(mention, ent, piece, places, person_words, lower_words, text):
                 products.add(name_key(name))
                 continue
-            if mention.fixed is None and _common_word(mention, lower_words):
+            if mention.fixed is None and _common_word(mention, lower_words) and mention.name not in surnames:
                 continue
             reliable = mention.known is not None or (
                 mention.type is EntityType.PERSON and " " in name and g.given_name(name.split()[0]))
@@ -592,7 +618,8 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
     tagged_names = Counter(name_key(m.name) for m, _ in kept if m.fixed is None)
     products.update(k for k, n in tagged_products.items() if n > tagged_names[k])  # the model's own majority
     in_text = {name_key(m.name) for m, headline in kept if not headline}
-    product_heads = {key.split()[0] for key in products}  # "Mustang" beside the product "Mustang Mach"
+    product_heads = {key.split()[0] for key in products} - {name_key(s) for s in surnames}  # "Mustang" beside
+    # the product "Mustang Mach", but not "Trump" beside "Trump on Facebook" in a text naming Donald Trump
     mentions = [m for m, headline in kept if (not headline or name_key(m.name) in in_text)
                 and name_key(m.name) not in products
                 and (m.fixed is not None or name_key(m.name) not in product_heads)]
@@ -640,8 +667,9 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     mention.teams = g.teams_by_short.get(gazetteer_key(name)) or g.teams_by_place.get(gazetteer_key(name), [])
     if _not_a_facet(name, start, end, text) or _MODEL_NUMBER.search(piece) and " " in piece.strip():
         return False
-    if len(words) == 1 and ent[0].is_sent_start and name.lower().endswith(("ed", "ing")) and not name.isupper():
-        return False  # "Televised debates are ...": an ordinary word opening a sentence
+    if len(words) == 1 and ent[0].is_sent_start and name.lower().endswith(("ed", "ing")) and not name.isupper() \
+            and name.lower() not in person_words:
+        return False  # "Televised debates are ...": an ordinary word opening a sentence (not "Gosling")
     if name.isupper() and len(name) > 4 and not dateline and (
             " " in name and any(len(w) > 4 for w in words) or name.lower() in lower_words):
         return False  # "SCORES QUARANTINED", "HUNTER": capitals for emphasis, not a name (but "CBS DFW" is)
