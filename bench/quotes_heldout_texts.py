@@ -44,9 +44,9 @@ tiptopjaw/web-content-extraction-benchmark (github.com/tiptopjaw/web-content-ext
 two whose file, URL or text is an earlier one's counting once. Round 11 (`bench/data/quotes-gold-heldout-11.json`)
 takes the HTML test pages of two Java article extractors: first snacktory (github.com/karussell/snacktory at c05c5ec,
 `src/test/resources/de/jetwick/snacktory/<name>.html`, Apache-2.0 (its README); page id = `snacktory:<name>`), then
-its fork crux (github.com/chimbori/crux at 4aa31ad, the last commit holding its article fixtures, `test_data/<name>.html`,
-Apache-2.0 (`LICENSE.txt`); page id = `crux:<name>`), a page of the two whose file, URL or text is an earlier one's
-counting once.
+its fork crux (github.com/chimbori/crux at 4aa31ad, the last commit holding its article fixtures,
+`test_data/<name>.html`, Apache-2.0 (`LICENSE.txt`); page id = `crux:<name>`), a page of the two whose file, URL or
+text is an earlier one's counting once.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
