@@ -22,7 +22,7 @@ from pathlib import Path
 from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
-from newsdesk.enrich.entities import DocumentEntities, Mention
+from newsdesk.enrich.entities import DocumentEntities, Mention, main_bearer
 from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key
 from newsdesk.model import EntityType
 
@@ -47,6 +47,9 @@ tweeted tweeting tweets urge urged urges urging vow vowed vowing vows warn warne
 wonder wondered write writes writing written wrote yell yelled yells
 acknowledges agrees boasts chimes concedes concludes elaborates emphasises emphasizes exclaims interjects jokes joking
 muses observes predicts quips retorts screams sighs stresses summarised summarized summed sums whispers wonders
+advised advises affirmed affirms assert asserted asserting asserts confess confessed confesses confessing contend
+contended contending contends enquired enquires gushed gushes griped grumbled inquire inquired inquires marveled
+marvelled marvels mentioned opined opines posited posits queried reckoned reckons scoffed scoffs surmised texted
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
@@ -895,7 +898,12 @@ class Referents:
     def _named(self, mention: Mention, confidence: float = NAMED, phrase: str | None = None) -> Referent:
         if mention.canonical_type is EntityType.PERSON and " " not in mention.name \
                 and self._shared_surnames[mention.name.lower()] > 1 and not self._usual(mention):
-            # "Parata" beside Hori and Robert Parata (but "Biden" beside Hunter Biden is Joe Biden)
+            # "Parata" beside Hori and Robert Parata (but "Biden" beside Hunter Biden is Joe Biden); a surname the
+            # entities gave to its main bearer ("Ailes" of Roger Ailes beside Elizabeth Ailes) names them less surely
+            surname = mention.name.lower()
+            if main_bearer(Counter(m.canonical for m in self.entities.mentions if " " in m.name
+                                   and m.name.split()[-1].lower() == surname)) == mention.canonical:
+                return Referent(mention.canonical, min(confidence, RECENT), phrase=phrase, type=EntityType.PERSON)
             return Referent(None, WEAK, hint=mention.canonical, type=mention.canonical_type)
         return Referent(mention.canonical, confidence, phrase=phrase, type=mention.canonical_type)
 
