@@ -513,6 +513,10 @@ CASES = [
      "just as productive, said Nenad Medvidovic, a professor at the University of Southern California.",
      {"chronic under-fueling, sleep disruption or excessive stress": "Luigi Fontana",
       "two skilled engineers and one of these agents": "Nenad Medvidovic"}),
+    ("a paper reports what an unnamed source said",
+     "Thomas Eric Duncan flew from Monrovia to Dallas.\n\nThe Daily Observer newspaper in Monrovia reported that a "
+     "source close to Duncan said that he \"did not leave Liberia sick,\" but that he may have met people who were.",
+     {"did not leave Liberia sick": None}),
     ("a surname alone, shared with a relative the text names once",
      "Roger Ailes built Fox News. Roger Ailes hired its anchors, and Roger Ailes ran it for two decades. His wife, "
      "Elizabeth Ailes, ran a local newspaper.\n\n“It was an unfair question,” Ailes told a Fox anchor.",

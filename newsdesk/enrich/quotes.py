@@ -35,6 +35,7 @@ from newsdesk.enrich.referents import (
     ANONYMOUS_NOUNS,
     GROUP_ROLE_NOUNS,
     NAME_DASHES,
+    NOBODY,
     PERSON_ROLE_NOUNS,
     RECENT,
     ROLE_HEADS,
@@ -482,13 +483,17 @@ class Attributor:
         return Phrase("mention", start, c, mention=mention) if k >= lo and refs.texts[k] in NAME_DASHES else None
 
     def _inner_frame(self, q: _Attribution, lo: int) -> Referent | None:
-        """A speech verb with a subject of its own between `lo` and the quotation."""
+        """A speech verb with a subject of its own between `lo` and the quotation; nobody when the words before
+        it are not a subject the rules read ('The Observer reported that a source close to Duncan said that he
+        “did not leave Liberia sick”': the source's words, not the paper's)."""
         refs = self.refs
         for v in range(lo, q.first):
             if not refs.quoted[v] and refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
                 phrase = refs.subject_left(v, lo)
                 if phrase is not None:
                     return refs.resolve(phrase, q.sentence, self._recent(q))
+                if v > lo + 1 and not refs.is_pronoun(v - 1):  # but 'for what he said was': the writer
+                    return NOBODY
         return None
 
     def _tag_later(self, q: _Attribution, hi: int) -> Referent | None:
