@@ -513,6 +513,10 @@ CASES = [
      "just as productive, said Nenad Medvidovic, a professor at the University of Southern California.",
      {"chronic under-fueling, sleep disruption or excessive stress": "Luigi Fontana",
       "two skilled engineers and one of these agents": "Nenad Medvidovic"}),
+    ("a report speaks for its maker, named where the text introduced it",
+     "A new report released on Monday by the Urban Institute looks at rents in 40 cities.\n\nThe report assessed "
+     "wages, prices and vacancies.\n\nAs the report states: \"Rents have outpaced wages in every city we studied.\"",
+     {"Rents have outpaced wages in every city we studied.": "Urban Institute"}),
     ("a paper reports what an unnamed source said",
      "Thomas Eric Duncan flew from Monrovia to Dallas.\n\nThe Daily Observer newspaper in Monrovia reported that a "
      "source close to Duncan said that he \"did not leave Liberia sick,\" but that he may have met people who were.",
