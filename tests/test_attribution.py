@@ -501,6 +501,30 @@ CASES = [
      "Tim Kaine faced Mike Pence on Tuesday.\n\n“I have known Tim Kaine for many years,” added another "
      "commonwealth Democrat, “and he is motivating and influential.”",
      {"I have known Tim Kaine for many years": None, "and he is motivating and influential.": None}),
+    ("speech verbs of tags: confesses, inquired",
+     "Michael Levin runs a lab at Tufts University. Over the past few years he has let philosophy into his papers."
+     "\n\n“It's been sort of a slow rollout,” he confesses.\n\nReporter Nina Pineda spoke to the source at length."
+     "\n\n\"That's a big allegation,\" inquired Pineda.",
+     {"It's been sort of a slow rollout": "Michael Levin", "That's a big allegation": "Nina Pineda"}),
+    ("a tag closing the sentence after more words, its subject after the verb",
+     "Dr. Luigi Fontana studies fasting at the University of Sydney.\n\nStill, if fasting leads to “chronic "
+     "under-fueling, sleep disruption or excessive stress,” in either sex, it should be modified or discontinued, says "
+     "Fontana.\n\nHiring managers say they now need \"two skilled engineers and one of these agents,\" which can be "
+     "just as productive, said Nenad Medvidovic, a professor at the University of Southern California.",
+     {"chronic under-fueling, sleep disruption or excessive stress": "Luigi Fontana",
+      "two skilled engineers and one of these agents": "Nenad Medvidovic"}),
+    ("a report speaks for its maker, named where the text introduced it",
+     "A new report released on Monday by the Urban Institute looks at rents in 40 cities.\n\nThe report assessed "
+     "wages, prices and vacancies.\n\nAs the report states: \"Rents have outpaced wages in every city we studied.\"",
+     {"Rents have outpaced wages in every city we studied.": "Urban Institute"}),
+    ("a paper reports what an unnamed source said",
+     "Thomas Eric Duncan flew from Monrovia to Dallas.\n\nThe Daily Observer newspaper in Monrovia reported that a "
+     "source close to Duncan said that he \"did not leave Liberia sick,\" but that he may have met people who were.",
+     {"did not leave Liberia sick": None}),
+    ("a surname alone, shared with a relative the text names once",
+     "Roger Ailes built Fox News. Roger Ailes hired its anchors, and Roger Ailes ran it for two decades. His wife, "
+     "Elizabeth Ailes, ran a local newspaper.\n\n“It was an unfair question,” Ailes told a Fox anchor.",
+     {"It was an unfair question": "Roger Ailes"}),
 ]
 
 

@@ -80,6 +80,15 @@ def test_a_surname_alone_is_the_person_the_text_names_in_full(settings: Settings
     assert counts == {"Ryan Gosling": 2, "Roger Ailes": 2}
 
 
+def test_a_surname_alone_is_its_main_bearer_when_the_text_names_one_far_more_often(settings: Settings) -> None:
+    ailes, lopez = enrich(
+        "Roger Ailes built Fox News. Roger Ailes hired its anchors, and Roger Ailes ran it for two decades. His "
+        "wife, Elizabeth Ailes, ran a local newspaper. Ailes said he would stay.",
+        "Maria Lopez runs the food bank. Her brother Daniel Lopez drives its van. Lopez said the lines were long.")
+    assert names(ailes, PERSON) == {"Roger Ailes", "Elizabeth Ailes"}
+    assert names(lopez, PERSON) == {"Maria Lopez", "Daniel Lopez", "Lopez"}  # named as often: either of them
+
+
 def test_teams_and_the_cities_they_are_called_by(settings: Settings) -> None:
     (article,) = enrich(
         "The Steelers spent Monday trying to distance themselves from the fight with the Browns. Cleveland DL "

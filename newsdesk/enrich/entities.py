@@ -819,6 +819,20 @@ def _organization_root(tokens: list[str]) -> list[str]:
     return tokens[:end]
 
 
+MAIN_BEARER = 3
+"""How many times as often as any other bearer of a surname a text must name a person in full for the surname alone to
+mean them."""
+
+
+def main_bearer(full_names: Counter[str]) -> str | None:
+    """The person a surname alone means among those the text names in full with it (name -> how often): the one named
+    `MAIN_BEARER` times as often as any other, else nobody."""
+    ranked = full_names.most_common(2)
+    if len(ranked) == 1 or ranked and ranked[0][1] >= MAIN_BEARER * ranked[1][1]:
+        return ranked[0][0]
+    return None
+
+
 def _merge_aliases(groups: list[_Group]) -> None:
     """In-document alias resolution: person name variants and short forms, acronyms, a company's short and
     legal names, "X" beside "X City", place abbreviations beside the place, plurals."""
@@ -865,6 +879,9 @@ def _merge_aliases(groups: list[_Group]) -> None:
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
                 candidates = [c for c in candidates if default and c.display == default.name] or candidates
+            if len({id(c) for c in candidates}) > 1:  # "Ailes" beside Roger Ailes (7 times) and Elizabeth Ailes (once)
+                main = main_bearer(Counter({c.display: len(c.mentions) for c in candidates}))
+                candidates = [c for c in candidates if c.display == main] or candidates
         elif fixed is None:  # "Bublik" tagged ORG, "Kleijn" tagged GPE
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
         if not candidates and group.known is None and fixed is None:

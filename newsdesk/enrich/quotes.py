@@ -35,6 +35,7 @@ from newsdesk.enrich.referents import (
     ANONYMOUS_NOUNS,
     GROUP_ROLE_NOUNS,
     NAME_DASHES,
+    NOBODY,
     PERSON_ROLE_NOUNS,
     RECENT,
     ROLE_HEADS,
@@ -482,25 +483,35 @@ class Attributor:
         return Phrase("mention", start, c, mention=mention) if k >= lo and refs.texts[k] in NAME_DASHES else None
 
     def _inner_frame(self, q: _Attribution, lo: int) -> Referent | None:
-        """A speech verb with a subject of its own between `lo` and the quotation."""
+        """A speech verb with a subject of its own between `lo` and the quotation; nobody when the words before
+        it are not a subject the rules read ('The Observer reported that a source close to Duncan said that he
+        “did not leave Liberia sick”': the source's words, not the paper's)."""
         refs = self.refs
         for v in range(lo, q.first):
             if not refs.quoted[v] and refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
                 phrase = refs.subject_left(v, lo)
                 if phrase is not None:
                     return refs.resolve(phrase, q.sentence, self._recent(q))
+                if v > lo + 1 and not refs.is_pronoun(v - 1):  # but 'for what he said was': the writer
+                    return NOBODY
         return None
 
     def _tag_later(self, q: _Attribution, hi: int) -> Referent | None:
-        """A speech verb later in the sentence with a subject of its own ('“…” at the release, she added')."""
+        """A speech verb later in the sentence with a subject of its own ('“…” at the release, she added'), or
+        closing it with its subject after it ('“…” in either sex, it should be modified, says Fontana.')."""
         refs = self.refs
-        sentence = refs.sentences[q.sentence]
-        for v in range(q.last + 1, min(sentence.end, hi)):
+        end = min(refs.sentences[q.sentence].end, hi)
+        for v in range(q.last + 1, end):
             if refs.quoted[v]:
                 return None
             if refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
                 phrase = refs.subject_left(v, q.last + 1)
-                return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
+                if phrase is None and refs.texts[v - 1] == ",":
+                    phrase = refs.phrase_starting(v + 1, end)
+                    if phrase is None or phrase.kind == "pronoun" or not (
+                            phrase.end >= end - 1 or refs.texts[phrase.end] == ","):
+                        return None
+                return refs.resolve(phrase, q.sentence, self._recent(q), tag=True) if phrase is not None else None
         return None
 
     def _byline_below(self, q: _Attribution, hi: int) -> Referent | None:

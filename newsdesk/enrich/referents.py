@@ -22,7 +22,7 @@ from pathlib import Path
 from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
-from newsdesk.enrich.entities import DocumentEntities, Mention
+from newsdesk.enrich.entities import DocumentEntities, Mention, main_bearer
 from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key
 from newsdesk.model import EntityType
 
@@ -47,6 +47,9 @@ tweeted tweeting tweets urge urged urges urging vow vowed vowing vows warn warne
 wonder wondered write writes writing written wrote yell yelled yells
 acknowledges agrees boasts chimes concedes concludes elaborates emphasises emphasizes exclaims interjects jokes joking
 muses observes predicts quips retorts screams sighs stresses summarised summarized summed sums whispers wonders
+advised advises affirmed affirms assert asserted asserting asserts confess confessed confesses confessing contend
+contended contending contends enquired enquires gushed gushes griped grumbled inquire inquired inquires marveled
+marvelled marvels mentioned opined opines posited posits queried reckoned reckons scoffed scoffs surmised texted
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
@@ -109,8 +112,11 @@ plan document ruling order decision bill law notice guidance poll analysis artic
 policy rule rules agreement contract deal proposal draft indictment affidavit transcript summary review forecast
 """.split())
 """What "says" for its author ("the statement said", "the affidavit stated")."""
-PUBLISHING_VERBS = frozenset("published publishes released releases issued issues produced filed wrote".split())
+PUBLISHING_VERBS = frozenset("""published publishes released releases issued issues produced filed wrote delivered
+delivers prepared unveiled""".split())
 """Verbs whose subject made the document they take ("Kotak published a report")."""
+MAX_AUTHOR_GAP = 7
+"""Most words from a document's noun to the "by" or "from" that names its maker ("a report released on Monday by")."""
 STATEMENT_NOUNS = frozenset("statement release post tweet letter memo email message note text".split())
 """Documents in which their author speaks ("the statement said"): the last speaker credited, else the text's
 subject. Other documents (an affidavit, a report, a study) speak for whoever the text says made them, and
@@ -895,7 +901,12 @@ class Referents:
     def _named(self, mention: Mention, confidence: float = NAMED, phrase: str | None = None) -> Referent:
         if mention.canonical_type is EntityType.PERSON and " " not in mention.name \
                 and self._shared_surnames[mention.name.lower()] > 1 and not self._usual(mention):
-            # "Parata" beside Hori and Robert Parata (but "Biden" beside Hunter Biden is Joe Biden)
+            # "Parata" beside Hori and Robert Parata (but "Biden" beside Hunter Biden is Joe Biden); a surname the
+            # entities gave to its main bearer ("Ailes" of Roger Ailes beside Elizabeth Ailes) names them less surely
+            surname = mention.name.lower()
+            if main_bearer(Counter(m.canonical for m in self.entities.mentions if " " in m.name
+                                   and m.name.split()[-1].lower() == surname)) == mention.canonical:
+                return Referent(mention.canonical, min(confidence, RECENT), phrase=phrase, type=EntityType.PERSON)
             return Referent(None, WEAK, hint=mention.canonical, type=mention.canonical_type)
         return Referent(mention.canonical, confidence, phrase=phrase, type=mention.canonical_type)
 
@@ -1212,8 +1223,8 @@ class Referents:
 
     def _document_author(self, head: str, phrase: Phrase) -> Referent | None:
         """Who made the document `phrase` names, as the text says: in its apposition ("The report, released by
-        the World Bank on Monday, warned"), else where the text introduced it ("a report from Kotak … the report
-        said", "the WHO's report")."""
+        the World Bank on Monday, warned"), else where the text mentioned it before, back to where it introduced it
+        ("a report from Kotak … the report said", "the WHO's report")."""
         n = len(self.words)
         for t in range(phrase.end, min(n, phrase.end + 12)):
             if self.words[t] in SPEECH_VERBS or self.texts[t] in (".", ";", "!", "?") or self.quoted[t]:
@@ -1222,7 +1233,7 @@ class Referents:
                 author = self._author_at(t + 1)
                 if author is not None:
                     return self._named(author, TITLED, phrase=self.phrase_text(phrase))
-        for t in range(phrase.start - 1, -1, -1):
+        for t in range(phrase.start - 1, -1 if phrase.determiner not in ("a", "an") else phrase.start - 1, -1):
             if self.words[t] != head or self.quoted[t]:
                 continue
             made = next((u for u in range(t - 1, max(-1, t - 5), -1) if self.words[u] in PUBLISHING_VERBS), None)
@@ -1231,20 +1242,29 @@ class Referents:
             elif made is not None:  # "Analysts at Kotak published a report"
                 maker = self.subject_left(made, self.sentences[self.sentence_of[made]].start)
                 author = maker and (maker.mention or (maker.modifiers[-1] if maker.modifiers else None))
-            else:
-                author = next((a for a in (self._author_at(u + 1) for u in range(t + 1, min(n, t + 4))
+            else:  # "a report by X", "a report released on Monday by X"
+                after = range(t + 1, next((u for u in range(t + 1, min(n, t + MAX_AUTHOR_GAP)) if self.quoted[u]
+                                           or self.texts[u] in (".", ";", ",", "!", "?")), min(n, t + MAX_AUTHOR_GAP)))
+                author = next((a for a in (self._author_at(u + 1) for u in after
                                            if self.words[u] in ("by", "from", "of")) if a is not None), None)
             if author is not None and author.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION):
                 return self._named(author, RECENT, phrase=self.phrase_text(phrase))
-            return None  # the nearest earlier mention of the document says nothing of its author
+            if self.words[t - 1] in ("a", "an"):
+                return None  # where the text introduced the document, it said nothing of its author
         return None
 
     def _author_at(self, i: int) -> Mention | None:
-        """The person or organisation named at token i (past a determiner)."""
+        """The person or organisation named at token i (past a determiner), or the one it owns ("Stanford
+        University's Center on Poverty and Inequality")."""
         i += i < len(self.words) and self.words[i] in DETERMINERS
         mention = self.mention[i] if i < len(self.words) else None
         if mention is None or mention.canonical_type not in (EntityType.PERSON, EntityType.ORGANIZATION):
             return None
+        end = self.mention_bounds(i)[1]
+        if end + 1 < len(self.words) and self.words[end] in ("’s", "'s"):
+            owned = self.mention[end + 1]
+            if owned is not None and owned.canonical_type is EntityType.ORGANIZATION:
+                return owned
         return mention
 
     def _organisation_called(self, nouns: set[str], before: int) -> Mention | None:
