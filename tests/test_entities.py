@@ -100,6 +100,14 @@ def test_a_surname_alone_is_not_given_to_a_relative_or_a_group_by_default(settin
     assert names(gadhafi, PERSON) == {"Moammar Gadhafi"}  # the only person of the name, not the "pro-Gadhafi" camp
 
 
+def test_a_surname_opening_a_paragraph_before_a_dash_is_no_dateline(settings: Settings) -> None:
+    (article,) = enrich("Irish Prime Minister Brian Cowen resigned as party leader on Saturday.\n\n"
+                        "Cowen — deeply unpopular because of the bailout — will stay on until the election.\n\n"
+                        "PARIS — France said it would help.")
+    assert names(article, PERSON) == {"Brian Cowen"} and "Cowen" not in names(article, LOC)
+    assert "Paris" in names(article, LOC)
+
+
 def test_teams_and_the_cities_they_are_called_by(settings: Settings) -> None:
     (article,) = enrich(
         "The Steelers spent Monday trying to distance themselves from the fight with the Browns. Cleveland DL "

@@ -640,7 +640,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     g = gazetteer()
     name, start, end = mention.name, mention.start, mention.end
     words = name.split()
-    dateline = _dateline(text, start, end)
+    dateline = _dateline(text, start, end) and (name.isupper() or name.lower() not in person_words)  # "PARIS —",
+    # but not "Cowen — deeply unpopular" in a text naming Brian Cowen
     before = text[max(0, start - 20):start].split()
     after = text[end:end + 12].split()
     mention.after_place = bool(re.search(r"[A-Z][\w.]*,\s*$", text[max(0, start - 30):start]))
