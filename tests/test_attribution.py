@@ -517,6 +517,11 @@ CASES = [
      "A new report released on Monday by the Urban Institute looks at rents in 40 cities.\n\nThe report assessed "
      "wages, prices and vacancies.\n\nAs the report states: \"Rents have outpaced wages in every city we studied.\"",
      {"Rents have outpaced wages in every city we studied.": "Urban Institute"}),
+    ("a tag's description that places someone is a person the text does not name",
+     "President Barack Obama has insisted that Gadhafi must leave.\n\nThe storming of Zawiya began with a surprise "
+     "dawn attack by government forces firing mortar shells.\n\n\"The number of people killed is so big,\" the rebel "
+     "in Zawiya said, speaking on condition of anonymity.",
+     {"The number of people killed is so big": None}),
     ("a paper reports what an unnamed source said",
      "Thomas Eric Duncan flew from Monrovia to Dallas.\n\nThe Daily Observer newspaper in Monrovia reported that a "
      "source close to Duncan said that he \"did not leave Liberia sick,\" but that he may have met people who were.",

@@ -89,6 +89,25 @@ def test_a_surname_alone_is_its_main_bearer_when_the_text_names_one_far_more_oft
     assert names(lopez, PERSON) == {"Maria Lopez", "Daniel Lopez", "Lopez"}  # named as often: either of them
 
 
+def test_a_surname_alone_is_not_given_to_a_relative_or_a_group_by_default(settings: Settings) -> None:
+    kadyrov, gadhafi = enrich(
+        "Ramzan Kadyrov rules Chechnya with the Kremlin's blessing. His father, Ahmed Kadyrov, was killed in 2004. "
+        "Kadyrov, for his part, seems unfazed.",
+        "Moammar Gadhafi spoke on state television on Sunday. Gadhafi said the bombing had killed civilians. "
+        "Thousands of pro-Gadhafi supporters gathered in Tripoli, and pro-Gadhafi forces shelled the rebels. A "
+        "pro-Gadhafi crowd cheered, and pro-Gadhafi media repeated the claim.")
+    assert {"Ramzan Kadyrov", "Ahmed Kadyrov", "Kadyrov"} <= names(kadyrov, PERSON)  # either: not the father
+    assert names(gadhafi, PERSON) == {"Moammar Gadhafi"}  # the only person of the name, not the "pro-Gadhafi" camp
+
+
+def test_a_surname_opening_a_paragraph_before_a_dash_is_no_dateline(settings: Settings) -> None:
+    (article,) = enrich("Irish Prime Minister Brian Cowen resigned as party leader on Saturday.\n\n"
+                        "Cowen — deeply unpopular because of the bailout — will stay on until the election.\n\n"
+                        "PARIS — France said it would help.")
+    assert names(article, PERSON) == {"Brian Cowen"} and "Cowen" not in names(article, LOC)
+    assert "Paris" in names(article, LOC)
+
+
 def test_teams_and_the_cities_they_are_called_by(settings: Settings) -> None:
     (article,) = enrich(
         "The Steelers spent Monday trying to distance themselves from the fight with the Browns. Cleveland DL "

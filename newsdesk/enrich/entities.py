@@ -640,7 +640,8 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     g = gazetteer()
     name, start, end = mention.name, mention.start, mention.end
     words = name.split()
-    dateline = _dateline(text, start, end)
+    dateline = _dateline(text, start, end) and (name.isupper() or name.lower() not in person_words)  # "PARIS —",
+    # but not "Cowen — deeply unpopular" in a text naming Brian Cowen
     before = text[max(0, start - 20):start].split()
     after = text[end:end + 12].split()
     mention.after_place = bool(re.search(r"[A-Z][\w.]*,\s*$", text[max(0, start - 30):start]))
@@ -879,9 +880,13 @@ def _merge_aliases(groups: list[_Group]) -> None:
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
                 candidates = [c for c in candidates if default and c.display == default.name] or candidates
-            if len({id(c) for c in candidates}) > 1:  # "Ailes" beside Roger Ailes (7 times) and Elizabeth Ailes (once)
-                main = main_bearer(Counter({c.display: len(c.mentions) for c in candidates}))
-                candidates = [c for c in candidates if c.display == main] or candidates
+            if len({id(c) for c in candidates}) > 1:  # "Ailes" beside Roger Ailes (7 times) and Elizabeth Ailes (once);
+                # "Kadyrov" beside Ramzan and Ahmed Kadyrov (once each) is neither; "Gadhafi" beside "pro-Gadhafi" is
+                # the only person
+                bearers = Counter({c.display: len(c.mentions) for c in candidates
+                                   if c.fixed is EntityType.PERSON or c.votes[EntityType.PERSON]})
+                main = main_bearer(bearers)
+                candidates = [c for c in candidates if c.display == main] if main or len(bearers) > 1 else candidates
         elif fixed is None:  # "Bublik" tagged ORG, "Kleijn" tagged GPE
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
         if not candidates and group.known is None and fixed is None:

@@ -194,6 +194,8 @@ monday tuesday wednesday thursday friday saturday sunday january february septem
 """Days and months that are no one's name (not May, June or August)."""
 COMPOUND_MODIFIERS = frozenset("based born bred raised educated trained owned backed funded led".split())
 """Second halves of hyphenated words before a title ("London-based analyst", "Iranian-born writer")."""
+PLACE_PREPOSITIONS = frozenset("in at from near inside outside".split())
+"""Prepositions of a description that places someone ("the rebel in Zawiya"): a person the text introduces."""
 NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
 
 NAMED = 0.95
@@ -1214,7 +1216,9 @@ class Referents:
                 nearby = [m for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
                 if nearby:
                     return Referent(None, WEAK, hint=nearby[0].canonical)
-        if tag and head not in ROLE_HEADS and phrase.determiner in DEFINITE:  # '”, the Ohio native said'
+        if tag and head not in ROLE_HEADS and phrase.determiner in DEFINITE and not any(
+                self.words[t] in PLACE_PREPOSITIONS for t in range(phrase.start, phrase.end)):
+            # '”, the Ohio native said' (but '”, the rebel in Zawiya said' is someone the text does not name)
             topic = self.sentences[k].topic_person
             if topic is not None and topic.speaker and not any(m.canonical_type is EntityType.ORGANIZATION
                                                                for m in groups):
