@@ -152,6 +152,8 @@ def test_glued_name_cards_and_role_phrases_are_cleaned() -> None:
     assert clean_name("U.S.", LOC) == "U.S."
     assert clean_name("Pokemon Sword OR Shield", PERSON) is None
     assert clean_name("Bleacher Report, Uber Eats", ORG) is None
+    assert clean_name("O’Neal—“Shack", PERSON) == "O’Neal"  # a span run on into a title after a dash
+    assert clean_name("Jean-Pierre Raffarin", PERSON) == "Jean-Pierre Raffarin"
 
 
 def test_gazetteer_lookups() -> None:

@@ -138,10 +138,15 @@ _EDGE = " \t\n\"'“”‘’.,;:!?()-–—*"
 _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}")
 
 
+_NAME_BREAK = re.compile(r"\s*[—–“”\"]\s*")
+"""A dash or double quotation mark inside a span: where the name ends ("O’Neal—“Shack Attack”", a title after it)."""
+
+
 def clean_name(text: str, entity_type: EntityType) -> str | None:
     """A mention's name without leading "the", possessive, honorifics, role phrases, glued name-card text
     and edge punctuation; None if junk."""
     name = " ".join(text.split()).strip(" -–—")  # "Kim Kardashian -"
+    name = next((part for part in _NAME_BREAK.split(name) if part.strip()), "")  # "O’Neal—“Shack Attack”"
     if _JUNK.search(name):
         return None
     abbreviation = _ABBREVIATION.search(name.split()[-1]) if name.split() else None
