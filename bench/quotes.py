@@ -80,11 +80,12 @@ GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "ben
               **{f"heldout{n}": gold_path(n) for n in HELD_OUT_ROUNDS}}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8",
-             "27a4672")
+             "27a4672", "ff3c671", "8b97d0c", "07a622d")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
 fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, round 5
-(developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages) and the end of round 5
-(before the surname mentions of a950357, which was scored once on the round-9 and round-10 pages)."""
+(developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages), the end of round 5, and
+round 6's three steps (ff3c671, the code of a950357, scored once on the round-9 and round-10 pages; 8b97d0c on the
+round-11 pages; 07a622d on the round-12 pages)."""
 MATCH = 0.5
 
 
@@ -315,10 +316,10 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout6": "round-6 held-out (scored once at 7fc0397, in-sample after)",
               "heldout7": "round-7 held-out (scored once at 7b5cba8, in-sample after)",
               "heldout8": "round-8 held-out (scored once at 7b5cba8, in-sample after)",
-              "heldout9": "round-9 held-out (scored once at a950357)",
-              "heldout10": "round-10 held-out (scored once at a950357)",
-              "heldout11": "round-11 held-out (labelled, not yet scored)",
-              "heldout12": "round-12 held-out (labelled, not yet scored)"}
+              "heldout9": "round-9 held-out (scored once at a950357, in-sample after)",
+              "heldout10": "round-10 held-out (scored once at a950357, in-sample after)",
+              "heldout11": "round-11 held-out (scored once at 8b97d0c, in-sample after)",
+              "heldout12": "round-12 held-out (scored once at 07a622d, in-sample after)"}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -421,10 +422,16 @@ def main() -> None:
         "(7b5cba8, developed on the errors of rounds 3 to 6) was scored once on the round-7 and round-8 pages, "
         "with every earlier baseline in the same run: **round 5's results are the round-7 and round-8 rows of "
         "baseline 7b5cba8**, and the rows of the older baselines there say how much each earlier round's work "
-        "carried to pages nobody had seen. The current code (a950357: a surname alone counts as a mention of the "
-        "person the text names in full) was scored once on the round-9 and round-10 pages, with every baseline "
-        "in the same run: **those rows are round 6's results.** Every other row is in-sample: the current code "
-        "adds three fixes "
+        "carried to pages nobody had seen. Round 6 went in three steps, each scored once on pages nobody had looked "
+        "at, with the earlier baselines in the same run: a950357 (a surname alone is a mention of the person the "
+        "text names in full; baseline ff3c671 has its code) on the round-9 and round-10 pages; 8b97d0c (speech "
+        "verbs of tags, a tag closing its sentence, a shared surname's main bearer, a medium passing on what an "
+        "unnamed source said, a report's maker) on the round-11 pages; 07a622d (developed on the round-11 errors: "
+        "the main bearer among persons only, no bare surname given to one of two relatives, a surname before a "
+        "dash is no dateline, a tag's description that places someone) on the round-12 pages. **Round 6's "
+        "results are the round-9 and round-10 rows of baseline ff3c671, the round-11 rows of baseline 8b97d0c "
+        "and the round-12 rows of baseline 07a622d.** Every other row is in-sample: the current code adds a "
+        "name ending at a dash or quotation mark inside its span (found on the round-12 errors), and three fixes "
         "found reading the round-7 errors after their scoring (a speaker's affiliation between name and verb, "
         "a one-word answer before a quotation, `the California Republican said`); the older groups' `test` half "
         "was the held-out figure of round 2 and is kept apart for comparison. Each fix has a case in "
