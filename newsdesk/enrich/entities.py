@@ -146,8 +146,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
     """A mention's name without leading "the", possessive, honorifics, role phrases, glued name-card text
     and edge punctuation; None if junk."""
     name = " ".join(text.split()).strip(" -–—")  # "Kim Kardashian -"
-    name = next((part for part in _NAME_BREAK.split(name) if any(c.isupper() for c in part)), name)  # "O’Neal—“Shack
-    # Attack”" is O’Neal, 'the "Caja Magica' Caja Magica
+    # "O’Neal—“Shack Attack”" is O’Neal, 'the "Caja Magica' Caja Magica
+    name = next((part for part in _NAME_BREAK.split(name) if any(c.isupper() for c in part)), name)
     if _JUNK.search(name):
         return None
     abbreviation = _ABBREVIATION.search(name.split()[-1]) if name.split() else None

@@ -1237,7 +1237,9 @@ class Referents:
                 author = self._author_at(t + 1)
                 if author is not None:
                     return self._named(author, TITLED, phrase=self.phrase_text(phrase))
-        for t in range(phrase.start - 1, -1 if phrase.determiner not in ("a", "an") else phrase.start - 1, -1):
+        if phrase.determiner in ("a", "an"):
+            return None  # a document the text has not mentioned before
+        for t in range(phrase.start - 1, -1, -1):
             if self.words[t] != head or self.quoted[t]:
                 continue
             made = next((u for u in range(t - 1, max(-1, t - 5), -1) if self.words[u] in PUBLISHING_VERBS), None)
@@ -1247,14 +1249,21 @@ class Referents:
                 maker = self.subject_left(made, self.sentences[self.sentence_of[made]].start)
                 author = maker and (maker.mention or (maker.modifiers[-1] if maker.modifiers else None))
             else:  # "a report by X", "a report released on Monday by X"
-                after = range(t + 1, next((u for u in range(t + 1, min(n, t + MAX_AUTHOR_GAP)) if self.quoted[u]
-                                           or self.texts[u] in (".", ";", ",", "!", "?")), min(n, t + MAX_AUTHOR_GAP)))
-                author = next((a for a in (self._author_at(u + 1) for u in after
-                                           if self.words[u] in ("by", "from", "of")) if a is not None), None)
+                author = self._author_after(t)
             if author is not None and author.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION):
                 return self._named(author, RECENT, phrase=self.phrase_text(phrase))
             if self.words[t - 1] in ("a", "an"):
                 return None  # where the text introduced the document, it said nothing of its author
+        return None
+
+    def _author_after(self, t: int) -> Mention | None:
+        """The maker named by "by", "from" or "of" within `MAX_AUTHOR_GAP` words after the document noun at token t,
+        in its clause."""
+        for u in range(t + 1, min(len(self.words) - 1, t + MAX_AUTHOR_GAP)):
+            if self.quoted[u] or self.texts[u] in (".", ";", ",", "!", "?"):
+                return None
+            if self.words[u] in ("by", "from", "of") and (author := self._author_at(u + 1)) is not None:
+                return author
         return None
 
     def _author_at(self, i: int) -> Mention | None:
