@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 12; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 13; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -49,7 +49,13 @@ its fork crux (github.com/chimbori/crux at 4aa31ad, the last commit holding its 
 text is an earlier one's counting once. Round 12 (`bench/data/quotes-gold-heldout-12.json`) takes the pages of the
 same two sources that round 11 did not read (it read the first 52 of its order: its 25 labelled pages and the 27 of
 `READ_UNLABELLED`); a page that is a copy (by file, URL or text) or the same article (by shingles) as a page round 11
-read is skipped as that page.
+read is skipped as that page. Round 13 (`bench/data/quotes-gold-heldout-13.json`) takes the HTML
+test pages of GoOse, the Go port of goose (github.com/advancedlogic/GoOse at 7179273, `sites/<name>.html`, Apache-2.0;
+page id = `goose-go:<name>`), then the spec fixtures of ruby-readability (github.com/cantino/ruby-readability at
+9006759, `spec/fixtures/<name>.html` and `spec/fixtures/samples/<name>.html`, Apache-2.0; page id =
+`ruby-readability:<name>`), then the test samples of python-readability (github.com/buriy/python-readability at
+b220919, `tests/samples/<name>.html`, Apache-2.0; page id = `python-readability:<name>`); a page of one that is a
+goose3 page (by URL or shingles) is skipped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -68,6 +74,9 @@ read is skipped as that page.
         --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 12 \\
         --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 13 --goose-go <GoOse>/sites \\
+        --ruby-readability <ruby-readability>/spec/fixtures --python-readability <python-readability>/tests/samples \\
+        [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
