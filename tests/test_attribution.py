@@ -522,6 +522,13 @@ CASES = [
      "dawn attack by government forces firing mortar shells.\n\n\"The number of people killed is so big,\" the rebel "
      "in Zawiya said, speaking on condition of anonymity.",
      {"The number of people killed is so big": None}),
+    ("one of many unnamed officials is nobody; a title makes a person of a name the model took for a company",
+     "Dutch minister Jeroen Dijsselbloem said talks would go on. Greek finance minister Yanis Varoufakis arrived "
+     "late.\n\nArriving for the meeting, Mr Varoufakis said he hoped there would be a deal on Friday.\n\n\"The Greek "
+     "government has not just gone the extra mile,\" he said.\n\nOne Greek government official described the call "
+     "as \"constructive\", adding: \"The conversation was held in a positive climate.\"",
+     {"The Greek government has not just gone the extra mile": "Yanis Varoufakis",
+      "The conversation was held in a positive climate.": None}),
     ("a paper reports what an unnamed source said",
      "Thomas Eric Duncan flew from Monrovia to Dallas.\n\nThe Daily Observer newspaper in Monrovia reported that a "
      "source close to Duncan said that he \"did not leave Liberia sick,\" but that he may have met people who were.",

@@ -100,6 +100,13 @@ def test_a_surname_alone_is_not_given_to_a_relative_or_a_group_by_default(settin
     assert names(gadhafi, PERSON) == {"Moammar Gadhafi"}  # the only person of the name, not the "pro-Gadhafi" camp
 
 
+def test_a_personal_title_makes_a_person_and_postnominals_are_no_part_of_the_name(settings: Settings) -> None:
+    (article,) = enrich("Greek finance minister Yanis Varoufakis arrived late. Mr Varoufakis said he hoped for a deal.\n\n"
+                        "Professor Sonia Livingstone OBE, of the London School of Economics, studies viewers.")
+    assert {"Yanis Varoufakis", "Sonia Livingstone"} <= names(article, PERSON)
+    assert not {"Mr Varoufakis", "Varoufakis"} & names(article, ORG) and "Sonia Livingstone OBE" not in names(article, PERSON)
+
+
 def test_a_surname_opening_a_paragraph_before_a_dash_is_no_dateline(settings: Settings) -> None:
     (article,) = enrich("Irish Prime Minister Brian Cowen resigned as party leader on Saturday.\n\n"
                         "Cowen — deeply unpopular because of the bailout — will stay on until the election.\n\n"
@@ -154,6 +161,8 @@ def test_glued_name_cards_and_role_phrases_are_cleaned() -> None:
     assert clean_name("Bleacher Report, Uber Eats", ORG) is None
     assert clean_name("O’Neal—“Shack", PERSON) == "O’Neal"  # a span run on into a title after a dash
     assert clean_name("Jean-Pierre Raffarin", PERSON) == "Jean-Pierre Raffarin"
+    assert clean_name("Sonia Livingstone OBE", PERSON) == "Sonia Livingstone"
+    assert clean_name("Jane Doe Ph.D.", PERSON) == "Jane Doe"
 
 
 def test_gazetteer_lookups() -> None:

@@ -138,6 +138,10 @@ _EDGE = " \t\n\"'“”‘’.,;:!?()-–—*"
 _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}")
 
 
+_PERSONAL_TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lord|Lady|Prof)\.?\s+[A-Z][\w’'-]+$")
+"""A personal title before one name: a person, whatever the model tagged."""
+POSTNOMINALS = frozenset("obe mbe cbe kbe dbe gbe phd md qc kc mp mep msp frs esq dds".split())
+"""Honours, degrees and offices written after a person's name, not part of it."""
 _NAME_BREAK = re.compile(r"\s*[—–“”\"]\s*")
 """A dash or double quotation mark inside a span: where the name ends ("O’Neal—“Shack Attack”", a title after it)."""
 
@@ -179,6 +183,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
     while len(words) > 1 and (_SCORE.fullmatch(words[-1])
                               or (entity_type is EntityType.PERSON and any(c.isdigit() for c in words[-1]))):
         words.pop()  # "Nicolas Jarry 6-4", "Chile 3-0"
+    while entity_type is EntityType.PERSON and len(words) > 2 and words[-1].replace(".", "").lower() in POSTNOMINALS:
+        words.pop()  # "Sonia Livingstone OBE", "Jane Doe PhD"
     if entity_type is EntityType.PERSON:
         while len(words) > 2 and words[0].lower().rstrip(".") in HONORIFICS or \
                 len(words) == 2 and words[0].lower().rstrip(".") in HONORIFICS and words[1][:1].isupper():
@@ -606,6 +612,8 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                     and (name_key(rest) in ent_names or g.lookup(rest))):
                 piece, start = rest, start + len(first) + 1  # "Key Security Council powers ..."
             entity_type = _owner_type(piece, tagged) if owner else tagged
+            if _PERSONAL_TITLE.match(piece.strip()):
+                entity_type = EntityType.PERSON  # "Mr Varoufakis" tagged ORG
             name = clean_name(piece, entity_type)
             if name is None or _inside_quoted_title(text, start, end):
                 continue

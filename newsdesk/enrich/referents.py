@@ -1155,6 +1155,8 @@ class Referents:
             if author is not None:
                 return Referent(author.speaker, RECENT, phrase=text, type=author.type)
             return Referent(None, 0.0, hint=text)
+        if head == "official" and phrase.determiner == "one":  # "one Greek government official": one of many unnamed
+            return Referent(None, 0.0, hint=text)
         if head in GROUP_ROLE_NOUNS or (head in REPRESENTATIVE_NOUNS and institution):
             if groups and all(m.canonical_type is EntityType.ORGANIZATION for m in groups):
                 return self._named(groups[-1], TITLED, phrase=text)  # "the Sputnik news agency"
