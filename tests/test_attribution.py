@@ -529,6 +529,12 @@ CASES = [
      "as \"constructive\", adding: \"The conversation was held in a positive climate.\"",
      {"The Greek government has not just gone the extra mile": "Yanis Varoufakis",
       "The conversation was held in a positive climate.": None}),
+    ("two quotations joined by 'and' share the tag after the second",
+     "British banking jobs fell 8 percent, the lobby group said on Friday.\n\n“We have now reached a watershed "
+     "moment in Britain’s competitiveness” and “many international banks have been moving jobs overseas,” BBA Chief "
+     "Executive Officer Anthony Browne said.",
+     {"We have now reached a watershed moment in Britain’s competitiveness": "Anthony Browne",
+      "many international banks have been moving jobs overseas": "Anthony Browne"}),
     ("a paper reports what an unnamed source said",
      "Thomas Eric Duncan flew from Monrovia to Dallas.\n\nThe Daily Observer newspaper in Monrovia reported that a "
      "source close to Duncan said that he \"did not leave Liberia sick,\" but that he may have met people who were.",

@@ -496,6 +496,13 @@ class Attributor:
                     return NOBODY
         return None
 
+    def _joined(self, q: _Attribution, after: _Attribution) -> bool:
+        """Whether `after` is the next quotation of `q`'s sentence, joined to it by a conjunction alone, with a
+        speaker of its own."""
+        between = [w for w in self.refs.words[q.last + 1:after.first] if w not in (",", '"', "”", "“")]
+        return (after.sentence == q.sentence and between in (["and"], ["but"], ["or"])
+                and after.referent is not None and after.referent.speaker is not None)
+
     def _tag_later(self, q: _Attribution, hi: int) -> Referent | None:
         """A speech verb later in the sentence with a subject of its own ('“…” at the release, she added'), or
         closing it with its subject after it ('“…” in either sex, it should be modified, says Fontana.')."""
@@ -764,6 +771,9 @@ class Attributor:
                         q.referent = referent
                 if q.referent is None and q.verb > q.last:
                     q.referent = self._unresolved_tag(q)
+        for q, after in zip(self.quotes, self.quotes[1:]):
+            if q.referent is None and self._joined(q, after):
+                q.referent = after.referent  # '“…” and “…,” BBA Chief Executive Anthony Browne said'
         for index, q in enumerate(self.quotes):
             if q.referent is None or q.referent.speaker is None and (not q.referent.hint or self._split(index)):
                 q.referent = self._continued(q, index) or self._introduced(q) or q.referent
