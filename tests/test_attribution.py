@@ -535,6 +535,10 @@ CASES = [
      "Executive Officer Anthony Browne said.",
      {"We have now reached a watershed moment in Britain’s competitiveness": "Anthony Browne",
       "many international banks have been moving jobs overseas": "Anthony Browne"}),
+    ("a place and a description before the name ('New York gallery owner James Lally of J.J. Lally & Co. told')",
+     "A prominent expert has expressed doubts about a Chinese vase sold last month in London.\n\n“I’ve seen the vase "
+     "itself,” New York gallery owner James Lally of J.J. Lally & Co. told CNBC.",
+     {"I’ve seen the vase itself": "James Lally"}),
     ("a paper reports what an unnamed source said",
      "Thomas Eric Duncan flew from Monrovia to Dallas.\n\nThe Daily Observer newspaper in Monrovia reported that a "
      "source close to Duncan said that he \"did not leave Liberia sick,\" but that he may have met people who were.",

@@ -107,6 +107,13 @@ def test_a_personal_title_makes_a_person_and_postnominals_are_no_part_of_the_nam
     assert not {"Mr Varoufakis", "Varoufakis"} & names(article, ORG) and "Sonia Livingstone OBE" not in names(article, PERSON)
 
 
+def test_a_ship_is_no_person(settings: Settings) -> None:
+    (article,) = enrich("MSF officer Alva White reported the birth on Monday from the MV Aquarius, a rescue vessel. "
+                        "The crew of HMS Perseus found the wreck.")
+    assert names(article, PERSON) == {"Alva White"}
+    assert not {"MV Aquarius", "HMS Perseus", "Aquarius", "Perseus"} & {e.name for e in article.entities}
+
+
 def test_a_surname_opening_a_paragraph_before_a_dash_is_no_dateline(settings: Settings) -> None:
     (article,) = enrich("Irish Prime Minister Brian Cowen resigned as party leader on Saturday.\n\n"
                         "Cowen — deeply unpopular because of the bailout — will stay on until the election.\n\n"

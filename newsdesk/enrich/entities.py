@@ -140,6 +140,8 @@ _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}")
 
 _PERSONAL_TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lord|Lady|Prof)\.?\s+[A-Z][\w’'-]+$")
 """A personal title before one name: a person, whatever the model tagged."""
+VESSEL_PREFIXES = frozenset("HMS USS RMS MV HMAS HMCS HMNZS".split())
+"""Prefixes of ships' names (a ship is no person, organisation or place facet)."""
 POSTNOMINALS = frozenset("obe mbe cbe kbe dbe gbe phd md qc kc mp mep msp frs esq dds".split())
 """Honours, degrees and offices written after a person's name, not part of it."""
 _NAME_BREAK = re.compile(r"\s*[—–“”\"]\s*")
@@ -391,6 +393,8 @@ def _not_a_facet(name: str, start: int, end: int, text: str) -> bool:
     words = name.split()
     if g.never_entity(name) or LIST_LABEL.fullmatch(name) or g.product(name):
         return True
+    if len(words) > 1 and words[0] in VESSEL_PREFIXES:
+        return True  # "MV Aquarius", "HMS Perseus": a ship
     last = words[-1].lower()
     if len(words) > 1 and (last in EVENT_WORDS or last in WORK_WORDS or last in PRODUCT_WORDS):
         return True

@@ -194,6 +194,10 @@ monday tuesday wednesday thursday friday saturday sunday january february septem
 """Days and months that are no one's name (not May, June or August)."""
 COMPOUND_MODIFIERS = frozenset("based born bred raised educated trained owned backed funded led".split())
 """Second halves of hyphenated words before a title ("London-based analyst", "Iranian-born writer")."""
+MAX_DESCRIPTOR = 3
+"""Most lower-case words describing a person between a place or organisation and the name ("gallery owner")."""
+AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
+"""Endings of nouns naming what someone does ("owner", "investor", "analyst", "technician")."""
 PLACE_PREPOSITIONS = frozenset("in at from near inside outside".split())
 """Prepositions of a description that places someone ("the rebel in Zawiya"): a person the text introduces."""
 NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
@@ -573,6 +577,20 @@ class Referents:
                 or self.words[i - 1] in CLAUSE_OPENERS or self.sentence_of[i - 1] != self.sentence_of[i]
                 or self.words[i - 1] in REPORTED_CLAUSE_VERBS)  # "Boyd said his doctor told him"
 
+    def _described_person(self, k: int, hi: int) -> int | None:
+        """Where a person's name starts after a place or organisation and a few lower-case words describing the
+        person ("New York gallery owner James Lally", "Google engineer Jeff Dean"), else None."""
+        for t in range(k, min(hi, k + MAX_DESCRIPTOR + 1)):
+            if self.mention[t] is not None:
+                last = self.words[t - 1]
+                return t if t > k and self.mention[t].canonical_type is EntityType.PERSON and (
+                    last in ROLE_HEADS or last.endswith(AGENT_SUFFIXES)) else None
+            word = self.texts[t]
+            if not (word.isalpha() and word.islower()) or word in FUNCTION_WORDS or word in SPEECH_VERBS \
+                    or word.endswith(("ed", "ing")):
+                return None
+        return None
+
     def phrase_starting(self, i: int, hi: int) -> Phrase | None:
         """The noun phrase that starts at token i, as subjects after a verb or at a sentence start are written:
         "Beth Meacham", "veteran industry analyst Ken Doctor", "the actor", "WHO", "China's ambassador to
@@ -598,6 +616,8 @@ class Referents:
             elif self.mention[k] is not None:
                 k = self.mention_bounds(k)[1]
                 head = k - 1
+                if self.mention[head].canonical_type is not EntityType.PERSON:
+                    k = self._described_person(k, hi) or k  # "New York gallery owner James Lally"
             elif word in ROLE_HEADS:
                 head, k = k, k + 1
             elif head is not None and word in ("’s", "'s"):
@@ -770,7 +790,7 @@ class Referents:
                 if word in SPEECH_VERBS and not word.endswith("ing") and word != "according":
                     return v
                 if not (text[:1].isupper() or word in POST_PREPOSITIONS or word in DETERMINERS
-                        or text in (",", "’s", "'s", "&", "and")) or self.quoted[v]:
+                        or text in (",", "’s", "'s", "&", "and", ".")) or self.quoted[v]:  # "of J.J. Lally & Co. told"
                     return None
         if j < hi and self.texts[j] in (",", "("):
             for v in range(j + 1, min(hi, j + 45)):
