@@ -68,7 +68,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 14)
+HELD_OUT_ROUNDS = range(3, 16)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -323,7 +323,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout10": "round-10 held-out (scored once at a950357, in-sample after)",
               "heldout11": "round-11 held-out (scored once at 8b97d0c, in-sample after)",
               "heldout12": "round-12 held-out (scored once at 07a622d, in-sample after)",
-              "heldout13": "round-13 held-out (scored once at 68f1ba5)"}
+              "heldout13": "round-13 held-out (scored once at 68f1ba5)",
+              "heldout15": "round-15 held-out (labelled before any run)"}
     for split in splits:
         for code, scores in results.items():
             if split in scores:

