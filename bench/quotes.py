@@ -132,6 +132,8 @@ def load_pages() -> list[Page]:
             print(f"{path} not found: the pages of {GOLD_FILES[source].name} are left out")
     pages = []
     for source, path in GOLD_FILES.items():
+        if source in HELD_OUT and not path.is_file():  # a round labelled on another branch, not merged yet
+            continue
         for page_id, page in json.loads(path.read_text())["pages"].items():
             text = bodies.get(page_id)
             if text is None and source in EXTERNAL_TEXTS:

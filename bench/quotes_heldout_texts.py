@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 13; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 15; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -55,7 +55,9 @@ page id = `goose-go:<name>`), then the spec fixtures of ruby-readability (github
 9006759, `spec/fixtures/<name>.html` and `spec/fixtures/samples/<name>.html`, Apache-2.0; page id =
 `ruby-readability:<name>`), then the test samples of python-readability (github.com/buriy/python-readability at
 b220919, `tests/samples/<name>.html`, Apache-2.0; page id = `python-readability:<name>`); a page of one that is a
-goose3 page (by URL or shingles) is skipped.
+goose3 page (by URL or shingles) is skipped. Round 15 (`bench/data/quotes-gold-heldout-15.json`) takes the parser test
+pages of fundus (github.com/flairNLP/fundus at 18da6e53, `tests/resources/parser/test_data/<country>/<name>.html.gz`,
+URL in the `meta.info` beside them, MIT; page id = `fundus:<country>/<name>`) of every country folder but us, ca and au.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -76,6 +78,8 @@ goose3 page (by URL or shingles) is skipped.
         --snacktory <snacktory>/src/test/resources/de/jetwick/snacktory --crux <crux>/test_data [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 13 --goose-go <GoOse>/sites \\
         --ruby-readability <ruby-readability>/spec/fixtures --python-readability <python-readability>/tests/samples \\
+        [--out FILE] [--check]
+    .venv/bin/python bench/quotes_heldout_texts.py --round 15 --fundus <fundus>/tests/resources/parser/test_data \\
         [--out FILE] [--check]
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
