@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 13; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 15; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -55,10 +55,10 @@ page id = `goose-go:<name>`), then the spec fixtures of ruby-readability (github
 9006759, `spec/fixtures/<name>.html` and `spec/fixtures/samples/<name>.html`, Apache-2.0; page id =
 `ruby-readability:<name>`), then the test samples of python-readability (github.com/buriy/python-readability at
 b220919, `tests/samples/<name>.html`, Apache-2.0; page id = `python-readability:<name>`); a page of one that is a
-goose3 page (by URL or shingles) is skipped. Round 14 (`bench/data/quotes-gold-heldout-14.json`) takes the parser
-test pages of fundus (github.com/flairNLP/fundus at 18da6e5, `tests/resources/parser/test_data/<country>/<name>.html.gz`,
-URL its canonical link or og:url, MIT; page id = `fundus:<country>/<name>`), only those of the countries of
-`FUNDUS_COUNTRIES`.
+goose3 page (by URL or shingles) is skipped. Rounds 14 and 15 (`bench/data/quotes-gold-heldout-14.json` and
+`-15.json`) take the parser test pages of fundus (github.com/flairNLP/fundus at 18da6e53,
+`tests/resources/parser/test_data/<country>/<name>.html.gz`, URL in the `meta.info` beside them, MIT; page id =
+`fundus:<country>/<name>`): round 14 those of the us, ca and au folders, round 15 those of every other folder.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -81,7 +81,7 @@ URL its canonical link or og:url, MIT; page id = `fundus:<country>/<name>`), onl
         --ruby-readability <ruby-readability>/spec/fixtures --python-readability <python-readability>/tests/samples \\
         [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 14 --fundus <fundus>/tests/resources/parser/test_data \\
-        [--out FILE] [--check]
+        [--out FILE] [--check]   (and --round 15, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -122,9 +122,10 @@ GOOSE_GO = "goose-go:"
 RUBY_READABILITY = "ruby-readability:"
 PYTHON_READABILITY = "python-readability:"
 FUNDUS = "fundus:"
-FUNDUS_COUNTRIES = {14: ("us", "ca", "au")}
-"""The country folders of fundus's test data each round takes (`<country>/<name>.html.gz`, page id
-`fundus:<country>/<name>`)."""
+FUNDUS_US_CA_AU = ("us", "ca", "au")
+FUNDUS_ROUNDS = {14: lambda country: country in FUNDUS_US_CA_AU,
+                 15: lambda country: country not in FUNDUS_US_CA_AU}
+"""Which of fundus's country folders a round takes (round 14: us, ca and au; round 15: all the others)."""
 GZIP_SOURCES = {TIPTOPJAW: (("release/html", "benchmark/ground-truth"),),
                 WCXB: (("dev/html", "dev/ground-truth"), ("test/html", "test/ground-truth"))}
 """Benchmarks whose page `<prefix><name>` is `<name>.html.gz` in the first of their (HTML, ground-truth JSON) folder
@@ -136,7 +137,8 @@ in the selection order (postlight first in round 4; newspaper4k before newspaper
 article-extractor; snacktory before its fork crux; GoOse, then ruby-readability, then python-readability)."""
 NESTED = {RUBY_READABILITY}
 """Flat sources whose pages lie in subfolders of their folder too (their file names are unique)."""
-RESAVED = (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES, SNACKTORY, CRUX, GOOSE_GO, RUBY_READABILITY, PYTHON_READABILITY)
+RESAVED = (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES, SNACKTORY, CRUX, GOOSE_GO, RUBY_READABILITY, PYTHON_READABILITY,
+           FUNDUS)
 """Sources that re-save each other's pages: a page of one whose canonical URL or cleaned text is an earlier page's (in
 the selection order) is that page (round 7's rule)."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
@@ -150,7 +152,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             11: "snacktory and crux (Apache-2.0)",
             12: "snacktory and crux (Apache-2.0)",
             13: "GoOse, ruby-readability and python-readability (Apache-2.0)",
-            14: "fundus (MIT)"}
+            14: "fundus (MIT)",
+            15: "fundus (MIT)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -344,11 +347,13 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
                         url = (canonical_url(page_bytes(file).decode(errors="replace"))
                                or json.loads((folder / truth / f"{name}.json").read_text()).get("url"))
                         pages.append((f"{rank}{order_key(round_, prefix + name)}", f"{prefix}{name}", url))
-    if (fundus := folders.get("fundus")) is not None:  # round 14: the pages of its countries only
-        for country in FUNDUS_COUNTRIES[round_]:
-            for file in (fundus / country).glob("*.html.gz"):
-                page_id = f"{FUNDUS}{country}/{file.name.removesuffix('.html.gz')}"
-                pages.append((f"0{order_key(round_, page_id)}", page_id, None))
+    if (fundus := folders.get("fundus")) is not None:  # rounds 14 and 15: the pages of their country folders
+        for country in sorted(p for p in fundus.iterdir() if p.is_dir() and FUNDUS_ROUNDS[round_](p.name)):
+            meta = json.loads((country / "meta.info").read_text())
+            for file in country.glob("*.html.gz"):
+                name = f"{country.name}/{file.name.removesuffix('.html.gz')}"
+                url = meta.get(file.name, {}).get("url")
+                pages.append((f"0{order_key(round_, FUNDUS + name)}", FUNDUS + name, url))
     # a copy of an earlier page is skipped: the same file (round 8's rule) or, among sources that re-save each
     # other's pages, the same canonical URL or cleaned text (round 7's)
     seen: dict[bytes | str, str] = {}  # file content, URL or text -> the first page id with it
