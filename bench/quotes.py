@@ -18,7 +18,8 @@ English news pages of snacktory's test pages at c05c5ec, Apache-2.0), `bench/dat
 `bench/data/quotes-gold-heldout-13.json` (round 13: 23 English news pages of the test pages of GoOse at 7179273,
 ruby-readability at 9006759 and python-readability at b220919, Apache-2.0) and `bench/data/quotes-gold-heldout-14.json`
 and `-15.json` (rounds 14 and 15: 20 and 22 English news pages of fundus's parser test pages at 18da6e53, MIT, of its
-us, ca and au folders and of the others), each labelled before anyone ran the system on them (sources, licences and commits of every round in `bench/quotes_heldout_texts.py`).
+us, ca and au folders and of the others), each labelled before anyone ran the system on them (sources, licences and
+commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
 plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
 `extra` and held-out pages are third-party text kept outside the repository, in one folder: `NEWSDESK_BENCH_DATA`
@@ -133,8 +134,6 @@ def load_pages() -> list[Page]:
             print(f"{path} not found: the pages of {GOLD_FILES[source].name} are left out")
     pages = []
     for source, path in GOLD_FILES.items():
-        if source in HELD_OUT and not path.is_file():  # a round labelled on another branch, not merged yet
-            continue
         for page_id, page in json.loads(path.read_text())["pages"].items():
             text = bodies.get(page_id)
             if text is None and source in EXTERNAL_TEXTS:

@@ -183,9 +183,7 @@ def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
     if folder is None:
         raise SystemExit(f"{page_id}: give --{source or 'trafilatura'}")
     if f"{source}:" in NESTED:
-        if len(found := sorted(folder.rglob(f"{name}.html"))) != 1:
-            raise FileNotFoundError(f"{page_id}: {len(found)} files of that name under {folder}")
-        return found[0]
+        return _only(sorted(folder.rglob(f"{name}.html")), page_id, folder)
     if f"{source}:" in FLAT_SOURCES:
         return folder / f"{name}.html"
     if f"{source}:" == READABILITY:
@@ -198,13 +196,18 @@ def page_file(page_id: str, folders: dict[str, Path | None]) -> Path:
             raise FileNotFoundError(f"{page_id}: no {name}.html.gz under {folder}")
         return found[0]
     if f"{source}:" == GOOSE3:
-        if len(found := sorted(folder.glob(f"*/{name}.html"))) != 1:
-            raise FileNotFoundError(f"{page_id}: {len(found)} files of that name under {folder}")
-        return found[0]
+        return _only(sorted(folder.glob(f"*/{name}.html")), page_id, folder)
     for sub in ("eval", "cache"):
         if (path := folder / sub / f"{page_id}.html").is_file():
             return path
     raise FileNotFoundError(f"{page_id}.html in neither {folder / 'eval'} nor {folder / 'cache'}")
+
+
+def _only(found: list[Path], page_id: str, folder: Path) -> Path:
+    """The one file found for a page under one of its source's subfolders."""
+    if len(found) != 1:
+        raise FileNotFoundError(f"{page_id}: {len(found)} files of that name under {folder}")
+    return found[0]
 
 
 def page_bytes(path: Path) -> bytes:

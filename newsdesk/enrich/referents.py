@@ -925,9 +925,7 @@ class Referents:
                 and self._shared_surnames[mention.name.lower()] > 1 and not self._usual(mention):
             # "Parata" beside Hori and Robert Parata (but "Biden" beside Hunter Biden is Joe Biden); a surname the
             # entities gave to its main bearer ("Ailes" of Roger Ailes beside Elizabeth Ailes) names them less surely
-            surname = mention.name.lower()
-            if main_bearer(Counter(m.canonical for m in self.entities.mentions if " " in m.name
-                                   and m.name.split()[-1].lower() == surname)) == mention.canonical:
+            if self._main_bearers.get(mention.name.lower()) == mention.canonical:
                 return Referent(mention.canonical, min(confidence, RECENT), phrase=phrase, type=EntityType.PERSON)
             return Referent(None, WEAK, hint=mention.canonical, type=mention.canonical_type)
         return Referent(mention.canonical, confidence, phrase=phrase, type=mention.canonical_type)
@@ -937,6 +935,15 @@ class Referents:
         """Whether the gazetteer knows the person a bare surname usually means, and it is this mention's."""
         known = gazetteer().people_by_surname.get(gazetteer_key(mention.name))
         return known is not None and known.name == mention.canonical
+
+    @cached_property
+    def _main_bearers(self) -> dict[str, str | None]:
+        """Each surname's `main_bearer` among the names the text writes in full with it."""
+        written: dict[str, Counter[str]] = {}
+        for m in self.entities.mentions:
+            if " " in m.name:
+                written.setdefault(m.name.split()[-1].lower(), Counter())[m.canonical] += 1
+        return {surname: main_bearer(names) for surname, names in written.items()}
 
     @cached_property
     def _shared_surnames(self) -> Counter[str]:
