@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 15; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 16; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -59,6 +59,8 @@ goose3 page (by URL or shingles) is skipped. Rounds 14 and 15 (`bench/data/quote
 `-15.json`) take the parser test pages of fundus (github.com/flairNLP/fundus at 18da6e53,
 `tests/resources/parser/test_data/<country>/<name>.html.gz`, URL in the `meta.info` beside them, MIT; page id =
 `fundus:<country>/<name>`): round 14 those of the us, ca and au folders, round 15 those of every other folder.
+Round 16 (`bench/data/quotes-gold-heldout-16.json`) takes the 22 English fundus pages rounds 14 and 15 did not read
+(`FUNDUS_UNREAD_14_15`; each publisher's second page, so no limit per publisher).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -81,7 +83,7 @@ goose3 page (by URL or shingles) is skipped. Rounds 14 and 15 (`bench/data/quote
         --ruby-readability <ruby-readability>/spec/fixtures --python-readability <python-readability>/tests/samples \\
         [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 14 --fundus <fundus>/tests/resources/parser/test_data \\
-        [--out FILE] [--check]   (and --round 15, the same)
+        [--out FILE] [--check]   (and --round 15 and --round 16, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -123,9 +125,20 @@ RUBY_READABILITY = "ruby-readability:"
 PYTHON_READABILITY = "python-readability:"
 FUNDUS = "fundus:"
 FUNDUS_US_CA_AU = ("us", "ca", "au")
-FUNDUS_ROUNDS = {14: lambda country: country in FUNDUS_US_CA_AU,
-                 15: lambda country: country not in FUNDUS_US_CA_AU}
-"""Which of fundus's country folders a round takes (round 14: us, ca and au; round 15: all the others)."""
+FUNDUS_UNREAD_14_15 = set(
+    "us/TheIntercept_2024_02_28 ca/NationalPost_2025_05_08 au/NineNews_2024_05_02 us/TechCrunch_2024_05_17 "
+    "us/TheNation_2024_01_11 us/Reuters_2023_05_16 us/TheGatewayPundit_2026_07_19 us/TheNewYorker_2023_05_16 "
+    "ca/CBCNews_2024_08_08 ca/GlobalNews_2026_05_24 ca/TheGlobeAndMail_2024_08_28 na/TheNamibian_2024_02_20 "
+    "uk/TheTelegraph_2023_08_30 uk/EuronewsEN_2026_01_06 za/DailyMaverick_2026_01_06 uk/TheMirror_2024_08_05 "
+    "za/TimesLive_2025_05_22 ind/TimesOfIndia_2026_04_16 uk/Nature_2026_02_07 uk/iNews_2023_08_30 "
+    "uk/BBC_2024_08_01 ls/LesothoTimes_2025_11_24".split())
+"""The English fundus pages rounds 14 and 15 did not read (their golds' `about`s: skipped unread, not reached, or
+skipped because their publisher was taken)."""
+FUNDUS_ROUNDS = {14: lambda name: name.split("/")[0] in FUNDUS_US_CA_AU,
+                 15: lambda name: name.split("/")[0] not in FUNDUS_US_CA_AU,
+                 16: lambda name: name in FUNDUS_UNREAD_14_15}
+"""Which of fundus's pages (`<country>/<name>`) a round takes (round 14: those of the us, ca and au folders; round 15:
+those of all the others; round 16: the English pages rounds 14 and 15 did not read)."""
 GZIP_SOURCES = {TIPTOPJAW: (("release/html", "benchmark/ground-truth"),),
                 WCXB: (("dev/html", "dev/ground-truth"), ("test/html", "test/ground-truth"))}
 """Benchmarks whose page `<prefix><name>` is `<name>.html.gz` in the first of their (HTML, ground-truth JSON) folder
@@ -153,7 +166,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             12: "snacktory and crux (Apache-2.0)",
             13: "GoOse, ruby-readability and python-readability (Apache-2.0)",
             14: "fundus (MIT)",
-            15: "fundus (MIT)"}
+            15: "fundus (MIT)",
+            16: "fundus (MIT)"}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -350,13 +364,13 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
                         url = (canonical_url(page_bytes(file).decode(errors="replace"))
                                or json.loads((folder / truth / f"{name}.json").read_text()).get("url"))
                         pages.append((f"{rank}{order_key(round_, prefix + name)}", f"{prefix}{name}", url))
-    if (fundus := folders.get("fundus")) is not None:  # rounds 14 and 15: the pages of their country folders
-        for country in sorted(p for p in fundus.iterdir() if p.is_dir() and FUNDUS_ROUNDS[round_](p.name)):
+    if (fundus := folders.get("fundus")) is not None:  # rounds 14 to 16: the pages each takes
+        for country in sorted(p for p in fundus.iterdir() if p.is_dir()):
             meta = json.loads((country / "meta.info").read_text())
             for file in country.glob("*.html.gz"):
-                name = f"{country.name}/{file.name.removesuffix('.html.gz')}"
-                url = meta.get(file.name, {}).get("url")
-                pages.append((f"0{order_key(round_, FUNDUS + name)}", FUNDUS + name, url))
+                if FUNDUS_ROUNDS[round_](name := f"{country.name}/{file.name.removesuffix('.html.gz')}"):
+                    url = meta.get(file.name, {}).get("url")
+                    pages.append((f"0{order_key(round_, FUNDUS + name)}", FUNDUS + name, url))
     # a copy of an earlier page is skipped: the same file (round 8's rule) or, among sources that re-save each
     # other's pages, the same canonical URL or cleaned text (round 7's)
     seen: dict[bytes | str, str] = {}  # file content, URL or text -> the first page id with it
