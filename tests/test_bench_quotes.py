@@ -58,7 +58,8 @@ def test_round3_pages_are_left_out_without_their_texts(fake_round3: Path) -> Non
 @pytest.mark.parametrize(("group", "pages"), [("heldout3", 26), ("heldout4", 25), ("heldout5", 25), ("heldout6", 14),
                                               ("heldout7", 25), ("heldout8", 18), ("heldout9", 3),
                                               ("heldout10", 16), ("heldout11", 25), ("heldout12", 13),
-                                              ("heldout13", 23), ("heldout14", 20), ("heldout15", 22)])
+                                              ("heldout13", 23), ("heldout14", 20), ("heldout15", 22),
+                                              ("heldout16", 16)])
 def test_held_out_gold_quotes_are_labelled_in_the_shared_format(group: str, pages: int) -> None:
     gold = json.loads(quotes.GOLD_FILES[group].read_text())
     assert len(gold["pages"]) == pages
