@@ -111,6 +111,27 @@ def test_story_view_from_a_hit_shows_both_publishers_and_claims_side_by_side(
     loose = driver.find_element(By.ID, "story-unattributed").text
     assert "Panjshir province has fallen" in loose and "maybe source in the Kabul police headquarters" in loose
     assert "Panjshir province has fallen" not in driver.find_element(By.ID, "claims").text
+    # "Only speakers the text makes clear": a statement attributed below 90% moves to the list apart, its speaker
+    # and confidence kept as the hint; the choice is in the URL, and unticking brings it back.
+    unsure = "There is no doubt we are in a difficult situation"
+    assert unsure in rows["Amrullah Saleh"].text and unsure not in loose
+    driver.find_element(By.ID, "story-sure").click()
+    wait.until(lambda d: "sure=true" in d.current_url and unsure in d.find_element(By.ID, "story-unattributed").text)
+    settled()
+    assert driver.find_element(By.ID, "story-sure").is_selected()
+    assert unsure not in driver.find_element(By.ID, "claims").text
+    item = next(li for li in driver.find_elements(By.CSS_SELECTOR, "#story-unattributed li") if unsure in li.text)
+    assert "maybe Amrullah Saleh" in item.text and "85% sure" in item.text
+    assert all(b.text in ("90% sure", "95% sure", "100% sure")
+               for b in driver.find_elements(By.CSS_SELECTOR, "#claims .statement .confidence"))
+    assert "fled the country" in driver.find_element(By.ID, "claims").text  # sure attributions stay credited
+    driver.save_screenshot(str(ARTIFACTS / "browser-story-sure.png"))
+    driver.find_element(By.ID, "story-sure").click()
+    wait.until(lambda d: "sure=true" not in d.current_url
+               and unsure not in d.find_element(By.ID, "story-unattributed").text)
+    settled()
+    rows = {r.get_attribute("data-speaker"): r for r in driver.find_elements(By.CSS_SELECTOR, "#claims tbody tr")}
+    assert unsure in rows["Amrullah Saleh"].text
     # Statements are text: nothing from the data became markup.
     assert driver.execute_script(
         "return document.querySelectorAll('#story-view script, #story-view b, #story-view i, #story-view img').length"

@@ -117,6 +117,14 @@ def test_stories_cli_lists_and_shows_claims_side_by_side(settings, seeds_process
     outlets = [line.strip() for line in lines[taliban:] if line.startswith("  ") and not line.startswith("    ")]
     assert {"Sputnik:", "(unknown publisher):"} <= set(outlets[:2]), outlets
     assert "Amrullah Saleh" in lines
+    assert "likely speaker (unconfirmed)" not in shown.output.split("Amrullah Saleh")[1].split("Quotations")[0]
+    sure = runner.invoke(stories_app, ["show", story_id, "--min-confidence", "0.9"], env={"COLUMNS": "200"})
+    assert sure.exit_code == 0, sure.output
+    claimed, apart = sure.output.split("Quotations without a clear speaker")
+    assert "There is no doubt we are in a difficult situation" in apart
+    assert "There is no doubt we are in a difficult situation" not in claimed
+    assert "likely speaker (unconfirmed): Amrullah Saleh (85% sure)" in apart
+    assert runner.invoke(stories_app, ["show", story_id, "--min-confidence", "2"]).exit_code == 2
     missing = runner.invoke(stories_app, ["show", "nope"])
     assert missing.exit_code == 1
 

@@ -42,7 +42,7 @@ from newsdesk.search.model import (
 )
 from newsdesk.search.saved import SavedSearch, SavedSearches
 from newsdesk.stores import DamagedStore, check_sqlite, find_damage
-from newsdesk.stories import StoryDetail, StoryList, StoryStore, get_story, list_stories, settings_store_path
+from newsdesk.stories import SURE, StoryDetail, StoryList, StoryStore, get_story, list_stories, settings_store_path
 
 log = logging.getLogger(__name__)
 
@@ -438,10 +438,15 @@ def create_app(
         "/stories/{story_id}", response_model=StoryDetail, tags=["stories"], summary="One story and who claims what",
         responses={404: {"model": ErrorResponse, "description": "No story with this id."}},
     )
-    def story(story_id: Annotated[str, PathParam(min_length=1, max_length=MAX_ID_LENGTH)]) -> StoryDetail:
+    def story(
+        story_id: Annotated[str, PathParam(min_length=1, max_length=MAX_ID_LENGTH)],
+        min_confidence: Annotated[float, Query(ge=0.0, le=1.0, description=(
+            f"Credit a speaker only where the attribution is at least this sure ({SURE}: the sure ones); the "
+            "others are listed with the unattributed quotations, their speaker as the hint."))] = 0.0,
+    ) -> StoryDetail:
         """A story's articles and attributed statements, grouped by speaker and by publisher (not judged)."""
         with StoryStore.for_settings(settings or get_settings()) as store:
-            found = get_story(store, holder.get(), story_id)
+            found = get_story(store, holder.get(), story_id, min_confidence)
         if found is None:
             raise HTTPException(status_code=404, detail=f"no story with id {story_id!r}")
         return found

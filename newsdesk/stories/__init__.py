@@ -7,6 +7,7 @@ serve the CLI (`newsdesk stories`) and the API. State lives in a SQLite store be
 from newsdesk.stories.assign import DEFAULT_PARAMS, AssignResult, StoryParams, assign_stories, forget_articles
 from newsdesk.stories.store import StoryStore, settings_store_path, store_path
 from newsdesk.stories.views import (
+    SURE,
     PublisherClaims,
     SpeakerClaims,
     Statement,
@@ -18,6 +19,6 @@ from newsdesk.stories.views import (
     list_stories,
 )
 
-__all__ = ["DEFAULT_PARAMS", "AssignResult", "PublisherClaims", "SpeakerClaims", "Statement", "StoryArticle",
+__all__ = ["DEFAULT_PARAMS", "SURE", "AssignResult", "PublisherClaims", "SpeakerClaims", "Statement", "StoryArticle",
            "StoryDetail", "StoryList", "StoryParams", "StoryStore", "StorySummary", "assign_stories",
            "forget_articles", "get_story", "list_stories", "settings_store_path", "store_path"]

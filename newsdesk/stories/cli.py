@@ -84,6 +84,9 @@ def _statement(text: str, kind: str, said_by: str | None) -> str:
 def show_command(
     story_id: Annotated[str, typer.Argument(help="A story id from `newsdesk stories list`.")],
     json_output: Annotated[bool, typer.Option("--json", help="Print the story as one JSON object.")] = False,
+    min_confidence: Annotated[float, typer.Option("--min-confidence", min=0.0, max=1.0, help=(
+        "Credit a speaker only where the attribution is at least this sure (0.9: the sure ones); list the others "
+        "with the quotations without a clear speaker."))] = 0.0,
 ) -> None:
     """One story: its articles (copies under their originals), and what each speaker said, outlet by outlet."""
     from newsdesk.index import open_backend
@@ -94,7 +97,7 @@ def show_command(
     backend = open_backend(settings)
     try:
         with StoryStore.for_settings(settings) as store:
-            story = get_story(store, backend, story_id)
+            story = get_story(store, backend, story_id, min_confidence)
     finally:
         backend.close()
     if story is None:
@@ -144,7 +147,7 @@ def show_command(
         for st in story.unattributed:
             say(_statement(st.text, st.kind, None), "  ", out=out)
             if st.speaker_hint:
-                say(f"likely speaker (unconfirmed): {st.speaker_hint}", "    ", "dim", out)
+                say(f"likely speaker (unconfirmed): {st.speaker_hint}" + _sure(st.confidence), "    ", "dim", out)
             say("reported by " + ", ".join(dict.fromkeys(src.outlet for src in st.sources)), "    ", "dim", out)
 
 
@@ -154,7 +157,9 @@ def _title(article: StoryArticle) -> str:
 
 def _sure(confidence: float | None) -> str:
     """How sure an attribution is, where it is not plain."""
-    return f" ({confidence:.0%} sure)" if confidence is not None and confidence < 0.9 else ""
+    from newsdesk.stories import SURE
+
+    return f" ({confidence:.0%} sure)" if confidence is not None and confidence < SURE else ""
 
 
 __all__ = ["stories_app"]

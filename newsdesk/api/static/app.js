@@ -21,6 +21,7 @@ const PAGE_SIZE = 10;
 const FACET_PAGE = 10;
 const FACET_MORE = 20;
 const STORIES_PAGE = 20;
+const SURE = 0.9; // an attribution this sure is a "high" one; "only speakers the text makes clear" asks for it
 const NARROW = window.matchMedia("(max-width: 48rem)");
 
 const $ = (id) => document.getElementById(id);
@@ -54,6 +55,7 @@ function readState() {
     view: view === "stories" || view === "saved" ? view : "",
     soff: Math.max(0, parseInt(p.get("soff") || "0", 10) || 0),
     min: p.get("min") === "2" ? 2 : 1,
+    sure: p.get("sure") === "true",
     exclude: p.getAll("exclude"),
   };
   for (const key of LIST_FILTERS) state[key] = p.getAll(key);
@@ -62,7 +64,7 @@ function readState() {
 
 function emptyState() {
   const state = { q: "", sort: "relevance", page: 1, from: "", to: "", undated: false, copies: readState().copies,
-    article: "", story: "", view: "", soff: 0, min: 1, exclude: [] };
+    article: "", story: "", view: "", soff: 0, min: 1, sure: false, exclude: [] };
   for (const key of LIST_FILTERS) state[key] = [];
   return state;
 }
@@ -100,6 +102,7 @@ function stateParams(state) {
   if (state.view === "stories" && state.min > 1) p.set("min", String(state.min));
   if (state.view === "stories" && state.soff > 0) p.set("soff", String(state.soff));
   if (state.story) p.set("story", state.story);
+  if (state.story && state.sure) p.set("sure", "true");
   if (state.article) p.set("article", state.article);
   return p;
 }
@@ -829,6 +832,7 @@ function renderClaims(state, story) {
     const by = el("p", { class: "by" });
     by.append(st.speaker_hint ? el("span", { class: "hint", title: "likely speaker, not confirmed by the text" }, "maybe " + st.speaker_hint)
                               : el("span", { class: "hint" }, "speaker unclear"));
+    if (st.confidence != null) by.append(document.createTextNode(" · "), confidenceBadge(st.confidence));
     for (const src of st.sources) by.append(document.createTextNode(" · "), sourceLink(state, src));
     li.append(by);
     loose.append(li);
@@ -837,7 +841,7 @@ function renderClaims(state, story) {
 }
 
 function confidenceBadge(confidence) {
-  const sure = confidence >= 0.9 ? "high" : confidence >= 0.7 ? "medium" : "low";
+  const sure = confidence >= SURE ? "high" : confidence >= 0.7 ? "medium" : "low";
   return el("span", { class: "confidence " + sure, title: "how sure the attribution is" },
             `${Math.round(confidence * 100)}% sure`);
 }
@@ -857,7 +861,7 @@ function storyArticleItem(state, art) {
 }
 
 async function renderStory(state, seq) {
-  const story = await api("/stories/" + encodeURIComponent(state.story));
+  const story = await api("/stories/" + encodeURIComponent(state.story) + (state.sure ? "?min_confidence=" + SURE : ""));
   if (seq !== renderSeq) return;
   const view = $("story-view");
   view.dataset.storyId = story.id;
@@ -891,6 +895,7 @@ async function renderStory(state, seq) {
   }
   $("story-articles-count").textContent = story.duplicates
     ? `(${story.articles - story.duplicates} + ${plural(story.duplicates, "copy", "copies")})` : "";
+  $("story-sure").checked = state.sure;
   renderClaims(state, story);
   document.title = (story.label || "Story") + " · newsdesk";
 }
@@ -985,6 +990,7 @@ document.addEventListener("DOMContentLoaded", () => {
     s.soff = 0;
     navigate(s);
   });
+  $("story-sure").addEventListener("change", () => { const s = readState(); s.sure = $("story-sure").checked; navigate(s); });
   $("stories-prev").addEventListener("click", () => { const s = readState(); s.soff = Math.max(0, s.soff - STORIES_PAGE); navigate(s); });
   $("stories-next").addEventListener("click", () => { const s = readState(); s.soff += STORIES_PAGE; navigate(s); });
   NARROW.addEventListener("change", placeSidebar);
