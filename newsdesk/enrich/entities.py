@@ -36,8 +36,10 @@ SPACY_TYPES: dict[str, EntityType] = {
     "EVENT": EntityType.EVENT,
 }
 
-HONORIFICS = frozenset("""
-mr mrs ms miss mx dr prof sir dame lord lady sheikh sheik imam mullah rev reverend father sister
+PERSONAL_TITLES = frozenset("mr mrs ms miss mx dr prof sir dame lord lady".split())
+"""Titles only a person bears: one before a single name ("Mr Varoufakis") is a person, whatever the model tagged."""
+HONORIFICS = PERSONAL_TITLES | frozenset("""
+sheikh sheik imam mullah rev reverend father sister
 president vice-president vp premier chancellor minister secretary senator sen rep representative
 governor gov mayor judge justice general gen colonel col major maj captain capt lt lieutenant sgt
 sergeant commander admiral ayatollah former acting interim
@@ -138,14 +140,22 @@ _EDGE = " \t\n\"'“”‘’.,;:!?()-–—*"
 _ABBREVIATION = re.compile(r"(?:[A-Za-z]\.){2,}")
 
 
-_PERSONAL_TITLE = re.compile(r"(?:Mr|Mrs|Ms|Miss|Mx|Dr|Sir|Dame|Lord|Lady|Prof)\.?\s+[A-Z][\w’'-]+$")
-"""A personal title before one name: a person, whatever the model tagged."""
 VESSEL_PREFIXES = frozenset("HMS USS RMS MV HMAS HMCS HMNZS".split())
 """Prefixes of ships' names (a ship is no person, organisation or place facet)."""
 POSTNOMINALS = frozenset("obe mbe cbe kbe dbe gbe phd md qc kc mp mep msp frs esq dds".split())
 """Honours, degrees and offices written after a person's name, not part of it."""
 _NAME_BREAK = re.compile(r"\s*[—–“”\"]\s*")
 """A dash or double quotation mark inside a span: where the name ends ("O’Neal—“Shack Attack”", a title after it)."""
+
+
+def _titled_person(piece: str) -> bool:
+    """A personal title and one name: "Mr Varoufakis", "Dr. Fauci" (not "MR SMITH", a heading)."""
+    words = piece.split()
+    if len(words) != 2:
+        return False
+    title = words[0].removesuffix(".")
+    return title.lower() in PERSONAL_TITLES and title == title.capitalize() and len(words[1]) > 1 \
+        and words[1][0].isupper()
 
 
 def clean_name(text: str, entity_type: EntityType) -> str | None:
@@ -616,7 +626,7 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                     and (name_key(rest) in ent_names or g.lookup(rest))):
                 piece, start = rest, start + len(first) + 1  # "Key Security Council powers ..."
             entity_type = _owner_type(piece, tagged) if owner else tagged
-            if _PERSONAL_TITLE.match(piece.strip()):
+            if _titled_person(piece):
                 entity_type = EntityType.PERSON  # "Mr Varoufakis" tagged ORG
             name = clean_name(piece, entity_type)
             if name is None or _inside_quoted_title(text, start, end):
