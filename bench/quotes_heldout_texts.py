@@ -315,7 +315,7 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             if not (match := re.fullmatch(r"quotes-gold-heldout-(\d+)\.json", path.name)) or int(match[1]) < round_:
                 for page_id, page in json.loads(path.read_text())["pages"].items():
                     labelled |= {page_id, norm_url(page["url"])} if page.get("url") else {page_id}
-        for earlier in (r for r in range(3, round_) if gold_path(r).is_file()):  # round 9 is another branch's
+        for earlier in range(3, round_):
             for page_id in json.loads(gold_path(earlier).read_text())["pages"]:
                 for prefix in (READABILITY, POSTLIGHT):
                     if page_id.startswith(prefix):
