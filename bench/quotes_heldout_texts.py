@@ -60,7 +60,11 @@ goose3 page (by URL or shingles) is skipped. Rounds 14 and 15 (`bench/data/quote
 `tests/resources/parser/test_data/<country>/<name>.html.gz`, URL in the `meta.info` beside them, MIT; page id =
 `fundus:<country>/<name>`): round 14 those of the us, ca and au folders, round 15 those of every other folder.
 Round 16 (`bench/data/quotes-gold-heldout-16.json`) takes the 22 English fundus pages rounds 14 and 15 did not read
-(`FUNDUS_UNREAD_14_15`; each publisher's second page, so no limit per publisher).
+(`FUNDUS_UNREAD_14_15`; each publisher's second page, so no limit per publisher). Rounds 17, 18 and 19
+(`bench/data/quotes-gold-heldout-17.json` to `-19.json`) share one pool: the English source articles of WikinewsSum
+(github.com/airKlizz/WikinewsSum at 1d98503, `cleaned_endataset.json`, MIT; news articles that Wikinews articles cite,
+as news-please extracted their text; page id = `wikinewssum:<line>.<source>`), whose text is the body the pipeline
+makes of a JSON record (title, url, text); the qualifying pages, in the pool's order, are dealt in turn to the three.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -84,6 +88,8 @@ Round 16 (`bench/data/quotes-gold-heldout-16.json`) takes the 22 English fundus 
         [--out FILE] [--check]
     .venv/bin/python bench/quotes_heldout_texts.py --round 14 --fundus <fundus>/tests/resources/parser/test_data \\
         [--out FILE] [--check]   (and --round 15 and --round 16, the same)
+    .venv/bin/python bench/quotes_heldout_texts.py --round 17 --wikinewssum <WikinewsSum>/cleaned_endataset.json \\
+        [--out FILE] [--check]   (and --round 18 and --round 19, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -154,6 +160,9 @@ RESAVED = (NEWSPAPER4K, NEWSPAPER3K, *GZIP_SOURCES, SNACKTORY, CRUX, GOOSE_GO, R
            FUNDUS)
 """Sources that re-save each other's pages: a page of one whose canonical URL or cleaned text is an earlier page's (in
 the selection order) is that page (round 7's rule)."""
+WIKINEWSSUM = "wikinewssum:"
+WIKINEWSSUM_ROUNDS = (17, 18, 19)
+"""The rounds dealt, in turn, the qualifying pages of one pool: WikinewsSum's English source articles."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
             5: "postlight/parser (MIT or Apache-2.0)",
@@ -167,7 +176,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             13: "GoOse, ruby-readability and python-readability (Apache-2.0)",
             14: "fundus (MIT)",
             15: "fundus (MIT)",
-            16: "fundus (MIT)"}
+            16: "fundus (MIT)",
+            **{n: "WikinewsSum's English source articles (MIT)" for n in WIKINEWSSUM_ROUNDS}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -302,9 +312,11 @@ def order_key(round_: int, page_id: str) -> str:
     return hashlib.sha256(f"heldout{round_}:{page_id}".encode()).hexdigest()
 
 
-def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | None, exclude_from: list[Path]) -> None:
-    """Print each dataset's pages in selection order with the automatic filters' verdicts."""
-    trafilatura, readability = folders.get("trafilatura"), folders.get("readability")
+def exclusions(round_: int, htmldate: Path | None, exclude_from: list[Path]):
+    """What a round's selection excludes: the URLs of the extraction-dev and htmldate evaluation pages, the ids and URLs
+    of the pages labelled before it, how far each earlier round read the Readability and postlight pages, htmldate's
+    test page files, other projects' test page URLs, and (from round 9) the 8-word shingles of the texts of the pages
+    labelled before it and of other projects' test pages."""
     forbidden = {norm_url(v["url"]) for v in json.loads(GROUND_TRUTH.read_text()).values() if v.get("url")}
     labelled: set[str] = set()  # the ids and URLs of the pages of every quote gold made before this round
     # (source prefix, earlier round) -> the last key of that round's order that the round reached in that source
@@ -321,8 +333,6 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
                     if page_id.startswith(prefix):
                         last = considered.get((prefix, earlier), "")
                         considered[prefix, earlier] = max(last, order_key(earlier, page_id))
-        if trafilatura is not None and round_ < 6:
-            raise SystemExit(f"round 3 read every qualifying trafilatura page: no --trafilatura in round {round_}")
     htmldate_files: set[str] = set()
     if htmldate is not None:  # htmldate's evaluation pages were used before (round 2)
         for name in ("eval_default.json", "eval_mediacloud_2020.json"):
@@ -337,6 +347,15 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
                  if page.source not in HELD_OUT or int(page.source.removeprefix("heldout")) < round_}
         for folder in exclude_from:
             twins |= page_shingles(folder)
+    return forbidden, labelled, considered, htmldate_files, others, twins
+
+
+def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | None, exclude_from: list[Path]) -> None:
+    """Print each dataset's pages in selection order with the automatic filters' verdicts."""
+    trafilatura, readability = folders.get("trafilatura"), folders.get("readability")
+    if trafilatura is not None and 3 < round_ < 6:
+        raise SystemExit(f"round 3 read every qualifying trafilatura page: no --trafilatura in round {round_}")
+    forbidden, labelled, considered, htmldate_files, others, twins = exclusions(round_, htmldate, exclude_from)
     pages: list[tuple[str, str, str | None]] = []  # (order key, page id, URL)
     if trafilatura is not None:
         for url, entry in json.loads((trafilatura / "evaldata.json").read_text()).items():
@@ -420,6 +439,60 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
         print(f"{page_id}\t{url}\t{verdict}")
 
 
+def wikinewssum_pages(dataset: Path) -> dict[str, tuple[str, str, str]]:
+    """The English source articles of WikinewsSum's `cleaned_endataset.json` (one Wikinews article a line, each with
+    the news articles it cites): page id `wikinewssum:<line>.<source>` (both counted from 0) -> (URL, title, text)."""
+    pages = {}
+    for line, entry in enumerate(json.loads(row) for row in dataset.read_text().splitlines() if row.strip()):
+        for index, source in enumerate(entry["sources"]):
+            if source.get("language") == "en":
+                pages[f"{WIKINEWSSUM}{line}.{index}"] = (source["url"], source.get("title") or "", source["maintext"])
+    return pages
+
+
+def wikinewssum_text(url: str, title: str, text: str) -> str:
+    """A WikinewsSum source article's body as the pipeline ingests a JSON record of it (title, url, text)."""
+    from newsdesk.clean import clean_document
+    from newsdesk.model import RawDocument
+
+    document = RawDocument(path=url, content=text, content_type="text", fields={"title": title, "url": url})
+    return clean_document(document).body
+
+
+def wikinewssum_candidates(dataset: Path, htmldate: Path | None, exclude_from: list[Path]) -> None:
+    """Print the pool of rounds 17 to 19 in selection order (sha256 of 'heldout17:' + page id) with the automatic
+    filters' verdicts, each qualifying page dealt in turn to round 17, 18 and 19. The exclusions are those of round 17
+    for all three, so the deal does not change as their golds are added; a page that is the same article as an earlier
+    one of the pool (by URL or shingles) is skipped as that page."""
+    forbidden, labelled, _, _, others, twins = exclusions(WIKINEWSSUM_ROUNDS[0], htmldate, exclude_from)
+    pages = wikinewssum_pages(dataset)
+    dealt, seen = 0, {}  # the first page of the pool with each URL
+    for page_id in sorted(pages, key=lambda page: order_key(WIKINEWSSUM_ROUNDS[0], page)):
+        url, title, body = pages[page_id]
+        text = wikinewssum_text(url, title, body)
+        n_words, share, marks = len(text.split()), english_share(text), sum(text.count(m) for m in '"“”')
+        twin = same_article(text, twins)
+        if (same := seen.setdefault(norm_url(url), page_id)) != page_id:
+            verdict = f"skip: the same URL as {same}"
+        elif norm_url(url) in labelled:
+            verdict = "skip: page already labelled (another quote gold)"
+        elif norm_url(url) in forbidden:
+            verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
+        elif norm_url(url) in others:
+            verdict = "skip: URL among other projects' test pages"
+        elif share < 0.15 or n_words < 150 or marks < 2:
+            verdict = ("skip: not English" if share < 0.15 else f"skip: {n_words} words (< 150)" if n_words < 150
+                       else "skip: no double quote marks")
+        elif twin:
+            verdict = f"skip: the same article as {twin}"
+        else:
+            round_ = WIKINEWSSUM_ROUNDS[dealt % len(WIKINEWSSUM_ROUNDS)]
+            verdict = f"read in round {round_}: {n_words} words, {marks} marks"
+            dealt += 1
+        twins[f"pool page {page_id}"] = shingles(text)
+        print(f"{page_id}\t{url}\t{verdict}")
+
+
 SOURCE_FOLDERS = {
     "trafilatura": "trafilatura's tests/ folder",
     "readability": "Readability's test/test-pages/ folder",
@@ -451,19 +524,29 @@ def main() -> None:
     parser.add_argument("--out", type=Path, help="default $NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json")
     parser.add_argument("--check", action="store_true", help="verify every labelled quote occurs verbatim")
     parser.add_argument("--candidates", action="store_true", help="print the selection order and filters")
+    parser.add_argument("--wikinewssum", type=Path,
+                        help="cleaned_endataset.json of airKlizz/WikinewsSum at 1d98503 (rounds 17 to 19)")
     parser.add_argument("--htmldate-tests", type=Path, help="htmldate's tests/ folder (its pages are excluded)")
     parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
                         help="other projects' test data folders (their pages are excluded by URL)")
     args = parser.parse_args()
     folders = {name: getattr(args, name.replace("-", "_")) for name in SOURCE_FOLDERS}
+    if args.round in WIKINEWSSUM_ROUNDS and args.wikinewssum is None:
+        raise SystemExit(f"round {args.round}: give --wikinewssum")
+    if args.candidates and args.round in WIKINEWSSUM_ROUNDS:
+        wikinewssum_candidates(args.wikinewssum, args.htmldate_tests, args.exclude_from)
+        return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
     gold_file = gold_path(args.round)
     out = args.out or texts_path(args.round)
     gold = json.loads(gold_file.read_text())
-    texts = {page_id: clean_text(page_file(page_id, folders))
-             for page_id in gold["pages"]}
+    if args.round in WIKINEWSSUM_ROUNDS:
+        pool = wikinewssum_pages(args.wikinewssum)
+        texts = {page_id: wikinewssum_text(*pool[page_id]) for page_id in gold["pages"]}
+    else:
+        texts = {page_id: clean_text(page_file(page_id, folders)) for page_id in gold["pages"]}
     missing = [f"{page_id}: {q['text'][:60]!r}" for page_id, page in gold["pages"].items() for q in page["quotes"]
                if q["text"] not in texts[page_id]]
     if args.check:
@@ -471,7 +554,8 @@ def main() -> None:
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     about = (f"Bodies of the pages of bench/data/{gold_file.name} as newsdesk.clean.clean_document gave them at commit "
-             f"{commit}, from the HTML test pages of {DATASETS[args.round]}. Third-party "
+             f"{commit}, from the {'texts' if args.round in WIKINEWSSUM_ROUNDS else 'HTML test pages'} of "
+             f"{DATASETS[args.round]}. Third-party "
              "text: keep it outside the repository. Rebuilt by bench/quotes_heldout_texts.py.")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({"about": about, "texts": texts}, ensure_ascii=False, indent=1))
