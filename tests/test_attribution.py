@@ -146,6 +146,17 @@ CASES = [
      "The company that runs the awards, Dick Clark Productions, denied any deal. “No agreement has been "
      "reached,” they said.",
      {"No agreement has been reached": "Dick Clark Productions"}),
+    ("a description with a place in it, named in apposition",
+     "“Terrific guy,” Epstein's neighbor in both Florida and New York, Donald Trump, said in the story.",
+     {"Terrific guy": "Donald Trump"}),
+    ("a description named in apposition by a titled name",
+     "The host, National Resources Defense Council board member Nicole Lederer, has said the pipeline “is "
+     "against the best interest of our country.”",
+     {"is against the best interest of our country.": "Nicole Lederer"}),
+    ("a person's description naming another person in apposition",
+     "Prince Andrew, the younger brother of heir to the British throne, Charles, has told friends that the "
+     "interview was “a great success for everyone”.",
+     {"a great success for everyone": "Prince Andrew"}),
     ("a quotation that fills the paragraph after one about a person",
      "Kim Lee has coached the team for a decade and won four titles.\n\n“It is the best job in the world.”",
      {"It is the best job in the world.": "Kim Lee"}),

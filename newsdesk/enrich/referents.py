@@ -485,22 +485,41 @@ class Referents:
 
     def _naming_apposition(self, start: int, end: int, lo: int) -> Phrase | None:
         """Tokens [start, end) as the name of a description that opens the clause before them ("The company that
-        runs the awards, Dick Clark Productions,"), when they are exactly one mention."""
+        runs the awards, Dick Clark Productions,", "Epstein's neighbor in both Florida and New York, Donald
+        Trump,"): one mention, or a person's name with the title written before it ("The host, council board member
+        Nicole Lederer,")."""
         if start < end and self.words[start] in DETERMINERS:
             start += 1
-        if start >= end or self.mention[start] is None:
+        if start >= end or self.mention[end - 1] is None:
             return None
-        first, last = self.mention_bounds(start)
-        if first != start or last != end or self.mention[start].canonical_type not in SPEAKER_TYPES:
+        first, last = self.mention_bounds(end - 1)
+        mention = self.mention[end - 1]
+        if last != end or first < start or mention.canonical_type not in SPEAKER_TYPES:
+            return None
+        if first > start and (mention.canonical_type is not EntityType.PERSON or not self._title_words(start, first)):
             return None
         comma = start - 1 if self.texts[start - 1] == "," else start - 2
         heads = [comma - 1]
-        heads += [r - 1 for r in range(max(lo, comma - 10), comma) if self.words[r] in ("that", "which", "who")]
+        heads += [r - 1 for r in range(max(lo, comma - 10), comma)
+                  if self.words[r] in ("that", "which", "who") or self.words[r] in POST_PREPOSITIONS]
         for head in heads:
             phrase = self.phrase_ending(head, lo) if head >= lo else None
             if phrase is not None and phrase.kind == "role" and self._clause_starts_at(phrase.start, lo):
-                return Phrase("mention", start, end, mention=self.mention[start])
+                described = self.phrase_ending(phrase.start - 2, lo) \
+                    if phrase.start - 2 >= lo and self.texts[phrase.start - 1] == "," else None
+                if described is not None and described.mention is not None \
+                        and described.mention.canonical_type is EntityType.PERSON:
+                    return None  # the description is a person's: "Prince Andrew, the brother of the heir, Charles,"
+                return Phrase("mention", first, end, mention=mention)
         return None
+
+    def _title_words(self, start: int, end: int) -> bool:
+        """Whether tokens [start, end) are a title written before a name: names, title words and other words that
+        are no function word or verb form ("National Resources Defense Council board member", "Rear Admiral")."""
+        return end - start <= 8 and all(
+            self._is_title_word(t) or (self.texts[t].isalpha() and self.words[t] not in FUNCTION_WORDS
+                                       and self.words[t] not in SPEECH_VERBS and not self._verb_like(t))
+            for t in range(start, end))
 
     def subject_left(self, verb: int, lo: int) -> Phrase | None:
         """The subject of a speech verb written right before it ("Morrison, Vindman's superior, said",
