@@ -153,6 +153,18 @@ CASES = [
      "The host, National Resources Defense Council board member Nicole Lederer, has said the pipeline “is "
      "against the best interest of our country.”",
      {"is against the best interest of our country.": "Nicole Lederer"}),
+    ("a speaker of their own after 'according to'",
+     "According to Jane Smith, Governor Tom Wolf once cautioned: “We cannot spend what we do not have.”",
+     {"We cannot spend what we do not have.": "Tom Wolf"}),
+    ("a verb that characterises the quotation, after the sentence's own speech verb",
+     "UiPath recently announced new features, as well as taking automated actions to deliver what UiPath CEO Bob "
+     "Enslin calls “one-click digital transformation.”",
+     {"one-click digital transformation.": "Bob Enslin"}),
+    ("a pronoun after a fronted clause naming someone as a preposition's object",
+     "Keir Starmer visited a school in Leeds on Monday and spoke to pupils about the new curriculum.\n\n"
+     "Asked again whether he would continue to accept gifts from Lord Alli, he said: “Well, wherever there are "
+     "gifts from anyone I’m going to comply with the rules.”",
+     {"Well, wherever there are gifts from anyone I’m going to comply with the rules.": "Keir Starmer"}),
     ("a person's description naming another person in apposition",
      "Prince Andrew, the younger brother of heir to the British throne, Charles, has told friends that the "
      "interview was “a great success for everyone”.",

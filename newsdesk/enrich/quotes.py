@@ -384,8 +384,10 @@ class Attributor:
             if word == "according":
                 if v + 1 < q.first and refs.words[v + 1] == "to":
                     phrase = refs.phrase_starting(v + 2, q.first)
-                    if phrase is not None:
+                    if phrase is not None and not self._speaker_between(phrase.end, q.first):
                         return refs.resolve(phrase, q.sentence, self._recent(q))
+                    if phrase is not None:  # 'According to X, Y once cautioned: “': Y's words
+                        lo = phrase.end
                 continue
             if word in SPEECH_NOUNS and v > lo and (refs.words[v - 1] in POSSESSIVES or refs.words[v - 1] in ("’s",
                                                                                                           "'s")):
@@ -423,12 +425,23 @@ class Attributor:
                 q.verb = v
         return None
 
+    def _speaker_between(self, lo: int, hi: int) -> bool:
+        """Whether a speech verb between tokens `lo` and `hi` has a subject of its own there."""
+        refs = self.refs
+        return any(refs.words[v] in FRAME_VERBS and not refs.quoted[v] and not refs.words[v].endswith("ing")
+                   and refs.subject_left(v, lo) is not None for v in range(lo, hi))
+
     def _introducing_verb(self, q: _Attribution, lo: int) -> Referent | None:
-        """The speaker of a quotation introduced by a reported speaker ('Boyd said his doctor told him, “'): the
-        subject of the speech verb that ends right before the quotation with a comma or colon, when an earlier
-        verb frames the sentence."""
+        """The speaker of a quotation introduced by a reported speaker ('Boyd said his doctor told him, “', 'to
+        deliver what UiPath CEO Bob Enslin calls “'): the subject of the speech verb that ends right before the
+        quotation with a comma or colon, or of a verb that characterises it right before it, when an earlier verb
+        frames the sentence."""
         refs = self.refs
         c = q.first - 1
+        if c > lo and refs.words[c] in CHARACTERISING and not refs.quoted[c] and any(
+                refs.words[t] in FRAME_VERBS and not refs.quoted[t] for t in range(lo, c)):
+            phrase = refs.subject_left(c, lo)
+            return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
         if c <= lo or refs.texts[c] not in (",", ":"):
             return None
         v = next((t for t in range(c - 1, max(lo, c - 4) - 1, -1) if refs.words[t] in FRAME_VERBS

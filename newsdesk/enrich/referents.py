@@ -169,7 +169,7 @@ has have had will would could can may might does did do is was were had've ’d 
 """Words between a subject and its speech verb ("Noem later tweeted", "he has said")."""
 CLAUSE_OPENERS = frozenset("""
 and but so yet then while as because that when after before if although though since whereas where however
-meanwhile still now instead also which who whom with
+meanwhile still now instead also which who whom what with
 """.split())
 SUBORDINATE_OPENERS = frozenset("if when while although though because since before after once unless until whereas as"
                                 .split())
@@ -985,7 +985,7 @@ class Referents:
             if mention is None or self.quoted[t] or mention.canonical_type is not EntityType.PERSON \
                     or mention.canonical in seen or (t + 1 < i and self.mention[t + 1] is mention):
                 continue
-            start = self.mention_bounds(t)[0]
+            start = self._title_start(self.mention_bounds(t)[0], first)  # "from (the) Lord Alli"
             if not objects and start > 0 and self.words[start - 1] in POST_PREPOSITIONS | {"by", "about", "against"}:
                 continue
             seen.add(mention.canonical)
