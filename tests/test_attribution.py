@@ -165,6 +165,23 @@ CASES = [
      "Asked again whether he would continue to accept gifts from Lord Alli, he said: “Well, wherever there are "
      "gifts from anyone I’m going to comply with the rules.”",
      {"Well, wherever there are gifts from anyone I’m going to comply with the rules.": "Keir Starmer"}),
+    ("a role with a party word, of the one person the text introduced with that role",
+     "Indiana Gov. Eric Holcomb said on Friday that he would sign the budget.\n\n“It is a generational impact "
+     "budget,” the Republican governor said.",
+     {"It is a generational impact budget": "Eric Holcomb"}),
+    ("an organisation called by a word of its name",
+     "The Storm Prediction Center has outlined a Level 3 risk of severe weather on Saturday.\n\n“The greatest "
+     "threat is currently anticipated across parts of the southern Plains,” wrote the center.",
+     {"The greatest threat is currently anticipated across parts of the southern Plains": "Storm Prediction Center"}),
+    ("a quotation filling the paragraph after one whose long tag names nobody else who speaks",
+     "“The Court today takes the extraordinary step of holding the order unconstitutional,” Justice Clarence "
+     "Thomas wrote in a 91-page dissent, more than three times as long as Roberts’ majority opinion.\n\n“In doing "
+     "so, the Court adds to the sad history of the Fourteenth Amendment.”",
+     {"In doing so, the Court adds to the sad history of the Fourteenth Amendment.": "Clarence Thomas"}),
+    ("'as X puts it'",
+     "Clipboard AI combines the platform with third-party models to — as Bob Enslin puts it — “bring the power of "
+     "automation to anyone that has to copy/paste.”",
+     {"bring the power of automation to anyone that has to copy/paste.": "Bob Enslin"}),
     ("a person's description naming another person in apposition",
      "Prince Andrew, the younger brother of heir to the British throne, Charles, has told friends that the "
      "interview was “a great success for everyone”.",

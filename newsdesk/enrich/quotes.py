@@ -358,9 +358,9 @@ class Attributor:
         colon = self._colon_subject(q)
         if colon is not None:
             return colon
-        put = next((v for v in range(lo + 2, q.first - 1) if refs.words[v] == "put" and refs.words[v + 1] == "it"
-                    and refs.words[lo:v].count("as") and not refs.quoted[v]), None)
-        if put is not None:  # "As Gaiman put it, “…”"
+        put = next((v for v in range(lo + 2, q.first - 1) if refs.words[v] in ("put", "puts")
+                    and refs.words[v + 1] == "it" and refs.words[lo:v].count("as") and not refs.quoted[v]), None)
+        if put is not None:  # "As Gaiman put it, “…”", "as Enslin puts it — “…”"
             phrase = refs.subject_left(put, lo)
             if phrase is not None:
                 return refs.resolve(phrase, q.sentence, self._recent(q))
@@ -585,6 +585,12 @@ class Attributor:
             starts_paragraph = not self.text[self.text.rfind("\n", 0, q.span.start) + 1:q.span.start].strip()
             if starts_paragraph:
                 return p.referent
+        if p.paragraph == q.paragraph - between.count("\n") and between.count("\n") <= 2 \
+                and len(between.split()) <= 3 * MAX_ATTRIBUTION_WORDS and not re.search(r"[.!?]\W*\S", between) \
+                and self._alone_in_paragraph(q) and not self._other_person(p.referent.speaker, p.last + 1, q.first):
+            # '“…,” Justice Clarence Thomas wrote in a dissent, three times as long as Roberts’ opinion.\n\n“…”'
+            return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
+                            type=p.referent.type)
         middle = [line for line in between.split("\n")[1:-1] if line.strip()]
         if len(middle) == 1 and len(between.split()) <= 4 * MAX_ATTRIBUTION_WORDS and self._alone_in_paragraph(q) \
                 and self._names_only(p.referent.speaker, p.last + 1, q.first, sentences=True):

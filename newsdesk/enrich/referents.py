@@ -1264,6 +1264,10 @@ class Referents:
                 nearby = [m for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
                 if nearby:
                     return Referent(None, WEAK, hint=nearby[0].canonical)
+        if phrase.determiner in DEFINITE and not named and head not in PERSON_ROLE_NOUNS | ANONYMOUS_NOUNS:
+            owner = self._organisation_called({head}, phrase.start)
+            if owner is not None:  # '”, wrote the center' after "the Storm Prediction Center"
+                return self._named(owner, TITLED, phrase=text)
         if tag and head not in ROLE_HEADS and phrase.determiner in DEFINITE and not any(
                 self.words[t] in PLACE_PREPOSITIONS for t in range(phrase.start, phrase.end)):
             # '”, the Ohio native said' (but '”, the rebel in Zawiya said' is someone the text does not name)
@@ -1358,8 +1362,8 @@ class Referents:
     def _titled(self, head: str, phrase: Phrase) -> Referent | None:
         """The one person of the text introduced with this role ("the governor" -> "Gov. Kristi Noem")."""
         words = {self.words[t] for t in range(phrase.start, phrase.end)} - FUNCTION_WORDS - DETERMINERS
-        words = {ABBREVIATIONS.get(w, w) for w in words if w.isalpha() or "-" in w}
-        words.discard(head)
+        words = {ABBREVIATIONS.get(w, w) for w in words if w.isalpha() or "-" in w} - PARTY_MEMBERS
+        words.discard(head)  # "the Republican governor" -> "Gov. Eric Holcomb"
         matches = [name for name, roles in self.titles.items() if head in roles and words <= roles | {head}]
         if len(matches) == 1:
             return self._person(matches[0], TITLED, phrase=self.phrase_text(phrase))
