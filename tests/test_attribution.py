@@ -182,6 +182,19 @@ CASES = [
      "Clipboard AI combines the platform with third-party models to — as Bob Enslin puts it — “bring the power of "
      "automation to anyone that has to copy/paste.”",
      {"bring the power of automation to anyone that has to copy/paste.": "Bob Enslin"}),
+    ("a hyphenated title in a tag",
+     "“We condemn, in the strongest terms, the attack on the journalists,” Reuters Editor-in-Chief Alessandra "
+     "Galloni said.",
+     {"We condemn, in the strongest terms, the attack on the journalists": "Alessandra Galloni"}),
+    ("abbreviated ranks in a tag",
+     "“Digital terrorists use negative propaganda and fake news,” Pakistani military spokesperson Lt. Gen. Ahmed "
+     "Sharif Chaudhry had said.",
+     {"Digital terrorists use negative propaganda and fake news": "Ahmed Sharif Chaudhry"}),
+    ("a short phrase of one speaker's quotation taken up by another",
+     "“Digital terrorists use negative propaganda and fake news,” army spokesman Ahmed Sharif Chaudhry said.\n\n"
+     "In May, Asim Munir highlighted the issue of “negative propaganda” on social media, asserting that it poses "
+     "threats.",
+     {"negative propaganda": None}),
     ("a person's description naming another person in apposition",
      "Prince Andrew, the younger brother of heir to the British throne, Charles, has told friends that the "
      "interview was “a great success for everyone”.",

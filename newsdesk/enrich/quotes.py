@@ -697,11 +697,12 @@ class Attributor:
                                                                             else end].strip(" .,”\"")
 
     def _repeated(self, q: _Attribution) -> Referent | None:
-        """A pull quote or a heading: its words are part of a quotation credited elsewhere in the text."""
+        """A pull quote or a heading: its words are part of a quotation credited elsewhere in the text (more than
+        a short phrase, which another speaker may take up: 'Munir highlighted the issue of “negative propaganda”')."""
         words = " ".join(_words(q.span.text.lower()))
         for p in self.quotes:
             if p is not q and p.referent is not None and p.referent.speaker and p.referent.confidence >= ATTRIBUTE \
-                    and len(words) >= 8 and words in " ".join(_words(p.span.text.lower())):
+                    and len(words.split()) > SHORT_QUOTE_WORDS and words in " ".join(_words(p.span.text.lower())):
                 return Referent(p.referent.speaker, RECENT + 0.05, p.referent.phrase, type=p.referent.type)
         return None
 

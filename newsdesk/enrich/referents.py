@@ -653,6 +653,11 @@ class Referents:
                 k += 1
             elif word == "co" and head is not None and k + 2 < hi and self.texts[k + 1] == "-":
                 k += 2  # "study co-author Dr. James Whitaker"
+            elif word in ("-", "–") and head is not None and k + 2 < hi and self.texts[k + 1].isalpha():
+                k += 2 if self.texts[k + 2] in ("-", "–") else 1  # "Reuters Editor-in-Chief Alessandra Galloni"
+            elif word == "." and head is not None and self.words[head] in ABBREVIATIONS and k + 1 < hi \
+                    and self._is_name_word(k + 1):
+                k += 1  # "military spokesperson Lt. Gen. Ahmed Sharif Chaudhry" ("Lt" "." as two tokens)
             else:
                 break
         if head is None or possessive:  # "the NYAG’s questions"
