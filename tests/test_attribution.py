@@ -195,6 +195,10 @@ CASES = [
      "In May, Asim Munir highlighted the issue of “negative propaganda” on social media, asserting that it poses "
      "threats.",
      {"negative propaganda": None}),
+    ("a pronoun for a person described after an unrecognised organisation's name",
+     "However, Transnet pipelines executive Russell Bradbrooke has reservations about the project.\n\n“It’s an "
+     "option to transport green hydrogen instead of ammonia,” he said.",
+     {"It’s an option to transport green hydrogen instead of ammonia": "Russell Bradbrooke"}),
     ("a person's description naming another person in apposition",
      "Prince Andrew, the younger brother of heir to the British throne, Charles, has told friends that the "
      "interview was “a great success for everyone”.",

@@ -643,6 +643,8 @@ class Referents:
                 possessive, k = True, k + 1
             elif self._is_name_word(k) and word not in SPEECH_VERBS:
                 head, k = k, k + 1
+                if k < hi and not self._is_name_word(k):  # "Transnet pipelines executive Russell Bradbrooke"
+                    k = self._described_person(k, hi) or k
             elif word in ("of", "for") and head is not None and self._is_name_word(head) \
                     and k + 1 < hi and self._is_name_word(k + 1) and not (
                         self.mention[head] is not None and self.mention[head].canonical_type is EntityType.PERSON):
