@@ -73,7 +73,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 17)
+HELD_OUT_ROUNDS = range(3, 20)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -88,12 +88,14 @@ GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "ben
               **{f"heldout{n}": gold_path(n) for n in HELD_OUT_ROUNDS}}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8",
-             "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5")
+             "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
 fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, round 5
 (developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages), the end of round 5, and
 round 6's three steps (ff3c671, the code of a950357, scored once on the round-9 and round-10 pages; 8b97d0c on the
-round-11 pages; 07a622d on the round-12 pages; 68f1ba5 on the round-13 pages)."""
+round-11 pages; 07a622d on the round-12 pages; 68f1ba5 on the round-13 pages), and the end of round 7 (3493dc5,
+the rules of cb54813, scored once on the round-16 pages), before round 8 (developed on the errors of rounds 14 to 16,
+scored once on the round-17 to round-19 pages)."""
 MATCH = 0.5
 
 
@@ -331,9 +333,10 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout11": "round-11 held-out (scored once at 8b97d0c, in-sample after)",
               "heldout12": "round-12 held-out (scored once at 07a622d, in-sample after)",
               "heldout13": "round-13 held-out (scored once at 68f1ba5, in-sample after)",
-              "heldout14": "round-14 held-out (scored once at dceac49)",
-              "heldout15": "round-15 held-out (scored once at dceac49)",
-              "heldout16": "round-16 held-out (scored once at cb54813)"}
+              "heldout14": "round-14 held-out (scored once at dceac49, in-sample after)",
+              "heldout15": "round-15 held-out (scored once at dceac49, in-sample after)",
+              "heldout16": "round-16 held-out (scored once at cb54813, in-sample after)",
+              **{f"heldout{n}": f"round-{n} held-out (scored once at the end of round 8)" for n in (17, 18, 19)}}
     for split in splits:
         for code, scores in results.items():
             if split in scores:

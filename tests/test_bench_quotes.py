@@ -59,7 +59,8 @@ def test_round3_pages_are_left_out_without_their_texts(fake_round3: Path) -> Non
                                               ("heldout7", 25), ("heldout8", 18), ("heldout9", 3),
                                               ("heldout10", 16), ("heldout11", 25), ("heldout12", 13),
                                               ("heldout13", 23), ("heldout14", 20), ("heldout15", 22),
-                                              ("heldout16", 16)])
+                                              ("heldout16", 16), ("heldout17", 22), ("heldout18", 22),
+                                              ("heldout19", 22)])
 def test_held_out_gold_quotes_are_labelled_in_the_shared_format(group: str, pages: int) -> None:
     gold = json.loads(quotes.GOLD_FILES[group].read_text())
     assert len(gold["pages"]) == pages
@@ -85,3 +86,22 @@ def test_a_gzipped_benchmark_page_is_found_in_its_first_folder_and_cleaned(tmp_p
     assert "We will open the new bridge next spring" in clean_text(path)
     with pytest.raises(FileNotFoundError):
         page_file("wcxb:0008", {"wcxb": tmp_path})
+
+
+def test_wikinewssum_source_articles_are_read_as_the_pipeline_ingests_a_json_record(tmp_path: Path) -> None:
+    """Rounds 17 to 19: the English source articles of WikinewsSum's dataset (one Wikinews article a line), page id
+    `wikinewssum:<line>.<source>`, the body the cleaner makes of a record with that title, URL and text."""
+    from bench.quotes_heldout_texts import wikinewssum_pages, wikinewssum_text
+
+    url = "http://news.example.org/bridge.html"
+    rows = [{"title": "Wikinews", "sources": [{"language": "pt", "maintext": "Texto.", "title": "T", "url": "x"}]},
+            {"title": "Bridge", "sources": [
+                {"language": "de", "maintext": "Text.", "title": "T", "url": "y"},
+                {"language": "en", "maintext": "Bridge to open in spring\n" + FAKE_TEXT, "title":
+                    "Bridge to open in spring", "url": url}]}]
+    dataset = tmp_path / "cleaned_endataset.json"
+    dataset.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
+    pages = wikinewssum_pages(dataset)
+    assert list(pages) == ["wikinewssum:1.1"]
+    text = wikinewssum_text(*pages["wikinewssum:1.1"])
+    assert FAKE_GOLD["text"] in text and "Lopez said" in text
