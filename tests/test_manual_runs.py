@@ -57,7 +57,8 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
                NEWSDESK_WORKERS="1", NEWSDESK_MAX_DOCUMENT_SECONDS="0", NEWSDESK_SOURCES='["nothing-here"]',
-               NEWSDESK_ES_URL=f"http://127.0.0.1:{_free_port()}")  # an Elasticsearch that does not answer
+               NEWSDESK_ES_URL=f"http://127.0.0.1:{_free_port()}",  # an Elasticsearch that does not answer
+               PREFECT_RUNNER_POLL_FREQUENCY="1")  # the served runner looks for triggered runs every 1 s, not 10
     api = f"http://127.0.0.1:{port}/api"
     serve_log = (tmp_path / "serve.log").open("w")
     serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT, stdout=serve_log,
@@ -72,7 +73,7 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
                 pass
             assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
             assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
-            time.sleep(1)
+            time.sleep(0.2)
         said = (tmp_path / "serve.log").read_text()
         assert f"Prefect server: http://127.0.0.1:{port} (started" in said and "newsdesk trigger" in said
 
@@ -129,12 +130,12 @@ def test_the_local_server_of_serve_ends_with_it_even_after_kill_9(tmp_path: Path
         deadline = time.monotonic() + 240
         while not answers(api, timeout=2):
             assert serve.poll() is None and time.monotonic() < deadline, "newsdesk serve did not start its server"
-            time.sleep(1)
+            time.sleep(0.2)
         serve.kill()
         serve.wait(30)
         deadline = time.monotonic() + 60
         while answers(api, timeout=2) and time.monotonic() < deadline:
-            time.sleep(1)
+            time.sleep(0.2)
         assert not answers(api, timeout=2), "the local Prefect server outlived `newsdesk serve` killed with -9"
     finally:
         if serve.poll() is None:
