@@ -22,6 +22,7 @@ from newsdesk.config import Settings
 from newsdesk.orchestration import answers, parse_parameters
 
 NEWSDESK = str(Path(sys.executable).with_name("newsdesk"))
+FINAL_STATES = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 def _free_port() -> int:
@@ -97,6 +98,13 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
                                 capture_output=True, text=True, timeout=120)
         assert queued.returncode == 0, queued.stderr
         assert json.loads(queued.stdout)["url"].startswith(f"http://127.0.0.1:{port}/runs/flow-run/")
+        # The runner picks the queued run up within its 1 s poll: let it end, so that `serve` is stopped idle.
+        queued_run = f"{api}/flow_runs/{json.loads(queued.stdout)['id']}"
+        deadline = time.monotonic() + 300
+        while (state := httpx.get(queued_run, timeout=5).json()["state"]["type"]) not in FINAL_STATES:
+            assert time.monotonic() < deadline, f"the queued run is still {state}"
+            time.sleep(0.2)
+        assert state == "COMPLETED", state
     finally:
         serve.send_signal(signal.SIGTERM)  # as Ctrl-C or a service manager would
         try:
