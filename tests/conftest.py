@@ -27,10 +27,14 @@ SHARED = ROOT.parent / "shared"
 
 @pytest.fixture(scope="session")
 def prefect_harness():
-    """One temporary Prefect server for the whole session (its start costs 8-20 s)."""
+    """One temporary Prefect server for the whole session (its start costs 8-20 s). The flows run in this process
+    send no heartbeats: ending a run joins Prefect's heartbeat thread, which sleeps in whole seconds (0.5-1 s at
+    the end of every run). The `newsdesk` processes the tests start (their flows report here too) send them."""
+    from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=300):
+    with prefect_test_harness(server_startup_timeout=300), \
+            temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}):
         yield
 
 

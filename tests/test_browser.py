@@ -138,7 +138,8 @@ def test_search_facet_and_article_in_chromium(server: str, driver) -> None:
 
     from selenium.common.exceptions import StaleElementReferenceException
 
-    wait = WebDriverWait(driver, 15, ignored_exceptions=[StaleElementReferenceException])
+    wait = WebDriverWait(driver, 15, poll_frequency=0.1,
+                         ignored_exceptions=[StaleElementReferenceException])
     ARTIFACTS.mkdir(exist_ok=True)
 
     def settled() -> None:

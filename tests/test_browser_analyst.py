@@ -96,7 +96,7 @@ def http(server: str) -> Iterator[httpx.Client]:
 def settled(drv) -> None:  # noqa: ANN001
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(drv, 20).until(lambda d: d.execute_script(
+    WebDriverWait(drv, 20, poll_frequency=0.1).until(lambda d: d.execute_script(
         "return document.body.dataset.loading === 'false'"))
 
 
@@ -113,7 +113,8 @@ def wait_for(drv, condition, timeout: float = 20, settle: bool = True) -> None: 
     from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(drv, timeout, ignored_exceptions=[StaleElementReferenceException]).until(lambda d: condition())
+    WebDriverWait(drv, timeout, poll_frequency=0.1, ignored_exceptions=[StaleElementReferenceException]).until(
+        lambda d: condition())
     if settle:
         settled(drv)
 

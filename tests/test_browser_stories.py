@@ -35,7 +35,8 @@ def test_story_view_from_a_hit_shows_both_publishers_and_claims_side_by_side(
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    wait = WebDriverWait(driver, 20, ignored_exceptions=[StaleElementReferenceException])
+    wait = WebDriverWait(driver, 20, poll_frequency=0.1,
+                         ignored_exceptions=[StaleElementReferenceException])
     ARTIFACTS.mkdir(exist_ok=True)
     seeds = _articles(seeds_processed)
     ids = {a.id for a in seeds.values()}

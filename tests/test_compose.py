@@ -7,11 +7,12 @@ import importlib.util
 import json
 import shutil
 import subprocess
-import threading
 from pathlib import Path
 
 import pytest
 import yaml
+
+from support.http_server import serve_in_thread
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = ROOT / "docker-compose.yml"
@@ -243,8 +244,7 @@ def setup_script(compose: dict):  # noqa: ANN201
     """Runs es-setup's script (as Compose hands it to bash: `$$` is `$`) against a loopback server."""
     script = compose["services"]["es-setup"]["command"][2].replace("$$", "$")
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Scripted)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
 
     def run(answers: list[int], **env: str) -> subprocess.CompletedProcess[str]:
         _Scripted.answers, _Scripted.seen = list(answers), []

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -12,6 +11,7 @@ from typer.testing import CliRunner
 
 from newsdesk.config import use_settings
 from newsdesk.index.es_cli import app
+from support.http_server import serve_in_thread
 
 SEEN: list[tuple[str, str, str]] = []
 
@@ -43,7 +43,7 @@ class Services(BaseHTTPRequestHandler):
 @pytest.fixture
 def services(monkeypatch: pytest.MonkeyPatch, tmp_path) -> Iterator[str]:  # noqa: ANN001
     server = ThreadingHTTPServer(("127.0.0.1", 0), Services)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    serve_in_thread(server)
     url = f"http://127.0.0.1:{server.server_address[1]}"
     SEEN.clear()
     monkeypatch.chdir(tmp_path)  # no stray .env

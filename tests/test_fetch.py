@@ -14,13 +14,14 @@ from werkzeug import Request, Response
 
 from newsdesk.config import Settings
 from newsdesk.sources.fetch import HTML_TYPES, FetchError, Fetcher, FetchPolicy
+from support.http_server import LoopbackHTTPServer
 
 PAGE = b"<html><head><title>t</title></head><body><p>An article.</p></body></html>"
 
 
 @pytest.fixture
 def server() -> Iterator[HTTPServer]:
-    server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+    server = LoopbackHTTPServer(host="127.0.0.1", port=0, threaded=True)
     server.start()
     yield server
     server.clear()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -12,6 +11,7 @@ import pytest
 
 from newsdesk.index.es_kibana import SAVED_OBJECTS, KibanaError, import_saved_objects, read_saved_objects
 from newsdesk.index.es_requests import mapped_properties
+from support.http_server import serve_in_thread
 
 OBJECTS = read_saved_objects()
 BY_ID = {o["id"]: o for o in OBJECTS}
@@ -92,8 +92,7 @@ def kibana() -> Iterator[str]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
     Recorder.requests = []
     Recorder.answer = (200, {"success": True, "successCount": len(OBJECTS), "errors": []})
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    serve_in_thread(server)
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
     finally:

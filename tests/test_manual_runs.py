@@ -22,6 +22,7 @@ from newsdesk.config import Settings
 from newsdesk.orchestration import answers, parse_parameters
 
 NEWSDESK = str(Path(sys.executable).with_name("newsdesk"))
+FINAL_STATES = {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"}
 
 
 def _free_port() -> int:
@@ -57,7 +58,8 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
                NEWSDESK_WORKERS="1", NEWSDESK_MAX_DOCUMENT_SECONDS="0", NEWSDESK_SOURCES='["nothing-here"]',
-               NEWSDESK_ES_URL=f"http://127.0.0.1:{_free_port()}")  # an Elasticsearch that does not answer
+               NEWSDESK_ES_URL=f"http://127.0.0.1:{_free_port()}",  # an Elasticsearch that does not answer
+               PREFECT_RUNNER_POLL_FREQUENCY="1")  # the served runner looks for triggered runs every 1 s, not 10
     api = f"http://127.0.0.1:{port}/api"
     serve_log = (tmp_path / "serve.log").open("w")
     serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT, stdout=serve_log,
@@ -72,7 +74,7 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
                 pass
             assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
             assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
-            time.sleep(1)
+            time.sleep(0.2)
         said = (tmp_path / "serve.log").read_text()
         assert f"Prefect server: http://127.0.0.1:{port} (started" in said and "newsdesk trigger" in said
 
@@ -96,6 +98,13 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
                                 capture_output=True, text=True, timeout=120)
         assert queued.returncode == 0, queued.stderr
         assert json.loads(queued.stdout)["url"].startswith(f"http://127.0.0.1:{port}/runs/flow-run/")
+        # The runner picks the queued run up within its 1 s poll: let it end, so that `serve` is stopped idle.
+        queued_run = f"{api}/flow_runs/{json.loads(queued.stdout)['id']}"
+        deadline = time.monotonic() + 300
+        while (state := httpx.get(queued_run, timeout=5).json()["state"]["type"]) not in FINAL_STATES:
+            assert time.monotonic() < deadline, f"the queued run is still {state}"
+            time.sleep(0.2)
+        assert state == "COMPLETED", state
     finally:
         serve.send_signal(signal.SIGTERM)  # as Ctrl-C or a service manager would
         try:
@@ -129,12 +138,12 @@ def test_the_local_server_of_serve_ends_with_it_even_after_kill_9(tmp_path: Path
         deadline = time.monotonic() + 240
         while not answers(api, timeout=2):
             assert serve.poll() is None and time.monotonic() < deadline, "newsdesk serve did not start its server"
-            time.sleep(1)
+            time.sleep(0.2)
         serve.kill()
         serve.wait(30)
         deadline = time.monotonic() + 60
         while answers(api, timeout=2) and time.monotonic() < deadline:
-            time.sleep(1)
+            time.sleep(0.2)
         assert not answers(api, timeout=2), "the local Prefect server outlived `newsdesk serve` killed with -9"
     finally:
         if serve.poll() is None:

@@ -239,7 +239,8 @@ def _closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_unavailable_elasticsearch_exits_3_quickly_with_correct_dead_letters_and_no_stories(tmp_path: Path) -> None:
+def test_unavailable_elasticsearch_exits_3_quickly_with_correct_dead_letters_and_no_stories(
+        tmp_path: Path, request: pytest.FixtureRequest) -> None:
     """Nothing listens at the Elasticsearch URL. `search` and `ingest` (real subprocesses) say so in one line and
     exit 3; the malformed input keeps its own reason; `failed list` lists every failed input, the broken symlink
     included; no story lists a document that was never indexed."""
@@ -249,15 +250,26 @@ def test_unavailable_elasticsearch_exits_3_quickly_with_correct_dead_letters_and
     os.symlink("nowhere.txt", folder / "dangling.txt")
     env = cli_env(tmp_path / "home", NEWSDESK_BACKEND="elasticsearch",
                   NEWSDESK_ES_URL=f"http://127.0.0.1:{_closed_port()}")
-    search = subprocess.run([*NEWSDESK, "search", "council"], env=env, cwd=ROOT, capture_output=True, text=True,
-                            timeout=120)
+
+    def start(home: str, *args: str) -> subprocess.Popen[str]:
+        proc = subprocess.Popen([*NEWSDESK, *args], env={**env, "NEWSDESK_HOME": str(tmp_path / home)}, cwd=ROOT,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        request.addfinalizer(proc.kill)  # not left running when an assertion fails first
+        return proc
+
+    def finish(proc: subprocess.Popen[str], timeout: float = 120) -> subprocess.CompletedProcess[str]:
+        out, err = proc.communicate(timeout=timeout)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+    # Each command waits out the backend's retries (1 + 2 + 4 s): the search (on a fresh home of its own) runs
+    # beside the ingest, and the two read-only listings after it beside each other.
+    started = time.monotonic()
+    search_run, ingest_run = start("search-home", "search", "council"), start("home", "ingest", str(folder), "--json")
+    search, ingest = finish(search_run), finish(ingest_run, timeout=300)
     assert search.returncode == 3 and "Traceback" not in search.stderr, search.stderr[-3000:]
     *retries, last = search.stderr.strip().splitlines()
     assert last.startswith("error: the index backend is unavailable") and all("retry" in r for r in retries)
 
-    started = time.monotonic()
-    ingest = subprocess.run([*NEWSDESK, "ingest", str(folder), "--json"], env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=300)
     assert ingest.returncode == 3 and "Traceback" not in ingest.stderr, ingest.stderr[-3000:]
     assert time.monotonic() - started < 60
     summary = json.loads(ingest.stdout)
@@ -266,11 +278,9 @@ def test_unavailable_elasticsearch_exits_3_quickly_with_correct_dead_letters_and
     assert reasons["broken.json"].startswith("malformed JSON")
     assert reasons["dangling.txt"] == "no such file or broken symlink"
     assert all("backend" in reasons[f"article_000{i}.txt"] for i in range(3))
-    listed = subprocess.run([*NEWSDESK, "failed", "list", "--json"], env=env, cwd=ROOT, capture_output=True,
-                            text=True, timeout=120)
+    listed, stories = (finish(p) for p in [start("home", "failed", "list", "--json"),
+                                           start("home", "stories", "list", "--json")])
     assert {os.path.basename(f["key"]) for f in json.loads(listed.stdout)} == set(reasons)
-    stories = subprocess.run([*NEWSDESK, "stories", "list", "--json"], env=env, cwd=ROOT, capture_output=True,
-                             text=True, timeout=120)
     assert json.loads(stories.stdout)["total"] == 0
 
 

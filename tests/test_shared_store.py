@@ -17,6 +17,7 @@ import pytest
 
 import support.es_spec as S
 from newsdesk.index import es_requests as R
+from test_reliability import cli_env
 
 ROOT = Path(__file__).resolve().parents[1]
 SEEDS = ROOT / "seeds"
@@ -169,6 +170,7 @@ def test_writes_while_the_cluster_does_not_answer_are_sent_at_the_next_turn(open
 
 
 @pytest.mark.opensearch
+@pytest.mark.usefixtures("prefect_harness")  # flows report to the session's Prefect server (cli_env)
 def test_ingest_stores_are_shared_between_homes(opensearch_url: str, tmp_path: Path) -> None:
     """What one home ingested, another home knows: inputs (unchanged), exact duplicates, stories, dead letters,
     canonical names and publishers, boilerplate rules and saved searches live in the cluster."""
@@ -181,9 +183,8 @@ def test_ingest_stores_are_shared_between_homes(opensearch_url: str, tmp_path: P
     (corpus / "broken.json").write_text("{not json")
 
     def cli(home: str, *args: str) -> subprocess.CompletedProcess[str]:
-        env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / home), "NEWSDESK_BACKEND": "opensearch",
-               "NEWSDESK_OPENSEARCH_URL": opensearch_url, "NEWSDESK_OPENSEARCH_INDEX_PREFIX": prefix,
-               "NEWSDESK_WORKERS": "1"}
+        env = cli_env(tmp_path / home, NEWSDESK_BACKEND="opensearch", NEWSDESK_OPENSEARCH_URL=opensearch_url,
+                      NEWSDESK_OPENSEARCH_INDEX_PREFIX=prefix)
         return subprocess.run([sys.executable, "-m", "newsdesk.cli", *args], env=env, cwd=ROOT, text=True,
                               capture_output=True, timeout=600)
 
@@ -260,6 +261,7 @@ def _index(url: str, prefix: str) -> dict[str, dict[str, object]]:
 
 
 @pytest.mark.opensearch
+@pytest.mark.usefixtures("prefect_harness")  # flows report to the session's Prefect server (cli_env)
 def test_two_homes_over_two_halves_give_the_index_one_ingest_gives(opensearch_url: str, tmp_path: Path) -> None:
     """Two ingest processes with their own homes over disjoint halves (concurrently; then one half after the
     other in the other order) write exactly the index one ingest of the whole writes: same ids, story_ids,
@@ -270,9 +272,8 @@ def test_two_homes_over_two_halves_give_the_index_one_ingest_gives(opensearch_ur
     run = uuid.uuid4().hex[:6]
 
     def cli(home: str, prefix: str, *args: str) -> subprocess.Popen[str]:
-        env = {**os.environ, "NEWSDESK_HOME": str(tmp_path / home), "NEWSDESK_BACKEND": "opensearch",
-               "NEWSDESK_OPENSEARCH_URL": opensearch_url, "NEWSDESK_OPENSEARCH_INDEX_PREFIX": prefix,
-               "NEWSDESK_WORKERS": "1", "NEWSDESK_BATCH_SIZE": "8"}
+        env = cli_env(tmp_path / home, NEWSDESK_BACKEND="opensearch", NEWSDESK_OPENSEARCH_URL=opensearch_url,
+                      NEWSDESK_OPENSEARCH_INDEX_PREFIX=prefix, NEWSDESK_BATCH_SIZE="8")
         return subprocess.Popen([str(Path(sys.executable).parent / "newsdesk"), *args], env=env, cwd=ROOT,
                                 text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
 

@@ -16,8 +16,9 @@ from datetime import datetime, timezone
 from html import escape
 from pathlib import Path
 
-from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
+
+from support.http_server import LoopbackHTTPServer
 
 EXTRACTION_DEV = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "extraction-dev" / "html"
 LAST_MODIFIED = format_datetime(datetime(2019, 11, 20, 12, 0, tzinfo=timezone.utc), usegmt=True)
@@ -53,7 +54,7 @@ class NewsSite:
         """Paths answered with this HTTP status instead."""
         self.extra: dict[str, tuple[bytes, str]] = {}
         """More paths (or replaced ones): body and content type."""
-        self.server = HTTPServer(host="127.0.0.1", port=0, threaded=True)
+        self.server = LoopbackHTTPServer(host="127.0.0.1", port=0, threaded=True)
         self._lock = threading.Lock()
         self.requests: list[tuple[str, int]] = []
         """(path with query, status) of every request, in order."""

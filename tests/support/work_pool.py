@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -59,6 +60,7 @@ class WorkPool:
 
     def __enter__(self) -> WorkPool:
         self.folder.mkdir(parents=True, exist_ok=True)
+        self._seed_database()
         try:
             self._spawn([str(BIN / "prefect"), "server", "start", "--host", "127.0.0.1", "--port", str(self.port)],
                         "server.log")
@@ -85,6 +87,17 @@ class WorkPool:
             self.__exit__()
             raise
         return self
+
+    def _seed_database(self) -> None:
+        """Start the server from the migrated empty database newsdesk keeps (newsdesk.orchestration.seed_database),
+        where there is one, instead of running Prefect's migrations on a fresh PREFECT_HOME."""
+        from newsdesk.config import Settings
+        from newsdesk.orchestration import database_template
+
+        template = database_template(Settings())
+        if template.is_file():
+            (self.folder / "prefect").mkdir(exist_ok=True)
+            shutil.copyfile(template, self.folder / "prefect" / "prefect.db")
 
     def backfill(self, sources: list[str], partitions: int, timeout: float = 1800) -> dict[str, Any]:
         """Run the backfill flow here (its partitions on the pool's workers); returns its report."""
