@@ -42,8 +42,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
   claims view shows a story with `min_confidence` set to it
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 16 are groups of their own,
-`heldout3` to `heldout16` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 19 are groups of their own,
+`heldout3` to `heldout19` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -473,7 +473,8 @@ def main() -> None:
         "cb54813, whose attribution baseline 3493dc5 keeps: **the round-16 rows of baseline 3493dc5 are its "
         "result.** Round 8 (the current code, developed on the errors of rounds 14 to 16) was scored once on the "
         "round-17 to round-19 pages, with every baseline in the same run: **its results are the round-17 to "
-        "round-19 rows of the current code**, and baseline 3493dc5's rows there are the rules before it. The rows `current, sure speakers only` read the current code's quotes as the claims view "
+        "round-19 rows of the current code**, and baseline 3493dc5's rows there are the rules before it. The rows "
+        "`current, sure speakers only` read the current code's quotes as the claims view "
         "shows them with `min_confidence` 0.9 (a speaker named less surely is left unnamed, kept as the hint). "
         "Every other row is in-sample: the "
         "current code adds three fixes "

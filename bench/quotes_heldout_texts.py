@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 16; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 19; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -253,6 +253,15 @@ def english_share(text: str) -> float:
     return sum(t in ENGLISH for t in tokens) / len(tokens) if tokens else 0.0
 
 
+def text_filters(text: str) -> tuple[str | None, str]:
+    """The automatic filters on a page's cleaned text: why it is skipped (None when it passes: English, >= 150
+    words, >= 2 double quote marks), and its size."""
+    n_words, share, marks = len(text.split()), english_share(text), sum(text.count(m) for m in '"“”')
+    skip = ("not English" if share < 0.15 else f"{n_words} words (< 150)" if n_words < 150
+            else "no double quote marks" if marks < 2 else None)
+    return skip, f"{n_words} words, {marks} marks"
+
+
 def norm_url(url: str) -> str:
     """A URL without scheme, `www.`, query, fragment and trailing slash, lower-cased."""
     return re.sub(r"^https?://(www\.)?", "", re.split(r"[?#]", url.strip().lower())[0]).rstrip("/")
@@ -426,14 +435,12 @@ def candidates(round_: int, folders: dict[str, Path | None], htmldate: Path | No
             verdict = "skip: file among htmldate's test pages"
         else:
             text = clean_text(path)
-            n_words, share = len(text.split()), english_share(text)
-            marks = sum(text.count(m) for m in '"“”')
+            skip, size = text_filters(text)
             keys = [*([norm_url(url)] if url else []), text] if prefix in RESAVED else []
             copy = next((seen[key] for key in keys if key in seen), None)
             twin = same_article(text, twins)
-            verdict = ("skip: not English" if share < 0.15 else f"skip: {n_words} words (< 150)" if n_words < 150
-                       else "skip: no double quote marks" if marks < 2 else f"skip: same page as {copy}" if copy
-                       else f"skip: the same article as {twin}" if twin else f"read: {n_words} words, {marks} marks")
+            verdict = (f"skip: {skip}" if skip else f"skip: same page as {copy}" if copy
+                       else f"skip: the same article as {twin}" if twin else f"read: {size}")
             for key in keys:
                 seen.setdefault(key, page_id)
         print(f"{page_id}\t{url}\t{verdict}")
@@ -470,7 +477,7 @@ def wikinewssum_candidates(dataset: Path, htmldate: Path | None, exclude_from: l
     for page_id in sorted(pages, key=lambda page: order_key(WIKINEWSSUM_ROUNDS[0], page)):
         url, title, body = pages[page_id]
         text = wikinewssum_text(url, title, body)
-        n_words, share, marks = len(text.split()), english_share(text), sum(text.count(m) for m in '"“”')
+        skip, size = text_filters(text)
         twin = same_article(text, twins)
         if (same := seen.setdefault(norm_url(url), page_id)) != page_id:
             verdict = f"skip: the same URL as {same}"
@@ -480,14 +487,13 @@ def wikinewssum_candidates(dataset: Path, htmldate: Path | None, exclude_from: l
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
         elif norm_url(url) in others:
             verdict = "skip: URL among other projects' test pages"
-        elif share < 0.15 or n_words < 150 or marks < 2:
-            verdict = ("skip: not English" if share < 0.15 else f"skip: {n_words} words (< 150)" if n_words < 150
-                       else "skip: no double quote marks")
+        elif skip:
+            verdict = f"skip: {skip}"
         elif twin:
             verdict = f"skip: the same article as {twin}"
         else:
             round_ = WIKINEWSSUM_ROUNDS[dealt % len(WIKINEWSSUM_ROUNDS)]
-            verdict = f"read in round {round_}: {n_words} words, {marks} marks"
+            verdict = f"read in round {round_}: {size}"
             dealt += 1
         twins[f"pool page {page_id}"] = shingles(text)
         print(f"{page_id}\t{url}\t{verdict}")
