@@ -402,8 +402,8 @@ class Attributor:
             if word in SPEECH_NOUNS and v + 2 < q.first and refs.words[v + 1] in ("from", "by"):
                 phrase = refs.phrase_starting(v + 2, q.first)  # 'directives from Xi to “', 'a warning by X that “'
                 if phrase is not None and phrase.kind == "mention" and phrase.mention.canonical_type in (
-                        EntityType.PERSON, EntityType.ORGANIZATION) and not any(
-                        refs.words[t] in FRAME_VERBS and not refs.quoted[t] for t in range(phrase.end, q.first)):
+                        EntityType.PERSON, EntityType.ORGANIZATION) \
+                        and not self._speech_verb_between(phrase.end, q.first):
                     referent = refs.resolve(phrase, q.sentence)
                     return Referent(referent.speaker, TITLED, type=referent.type)
                 continue
@@ -425,6 +425,10 @@ class Attributor:
                 q.verb = v
         return None
 
+    def _speech_verb_between(self, lo: int, hi: int) -> bool:
+        """Whether a speech verb lies between tokens `lo` and `hi`, outside quotation marks."""
+        return any(self.refs.words[t] in FRAME_VERBS and not self.refs.quoted[t] for t in range(lo, hi))
+
     def _speaker_between(self, lo: int, hi: int) -> bool:
         """Whether a speech verb between tokens `lo` and `hi` has a subject of its own there."""
         refs = self.refs
@@ -438,8 +442,7 @@ class Attributor:
         frames the sentence."""
         refs = self.refs
         c = q.first - 1
-        if c > lo and refs.words[c] in CHARACTERISING and not refs.quoted[c] and any(
-                refs.words[t] in FRAME_VERBS and not refs.quoted[t] for t in range(lo, c)):
+        if c > lo and refs.words[c] in CHARACTERISING and not refs.quoted[c] and self._speech_verb_between(lo, c):
             phrase = refs.subject_left(c, lo)
             return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
         if c <= lo or refs.texts[c] not in (",", ":"):
@@ -449,7 +452,7 @@ class Attributor:
         if v is None or any(refs.mention[t] is None and not refs.is_pronoun(t) and refs.words[t] not in OBJECTS
                             for t in range(v + 1, c)):
             return None  # '… told him, “', '… told reporters: “'
-        if not any(refs.words[t] in FRAME_VERBS and not refs.quoted[t] for t in range(lo, v)):
+        if not self._speech_verb_between(lo, v):
             return None  # the only verb: read as usual
         phrase = refs.subject_left(v, lo)
         return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
@@ -479,8 +482,7 @@ class Attributor:
         referent = refs.resolve(subject, k, self._recent(q))
         if c - subject.end > MAX_COLON_CLAUSE:  # 'My Struggle became a bestseller, …, with the author’s visions: “'
             return Referent(None, WEAK, hint=referent.candidate)
-        return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase, referent.hint,
-                        referent.type)
+        return referent.at_most(RECENT)
 
     def _byline_before(self, c: int, lo: int) -> Phrase | None:
         """A name (after its outlet's, "WSJ’s Theo Francis") between a dash and the colon at token c: a
@@ -577,26 +579,23 @@ class Attributor:
                 return p.referent
             if not self._framed(self._lead(q)) and not self._other_person(p.referent.speaker, p.last + 1, q.first):
                 # '“…,” he said. That could be part of it: there could be dangers “if you have too many …”'
-                return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
-                                type=p.referent.type)
+                return p.referent.at_most(RECENT)
             return None
-        if p.paragraph == q.paragraph - between.count("\n") and between.count("\n") <= 2 and (
-                p.span.open_end or len(between.split()) <= MAX_ATTRIBUTION_WORDS):
+        next_paragraph = p.paragraph == q.paragraph - between.count("\n") and between.count("\n") <= 2
+        if next_paragraph and (p.span.open_end or len(between.split()) <= MAX_ATTRIBUTION_WORDS):
             starts_paragraph = not self.text[self.text.rfind("\n", 0, q.span.start) + 1:q.span.start].strip()
             if starts_paragraph:
                 return p.referent
-        if p.paragraph == q.paragraph - between.count("\n") and between.count("\n") <= 2 \
-                and len(between.split()) <= 3 * MAX_ATTRIBUTION_WORDS and not re.search(r"[.!?]\W*\S", between) \
-                and self._alone_in_paragraph(q) and not self._other_person(p.referent.speaker, p.last + 1, q.first):
-            # '“…,” Justice Clarence Thomas wrote in a dissent, three times as long as Roberts’ opinion.\n\n“…”'
-            return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
-                            type=p.referent.type)
+        if next_paragraph and len(between.split()) <= 3 * MAX_ATTRIBUTION_WORDS \
+                and not re.search(r"[.!?]\W*\S", between) and self._alone_in_paragraph(q) \
+                and not self._other_person(p.referent.speaker, p.last + 1, q.first):
+            # '“…,” Justice Clarence Thomas wrote in a dissent, three times as long as Roberts’.\n\n“…”'
+            return p.referent.at_most(RECENT)
         middle = [line for line in between.split("\n")[1:-1] if line.strip()]
         if len(middle) == 1 and len(between.split()) <= 4 * MAX_ATTRIBUTION_WORDS and self._alone_in_paragraph(q) \
                 and self._names_only(p.referent.speaker, p.last + 1, q.first, sentences=True):
             # '“…,” Mayor Lisa Grant said.\n\nThe plan has drawn criticism.\n\n“This is not over.”'
-            return Referent(p.referent.speaker, min(p.referent.confidence, RECENT), p.referent.phrase,
-                            type=p.referent.type)
+            return p.referent.at_most(RECENT)
         return None
 
     def _split(self, index: int) -> bool:
@@ -679,8 +678,7 @@ class Attributor:
                 if phrase is not None:
                     referent = refs.resolve(phrase, k, self._recent(q))
                     if referent.speaker:
-                        return Referent(referent.speaker, min(referent.confidence, RECENT), referent.phrase,
-                                        type=referent.type)
+                        return referent.at_most(RECENT)
         subject = sentence.subject
         if subject is None or subject.kind != "mention" or not self._alone_in_paragraph(q):
             return None
@@ -697,8 +695,8 @@ class Attributor:
                                                                             else end].strip(" .,”\"")
 
     def _repeated(self, q: _Attribution) -> Referent | None:
-        """A pull quote or a heading: its words are part of a quotation credited elsewhere in the text (more than
-        a short phrase, which another speaker may take up: 'Munir highlighted the issue of “negative propaganda”')."""
+        """A pull quote or a heading: its words are part of a quotation credited elsewhere in the text (more than a
+        short phrase, which another speaker may take up: 'Munir highlighted the issue of “negative propaganda”')."""
         words = " ".join(_words(q.span.text.lower()))
         for p in self.quotes:
             if p is not q and p.referent is not None and p.referent.speaker and p.referent.confidence >= ATTRIBUTE \

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -258,6 +258,10 @@ class Referent:
     @property
     def candidate(self) -> str | None:
         return self.speaker or self.hint
+
+    def at_most(self, confidence: float) -> Referent:
+        """The same referent, no surer than `confidence`."""
+        return replace(self, confidence=min(self.confidence, confidence))
 
 
 NOBODY = Referent(None, 0.0)
