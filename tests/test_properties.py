@@ -104,6 +104,7 @@ def test_load_of_arbitrary_bytes_never_raises(name: str, data: bytes) -> None:
 
 @PROPS
 @given(json_values, st.sampled_from(["a.json", "a.jsonl", "a.json.gz"]), st.booleans())
+@example({"text": "0", "publisher": {}}, "a.json", False)  # a publisher object without a name is no publisher
 def test_json_records_carry_only_text_from_the_input(value: object, name: str, damage: bool) -> None:
     raw = json.dumps(value, ensure_ascii=False)
     if name.startswith("a.jsonl"):

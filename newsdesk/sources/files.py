@@ -469,8 +469,10 @@ def _record_document(file: InputFile, record: object, locator: str | None) -> Ra
     for name, keys in FIELD_KEYS.items():
         for key in keys:
             if record.get(key) not in (None, "", []):
-                fields[name] = _field_value(name, key, record[key])
-                break
+                value = _field_value(name, key, record[key])
+                if value not in (None, "", []):  # not a publisher object without a name
+                    fields[name] = value
+                    break
     html = _first_text(record, HTML_KEYS)
     body = _first_text(record, TEXT_KEYS)
     if html is None and body is None:
