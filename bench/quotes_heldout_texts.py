@@ -1,4 +1,4 @@
-"""The texts of the held-out quote pages of a round (3 to 19; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
+"""The texts of the held-out quote pages of a round (3 to 22; `bench/data/quotes-gold-heldout-<round>.json`), rebuilt.
 
 The pages are HTML test pages of two Apache-2.0 projects: trafilatura (github.com/adbar/trafilatura at e90b0ef,
 `tests/eval/` and `tests/cache/`, URLs in `tests/evaldata.json`; page id = file name without `.html`) and Mozilla's
@@ -65,6 +65,11 @@ Round 16 (`bench/data/quotes-gold-heldout-16.json`) takes the 22 English fundus 
 (github.com/airKlizz/WikinewsSum at 1d98503, `cleaned_endataset.json`, MIT; news articles that Wikinews articles cite,
 as news-please extracted their text; page id = `wikinewssum:<line>.<source>`), whose text is the body the pipeline
 makes of a JSON record (title, url, text); the qualifying pages, in the pool's order, are dealt in turn to the three.
+Rounds 20, 21 and 22 (`bench/data/quotes-gold-heldout-20.json` to `-22.json`) share the next pool the same way: the 300
+news articles of BASIL (github.com/launchnlp/BASIL at 4fdbc4f, `articles/<year>/<name>.json`; 100 events of 2010 to 2019,
+each reported by Fox News, the New York Times and the HuffPost; no licence stated, so the texts stay outside the
+repository like every other round's; page id = `basil:<year>/<name>`), whose text is the body the pipeline makes of a JSON
+record of the article (title, url, its paragraphs apart).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -90,6 +95,8 @@ makes of a JSON record (title, url, text); the qualifying pages, in the pool's o
         [--out FILE] [--check]   (and --round 15 and --round 16, the same)
     .venv/bin/python bench/quotes_heldout_texts.py --round 17 --wikinewssum <WikinewsSum>/cleaned_endataset.json \\
         [--out FILE] [--check]   (and --round 18 and --round 19, the same)
+    .venv/bin/python bench/quotes_heldout_texts.py --round 20 --basil <BASIL>/articles [--out FILE] [--check]
+        (and --round 21 and --round 22, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -163,6 +170,11 @@ the selection order) is that page (round 7's rule)."""
 WIKINEWSSUM = "wikinewssum:"
 WIKINEWSSUM_ROUNDS = (17, 18, 19)
 """The rounds dealt, in turn, the qualifying pages of one pool: WikinewsSum's English source articles."""
+BASIL = "basil:"
+BASIL_ROUNDS = (20, 21, 22)
+"""The rounds dealt, in turn, the qualifying pages of BASIL's news articles."""
+SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1"}
+"""Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
             5: "postlight/parser (MIT or Apache-2.0)",
@@ -177,7 +189,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             14: "fundus (MIT)",
             15: "fundus (MIT)",
             16: "fundus (MIT)",
-            **{n: "WikinewsSum's English source articles (MIT)" for n in WIKINEWSSUM_ROUNDS}}
+            **{n: "WikinewsSum's English source articles (MIT)" for n in WIKINEWSSUM_ROUNDS},
+            **{n: "BASIL's news articles (launchnlp/BASIL, no licence stated)" for n in BASIL_ROUNDS}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -457,8 +470,19 @@ def wikinewssum_pages(dataset: Path) -> dict[str, tuple[str, str, str]]:
     return pages
 
 
-def wikinewssum_text(url: str, title: str, text: str) -> str:
-    """A WikinewsSum source article's body as the pipeline ingests a JSON record of it (title, url, text)."""
+def basil_pages(folder: Path) -> dict[str, tuple[str, str, str]]:
+    """The news articles of BASIL's `articles/` folder (one JSON file an article, its body a list of paragraphs, each a
+    list of sentences): page id `basil:<year>/<file name without .json>` -> (URL, title, text, paragraphs apart)."""
+    pages = {}
+    for path in sorted(folder.glob("*/*.json")):
+        article = json.loads(path.read_text())
+        text = "\n\n".join(" ".join(sentences) for sentences in article["body-paragraphs"])
+        pages[f"{BASIL}{path.parent.name}/{path.stem}"] = (article["url"], article.get("title") or "", text)
+    return pages
+
+
+def record_text(url: str, title: str, text: str) -> str:
+    """A dataset's article body as the pipeline ingests a JSON record of it (title, url, text)."""
     from newsdesk.clean import clean_document
     from newsdesk.model import RawDocument
 
@@ -466,21 +490,23 @@ def wikinewssum_text(url: str, title: str, text: str) -> str:
     return clean_document(document).body
 
 
-def wikinewssum_candidates(dataset: Path, htmldate: Path | None, exclude_from: list[Path]) -> None:
-    """Print the pool of rounds 17 to 19 in selection order (sha256 of 'heldout17:' + page id) with the automatic
-    filters' verdicts, each qualifying page dealt in turn to round 17, 18 and 19. The exclusions are those of round 17
-    for all three, so the deal does not change as their golds are added; a page that is the same article as an earlier
-    one of the pool (by URL or shingles) is skipped as that page."""
-    forbidden, labelled, _, _, others, twins = exclusions(WIKINEWSSUM_ROUNDS[0], htmldate, exclude_from)
-    pages = wikinewssum_pages(dataset)
+def pool_candidates(pages: dict[str, tuple[str, str, str]], rounds: tuple[int, ...], htmldate: Path | None,
+                    exclude_from: list[Path]) -> None:
+    """Print a pool of text records shared by `rounds` in selection order (sha256 of 'heldout<first round>:' + page
+    id) with the automatic filters' verdicts, each qualifying page dealt in turn to the rounds. The exclusions are those
+    of the first round for all, so the deal does not change as their golds are added; a page that is the same article
+    as an earlier one of the pool (by URL or shingles) is skipped as that page."""
+    forbidden, labelled, _, _, others, twins = exclusions(rounds[0], htmldate, exclude_from)
     dealt, seen = 0, {}  # the first page of the pool with each URL
-    for page_id in sorted(pages, key=lambda page: order_key(WIKINEWSSUM_ROUNDS[0], page)):
+    for page_id in sorted(pages, key=lambda page: order_key(rounds[0], page)):
         url, title, body = pages[page_id]
-        text = wikinewssum_text(url, title, body)
+        text = record_text(url, title, body)
         skip, size = text_filters(text)
         twin = same_article(text, twins)
         if (same := seen.setdefault(norm_url(url), page_id)) != page_id:
             verdict = f"skip: the same URL as {same}"
+        elif page_id in SEEN_BEFORE_SELECTION:
+            verdict = "skip: partly read before the selection (checking the dataset's format)"
         elif norm_url(url) in labelled:
             verdict = "skip: page already labelled (another quote gold)"
         elif norm_url(url) in forbidden:
@@ -492,8 +518,7 @@ def wikinewssum_candidates(dataset: Path, htmldate: Path | None, exclude_from: l
         elif twin:
             verdict = f"skip: the same article as {twin}"
         else:
-            round_ = WIKINEWSSUM_ROUNDS[dealt % len(WIKINEWSSUM_ROUNDS)]
-            verdict = f"read in round {round_}: {size}"
+            verdict = f"read in round {rounds[dealt % len(rounds)]}: {size}"
             dealt += 1
         twins[f"pool page {page_id}"] = shingles(text)
         print(f"{page_id}\t{url}\t{verdict}")
@@ -532,25 +557,30 @@ def main() -> None:
     parser.add_argument("--candidates", action="store_true", help="print the selection order and filters")
     parser.add_argument("--wikinewssum", type=Path,
                         help="cleaned_endataset.json of airKlizz/WikinewsSum at 1d98503 (rounds 17 to 19)")
+    parser.add_argument("--basil", type=Path, help="the articles/ folder of launchnlp/BASIL at 4fdbc4f (rounds 20 to 22)")
     parser.add_argument("--htmldate-tests", type=Path, help="htmldate's tests/ folder (its pages are excluded)")
     parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
                         help="other projects' test data folders (their pages are excluded by URL)")
     args = parser.parse_args()
     folders = {name: getattr(args, name.replace("-", "_")) for name in SOURCE_FOLDERS}
-    if args.round in WIKINEWSSUM_ROUNDS and args.wikinewssum is None:
-        raise SystemExit(f"round {args.round}: give --wikinewssum")
-    if args.candidates and args.round in WIKINEWSSUM_ROUNDS:
-        wikinewssum_candidates(args.wikinewssum, args.htmldate_tests, args.exclude_from)
-        return
+    pool = None  # the text records of the round's pool, if it is one
+    for rounds, option, read in ((WIKINEWSSUM_ROUNDS, "wikinewssum", wikinewssum_pages),
+                                 (BASIL_ROUNDS, "basil", basil_pages)):
+        if args.round in rounds:
+            if getattr(args, option) is None:
+                raise SystemExit(f"round {args.round}: give --{option}")
+            pool = read(getattr(args, option))
+            if args.candidates:
+                pool_candidates(pool, rounds, args.htmldate_tests, args.exclude_from)
+                return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
         return
     gold_file = gold_path(args.round)
     out = args.out or texts_path(args.round)
     gold = json.loads(gold_file.read_text())
-    if args.round in WIKINEWSSUM_ROUNDS:
-        pool = wikinewssum_pages(args.wikinewssum)
-        texts = {page_id: wikinewssum_text(*pool[page_id]) for page_id in gold["pages"]}
+    if pool is not None:
+        texts = {page_id: record_text(*pool[page_id]) for page_id in gold["pages"]}
     else:
         texts = {page_id: clean_text(page_file(page_id, folders)) for page_id in gold["pages"]}
     missing = [f"{page_id}: {q['text'][:60]!r}" for page_id, page in gold["pages"].items() for q in page["quotes"]
@@ -560,7 +590,7 @@ def main() -> None:
     commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
                             text=True).stdout.strip()
     about = (f"Bodies of the pages of bench/data/{gold_file.name} as newsdesk.clean.clean_document gave them at commit "
-             f"{commit}, from the {'texts' if args.round in WIKINEWSSUM_ROUNDS else 'HTML test pages'} of "
+             f"{commit}, from the {'texts' if pool is not None else 'HTML test pages'} of "
              f"{DATASETS[args.round]}. Third-party "
              "text: keep it outside the repository. Rebuilt by bench/quotes_heldout_texts.py.")
     out.parent.mkdir(parents=True, exist_ok=True)

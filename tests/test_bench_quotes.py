@@ -91,7 +91,7 @@ def test_a_gzipped_benchmark_page_is_found_in_its_first_folder_and_cleaned(tmp_p
 def test_wikinewssum_source_articles_are_read_as_the_pipeline_ingests_a_json_record(tmp_path: Path) -> None:
     """Rounds 17 to 19: the English source articles of WikinewsSum's dataset (one Wikinews article a line), page id
     `wikinewssum:<line>.<source>`, the body the cleaner makes of a record with that title, URL and text."""
-    from bench.quotes_heldout_texts import wikinewssum_pages, wikinewssum_text
+    from bench.quotes_heldout_texts import record_text, wikinewssum_pages
 
     url = "http://news.example.org/bridge.html"
     rows = [{"title": "Wikinews", "sources": [{"language": "pt", "maintext": "Texto.", "title": "T", "url": "x"}]},
@@ -103,5 +103,22 @@ def test_wikinewssum_source_articles_are_read_as_the_pipeline_ingests_a_json_rec
     dataset.write_text("\n".join(json.dumps(row) for row in rows) + "\n")
     pages = wikinewssum_pages(dataset)
     assert list(pages) == ["wikinewssum:1.1"]
-    text = wikinewssum_text(*pages["wikinewssum:1.1"])
+    text = record_text(*pages["wikinewssum:1.1"])
     assert FAKE_GOLD["text"] in text and "Lopez said" in text
+
+
+def test_basil_articles_are_read_as_the_pipeline_ingests_a_json_record(tmp_path: Path) -> None:
+    """Rounds 20 to 22: BASIL's news articles (a JSON file each, the body a list of paragraphs of sentences), page id
+    `basil:<year>/<name>`, the body the cleaner makes of a record with that title, URL and text, paragraphs apart."""
+    from bench.quotes_heldout_texts import basil_pages, record_text
+
+    paragraphs = [[line] for line in FAKE_TEXT.split("\n") if line.strip()]
+    (tmp_path / "2014").mkdir()
+    (tmp_path / "2014" / "abc_2.json").write_text(json.dumps(
+        {"title": "Bridge to open in spring", "url": "http://news.example.org/bridge.html", "source": "nyt",
+         "body-paragraphs": paragraphs}))
+    pages = basil_pages(tmp_path)
+    assert list(pages) == ["basil:2014/abc_2"]
+    text = record_text(*pages["basil:2014/abc_2"])
+    assert FAKE_GOLD["text"] in text and "Lopez said" in text
+    assert "spoke on Monday.\n\n\u201cWe will open" in text
