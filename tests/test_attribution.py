@@ -604,6 +604,39 @@ CASES = [
      "Roger Ailes built Fox News. Roger Ailes hired its anchors, and Roger Ailes ran it for two decades. His wife, "
      "Elizabeth Ailes, ran a local newspaper.\n\n“It was an unfair question,” Ailes told a Fox anchor.",
      {"It was an unfair question": "Roger Ailes"}),
+    ("a description, an abbreviated rank, then the name ('academy commandant Col. Ruth Ames told')",
+     "The academy reopened on Monday.\n\n“We never trained anyone to do that,” Westfield Academy commandant Col. "
+     "Ruth Ames told a news conference.",
+     {"We never trained anyone to do that": "Ruth Ames"}),
+    ("a name whose apposition lacks its closing comma ('X, spokesman for Y said')",
+     "Floods cut the roads to the coast.\n\n“Clean water is the first need now,” Lars Egede, spokesman for the "
+     "Nordic Relief Council said.",
+     {"Clean water is the first need now": "Lars Egede"}),
+    ("a title before the name in the apposition after 'said' and a description ('said the top Democrat, Rep. X')",
+     "The committee released its findings on Tuesday.\n\n“We all suspected the scheme for years,” said the "
+     "committee’s top Democrat, Rep. Alan Brody of Oregon. “But the scale of it is astonishing.”",
+     {"We all suspected the scheme for years": "Alan Brody", "But the scale of it is astonishing.": "Alan Brody"}),
+    ("the organisation of a spokesperson, not the place after 'in'",
+     "Aid groups warned of disease in the camps. A UNICEF spokesperson in Nairobi said the risk was high.\n\n“We "
+     "have to bring clean water to the displaced families first,” she said.",
+     {"We have to bring clean water to the displaced families first": "UNICEF"}),
+    ("a passive verb calling its subject something: nobody named says it, or its agent",
+     "Mayor Tom Reyes, after announcing his retirement, was praised on Monday as a “tireless builder” of the city.\n\n"
+     "The budget plan was described by council members as “a serious mistake for the next decade.”",
+     {"tireless builder": None, "a serious mistake for the next decade.": None}),
+    ("a passive verb inside a speaker's own sentence leaves the quotation theirs",
+     "Maria Okafor, the agency’s director, spoke on Friday.\n\nOkafor said the report should be published “within "
+     "weeks” and the rules would be tightened.",
+     {"within weeks": "Maria Okafor"}),
+    ("a medium reports someone as saying something",
+     "The Arctic Council met in Oslo last week.\n\nThe Nordic Times reported the council as saying that the ice had "
+     "“retreated faster than any model predicted.”",
+     {"retreated faster than any model predicted.": "Arctic Council"}),
+    ("a document a possessor made, with words describing it ('Powell's resignation letter')",
+     "Helen Marsh’s resignation letter to chairman Paul Avery was dated Friday. Avery, who has led the board since "
+     "2019, accepted it.\n\n“Now that the merger is done,” the letter reads, “the time has come for me to step "
+     "aside.”",
+     {"Now that the merger is done": "Helen Marsh", "the time has come for me to step aside.": "Helen Marsh"}),
 ]
 
 

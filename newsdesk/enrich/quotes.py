@@ -97,6 +97,12 @@ CHARACTERISING = frozenset({"called", "calls", "branded", "labelled", "labeled",
 development”")."""
 FRAME_VERBS = (SPEECH_VERBS | CHARACTERISING | {"read", "reads"}) - {"according"}
 """Verbs that attribute the quotation next to them ('”, read a statement from X')."""
+PASSIVE_AUXILIARIES = frozenset({"was", "were", "been", "being", "is", "are", "be"})
+"""Words before a past participle that make a speech verb passive."""
+COMPLEMENT_WORDS = frozenset({"as", "a", "an", "the"})
+"""Words right before a quotation that is what a passive verb calls its subject ('was praised Monday as a “…”')."""
+SPEAKER_PASSIVES = frozenset({"quoted", "heard", "overheard", "recorded", "filmed"})
+"""Passive speech verbs whose subject is the speaker ('he was quoted as saying “…”')."""
 REPORTING_VERBS = frozenset({"report", "reports", "reported", "reporting", "writes", "wrote"})
 """A medium that passes on what others said: a speaker inside its report goes first."""
 SUBORDINATORS = frozenset({"that", "which", "who", "because", "if", "when", "whether", "while", "although",
@@ -312,6 +318,9 @@ class Attributor:
             return refs.resolve(phrase, refs.sentence_of[i], self._recent(q)) if phrase is not None else None
         if refs.words[i] in FRAME_VERBS and not refs.words[i].endswith("ing"):  # '”, said Smith'
             phrase = refs.phrase_starting(i + 1, hi)
+            if phrase is not None and phrase.end < hi and refs.texts[phrase.end] == "," and (phrase.kind in (
+                    "name", "role") or phrase.kind == "mention" and phrase.mention.canonical_type is not EntityType.PERSON):
+                phrase = refs.named_after(phrase.end, hi) or phrase  # '”, said the top Democrat, Rep. Tom Lantos'
             if phrase is not None and phrase.kind != "pronoun":
                 return refs.resolve(phrase, refs.sentence_of[i], self._recent(q), tag=True)
             if phrase is None:
@@ -377,6 +386,11 @@ class Attributor:
         inner = self._introducing_verb(q, lo)
         if inner is not None:
             return inner
+        passive = next((v for v in range(lo, q.first) if self._passive(v, q)), None)
+        if passive is not None:  # its agent speaks ('described by aides as “'), else nobody the text names
+            by = next((t for t in range(passive + 1, q.first) if refs.words[t] == "by" and not refs.quoted[t]), None)
+            phrase = refs.phrase_starting(by + 1, q.first) if by is not None else None
+            return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else NOBODY
         for v in range(lo, q.first):
             word = refs.words[v]
             if refs.quoted[v] or (word in ("read", "reads") and refs.texts[v + 1] not in (":", ",")):
@@ -424,6 +438,23 @@ class Attributor:
             if q.verb is None:
                 q.verb = v
         return None
+
+    def _passive(self, v: int, q: _Attribution) -> bool:
+        """Whether token v is a passive verb whose complement is quotation `q`, its subject what was said or whom it
+        was said of ('Powell was praised Monday as a “great statesman”', 'the plan was described by aides as “…”'),
+        not a speaker ('he was quoted as saying “…”')."""
+        refs, j = self.refs, v - 1
+        while j > 0 and refs.words[j] in ADVERBS and refs.words[j] not in PASSIVE_AUXILIARIES:
+            j -= 1
+        word = refs.words[v]
+        if refs.quoted[v] or refs.words[j] not in PASSIVE_AUXILIARIES or word in SPEAKER_PASSIVES or not (
+                word.endswith("ed") or word in CHARACTERISING or word == "told"):
+            return False
+        gap = range(v + 1, q.first)  # short, with no speech verb or clause of its own, and ending in "as" or an
+        # article ('praised Monday as a “', 'labelled a “'), or nothing but for a characterising verb ('called “')
+        return len(gap) <= 6 and not self._speech_verb_between(v + 1, q.first) and not any(
+            refs.texts[t] in (",", ";", ":") or refs.words[t] in SUBORDINATORS for t in gap) and (
+            refs.words[q.first - 1] in COMPLEMENT_WORDS if gap else word in CHARACTERISING)
 
     def _speech_verb_between(self, lo: int, hi: int) -> bool:
         """Whether a speech verb lies between tokens `lo` and `hi`, outside quotation marks."""
@@ -503,6 +534,10 @@ class Attributor:
         “did not leave Liberia sick”': the source's words, not the paper's)."""
         refs = self.refs
         for v in range(lo, q.first):
+            if refs.words[v] == "saying" and refs.words[v - 1] == "as" and v - 2 >= lo and not refs.quoted[v]:
+                phrase = refs.phrase_ending(v - 2, lo)  # 'Wired News reported the board as saying'
+                if phrase is not None:
+                    return refs.resolve(phrase, q.sentence, self._recent(q))
             if not refs.quoted[v] and refs.words[v] in FRAME_VERBS and not refs.words[v].endswith("ing"):
                 phrase = refs.subject_left(v, lo)
                 if phrase is not None:
@@ -736,6 +771,12 @@ class Attributor:
         if subject is None or self.refs.quoted[subject.i]:
             return None
         refs, i = self.refs, subject.i
+        if refs.mention[i] is not None and refs.mention[i].canonical_type is not EntityType.PERSON:
+            end = refs.mention_bounds(i)[1]
+            named = refs.named_after(end, refs.sentences[refs.sentence_of[i]].end) \
+                if end < len(refs.texts) and refs.texts[end] == "," else None
+            if named is not None:  # "the panel's top Democrat, Rep. Tom Lantos of California"
+                return named
         if any(child.dep_ == "conj" for child in subject.children):  # "the UN and the EU stressed"
             return Phrase("plural", subject.left_edge.i, subject.right_edge.i + 1, mention=refs.mention[i])
         if refs.mention[i] is not None:
@@ -763,6 +804,9 @@ class Attributor:
             return None
         words = " ".join(self.doc[subject.left_edge.i:subject.right_edge.i + 1].text.strip(" ,”\"’—–-").split())
         person = self.entities.person_named(words) if words else None
+        head = self.refs.mention[subject.i]
+        if not person and head is not None and head.canonical_type is EntityType.PERSON:
+            person = head.canonical  # "India's Minister of State for Science … Kapil Sibal told": the name heads it
         if person:
             return Referent(person, TITLED, type=EntityType.PERSON)
         return Referent(None, 0.0, hint=words or None)

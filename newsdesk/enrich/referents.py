@@ -352,6 +352,12 @@ class Referents:
         word = self.words[i]
         return word in PRONOUNS and self.texts[i] in (word, word.capitalize()) and not self.quoted[i]
 
+    def _name_before(self, j: int) -> bool:
+        """Whether a person's name (or a name the tagger left untyped) ends right before token j."""
+        mention = self.mention[j - 1] if j > 0 else None
+        return j > 0 and (mention.canonical_type is EntityType.PERSON if mention is not None
+                          else self._is_name_word(j - 1))
+
     def _is_name_word(self, i: int) -> bool:
         word = self.texts[i]
         return (word[:1].isupper() and any(c.isalpha() for c in word) and not self.quoted[i]
@@ -517,6 +523,16 @@ class Referents:
                 return Phrase("mention", first, end, mention=mention)
         return None
 
+    def named_after(self, comma: int, hi: int) -> Phrase | None:
+        """The person a description is named as in the apposition after its comma, the title written before the
+        name ("said the panel's top Democrat, Rep. Tom Lantos of California"), else None."""
+        t = comma + 1
+        while t < min(hi, comma + 6) and self.mention[t] is None and (self._is_title_word(t) or self.texts[t] == "."):
+            t += 1
+        if t < hi and self.mention[t] is not None and self.mention[t].canonical_type is EntityType.PERSON:
+            return Phrase("mention", t, self.mention_bounds(t)[1], mention=self.mention[t])
+        return None
+
     def _title_words(self, start: int, end: int) -> bool:
         """Whether tokens [start, end) are a title written before a name: names, title words and other words that
         are no function word or verb form ("National Resources Defense Council board member", "Rear Admiral")."""
@@ -603,15 +619,19 @@ class Referents:
     def _described_person(self, k: int, hi: int) -> int | None:
         """Where a person's name starts after a place or organisation and a few lower-case words describing the
         person ("New York gallery owner James Lally", "Google engineer Jeff Dean"), else None."""
-        for t in range(k, min(hi, k + MAX_DESCRIPTOR + 1)):
+        last, t = None, k
+        while t < min(hi, k + MAX_DESCRIPTOR + 3):
             if self.mention[t] is not None:
-                last = self.words[t - 1]
-                return t if t > k and self.mention[t].canonical_type is EntityType.PERSON and (
+                return t if last is not None and self.mention[t].canonical_type is EntityType.PERSON and (
                     last in ROLE_HEADS or last.endswith(AGENT_SUFFIXES)) else None
+            if last is not None and self.words[t] in ABBREVIATIONS and t + 1 < hi and self.texts[t + 1] == ".":
+                t += 2  # "SOA commandant Col. Glenn R. Weidner": a rank between the description and the name
+                continue
             word = self.texts[t]
             if not (word.isalpha() and word.islower()) or word in FUNCTION_WORDS or word in SPEECH_VERBS \
-                    or word.endswith(("ed", "ing")):
+                    or word.endswith(("ed", "ing")) or t - k > MAX_DESCRIPTOR:
                 return None
+            last, t = word.lower(), t + 1
         return None
 
     def phrase_starting(self, i: int, hi: int) -> Phrase | None:
@@ -830,8 +850,9 @@ class Referents:
                     before = v - 1
                     while before > j and self.words[before] in ADVERBS:
                         before -= 1  # ", has written"
-                    if self.texts[before] in (",", ")"):
-                        return v
+                    if self.texts[before] in (",", ")") or (self.texts[j] == "," and self.words[j + 1] in ROLE_HEADS
+                                                             and self._name_before(j)):
+                        return v  # "Hakan Sandbladh, spokesman for the Red Cross said": its comma left out
         return None
 
     # --- what the text fixes about people ---
@@ -1229,7 +1250,9 @@ class Referents:
                 return Referent(group.speaker, RECENT, phrase=text, type=group.type)  # "the company said"
             return Referent(None, 0.0, hint=text)
         if head in REPRESENTATIVE_NOUNS and groups:  # "a Taliban spokesman", "a spokesperson for X"
-            return self._named(groups[-1], TITLED, phrase=text)
+            employers = [m for m in groups if m.canonical_type is EntityType.ORGANIZATION]
+            return self._named((employers or groups)[-1], TITLED, phrase=text)  # not "in New Delhi" of "a WHO
+            # spokesperson in New Delhi"
         if head in DOCUMENT_NOUNS and named:  # "Dempsey's statement", "a study by the Centre for …"
             return self._named((persons or named)[-1], TITLED, phrase=text)
         if head in ANONYMOUS_NOUNS and not named and phrase.determiner in DEFINITE:  # "the source said"
@@ -1306,8 +1329,12 @@ class Referents:
             if self.words[t] != head or self.quoted[t]:
                 continue
             made = next((u for u in range(t - 1, max(-1, t - 5), -1) if self.words[u] in PUBLISHING_VERBS), None)
-            if t >= 2 and self.words[t - 1] in ("’s", "'s") and self.mention[t - 2] is not None:
-                author = self.mention[t - 2]  # "the WHO's report"
+            owner = t - 1  # past up to two words describing the document: "Powell's resignation letter"
+            while owner > t - 3 and self.texts[owner].isalpha() and self.texts[owner].islower() \
+                    and self.words[owner] not in FUNCTION_WORDS:
+                owner -= 1
+            if owner >= 1 and self.words[owner] in ("’s", "'s") and self.mention[owner - 1] is not None:
+                author = self.mention[owner - 1]  # "the WHO's report"
             elif made is not None:  # "Analysts at Kotak published a report"
                 maker = self.subject_left(made, self.sentences[self.sentence_of[made]].start)
                 author = maker and (maker.mention or (maker.modifiers[-1] if maker.modifiers else None))
