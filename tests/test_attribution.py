@@ -637,6 +637,19 @@ CASES = [
      "2019, accepted it.\n\n“Now that the merger is done,” the letter reads, “the time has come for me to step "
      "aside.”",
      {"Now that the merger is done": "Helen Marsh", "the time has come for me to step aside.": "Helen Marsh"}),
+    ("one of a group, unnamed, in the tag: not the paper that reported before",
+     "Many drowned when the wave hit the beach, the Coastal Herald reported.\n\n“I tried to pull her out of the "
+     "water, but I could not hold on,” one of the fishermen recalled. “The current was too strong for both of us.”",
+     {"I tried to pull her out of the water, but I could not hold on": None}),
+    ("an unnamed official speaks to a newspaper: the newspaper is not the speaker",
+     "The Harbour Gazette reported that supplies were short across the islands.\n\nOn one island, the surge killed "
+     "half the villagers.\n\n“Every family here has lost someone,” a police official told the Harbour Gazette.",
+     {"Every family here has lost someone": None}),
+    ("'the official' after 'a senior Treasury Department official', not the minister the text is about",
+     "Secretary Dana Whitfield resigned on Monday, and the president accepted her resignation.\n\nBut a senior "
+     "Treasury Department official described the departure this way: “She was not asked to stay.”\n\n“That was "
+     "never on the table,” the senior official said.",
+     {"She was not asked to stay.": "Treasury Department", "That was never on the table": "Treasury Department"}),
 ]
 
 

@@ -777,7 +777,9 @@ class Attributor:
                 if end < len(refs.texts) and refs.texts[end] == "," else None
             if named is not None:  # "the panel's top Democrat, Rep. Tom Lantos of California"
                 return named
-        if any(child.dep_ == "conj" for child in subject.children):  # "the UN and the EU stressed"
+        if any(child.dep_ == "conj" for child in subject.children) or (  # "the UN and the EU stressed"
+                subject.lower_ in ("one", "some", "several", "many") and any(  # "one of the witnesses recalled"
+                    child.dep_ == "prep" and child.lower_ == "of" for child in subject.children)):
             return Phrase("plural", subject.left_edge.i, subject.right_edge.i + 1, mention=refs.mention[i])
         if refs.mention[i] is not None:
             start, end = refs.mention_bounds(i)

@@ -1246,7 +1246,8 @@ class Referents:
             if owner is not None:  # "police said" after "the Austin Police Department"
                 return self._named(owner, TITLED, phrase=text)
             group = self.sentences[k].topic_group
-            if group is not None and (phrase.determiner in DEFINITE or head in REPRESENTATIVE_NOUNS):
+            if group is not None and (phrase.determiner in DEFINITE or head in REPRESENTATIVE_NOUNS) \
+                    and not self._addressed(group.speaker, k):  # not 'a police official told The Times of India'
                 return Referent(group.speaker, RECENT, phrase=text, type=group.type)  # "the company said"
             return Referent(None, 0.0, hint=text)
         if head in REPRESENTATIVE_NOUNS and groups:  # "a Taliban spokesman", "a spokesperson for X"
@@ -1267,6 +1268,13 @@ class Referents:
                     return self._person(topic.speaker, RECENT, phrase=text)  # '”, the mother of three said'
             return Referent(None, 0.0, hint=introduction or text)
         if head in PERSON_ROLE_NOUNS:
+            introduced = self._introduced_role(head, phrase.start) if phrase.determiner in DEFINITE else None
+            if introduced is not None:  # "the official" after "a senior State Department official": that one
+                owners = [m for m in (*introduced.modifiers, introduced.possessor) if m is not None
+                          and m.canonical_type is EntityType.ORGANIZATION]
+                if owners and head in REPRESENTATIVE_NOUNS:
+                    return self._named(owners[-1], RECENT, phrase=text)
+                return Referent(None, WEAK, hint=self.phrase_text(introduced))
             titled = self._titled(head, phrase)
             if titled is not None:
                 return titled
@@ -1376,6 +1384,37 @@ class Referents:
         found = {m.canonical: m for t, m in enumerate(self.mention[:before]) if m is not None and not self.quoted[t]
                  and m.canonical_type is EntityType.ORGANIZATION and nouns & set(m.canonical.lower().split())}
         return next(iter(found.values())) if len(found) == 1 else None
+
+    def _introduced_role(self, head: str, before: int) -> Phrase | None:
+        """The role phrase with which the text last introduced someone it does not name and now calls "the
+        <head>" ("a senior State Department official"), if it did."""
+        for t in range(before - 1, -1, -1):
+            if self.words[t] == head and not self.quoted[t]:
+                phrase = self._role_ending(t, max(0, t - 10))
+                if self._named_as(phrase):
+                    return None  # "Sara Lee, a student at …", "the official, Tom Ames,"
+                if phrase.determiner in INDEFINITE:
+                    return phrase
+        return None
+
+    def _named_as(self, phrase: Phrase) -> bool:
+        """Whether a role phrase is written with a person's name before or after it, or in apposition."""
+        def person(t: int) -> bool:
+            return 0 <= t < len(self.words) and self.mention[t] is not None \
+                and self.mention[t].canonical_type is EntityType.PERSON
+        start, end = phrase.start, phrase.end
+        return person(end) or (end < len(self.texts) and self.texts[end] == "," and person(
+            end + 1)) or (start > 1 and self.texts[start - 1] == "," and person(start - 2))
+
+    def _addressed(self, name: str | None, k: int) -> bool:
+        """Whether sentence k tells something to `name` ("… told The Times of India"): the one spoken to."""
+        sentence = self.sentences[k]
+        for t in range(sentence.start, sentence.end - 1):
+            if self.words[t] in ("told", "tells", "tell", "telling") and not self.quoted[t]:
+                m = t + 1 + (self.words[t + 1] in DETERMINERS)
+                if m < sentence.end and self.mention[m] is not None and self.mention[m].canonical == name:
+                    return True
+        return False
 
     def _introduction(self, head: str, before: int) -> str | None:
         """How the text first described someone it later calls "the <head>": "source in the interior ministry"
