@@ -650,6 +650,18 @@ CASES = [
      "Treasury Department official described the departure this way: “She was not asked to stay.”\n\n“That was "
      "never on the table,” the senior official said.",
      {"She was not asked to stay.": "Treasury Department", "That was never on the table": "Treasury Department"}),
+    ("a sentence that is only a tag, after a quotation closed with a full stop",
+     "“It will change how people shop,” said Rosa Lind, an analyst at Verity Research. “We don’t want two separate "
+     "cultures.” Harlow Stores Chairman Peter Vance said Thursday. “The idea is to keep both brands.”",
+     {"We don’t want two separate cultures.": "Peter Vance", "The idea is to keep both brands.": "Peter Vance"}),
+    ("a full stop inside the marks, then a sentence of its own after the name and verb",
+     "“We will not leave.” Paul Grant said he would stay in the city.",
+     {"We will not leave.": None}),
+    ("two writers, the verb agreeing with both ('X, who …, and Y write'), then 'they write'",
+     "In a companion article, Myles Arden, who supervised the study, and lawyer Ruth Penrose write about the legal "
+     "questions.\n\n“Although these ideas may seem far-fetched now,” they write, “courts may one day hear such "
+     "claims.”",
+     {"Although these ideas may seem far-fetched now": None}),
 ]
 
 

@@ -309,7 +309,8 @@ class Attributor:
         if i >= hi or refs.texts[i] in (".", "!", "?", ";"):
             return None
         if q.span.text.endswith(".") and refs.texts[i] not in NAME_DASHES:
-            return None  # '“… cell.” Israel has said …': a full stop inside the marks ends the sentence
+            return self._bare_tag(q, i, hi)  # '“… cell.” Israel has said …': a full stop inside the marks ends the
+            # sentence, unless the next one is only a tag ('“… culture.” Kmart Chairman Edward Lampert said Thursday.')
         if refs.texts[i] in NAME_DASHES:  # a byline
             phrase = refs.phrase_starting(i + 1, hi)
             return refs.resolve(phrase, q.sentence) if phrase is not None and phrase.end >= hi - 1 else None
@@ -343,6 +344,22 @@ class Attributor:
             if refs.texts[v] in (".", ";", "!", "?") or refs.quoted[v]:
                 break
         return None
+
+    def _bare_tag(self, q: _Attribution, i: int, hi: int) -> Referent | None:
+        """The speaker of a sentence at token i that is only a tag: a name, its speech verb and at most a time
+        ('Kmart Chairman Edward Lampert said Thursday.'), written after a quotation closed with a full stop."""
+        refs = self.refs
+        phrase = refs.phrase_starting(i, hi)
+        if phrase is None or phrase.kind not in ("mention", "name"):
+            return None
+        verb = refs.verb_after(phrase.end, hi)
+        if verb is None:
+            return None
+        end = next((t for t in range(verb + 1, min(hi, verb + 5)) if refs.texts[t] in (".", "!")), None)
+        if end is None or not all(refs.not_name[t] or refs.words[t] in ADVERBS or refs.words[t] == "on"
+                                  for t in range(verb + 1, end)):
+            return None
+        return refs.resolve(phrase, refs.sentence_of[verb], self._recent(q), tag=True)
 
     def _verbless_tag(self, j: int, hi: int) -> bool:
         """Whether a name before token j is a whole tag, its speech verb left out: the sentence ends at j or after

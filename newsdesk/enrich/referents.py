@@ -562,7 +562,11 @@ class Referents:
                 if phrase is not None:
                     return phrase
             return None
-        return self._subject_ending(j, lo)
+        phrase = self._subject_ending(j, lo)
+        if phrase is not None and phrase.kind == "mention" and phrase.start > lo and self.words[phrase.start - 1] == \
+                "and" and self.words[verb] + "s" in SPEECH_VERBS:  # "Allen, who led the study, and Lord write": the
+            return Phrase("plural", phrase.start, phrase.end, mention=phrase.mention)  # verb agrees with two
+        return phrase
 
     def _apposition_starts(self, j: int, lo: int) -> list[int]:
         """From a comma or closing bracket at j: the tokens just before each earlier comma (or the opening
