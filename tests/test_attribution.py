@@ -662,6 +662,22 @@ CASES = [
      "questions.\n\n“Although these ideas may seem far-fetched now,” they write, “courts may one day hear such "
      "claims.”",
      {"Although these ideas may seem far-fetched now": None}),
+    ("a dateline before the sentence's subject ('WASHINGTON (AP) -- Sen. X …'), not the headline's name",
+     "Durbin of Illinois elected to be second in charge\n\nWASHINGTON (AP) -- Sen. Clara Whitcomb of Vermont won "
+     "election as "
+     "leader of the minority on Tuesday and said she stands ready to work with the majority.\n\n“I would rather "
+     "build than fight. But I know how to fight,” she said at a news conference.",
+     {"I would rather build than fight. But I know how to fight": "Clara Whitcomb"}),
+    ("a cleft sentence ('it was X who …') puts X in focus",
+     "LONDON — Amy Roper completed a clean sweep as all six British players advanced on Tuesday.\n\nAfter Lena "
+     "Fisk won on Monday, it was Nora Blake who got the ball rolling with a quick victory.\n\n“Hopefully I started "
+     "everyone off well,” she told reporters afterwards.",
+     {"Hopefully I started everyone off well": "Nora Blake"}),
+    ("'Ambassador to the U.N. X, whose …, told reporters': X, not the one named in the relative clause",
+     "Gordon Pike resigned on Monday.\n\nU.S. Ambassador to the U.N. Thomas Reed, whose name had been discussed "
+     "as a possible successor to Pike, told reporters that he had not been approached. “It hasn’t been mentioned "
+     "by me or to me,” he said.",
+     {"It hasn’t been mentioned by me or to me": "Thomas Reed"}),
 ]
 
 

@@ -135,6 +135,10 @@ uncle grandfather nephew widower boyfriend man boy he him his himself
 """.split())
 
 
+ADDRESSING_VERBS = frozenset({"told", "tells", "tell", "asked", "asks", "ask"})
+"""Speech verbs whose object is the one spoken to ("…, told reporters"): never a speaker after them."""
+
+
 def _word_gender(word: str) -> str | None:
     """"f" or "m" where a word fixes its person's gender ("spokeswoman", "the mother"), else None."""
     return "f" if word in FEMALE_WORDS else "m" if word in MALE_WORDS else None
@@ -673,10 +677,11 @@ class Referents:
                 head, k = k, k + 1
                 if k < hi and not self._is_name_word(k):  # "Transnet pipelines executive Russell Bradbrooke"
                     k = self._described_person(k, hi) or k
-            elif word in ("of", "for") and head is not None and self._is_name_word(head) \
-                    and k + 1 < hi and self._is_name_word(k + 1) and not (
-                        self.mention[head] is not None and self.mention[head].canonical_type is EntityType.PERSON):
-                k += 1  # "Secretary of State", "High Commissioner for Human Rights"
+            elif word in ("of", "for", "to") and head is not None and self._is_name_word(head) and not (
+                    self.mention[head] is not None and self.mention[head].canonical_type is EntityType.PERSON) \
+                    and (name := k + 1 + (k + 1 < hi and self.words[k + 1] == "the")) < hi \
+                    and self._is_name_word(name) and (word != "to" or self.words[head] in ROLE_HEADS):
+                k = name  # "Secretary of State", "High Commissioner for Human Rights", "Ambassador to the U.N."
             elif word == "and" and head is not None and k + 1 < hi and self.words[k + 1] in ROLE_HEADS:
                 k += 1
             elif word in TITLE_WORDS and head is not None and k + 1 < hi:  # "study lead author Lucas Paganini"
@@ -740,6 +745,7 @@ class Referents:
         i, end = sentence.start, sentence.end
         while i < end and (self.texts[i] in ("-", "•", "*", "–", "—") or self.texts[i].isspace()):
             i += 1
+        i = self._past_dateline(i, end)
         if i < end and self.quoted[i]:
             while i < end and self.quoted[i]:
                 i += 1
@@ -764,7 +770,26 @@ class Referents:
             if i < end and self.texts[i][:1].isdigit():  # "On July 27, 2006, he emailed"
                 comma = next((t for t in range(i, min(end, i + 3)) if self.texts[t] == ","), None)
                 i = comma + 1 if comma is not None else i
+        if i + 2 < end and self.words[i] == "it" and self.words[i + 1] in ("was", "is"):
+            focus = self.phrase_starting(i + 2, end)  # "it was Katie Boulter who got the ball rolling"
+            if focus is not None and focus.kind in ("mention", "name") and focus.end < end \
+                    and self.words[focus.end] == "who":
+                return focus
         return self.phrase_starting(i, end)
+
+    def _past_dateline(self, i: int, end: int) -> int:
+        """Where a sentence's own words begin after a dateline at token i ("WASHINGTON (AP) --", "NEW YORK —")."""
+        if not (i < end and self.texts[i].isalpha() and self.texts[i].isupper() and len(self.texts[i]) > 1):
+            return i
+        bracket = False
+        for t in range(i, min(end, i + 10)):
+            text = self.texts[t]
+            if text in ("--", "—", "–", "-") and t > i:
+                return t + 1
+            bracket = (bracket or text == "(") and text != ")"
+            if not (bracket or text in (",", ".", ")") or (text.isalpha() and text.isupper())):
+                return i
+        return i
 
     def main_clause_start(self, k: int) -> int:
         """The first token of sentence k's main clause: after a fronted subordinate clause and its comma ("If Trump
@@ -814,7 +839,8 @@ class Referents:
             if self.quoted[v] or word not in SPEECH_VERBS or word.endswith("ing") or word == "according":
                 continue
             phrase = self.subject_left(v, sentence.start)
-            if phrase is None and v > sentence.start and self.texts[v - 1] in (",", "”", '"'):
+            if phrase is None and v > sentence.start and self.texts[v - 1] in (",", "”", '"') \
+                    and word not in ADDRESSING_VERBS:
                 phrase = self.phrase_starting(v + 1, sentence.end)  # ", says Richard Locksley,"
                 phrase = phrase if phrase is not None and phrase.kind != "pronoun" else None
             return phrase
