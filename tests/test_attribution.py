@@ -678,6 +678,16 @@ CASES = [
      "as a possible successor to Pike, told reporters that he had not been approached. “It hasn’t been mentioned "
      "by me or to me,” he said.",
      {"It hasn’t been mentioned by me or to me": "Thomas Reed"}),
+    ("the one who issued a statement saying it, in the clause after 'but'",
+     "Harbor players did not comment on Saturday, but team president Rita Okafor issued a statement saying, "
+     "“responsibility for the night can be shared by many.”",
+     {"responsibility for the night can be shared by many.": "Rita Okafor"}),
+    ("'in his opinion' and ', as it was described by X'",
+     "Foreign Minister Allan Weber spoke at the summit. In his opinion, “we are reviving the idea of a united "
+     "region.”\n\nIn taking “the most important step ever towards integration,” as it was described by Chilean "
+     "President Marta Solis, the nations debated a new treaty.",
+     {"we are reviving the idea of a united region.": "Allan Weber",
+      "the most important step ever towards integration": "Marta Solis"}),
 ]
 
 

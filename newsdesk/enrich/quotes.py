@@ -37,6 +37,7 @@ from newsdesk.enrich.referents import (
     NAME_DASHES,
     NOBODY,
     PERSON_ROLE_NOUNS,
+    PUBLISHING_VERBS,
     RECENT,
     ROLE_HEADS,
     TITLED,
@@ -116,7 +117,7 @@ PERSON_MODIFIED = frozenset("administration campaign era government presidency c
 """Nouns after a person's name that make it a modifier, not a mention of someone ("an Obama administration
 adviser")."""
 SPEECH_NOUNS = frozenset("""
-claim claims statement statements words remarks comments assertion insistence denial argument promise warning
+claim claims statement statements words remarks comments assertion insistence denial argument promise warning opinion
 tweet tweets post posts letter message testimony view views description directive directives instruction
 instructions order orders call calls demand demands pledge vow appeal plea warnings promises
 """.split())
@@ -314,13 +315,21 @@ class Attributor:
         if refs.texts[i] in NAME_DASHES:  # a byline
             phrase = refs.phrase_starting(i + 1, hi)
             return refs.resolve(phrase, q.sentence) if phrase is not None and phrase.end >= hi - 1 else None
+        if refs.words[i] == "as":  # '”, as it was described by Brazilian President Lula', '”, as put by X'
+            by = next((t for t in range(i + 1, min(hi, i + 5)) if refs.words[t] == "by"), None)
+            verbs = [refs.words[t] in FRAME_VERBS or refs.words[t] == "put" for t in range(i + 1, by or i)]
+            if any(verbs) and all(verbs[t - i - 1] or refs.words[t] in PASSIVE_AUXILIARIES or refs.is_pronoun(t)
+                                  for t in range(i + 1, by)):
+                phrase = refs.phrase_starting(by + 1, hi)
+                return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
         if refs.words[i] == "according" and i + 2 < hi and refs.words[i + 1] == "to":  # '”, according to X'
             phrase = refs.phrase_starting(i + 2, hi)
             return refs.resolve(phrase, refs.sentence_of[i], self._recent(q)) if phrase is not None else None
         if refs.words[i] in FRAME_VERBS and not refs.words[i].endswith("ing"):  # '”, said Smith'
             phrase = refs.phrase_starting(i + 1, hi)
-            if phrase is not None and phrase.end < hi and refs.texts[phrase.end] == "," and (phrase.kind in (
-                    "name", "role") or phrase.kind == "mention" and phrase.mention.canonical_type is not EntityType.PERSON):
+            described = phrase is not None and (phrase.kind in ("name", "role") or phrase.kind == "mention"
+                                                and phrase.mention.canonical_type is not EntityType.PERSON)
+            if described and phrase.end < hi and refs.texts[phrase.end] == ",":
                 phrase = refs.named_after(phrase.end, hi) or phrase  # '”, said the top Democrat, Rep. Tom Lantos'
             if phrase is not None and phrase.kind != "pronoun":
                 return refs.resolve(phrase, refs.sentence_of[i], self._recent(q), tag=True)
@@ -441,6 +450,10 @@ class Attributor:
             if word not in FRAME_VERBS:
                 continue
             phrase = refs.subject_left(v, lo)
+            if phrase is None and word.endswith("ing"):  # "but team CEO Donnie Walsh issued a statement saying, “"
+                made = next((u for u in range(v - 1, max(lo, v - 6) - 1, -1) if refs.words[u] in PUBLISHING_VERBS),
+                            None)
+                phrase = refs.subject_left(made, lo) if made is not None else None
             if phrase is None and (word.endswith("ing") or (v > lo and refs.words[v - 1] in ("and", "but", "then"))):
                 subject = sentence.subject  # "…, warning: “", "and added, “"
                 if subject is not None and subject.end <= v and (word.endswith("ing") or not any(

@@ -1361,6 +1361,10 @@ class Referents:
                 author = self._author_at(t + 1)
                 if author is not None:
                     return self._named(author, TITLED, phrase=self.phrase_text(phrase))
+        if phrase.start > 0 and self.words[phrase.start - 1] in PUBLISHING_VERBS:
+            author = self._maker(phrase.start - 1)  # "The NBA issued a statement saying"
+            if author is not None and author.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION):
+                return self._named(author, TITLED, phrase=self.phrase_text(phrase))
         if phrase.determiner in ("a", "an"):
             return None  # a document the text has not mentioned before
         for t in range(phrase.start - 1, -1, -1):
@@ -1374,8 +1378,7 @@ class Referents:
             if owner >= 1 and self.words[owner] in ("’s", "'s") and self.mention[owner - 1] is not None:
                 author = self.mention[owner - 1]  # "the WHO's report"
             elif made is not None:  # "Analysts at Kotak published a report"
-                maker = self.subject_left(made, self.sentences[self.sentence_of[made]].start)
-                author = maker and (maker.mention or (maker.modifiers[-1] if maker.modifiers else None))
+                author = self._maker(made)
             else:  # "a report by X", "a report released on Monday by X"
                 author = self._author_after(t)
             if author is not None and author.canonical_type in (EntityType.PERSON, EntityType.ORGANIZATION):
@@ -1383,6 +1386,12 @@ class Referents:
             if self.words[t - 1] in ("a", "an"):
                 return None  # where the text introduced the document, it said nothing of its author
         return None
+
+    def _maker(self, made: int) -> Mention | None:
+        """Who the subject of the publishing verb at token `made` names: the one named, else the organisation its
+        description names ("Analysts at Kotak")."""
+        maker = self.subject_left(made, self.sentences[self.sentence_of[made]].start)
+        return maker and (maker.mention or (maker.modifiers[-1] if maker.modifiers else None))
 
     def _author_after(self, t: int) -> Mention | None:
         """The maker named by "by", "from" or "of" within `MAX_AUTHOR_GAP` words after the document noun at token t,
