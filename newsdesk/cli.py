@@ -513,11 +513,22 @@ def serve(
     default sources.toml) when it exists and no --source/--schedule is given, else one over NEWSDESK_SOURCES;
     and `retry-failed`, `reindex`, `learn-boilerplate` for manual runs. They are served on a Prefect server:
     PREFECT_API_URL's, else the local one on NEWSDESK_PREFECT_PORT (started if none answers, and stopped again
-    on exit). `newsdesk trigger` runs them from another shell."""
+    on exit). `newsdesk trigger` runs them from another shell. SIGTERM or Ctrl-C stops it (exit 0): runs in progress
+    are cancelled, the schedules paused, the warm workers and the server it started stopped."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # as Ctrl-C until serving (then: serve_deployments)
+    try:
+        _serve(schedule, sources)
+    except KeyboardInterrupt:
+        pass  # stopped before it served: what it had started is stopped on the way out
+
+
+def _serve(schedule: str | None, sources: list[str] | None) -> None:
     import os
 
     from newsdesk.config import configure_prefect
-    from newsdesk.orchestration import PrefectServerError, ensure_server, ui_url
+    from newsdesk.orchestration import PrefectServerError, ensure_server, serve_deployments, ui_url
     from newsdesk.sources.groups import SourcesFileError
     from newsdesk.workers import PoolService, shutdown
 
@@ -542,13 +553,12 @@ def serve(
     os.environ["PREFECT_API_URL"] = server.api_url  # before Prefect reads its settings
     how = f"started, log {server.log}" if server.started else "already running"
     console.print(safe(f"Prefect server: {ui_url(server.api_url)} ({how}); API {server.api_url}"))
+    console.print(safe(f"Serving {', '.join(d.full_name for d in deployments)} (Ctrl-C or SIGTERM stops it)"))
     first = deployments[0].full_name
     console.print(f"Run a deployment from another shell: newsdesk trigger {first} -p full=true"
                   f" (or PREFECT_API_URL={server.api_url} prefect deployment run {first})")
     try:
-        from prefect import serve as prefect_serve
-
-        prefect_serve(*deployments)
+        serve_deployments(deployments)
     finally:
         pool.close()
         shutdown()

@@ -10,10 +10,12 @@ Both kinds start one at a time (a file lock under PREFECT_HOME, so two first sta
 Prefect's database at once) and are tied to the process that started them: they end when it dies, even by
 `kill -9` (Linux). On a fresh home, both start from a copy of an empty database already migrated to the installed
 Prefect's schema (`database_template`, made by the first temporary server on a fresh home) instead of migrating.
+`serve_deployments` runs the deployments `newsdesk serve` serves until SIGTERM or Ctrl-C.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import ctypes
 import hashlib
@@ -331,6 +333,48 @@ def find_server(settings: Settings) -> str:
         raise PrefectServerError(f"no Prefect server answers at {api_url} ({how}): start `newsdesk serve` in "
                                  "another shell first")
     return api_url
+
+
+# -- serve -----------------------------------------------------------------------------------------
+
+
+def serve_deployments(deployments: Sequence[Any]) -> None:
+    """Serve `deployments` (as `prefect.serve`) until SIGTERM or SIGINT (Ctrl-C), then stop as Prefect stops a
+    runner: `Runner.astop` cancels the runs in progress (their processes are killed, their state is Cancelled,
+    "Runner is shutting down."), and the runner's exit pauses the schedules and closes its client.
+
+    Not `prefect.serve`: the SIGTERM handler its `Runner.start` installs calls `Runner.stop` inside the running loop,
+    where it returns `astop()` without awaiting it, and then raises SystemExit wherever the loop is: runs were left
+    Running in Prefect, and serve waited for a run it was starting to end."""
+    asyncio.run(_serve(deployments))
+
+
+async def _serve(deployments: Sequence[Any]) -> None:
+    from prefect.runner import Runner
+
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+
+    def on_signals() -> None:
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, stop.set)
+
+    on_signals()
+    runner = Runner(pause_on_shutdown=True)
+    for deployment in deployments:
+        await runner.aadd_deployment(deployment)
+    serving = asyncio.create_task(runner.start())
+    await asyncio.sleep(0)  # the runner's first step installs Prefect's SIGTERM handler: ours replace it
+    on_signals()
+    stopped = asyncio.create_task(stop.wait())
+    await asyncio.wait({serving, stopped}, return_when=asyncio.FIRST_COMPLETED)
+    if not serving.done():
+        while not runner.started and not serving.done():  # a signal while the runner enters: let it finish
+            await asyncio.sleep(0.05)
+        if runner.started:
+            await runner.astop()
+    stopped.cancel()
+    await serving
 
 
 # -- trigger ---------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import ROOT, SEEDS
+from conftest import ROOT, SEEDS, SHARED
 from newsdesk.config import Settings
 from newsdesk.orchestration import answers, parse_parameters
 
@@ -149,3 +149,154 @@ def test_the_local_server_of_serve_ends_with_it_even_after_kill_9(tmp_path: Path
         if serve.poll() is None:
             serve.kill()
             serve.wait()
+
+
+# -- stopping `newsdesk serve` ---------------------------------------------------------------------
+
+STOP_SECONDS = 20.0
+"""How long `newsdesk serve` may take to stop after SIGTERM or Ctrl-C (its runs cancelled, its server stopped)."""
+
+
+def _start_serve(tmp_path: Path, **variables: str) -> tuple[subprocess.Popen[bytes], str, Path]:
+    """`newsdesk serve` on its own home and port (a run it starts itself), once its deployments are registered."""
+    port = _free_port()
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
+               NEWSDESK_WORKERS="1", NEWSDESK_SOURCES='["nothing-here"]', PREFECT_RUNNER_POLL_FREQUENCY="1",
+               **variables)
+    api = f"http://127.0.0.1:{port}/api"
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while True:
+        try:
+            if httpx.get(f"{api}/deployments/name/ingest/scheduled", timeout=5).status_code == 200:
+                return serve, api, log
+        except httpx.HTTPError:
+            pass
+        assert serve.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
+        time.sleep(0.2)
+
+
+def _stop(serve: subprocess.Popen[bytes], sig: signal.Signals, log: Path) -> tuple[int, float, list[str]]:
+    """Send `sig` to `newsdesk serve`; its exit status, how long it took, and the processes it had started that are
+    still alive then (all of them are killed in any case)."""
+    import psutil
+
+    tree = psutil.Process(serve.pid).children(recursive=True)
+    began = time.monotonic()
+    serve.send_signal(sig)
+    try:
+        status = serve.wait(STOP_SECONDS)
+    except subprocess.TimeoutExpired:
+        status = None
+    took = time.monotonic() - began
+    if status is None:
+        os.killpg(serve.pid, signal.SIGKILL)
+        serve.wait()
+    _, alive = psutil.wait_procs(tree, timeout=5)  # a child ends just after its parent: not an orphan
+    left = [f"{p.pid} {' '.join(p.cmdline()[:4])}" for p in alive if p.is_running()]
+    for p in alive:
+        p.kill()
+    assert status is not None, (f"newsdesk serve still running {STOP_SECONDS:.0f} s after {sig.name}:\n"
+                                + log.read_text()[-4000:])
+    return status, took, left
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_promptly_when_idle(tmp_path: Path, sig: signal.Signals) -> None:
+    serve, api, log = _start_serve(tmp_path)
+    status, took, left = _stop(serve, sig, log)
+    assert status == 0, log.read_text()[-3000:]
+    assert not left, left
+    assert not answers(api, timeout=2)
+
+
+def _flow_run(api: str, run_id: str) -> dict:
+    return httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()
+
+
+def _progress(api: str, run_id: str) -> float:
+    """The run's progress artifact (percent of its documents processed and written), 0 before it has one."""
+    found = httpx.post(f"{api}/artifacts/filter", timeout=10, json={"artifacts": {
+        "flow_run_id": {"any_": [run_id]}, "type": {"any_": ["progress"]}}}).json()
+    return max((float(a["data"]) for a in found), default=0.0)
+
+
+def _stored_state(home: Path, run_id: str) -> tuple[str, str]:
+    """A flow run's state as the (stopped) local server's database holds it."""
+    import sqlite3
+
+    with sqlite3.connect(home / "prefect" / "prefect.db") as db:
+        row = db.execute("SELECT state_type, state_name FROM flow_run WHERE id = ?", (run_id,)).fetchone()
+    assert row is not None, f"no flow run {run_id} in the database"
+    return row
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("when", ["starting", "running"])
+def test_sigterm_stops_serve_promptly_with_a_run_in_progress(tmp_path: Path, when: str) -> None:
+    """SIGTERM (a service manager stopping `serve`) while a run is starting or writing: serve exits 0 within
+    STOP_SECONDS, the run is cancelled as Prefect cancels the runs of a runner that shuts down, nothing it started
+    outlives it (run process, workers, Prefect server), and a later ingest re-processes exactly what the run had
+    not recorded, keeping every document it had written."""
+    pages = sorted((SHARED / "data" / "extraction-dev" / "html").glob("*.html.gz"))[:40]
+    folder = tmp_path / "pages"
+    folder.mkdir()
+    for page in pages:
+        shutil.copy(page, folder / page.name)
+    home = tmp_path / "home"
+    serve, api, log = _start_serve(tmp_path, NEWSDESK_BATCH_SIZE="4")
+    try:
+        queued = subprocess.run([NEWSDESK, "trigger", "ingest/scheduled", "-p", f"sources={folder}", "--no-follow",
+                                 "--json"], env={**os.environ, "PREFECT_API_URL": api}, capture_output=True,
+                                text=True, timeout=120)
+        assert queued.returncode == 0, queued.stderr
+        run_id = json.loads(queued.stdout)["id"]
+        deadline = time.monotonic() + 240
+        while True:
+            state = _flow_run(api, run_id)["state"]["type"]
+            assert state not in FINAL_STATES, f"the run ended ({state}) before it could be stopped"
+            if when == "starting" and state in {"PENDING", "RUNNING"}:
+                break
+            if when == "running" and _progress(api, run_id) > 0:
+                break
+            assert time.monotonic() < deadline, f"the run is still {state}"
+            time.sleep(0.2)
+        written = round(_progress(api, run_id) * len(pages) / 100)  # documents indexed and recorded so far
+        status, took, left = _stop(serve, signal.SIGTERM, log)
+    finally:
+        if serve.poll() is None:
+            os.killpg(serve.pid, signal.SIGKILL)
+            serve.wait()
+    said = log.read_text()
+    assert status == 0, said[-3000:]
+    assert not left, left
+    assert not answers(api, timeout=2)
+    assert _stored_state(home, run_id) == ("CANCELLED", "Cancelled"), said[-3000:]
+
+    from newsdesk.index import open_backend
+
+    backend = open_backend(Settings(home=home))
+    try:
+        kept = backend.count()
+    finally:
+        backend.close()
+    again = subprocess.run([NEWSDESK, "ingest", str(folder), "--json"], capture_output=True, text=True, timeout=600,
+                           env={**{k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"},
+                                "NEWSDESK_HOME": str(home), "PREFECT_HOME": str(home / "prefect")})
+    assert again.returncode == 0, again.stderr[-3000:]
+    summary = json.loads(again.stdout)
+    assert summary["seen"] == len(pages) and summary["failed"] == 0, summary
+    if when == "running":
+        assert summary["unchanged"] > 0, summary  # what the stopped run recorded is not processed again
+    assert written <= summary["unchanged"] <= kept, (written, summary, kept)  # what was written is kept
+    backend = open_backend(Settings(home=home))
+    try:
+        assert backend.count() == summary["indexed"] + summary["unchanged"] + summary["duplicates"]
+    finally:
+        backend.close()
