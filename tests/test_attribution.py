@@ -688,6 +688,10 @@ CASES = [
      "President Marta Solis, the nations debated a new treaty.",
      {"we are reviving the idea of a united region.": "Allan Weber",
       "the most important step ever towards integration": "Marta Solis"}),
+    ("a place or outlet and a description of any noun before the name ('said Tinseltown awards guru X')",
+     "The awards season is heating up.\n\n“It looks as if a Scorsese film is finally flying high,” said "
+     "Tinseltown awards guru Tom O’Neil, adding that the film was pulling ahead.",
+     {"It looks as if a Scorsese film is finally flying high": "Tom O’Neil"}),
 ]
 
 

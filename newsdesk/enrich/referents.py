@@ -200,8 +200,6 @@ COMPOUND_MODIFIERS = frozenset("based born bred raised educated trained owned ba
 """Second halves of hyphenated words before a title ("London-based analyst", "Iranian-born writer")."""
 MAX_DESCRIPTOR = 3
 """Most lower-case words describing a person between a place or organisation and the name ("gallery owner")."""
-AGENT_SUFFIXES = ("er", "or", "ist", "ian", "ant", "ent")
-"""Endings of nouns naming what someone does ("owner", "investor", "analyst", "technician")."""
 PLACE_PREPOSITIONS = frozenset("in at from near inside outside".split())
 """Prepositions of a description that places someone ("the rebel in Zawiya"): a person the text introduces."""
 NAME_DASHES = frozenset({"—", "–", "-", "--", "―"})
@@ -626,12 +624,12 @@ class Referents:
 
     def _described_person(self, k: int, hi: int) -> int | None:
         """Where a person's name starts after a place or organisation and a few lower-case words describing the
-        person ("New York gallery owner James Lally", "Google engineer Jeff Dean"), else None."""
+        person ("New York gallery owner James Lally", "Google engineer Jeff Dean", "Tinseltown awards guru Tom
+        O'Neil"), else None."""
         last, t = None, k
         while t < min(hi, k + MAX_DESCRIPTOR + 3):
             if self.mention[t] is not None:
-                return t if last is not None and self.mention[t].canonical_type is EntityType.PERSON and (
-                    last in ROLE_HEADS or last.endswith(AGENT_SUFFIXES)) else None
+                return t if last is not None and self.mention[t].canonical_type is EntityType.PERSON else None
             if last is not None and self.words[t] in ABBREVIATIONS and t + 1 < hi and self.texts[t + 1] == ".":
                 t += 2  # "SOA commandant Col. Glenn R. Weidner": a rank between the description and the name
                 continue
