@@ -19,7 +19,9 @@ English news pages of snacktory's test pages at c05c5ec, Apache-2.0), `bench/dat
 ruby-readability at 9006759 and python-readability at b220919, Apache-2.0) and `bench/data/quotes-gold-heldout-14.json`
 and `-15.json` (rounds 14 and 15: 20 and 22 English news pages of fundus's parser test pages at 18da6e53, MIT, of its
 us, ca and au folders and of the others) and `-16.json` (round 16: 16 English news pages of the 22 fundus pages rounds
-14 and 15 did not read), each labelled before anyone ran the system on them (sources, licences and
+14 and 15 did not read), `-17.json` to `-19.json` (rounds 17 to 19: 66 news articles Wikinews articles cite, from
+WikinewsSum's dataset) and `-20.json` to `-22.json` (rounds 20 to 22: 72 news articles of BASIL, 24 each of Fox News,
+the New York Times and the HuffPost), each labelled before anyone ran the system on them (sources, licences and
 commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
 plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
@@ -42,8 +44,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
   claims view shows a story with `min_confidence` set to it
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 19 are groups of their own,
-`heldout3` to `heldout19` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 22 are groups of their own,
+`heldout3` to `heldout22` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -73,7 +75,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 20)
+HELD_OUT_ROUNDS = range(3, 23)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -88,14 +90,15 @@ GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "ben
               **{f"heldout{n}": gold_path(n) for n in HELD_OUT_ROUNDS}}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8",
-             "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5")
+             "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5", "90124bb")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
 fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, round 5
 (developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages), the end of round 5, and
 round 6's three steps (ff3c671, the code of a950357, scored once on the round-9 and round-10 pages; 8b97d0c on the
 round-11 pages; 07a622d on the round-12 pages; 68f1ba5 on the round-13 pages), and the end of round 7 (3493dc5,
 the rules of cb54813, scored once on the round-16 pages), before round 8 (developed on the errors of rounds 14 to 16,
-scored once on the round-17 to round-19 pages)."""
+scored once on the round-17 to round-19 pages), and the end of round 8 (90124bb), before round 9 (developed on the
+errors of rounds 17 to 19, scored once on the round-20 to round-22 pages)."""
 MATCH = 0.5
 
 
@@ -336,7 +339,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout14": "round-14 held-out (scored once at dceac49, in-sample after)",
               "heldout15": "round-15 held-out (scored once at dceac49, in-sample after)",
               "heldout16": "round-16 held-out (scored once at cb54813, in-sample after)",
-              **{f"heldout{n}": f"round-{n} held-out (scored once at the end of round 8)" for n in (17, 18, 19)}}
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 90124bb, in-sample after)" for n in (17, 18, 19)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at the end of round 9)" for n in (20, 21, 22)}}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -447,7 +451,9 @@ def main() -> None:
         "22 round-15 pages of `-14.json` and `-15.json` (news pages of fundus's parser tests) and the 16 round-16 "
         "pages of `-16.json` (the fundus pages rounds 14 and 15 did not read) and the 22 round-17, 22 round-18 "
         "and 22 round-19 pages of `-17.json` to `-19.json` (news articles that Wikinews articles cite, from "
-        "WikinewsSum's dataset, dealt in turn to the three rounds), texts in "
+        "WikinewsSum's dataset, dealt in turn to the three rounds) and the 24 round-20, 24 round-21 and 24 round-22 "
+        "pages of `-20.json` to `-22.json` (news articles of BASIL: Fox News, the New York Times and the HuffPost "
+        "on the same 100 events, 8 pages of each a round, one page an event), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -473,7 +479,10 @@ def main() -> None:
         "cb54813, whose attribution baseline 3493dc5 keeps: **the round-16 rows of baseline 3493dc5 are its "
         "result.** Round 8 (the current code, developed on the errors of rounds 14 to 16) was scored once on the "
         "round-17 to round-19 pages, with every baseline in the same run: **its results are the round-17 to "
-        "round-19 rows of the current code**, and baseline 3493dc5's rows there are the rules before it. The rows "
+        "round-19 rows of baseline 90124bb**, and baseline 3493dc5's rows there are the rules before it. Round 9 "
+        "(the current code, developed on the errors of rounds 17 to 19) was scored once on the round-20 to "
+        "round-22 pages, with every baseline in the same run: **its results are the round-20 to round-22 rows of the "
+        "current code**, and baseline 90124bb's rows there are the rules before it. The rows "
         "`current, sure speakers only` read the current code's quotes as the claims view "
         "shows them with `min_confidence` 0.9 (a speaker named less surely is left unnamed, kept as the hint). "
         "Every other row is in-sample: the "
@@ -499,7 +508,13 @@ def main() -> None:
         "neighbor in Florida, Donald Trump, said`), a later speaker after `according to X`, a verb characterising "
         "the quotation (`what UiPath CEO Bob Enslin calls`), `as X puts it`, a role with a party word, an "
         "organisation called by a word of its name (`wrote the center`), a quotation filling the paragraph after "
-        "a long tag, hyphenated and abbreviated titles, no pull quote of a short phrase. A logistic speaker model "
+        "a long tag, hyphenated and abbreviated titles, no pull quote of a short phrase; in round 9 (developed on "
+        "rounds 17 to 19, scored once on rounds 20 to 22) a rank between a description and the name, an apposition "
+        "missing its closing comma, a titled name after a description (`said the panel's top Democrat, Rep. X`), "
+        "a spokesperson's organisation before a place, a passive verb calling its subject something, `reported X "
+        "as saying`, a possessor's document, `one of the witnesses`, the one told something, `the official` after "
+        "`a … official`, a tag alone after a full stop, a plural verb after `and`, a dateline, a cleft sentence, "
+        "`issued a statement saying`, `in his opinion`, `as it was described by X`. A logistic speaker model "
         "over the rules' evidence "
         "(round 4), a candidate ranker over every name near a quotation (round 5) and Stanford CoreNLP 4.5.10's "
         "neural coreference with its quote attribution (round 7) were tried and not "
