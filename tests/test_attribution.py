@@ -692,6 +692,11 @@ CASES = [
      "The awards season is heating up.\n\n“It looks as if a Scorsese film is finally flying high,” said "
      "Tinseltown awards guru Tom O’Neil, adding that the film was pulling ahead.",
      {"It looks as if a Scorsese film is finally flying high": "Tom O’Neil"}),
+    ("a person's name the model tagged as an organisation with a title in it is a person's name without the title",
+     "Officials said the email rules were clear. “We have always had access to a wide array of records,” State "
+     "Department Deputy Spokesperson Julia Hart told Fox News late Monday. Hart added that the department turned over "
+     "the records.",
+     {"We have always had access to a wide array of records": "Julia Hart"}),
 ]
 
 

@@ -103,6 +103,7 @@ def test_entity_names_are_cleaned() -> None:
 
 def test_names_spanning_noise_are_repaired_or_dropped() -> None:
     assert clean_name("Browns DL Sheldon Richardson", EntityType.PERSON) == "Sheldon Richardson"
+    assert clean_name("RNC Chair Reince Priebus", EntityType.PERSON) == "Reince Priebus"
     assert clean_name("Nicolas Jarry 6-4", EntityType.PERSON) == "Nicolas Jarry"
     assert clean_name("Chile 3-0", EntityType.LOCATION) == "Chile"
     assert clean_name('the "Caja Magica', EntityType.EVENT) == "Caja Magica"

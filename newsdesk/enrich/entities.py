@@ -211,6 +211,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         abbreviations = [i for i, w in enumerate(words) if w.isalpha() and w.isupper() and len(w) <= 4]
         if abbreviations and len(words) - abbreviations[-1] - 1 >= 2:
             words = words[abbreviations[-1] + 1:]  # "Browns DL Sheldon Richardson": team and position
+            while len(words) > 2 and words[0].lower().rstrip(".") in HONORIFICS:
+                words.pop(0)  # "RNC Chair Reince Priebus"
         glued = _GLUED.match(words[-1]) if len(words) > 1 else None
         if glued and glued.group(2) in words[:-1] or glued and any(w.startswith(glued.group(2)) for w in words[:1]):
             words[-1] = glued.group(1)  # "Kristi NoemKristi": a name card's next line glued on
@@ -390,6 +392,8 @@ def _shape_type(name: str, entity_type: EntityType) -> EntityType | None:
         return EntityType.LOCATION
     if len(words) > 1 and (last in ORGANIZATION_WORDS or words[0] == "Air"):  # "Air Astana"
         return EntityType.ORGANIZATION
+    while len(words) > 2 and words[0].lower().rstrip(".") in HONORIFICS:
+        words = words[1:]  # "Spokesperson Julia Hart" tagged ORG
     if (entity_type in (EntityType.ORGANIZATION, EntityType.LOCATION) and 2 <= len(words) <= 3
             and gazetteer().given_name(words[0]) and all(w[:1].isupper() for w in words)
             and not any(w.lower() in PLACE_NOUNS or w.lower() in NAME_PARTICLES for w in words)):
@@ -1021,7 +1025,11 @@ def _resolve_locally(doc: Doc) -> _Local:
         fixed = Counter(m.fixed for m in group_mentions if m.fixed is not None)
         votes = Counter({EntityType.PERSON: len(group_mentions)}) if root.named_person and not fixed \
             else Counter(m.type for m in group_mentions)
-        observed.append(Observed(root.display, votes, fixed.most_common(1)[0][0] if fixed else None))
+        settled = fixed.most_common(1)[0][0] if fixed else None
+        display = root.display
+        if (settled or document_type(votes)) is EntityType.PERSON and root.known is None:
+            display = clean_name(display, EntityType.PERSON) or display  # "Spokesperson Marie Harf" tagged ORG
+        observed.append(Observed(display, votes, settled))
     return _Local(mentions, roots, members, observed, [e.text for e in ents if e.label_ in ("DATE", "TIME")])
 
 
