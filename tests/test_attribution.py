@@ -697,6 +697,18 @@ CASES = [
      "Department Deputy Spokesperson Julia Hart told Fox News late Monday. Hart added that the department turned over "
      "the records.",
      {"We have always had access to a wide array of records": "Julia Hart"}),
+    ("a party and state after the name ('Sen. X, R-Texas, who …, said') are not the subject",
+     "Sen. Clara Whitcomb, R-Texas, who on Thursday unveiled her own pension plan, said Friday that the group had "
+     "made “a huge shift in the debate on pensions.”",
+     {"a huge shift in the debate on pensions.": "Clara Whitcomb"}),
+    ("a sentence going on after a partial quotation with 'and' is no tag",
+     "During his announcement, Governor Mike Dunmore said that he would “defeat the cartels” and protect Social "
+     "Security. He also criticized the court.",
+     {"defeat the cartels": "Mike Dunmore"}),
+    ("a spokeswoman for a person named with a place after him: not the place",
+     "Most senators stayed silent, while a spokeswoman for Speaker Paul Ridley of Wisconsin said simply that Mr. "
+     "Ridley was “glad these hackers are being held to account.”",
+     {"glad these hackers are being held to account.": "Paul Ridley"}),
 ]
 
 

@@ -818,8 +818,9 @@ class Attributor:
         if phrase is not None and phrase.kind == "role":
             for child in subject.children:  # "a spokesperson for X", "the commander of X"
                 if child.dep_ == "prep":
-                    named = [t for t in child.subtree if refs.mention[t.i] is not None]
-                    if named:
+                    objects = [t for t in child.children if t.dep_ == "pobj" and refs.mention[t.i] is not None]
+                    named = objects or [t for t in child.subtree if refs.mention[t.i] is not None]
+                    if named:  # its object, not a place after it ("for Speaker Paul D. Ryan of Wisconsin")
                         m = refs.mention[named[-1].i]
                         phrase = Phrase("role", phrase.start, named[-1].i + 1, head=phrase.head,
                                         determiner=phrase.determiner, modifiers=(*phrase.modifiers, m),

@@ -589,6 +589,9 @@ class Referents:
         phrase = self.phrase_ending(j, lo)
         if phrase is None or self.not_name[phrase.end - 1]:
             return None  # "Earlier Saturday, Yoon apologized …, saying": a date, not a subject
+        if phrase.start - 2 >= lo and self.texts[phrase.start - 1] in ("-", "–") \
+                and self.texts[phrase.start - 2] in ("R", "D", "I"):
+            return None  # "Sen. Kay Bailey Hutchison, R-Texas, who …, said": a party and state, not a subject
         if phrase.start - 2 >= lo and self.words[phrase.start - 1] == "and":  # "he and his wife Kali explained"
             other = self.phrase_ending(phrase.start - 2, lo)
             if other is not None and self._clause_starts_at(other.start, lo):
@@ -722,9 +725,10 @@ class Referents:
         following = self.texts[k + 1] if k + 1 < n else ""
         if word in ROLE_HEADS or word in SPEECH_VERBS or self.quoted[k]:
             return False
-        if word in ("and", "-"):  # "retiree and self-made millionaire", "the 14th-ranked"
-            return following.islower() and following.replace("-", "").isalpha() and (word == "and" or (
-                k > 0 and (self.texts[k - 1].islower() or self.texts[k - 1][:1].isdigit())))
+        if word in ("and", "-"):  # "retiree and self-made millionaire", "the 14th-ranked"; never first ('” and
+            # protect Social Security')
+            return not first and following.islower() and following.replace("-", "").isalpha() and (
+                word == "and" or (k > 0 and (self.texts[k - 1].islower() or self.texts[k - 1][:1].isdigit())))
         if word in FUNCTION_WORDS:
             return False
         if text.islower() and text.replace("-", "").isalpha():
