@@ -709,6 +709,13 @@ CASES = [
      "Most senators stayed silent, while a spokeswoman for Speaker Paul Ridley of Wisconsin said simply that Mr. "
      "Ridley was “glad these hackers are being held to account.”",
      {"glad these hackers are being held to account.": "Paul Ridley"}),
+    ("'Mrs. X' beside a woman and a man the text names in full with that surname: the woman",
+     "DES MOINES – Helen Carver on Sunday urged the president to listen to congressional Democrats.\n\n"
+     "“The president should listen to his allies in Congress,” Mrs. Carver said at a rally here. Her husband, "
+     "former President Bill Carver, did not attend.\n\n“No president would be a tougher negotiator,” Mrs. Carver "
+     "said.",
+     {"The president should listen to his allies in Congress": "Helen Carver",
+      "No president would be a tougher negotiator": "Helen Carver"}),
 ]
 
 

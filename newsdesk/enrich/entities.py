@@ -19,7 +19,7 @@ from functools import cached_property
 from spacy.attrs import ORTH, SPACY
 from spacy.tokens import Doc, Span
 
-from newsdesk.enrich.gazetteer import Known, gazetteer, gazetteer_key
+from newsdesk.enrich.gazetteer import Known, gazetteer, gazetteer_key, given_name_genders
 from newsdesk.enrich.nlp import text_of
 from newsdesk.enrich.outlets import canonical_outlet, name_key
 from newsdesk.enrich.registry import AliasRegistry, Observed, document_type, merge_alike
@@ -291,6 +291,8 @@ class Mention:
     """Written where a place is meant ("in Pittsburgh", "a St. Louis native", a dateline)."""
     after_place: bool = False
     """Written after a place name and a comma, where a state or country follows ("Mountain View, CA")."""
+    title_gender: str | None = None
+    """"f" or "m" when written after a title that fixes it ("Mrs. Clinton", "Mr. Obama")."""
 
 
 @dataclass
@@ -637,7 +639,8 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                 continue
             if entity_type is EntityType.PERSON and name.count(" ") == 1 and _role_before(text, *name.split()):
                 name = name.split()[1]  # "Realtor Ghulam" where the text also writes "realtor Shaun Ghulam"
-            mention = Mention(surface=piece.strip(), name=name, type=entity_type, start=start, end=end)
+            mention = Mention(surface=piece.strip(), name=name, type=entity_type, start=start, end=end,
+                              title_gender=_title_gender(text[max(0, start - 6):start] + piece))
             if not _type_mention(mention, ent, piece, places, person_words, lower_words, text):
                 products.add(name_key(name))
                 continue
@@ -657,6 +660,16 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                 and (m.fixed is not None or name_key(m.name) not in product_heads)]
     _type_places_by_longer_names(mentions)
     return mentions
+
+
+_GENDERED_TITLE = re.compile(r"(?:^|\s)(Mrs|Ms|Miss|Mr)\.?\s+[A-Z]")
+TITLE_GENDERS = {"Mrs": "f", "Ms": "f", "Miss": "f", "Mr": "m"}
+
+
+def _title_gender(text: str) -> str | None:
+    """The gender a personal title right before a name fixes ("Mrs. Clinton"): "f", "m" or None."""
+    match = _GENDERED_TITLE.search(text)
+    return TITLE_GENDERS[match.group(1)] if match else None
 
 
 def _role_before(text: str, first: str, surname: str) -> bool:
@@ -909,6 +922,11 @@ def _merge_aliases(groups: list[_Group]) -> None:
                           if _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
             if not candidates and len(short) == 1:  # "Etienne" of "Camille Etienne Gbedey": one of two surnames
                 candidates = [p.root() for p in full_names if p.votes[EntityType.PERSON] and short[0] in p.core[1:-1]]
+            genders = {m.title_gender for m in group.mentions}
+            if len(genders) == 1 and None not in genders:  # "Mrs. Clinton" beside Hillary Rodham Clinton and Bill
+                # Clinton: not a full name whose given name the title contradicts
+                candidates = [c for c in candidates if given_name_genders().get(c.display.split()[0]) in (
+                    None, *genders)]
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
                 candidates = [c for c in candidates if default and c.display == default.name] or candidates

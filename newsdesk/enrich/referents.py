@@ -16,14 +16,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, replace
-from functools import cache, cached_property
-from pathlib import Path
+from functools import cached_property
 
 from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
 from newsdesk.enrich.entities import DocumentEntities, Mention, main_bearer
-from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key
+from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key, given_name_genders
 from newsdesk.model import EntityType
 
 SPEECH_VERBS = frozenset("""
@@ -216,16 +215,6 @@ WEAK = 0.5
 """A candidate the text does not confirm: kept as a hint, never named."""
 STALE_TOPIC = 5
 """Sentences after which the person in focus yields to someone named since ("she" after a new person)."""
-
-
-@cache
-def given_name_genders() -> dict[str, str]:
-    """Given name -> "f" or "m", for names borne nearly always by women or by men (`gazetteer/gendered_names.txt`)."""
-    genders = {}
-    for line in (Path(__file__).parent / "gazetteer" / "gendered_names.txt").read_text(encoding="utf-8").splitlines():
-        if line[:2] in ("f:", "m:"):
-            genders.update(dict.fromkeys(line[2:].split(), line[0]))
-    return genders
 
 
 @dataclass(frozen=True)
@@ -1010,8 +999,19 @@ class Referents:
             # entities gave to its main bearer ("Ailes" of Roger Ailes beside Elizabeth Ailes) names them less surely
             if self._main_bearers.get(mention.name.lower()) == mention.canonical:
                 return Referent(mention.canonical, min(confidence, RECENT), phrase=phrase, type=EntityType.PERSON)
+            if self._bearers_of_title(mention) == [mention.canonical]:  # "Mrs. Clinton" beside Bill Clinton
+                return Referent(mention.canonical, confidence, phrase=phrase, type=EntityType.PERSON)
             return Referent(None, WEAK, hint=mention.canonical, type=mention.canonical_type)
         return Referent(mention.canonical, confidence, phrase=phrase, type=mention.canonical_type)
+
+    def _bearers_of_title(self, mention: Mention) -> list[str]:
+        """The document's full names with this bare surname whose given name fits the title written before it
+        ("Mrs. Clinton": Hillary Rodham Clinton, not Bill Clinton); none without such a title."""
+        if mention.title_gender is None:
+            return []
+        names = {m.canonical for m in self.entities.mentions if " " in m.canonical
+                 and m.canonical.split()[-1].lower() == mention.name.lower()}
+        return sorted(n for n in names if given_name_genders().get(n.split()[0]) == mention.title_gender)
 
     @staticmethod
     def _usual(mention: Mention) -> bool:

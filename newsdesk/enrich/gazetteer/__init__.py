@@ -131,6 +131,16 @@ class Gazetteer:
 
 
 @lru_cache(maxsize=1)
+def given_name_genders() -> dict[str, str]:
+    """Given name -> "f" or "m", for names borne nearly always by women or by men (`gendered_names.txt`)."""
+    genders = {}
+    for line in (DATA / "gendered_names.txt").read_text(encoding="utf-8").splitlines():
+        if line[:2] in ("f:", "m:"):
+            genders.update(dict.fromkeys(line[2:].split(), line[0]))
+    return genders
+
+
+@lru_cache(maxsize=1)
 def gazetteer() -> Gazetteer:
     """The gazetteer (loaded once per process)."""
     return Gazetteer()
