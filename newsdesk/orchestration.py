@@ -346,10 +346,10 @@ def serve_deployments(deployments: Sequence[Any]) -> None:
     Not `prefect.serve`: the SIGTERM handler its `Runner.start` installs calls `Runner.stop` inside the running loop,
     where it returns `astop()` without awaiting it, and then raises SystemExit wherever the loop is: runs were left
     Running in Prefect, and serve waited for a run it was starting to end."""
-    asyncio.run(_serve(deployments))
+    asyncio.run(_run_until_signalled(deployments))
 
 
-async def _serve(deployments: Sequence[Any]) -> None:
+async def _run_until_signalled(deployments: Sequence[Any]) -> None:
     from prefect.runner import Runner
 
     loop = asyncio.get_running_loop()

@@ -31,6 +31,36 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
+def _start_serve(tmp_path: Path, **variables: str) -> tuple[subprocess.Popen[bytes], str, Path, dict[str, str]]:
+    """`newsdesk serve` on its own home and port (a server it starts itself), once its deployments are registered:
+    the process, the server's API, serve's log and its environment (another process's to find that server)."""
+    port = _free_port()
+    home = tmp_path / "home"
+    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
+    env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
+               NEWSDESK_WORKERS="1", NEWSDESK_SOURCES='["nothing-here"]',
+               PREFECT_RUNNER_POLL_FREQUENCY="1",  # the served runner looks for triggered runs every 1 s, not 10
+               **variables)
+    api = f"http://127.0.0.1:{port}/api"
+    log = tmp_path / "serve.log"
+    with log.open("wb") as out:
+        serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT, stdout=out,
+                                 stderr=subprocess.STDOUT, start_new_session=True)
+    deadline = time.monotonic() + 240
+    while True:
+        try:
+            if httpx.get(f"{api}/deployments/name/ingest/scheduled", timeout=5).status_code == 200:
+                return serve, api, log, env
+        except httpx.HTTPError:
+            pass
+        if serve.poll() is not None or time.monotonic() >= deadline:
+            if serve.poll() is None:
+                os.killpg(serve.pid, signal.SIGKILL)
+                serve.wait()
+            pytest.fail(f"newsdesk serve did not register its deployments:\n{log.read_text()[-3000:]}")
+        time.sleep(0.2)
+
+
 def test_parameters_are_json_else_text() -> None:
     schema = {"properties": {"sources": {"type": "array"}, "full": {"type": "boolean"}}}
     assert parse_parameters(["full=true", 'sources=["a", "b"]', "index=news"], schema) == {
@@ -53,29 +83,12 @@ def test_trigger_without_a_server_says_how_to_get_one(tmp_path: Path) -> None:
 def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
     folder = tmp_path / "dropped"
     shutil.copytree(SEEDS, folder)
-    port = _free_port()
-    home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
-               NEWSDESK_WORKERS="1", NEWSDESK_MAX_DOCUMENT_SECONDS="0", NEWSDESK_SOURCES='["nothing-here"]',
-               NEWSDESK_ES_URL=f"http://127.0.0.1:{_free_port()}",  # an Elasticsearch that does not answer
-               PREFECT_RUNNER_POLL_FREQUENCY="1")  # the served runner looks for triggered runs every 1 s, not 10
-    api = f"http://127.0.0.1:{port}/api"
-    serve_log = (tmp_path / "serve.log").open("w")
-    serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT, stdout=serve_log,
-                             stderr=subprocess.STDOUT, start_new_session=True)
+    serve, api, log, env = _start_serve(
+        tmp_path, NEWSDESK_MAX_DOCUMENT_SECONDS="0",
+        NEWSDESK_ES_URL=f"http://127.0.0.1:{_free_port()}")  # an Elasticsearch that does not answer
+    home, port = Path(env["NEWSDESK_HOME"]), env["NEWSDESK_PREFECT_PORT"]
     try:
-        deadline = time.monotonic() + 240
-        while True:  # the server is up and the deployments are registered
-            try:
-                if httpx.get(f"{api}/deployments/name/ingest/scheduled", timeout=5).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            assert serve.poll() is None, (tmp_path / "serve.log").read_text()[-3000:]
-            assert time.monotonic() < deadline, (tmp_path / "serve.log").read_text()[-3000:]
-            time.sleep(0.2)
-        said = (tmp_path / "serve.log").read_text()
+        said = log.read_text()
         assert f"Prefect server: http://127.0.0.1:{port} (started" in said and "newsdesk trigger" in said
 
         # Another process, configured alike but told nothing about the server: it finds it by the port.
@@ -112,7 +125,6 @@ def test_serve_then_trigger_from_another_process(tmp_path: Path) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(serve.pid, signal.SIGKILL)
             serve.wait()
-        serve_log.close()
     assert not answers(api, timeout=2)  # the server `serve` started stops with it
 
     from newsdesk.index import open_backend
@@ -157,30 +169,6 @@ STOP_SECONDS = 20.0
 """How long `newsdesk serve` may take to stop after SIGTERM or Ctrl-C (its runs cancelled, its server stopped)."""
 
 
-def _start_serve(tmp_path: Path, **variables: str) -> tuple[subprocess.Popen[bytes], str, Path]:
-    """`newsdesk serve` on its own home and port (a run it starts itself), once its deployments are registered."""
-    port = _free_port()
-    home = tmp_path / "home"
-    env = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
-    env.update(NEWSDESK_HOME=str(home), NEWSDESK_PREFECT_PORT=str(port), PREFECT_HOME=str(home / "prefect"),
-               NEWSDESK_WORKERS="1", NEWSDESK_SOURCES='["nothing-here"]', PREFECT_RUNNER_POLL_FREQUENCY="1",
-               **variables)
-    api = f"http://127.0.0.1:{port}/api"
-    log = tmp_path / "serve.log"
-    with log.open("wb") as out:
-        serve = subprocess.Popen([NEWSDESK, "serve", "--schedule", "0 0 1 1 *"], env=env, cwd=ROOT, stdout=out,
-                                 stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + 240
-    while True:
-        try:
-            if httpx.get(f"{api}/deployments/name/ingest/scheduled", timeout=5).status_code == 200:
-                return serve, api, log
-        except httpx.HTTPError:
-            pass
-        assert serve.poll() is None and time.monotonic() < deadline, log.read_text()[-3000:]
-        time.sleep(0.2)
-
-
 def _stop(serve: subprocess.Popen[bytes], sig: signal.Signals, log: Path) -> tuple[int, float, list[str]]:
     """Send `sig` to `newsdesk serve`; its exit status, how long it took, and the processes it had started that are
     still alive then (all of them are killed in any case)."""
@@ -209,7 +197,7 @@ def _stop(serve: subprocess.Popen[bytes], sig: signal.Signals, log: Path) -> tup
 @pytest.mark.slow
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_serve_stops_promptly_when_idle(tmp_path: Path, sig: signal.Signals) -> None:
-    serve, api, log = _start_serve(tmp_path)
+    serve, api, log, _ = _start_serve(tmp_path)
     status, took, left = _stop(serve, sig, log)
     assert status == 0, log.read_text()[-3000:]
     assert not left, left
@@ -249,8 +237,8 @@ def test_sigterm_stops_serve_promptly_with_a_run_in_progress(tmp_path: Path, whe
     folder.mkdir()
     for page in pages:
         shutil.copy(page, folder / page.name)
-    home = tmp_path / "home"
-    serve, api, log = _start_serve(tmp_path, NEWSDESK_BATCH_SIZE="4")
+    serve, api, log, env = _start_serve(tmp_path, NEWSDESK_BATCH_SIZE="4")
+    home = Path(env["NEWSDESK_HOME"])
     try:
         queued = subprocess.run([NEWSDESK, "trigger", "ingest/scheduled", "-p", f"sources={folder}", "--no-follow",
                                  "--json"], env={**os.environ, "PREFECT_API_URL": api}, capture_output=True,

@@ -158,6 +158,18 @@ def _titled_person(piece: str) -> bool:
         and words[1][0].isupper()
 
 
+def _is_honorific(word: str) -> bool:
+    return word.lower().rstrip(".") in HONORIFICS
+
+
+def _past_titles(words: list[str]) -> list[str]:
+    """A name's words without the titles and role words before it, keeping at least two words."""
+    start = 0
+    while len(words) - start > 2 and _is_honorific(words[start]):
+        start += 1
+    return words[start:]
+
+
 def clean_name(text: str, entity_type: EntityType) -> str | None:
     """A mention's name without leading "the", possessive, honorifics, role phrases, glued name-card text
     and edge punctuation; None if junk."""
@@ -198,21 +210,20 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
     while entity_type is EntityType.PERSON and len(words) > 2 and words[-1].replace(".", "").lower() in POSTNOMINALS:
         words.pop()  # "Sonia Livingstone OBE", "Jane Doe PhD"
     if entity_type is EntityType.PERSON:
-        while len(words) > 2 and words[0].lower().rstrip(".") in HONORIFICS or \
-                len(words) == 2 and words[0].lower().rstrip(".") in HONORIFICS and words[1][:1].isupper():
-            words.pop(0)  # "Secretary of State Mike Pompeo", "President Trump"
-        if all(w.lower().rstrip(".") in HONORIFICS for w in words):
+        words = _past_titles(words)  # "Secretary of State Mike Pompeo"
+        if len(words) == 2 and _is_honorific(words[0]) and words[1][:1].isupper():
+            words.pop(0)  # "President Trump"
+        if all(_is_honorific(w) for w in words):
             return None  # "Secretary of State": a title, nobody named
         if len(words) > 1 and words[0].endswith("ing") and not gazetteer().given_name(words[0]):
             words.pop(0)  # "Questioning Vindman's judgment": a heading's verb
         given = [i for i, w in enumerate(words) if i and len(words) - i in (2, 3) and gazetteer().given_name(w)]
-        if len(words) >= 4 and given and any(w.lower().rstrip(".") in HONORIFICS for w in words[:given[-1]]):
+        if len(words) >= 4 and given and any(_is_honorific(w) for w in words[:given[-1]]):
             words = words[given[-1]:]  # "White House Press Secretary Stephanie Grisham"
         abbreviations = [i for i, w in enumerate(words) if w.isalpha() and w.isupper() and len(w) <= 4]
         if abbreviations and len(words) - abbreviations[-1] - 1 >= 2:
-            words = words[abbreviations[-1] + 1:]  # "Browns DL Sheldon Richardson": team and position
-            while len(words) > 2 and words[0].lower().rstrip(".") in HONORIFICS:
-                words.pop(0)  # "RNC Chair Reince Priebus"
+            words = _past_titles(words[abbreviations[-1] + 1:])  # "Browns DL Sheldon Richardson": team and
+            # position; "RNC Chair Reince Priebus": a body and a title
         glued = _GLUED.match(words[-1]) if len(words) > 1 else None
         if glued and glued.group(2) in words[:-1] or glued and any(w.startswith(glued.group(2)) for w in words[:1]):
             words[-1] = glued.group(1)  # "Kristi NoemKristi": a name card's next line glued on
@@ -394,8 +405,7 @@ def _shape_type(name: str, entity_type: EntityType) -> EntityType | None:
         return EntityType.LOCATION
     if len(words) > 1 and (last in ORGANIZATION_WORDS or words[0] == "Air"):  # "Air Astana"
         return EntityType.ORGANIZATION
-    while len(words) > 2 and words[0].lower().rstrip(".") in HONORIFICS:
-        words = words[1:]  # "Spokesperson Julia Hart" tagged ORG
+    words = _past_titles(words)  # "Spokesperson Julia Hart" tagged ORG
     if (entity_type in (EntityType.ORGANIZATION, EntityType.LOCATION) and 2 <= len(words) <= 3
             and gazetteer().given_name(words[0]) and all(w[:1].isupper() for w in words)
             and not any(w.lower() in PLACE_NOUNS or w.lower() in NAME_PARTICLES for w in words)):

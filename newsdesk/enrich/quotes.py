@@ -317,9 +317,10 @@ class Attributor:
             return refs.resolve(phrase, q.sentence) if phrase is not None and phrase.end >= hi - 1 else None
         if refs.words[i] == "as":  # '”, as it was described by Brazilian President Lula', '”, as put by X'
             by = next((t for t in range(i + 1, min(hi, i + 5)) if refs.words[t] == "by"), None)
-            verbs = [refs.words[t] in FRAME_VERBS or refs.words[t] == "put" for t in range(i + 1, by or i)]
-            if any(verbs) and all(verbs[t - i - 1] or refs.words[t] in PASSIVE_AUXILIARIES or refs.is_pronoun(t)
-                                  for t in range(i + 1, by)):
+            between = range(i + 1, by) if by is not None else range(0)
+            framing = {t for t in between if refs.words[t] in FRAME_VERBS or refs.words[t] == "put"}
+            if framing and all(t in framing or refs.words[t] in PASSIVE_AUXILIARIES or refs.is_pronoun(t)
+                               for t in between):
                 phrase = refs.phrase_starting(by + 1, hi)
                 return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
         if refs.words[i] == "according" and i + 2 < hi and refs.words[i + 1] == "to":  # '”, according to X'

@@ -134,7 +134,7 @@ uncle grandfather nephew widower boyfriend man boy he him his himself
 """.split())
 
 
-ADDRESSING_VERBS = frozenset({"told", "tells", "tell", "asked", "asks", "ask"})
+ADDRESSING_VERBS = frozenset({"told", "tells", "tell", "telling", "asked", "asks", "ask", "asking"})
 """Speech verbs whose object is the one spoken to ("…, told reporters"): never a speaker after them."""
 
 
@@ -1451,7 +1451,7 @@ class Referents:
         """Whether sentence k tells something to `name` ("… told The Times of India"): the one spoken to."""
         sentence = self.sentences[k]
         for t in range(sentence.start, sentence.end - 1):
-            if self.words[t] in ("told", "tells", "tell", "telling") and not self.quoted[t]:
+            if self.words[t] in ADDRESSING_VERBS and not self.quoted[t]:
                 m = t + 1 + (self.words[t + 1] in DETERMINERS)
                 if m < sentence.end and self.mention[m] is not None and self.mention[m].canonical == name:
                     return True
