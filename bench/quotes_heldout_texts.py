@@ -69,7 +69,12 @@ Rounds 20, 21 and 22 (`bench/data/quotes-gold-heldout-20.json` to `-22.json`) sh
 news articles of BASIL (github.com/launchnlp/BASIL at 4fdbc4f, `articles/<year>/<name>.json`; 100 events of 2010 to 2019,
 each reported by Fox News, the New York Times and the HuffPost; no licence stated, so the texts stay outside the
 repository like every other round's; page id = `basil:<year>/<name>`), whose text is the body the pipeline makes of a JSON
-record of the article (title, url, its paragraphs apart).
+record of the article (title, url, its paragraphs apart). Rounds 23, 24 and 25 (`-23.json` to `-25.json`) share the
+next pool: the 840 articles of PolNeAR's training compartment (github.com/networkdynamics/PolNeAR at c3eee83,
+`data/train/text/<name>.txt`, titles in `data/metadata.tsv`; US election coverage of 2015-11 to 2016-11 by Breitbart,
+the HuffPost, the New York Times, Politico, USA Today, the Washington Post and Western Journalism; no licence stated;
+page id = `polnear:<name>`), whose text is the body the pipeline makes of a JSON record of the article (title, text;
+PolNeAR gives no URL, so the pool's pages are compared by page id and shingles only).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -97,6 +102,8 @@ record of the article (title, url, its paragraphs apart).
         [--out FILE] [--check]   (and --round 18 and --round 19, the same)
     .venv/bin/python bench/quotes_heldout_texts.py --round 20 --basil <BASIL>/articles [--out FILE] [--check]
         (and --round 21 and --round 22, the same)
+    .venv/bin/python bench/quotes_heldout_texts.py --round 23 --polnear <PolNeAR>/data [--out FILE] [--check]
+        (and --round 24 and --round 25, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -173,7 +180,11 @@ WIKINEWSSUM_ROUNDS = (17, 18, 19)
 BASIL = "basil:"
 BASIL_ROUNDS = (20, 21, 22)
 """The rounds dealt, in turn, the qualifying pages of BASIL's news articles."""
-SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1"}
+POLNEAR = "polnear:"
+POLNEAR_ROUNDS = (23, 24, 25)
+"""The rounds dealt, in turn, the qualifying pages of PolNeAR's training articles."""
+SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
+                         f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
 DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             4: "postlight/parser (MIT or Apache-2.0)",
@@ -190,7 +201,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             15: "fundus (MIT)",
             16: "fundus (MIT)",
             **{n: "WikinewsSum's English source articles (MIT)" for n in WIKINEWSSUM_ROUNDS},
-            **{n: "BASIL's news articles (launchnlp/BASIL, no licence stated)" for n in BASIL_ROUNDS}}
+            **{n: "BASIL's news articles (launchnlp/BASIL, no licence stated)" for n in BASIL_ROUNDS},
+            **{n: "PolNeAR's training articles (networkdynamics/PolNeAR, no licence stated)" for n in POLNEAR_ROUNDS}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -481,6 +493,20 @@ def basil_pages(folder: Path) -> dict[str, tuple[str, str, str]]:
     return pages
 
 
+def polnear_pages(folder: Path) -> dict[str, tuple[str, str, str]]:
+    """The articles of PolNeAR's training compartment (`data/train/text/<name>.txt`: the title, a blank line, the
+    paragraphs; publisher and title in `data/metadata.tsv`; no URL): page id `polnear:<name>` -> ("", title, text)."""
+    titles = {}
+    for line in (folder / "metadata.tsv").read_text().splitlines()[1:]:
+        fields = line.split("\t")
+        titles[fields[1]] = fields[7]
+    pages = {}
+    for path in sorted((folder / "train" / "text").glob("*.txt")):
+        body = path.read_text().partition("\n")[2].strip()  # the first line is the title
+        pages[f"{POLNEAR}{path.stem}"] = ("", titles.get(path.stem, ""), body)
+    return pages
+
+
 def record_text(url: str, title: str, text: str) -> str:
     """A dataset's article body as the pipeline ingests a JSON record of it (title, url, text)."""
     from newsdesk.clean import clean_document
@@ -503,15 +529,15 @@ def pool_candidates(pages: dict[str, tuple[str, str, str]], rounds: tuple[int, .
         text = record_text(url, title, body)
         skip, size = text_filters(text)
         twin = same_article(text, twins)
-        if (same := seen.setdefault(norm_url(url), page_id)) != page_id:
+        if url and (same := seen.setdefault(norm_url(url), page_id)) != page_id:
             verdict = f"skip: the same URL as {same}"
         elif page_id in SEEN_BEFORE_SELECTION:
             verdict = "skip: partly read before the selection (checking the dataset's format)"
-        elif norm_url(url) in labelled:
+        elif page_id in labelled or url and norm_url(url) in labelled:
             verdict = "skip: page already labelled (another quote gold)"
-        elif norm_url(url) in forbidden:
+        elif url and norm_url(url) in forbidden:
             verdict = "skip: URL among the extraction-dev or htmldate evaluation pages"
-        elif norm_url(url) in others:
+        elif url and norm_url(url) in others:
             verdict = "skip: URL among other projects' test pages"
         elif skip:
             verdict = f"skip: {skip}"
@@ -558,6 +584,8 @@ def main() -> None:
     parser.add_argument("--wikinewssum", type=Path,
                         help="cleaned_endataset.json of airKlizz/WikinewsSum at 1d98503 (rounds 17 to 19)")
     parser.add_argument("--basil", type=Path, help="the articles/ folder of launchnlp/BASIL at 4fdbc4f (rounds 20 to 22)")
+    parser.add_argument("--polnear", type=Path,
+                        help="the data/ folder of networkdynamics/PolNeAR at c3eee83 (rounds 23 to 25)")
     parser.add_argument("--htmldate-tests", type=Path, help="htmldate's tests/ folder (its pages are excluded)")
     parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
                         help="other projects' test data folders (their pages are excluded by URL)")
@@ -565,7 +593,8 @@ def main() -> None:
     folders = {name: getattr(args, name.replace("-", "_")) for name in SOURCE_FOLDERS}
     pool = None  # the text records of the round's pool, if it is one
     for rounds, option, read in ((WIKINEWSSUM_ROUNDS, "wikinewssum", wikinewssum_pages),
-                                 (BASIL_ROUNDS, "basil", basil_pages)):
+                                 (BASIL_ROUNDS, "basil", basil_pages),
+                                 (POLNEAR_ROUNDS, "polnear", polnear_pages)):
         if args.round in rounds:
             if getattr(args, option) is None:
                 raise SystemExit(f"round {args.round}: give --{option}")
