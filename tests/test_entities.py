@@ -107,6 +107,35 @@ def test_a_personal_title_makes_a_person_and_postnominals_are_no_part_of_the_nam
     assert not {"Mr Varoufakis", "Varoufakis"} & names(article, ORG) and "Sonia Livingstone OBE" not in names(article, PERSON)
 
 
+def test_names_the_model_splits_or_misses_are_whole(settings: Settings) -> None:
+    """A surname with a lower-case particle is no full name of its own; a name the model missed is found from the
+    surname the text writes after a title; a quoted nickname is no part of the name; dotted initials are an
+    acronym."""
+    (article,) = enrich(
+        "Ms. Feinstein has tacked to the left since Kevin de Léon, the president of the California State Senate, "
+        "announced his challenge to her in October.\n\nMr. de Léon said Monday that Democrats had made a mistake.\n\n"
+        "Asa Hutchinson, a former congressman who led the task force, unveiled the report. Mr. Hutchinson said it "
+        "would make schools safer.\n\n"
+        "The governor picked former Chief of Staff William \"Mo\" Cowan, who served as chief legal counsel.\n\n"
+        "The National Rifle Association released the report. The N.R.A. said it would not back down.")
+    people = names(article, PERSON)
+    assert {"Kevin de Léon", "Asa Hutchinson", "William Cowan"} <= people
+    assert not {"de Léon", "Hutchinson", "William \"Mo\" Cowan"} & people
+    assert "National Rifle Association" in names(article, ORG) and "N.r.a." not in names(article, ORG)
+
+
+def test_a_surname_after_titles_of_one_gender_is_not_a_relative_of_the_other(settings: Settings) -> None:
+    """"Mr. Trump" beside the text's only full name Ivanka Trump is the surname's well-known bearer; "Mrs. Carver"
+    in a batch naming only Bill Carver in full stays as written, in the document and in the corpus registry."""
+    trump, carver, bill = enrich(
+        "Nikki Haley will leave the post. Mr. Trump said on Tuesday that she had done a fantastic job. Mr. Trump said "
+        "his daughter Ivanka Trump would be incredible as her successor. Mr. Trump praised her again.",
+        "\u201cWe are fine,\u201d Mrs. Carver said at the rally on Sunday.",
+        "Bill Carver met the press on Monday.")
+    assert "Donald Trump" in names(trump, PERSON) and "Trump" not in names(trump, PERSON)
+    assert names(carver, PERSON) == {"Carver"} and "Bill Carver" in names(bill, PERSON)
+
+
 def test_a_ship_is_no_person(settings: Settings) -> None:
     (article,) = enrich("MSF officer Alva White reported the birth on Monday from the MV Aquarius, a rescue vessel. "
                         "The crew of HMS Perseus found the wreck.")

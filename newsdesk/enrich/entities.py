@@ -19,7 +19,7 @@ from functools import cached_property
 from spacy.attrs import ORTH, SPACY
 from spacy.tokens import Doc, Span
 
-from newsdesk.enrich.gazetteer import Known, gazetteer, gazetteer_key, given_name_genders
+from newsdesk.enrich.gazetteer import Known, fits_title, gazetteer, gazetteer_key
 from newsdesk.enrich.nlp import text_of
 from newsdesk.enrich.outlets import canonical_outlet, name_key
 from newsdesk.enrich.registry import AliasRegistry, Observed, document_type, merge_alike
@@ -144,6 +144,7 @@ VESSEL_PREFIXES = frozenset("HMS USS RMS MV HMAS HMCS HMNZS".split())
 """Prefixes of ships' names (a ship is no person, organisation or place facet)."""
 POSTNOMINALS = frozenset("obe mbe cbe kbe dbe gbe phd md qc kc mp mep msp frs esq dds".split())
 """Honours, degrees and offices written after a person's name, not part of it."""
+_NICKNAME = re.compile(r"(?<=\w) [\"“][A-Z][\w.'’-]*[\"”] (?=[A-Z])")
 _NAME_BREAK = re.compile(r"\s*[—–“”\"]\s*")
 """A dash or double quotation mark inside a span: where the name ends ("O’Neal—“Shack Attack”", a title after it)."""
 
@@ -174,6 +175,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
     """A mention's name without leading "the", possessive, honorifics, role phrases, glued name-card text
     and edge punctuation; None if junk."""
     name = " ".join(text.split()).strip(" -–—")  # "Kim Kardashian -"
+    if entity_type is EntityType.PERSON:
+        name = _NICKNAME.sub(" ", name)  # 'William "Mo" Cowan' is William Cowan
     # "O’Neal—“Shack Attack”" is O’Neal, 'the "Caja Magica' Caja Magica
     name = next((part for part in _NAME_BREAK.split(name) if any(c.isupper() for c in part)), name)
     if _JUNK.search(name):
@@ -279,7 +282,7 @@ def _display_score(surface: str, count: int) -> tuple[int, int, int]:
 
 def _title_case(name: str) -> str:
     """"MADRID" -> "Madrid": capitals kept only in short words, which may be acronyms ("ECRI")."""
-    return " ".join(w.capitalize() if w.isupper() and len(w) > 4 else w for w in name.split())
+    return " ".join(w.capitalize() if w.isalpha() and w.isupper() and len(w) > 4 else w for w in name.split())
 
 
 @dataclass
@@ -478,11 +481,20 @@ def _surnames_as_persons(doc: Doc, ents: Sequence[Span], surnames: set[str]) -> 
             for e in ents]
 
 
+def _titled_surnames(doc: Doc) -> set[str]:
+    """The names the text writes after a personal title ("Hutchinson" of "Mr. Hutchinson")."""
+    return {doc[i + 1].text for i in range(len(doc) - 1)
+            if doc[i].text[:1].isupper() and doc[i].text.rstrip(".").lower() in PERSONAL_TITLES
+            and doc[i + 1].text[:1].isupper() and doc[i + 1].text.isalpha() and not doc[i + 1].text.isupper()}
+
+
 def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str], surnames: set[str]) -> list[Span]:
     """Names the model missed: gazetteer names ("Hulu", "SpaceX", "Istanbul"), a given name followed by a
-    capitalised surname ("Robert Maguire"), and the surname alone of a person the text names in full ("Ailes"
+    capitalised surname ("Robert Maguire"), a capitalised word before a surname the text writes after a title
+    ("Asa Hutchinson" beside "Mr. Hutchinson"), and the surname alone of a person the text names in full ("Ailes"
     beside "Roger Ailes"), outside the model's own entity spans."""
     g = gazetteer()
+    titled = _titled_surnames(doc)
     taken = set()
     for ent in ents:
         if ent.label_ in SPACY_TYPES and ent.label_ != "NORP":  # "Christian" of "Christian Watts" tagged NORP
@@ -513,6 +525,10 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str], surna
                 continue  # "Apple" opening a sentence, "Jordan" the given name
             span = Span(doc, i, end, label=_LABELS.get(known.type, "ORG"))
             break
+        if span is None and reach == i + 2 and words[i + 1] in titled and word.isalpha() and not (
+                word.isupper() or doc[i].is_stop or word.lower() in lower_words or _is_honorific(word)
+                or g.lookup(word) is not None):
+            span = Span(doc, i, i + 2, label="PERSON")
         if span is None and word in surnames and reach == i + 1 and not (
                 doc[i].is_sent_start and word.lower() in lower_words):
             span = Span(doc, i, i + 1, label="PERSON")  # one name throughout a text
@@ -555,10 +571,20 @@ def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Spa
                     ent = Span(doc, ent.start, ent.end + extra, label=_LABELS.get(known.type, "ORG"))
                     skip_until = ent.end
                     break
+        if ent.label_ == "PERSON" and ent.end <= ent.start + 5 and _nicknamed(doc, ent.start):
+            ent = Span(doc, ent.start, ent.start + 5, label="PERSON")  # 'William "Mo' + 'Cowan'
+            skip_until = ent.end
         if ent.label_ == "PERSON" and len(ent) >= 2 and _name_goes_on(doc, ent.end, lower_words):
             ent = Span(doc, ent.start, ent.end + 1, label="PERSON")
         result.append(ent)
     return result
+
+
+def _nicknamed(doc: Doc, i: int) -> bool:
+    """Tokens i to i+4 are a name with a nickname in double quotes ('William "Mo" Cowan')."""
+    words = [t.text for t in doc[i:i + 5]]
+    return (len(words) == 5 and words[1] in ('"', "“") and words[3] in ('"', "”")
+            and all(w[:1].isupper() and w.isalpha() for w in words[::2]))
 
 
 _NO_NAME_END = HONORIFICS | ORGANIZATION_WORDS | PLACE_NOUNS
@@ -670,6 +696,12 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                 and (m.fixed is not None or name_key(m.name) not in product_heads)]
     _type_places_by_longer_names(mentions)
     return mentions
+
+
+def titles_gender(mentions: list[Mention]) -> str | None:
+    """The gender the personal titles of most of a name's mentions fix ("Mr. Trump" 18 times of 20: "m")."""
+    titles = Counter(m.title_gender for m in mentions if m.title_gender).most_common(1)
+    return titles[0][0] if titles and titles[0][1] * 2 > len(mentions) else None
 
 
 _GENDERED_TITLE = re.compile(r"(?:^|\s)(Mrs|Ms|Miss|Mr)\.?\s+[A-Z]")
@@ -895,7 +927,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
     g = gazetteer()
     alone = {gr.tokens[0] for gr in groups if len(gr.tokens) == 1 and gr.known is None}
     persons = [gr for gr in groups if len(gr.core) > 1 and gr.fixed in (None, EntityType.PERSON) and (
-        gr.votes[EntityType.PERSON] or _named_by_surname(gr, alone))]
+        gr.votes[EntityType.PERSON] or _named_by_surname(gr, alone))
+        and not gr.display[:1].islower()]  # "de Léon" is the surname of "Kevin de Léon", not a full name
     kept: list[_Group] = []
     for person in sorted(persons, key=lambda gr: (-len(gr.mentions), -len(gr.tokens))):
         same = next((k for k in kept if _same_person(person.core, k.core)), None)
@@ -920,7 +953,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
         candidates: list[_Group] = []
         written = {m.name for m in group.mentions}
         if len(written) == 1 and next(iter(written)).isupper() and " " not in next(iter(written)):
-            acronym = name_key(written.pop())  # "NRF", "CDC" defined in the text, "GE" of "GE Healthcare"
+            # "NRF", "CDC" or "N.R.A." defined in the text, "GE" of "GE Healthcare"
+            acronym = name_key(written.pop()).replace(" ", "")
             candidates = [gr.root() for gr in groups if gr is not group and len(gr.tokens) > 1
                           and (gr.fixed or document_type(gr.votes)) in FACET_TYPES and (
                               _acronym_of(acronym, gr.tokens)
@@ -932,11 +966,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
                           if _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
             if not candidates and len(short) == 1:  # "Etienne" of "Camille Etienne Gbedey": one of two surnames
                 candidates = [p.root() for p in full_names if p.votes[EntityType.PERSON] and short[0] in p.core[1:-1]]
-            genders = {m.title_gender for m in group.mentions}
-            if len(genders) == 1 and None not in genders:  # "Mrs. Clinton" beside Hillary Rodham Clinton and Bill
-                # Clinton: not a full name whose given name the title contradicts
-                candidates = [c for c in candidates if given_name_genders().get(c.display.split()[0]) in (
-                    None, *genders)]
+            gender = titles_gender(group.mentions)  # "Mrs. Clinton" beside Hillary Rodham Clinton and Bill Clinton
+            candidates = [c for c in candidates if fits_title(c.display, gender)]
             if len({id(c) for c in candidates}) > 1:  # "Biden" beside "Joe Biden" and "Hunter Biden"
                 default = g.people_by_surname.get(" ".join(tokens))
                 candidates = [c for c in candidates if default and c.display == default.name] or candidates
@@ -1057,7 +1088,7 @@ def _resolve_locally(doc: Doc) -> _Local:
         display = root.display
         if (settled or document_type(votes)) is EntityType.PERSON and root.known is None:
             display = clean_name(display, EntityType.PERSON) or display  # "Spokesperson Marie Harf" tagged ORG
-        observed.append(Observed(display, votes, settled))
+        observed.append(Observed(display, votes, settled, titles_gender(group_mentions)))
     return _Local(mentions, roots, members, observed, [e.text for e in ents if e.label_ in ("DATE", "TIME")])
 
 

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
-from newsdesk.enrich.gazetteer import gazetteer
+from newsdesk.enrich.gazetteer import fits_title, gazetteer
 from newsdesk.enrich.outlets import name_key
 from newsdesk.enrich.store import SqliteStore
 from newsdesk.sqlite import transaction
@@ -84,6 +84,8 @@ class Observed:
     name: str
     votes: Counter[EntityType] = field(default_factory=Counter)
     fixed: EntityType | None = None
+    title_gender: str | None = None
+    """"f" or "m": the gender most of the personal titles before its mentions fix ("Mr. Trump")."""
 
     @property
     def type(self) -> EntityType:
@@ -153,8 +155,12 @@ class AliasRegistry(SqliteStore):
         flat_results = []
         for key, o in zip(keys, flat):
             target = targets.get(key)
-            if target:
-                flat_results.append((canonical.get(target, o.name), EntityType.PERSON))
+            name = canonical.get(target, o.name) if target else None
+            if name and not fits_title(name, o.title_gender):  # "Mr. Trump" in a corpus naming only Ivanka Trump
+                known = gazetteer().people_by_surname.get(key)
+                name = known.name if known and fits_title(known.name, o.title_gender) else None
+            if name:
+                flat_results.append((name, EntityType.PERSON))
             else:
                 flat_results.append((canonical.get(key, o.name), self._type(o, corpus.get(key))))
         position = 0

@@ -144,3 +144,16 @@ def given_name_genders() -> dict[str, str]:
 def gazetteer() -> Gazetteer:
     """The gazetteer (loaded once per process)."""
     return Gazetteer()
+
+
+def fits_title(full_name: str, gender: str | None) -> bool:
+    """Whether a surname written after personal titles of `gender` ("Mr. Trump": "m") may stand for this full name:
+    its given name is of that gender, or of none known while the surname's well-known bearer does not fit the titles
+    better (Donald Trump, not Ivanka Trump)."""
+    if gender is None:
+        return True
+    genders = given_name_genders()
+    if (own := genders.get(full_name.split()[0])) is not None:
+        return own == gender
+    known = gazetteer().people_by_surname.get(gazetteer_key(full_name.split()[-1]))
+    return not (known and known.name != full_name and genders.get(known.name.split()[0]) == gender)
