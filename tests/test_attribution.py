@@ -716,6 +716,16 @@ CASES = [
      "said.",
      {"The president should listen to his allies in Congress": "Helen Carver",
       "No president would be a tougher negotiator": "Helen Carver"}),
+    ("a description of another office than the person in focus holds: the person the text is mostly about",
+     "Donald Trump on Thursday renewed his call for tighter checks. Trump said the country was at risk, and Trump "
+     "repeated it at a rally.\n\nTrump called upon Mayor Bill de Blasio to restart the program. De Blasio disbanded "
+     "the unit in 2014.\n\n\"We ought to start it up again this morning,\" the Republican presidential candidate "
+     "said in an interview.",
+     {"We ought to start it up again this morning": "Donald Trump"}),
+    ("'the former general' of a secretary of state: a past office is no other office",
+     "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
+     "weeks, the former general said, \"I think that I will be able to be quite effective.\"",
+     {"I think that I will be able to be quite effective.": "Colin Powell"}),
 ]
 
 

@@ -124,6 +124,18 @@ def test_names_the_model_splits_or_misses_are_whole(settings: Settings) -> None:
     assert "National Rifle Association" in names(article, ORG) and "N.r.a." not in names(article, ORG)
 
 
+def test_a_given_name_the_model_left_out_a_father_and_a_wrong_way_possessive(settings: Settings) -> None:
+    """The model tags only "Wu" of "said Paloma Wu"; "Duncan Hunter Sr." is the father of Duncan Hunter, not a
+    spelling of his name; "Trump‘s" (a wrong-way mark) is a possessive; "Congressman" is a title."""
+    (article,) = enrich(
+        "\u201cThe fear is greater here than in other places,\u201d said Paloma Wu, legal director for the group.\n\n"
+        "Rep. Duncan Hunter endorsed him on Wednesday. His father, Duncan Hunter Sr., ran for president in 2008.\n\n"
+        "Critics attacked Donald Trump‘s remarks on Monday. Congressman Sestak said on Friday that Joe Sestak would run.")
+    people = names(article, PERSON)
+    assert {"Paloma Wu", "Duncan Hunter", "Duncan Hunter Sr", "Donald Trump", "Joe Sestak"} <= people
+    assert not {"Wu", "Donald Trump‘s", "Congressman Sestak"} & people
+
+
 def test_a_surname_after_titles_of_one_gender_is_not_a_relative_of_the_other(settings: Settings) -> None:
     """"Mr. Trump" beside the text's only full name Ivanka Trump is the surname's well-known bearer; "Mrs. Carver"
     in a batch naming only Bill Carver in full stays as written, in the document and in the corpus registry."""

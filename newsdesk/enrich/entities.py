@@ -50,6 +50,7 @@ professor analyst strategist commissioner chair sheriff detective inspector pros
 editor reporter columnist correspondent producer quarterback striker pitcher goalkeeper goalie
 state homeland security energy health treasury commerce labor education transportation agriculture
 veterans affairs house senate majority minority press national special district of the u.s. us
+staff airman corporal cpl pvt trooper constable congressman congresswoman councilman councilwoman assemblyman assemblywoman
 """.split())
 """Titles and role words stripped from the front of person names (royal and papal titles stay:
 they are part of the name a person is known by, "Prince Andrew")."""
@@ -127,8 +128,8 @@ of the and for on in at de del della der den van von da das do dos du di la le l
 _JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]%*()]|\s[-–—]\s|^[-–—]|[-–—]$|:\s")
 _LIST_COMMA = re.compile(r",\s(?!(?:inc|llc|ltd|jr|sr)\b)", re.I)
 _SCORE = re.compile(r"\(?\d+[-–]\d+\)?")
-_POSSESSIVE = re.compile(r"['’](?:s)?$")
-_INNER_POSSESSIVE = re.compile(r"['’]s\s+(?=[A-Z])")
+_POSSESSIVE = re.compile(r"['’‘](?:s)?$")  # "Trump‘s": a wrong-way mark is a possessive too
+_INNER_POSSESSIVE = re.compile(r"['’‘]s\s+(?=[A-Z])")
 _GLUED = re.compile(r"^(\w*[a-z])([A-Z][a-z]+)$")
 _MODEL_NUMBER = re.compile(r"\b(?!\d+(?:st|nd|rd|th)\b)(?=\w*\d)(?=\w*[A-Za-z])\w+")
 """A word of letters and digits ("RAV4", "R6700"), not an ordinal ("6th")."""
@@ -571,6 +572,12 @@ def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Spa
                     ent = Span(doc, ent.start, ent.end + extra, label=_LABELS.get(known.type, "ORG"))
                     skip_until = ent.end
                     break
+        if ent.label_ == "PERSON" and not gazetteer().given_name(ent[0].text):  # a surname: its given name missed?
+            start = ent.start
+            earlier = result[-1].end if result else 0
+            while start > max(earlier, ent.end - MAX_NAME_TOKENS) and _name_goes_back(doc, start - 1, lower_words):
+                start -= 1  # "said Paloma Wu" tagged "Wu", "Judge Daniel Porter Jordan III" tagged "Jordan III"
+            ent = Span(doc, start, ent.end, label="PERSON")
         if ent.label_ == "PERSON" and ent.end <= ent.start + 5 and _nicknamed(doc, ent.start):
             ent = Span(doc, ent.start, ent.start + 5, label="PERSON")  # 'William "Mo' + 'Cowan'
             skip_until = ent.end
@@ -578,6 +585,17 @@ def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Spa
             ent = Span(doc, ent.start, ent.end + 1, label="PERSON")
         result.append(ent)
     return result
+
+
+def _name_goes_back(doc: Doc, i: int, lower_words: set[str]) -> bool:
+    """Whether token i begins the person's name after it: a capitalised word tagged as nothing, no common word of
+    the text, title, organisation or place word, nor a name the gazetteer knows."""
+    word = doc[i].text
+    return (doc[i].ent_iob_ == "O" and not doc[i].is_sent_start and bool(doc[i].whitespace_) and word.isalpha()
+            and word[:1].isupper()
+            and not word.isupper() and not doc[i].is_stop and word.lower() not in lower_words
+            and word.lower() not in _NO_NAME_END and not _is_honorific(word) and word not in ROYAL_TITLES
+            and gazetteer().lookup(word) is None)
 
 
 def _nicknamed(doc: Doc, i: int) -> bool:
@@ -931,7 +949,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
         and not gr.display[:1].islower()]  # "de Léon" is the surname of "Kevin de Léon", not a full name
     kept: list[_Group] = []
     for person in sorted(persons, key=lambda gr: (-len(gr.mentions), -len(gr.tokens))):
-        same = next((k for k in kept if _same_person(person.core, k.core)), None)
+        same = next((k for k in kept if _same_person(person.core, k.core)
+                     and ("sr" in person.tokens) == ("sr" in k.tokens)), None)  # "Duncan Hunter Sr." is the father
         if same is None:
             kept.append(person)
         else:  # "Patrick W. Carlineo", "Patrick Carlineo Jr", "Pat Carlineo"

@@ -86,6 +86,11 @@ superintendent sheriff commissioner inspector detective pilot administrator depu
 """.split()) | REPRESENTATIVE_NOUNS
 """Role nouns that describe one person ("the governor", "the actor", "China's ambassador to Britain")."""
 
+GENERIC_ROLE_NOUNS = REPRESENTATIVE_NOUNS | frozenset("leader head chief star player politician lawmaker".split())
+"""Role nouns that any office holder may be called ("the official added" of an acting president)."""
+PAST_WORDS = frozenset("former ex- ex onetime one-time then-".split())
+"""Words that make a role a past one ("the former general": not the office a person holds now)."""
+
 ANONYMOUS_NOUNS = frozenset("""
 source sources witness witnesses user users resident residents man woman men women boy girl people person
 expert experts analyst analysts insider insiders observer observers critic critics fan fans neighbour neighbor
@@ -1019,6 +1024,31 @@ class Referents:
         known = gazetteer().people_by_surname.get(gazetteer_key(mention.name))
         return known is not None and known.name == mention.canonical
 
+    def _described_topic(self, k: int, head: str, phrase: Phrase) -> str | None:
+        """The person a definite description in a tag names ('”, said the actor'): the person in focus, unless the
+        text gave them another office ("Mayor Bill de Blasio" is not "the Republican presidential candidate"); then
+        the person the text is mostly about, if it gave them no other office either."""
+        topic = self.sentences[k].topic_person
+        if topic is None or not topic.speaker:
+            return None
+        if head in GENERIC_ROLE_NOUNS or any(self.words[t] in PAST_WORDS for t in range(phrase.start, phrase.end)) \
+                or not self._other_office(topic.speaker, head):  # "the official added", "the former general said"
+            return topic.speaker
+        main = self._main_person
+        return main if main is not None and main != topic.speaker and not self._other_office(main, head) else None
+
+    def _other_office(self, name: str, head: str) -> bool:
+        """Whether the text introduced a person with an office, none of them `head`."""
+        roles = self.titles.get(name, set())
+        return head not in roles and bool(roles & (PERSON_ROLE_NOUNS - GENERIC_ROLE_NOUNS))
+
+    @cached_property
+    def _main_person(self) -> str | None:
+        """The person the text names at least twice as often as anyone else, if any."""
+        counts = Counter(m.canonical for m in self.entities.mentions if m.canonical_type is EntityType.PERSON)
+        top = counts.most_common(2)
+        return top[0][0] if top and (len(top) == 1 or top[0][1] >= 2 * top[1][1]) else None
+
     @cached_property
     def _main_bearers(self) -> dict[str, str | None]:
         """Each surname's `main_bearer` among the names the text writes in full with it."""
@@ -1331,8 +1361,9 @@ class Referents:
                                                                               "their", "’s", "'s"} & set(
                     self.words[max(0, t - 3):t]) for t in range(phrase.start))  # 'a lawyer for', 'his lawyer'
 
-                if topic is not None and self.compatible(topic.speaker, gender) and not mentioned:
-                    return self._person(topic.speaker, RECENT, phrase=text)  # '”, said the actor': the person
+                described = self._described_topic(k, head, phrase)
+                if described is not None and self.compatible(described, gender) and not mentioned:
+                    return self._person(described, RECENT, phrase=text)  # '”, said the actor': the person
                 if topic is not None and self.compatible(topic.speaker, gender):  # in focus, called by a new role;
                     return Referent(None, WEAK, hint=topic.speaker)  # 'the lawyer' after 'a lawyer for Smith': another
                 nearby = [m for m in self._persons_before(phrase.start) if self.compatible(m.canonical, gender)]
@@ -1345,10 +1376,9 @@ class Referents:
         if tag and head not in ROLE_HEADS and phrase.determiner in DEFINITE and not any(
                 self.words[t] in PLACE_PREPOSITIONS for t in range(phrase.start, phrase.end)):
             # '”, the Ohio native said' (but '”, the rebel in Zawiya said' is someone the text does not name)
-            topic = self.sentences[k].topic_person
-            if topic is not None and topic.speaker and not any(m.canonical_type is EntityType.ORGANIZATION
-                                                               for m in groups):
-                return self._person(topic.speaker, RECENT, phrase=text)
+            described = self._described_topic(k, head, phrase)
+            if described is not None and not any(m.canonical_type is EntityType.ORGANIZATION for m in groups):
+                return self._person(described, RECENT, phrase=text)
         return Referent(None, 0.0, hint=text)
 
     def _document_author(self, head: str, phrase: Phrase) -> Referent | None:
