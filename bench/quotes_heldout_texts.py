@@ -74,7 +74,9 @@ next pool: the 840 articles of PolNeAR's training compartment (github.com/networ
 `data/train/text/<name>.txt`, titles in `data/metadata.tsv`; US election coverage of 2015-11 to 2016-11 by Breitbart,
 the HuffPost, the New York Times, Politico, USA Today, the Washington Post and Western Journalism; no licence stated;
 page id = `polnear:<name>`), whose text is the body the pipeline makes of a JSON record of the article (title, text;
-PolNeAR gives no URL, so the pool's pages are compared by page id and shingles only).
+PolNeAR gives no URL, so the pool's pages are compared by page id and shingles only). Rounds 26, 27 and 28
+(`-26.json` to `-28.json`) read on in the same pool: the pages dealt to round 23, 24 and 25 that those rounds did not
+reach (`POLNEAR_UNREACHED`), in the same order (`--round 23 --candidates` lists the deal).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -103,7 +105,7 @@ PolNeAR gives no URL, so the pool's pages are compared by page id and shingles o
     .venv/bin/python bench/quotes_heldout_texts.py --round 20 --basil <BASIL>/articles [--out FILE] [--check]
         (and --round 21 and --round 22, the same)
     .venv/bin/python bench/quotes_heldout_texts.py --round 23 --polnear <PolNeAR>/data [--out FILE] [--check]
-        (and --round 24 and --round 25, the same)
+        (and --round 24 to --round 28, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -183,6 +185,9 @@ BASIL_ROUNDS = (20, 21, 22)
 POLNEAR = "polnear:"
 POLNEAR_ROUNDS = (23, 24, 25)
 """The rounds dealt, in turn, the qualifying pages of PolNeAR's training articles."""
+POLNEAR_UNREACHED = {26: (23, 60), 27: (24, 54), 28: (25, 53)}
+"""Rounds 26 to 28 read, in order, the pages dealt to round 23, 24 or 25 from the first that round did not reach
+(it took its 24th page at index 59, 53 and 52 of its list)."""
 SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
                          f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
@@ -202,7 +207,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             16: "fundus (MIT)",
             **{n: "WikinewsSum's English source articles (MIT)" for n in WIKINEWSSUM_ROUNDS},
             **{n: "BASIL's news articles (launchnlp/BASIL, no licence stated)" for n in BASIL_ROUNDS},
-            **{n: "PolNeAR's training articles (networkdynamics/PolNeAR, no licence stated)" for n in POLNEAR_ROUNDS}}
+            **{n: "PolNeAR's training articles (networkdynamics/PolNeAR, no licence stated)"
+               for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED)}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -594,13 +600,13 @@ def main() -> None:
     pool = None  # the text records of the round's pool, if it is one
     for rounds, option, read in ((WIKINEWSSUM_ROUNDS, "wikinewssum", wikinewssum_pages),
                                  (BASIL_ROUNDS, "basil", basil_pages),
-                                 (POLNEAR_ROUNDS, "polnear", polnear_pages)):
+                                 ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED), "polnear", polnear_pages)):
         if args.round in rounds:
             if getattr(args, option) is None:
                 raise SystemExit(f"round {args.round}: give --{option}")
             pool = read(getattr(args, option))
             if args.candidates:
-                pool_candidates(pool, rounds, args.htmldate_tests, args.exclude_from)
+                pool_candidates(pool, rounds[:3], args.htmldate_tests, args.exclude_from)
                 return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
