@@ -722,6 +722,11 @@ CASES = [
      "the unit in 2014.\n\n\"We ought to start it up again this morning,\" the Republican presidential candidate "
      "said in an interview.",
      {"We ought to start it up again this morning": "Donald Trump"}),
+    ("a surname two people of the text share, the pronouns after it a woman's: the woman",
+     "Hillary Clinton and Bernie Sanders met in Charleston on Sunday. Bill Clinton watched from the front row.\n\n"
+     "Clinton said there was no daylight between their plans. She said experts had found her proposals strong.\n\n"
+     "\"I'm going to defend Dodd-Frank,\" Clinton said.",
+     {"I'm going to defend Dodd-Frank": "Hillary Clinton"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -130,8 +130,10 @@ def test_a_given_name_the_model_left_out_a_father_and_a_wrong_way_possessive(set
     (article,) = enrich(
         "\u201cThe fear is greater here than in other places,\u201d said Paloma Wu, legal director for the group.\n\n"
         "Rep. Duncan Hunter endorsed him on Wednesday. His father, Duncan Hunter Sr., ran for president in 2008.\n\n"
-        "Critics attacked Donald Trump‘s remarks on Monday. Congressman Sestak said on Friday that Joe Sestak would run.")
+        "Sandra Paradis, 78, arrived with Bernie Sanders yard signs. Jim Bennett and Sandy Paradis stood in front of "
+        "the school.\n\nCritics attacked Donald Trump‘s remarks on Monday. Congressman Sestak said on Friday that Joe Sestak would run.")
     people = names(article, PERSON)
+    assert "Sandra Paradis" in people and "Sandy Paradis" not in people  # a nickname of the given name
     assert {"Paloma Wu", "Duncan Hunter", "Duncan Hunter Sr", "Donald Trump", "Joe Sestak"} <= people
     assert not {"Wu", "Donald Trump‘s", "Congressman Sestak"} & people
 

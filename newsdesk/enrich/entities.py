@@ -19,7 +19,7 @@ from functools import cached_property
 from spacy.attrs import ORTH, SPACY
 from spacy.tokens import Doc, Span
 
-from newsdesk.enrich.gazetteer import Known, fits_title, gazetteer, gazetteer_key
+from newsdesk.enrich.gazetteer import Known, fits_title, gazetteer, gazetteer_key, nickname_pair
 from newsdesk.enrich.nlp import text_of
 from newsdesk.enrich.outlets import canonical_outlet, name_key
 from newsdesk.enrich.registry import AliasRegistry, Observed, document_type, merge_alike
@@ -878,10 +878,10 @@ def _is_short_form(short: list[str], full: list[str], *, first_name: bool = True
 
 
 def _same_person(a: list[str], b: list[str]) -> bool:
-    """Two full names of one person: same surname, each given name equal to or a short form of the other."""
+    """Two full names of one person: same surname, each given name equal to, a short form or a nickname of the other."""
     if len(a) != len(b) or a[-1] != b[-1]:
         return False
-    return all(x == y or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x)))
+    return all(x == y or (min(len(x), len(y)) >= 3 and (x.startswith(y) or y.startswith(x))) or nickname_pair(x, y)
                for x, y in zip(a[:-1], b[:-1]))
 
 

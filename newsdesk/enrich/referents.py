@@ -1004,19 +1004,25 @@ class Referents:
             # entities gave to its main bearer ("Ailes" of Roger Ailes beside Elizabeth Ailes) names them less surely
             if self._main_bearers.get(mention.name.lower()) == mention.canonical:
                 return Referent(mention.canonical, min(confidence, RECENT), phrase=phrase, type=EntityType.PERSON)
-            if self._bearers_of_title(mention) == [mention.canonical]:  # "Mrs. Clinton" beside Bill Clinton
+            bearers = self._bearers_of_gender(mention)
+            if bearers == [mention.canonical]:  # "Mrs. Clinton" beside Bill Clinton
                 return Referent(mention.canonical, confidence, phrase=phrase, type=EntityType.PERSON)
+            if len(bearers) == 1 and mention.canonical == mention.name:  # "Clinton said … She said" beside Bill
+                return Referent(bearers[0], min(confidence, RECENT), phrase=phrase, type=EntityType.PERSON)
             return Referent(None, WEAK, hint=mention.canonical, type=mention.canonical_type)
         return Referent(mention.canonical, confidence, phrase=phrase, type=mention.canonical_type)
 
-    def _bearers_of_title(self, mention: Mention) -> list[str]:
-        """The document's full names with this bare surname whose given name fits the title written before it
-        ("Mrs. Clinton": Hillary Rodham Clinton, not Bill Clinton); none without such a title."""
-        if mention.title_gender is None:
+    def _bearers_of_gender(self, mention: Mention) -> list[str]:
+        """The document's full names with this bare surname whose given name does not contradict the title written
+        before it ("Mrs. Clinton": Hillary Rodham Clinton, not Bill Clinton) or, for a surname no full name took,
+        the pronouns the text gives it ("Clinton said … She said"); none without either."""
+        gender = mention.title_gender or (self.genders.get(mention.canonical) if mention.canonical == mention.name
+                                          else None)
+        if gender is None:
             return []
         names = {m.canonical for m in self.entities.mentions if " " in m.canonical
                  and m.canonical.split()[-1].lower() == mention.name.lower()}
-        return sorted(n for n in names if given_name_genders().get(n.split()[0]) == mention.title_gender)
+        return sorted(n for n in names if given_name_genders().get(n.split()[0], gender) == gender)
 
     @staticmethod
     def _usual(mention: Mention) -> bool:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from nicknames import NickNamer
+
 from newsdesk.enrich.outlets import name_key
 from newsdesk.model import EntityType
 
@@ -157,3 +159,15 @@ def fits_title(full_name: str, gender: str | None) -> bool:
         return own == gender
     known = gazetteer().people_by_surname.get(gazetteer_key(full_name.split()[-1]))
     return not (known and known.name != full_name and genders.get(known.name.split()[0]) == gender)
+
+
+@lru_cache(maxsize=1)
+def _nicknamer() -> NickNamer:
+    return NickNamer()
+
+
+def nickname_pair(a: str, b: str) -> bool:
+    """Whether one given name is a usual nickname of the other ("Sandy" of "Sandra", "Bob" of "Robert"), after the
+    hand-curated English names of the `nicknames` package."""
+    a, b = a.casefold(), b.casefold()
+    return b in _nicknamer().nicknames_of(a) or a in _nicknamer().nicknames_of(b)
