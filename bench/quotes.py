@@ -23,7 +23,8 @@ us, ca and au folders and of the others) and `-16.json` (round 16: 16 English ne
 WikinewsSum's dataset) and `-20.json` to `-22.json` (rounds 20 to 22: 72 news articles of BASIL, 24 each of Fox News,
 the New York Times and the HuffPost) and `-23.json` to `-25.json` (rounds 23 to 25: 72 articles of PolNeAR's 2016 US
 election coverage, 12 each of Breitbart, the HuffPost, Politico, USA Today, the Washington Post and Western
-Journalism), each labelled before anyone ran the system on them (sources, licences and
+Journalism) and `-26.json` to `-28.json` (rounds 26 to 28: 72 more of that pool, the pages rounds 23 to 25 did not
+reach), each labelled before anyone ran the system on them (sources, licences and
 commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
 plain-text articles by `enrich_articles` (fresh home: empty cache and alias registry). The stored texts of the
@@ -47,7 +48,7 @@ or one of the gold aliases; a null speaker is right only for a gold null.
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
 `test` (held out: never inspected quote by quote). The pages of rounds 3 to 22 are groups of their own,
-`heldout3` to `heldout25` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`heldout3` to `heldout28` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -77,7 +78,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 26)
+HELD_OUT_ROUNDS = range(3, 29)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -92,7 +93,7 @@ GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "ben
               **{f"heldout{n}": gold_path(n) for n in HELD_OUT_ROUNDS}}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8",
-             "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5", "90124bb", "9d9cd98", "bbb19d8")
+             "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5", "90124bb", "9d9cd98", "bbb19d8", "5045c69")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
 fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, round 5
 (developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages), the end of round 5, and
@@ -102,7 +103,8 @@ the rules of cb54813, scored once on the round-16 pages), before round 8 (develo
 scored once on the round-17 to round-19 pages), the end of round 8 (90124bb), before round 9 (developed on the
 errors of rounds 17 to 19), round 9 as it was scored once on the round-20 to round-22 pages (9d9cd98), and round
 10 (entity fixes developed on the errors of rounds 3 to 22) as it was scored once on the round-23 to round-25 pages
-(bbb19d8)."""
+(bbb19d8), and round 11 (developed on the errors of rounds 23 to 25) as it was scored once on the round-26 to
+round-28 pages (5045c69)."""
 MATCH = 0.5
 
 
@@ -345,7 +347,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               "heldout16": "round-16 held-out (scored once at cb54813, in-sample after)",
               **{f"heldout{n}": f"round-{n} held-out (scored once at 90124bb, in-sample after)" for n in (17, 18, 19)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at 9d9cd98, in-sample after)" for n in (20, 21, 22)},
-              **{f"heldout{n}": f"round-{n} held-out (scored once at bbb19d8, in-sample after)" for n in (23, 24, 25)}}
+              **{f"heldout{n}": f"round-{n} held-out (scored once at bbb19d8, in-sample after)" for n in (23, 24, 25)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 5045c69, in-sample after)" for n in (26, 27, 28)}}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -460,8 +463,9 @@ def main() -> None:
         "pages of `-20.json` to `-22.json` (news articles of BASIL: Fox News, the New York Times and the HuffPost "
         "on the same 100 events, 8 pages of each a round, one page an event) and the 24 round-23, 24 round-24 and "
         "24 round-25 pages of `-23.json` to `-25.json` (articles of PolNeAR's 2016 US election coverage: 4 pages "
-        "each of Breitbart, the HuffPost, Politico, USA Today, the Washington Post and Western Journalism a round), "
-        "texts in "
+        "each of Breitbart, the HuffPost, Politico, USA Today, the Washington Post and Western Journalism a round) "
+        "and the 24 round-26, 24 round-27 and 24 round-28 pages of `-26.json` to `-28.json` (the same pool's pages "
+        "rounds 23 to 25 did not reach, same publishers), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -497,7 +501,11 @@ def main() -> None:
         "22, a surname with a particle, a name the model missed before a titled surname, a quoted nickname, dotted "
         "initials, a titled surname not given to a relative of the other gender) was scored once on the round-23 "
         "to round-25 pages, with every baseline in the same run: **its results are the round-23 to round-25 rows "
-        "of baseline bbb19d8**, and baseline 9d9cd98's rows there are the rules before it. The rows "
+        "of baseline bbb19d8**, and baseline 9d9cd98's rows there are the rules before it. Round 11 (5045c69, "
+        "developed on the errors of rounds 23 to 25: a given name the model left out, a father's `Sr.`, nicknames, "
+        "another office than the person in focus holds, a shared surname's pronouns) was scored once on the "
+        "round-26 to round-28 pages: **its results are the round-26 to round-28 rows of baseline 5045c69**, and "
+        "baseline bbb19d8's rows there are the rules before it. The rows "
         "`current, sure speakers only` read the current code's quotes as the claims view "
         "shows them with `min_confidence` 0.9 (a speaker named less surely is left unnamed, kept as the hint). "
         "Every other row is in-sample: the "
