@@ -727,6 +727,15 @@ CASES = [
      "Clinton said there was no daylight between their plans. She said experts had found her proposals strong.\n\n"
      "\"I'm going to defend Dodd-Frank,\" Clinton said.",
      {"I'm going to defend Dodd-Frank": "Hillary Clinton"}),
+    ("a description in a tag of the person the text is about names them, even if the text gave them another role",
+     "Real estate mogul Donald Trump will speak on Monday. Trump also met lawmakers, and Trump praised them.\n\n"
+     "\"I think making a deal would be in Israel's interests,\" Trump told ABC. \"I don't know one person that "
+     "doesn't want a good deal,\" the candidate said.",
+     {"I don't know one person that doesn't want a good deal": "Donald Trump"}),
+    ("a plural description in a tag is no one person of the text",
+     "Rep. Mike Gallagher chairs the committee. Gallagher said the station had to close.\n\nThat timing raises "
+     "\"concerns that the FBI was unaware of the operation,\" the lawmakers wrote in their letter.",
+     {"concerns that the FBI was unaware of the operation": None}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

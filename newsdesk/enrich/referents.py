@@ -1035,13 +1035,13 @@ class Referents:
         text gave them another office ("Mayor Bill de Blasio" is not "the Republican presidential candidate"); then
         the person the text is mostly about, if it gave them no other office either."""
         topic = self.sentences[k].topic_person
-        if topic is None or not topic.speaker:
+        if topic is None or not topic.speaker or re.search(r"[^su]s$", head):  # "the lawmakers wrote": several
             return None
-        if head in GENERIC_ROLE_NOUNS or any(self.words[t] in PAST_WORDS for t in range(phrase.start, phrase.end)) \
-                or not self._other_office(topic.speaker, head):  # "the official added", "the former general said"
-            return topic.speaker
         main = self._main_person
-        return main if main is not None and main != topic.speaker and not self._other_office(main, head) else None
+        if head in GENERIC_ROLE_NOUNS or any(self.words[t] in PAST_WORDS for t in range(phrase.start, phrase.end)) \
+                or topic.speaker == main or not self._other_office(topic.speaker, head):
+            return topic.speaker  # "the official added", "the former general said", the one the text is about
+        return main if main is not None and not self._other_office(main, head) else None
 
     def _other_office(self, name: str, head: str) -> bool:
         """Whether the text introduced a person with an office, none of them `head`."""
