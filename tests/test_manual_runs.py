@@ -232,12 +232,13 @@ def test_sigterm_stops_serve_promptly_with_a_run_in_progress(tmp_path: Path, whe
     STOP_SECONDS, the run is cancelled as Prefect cancels the runs of a runner that shuts down, nothing it started
     outlives it (run process, workers, Prefect server), and a later ingest re-processes exactly what the run had
     not recorded, keeping every document it had written."""
-    pages = sorted((SHARED / "data" / "extraction-dev" / "html").glob("*.html.gz"))[:40]
+    pages = sorted((SHARED / "data" / "extraction-dev" / "html").glob("*.html.gz"))  # all 91, in batches of 2: a
+    # run long enough to be caught writing on an idle machine too
     folder = tmp_path / "pages"
     folder.mkdir()
     for page in pages:
         shutil.copy(page, folder / page.name)
-    serve, api, log, env = _start_serve(tmp_path, NEWSDESK_BATCH_SIZE="4")
+    serve, api, log, env = _start_serve(tmp_path, NEWSDESK_BATCH_SIZE="2")
     home = Path(env["NEWSDESK_HOME"])
     try:
         queued = subprocess.run([NEWSDESK, "trigger", "ingest/scheduled", "-p", f"sources={folder}", "--no-follow",
