@@ -736,6 +736,14 @@ CASES = [
      "Rep. Mike Gallagher chairs the committee. Gallagher said the station had to close.\n\nThat timing raises "
      "\"concerns that the FBI was unaware of the operation,\" the lawmakers wrote in their letter.",
      {"concerns that the FBI was unaware of the operation": None}),
+    ("a place compounded into a description and a party word before the name: the name",
+     "\"How much worse could it get?\" said Florida-based Republican strategist Al Cardenas, referring to Trump.",
+     {"How much worse could it get?": "Al Cardenas"}),
+    ("a medium quoting someone unnamed: no one named (a person quoting a tweet in hers: her own)",
+     "The Washington Post reported that he was ousted.\n\n\u201cIt just came to a head,\u201d the Post reported, "
+     "quoting an anonymous Republican official.\n\nHillary Clinton answered on Wednesday. \"The idea is absurd. No, "
+     "Trump,\" Clinton tweeted, quoting a reporter's tweet.",
+     {"It just came to a head": None, "The idea is absurd. No, Trump": "Hillary Clinton"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

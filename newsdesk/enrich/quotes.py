@@ -333,6 +333,7 @@ class Attributor:
             if described and phrase.end < hi and refs.texts[phrase.end] == ",":
                 phrase = refs.named_after(phrase.end, hi) or phrase  # '”, said the top Democrat, Rep. Tom Lantos'
             if phrase is not None and phrase.kind != "pronoun":
+                phrase = self._quoted_source(phrase, hi) or phrase
                 return refs.resolve(phrase, refs.sentence_of[i], self._recent(q), tag=True)
             if phrase is None:
                 q.verb = i
@@ -344,6 +345,7 @@ class Attributor:
                     and self._tag_before(q) is not None:
                 return None  # '“Did you lie?” Bankman-Fried replied: “No.”': the colon introduces the next one
             if verb is not None:
+                phrase = self._quoted_source(phrase, hi, verb + 1) or phrase
                 return refs.resolve(phrase, refs.sentence_of[verb], self._recent(q), tag=True)
             if phrase.kind == "mention" and self._verbless_tag(phrase.end, hi):
                 return refs.resolve(phrase, q.sentence, self._recent(q), tag=True)
@@ -354,6 +356,17 @@ class Attributor:
             if refs.texts[v] in (".", ";", "!", "?") or refs.quoted[v]:
                 break
         return None
+
+    def _quoted_source(self, reporter: Phrase, hi: int, t: int | None = None) -> Phrase | None:
+        """Whom a medium or organisation in a tag quotes, after token t (default: the reporter's end): '”, the Post
+        reported, quoting an anonymous official' (but '”, Clinton tweeted, quoting a reporter's tweet' is hers)."""
+        refs = self.refs
+        if reporter.kind != "mention" or reporter.mention.canonical_type is not EntityType.ORGANIZATION:
+            return None
+        t = reporter.end if t is None else t
+        while t < hi and refs.texts[t] == ",":
+            t += 1
+        return refs.phrase_starting(t + 1, hi) if t + 1 < hi and refs.words[t] == "quoting" else None
 
     def _bare_tag(self, q: _Attribution, i: int, hi: int) -> Referent | None:
         """The speaker of a sentence at token i that is only a tag: a name, its speech verb and at most a time

@@ -160,6 +160,8 @@ POST_PREPOSITIONS = frozenset({"of", "for", "at", "from", "in", "to", "with", "o
 """Prepositions that attach a name to a role noun before it ("a spokesperson for X")."""
 PARTY_MEMBERS = frozenset("republican democrat conservative tory liberal socialist communist libertarian".split())
 """Words naming one member of a party ("the California Republican said")."""
+PARTY_ADJECTIVES = PARTY_MEMBERS | {"democratic"}
+"""Party words that describe a person, not the party's organisation ("a Republican official")."""
 MAX_AFFILIATION = 20
 """Most tokens from a speaker's name to the speech verb after their affiliation ("Wray Grimaldi of the University of
 Otago in Dunedin, New Zealand, said")."""
@@ -619,12 +621,20 @@ class Referents:
                 or self.words[i - 1] in CLAUSE_OPENERS or self.sentence_of[i - 1] != self.sentence_of[i]
                 or self.words[i - 1] in REPORTED_CLAUSE_VERBS)  # "Boyd said his doctor told him"
 
+    @staticmethod
+    def _describes(mention: Mention) -> bool:
+        """Whether a mention is a word describing a person, not someone of its own: "Republican", "Afghan"."""
+        return mention.canonical_type is EntityType.NORP or mention.name.lower() in PARTY_ADJECTIVES
+
     def _described_person(self, k: int, hi: int) -> int | None:
         """Where a person's name starts after a place or organisation and a few lower-case words describing the
         person ("New York gallery owner James Lally", "Google engineer Jeff Dean", "Tinseltown awards guru Tom
         O'Neil"), else None."""
         last, t = None, k
         while t < min(hi, k + MAX_DESCRIPTOR + 3):
+            if self.mention[t] is not None and self._describes(self.mention[t]):
+                last, t = self.words[t], self.mention_bounds(t)[1]  # "Florida-based Republican strategist Al Cardenas"
+                continue
             if self.mention[t] is not None:
                 return t if last is not None and self.mention[t].canonical_type is EntityType.PERSON else None
             if last is not None and self.words[t] in ABBREVIATIONS and t + 1 < hi and self.texts[t + 1] == ".":
@@ -663,7 +673,9 @@ class Referents:
                 k = self.mention_bounds(k)[1]
                 head = k - 1
                 if self.mention[head].canonical_type is not EntityType.PERSON:
-                    k = self._described_person(k, hi) or k  # "New York gallery owner James Lally"
+                    compound = k + 1 < hi and self.texts[k] in ("-", "–") and self.texts[k + 1].islower()
+                    k = self._described_person(k + 2 * compound, hi) or k  # "New York gallery owner James Lally",
+                    # "Florida-based Republican strategist Al Cardenas"
             elif word in ROLE_HEADS:
                 head, k = k, k + 1
             elif head is not None and word in ("’s", "'s"):
@@ -1284,7 +1296,8 @@ class Referents:
     def _role(self, phrase: Phrase, k: int, recent: Referent | None, tag: bool = False) -> Referent:
         head, text = phrase.head, self.phrase_text(phrase)
         named = [m for m in (*phrase.modifiers, phrase.possessor) if m is not None]
-        groups = [m for m in named if m.canonical_type in GROUP_TYPES]
+        groups = [m for m in named if m.canonical_type in GROUP_TYPES and not (  # "a Republican official" is
+            m.name.lower() in PARTY_ADJECTIVES)]  # no party's official
         persons = [m for m in named if m.canonical_type is EntityType.PERSON]
         words = {self.words[t] for t in range(phrase.start, phrase.end)}
         institution = words & GROUP_ROLE_NOUNS
