@@ -744,6 +744,9 @@ CASES = [
      "quoting an anonymous Republican official.\n\nHillary Clinton answered on Wednesday. \"The idea is absurd. No, "
      "Trump,\" Clinton tweeted, quoting a reporter's tweet.",
      {"It just came to a head": None, "The idea is absurd. No, Trump": "Hillary Clinton"}),
+    ("double quotation marks typed as two apostrophes, as archived newspaper texts write them",
+     "Paul Ryan met reporters on Tuesday.\n\n''I think we will win,'' Mr. Ryan said. He added, ''It is not over.''",
+     {"I think we will win": "Paul Ryan", "It is not over.": "Paul Ryan"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -160,6 +160,9 @@ def _marks(paragraph: str) -> list[tuple[int, str]]:
             marks.append((i + 1, "close"))  # a closing double mark typed as two single ones
         elif pair in ("‘‘", "``") and i + 2 < len(paragraph) and not paragraph[i + 2].isspace():
             marks.append((i, "open"))
+        elif pair == "''" and i + 2 < len(paragraph) and not paragraph[i + 2].isspace() and (
+                not i or not paragraph[i - 1].isalnum()):
+            marks.append((i + 1, "open"))  # an opening double mark typed as two apostrophes (''I think,'' he said)
         elif c in ("’", "‘", "'", "`") and (paragraph[i - 1:i + 1] in ("’’", "''", "‘‘", "``")):
             continue
         elif c in _OPENING:
@@ -228,6 +231,8 @@ def find_quote_spans(text: str) -> list[QuoteSpan]:
 
 def _span(text: str, start: int, end: int, *, open_end: bool = False) -> QuoteSpan:
     inner = text[start + 1:end if open_end else end - 1]
+    if not open_end and text[end - 2:end] in ("''", "’’"):
+        inner = inner[:-1]  # a closing double mark typed as two single ones
     return QuoteSpan(start, end, " ".join(inner.split()).rstrip(","), open_end)
 
 
