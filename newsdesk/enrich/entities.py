@@ -572,12 +572,13 @@ def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Spa
                     ent = Span(doc, ent.start, ent.end + extra, label=_LABELS.get(known.type, "ORG"))
                     skip_until = ent.end
                     break
-        if ent.label_ == "PERSON" and not gazetteer().given_name(ent[0].text):  # a surname: its given name missed?
+        if ent.label_ == "PERSON" and not g.given_name(ent[0].text):  # a surname: its given name missed?
             start = ent.start
             earlier = result[-1].end if result else 0
             while start > max(earlier, ent.end - MAX_NAME_TOKENS) and _name_goes_back(doc, start - 1, lower_words):
                 start -= 1  # "said Paloma Wu" tagged "Wu", "Judge Daniel Porter Jordan III" tagged "Jordan III"
-            ent = Span(doc, start, ent.end, label="PERSON")
+            if start < ent.start:
+                ent = Span(doc, start, ent.end, label="PERSON")
         if ent.label_ == "PERSON" and ent.end <= ent.start + 5 and _nicknamed(doc, ent.start):
             ent = Span(doc, ent.start, ent.start + 5, label="PERSON")  # 'William "Mo' + 'Cowan'
             skip_until = ent.end

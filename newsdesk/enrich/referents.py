@@ -224,6 +224,11 @@ STALE_TOPIC = 5
 """Sentences after which the person in focus yields to someone named since ("she" after a new person)."""
 
 
+def _party_word(mention: Mention) -> bool:
+    """Whether a mention is a party word that describes a person ("Republican"), not the party's organisation."""
+    return mention.name.lower() in PARTY_ADJECTIVES
+
+
 @dataclass(frozen=True)
 class Phrase:
     """A noun phrase that may name a speaker: tokens [start, end), what kind, and what it contains."""
@@ -624,7 +629,7 @@ class Referents:
     @staticmethod
     def _describes(mention: Mention) -> bool:
         """Whether a mention is a word describing a person, not someone of its own: "Republican", "Afghan"."""
-        return mention.canonical_type is EntityType.NORP or mention.name.lower() in PARTY_ADJECTIVES
+        return mention.canonical_type is EntityType.NORP or _party_word(mention)
 
     def _described_person(self, k: int, hi: int) -> int | None:
         """Where a person's name starts after a place or organisation and a few lower-case words describing the
@@ -1296,8 +1301,8 @@ class Referents:
     def _role(self, phrase: Phrase, k: int, recent: Referent | None, tag: bool = False) -> Referent:
         head, text = phrase.head, self.phrase_text(phrase)
         named = [m for m in (*phrase.modifiers, phrase.possessor) if m is not None]
-        groups = [m for m in named if m.canonical_type in GROUP_TYPES and not (  # "a Republican official" is
-            m.name.lower() in PARTY_ADJECTIVES)]  # no party's official
+        groups = [m for m in named if m.canonical_type in GROUP_TYPES
+                  and not _party_word(m)]  # "a Republican official" is no party's official
         persons = [m for m in named if m.canonical_type is EntityType.PERSON]
         words = {self.words[t] for t in range(phrase.start, phrase.end)}
         institution = words & GROUP_ROLE_NOUNS
