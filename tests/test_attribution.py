@@ -747,6 +747,10 @@ CASES = [
     ("double quotation marks typed as two apostrophes, as archived newspaper texts write them",
      "Paul Ryan met reporters on Tuesday.\n\n''I think we will win,'' Mr. Ryan said. He added, ''It is not over.''",
      {"I think we will win": "Paul Ryan", "It is not over.": "Paul Ryan"}),
+    ("double quotation marks typed as two backticks or two turned commas: no stray mark in the quoted text",
+     "Paul Ryan met reporters on Tuesday.\n\n``I think we will win,'' Mr. Ryan said. He added, \u2018\u2018It is not "
+     "over.\u2019\u2019",
+     {"I think we will win": "Paul Ryan", "It is not over.": "Paul Ryan"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -158,11 +158,9 @@ def _marks(paragraph: str) -> list[tuple[int, str]]:
         if pair in ("’’", "''") and (i + 2 >= len(paragraph) or not paragraph[i + 2].isalnum()) and i \
                 and not paragraph[i - 1].isspace():
             marks.append((i + 1, "close"))  # a closing double mark typed as two single ones
-        elif pair in ("‘‘", "``") and i + 2 < len(paragraph) and not paragraph[i + 2].isspace():
-            marks.append((i, "open"))
-        elif pair == "''" and i + 2 < len(paragraph) and not paragraph[i + 2].isspace() and (
-                not i or not paragraph[i - 1].isalnum()):
-            marks.append((i + 1, "open"))  # an opening double mark typed as two apostrophes (''I think,'' he said)
+        elif (pair in ("‘‘", "``") or pair == "''" and (not i or not paragraph[i - 1].isalnum())) \
+                and i + 2 < len(paragraph) and not paragraph[i + 2].isspace():
+            marks.append((i + 1, "open"))  # an opening double mark typed as two single ones (''I think,'' he said)
         elif c in ("’", "‘", "'", "`") and (paragraph[i - 1:i + 1] in ("’’", "''", "‘‘", "``")):
             continue
         elif c in _OPENING:
