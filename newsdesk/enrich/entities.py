@@ -117,6 +117,13 @@ _PRODUCT_LIST = re.compile(r"\b(?:models?|vehicles|cars|trucks|SUVs|sedans|phone
 LIST_LABEL = re.compile(r"(?:group|pool|section|round|class|division|week|game|chapter|part|step|level|stage|"
                         r"phase|table|figure|day|season|episode|volume|vol|no)\s+(?:[A-Z]|\d+|[IVX]+)", re.I)
 
+ROLES_BEFORE_NAME = frozenset("""
+candidate nominee hopeful contender businessman businesswoman executive ceo founder senator governor mayor
+congressman congresswoman lawmaker spokesman spokeswoman spokesperson actor actress singer rapper comedian coach
+analyst strategist pollster professor author writer reporter columnist anchor host economist lawyer attorney judge
+""".split())
+"""Lower-case role words before a name that make it a person's ("presidential candidate Carly Fiorina", tagged as an
+organisation)."""
 LOCATION_CONTEXT = frozenset("in from near outside downtown across around throughout".split())
 """Words before a city's name that make it the place, not a team called after it ("the rematch in Pittsburgh")."""
 
@@ -308,6 +315,8 @@ class Mention:
     """Written after a place name and a comma, where a state or country follows ("Mountain View, CA")."""
     title_gender: str | None = None
     """"f" or "m" when written after a title that fixes it ("Mrs. Clinton", "Mr. Obama")."""
+    relative: bool = False
+    """Written after a kinship noun ("her husband, Frank Fiorina"): someone's relative, not who the text is about."""
 
 
 @dataclass
@@ -695,7 +704,8 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
             if entity_type is EntityType.PERSON and name.count(" ") == 1 and _role_before(text, *name.split()):
                 name = name.split()[1]  # "Realtor Ghulam" where the text also writes "realtor Shaun Ghulam"
             mention = Mention(surface=piece.strip(), name=name, type=entity_type, start=start, end=end,
-                              title_gender=_title_gender(text[max(0, start - 6):start] + piece))
+                              title_gender=_title_gender(text[max(0, start - 6):start] + piece),
+                              relative=_KINSHIP_BEFORE.search(text, max(0, start - 40), start) is not None)
             if not _type_mention(mention, ent, piece, places, person_words, lower_words, text):
                 products.add(name_key(name))
                 continue
@@ -723,6 +733,9 @@ def titles_gender(mentions: list[Mention]) -> str | None:
     return titles[0][0] if titles and titles[0][1] * 2 > len(mentions) else None
 
 
+_KINSHIP_BEFORE = re.compile(r"\b(?:husband|wife|son|daughter|father|mother|brother|sister|grandson|granddaughter|"
+                             r"grandfather|grandmother|nephew|niece|uncle|aunt|cousin|widow|widower|stepson|"
+                             r"stepdaughter|stepfather|stepmother)s?,?\s+$")
 _GENDERED_TITLE = re.compile(r"(?:^|\s)(Mrs|Ms|Miss|Mr)\.?\s+[A-Z]")
 TITLE_GENDERS = {"Mrs": "f", "Ms": "f", "Miss": "f", "Mr": "m"}
 
@@ -786,6 +799,10 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     shape = _shape_type(name, mention.type)
     if shape is not None:
         mention.type = mention.fixed = shape
+    elif (mention.type in (EntityType.ORGANIZATION, EntityType.LOCATION) and before and before[-1] in ROLES_BEFORE_NAME
+          and 2 <= len(words) <= 3 and all(w[:1].isupper() and w.isalpha() for w in words)
+          and not any(w.lower() in PLACE_NOUNS or w.lower() in ORGANIZATION_WORDS for w in words)):
+        mention.type = EntityType.PERSON  # "presidential candidate Carly Fiorina" tagged as an organisation
     elif (mention.type is EntityType.PERSON and " " not in name and len(name) > 2 and before
           and before[-1] in ("in", "near")
           and not g.given_name(name) and text[end:end + 2] not in ("'s", "’s")):
@@ -931,9 +948,11 @@ MAIN_BEARER = 3
 mean them."""
 
 
-def main_bearer(full_names: Counter[str]) -> str | None:
+def main_bearer(full_names: Counter[str], relatives: set[str] | frozenset[str] = frozenset()) -> str | None:
     """The person a surname alone means among those the text names in full with it (name -> how often): the one named
-    `MAIN_BEARER` times as often as any other, else nobody."""
+    `MAIN_BEARER` times as often as any other, else nobody; a bearer the text introduced as someone's relative
+    (`relatives`) only if all are ("Fiorina" beside Carly Fiorina and "her husband, Frank Fiorina")."""
+    full_names = Counter({n: c for n, c in full_names.items() if n not in relatives}) or full_names
     ranked = full_names.most_common(2)
     if len(ranked) == 1 or ranked and ranked[0][1] >= MAIN_BEARER * ranked[1][1]:
         return ranked[0][0]
@@ -996,7 +1015,7 @@ def _merge_aliases(groups: list[_Group]) -> None:
                 # the only person
                 bearers = Counter({c.display: len(c.mentions) for c in candidates
                                    if c.fixed is EntityType.PERSON or c.votes[EntityType.PERSON]})
-                main = main_bearer(bearers)
+                main = main_bearer(bearers, {c.display for c in candidates if any(m.relative for m in c.mentions)})
                 candidates = [c for c in candidates if c.display == main] if main or len(bearers) > 1 else candidates
         elif fixed is None:  # "Bublik" tagged ORG, "Kleijn" tagged GPE
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]

@@ -1079,7 +1079,8 @@ class Referents:
         for m in self.entities.mentions:
             if " " in m.name:
                 written.setdefault(m.name.split()[-1].lower(), Counter())[m.canonical] += 1
-        return {surname: main_bearer(names) for surname, names in written.items()}
+        relatives = {m.canonical for m in self.entities.mentions if m.relative}
+        return {surname: main_bearer(names, relatives) for surname, names in written.items()}
 
     @cached_property
     def _shared_surnames(self) -> Counter[str]:
