@@ -751,6 +751,12 @@ CASES = [
      "Paul Ryan met reporters on Tuesday.\n\n``I think we will win,'' Mr. Ryan said. He added, \u2018\u2018It is not "
      "over.\u2019\u2019",
      {"I think we will win": "Paul Ryan", "It is not over.": "Paul Ryan"}),
+    ("a candidate's campaign, or its spokesman, is the campaign as the text calls it, not the candidate",
+     "Harry Reid faces Sharron Angle in November.\n\nReid's campaign hit back hard, saying that her \"newfound zeal "
+     "is particularly disingenuous.\"\n\n\"More than 90 percent were sent to a state.gov address,\" a Clinton "
+     "campaign spokesman said.",
+     {"newfound zeal is particularly disingenuous.": "Reid campaign",
+      "More than 90 percent were sent to a state.gov address": "Clinton campaign"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -1322,6 +1322,9 @@ class Referents:
             return Referent(None, 0.0, hint=text)
         if head == "official" and phrase.determiner == "one":  # "one Greek government official": one of many unnamed
             return Referent(None, 0.0, hint=text)
+        if (head == "campaign" or head in REPRESENTATIVE_NOUNS and "campaign" in words) and persons and not groups:
+            # "Reid's campaign hit back", "a Clinton campaign spokesman": the campaign, as the text calls it
+            return Referent(f"{persons[-1].name} campaign", TITLED, phrase=text, type=EntityType.ORGANIZATION)
         if head in GROUP_ROLE_NOUNS or (head in REPRESENTATIVE_NOUNS and institution):
             if groups and all(m.canonical_type is EntityType.ORGANIZATION for m in groups):
                 return self._named(groups[-1], TITLED, phrase=text)  # "the Sputnik news agency"
