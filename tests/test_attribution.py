@@ -757,6 +757,11 @@ CASES = [
      "campaign spokesman said.",
      {"newfound zeal is particularly disingenuous.": "Reid campaign",
       "More than 90 percent were sent to a state.gov address": "Clinton campaign"}),
+    ("a person's name modifying a role in the tag between two quotations ('a top Clinton adviser') is no other "
+     "speaker",
+     "\u201cIt is not the position that everything is fine,\u201d Gene Sperling, a top outside Clinton adviser, said at "
+     "a recent POLITICO event on the economy in Iowa. \u201cI think people understand that things got better.\u201d",
+     {"I think people understand that things got better.": "Gene Sperling"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

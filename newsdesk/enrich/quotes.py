@@ -113,9 +113,10 @@ OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "reporters", "jour
 """Words between a speech verb and the comma or colon that introduces its quotation ('told him, “')."""
 DESCRIBED_BY = frozenset({"to", "for", "of"})
 """Words that make the person after them part of someone else's description ("an adviser to Trump")."""
-PERSON_MODIFIED = frozenset("administration campaign era government presidency camp foundation".split())
+PERSON_MODIFIED = frozenset("administration campaign era government presidency camp foundation ally allies aide aides "
+                            "supporter supporters loyalist loyalists".split()) | PERSON_ROLE_NOUNS
 """Nouns after a person's name that make it a modifier, not a mention of someone ("an Obama administration
-adviser")."""
+adviser", "a top Clinton adviser")."""
 SPEECH_NOUNS = frozenset("""
 claim claims statement statements words remarks comments assertion insistence denial argument promise warning opinion
 tweet tweets post posts letter message testimony view views description directive directives instruction
