@@ -78,7 +78,7 @@ PolNeAR gives no URL, so the pool's pages are compared by page id and shingles o
 (`-26.json` to `-28.json`) read on in the same pool: the pages dealt to round 23, 24 and 25 that those rounds did not
 reach (`POLNEAR_UNREACHED`), in the same order (`--round 23 --candidates` lists the deal); rounds 29, 30 and 31
 (`-29.json` to `-31.json`) read on where rounds 26, 27 and 28 stopped, rounds 32, 33 and 34 where rounds 29, 30 and 31
-stopped.
+stopped, round 35 what they left (`POLNEAR_REMAINDER`).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -107,7 +107,7 @@ stopped.
     .venv/bin/python bench/quotes_heldout_texts.py --round 20 --basil <BASIL>/articles [--out FILE] [--check]
         (and --round 21 and --round 22, the same)
     .venv/bin/python bench/quotes_heldout_texts.py --round 23 --polnear <PolNeAR>/data [--out FILE] [--check]
-        (and --round 24 to --round 34, the same)
+        (and --round 24 to --round 35, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -194,6 +194,11 @@ POLNEAR_UNREACHED = {26: (23, 60), 27: (24, 54), 28: (25, 53), 29: (23, 92), 30:
 did not reach (its 24th page was index 91, 86 and 115 of that list); rounds 32 to 34 from the first that round 29,
 30 or 31 did not reach (its 24th page was index 157, 134 and 158; round 32 starts after index 160, the last page round
 29 saw past its 24th by a slip in counting)."""
+POLNEAR_REMAINDER = {35: ((25, 196), (24, 185), (23, 217))}
+"""Round 35 reads what the rounds before left of the three lists, in this order: the pages dealt to round 25 from the
+first round 34 did not reach (its 24th page was index 195), then those dealt to round 24 from the first round 33 did not
+reach (index 184; round 33's labeller listed the titles of the rest before reading, no text), then round 23's last
+(round 32's labeller listed its title)."""
 SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
                          f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
@@ -214,7 +219,7 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             **{n: "WikinewsSum's English source articles (MIT)" for n in WIKINEWSSUM_ROUNDS},
             **{n: "BASIL's news articles (launchnlp/BASIL, no licence stated)" for n in BASIL_ROUNDS},
             **{n: "PolNeAR's training articles (networkdynamics/PolNeAR, no licence stated)"
-               for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED)}}
+               for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER)}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -606,7 +611,8 @@ def main() -> None:
     pool = None  # the text records of the round's pool, if it is one
     for rounds, option, read in ((WIKINEWSSUM_ROUNDS, "wikinewssum", wikinewssum_pages),
                                  (BASIL_ROUNDS, "basil", basil_pages),
-                                 ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED), "polnear", polnear_pages)):
+                                 ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER), "polnear",
+                                  polnear_pages)):
         if args.round in rounds:
             if getattr(args, option) is None:
                 raise SystemExit(f"round {args.round}: give --{option}")
