@@ -762,6 +762,12 @@ CASES = [
      "\u201cIt is not the position that everything is fine,\u201d Gene Sperling, a top outside Clinton adviser, said at "
      "a recent POLITICO event on the economy in Iowa. \u201cI think people understand that things got better.\u201d",
      {"I think people understand that things got better.": "Gene Sperling"}),
+    ("'he told X' is not X speaking: the other man named nearby (but 'we asked X …; “…,” she told us' is X)",
+     "Donald Trump spoke in Austin. Sean Hannity asked Trump how high the wall would be.\n\n\u201cI think the height "
+     "could be 35 to 45 feet. That\u2019s a good height. Could be higher,\u201d he told Hannity, to cheers from the "
+     "crowd.\n\nWe asked Ann Rogerson if the tools had spread; \u201canything is possible,\u201d she told us.",
+     {"I think the height could be 35 to 45 feet. That\u2019s a good height. Could be higher": "Donald Trump",
+      "anything is possible": "Ann Rogerson"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -1190,6 +1190,23 @@ class Referents:
         return Referent(None, WEAK, hint=text)
 
     def _pronoun(self, phrase: Phrase, k: int, recent: Referent | None) -> Referent:
+        """`_antecedent`, unless it is the person the sentence tells or asks something ("”, he told Hannity"): then
+        the only other person of the pronoun's gender named nearby, else nobody."""
+        referent = self._antecedent(phrase, k, recent)
+        verb = phrase.end
+        told = verb + 1 + (verb + 1 < len(self.words) and self.words[verb + 1] in DETERMINERS)
+        if referent.speaker is None or referent.type is not EntityType.PERSON or verb >= len(self.words) \
+                or self.words[verb] not in ADDRESSING_VERBS or told >= len(self.words) \
+                or self.mention[told] is None or self.mention[told].canonical != referent.speaker:
+            return referent
+        others = list(dict.fromkeys(m.canonical for m in self._persons_before(phrase.start, 8)
+                                    if m.canonical != referent.speaker
+                                    and self.compatible(m.canonical, PERSON_PRONOUNS[phrase.head])))
+        if len(others) == 1:  # "Hannity asked Trump how high … “…,” he told Hannity"
+            return self._person(others[0], RECENT)
+        return Referent(None, WEAK, hint=others[0] if others else referent.speaker)
+
+    def _antecedent(self, phrase: Phrase, k: int, recent: Referent | None) -> Referent:
         """He or she: the subject of the sentence so far, else the person the text is about, else the only
         person nearby; it or they: the organisation the text is about."""
         sentence, word = self.sentences[k], phrase.head
