@@ -768,6 +768,11 @@ CASES = [
      "crowd.\n\nWe asked Ann Rogerson if the tools had spread; \u201canything is possible,\u201d she told us.",
      {"I think the height could be 35 to 45 feet. That\u2019s a good height. Could be higher": "Donald Trump",
       "anything is possible": "Ann Rogerson"}),
+    ("a fronted phrase with a city and its state, then another phrase, before the subject: the subject",
+     "A lawmaker in the Philippines wants Donald Trump banned.\n\n\"There is no basis for it,\" Joey Salceda said "
+     "in a bill.\n\nAt a rally in Portland, Maine, on Thursday afternoon, Trump included the Philippines on a list. "
+     "\"We're letting people come in from terrorist nations,\" he said.",
+     {"We're letting people come in from terrorist nations": "Donald Trump"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

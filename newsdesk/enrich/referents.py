@@ -779,16 +779,33 @@ class Referents:
                             and (phrase.kind == "name" or phrase.mention.canonical_type is EntityType.PERSON):
                         return phrase
                 return None
-            i = comma + 1
-            if i < end and self.texts[i][:1].isdigit():  # "On July 27, 2006, he emailed"
-                comma = next((t for t in range(i, min(end, i + 3)) if self.texts[t] == ","), None)
-                i = comma + 1 if comma is not None else i
+            i = self._past_fronting(comma + 1, end)
         if i + 2 < end and self.words[i] == "it" and self.words[i + 1] in ("was", "is"):
             focus = self.phrase_starting(i + 2, end)  # "it was Katie Boulter who got the ball rolling"
             if focus is not None and focus.kind in ("mention", "name") and focus.end < end \
                     and self.words[focus.end] == "who":
                 return focus
         return self.phrase_starting(i, end)
+
+    def _past_fronting(self, i: int, end: int) -> int:
+        """Where the clause goes on after a fronted phrase's comma at token i - 1, past what still belongs to the
+        phrase: a year ("On July 27, 2006, he emailed"), a state after its city and another fronted phrase ("At a
+        rally in Portland, Maine, on Thursday afternoon, Trump said")."""
+        while i < end:
+            if self.texts[i][:1].isdigit():
+                comma = next((t for t in range(i, min(end, i + 3)) if self.texts[t] == ","), None)
+            elif self.mention[i] is not None and self.mention[i].canonical_type is EntityType.LOCATION:
+                after = self.mention_bounds(i)[1]
+                comma = after if after < end and self.texts[after] == "," else None
+            elif self.words[i] in FRONTING - {"as", "when", "if"}:
+                comma = next((t for t in range(i + 1, min(end, i + 12)) if self.texts[t] == "," and not self.quoted[t]),
+                             None)
+            else:
+                return i
+            if comma is None:
+                return i
+            i = comma + 1
+        return i
 
     def _past_dateline(self, i: int, end: int) -> int:
         """Where a sentence's own words begin after a dateline at token i ("WASHINGTON (AP) --", "NEW YORK —")."""
