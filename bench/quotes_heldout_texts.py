@@ -78,7 +78,13 @@ PolNeAR gives no URL, so the pool's pages are compared by page id and shingles o
 (`-26.json` to `-28.json`) read on in the same pool: the pages dealt to round 23, 24 and 25 that those rounds did not
 reach (`POLNEAR_UNREACHED`), in the same order (`--round 23 --candidates` lists the deal); rounds 29, 30 and 31
 (`-29.json` to `-31.json`) read on where rounds 26, 27 and 28 stopped, rounds 32, 33 and 34 where rounds 29, 30 and 31
-stopped, round 35 what they left (`POLNEAR_REMAINDER`).
+stopped, round 35 what they left (`POLNEAR_REMAINDER`). Rounds 36, 37 and 38 (`-36.json` to `-38.json`) share the next
+pool: the 37,554 articles of Article-Bias-Prediction (github.com/ramybaly/Article-Bias-Prediction at ced8111,
+`data/jsons/<ID>.json`, Apache-2.0 for the repository, the texts their publishers'; articles of 2012 to 2020 that
+allsides.com collected from some 70 outlets, among them CNN, Reuters, the AP, the BBC, NPR, Fox News, the Guardian and
+the New York Times, extracted with newspaper3k; page id = `allsides:<ID>`), whose text is the body the pipeline makes of
+a JSON record (title, url, text); the first 300 qualifying pages in the pool's order (`ALLSIDES_DEALT`) are dealt in turn
+to the three.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -108,6 +114,8 @@ stopped, round 35 what they left (`POLNEAR_REMAINDER`).
         (and --round 21 and --round 22, the same)
     .venv/bin/python bench/quotes_heldout_texts.py --round 23 --polnear <PolNeAR>/data [--out FILE] [--check]
         (and --round 24 to --round 35, the same)
+    .venv/bin/python bench/quotes_heldout_texts.py --round 36 --allsides <Article-Bias-Prediction>/data [--out FILE] \\
+        [--check]   (and --round 37 and --round 38, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -199,6 +207,11 @@ POLNEAR_REMAINDER = {35: ((25, 196), (24, 185), (23, 217))}
 first round 34 did not reach (its 24th page was index 195), then those dealt to round 24 from the first round 33 did not
 reach (index 184; round 33's labeller listed the titles of the rest before reading, no text), then round 23's last
 (round 32's labeller listed its title)."""
+ALLSIDES = "allsides:"
+ALLSIDES_ROUNDS = (36, 37, 38)
+"""The rounds dealt, in turn, the qualifying pages of Article-Bias-Prediction's AllSides articles."""
+ALLSIDES_DEALT = 300
+"""How many qualifying pages of that pool (37,554 articles) are dealt, in selection order, before the listing stops."""
 SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
                          f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
@@ -219,7 +232,9 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             **{n: "WikinewsSum's English source articles (MIT)" for n in WIKINEWSSUM_ROUNDS},
             **{n: "BASIL's news articles (launchnlp/BASIL, no licence stated)" for n in BASIL_ROUNDS},
             **{n: "PolNeAR's training articles (networkdynamics/PolNeAR, no licence stated)"
-               for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER)}}
+               for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER)},
+            **{n: "Article-Bias-Prediction's AllSides articles (ramybaly/Article-Bias-Prediction, Apache-2.0; the "
+                  "texts are their publishers')" for n in ALLSIDES_ROUNDS}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -378,7 +393,7 @@ def exclusions(round_: int, htmldate: Path | None, exclude_from: list[Path]):
             if not (match := re.fullmatch(r"quotes-gold-heldout-(\d+)\.json", path.name)) or int(match[1]) < round_:
                 for page_id, page in json.loads(path.read_text())["pages"].items():
                     labelled |= {page_id, norm_url(page["url"])} if page.get("url") else {page_id}
-        for earlier in range(3, round_):
+        for earlier in (n for n in range(3, round_) if gold_path(n).exists()):  # (a gold not merged yet: no such pages)
             for page_id in json.loads(gold_path(earlier).read_text())["pages"]:
                 for prefix in (READABILITY, POSTLIGHT):
                     if page_id.startswith(prefix):
@@ -524,6 +539,17 @@ def polnear_pages(folder: Path) -> dict[str, tuple[str, str, str]]:
     return pages
 
 
+def allsides_pages(folder: Path) -> dict[str, tuple[str, str, str]]:
+    """The articles of Article-Bias-Prediction (`data/jsons/<ID>.json`: title, url, the body as its publisher's page
+    gave it in `content_original`, the outlet in `source`): page id `allsides:<ID>` -> (URL, title, text)."""
+    pages = {}
+    for path in sorted((folder / "jsons").glob("*.json")):
+        article = json.loads(path.read_text())
+        pages[f"{ALLSIDES}{article['ID']}"] = (article.get("url") or "", article.get("title") or "",
+                                                 article["content_original"])
+    return pages
+
+
 def record_text(url: str, title: str, text: str) -> str:
     """A dataset's article body as the pipeline ingests a JSON record of it (title, url, text)."""
     from newsdesk.clean import clean_document
@@ -534,11 +560,12 @@ def record_text(url: str, title: str, text: str) -> str:
 
 
 def pool_candidates(pages: dict[str, tuple[str, str, str]], rounds: tuple[int, ...], htmldate: Path | None,
-                    exclude_from: list[Path]) -> None:
+                    exclude_from: list[Path], dealt_at_most: int | None = None) -> None:
     """Print a pool of text records shared by `rounds` in selection order (sha256 of 'heldout<first round>:' + page
     id) with the automatic filters' verdicts, each qualifying page dealt in turn to the rounds. The exclusions are those
     of the first round for all, so the deal does not change as their golds are added; a page that is the same article
-    as an earlier one of the pool (by URL or shingles) is skipped as that page."""
+    as an earlier one of the pool (by URL or shingles) is skipped as that page. With `dealt_at_most`, the listing stops
+    once that many pages are dealt."""
     forbidden, labelled, _, _, others, twins = exclusions(rounds[0], htmldate, exclude_from)
     dealt, seen = 0, {}  # the first page of the pool with each URL
     for page_id in sorted(pages, key=lambda page: order_key(rounds[0], page)):
@@ -565,6 +592,8 @@ def pool_candidates(pages: dict[str, tuple[str, str, str]], rounds: tuple[int, .
             dealt += 1
         twins[f"pool page {page_id}"] = shingles(text)
         print(f"{page_id}\t{url}\t{verdict}")
+        if dealt_at_most is not None and dealt >= dealt_at_most:
+            break
 
 
 SOURCE_FOLDERS = {
@@ -603,6 +632,8 @@ def main() -> None:
     parser.add_argument("--basil", type=Path, help="the articles/ folder of launchnlp/BASIL at 4fdbc4f (rounds 20 to 22)")
     parser.add_argument("--polnear", type=Path,
                         help="the data/ folder of networkdynamics/PolNeAR at c3eee83 (rounds 23 to 25)")
+    parser.add_argument("--allsides", type=Path,
+                        help="the data/ folder of ramybaly/Article-Bias-Prediction at ced8111 (rounds 36 to 38)")
     parser.add_argument("--htmldate-tests", type=Path, help="htmldate's tests/ folder (its pages are excluded)")
     parser.add_argument("--exclude-from", type=Path, nargs="+", default=[],
                         help="other projects' test data folders (their pages are excluded by URL)")
@@ -612,13 +643,15 @@ def main() -> None:
     for rounds, option, read in ((WIKINEWSSUM_ROUNDS, "wikinewssum", wikinewssum_pages),
                                  (BASIL_ROUNDS, "basil", basil_pages),
                                  ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER), "polnear",
-                                  polnear_pages)):
+                                  polnear_pages),
+                                 (ALLSIDES_ROUNDS, "allsides", allsides_pages)):
         if args.round in rounds:
             if getattr(args, option) is None:
                 raise SystemExit(f"round {args.round}: give --{option}")
             pool = read(getattr(args, option))
             if args.candidates:
-                pool_candidates(pool, rounds[:3], args.htmldate_tests, args.exclude_from)
+                pool_candidates(pool, rounds[:3], args.htmldate_tests, args.exclude_from,
+                                ALLSIDES_DEALT if rounds == ALLSIDES_ROUNDS else None)
                 return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
