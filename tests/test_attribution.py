@@ -773,6 +773,11 @@ CASES = [
      "in a bill.\n\nAt a rally in Portland, Maine, on Thursday afternoon, Trump included the Philippines on a list. "
      "\"We're letting people come in from terrorist nations,\" he said.",
      {"We're letting people come in from terrorist nations": "Donald Trump"}),
+    ("'the statement said' after someone provided it: its author",
+     "The Times reported that Carter used a personal email account. The Times said Peter Cook provided a written "
+     "statement in response to the inquiries.\n\n\u201cThe secretary believes that his use of personal email was a "
+     "mistake,\u201d the statement said in part.",
+     {"The secretary believes that his use of personal email was a mistake": "Peter Cook"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -117,7 +117,7 @@ policy rule rules agreement contract deal proposal draft indictment affidavit tr
 """.split())
 """What "says" for its author ("the statement said", "the affidavit stated")."""
 PUBLISHING_VERBS = frozenset("""published publishes released releases issued issues produced filed wrote delivered
-delivers prepared unveiled""".split())
+delivers prepared unveiled provided provides sent sends posted posts emailed gave gives put""".split())
 """Verbs whose subject made the document they take ("Kotak published a report")."""
 MAX_AUTHOR_GAP = 7
 """Most words from a document's noun to the "by" or "from" that names its maker ("a report released on Monday by")."""
