@@ -778,6 +778,10 @@ CASES = [
      "statement in response to the inquiries.\n\n\u201cThe secretary believes that his use of personal email was a "
      "mistake,\u201d the statement said in part.",
      {"The secretary believes that his use of personal email was a mistake": "Peter Cook"}),
+    ("'X said: “…,” the Times reported': the medium passes on what X said",
+     "The mayor rejected Donald Trump's offer on Tuesday.\n\nAsked how his ban would affect Khan, Trump said: "
+     "\"There will always be exceptions,\" the Times reported.",
+     {"There will always be exceptions": "Donald Trump"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -372,6 +372,12 @@ class Attributor:
             t += 1
         return refs.phrase_starting(t + 1, hi) if t + 1 < hi and refs.words[t] == "quoting" else None
 
+    def _reported(self, q: _Attribution, hi: int) -> bool:
+        """Whether the tag after quotation `q` (before token hi) reports it ('”, the Times reported')."""
+        refs = self.refs
+        return any(refs.words[t] in REPORTING_VERBS and not refs.quoted[t]
+                   for t in range(q.last + 1, min(hi, q.last + 8)))
+
     def _bare_tag(self, q: _Attribution, i: int, hi: int) -> Referent | None:
         """The speaker of a sentence at token i that is only a tag: a name, its speech verb and at most a time
         ('Kmart Chairman Edward Lampert said Thursday.'), written after a quotation closed with a full stop."""
@@ -872,6 +878,10 @@ class Attributor:
             tag_end = min([hi, *following])
             q.referent = (self._tag_after(q, tag_end) or self._tag_before(q) or self._tag_later(q, tag_end)
                           or self._byline_below(q, hi))
+            if q.referent is not None and q.referent.type is EntityType.ORGANIZATION and self._reported(q, tag_end):
+                before = self._tag_before(q)  # 'Trump said: “…,” the Times reported': the Times passes it on
+                if before is not None and before.speaker and before.type is EntityType.PERSON:
+                    q.referent = before
         undecided = [q for q in self.quotes if q.referent is None and q.verb is not None]
         if undecided:
             self._parse({self.refs.sentence_of[q.verb] for q in undecided})
