@@ -782,6 +782,13 @@ CASES = [
      "The mayor rejected Donald Trump's offer on Tuesday.\n\nAsked how his ban would affect Khan, Trump said: "
      "\"There will always be exceptions,\" the Times reported.",
      {"There will always be exceptions": "Donald Trump"}),
+    ("a relative introduced with titles ('her husband, former President Bill Clinton') is not who the surname means; "
+     "the 'Mrs.' of one name does not make the next name's bearer a woman",
+     "Hillary Rodham Clinton met reporters. The lawyer for Mrs. Clinton, David Kendall, said that her representatives "
+     "had determined which emails were private. Then, he said, a setting on the account was changed.\n\nAt a news "
+     "conference, Clinton first said she \u201cchose not to keep\u201d her private emails. But she then said that the "
+     "server, which held communications of her husband, former President Bill Clinton, \u201cwill remain private.\u201d",
+     {"chose not to keep": "Hillary Rodham Clinton", "will remain private.": "Hillary Rodham Clinton"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -735,7 +735,8 @@ def titles_gender(mentions: list[Mention]) -> str | None:
 
 _KINSHIP_BEFORE = re.compile(r"\b(?:husband|wife|son|daughter|father|mother|brother|sister|grandson|granddaughter|"
                              r"grandfather|grandmother|nephew|niece|uncle|aunt|cousin|widow|widower|stepson|"
-                             r"stepdaughter|stepfather|stepmother)s?,?\s+$")
+                             r"stepdaughter|stepfather|stepmother)s?,?\s+(?:(?:former|late|[A-Z][a-z]*\.?)\s+){0,2}$")
+"""A kinship noun and up to two titles before a name ("her husband, former President Bill Clinton")."""
 _GENDERED_TITLE = re.compile(r"(?:^|\s)(Mrs|Ms|Miss|Mr)\.?\s+[A-Z]")
 TITLE_GENDERS = {"Mrs": "f", "Ms": "f", "Miss": "f", "Mr": "m"}
 

@@ -930,7 +930,9 @@ class Referents:
                 if mention is None or mention.canonical_type is not EntityType.PERSON or \
                         (i > 0 and self.mention[i - 1] is mention):
                     continue
-                for t in range(max(sentence.start, i - 3), i):  # "Mrs", "spokeswoman", "congressman"
+                for t in range(i - 1, max(sentence.start, i - 3) - 1, -1):  # "Mrs", "spokeswoman", "congressman"
+                    if self.mention[t] is not None:
+                        break  # not the "Mrs." of another name: "the lawyer for Mrs. Clinton, David Kendall"
                     word = self.words[t].rstrip(".")
                     if word in FEMALE_WORDS - {"she", "her", "hers", "herself", "woman", "girl"}:
                         votes.setdefault(mention.canonical, Counter())["f"] += 2
