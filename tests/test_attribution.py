@@ -765,9 +765,10 @@ CASES = [
     ("'he told X' is not X speaking: the other man named nearby (but 'we asked X …; “…,” she told us' is X)",
      "Donald Trump spoke in Austin. Sean Hannity asked Trump how high the wall would be.\n\n\u201cI think the height "
      "could be 35 to 45 feet. That\u2019s a good height. Could be higher,\u201d he told Hannity, to cheers from the "
-     "crowd.\n\nWe asked Ann Rogerson if the tools had spread; \u201canything is possible,\u201d she told us.",
+     "crowd.\n\n\u201cWe have no choice,\u201d he said.\n\nWe asked Ann Rogerson if the tools had spread; "
+     "\u201canything is possible,\u201d she told us.",
      {"I think the height could be 35 to 45 feet. That\u2019s a good height. Could be higher": "Donald Trump",
-      "anything is possible": "Ann Rogerson"}),
+      "We have no choice": "Donald Trump", "anything is possible": "Ann Rogerson"}),
     ("a fronted phrase with a city and its state, then another phrase, before the subject: the subject",
      "A lawmaker in the Philippines wants Donald Trump banned.\n\n\"There is no basis for it,\" Joey Salceda said "
      "in a bill.\n\nAt a rally in Portland, Maine, on Thursday afternoon, Trump included the Philippines on a list. "

@@ -1222,7 +1222,7 @@ class Referents:
                                     if m.canonical != referent.speaker
                                     and self.compatible(m.canonical, PERSON_PRONOUNS[phrase.head])))
         if len(others) == 1:  # "Hannity asked Trump how high … “…,” he told Hannity"
-            return self._person(others[0], RECENT)
+            return self._person(others[0], TOPIC)
         return Referent(None, WEAK, hint=others[0] if others else referent.speaker)
 
     def _antecedent(self, phrase: Phrase, k: int, recent: Referent | None) -> Referent:
