@@ -790,6 +790,13 @@ CASES = [
      "conference, Clinton first said she \u201cchose not to keep\u201d her private emails. But she then said that the "
      "server, which held communications of her husband, former President Bill Clinton, \u201cwill remain private.\u201d",
      {"chose not to keep": "Hillary Rodham Clinton", "will remain private.": "Hillary Rodham Clinton"}),
+    ("a paragraph ending in a long clause and a colon introduces the quotations of the paragraphs after it",
+     "\u201cI have decided to endorse Ted Cruz,\u201d Morton Blackwell wrote.\n\nHe then listed the qualities "
+     "necessary in a successful Republican presidential nominee in 2016:\n\n\"Has the candidate a record of "
+     "personal activism for conservative principles?\n\n\"Is the candidate surrounded by people notable for their "
+     "firm commitment?\"",
+     {"Has the candidate a record of personal activism for conservative principles?": "Morton Blackwell",
+      "Is the candidate surrounded by people notable for their firm commitment?": "Morton Blackwell"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

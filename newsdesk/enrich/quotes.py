@@ -565,7 +565,9 @@ class Attributor:
         if subject is None:
             return None
         referent = refs.resolve(subject, k, self._recent(q))
-        if c - subject.end > MAX_COLON_CLAUSE:  # 'My Struggle became a bestseller, …, with the author’s visions: “'
+        if c - subject.end > MAX_COLON_CLAUSE and "\n" not in self.text[refs.starts[c]:q.span.start]:
+            # 'My Struggle became a bestseller, …, with the author’s visions: “' (but a paragraph ending in a colon
+            # introduces the quotation that fills the next: 'He then listed the qualities a nominee needs:\n\n“…')
             return Referent(None, WEAK, hint=referent.candidate)
         return referent.at_most(RECENT)
 
