@@ -137,6 +137,7 @@ _LIST_COMMA = re.compile(r",\s(?!(?:inc|llc|ltd|jr|sr)\b)", re.I)
 _SCORE = re.compile(r"\(?\d+[-–]\d+\)?")
 _POSSESSIVE = re.compile(r"['’‘](?:s)?$")  # "Trump‘s": a wrong-way mark is a possessive too
 _INNER_POSSESSIVE = re.compile(r"['’‘]s\s+(?=[A-Z])")
+WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _GLUED = re.compile(r"^(\w*[a-z])([A-Z][a-z]+)$")
 _MODEL_NUMBER = re.compile(r"\b(?!\d+(?:st|nd|rd|th)\b)(?=\w*\d)(?=\w*[A-Za-z])\w+")
 """A word of letters and digits ("RAV4", "R6700"), not an ordinal ("6th")."""
@@ -236,8 +237,13 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
             words = _past_titles(words[abbreviations[-1] + 1:])  # "Browns DL Sheldon Richardson": team and
             # position; "RNC Chair Reince Priebus": a body and a title
         glued = _GLUED.match(words[-1]) if len(words) > 1 else None
-        if glued and glued.group(2) in words[:-1] or glued and any(w.startswith(glued.group(2)) for w in words[:1]):
+        if glued and glued.group(1) in words[:-1]:
+            words = words[:words.index(glued.group(1)) + 1]  # "Charles Schumer Chuck SchumerDemocrats blast …": a
+            # name card (the full name, then a headline) glued on after the name
+        elif glued and glued.group(2) in words[:-1] or glued and any(w.startswith(glued.group(2)) for w in words[:1]):
             words[-1] = glued.group(1)  # "Kristi NoemKristi": a name card's next line glued on
+        while len(words) > 1 and words[-1].lower() in WEEKDAYS:
+            words.pop()  # "President Obama Saturday accused …"
     name = " ".join(words)
     letters = [c for c in name if c.isalpha()]
     if len(letters) < 2 or not any(c.isupper() for c in name):
