@@ -797,6 +797,13 @@ CASES = [
      "firm commitment?\"",
      {"Has the candidate a record of personal activism for conservative principles?": "Morton Blackwell",
       "Is the candidate surrounded by people notable for their firm commitment?": "Morton Blackwell"}),
+    ("a tag after a verb of a clause inside the sentence ('in the way Trump suggests, Professor Kerbel says'); "
+     "'he remembers' is a tag",
+     "\u201cSomething like this is unprecedented,\u201d says Matthew Kerbel, political science chairman at Villanova "
+     "University.\n\nIt would be \u201cextraordinarily difficult\u201d to rig an election in the way Trump suggests, "
+     "Professor Kerbel says.\n\n\u201cA couple of people were worried,\u201d Joseph Mega said in a phone interview. He "
+     "saw an infection.\n\n\u201cAnd it looked pretty serious,\u201d he remembers.",
+     {"extraordinarily difficult": "Matthew Kerbel", "And it looked pretty serious": "Joseph Mega"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

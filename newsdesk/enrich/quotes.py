@@ -624,7 +624,10 @@ class Attributor:
                     if phrase is None or phrase.kind == "pronoun" or not (
                             phrase.end >= end - 1 or refs.texts[phrase.end] == ","):
                         return None
-                return refs.resolve(phrase, q.sentence, self._recent(q), tag=True) if phrase is not None else None
+                if phrase is not None:
+                    return refs.resolve(phrase, q.sentence, self._recent(q), tag=True)
+                # a verb of a clause inside the sentence, its subject not found ('“…” to rig an election in the way
+                # Trump suggests, Professor Kerbel says'): the tag may come after it
         return None
 
     def _byline_below(self, q: _Attribution, hi: int) -> Referent | None:

@@ -49,6 +49,7 @@ muses observes predicts quips retorts screams sighs stresses summarised summariz
 advised advises affirmed affirms assert asserted asserting asserts confess confessed confesses confessing contend
 contended contending contends enquired enquires gushed gushes griped grumbled inquire inquired inquires marveled
 marvelled marvels mentioned opined opines posited posits queried reckoned reckons scoffed scoffs surmised texted
+remember remembered remembering remembers
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
