@@ -804,6 +804,10 @@ CASES = [
      "Professor Kerbel says.\n\n\u201cA couple of people were worried,\u201d Joseph Mega said in a phone interview. He "
      "saw an infection.\n\n\u201cAnd it looked pretty serious,\u201d he remembers.",
      {"extraordinarily difficult": "Matthew Kerbel", "And it looked pretty serious": "Joseph Mega"}),
+    ("capitalised words before a role ('said Democratic Presidential candidate Sen. Cory Booker'): the person",
+     "\u201cYou don\u2019t joke about calling black men \u2018boys,\u2019\u201d said Democratic Presidential candidate "
+     "Sen. Cory Booker in a statement on Wednesday.",
+     {"You don\u2019t joke about calling black men \u2018boys,\u2019": "Cory Booker"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -221,6 +221,7 @@ def test_glued_name_cards_and_role_phrases_are_cleaned() -> None:
     assert clean_name("Lindsey Graham Lindsey Olin GrahamGraham", PERSON) == "Lindsey Graham"
     assert clean_name("Obama Saturday", PERSON) == "Obama"  # "President Obama Saturday accused …"
     assert clean_name("Paul D. Ryan", PERSON) == "Paul D. Ryan"
+    assert clean_name("Democratic Presidential", ORG) is None  # "(candidate Cory Booker)"
     assert clean_name("Michael McDonald", PERSON) == "Michael McDonald"
     assert clean_name("Founder of Ceres Robotics Inc.", ORG) == "Ceres Robotics Inc"
     assert clean_name("U.S.", LOC) == "U.S."

@@ -137,6 +137,8 @@ _LIST_COMMA = re.compile(r",\s(?!(?:inc|llc|ltd|jr|sr)\b)", re.I)
 _SCORE = re.compile(r"\(?\d+[-–]\d+\)?")
 _POSSESSIVE = re.compile(r"['’‘](?:s)?$")  # "Trump‘s": a wrong-way mark is a possessive too
 _INNER_POSSESSIVE = re.compile(r"['’‘]s\s+(?=[A-Z])")
+OFFICE_ADJECTIVES = frozenset("presidential gubernatorial congressional senatorial mayoral parliamentary".split())
+"""Adjectives of a race or office: a name never ends with one."""
 WEEKDAYS = frozenset("monday tuesday wednesday thursday friday saturday sunday".split())
 _GLUED = re.compile(r"^(\w*[a-z])([A-Z][a-z]+)$")
 _MODEL_NUMBER = re.compile(r"\b(?!\d+(?:st|nd|rd|th)\b)(?=\w*\d)(?=\w*[A-Za-z])\w+")
@@ -244,6 +246,8 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
             words[-1] = glued.group(1)  # "Kristi NoemKristi": a name card's next line glued on
         while len(words) > 1 and words[-1].lower() in WEEKDAYS:
             words.pop()  # "President Obama Saturday accused …"
+    if words and words[-1].lower() in OFFICE_ADJECTIVES:
+        return None  # "Democratic Presidential (candidate Cory Booker)": words describing a noun after them
     name = " ".join(words)
     letters = [c for c in name if c.isalpha()]
     if len(letters) < 2 or not any(c.isupper() for c in name):

@@ -21,7 +21,7 @@ from functools import cached_property
 from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
-from newsdesk.enrich.entities import DocumentEntities, Mention, main_bearer
+from newsdesk.enrich.entities import OFFICE_ADJECTIVES, DocumentEntities, Mention, main_bearer
 from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key, given_name_genders
 from newsdesk.model import EntityType
 
@@ -1190,6 +1190,11 @@ class Referents:
         text = " ".join(t.text for t in words)
         if not words or self.not_name[words[-1].i]:
             return Referent(None, WEAK, hint=text or None)
+        if words[-1].lower_ in OFFICE_ADJECTIVES:  # "said Democratic Presidential candidate Sen. Cory Booker"
+            person = next((self.mention[t] for t in range(phrase.end, min(len(self.words), phrase.end + 5))
+                           if self.mention[t] is not None and self.mention[t].canonical_type is EntityType.PERSON),
+                          None)
+            return self._named(person, TITLED) if person is not None else Referent(None, WEAK, hint=text)
         key = text.lower()
         named = {m.canonical: m for m in self.entities.mentions if m.name.lower() == key}
         if len(named) == 1 and next(iter(named.values())).canonical_type in SPEAKER_TYPES:
