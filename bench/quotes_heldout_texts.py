@@ -84,7 +84,8 @@ pool: the 37,554 articles of Article-Bias-Prediction (github.com/ramybaly/Articl
 allsides.com collected from some 70 outlets, among them CNN, Reuters, the AP, the BBC, NPR, Fox News, the Guardian and
 the New York Times, extracted with newspaper3k; page id = `allsides:<ID>`), whose text is the body the pipeline makes of
 a JSON record (title, url, text); the first 300 qualifying pages in the pool's order (`ALLSIDES_DEALT`) are dealt in turn
-to the three.
+to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where rounds 36, 37 and 38 stopped
+(`ALLSIDES_UNREACHED`).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -115,7 +116,7 @@ to the three.
     .venv/bin/python bench/quotes_heldout_texts.py --round 23 --polnear <PolNeAR>/data [--out FILE] [--check]
         (and --round 24 to --round 35, the same)
     .venv/bin/python bench/quotes_heldout_texts.py --round 36 --allsides <Article-Bias-Prediction>/data [--out FILE] \\
-        [--check]   (and --round 37 and --round 38, the same)
+        [--check]   (and --round 37 to --round 41, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -212,6 +213,10 @@ ALLSIDES_ROUNDS = (36, 37, 38)
 """The rounds dealt, in turn, the qualifying pages of Article-Bias-Prediction's AllSides articles."""
 ALLSIDES_DEALT = 300
 """How many qualifying pages of that pool (37,554 articles) are dealt, in selection order, before the listing stops."""
+ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36)}
+"""Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
+24th page was index 28, 34 and 35 of its list; round 40 starts after index 42, the last page round 37 saw past its 24th
+by a slip in counting)."""
 SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
                          f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
@@ -234,7 +239,7 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             **{n: "PolNeAR's training articles (networkdynamics/PolNeAR, no licence stated)"
                for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER)},
             **{n: "Article-Bias-Prediction's AllSides articles (ramybaly/Article-Bias-Prediction, Apache-2.0; the "
-                  "texts are their publishers')" for n in ALLSIDES_ROUNDS}}
+                  "texts are their publishers')" for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED)}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -644,14 +649,14 @@ def main() -> None:
                                  (BASIL_ROUNDS, "basil", basil_pages),
                                  ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER), "polnear",
                                   polnear_pages),
-                                 (ALLSIDES_ROUNDS, "allsides", allsides_pages)):
+                                 ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED), "allsides", allsides_pages)):
         if args.round in rounds:
             if getattr(args, option) is None:
                 raise SystemExit(f"round {args.round}: give --{option}")
             pool = read(getattr(args, option))
             if args.candidates:
                 pool_candidates(pool, rounds[:3], args.htmldate_tests, args.exclude_from,
-                                ALLSIDES_DEALT if rounds == ALLSIDES_ROUNDS else None)
+                                ALLSIDES_DEALT if rounds[0] == ALLSIDES_ROUNDS[0] else None)
                 return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
