@@ -808,6 +808,11 @@ CASES = [
      "\u201cYou don\u2019t joke about calling black men \u2018boys,\u2019\u201d said Democratic Presidential candidate "
      "Sen. Cory Booker in a statement on Wednesday.",
      {"You don\u2019t joke about calling black men \u2018boys,\u2019": "Cory Booker"}),
+    ("'X, who has in the past described Y as “…”': X (but 'Obama, who he noted was “…”' is not Obama's)",
+     "Glenn Beck spoke in Indiana on Sunday.\n\nBeck, who has in the past described Trump as \u201ca pathological "
+     "narcissistic sociopath,\u201d clearly intended the audience to recognize him.\n\nDonald Trump spoke on Monday. "
+     "He lambasted the deal negotiated by President Obama, who he noted was \u201cin his final year, yay.\u201d",
+     {"a pathological narcissistic sociopath": "Glenn Beck", "in his final year, yay.": "Donald Trump"}),
     ("'the former general' of a secretary of state: a past office is no other office",
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",

@@ -554,8 +554,12 @@ class Referents:
             j -= 1
         if j < lo:
             return None
-        if self.words[j] == "who" and j - 2 >= lo and self.texts[j - 1] == ",":  # "Maria Costa, who called it"
-            phrase = self.phrase_ending(j - 2, lo)
+        who = next((t for t in range(j, max(lo - 1, j - 6), -1) if self.words[t] == "who"), None)
+        if who is not None and who - 2 >= lo and self.texts[who - 1] == "," and all(
+                self.texts[t].isalpha() and self.texts[t].islower() and self.words[t] not in PRONOUNS
+                for t in range(who + 1, j + 1)):  # (not "Obama, who he noted was")
+            # "Maria Costa, who called it", "Beck, who has in the past described Trump as “…”"
+            phrase = self.phrase_ending(who - 2, lo)
             return phrase if phrase is not None and phrase.kind in ("mention", "role", "name") else None
         if self.texts[j] in (",", ")"):  # past an apposition (or several: "X, the brother of the heir, Y, said")
             for k in self._apposition_starts(j, lo):
