@@ -24,7 +24,9 @@ WikinewsSum's dataset) and `-20.json` to `-22.json` (rounds 20 to 22: 72 news ar
 the New York Times and the HuffPost) and `-23.json` to `-25.json` (rounds 23 to 25: 72 articles of PolNeAR's 2016 US
 election coverage, 12 each of Breitbart, the HuffPost, Politico, USA Today, the Washington Post and Western
 Journalism) and `-26.json` to `-28.json` (rounds 26 to 28: 72 more of that pool, the pages rounds 23 to 25 did not
-reach) and `-29.json` to `-31.json` (rounds 29 to 31: 72 more, read on where rounds 26 to 28 stopped), each
+reach) and `-29.json` to `-31.json` (rounds 29 to 31: 72 more, read on where rounds 26 to 28 stopped) and `-32.json`
+to `-35.json` (rounds 32 to 35: 96 more, the rest of that pool) and `-36.json` to `-41.json` (rounds 36 to 41: 144
+articles of 45 outlets from Article-Bias-Prediction's AllSides collection, 2012 to 2020, a new source), each
 labelled before anyone ran the system on them (sources, licences and
 commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
@@ -48,8 +50,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
   claims view shows a story with `min_confidence` set to it
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 22 are groups of their own,
-`heldout3` to `heldout31` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 41 are groups of their own,
+`heldout3` to `heldout41` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -94,7 +96,8 @@ GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "ben
               **{f"heldout{n}": gold_path(n) for n in HELD_OUT_ROUNDS}}
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8",
-             "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5", "90124bb", "9d9cd98", "bbb19d8", "5045c69", "972d6b6")
+             "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5", "90124bb", "9d9cd98", "bbb19d8", "5045c69", "972d6b6",
+             "7b9f8e0", "389c9e9", "543f8ca")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
 fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, round 5
 (developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages), the end of round 5, and
@@ -106,7 +109,10 @@ errors of rounds 17 to 19), round 9 as it was scored once on the round-20 to rou
 10 (entity fixes developed on the errors of rounds 3 to 22) as it was scored once on the round-23 to round-25 pages
 (bbb19d8), and round 11 (developed on the errors of rounds 23 to 25) as it was scored once on the round-26 to
 round-28 pages (5045c69), and the code after fixes read on the round-26 to round-28 errors as it was scored once on
-the round-29 to round-31 pages (972d6b6)."""
+the round-29 to round-31 pages (972d6b6), and round 12 (developed on the errors of rounds 23 to 31) as it was scored once
+on the round-32 to round-34 pages (7b9f8e0), round 12 with the fixes read on the round-32 to round-34 errors as it was
+scored once on the round-35 to round-38 pages (389c9e9), and with the fixes read on the round-36 to round-38 errors as
+it was scored once on the round-39 to round-41 pages (543f8ca)."""
 MATCH = 0.5
 
 
@@ -351,7 +357,11 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               **{f"heldout{n}": f"round-{n} held-out (scored once at 9d9cd98, in-sample after)" for n in (20, 21, 22)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at bbb19d8, in-sample after)" for n in (23, 24, 25)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at 5045c69, in-sample after)" for n in (26, 27, 28)},
-              **{f"heldout{n}": f"round-{n} held-out (scored once at 972d6b6, in-sample after)" for n in (29, 30, 31)}}
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 972d6b6, in-sample after)" for n in (29, 30, 31)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 7b9f8e0, in-sample after)" for n in (32, 33, 34)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 389c9e9, in-sample after)" for n in (35, 36, 37,
+                                                                                                        38)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 543f8ca)" for n in (39, 40, 41)}}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -470,7 +480,12 @@ def main() -> None:
         "and the 24 round-26, 24 round-27 and 24 round-28 pages of `-26.json` to `-28.json` (the same pool's pages "
         "rounds 23 to 25 did not reach, same publishers) and the 24 round-29, 24 round-30 and 24 round-31 pages of "
         "`-29.json` to `-31.json` (read on where rounds 26 to 28 stopped; 4 of their pages are New York Times texts "
-        "that write quotation marks as two apostrophes, which the system does not read as quotation marks), texts in "
+        "that write quotation marks as two apostrophes, which the system did not read as quotation marks when they "
+        "were scored) and the 24 pages of each of rounds 32 to 35 (`-32.json` to `-35.json`: the rest of the PolNeAR "
+        "pool) and the 24 pages of each of rounds 36 to 41 (`-36.json` to `-41.json`: articles of 2012 to 2020 of "
+        "45 outlets as the collection names them, CNN, Fox News, NPR, Politico, the Washington Times, USA Today, "
+        "the BBC and others, from Article-Bias-Prediction's AllSides collection, at most 4 pages of an outlet a "
+        "round), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -512,7 +527,16 @@ def main() -> None:
         "round-26 to round-28 pages: **its results are the round-26 to round-28 rows of baseline 5045c69**, and "
         "baseline bbb19d8's rows there are the rules before it. The code after the fixes read on the round-26 to "
         "round-28 errors (972d6b6) was scored once on the round-29 to round-31 pages: **its results are the "
-        "round-29 to round-31 rows of baseline 972d6b6**. The rows "
+        "round-29 to round-31 rows of baseline 972d6b6**. Round 12 (7b9f8e0: developed on the errors of rounds 23 to "
+        "31, a relative the text introduces as one, a campaign as a speaker, a role word before a name the model "
+        "took for an organisation) was scored once on the round-32 to round-34 pages (the rest of the PolNeAR "
+        "lists): **its results are the round-32 to round-34 rows of baseline 7b9f8e0**. The code after the fixes "
+        "read on the round-32 to round-34 errors (389c9e9) was scored once on the round-35 pages (the last PolNeAR "
+        "pages) and the round-36 to round-38 pages (a new source: 72 articles of 31 outlets from "
+        "Article-Bias-Prediction's AllSides collection): **its results are the round-35 to round-38 rows of baseline "
+        "389c9e9**. The code after the fixes read on the round-36 to round-38 errors (543f8ca, the current code) was "
+        "scored once on the round-39 to round-41 pages (72 more AllSides articles): **its results are the round-39 "
+        "to round-41 rows of baseline 543f8ca and of the current code**. The rows "
         "`current, sure speakers only` read the current code's quotes as the claims view "
         "shows them with `min_confidence` 0.9 (a speaker named less surely is left unnamed, kept as the hint). "
         "Every other row is in-sample: the "
