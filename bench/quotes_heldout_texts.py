@@ -85,7 +85,7 @@ allsides.com collected from some 70 outlets, among them CNN, Reuters, the AP, th
 the New York Times, extracted with newspaper3k; page id = `allsides:<ID>`), whose text is the body the pipeline makes of
 a JSON record (title, url, text); the first 300 qualifying pages in the pool's order (`ALLSIDES_DEALT`) are dealt in turn
 to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where rounds 36, 37 and 38 stopped
-(`ALLSIDES_UNREACHED`).
+(`ALLSIDES_UNREACHED`), rounds 42, 43 and 44 where rounds 39, 40 and 41 stopped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -116,7 +116,7 @@ to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where roun
     .venv/bin/python bench/quotes_heldout_texts.py --round 23 --polnear <PolNeAR>/data [--out FILE] [--check]
         (and --round 24 to --round 35, the same)
     .venv/bin/python bench/quotes_heldout_texts.py --round 36 --allsides <Article-Bias-Prediction>/data [--out FILE] \\
-        [--check]   (and --round 37 to --round 41, the same)
+        [--check]   (and --round 37 to --round 44, the same)
     ... --candidates [--htmldate-tests <htmldate>/tests] [--exclude-from DIR ...]   (the selection order and the
         automatic filters)
 
@@ -213,10 +213,11 @@ ALLSIDES_ROUNDS = (36, 37, 38)
 """The rounds dealt, in turn, the qualifying pages of Article-Bias-Prediction's AllSides articles."""
 ALLSIDES_DEALT = 300
 """How many qualifying pages of that pool (37,554 articles) are dealt, in selection order, before the listing stops."""
-ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36)}
+ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68)}
 """Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
 24th page was index 28, 34 and 35 of its list; round 40 starts after index 42, the last page round 37 saw past its 24th
-by a slip in counting)."""
+by a slip in counting); rounds 42 to 44 from the first that round 39, 40 or 41 did not reach (its 24th page was index
+59, 82 and 67 of that list)."""
 SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
                          f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
