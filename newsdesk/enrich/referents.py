@@ -1222,11 +1222,9 @@ class Referents:
         """`_antecedent`, unless it is the person the sentence tells or asks something ("”, he told Hannity"): then
         the only other person of the pronoun's gender named nearby, else nobody."""
         referent = self._antecedent(phrase, k, recent)
-        verb = phrase.end
-        told = verb + 1 + (verb + 1 < len(self.words) and self.words[verb + 1] in DETERMINERS)
-        if referent.speaker is None or referent.type is not EntityType.PERSON or verb >= len(self.words) \
-                or self.words[verb] not in ADDRESSING_VERBS or told >= len(self.words) \
-                or self.mention[told] is None or self.mention[told].canonical != referent.speaker:
+        told = self._told(phrase.end, len(self.words))
+        if referent.speaker is None or referent.type is not EntityType.PERSON or told is None \
+                or told.canonical != referent.speaker:
             return referent
         others = list(dict.fromkeys(m.canonical for m in self._persons_before(phrase.start, 8)
                                     if m.canonical != referent.speaker
@@ -1554,12 +1552,16 @@ class Referents:
     def _addressed(self, name: str | None, k: int) -> bool:
         """Whether sentence k tells something to `name` ("… told The Times of India"): the one spoken to."""
         sentence = self.sentences[k]
-        for t in range(sentence.start, sentence.end - 1):
-            if self.words[t] in ADDRESSING_VERBS and not self.quoted[t]:
-                m = t + 1 + (self.words[t + 1] in DETERMINERS)
-                if m < sentence.end and self.mention[m] is not None and self.mention[m].canonical == name:
-                    return True
-        return False
+        return any(not self.quoted[t] and (told := self._told(t, sentence.end)) is not None and told.canonical == name
+                   for t in range(sentence.start, sentence.end - 1))
+
+    def _told(self, t: int, end: int) -> Mention | None:
+        """Whom an addressing verb at token t tells or asks something, named right after it (past a determiner)
+        before token `end` ("told The Times", "he told Hannity")."""
+        if t + 1 >= len(self.words) or self.words[t] not in ADDRESSING_VERBS:
+            return None
+        m = t + 1 + (self.words[t + 1] in DETERMINERS)
+        return self.mention[m] if m < end else None
 
     def _introduction(self, head: str, before: int) -> str | None:
         """How the text first described someone it later calls "the <head>": "source in the interior ministry"
