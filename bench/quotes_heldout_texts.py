@@ -85,7 +85,9 @@ allsides.com collected from some 70 outlets, among them CNN, Reuters, the AP, th
 the New York Times, extracted with newspaper3k; page id = `allsides:<ID>`), whose text is the body the pipeline makes of
 a JSON record (title, url, text); the first 300 qualifying pages in the pool's order (`ALLSIDES_DEALT`) are dealt in turn
 to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where rounds 36, 37 and 38 stopped
-(`ALLSIDES_UNREACHED`), rounds 42, 43 and 44 where rounds 39, 40 and 41 stopped.
+(`ALLSIDES_UNREACHED`), rounds 42, 43 and 44 where rounds 39, 40 and 41 stopped. Rounds 45, 46 and 47 (`-45.json` to
+`-47.json`) are dealt in turn the next 300 qualifying pages of the same order (`ALLSIDES_MORE_DEALT`;
+`--round 36 --candidates` lists both deals).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -212,7 +214,10 @@ ALLSIDES = "allsides:"
 ALLSIDES_ROUNDS = (36, 37, 38)
 """The rounds dealt, in turn, the qualifying pages of Article-Bias-Prediction's AllSides articles."""
 ALLSIDES_DEALT = 300
-"""How many qualifying pages of that pool (37,554 articles) are dealt, in selection order, before the listing stops."""
+"""How many qualifying pages of that pool (37,554 articles) are dealt, in selection order, to `ALLSIDES_ROUNDS`."""
+ALLSIDES_MORE_ROUNDS = (45, 46, 47)
+ALLSIDES_MORE_DEALT = 300
+"""The next qualifying pages of the same order, dealt in turn to `ALLSIDES_MORE_ROUNDS` once the first deal is done."""
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68)}
 """Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
 24th page was index 28, 34 and 35 of its list; round 40 starts after index 42, the last page round 37 saw past its 24th
@@ -240,7 +245,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             **{n: "PolNeAR's training articles (networkdynamics/PolNeAR, no licence stated)"
                for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER)},
             **{n: "Article-Bias-Prediction's AllSides articles (ramybaly/Article-Bias-Prediction, Apache-2.0; the "
-                  "texts are their publishers')" for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED)}}
+                  "texts are their publishers')"
+               for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS)}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -566,12 +572,13 @@ def record_text(url: str, title: str, text: str) -> str:
 
 
 def pool_candidates(pages: dict[str, tuple[str, str, str]], rounds: tuple[int, ...], htmldate: Path | None,
-                    exclude_from: list[Path], dealt_at_most: int | None = None) -> None:
+                    exclude_from: list[Path], dealt_at_most: int | None = None,
+                    then: tuple[tuple[int, ...], int] | None = None) -> None:
     """Print a pool of text records shared by `rounds` in selection order (sha256 of 'heldout<first round>:' + page
     id) with the automatic filters' verdicts, each qualifying page dealt in turn to the rounds. The exclusions are those
     of the first round for all, so the deal does not change as their golds are added; a page that is the same article
     as an earlier one of the pool (by URL or shingles) is skipped as that page. With `dealt_at_most`, the listing stops
-    once that many pages are dealt."""
+    once that many pages are dealt; `then` (rounds, count) deals that many more pages in turn to those rounds."""
     forbidden, labelled, _, _, others, twins = exclusions(rounds[0], htmldate, exclude_from)
     dealt, seen = 0, {}  # the first page of the pool with each URL
     for page_id in sorted(pages, key=lambda page: order_key(rounds[0], page)):
@@ -594,11 +601,12 @@ def pool_candidates(pages: dict[str, tuple[str, str, str]], rounds: tuple[int, .
         elif twin:
             verdict = f"skip: the same article as {twin}"
         else:
-            verdict = f"read in round {rounds[dealt % len(rounds)]}: {size}"
+            dealt_to = rounds if dealt_at_most is None or dealt < dealt_at_most else then[0]
+            verdict = f"read in round {dealt_to[dealt % len(dealt_to)]}: {size}"
             dealt += 1
         twins[f"pool page {page_id}"] = shingles(text)
         print(f"{page_id}\t{url}\t{verdict}")
-        if dealt_at_most is not None and dealt >= dealt_at_most:
+        if dealt_at_most is not None and dealt >= dealt_at_most + (then[1] if then else 0):
             break
 
 
@@ -650,14 +658,17 @@ def main() -> None:
                                  (BASIL_ROUNDS, "basil", basil_pages),
                                  ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER), "polnear",
                                   polnear_pages),
-                                 ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED), "allsides", allsides_pages)):
+                                 ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS), "allsides",
+                                  allsides_pages)):
         if args.round in rounds:
             if getattr(args, option) is None:
                 raise SystemExit(f"round {args.round}: give --{option}")
             pool = read(getattr(args, option))
             if args.candidates:
+                allsides = rounds[0] == ALLSIDES_ROUNDS[0]
                 pool_candidates(pool, rounds[:3], args.htmldate_tests, args.exclude_from,
-                                ALLSIDES_DEALT if rounds[0] == ALLSIDES_ROUNDS[0] else None)
+                                ALLSIDES_DEALT if allsides else None,
+                                (ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT) if allsides else None)
                 return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
