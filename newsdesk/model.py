@@ -7,7 +7,7 @@ from datetime import date, datetime, timezone
 from enum import StrEnum
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 
 
@@ -36,9 +36,14 @@ class Entity(BaseModel):
 
 
 class Quote(BaseModel):
-    """A statement and who made it: `speaker` is a canonical entity name, set only on clear evidence."""
+    """A statement and who made it, set only on clear evidence: `speaker` names them as the article does,
+    `speaker_entity` is the canonical entity (the facets' name, the same across articles)."""
 
     speaker: str | None = None
+    """The speaker's name as the article writes it (its fullest form there: "Obama" where it writes "President Obama")."""
+    speaker_entity: str | None = None
+    """The canonical entity the speaker is ("Barack Obama"): the person and organisation facets' name (the speaker's
+    name where not given, as in quotes stored before it existed)."""
     text: str
     kind: Literal["direct", "indirect"] = "direct"
     confidence: float | None = None
@@ -47,6 +52,12 @@ class Quote(BaseModel):
     """Without a speaker: the likeliest candidate, or how the text describes the speaker ("a source")."""
     speaker_phrase: str | None = None
     """With a speaker: the words the text names them with when not the name ("a Taliban spokesman")."""
+
+    @model_validator(mode="after")
+    def _entity_of_speaker(self) -> Quote:
+        if self.speaker and not self.speaker_entity:
+            self.speaker_entity = self.speaker
+        return self
 
 
 class Provenance(BaseModel):

@@ -25,7 +25,8 @@ def direct(body: str) -> list[Quote]:
 
 
 def speakers(body: str) -> dict[str, str | None]:
-    return {q.text: q.speaker for q in direct(body)}
+    """Each quotation's speaker, as the canonical entity (who, whatever form of the name the text uses)."""
+    return {q.text: q.speaker_entity for q in direct(body)}
 
 
 CASES = [
@@ -843,3 +844,30 @@ def test_common_attributions_need_no_parse(settings: Settings) -> None:
     direct("Maria Lopez runs the food bank. “We have never seen lines this long,” she said. “It breaks your heart,” "
            "said Lopez. Lopez added: “We need more volunteers.”")
     assert parse_stats["parsed"] == before
+
+
+def test_speaker_is_named_as_the_article_writes_them_beside_the_canonical_entity(settings: Settings) -> None:
+    """The gazetteer's full name is the entity (the facets' name); the speaker is the name the article gives."""
+    only_title = direct("President Obama spoke in Ohio on Tuesday. “The math tends not to work,” Obama said.")[0]
+    assert (only_title.speaker, only_title.speaker_entity) == ("Obama", "Barack Obama")
+    full = direct("Barack Obama spoke in Ohio on Tuesday. “The math tends not to work,” Obama said.")[0]
+    assert (full.speaker, full.speaker_entity) == ("Barack Obama", "Barack Obama")
+    acronym = direct("The FBI opened an inquiry. “We do not comment on ongoing investigations,” the FBI said.")[0]
+    assert (acronym.speaker, acronym.speaker_entity) == ("FBI", "Federal Bureau of Investigation")
+    titled = direct("State Department Spokesperson Marie Harf briefed reporters. “We have no record of it,” "
+                    "Harf said.")[0]
+    assert titled.speaker == "Marie Harf"
+
+
+def test_claims_group_one_speaker_across_articles_however_each_names_them(settings: Settings) -> None:
+    from newsdesk.stories.views import claims
+
+    bodies = {"a": "Barack Obama spoke in Ohio on Tuesday. “We will rebuild the bridge,” Obama said.",
+              "b": "President Obama spoke in Ohio on Tuesday. “The bridge comes first,” Obama said."}
+    raws = [(RawDocument(path=f"{k}.txt", content=b, content_type="text"),
+             Article(id=k, body=b, published=date(2021, 9, 3), publisher=f"Outlet {k.upper()}")) for k, b in bodies.items()]
+    articles = enrich_articles(raws)
+    assert [q.speaker for a in articles for q in a.quotes if q.kind == "direct"] == ["Barack Obama", "Obama"]
+    by_speaker, _, _ = claims(articles)
+    obama = next(c for c in by_speaker if c.speaker == "Barack Obama")
+    assert {s.text for s in obama.statements} >= {"We will rebuild the bridge", "The bridge comes first"}

@@ -1090,6 +1090,15 @@ class DocumentEntities:
                    and _is_short_form(key, name_key(e.name).split())}
         return persons.pop() if len(persons) == 1 else None
 
+    def written_name(self, name: str) -> str:
+        """How the text writes the entity called `name`: that name where a mention writes it, else the fullest name its
+        mentions write ("Obama" for Barack Obama where the text writes only "President Obama"); any other name as is."""
+        forms = [" ".join(_past_titles(m.name.split())) if m.canonical_type is EntityType.PERSON else m.name
+                 for m in self.mentions if m.canonical == name]
+        if not forms or name in forms:
+            return name
+        return max(forms, key=lambda form: (len(form.split()), forms.count(form)))
+
     def nearest_before(self, offset: int, entity_type: EntityType,
                        skip: list[tuple[int, int]] = ()) -> Mention | None:
         """The last mention of `entity_type` ending before `offset`, ignoring those inside `skip` spans."""

@@ -1084,10 +1084,17 @@ def subject_of(verb: Token) -> Token | None:
 
 
 def attribute(doc: Doc, entities: DocumentEntities) -> tuple[list[Quote], list[str]]:
-    """Quotes (direct, then indirect) and the canonical names of credited sources of one document."""
+    """Quotes (direct, then indirect), each speaker named as the text writes them beside the canonical entity, and
+    the canonical names of credited sources of one document."""
     attributor = Attributor(doc, entities)
     direct = attributor.direct_quotes()
     indirect = attributor.indirect_claims()
-    speakers = [q.speaker for q in direct + indirect if q.speaker]
-    return direct + indirect, attributor.credited_sources(speakers)
+    quotes = direct + indirect
+    cited = attributor.credited_sources([q.speaker for q in quotes if q.speaker])
+    for quote in quotes:
+        if quote.speaker:
+            quote.speaker = entities.written_name(quote.speaker)
+        if quote.speaker_hint:
+            quote.speaker_hint = entities.written_name(quote.speaker_hint)
+    return quotes, cited
 

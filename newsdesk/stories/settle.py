@@ -102,7 +102,7 @@ def settle_configured_index() -> SettleReport:
 
 def _settle_names(articles: list[Article]) -> None:
     """Canonical entity names and publishers from the registries' complete evidence (quotes follow their
-    speakers' names)."""
+    speakers' entities)."""
     from newsdesk.enrich import _open_publishers, _open_registry
 
     settings = get_settings()
@@ -113,8 +113,8 @@ def _settle_names(articles: list[Article]) -> None:
     for article in articles:
         article.entities, renamed = registry.settled_entities(article.entities)
         for quote in article.quotes:
-            if quote.speaker in renamed:
-                quote.speaker = renamed[quote.speaker]
+            if quote.speaker_entity in renamed:
+                quote.speaker_entity = renamed[quote.speaker_entity]
         article.cited_sources = list(dict.fromkeys(renamed.get(s, s) for s in article.cited_sources))
         if article.publisher:
             article.publisher = publishers.settled(article.publisher, article.url)

@@ -191,7 +191,7 @@ def claims(articles: list[Article], min_confidence: float = 0.0,
                            published=article.published_day, copy_of=article.duplicate_of,
                            original_publisher=outlets.get(article.duplicate_of or ""))
         for quote in article.quotes:
-            key = (speaker_group(quote.speaker, article), " ".join(words(quote.text)))
+            key = (speaker_group(quote.speaker_entity, article), " ".join(words(quote.text)))
             statement = statements.setdefault(key, Statement(
                 speaker=quote.speaker_phrase or quote.speaker or UNATTRIBUTED, text=quote.text, kind=quote.kind,
                 sources=[], speaker_hint=None if quote.speaker else quote.speaker_hint))

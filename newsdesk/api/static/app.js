@@ -629,7 +629,9 @@ async function renderArticle(state, seq) {
   for (const q of art.quotes || []) {
     const li = el("li");
     if (q.speaker) {
-      li.append(names.has(q.speaker) ? entityLink(q.speaker, { class: "speaker entity-link" }) : el("span", { class: "speaker" }, q.speaker),
+      const entity = q.speaker_entity || q.speaker; // the facet's name; the speaker as the article names them
+      li.append(names.has(entity) ? stateLink({ ...emptyState(), entity: [entity] }, q.speaker,
+        { class: "speaker entity-link", "data-entity": entity, title: entity }) : el("span", { class: "speaker" }, q.speaker),
         document.createTextNode(": "));
     }
     li.append(el("q", {}, q.text));
