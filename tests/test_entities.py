@@ -294,13 +294,26 @@ def test_facet_check_finds_what_the_issue_reported() -> None:
     assert facet_problems(good) == []
 
 
-def test_speakers_are_the_canonical_names_of_the_facets(settings: Settings) -> None:
+def test_speakers_are_the_canonical_entities_of_the_facets_named_as_each_text_writes_them(settings: Settings) -> None:
     first, second = enrich(
         "South Dakota Gov. Kristi Noem defended the campaign on Monday. “We are on it,” Noem said.",
         "“Meth is a serious problem in South Dakota,” Noem said on Monday.")
-    for article in (first, second):
+    for article, written in ((first, "Kristi Noem"), (second, "Noem")):
         assert "Kristi Noem" in names(article, PERSON)
-        assert {q.speaker for q in article.quotes if q.kind == "direct"} == {"Kristi Noem"}
+        assert {(q.speaker, q.speaker_entity) for q in article.quotes if q.kind == "direct"} == {
+            (written, "Kristi Noem")}
+
+
+def test_a_full_name_written_another_way_is_the_well_known_person_and_unisex_names_fit_either_title(
+        settings: Settings) -> None:
+    """"Rudolph W. Giuliani" is Rudy Giuliani (a nickname, an initial), so "Mr. Giuliani" beside it is one person;
+    "Lindsey" is borne by men too, so "Mr. Graham" is Lindsey Graham."""
+    (article,) = enrich(
+        "Former New York Mayor Rudolph W. Giuliani defended the plan. “It is perfectly legal,” Mr. Giuliani said.\n\n"
+        "Sen. Lindsey Graham of South Carolina disagreed. “It will not pass,” Mr. Graham said.")
+    assert names(article, PERSON) == {"Rudy Giuliani", "Lindsey Graham"}
+    assert {(q.speaker, q.speaker_entity) for q in article.quotes if q.kind == "direct"} == {
+        ("Rudolph W. Giuliani", "Rudy Giuliani"), ("Lindsey Graham", "Lindsey Graham")}
 
 
 def test_a_possessive_span_with_nothing_before_its_apostrophe_is_read_without_failing(nlp: Language) -> None:

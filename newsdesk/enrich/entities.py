@@ -789,7 +789,7 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
         mention.fixed = EntityType.ORGANIZATION
         return True
     known = g.lookup(name) or g.lookup(piece.strip(_EDGE)) or (  # "Lowe's", with or without its "'s" tagged
-        g.lookup(name + "'s") if text[end:end + 2] in ("'s", "’s") else None)
+        g.lookup(name + "'s") if text[end:end + 2] in ("'s", "’s") else None) or _known_person(name)
     if known is not None and not (known.type is EntityType.LOCATION and " " not in name
                                   and name.lower() in person_words):  # "Jordan" beside "Michael Jordan"
         mention.known, mention.fixed = known, known.type
@@ -823,6 +823,16 @@ def _type_mention(mention: Mention, ent: Span, piece: str, places: frozenset[str
     elif mention.type in (EntityType.ORGANIZATION, EntityType.PERSON) and _place_evidence(ent):
         mention.type = EntityType.LOCATION
     return True
+
+
+def _known_person(name: str) -> Known | None:
+    """The well-known person a full name written another way is ("Rudolph W. Giuliani", "Bernard Sanders"): the
+    gazetteer's bearer of its surname, given names equal or nicknames, middle initials aside."""
+    tokens = name_key(name).split()
+    known = gazetteer().people_by_surname.get(gazetteer_key(name.split()[-1])) if len(tokens) > 1 else None
+    if known is not None and _same_person(person_core(tokens), person_core(name_key(known.name).split())):
+        return known
+    return None
 
 
 def _common_word(mention: Mention, lower_words: set[str]) -> bool:
