@@ -55,6 +55,19 @@ def test_glued_teaser_is_cut_and_sentence_kept() -> None:
     assert rules_of(text)["glued-teaser"] == ["Also Read - Minister Says: We Will Rebuild But Need Help"]
 
 
+def test_name_cards_expanded_after_a_name_are_cut_and_the_name_kept() -> None:
+    text = ("Rep. Jan Schakowsky Janice (Jan) Danoff SchakowskyDrag queen attends first public Trump impeachment "
+            "hearing Progressives ramp up fight against Facebook MORE (D-Ill.), an ally of Speaker Nancy Pelosi "
+            "Nancy PelosiOvernight Health Care: Trump officials making changes MORE (D-Calif.), backed it.\n\n"
+            "Mick Mulvaney said the agency would respond. Mr. Smith Jones, a lawyer, said MORE was needed.")
+    result = clean_text(text)
+    assert result.body.split("\n\n") == [
+        "Rep. Jan Schakowsky (D-Ill.), an ally of Speaker Nancy Pelosi (D-Calif.), backed it.",
+        "Mick Mulvaney said the agency would respond. Mr. Smith Jones, a lawyer, said MORE was needed."]
+    assert [(r.rule, r.text[:21]) for r in result.removed] == [
+        ("name-card", "Janice (Jan) Danoff S"), ("name-card", "Nancy PelosiOvernight")]
+
+
 @pytest.mark.parametrize(
     "teaser",
     [

@@ -38,6 +38,12 @@ GLUED_TEASER = re.compile(
 """A teaser glued to the end of a sentence: `...fled the country.Also Read - Ahmad Massoud: ...`
 (directly after the full stop, or after a space when a separator follows the label)."""
 
+NAME_CARD = re.compile(
+    r"(\b(?:[A-Z][\w'’.-]*\s){1,3}?([A-Z][\w'’-]+))\s(?:[A-Z(][\w'’.()-]*\s){0,4}?\2(?=[A-Z0-9'‘“\"])[^\n]*?\sMORE\b")
+"""A person's card expanded into the sentence after their name: the full formal name glued to teaser headlines and a
+"MORE" link (`Rep. Jan Schakowsky Janice (Jan) Danoff SchakowskyDrag queen attends … MORE (D-Ill.)`); group 1 is
+the name as the sentence writes it."""
+
 TEASER_LINE = re.compile(rf"^(?:{TEASER_LABELS})\s*(?:[-–—:|»>].*)?$", re.I)
 SOCIAL = r"(?:facebook|twitter|x|linkedin|whatsapp|reddit|pinterest|telegram|flipboard|e-?mail|copy link|print)"
 PROMPT_LINE = re.compile(
@@ -191,6 +197,18 @@ def _cut_glued_teasers(doc: _Lines) -> None:
         if match and match.start() > 0:
             doc.result.removed.append(RemovedSpan(rule="glued-teaser", text=match.group(0).strip()))
             doc.lines[i] = line[: match.start()].rstrip() or None
+
+
+def _cut_name_cards(doc: _Lines) -> None:
+    for i in doc.indices():
+        line = doc.lines[i]
+        assert line is not None
+        cards = list(NAME_CARD.finditer(line))
+        doc.result.removed.extend(RemovedSpan(rule="name-card", text=card.group(0)[len(card.group(1)):].strip())
+                                  for card in cards)
+        for card in reversed(cards):
+            line = line[:card.end(1)] + line[card.end():]
+        doc.lines[i] = line
 
 
 def _remove_teaser_lines(doc: _Lines) -> None:
@@ -573,6 +591,7 @@ def clean_text(
     rejected = _classify_lines(doc, line_model) if whole_page and line_model is not None else []
     _parse_header(doc)
     _cut_glued_teasers(doc)
+    _cut_name_cards(doc)
     _remove_teaser_lines(doc)
     _collapse_title(doc, known_titles)
     _remove_trailer(doc)
