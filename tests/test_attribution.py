@@ -818,6 +818,19 @@ CASES = [
      "Secretary of State Colin Powell said on Monday that he would stay until January.\n\nAsked about his last "
      "weeks, the former general said, \"I think that I will be able to be quite effective.\"",
      {"I think that I will be able to be quite effective.": "Colin Powell"}),
+    ("apposition opening with an article or an adjective, its closing comma left out",
+     "“Trade tensions continue,” Mike Loewengart, vice president of investment strategy at E-Trade wrote in an "
+     "email. “Consumers are still spending.” “Rates will fall,” Jane Porter, an analyst at the bank said.",
+     {"Trade tensions continue": "Mike Loewengart", "Consumers are still spending.": "Mike Loewengart",
+      "Rates will fall": "Jane Porter"}),
+    ("a description by the state after the name, an emailed statement",
+     "Sen. Rand Paul of Kentucky has feuded with New Jersey Gov. Chris Christie for a week. “I didn’t pick this "
+     "fight,” the Kentucky senator emailed reporters on Monday.",
+     {"I didn’t pick this fight": "Rand Paul"}),
+    ("a role description opening a sentence is no organisation's name",
+     "Yet it was unclear whether Sanders was ready to follow that script. The Vermont senator wrote to supporters: "
+     "“The struggle continues.”",
+     {"The struggle continues.": None}),
 ]
 
 

@@ -1103,9 +1103,11 @@ class DocumentEntities:
     def written_name(self, name: str) -> str:
         """How the text writes the entity called `name`: that name where a mention writes it, else the fullest name its
         mentions write ("Obama" for Barack Obama where the text writes only "President Obama"); any other name as is."""
-        forms = [" ".join(_past_titles(m.name.split())) if m.canonical_type is EntityType.PERSON else m.name
-                 for m in self.mentions if m.canonical == name]
-        if not forms or name in forms:
+        surname = name_key(name).split()[-1:]
+        forms = [m.name if m.canonical_type is not EntityType.PERSON else " ".join(_past_titles(m.name.split()))
+                 for m in self.mentions if m.canonical == name and (
+                     m.canonical_type is not EntityType.PERSON or name_key(m.name).split()[-1:] == surname)]
+        if not forms or name in forms:  # a person's forms end in their surname (not "Vermont senator")
             return name
         return max(forms, key=lambda form: (len(form.split()), forms.count(form)))
 

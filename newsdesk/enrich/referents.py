@@ -49,7 +49,7 @@ muses observes predicts quips retorts screams sighs stresses summarised summariz
 advised advises affirmed affirms assert asserted asserting asserts confess confessed confesses confessing contend
 contended contending contends enquired enquires gushed gushes griped grumbled inquire inquired inquires marveled
 marvelled marvels mentioned opined opines posited posits queried reckoned reckons scoffed scoffs surmised texted
-remember remembered remembering remembers
+remember remembered remembering remembers emailed emails e-mailed messaged snapped fumed chided thundered vented
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
@@ -355,6 +355,16 @@ class Referents:
     def is_pronoun(self, i: int) -> bool:
         word = self.words[i]
         return word in PRONOUNS and self.texts[i] in (word, word.capitalize()) and not self.quoted[i]
+
+    def _opens_role(self, k: int) -> bool:
+        """Whether a role description starts at token k: its role noun within the first lower-case words ("spokesman
+        for", "vice president of", "an analyst at")."""
+        for t in range(k, min(k + 4, len(self.words))):
+            if self.words[t] in ROLE_HEADS:
+                return True
+            if not self.texts[t].islower():
+                return False
+        return False
 
     def _name_before(self, j: int) -> bool:
         """Whether a person's name (or a name the tagger left untyped) ends right before token j."""
@@ -915,7 +925,7 @@ class Referents:
                     before = v - 1
                     while before > j and self.words[before] in ADVERBS:
                         before -= 1  # ", has written"
-                    if self.texts[before] in (",", ")") or (self.texts[j] == "," and self.words[j + 1] in ROLE_HEADS
+                    if self.texts[before] in (",", ")") or (self.texts[j] == "," and self._opens_role(j + 1)
                                                              and self._name_before(j)):
                         return v  # "Hakan Sandbladh, spokesman for the Red Cross said": its comma left out
         return None
@@ -994,6 +1004,11 @@ class Referents:
             if span.end < n and self.texts[span.end] == ",":  # "Jack Buser, director for games at Google,"
                 for t in range(span.end + 1, min(n, span.end + 12)):
                     if self.texts[t] in (",", ".", ";", ":") or self.quoted[t]:
+                        break
+                    words.add(self.words[t])
+            if span.end + 1 < n and self.words[span.end] == "of":  # "Sen. Rand Paul of Kentucky"
+                for t in range(span.end + 1, min(n, span.end + 4)):
+                    if not self.texts[t][:1].isupper() or self.quoted[t]:
                         break
                     words.add(self.words[t])
             if span.start >= 2 and self.texts[span.start - 1] == ",":  # "China's ambassador to Britain, Liu"
@@ -1412,7 +1427,8 @@ class Referents:
             titled = self._titled(head, phrase)
             if titled is not None:
                 return titled
-            capitalised = [t for t in self.doc[phrase.start:phrase.end] if t.text[:1].isupper()]
+            capitalised = [t for t in self.doc[phrase.start:phrase.end]
+                           if t.text[:1].isupper() and t.lower_ not in DETERMINERS]  # not "The" opening a sentence
             if len(capitalised) >= 2 and not phrase.possessor and phrase.determiner not in INDEFINITE:
                 # "The United Nations High Commissioner" (but "a former News Corp. executive" is someone unnamed)
                 return Referent(text, RECENT, type=EntityType.ORGANIZATION)
