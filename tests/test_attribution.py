@@ -831,6 +831,13 @@ CASES = [
      "Yet it was unclear whether Sanders was ready to follow that script. The Vermont senator wrote to supporters: "
      "“The struggle continues.”",
      {"The struggle continues.": None}),
+    ("one member of a party described by three words",
+     "“No one knows what’s going to happen,” an anonymous Florida House Republican told Politico.",
+     {"No one knows what’s going to happen": None}),
+    ("a hyphenated given name",
+     "The launch was reported to South Korean President Moon Jae-in. “I hope North Korea will not cross the point of "
+     "no return,” Moon said.",
+     {"I hope North Korea will not cross the point of no return": "Moon Jae-in"}),
 ]
 
 

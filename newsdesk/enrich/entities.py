@@ -574,7 +574,8 @@ ROYAL_TITLES = frozenset({"Queen", "King", "Prince", "Princess", "Pope", "Empero
 def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Span]:
     """Entity spans the model cut short of a gazetteer name ("Oklahoma City" of "Oklahoma City Thunder"),
     extended over the words that complete it (spans starting inside it give way); a person's name of two words
-    or more over a last capitalised word that is no common word of the text ("Yoon Suk" of "Yoon Suk Yeol")."""
+    or more over a last capitalised word that is no common word of the text ("Yoon Suk" of "Yoon Suk Yeol"), and over
+    the rest of a hyphenated given name ("Moon Jae" of "Moon Jae-in")."""
     g = gazetteer()
     result: list[Span] = []
     skip_until = -1
@@ -603,8 +604,22 @@ def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Spa
             skip_until = ent.end
         if ent.label_ == "PERSON" and len(ent) >= 2 and _name_goes_on(doc, ent.end, lower_words):
             ent = Span(doc, ent.start, ent.end + 1, label="PERSON")
+        if ent.label_ == "PERSON" and len(ent) >= 2 and ent.end + 1 < len(doc) and doc[ent.end].text in ("-", "‐") \
+                and not doc[ent.end - 1].whitespace_ and not doc[ent.end].whitespace_ \
+                and _given_name_syllable(doc[ent.end + 1].text):
+            ent = Span(doc, ent.start, ent.end + 2, label="PERSON")  # "Moon Jae" + "-in"
+            skip_until = ent.end
         result.append(ent)
     return result
+
+
+def _given_name_syllable(word: str) -> bool:
+    """The lower-case second syllable of a hyphenated given name ("in" of "Jae-in", "un" of "Jong-un"), not a
+    suffix ("Bush-era", "Obama-like")."""
+    return word.isalpha() and word.islower() and len(word) <= 4 and word not in HYPHEN_SUFFIXES
+
+
+HYPHEN_SUFFIXES = frozenset("era led like type ite ites ism run made born old year".split())
 
 
 def _name_goes_back(doc: Doc, i: int, lower_words: set[str]) -> bool:

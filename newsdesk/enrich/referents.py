@@ -1190,11 +1190,12 @@ class Referents:
         return self.words[phrase.end - 1] in PARTY_MEMBERS and self._article_before(phrase) == "the"
 
     def _article_before(self, phrase: Phrase, *, lower_case: bool = False) -> str | None:
-        """The article before a name and at most two capitalised (with `lower_case`, also lower-case) words in
-        front of it ("a Colorado Democrat", "another commonwealth Democrat"), outside quotation marks."""
+        """The article before a name and at most three capitalised (with `lower_case`, also lower-case) words in
+        front of it ("a Colorado Democrat", "another commonwealth Democrat", "an anonymous Florida House
+        Republican"), outside quotation marks."""
         start = self.mention_bounds(phrase.end - 1)[0]
         k = start - 1
-        while k >= 0 and start - k <= 2 and self.words[k] not in INDEFINITE | DEFINITE and (
+        while k >= 0 and start - k <= 3 and self.words[k] not in INDEFINITE | DEFINITE and (
                 self.texts[k][:1].isupper()
                 or lower_case and self.texts[k].isalpha() and self.words[k] not in FUNCTION_WORDS):
             k -= 1
