@@ -838,6 +838,18 @@ CASES = [
      "The launch was reported to South Korean President Moon Jae-in. “I hope North Korea will not cross the point of "
      "no return,” Moon said.",
      {"I hope North Korea will not cross the point of no return": "Moon Jae-in"}),
+    ("a round-up: each heading names the speaker of the quotation paragraphs under it",
+     "The budget fight goes on. Here is what experts said.\n\nChris Krueger, former House Republican aide. Policy "
+     "analyst, Guggenheim Securities\n\n\"Republicans are all over the map in terms of what they want.\"\n\n"
+     "\"There's been eight months of relatively smooth sailing.\"\n\nTad DeHaven, former Senate Republican aide. "
+     "Budget analyst, Cato Institute\n\n\"Could there be a shutdown for a couple of days? Yeah. Long-term, no.\"",
+     {"Republicans are all over the map in terms of what they want.": "Chris Krueger",
+      "There's been eight months of relatively smooth sailing.": "Chris Krueger",
+      "Could there be a shutdown for a couple of days? Yeah. Long-term, no.": "Tad DeHaven"}),
+    ("a possessive written with the apostrophe alone",
+     "Senator Susan Collins has received thousands of calls. \"Bribery will not work on her,\" Collins' spokeswoman "
+     "Annie Clark told USA TODAY.",
+     {"Bribery will not work on her": "Annie Clark"}),
 ]
 
 

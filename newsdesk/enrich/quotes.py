@@ -68,6 +68,10 @@ TELL_VERBS = frozenset({"told", "tells", "tell", "telling", "assured", "assures"
 CREDIT_WORDS = SPEECH_VERBS | OBJECT_CLAIM_VERBS | {"sent", "quoted", "cited", "citing", "interview", "via"}
 SUBJECTS = ("nsubj", "nsubjpass")
 
+MAX_CARD_WORDS = 20
+"""Most words of a line naming the speaker of the quotation paragraphs under it (a round-up's heading)."""
+FINITE_VERBS = frozenset("is are was were has have had will would can could did does do be been".split())
+"""Verbs that make a line a sentence rather than a name with its description."""
 ATTRIBUTE = 0.7
 """Least confidence at which a speaker is named; below it the quote keeps the candidate as a hint."""
 FIRST_PERSON = frozenset("i i'm i’m me my mine myself we we're we’re us our ours ourselves".split())
@@ -781,6 +785,24 @@ class Attributor:
             return None
         return Referent(referent.speaker, ATTRIBUTE, type=referent.type)
 
+    def _name_card(self, q: _Attribution) -> Referent | None:
+        """The person a short line without a verb names above a paragraph that is only a quotation: a round-up's
+        heading ('Chris Krueger, former House Republican aide. Policy analyst, Guggenheim Securities')."""
+        if not self._alone_in_paragraph(q):
+            return None
+        end = self.text.rfind("\n", 0, q.span.start)
+        line_end = len(self.text[:end].rstrip())
+        start = self.text.rfind("\n", 0, line_end) + 1
+        line = self.text[start:line_end]
+        words = [w.strip(".,;:()").lower() for w in line.split()]
+        mention = self.entities.at(start, start + 1)
+        if (mention is None or mention.start != start or mention.canonical_type is not EntityType.PERSON
+                or len(words) > MAX_CARD_WORDS or any(c in line for c in '"“”')
+                or self.text[mention.end:mention.end + 1] not in (",", "(", "")
+                or any(w in SPEECH_VERBS or w in FINITE_VERBS for w in words)):
+            return None
+        return Referent(mention.canonical, ATTRIBUTE, type=EntityType.PERSON)
+
     def _alone_in_paragraph(self, q: _Attribution) -> bool:
         """Whether the quotation fills its paragraph."""
         start = self.text.rfind("\n", 0, q.span.start) + 1
@@ -904,7 +926,7 @@ class Attributor:
                 q.referent = after.referent  # '“…” and “…,” BBA Chief Executive Anthony Browne said'
         for index, q in enumerate(self.quotes):
             if q.referent is None or q.referent.speaker is None and (not q.referent.hint or self._split(index)):
-                q.referent = self._continued(q, index) or self._introduced(q) or q.referent
+                q.referent = self._continued(q, index) or self._introduced(q) or self._name_card(q) or q.referent
         for q in self.quotes:
             if q.referent is None or q.referent.speaker is None:
                 q.referent = self._repeated(q) or self._in_narrative(q) or q.referent

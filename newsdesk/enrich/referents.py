@@ -298,6 +298,10 @@ class Referents:
         self.words = [strings[lower] for lower, _, _, _ in values]
         self.texts = [strings[orth] for _, orth, _, _ in values]
         self.starts = [idx for _, _, idx, _ in values]
+        for i in range(1, len(self.words)):  # "Collins' spokeswoman": the possessive "'s" of a name ending in s
+            if self.words[i] in ("'", "’") and self.words[i - 1].endswith("s") and self.texts[i - 1][:1].isupper() \
+                    and self.starts[i] == self.starts[i - 1] + len(self.texts[i - 1]):
+                self.words[i] = "’s"
         norp = strings["NORP"] if "NORP" in strings else -1
         self.nationality = [kind == norp for _, _, _, kind in values]
         """Tokens the model tags as a nationality or group ("Israeli", "French"): no entity, but they name whose
