@@ -850,6 +850,10 @@ CASES = [
      "Senator Susan Collins has received thousands of calls. \"Bribery will not work on her,\" Collins' spokeswoman "
      "Annie Clark told USA TODAY.",
      {"Bribery will not work on her": "Annie Clark"}),
+    ("a description by the party of the person in focus",
+     "Donald Trump attacked Hillary Clinton again on Friday. “This is bigger than Watergate,” the GOP nominee said "
+     "of the development.",
+     {"This is bigger than Watergate": "Donald Trump"}),
 ]
 
 

@@ -230,6 +230,11 @@ def _party_word(mention: Mention) -> bool:
     return mention.name.lower() in PARTY_ADJECTIVES
 
 
+def _party(mention: Mention) -> bool:
+    """Whether a mention names a political party or describes its member ("GOP", "Labour Party", "Democratic")."""
+    return _party_word(mention) or mention.canonical.endswith(" Party")
+
+
 @dataclass(frozen=True)
 class Phrase:
     """A noun phrase that may name a speaker: tokens [start, end), what kind, and what it contains."""
@@ -1470,7 +1475,8 @@ class Referents:
                 self.words[t] in PLACE_PREPOSITIONS for t in range(phrase.start, phrase.end)):
             # '”, the Ohio native said' (but '”, the rebel in Zawiya said' is someone the text does not name)
             described = self._described_topic(k, head, phrase)
-            if described is not None and not any(m.canonical_type is EntityType.ORGANIZATION for m in groups):
+            if described is not None and not any(m.canonical_type is EntityType.ORGANIZATION and not _party(m)
+                                                 for m in groups):  # "the GOP nominee", not "the Taliban commander"
                 return self._person(described, RECENT, phrase=text)
         return Referent(None, 0.0, hint=text)
 
