@@ -842,10 +842,13 @@ CASES = [
      "The budget fight goes on. Here is what experts said.\n\nChris Krueger, former House Republican aide. Policy "
      "analyst, Guggenheim Securities\n\n\"Republicans are all over the map in terms of what they want.\"\n\n"
      "\"There's been eight months of relatively smooth sailing.\"\n\nTad DeHaven, former Senate Republican aide. "
-     "Budget analyst, Cato Institute\n\n\"Could there be a shutdown for a couple of days? Yeah. Long-term, no.\"",
+     "Budget analyst, Cato Institute\n\n\"Could there be a shutdown for a couple of days? Yeah. Long-term, no.\"\n\n"
+     "Former Sen. Judd Gregg (R-N.H.), former chairman of the Senate Budget Committee. CEO, Securities Industry and "
+     "Financial Markets Association\n\n\"It's a hostage you can't shoot.\n\n\"The leadership knows it would suffer.\"",
      {"Republicans are all over the map in terms of what they want.": "Chris Krueger",
       "There's been eight months of relatively smooth sailing.": "Chris Krueger",
-      "Could there be a shutdown for a couple of days? Yeah. Long-term, no.": "Tad DeHaven"}),
+      "Could there be a shutdown for a couple of days? Yeah. Long-term, no.": "Tad DeHaven",
+      "It's a hostage you can't shoot.": "Judd Gregg", "The leadership knows it would suffer.": "Judd Gregg"}),
     ("a possessive written with the apostrophe alone",
      "Senator Susan Collins has received thousands of calls. \"Bribery will not work on her,\" Collins' spokeswoman "
      "Annie Clark told USA TODAY.",

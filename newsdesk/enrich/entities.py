@@ -736,8 +736,10 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
                 continue
             if mention.fixed is None and _common_word(mention, lower_words) and mention.name not in surnames:
                 continue
-            reliable = mention.known is not None or (
-                mention.type is EntityType.PERSON and " " in name and g.given_name(name.split()[0]))
+            reliable = mention.known is not None or mention.type is EntityType.PERSON and " " in name and (
+                g.given_name(name.split()[0]) or _is_honorific(text[:start].rsplit(None, 1)[-1] if start else ""))
+            # a full name with a given name or after a title ("Former Sen. Judd Gregg (R-N.H.), …" heading a
+            # round-up) is a name even in a title-cased line
             kept.append((mention, not reliable and _headline_cased(text, start, headline_lines)
                          and not _list_item(text, start, end)))
     tagged_names = Counter(name_key(m.name) for m, _ in kept if m.fixed is None)

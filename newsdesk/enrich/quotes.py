@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from newsdesk.enrich.entities import DocumentEntities
+from newsdesk.enrich.entities import HONORIFICS, DocumentEntities
 from newsdesk.enrich.nlp import parse_sentences
 from newsdesk.enrich.referents import (
     ADVERBS,
@@ -68,6 +68,8 @@ TELL_VERBS = frozenset({"told", "tells", "tell", "telling", "assured", "assures"
 CREDIT_WORDS = SPEECH_VERBS | OBJECT_CLAIM_VERBS | {"sent", "quoted", "cited", "citing", "interview", "via"}
 SUBJECTS = ("nsubj", "nsubjpass")
 
+MAX_CARD_PARAGRAPHS = 8
+"""Most quotation paragraphs a round-up's heading credits."""
 MAX_CARD_WORDS = 20
 """Most words of a line naming the speaker of the quotation paragraphs under it (a round-up's heading)."""
 FINITE_VERBS = frozenset("is are was were has have had will would can could did does do be been".split())
@@ -786,19 +788,26 @@ class Attributor:
         return Referent(referent.speaker, ATTRIBUTE, type=referent.type)
 
     def _name_card(self, q: _Attribution) -> Referent | None:
-        """The person a short line without a verb names above a paragraph that is only a quotation: a round-up's
-        heading ('Chris Krueger, former House Republican aide. Policy analyst, Guggenheim Securities')."""
+        """The person a short line without a verb names above the run of quotation-only paragraphs `q` is in: a
+        round-up's heading ('Former Sen. Judd Gregg (R-N.H.), former chairman of the Senate Budget Committee. CEO, …')."""
         if not self._alone_in_paragraph(q):
             return None
         end = self.text.rfind("\n", 0, q.span.start)
-        line_end = len(self.text[:end].rstrip())
-        start = self.text.rfind("\n", 0, line_end) + 1
-        line = self.text[start:line_end]
-        words = [w.strip(".,;:()").lower() for w in line.split()]
-        mention = self.entities.at(start, start + 1)
-        if (mention is None or mention.start != start or mention.canonical_type is not EntityType.PERSON
+        for _ in range(MAX_CARD_PARAGRAPHS):
+            line_end = len(self.text[:max(end, 0)].rstrip())
+            start = self.text.rfind("\n", 0, line_end) + 1
+            line = self.text[start:line_end]
+            words = [w.strip(".,;:()“”\"").lower() for w in line.split()]
+            if not line.startswith(('"', "“")) or any(w in SPEECH_VERBS for w in words):
+                break
+            end = start - 1  # a quotation paragraph of the same run: its heading is further up
+        else:
+            return None
+        mention = next((m for m in self.entities.mentions if start <= m.start < line_end), None)
+        if (mention is None or mention.canonical_type is not EntityType.PERSON
+                or any(w.lower().rstrip(".") not in HONORIFICS for w in self.text[start:mention.start].split())
                 or len(words) > MAX_CARD_WORDS or any(c in line for c in '"“”')
-                or self.text[mention.end:mention.end + 1] not in (",", "(", "")
+                or self.text[mention.end:line_end].lstrip()[:1] not in (",", "(", "")
                 or any(w in SPEECH_VERBS or w in FINITE_VERBS for w in words)):
             return None
         return Referent(mention.canonical, ATTRIBUTE, type=EntityType.PERSON)
@@ -925,8 +934,10 @@ class Attributor:
             if q.referent is None and self._joined(q, after):
                 q.referent = after.referent  # '“…” and “…,” BBA Chief Executive Anthony Browne said'
         for index, q in enumerate(self.quotes):
+            if q.referent is None or q.referent.speaker is None:
+                q.referent = self._name_card(q) or q.referent
             if q.referent is None or q.referent.speaker is None and (not q.referent.hint or self._split(index)):
-                q.referent = self._continued(q, index) or self._introduced(q) or self._name_card(q) or q.referent
+                q.referent = self._continued(q, index) or self._introduced(q) or q.referent
         for q in self.quotes:
             if q.referent is None or q.referent.speaker is None:
                 q.referent = self._repeated(q) or self._in_narrative(q) or q.referent
