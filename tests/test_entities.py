@@ -304,6 +304,12 @@ def test_speakers_are_the_canonical_entities_of_the_facets_named_as_each_text_wr
             (written, "Kristi Noem")}
 
 
+def test_an_agent_in_charge_is_no_part_of_the_name(settings: Settings) -> None:
+    (article,) = enrich("FBI Special Agent in Charge Renn Cannon spoke on Friday. “We do not intend to designate the "
+                        "group,” Cannon said.")
+    assert "Renn Cannon" in names(article, PERSON)
+
+
 def test_a_full_name_written_another_way_is_the_well_known_person_and_unisex_names_fit_either_title(
         settings: Settings) -> None:
     """"Rudolph W. Giuliani" is Rudy Giuliani (a nickname, an initial), so "Mr. Giuliani" beside it is one person;

@@ -51,6 +51,7 @@ editor reporter columnist correspondent producer quarterback striker pitcher goa
 state homeland security energy health treasury commerce labor education transportation agriculture
 veterans affairs house senate majority minority press national special district of the u.s. us
 staff airman corporal cpl pvt trooper constable congressman congresswoman councilman councilwoman assemblyman assemblywoman
+agent charge
 """.split())
 """Titles and role words stripped from the front of person names (royal and papal titles stay:
 they are part of the name a person is known by, "Prince Andrew")."""
