@@ -857,6 +857,11 @@ CASES = [
      "Donald Trump attacked Hillary Clinton again on Friday. “This is bigger than Watergate,” the GOP nominee said "
      "of the development.",
      {"This is bigger than Watergate": "Donald Trump"}),
+    ("verbs that report speech only in a tag right after the quotation",
+     "Shaquille O'Neal arrived early. “I've got to straight up beat him,” he allows.\n\nTravis Kelce spoke after "
+     "the game. “It was great to see it from the fans’ perspective,” Kelce shared.",
+     {"I've got to straight up beat him": "Shaquille O'Neal",
+      "It was great to see it from the fans’ perspective": "Travis Kelce"}),
 ]
 
 

@@ -350,7 +350,7 @@ class Attributor:
             return None
         phrase = refs.phrase_starting(i, hi)
         if phrase is not None:
-            verb = refs.verb_after(phrase.end, hi)
+            verb = refs.verb_after(phrase.end, hi, tag=True)
             if verb is not None and verb + 1 < len(refs.texts) and refs.texts[verb + 1] == ":" \
                     and self._tag_before(q) is not None:
                 return None  # '“Did you lie?” Bankman-Fried replied: “No.”': the colon introduces the next one

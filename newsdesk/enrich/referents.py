@@ -53,6 +53,9 @@ remember remembered remembering remembers emailed emails e-mailed messaged snapp
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
+TAG_VERBS = frozenset("allows allowed offers offered shares shared".split())
+"""Verbs that report speech only in a tag right after the quotation ('“…,” he allows', '“…,” Kelce shared')."""
+
 REPORTED_CLAUSE_VERBS = frozenset("said says added adds wrote writes recalled recalls noted notes claimed claims"
                                   .split())
 """Verbs a reported clause follows without "that" ("Boyd said his doctor told him")."""
@@ -910,13 +913,14 @@ class Referents:
             return None
         return phrase if self.verb_after(phrase.end, end) is not None else None
 
-    def verb_after(self, j: int, hi: int) -> int | None:
+    def verb_after(self, j: int, hi: int, *, tag: bool = False) -> int | None:
         """The speech verb of a subject that ends before token j: right after it (past adverbs), or after an
-        apposition between commas ("Jack Buser, director for games at Google, tells")."""
+        apposition between commas ("Jack Buser, director for games at Google, tells"); with `tag` (the subject of a
+        tag right after a quotation), also a verb that reports speech only there ("”, he allows")."""
         while j < hi and (self.words[j] in ADVERBS or (self.texts[j].endswith("ly") and self.texts[j].islower())):
             j += 1
-        if j < hi and self.words[j] in SPEECH_VERBS and not self.words[j].endswith("ing") \
-                and self.words[j] != "according":
+        if j < hi and (self.words[j] in SPEECH_VERBS or tag and self.words[j] in TAG_VERBS) \
+                and not self.words[j].endswith("ing") and self.words[j] != "according":
             return j
         if j < hi and self.words[j] in POST_PREPOSITIONS:  # "Wray Grimaldi of the University of Otago, said"
             for v in range(j + 1, min(hi, j + MAX_AFFILIATION)):
