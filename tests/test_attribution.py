@@ -862,6 +862,10 @@ CASES = [
      "the game. “It was great to see it from the fans’ perspective,” Kelce shared.",
      {"I've got to straight up beat him": "Shaquille O'Neal",
       "It was great to see it from the fans’ perspective": "Travis Kelce"}),
+    ("a participle clause after a fronted time phrase without a preposition",
+     "Sheldon Adelson praised Donald Trump on Monday.\n\nHours later, Trump returned the compliment to Adelson, "
+     "telling Reuters, “He is a great man and a very good friend.”",
+     {"He is a great man and a very good friend.": "Donald Trump"}),
 ]
 
 

@@ -193,6 +193,8 @@ in on at after during following when while although though because as since befo
 for with without despite amid under upon once speaking writing asked according if unless until whereas
 """.split())
 """First words of a fronted phrase that ends at a comma ("In a video message sent to the BBC, Saleh said")."""
+TIME_AFTER_WORDS = frozenset("later earlier ago afterward afterwards".split())
+"""Last words of a fronted time phrase that has no preposition ("Hours later,", "Two days earlier,")."""
 TITLE_WORDS = frozenset("""
 former deputy senior acting interim vice executive general assistant associate co-founder founding veteran
 longtime then current lead principal managing press foreign defence defense interior finance state national
@@ -795,6 +797,9 @@ class Referents:
         while i < end and ((self.words[i] in CLAUSE_OPENERS and self.words[i] not in FRONTING)
                            or self.texts[i] == ","):
             i += 1
+        comma = next((t for t in range(i + 1, min(end, i + 5)) if self.texts[t] == ","), None)
+        if comma is not None and self.words[comma - 1] in TIME_AFTER_WORDS:  # "Hours later, Trump returned …"
+            i = comma + 1
         if i < end and (self.words[i] in FRONTING or self._participle(i)):
             comma = next((t for t in range(i, min(end, i + 25)) if self.texts[t] == "," and not self.quoted[t]), None)
             if comma is None:  # "Following … “Black Water,” Simmons teed up …"
