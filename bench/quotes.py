@@ -26,7 +26,8 @@ election coverage, 12 each of Breitbart, the HuffPost, Politico, USA Today, the 
 Journalism) and `-26.json` to `-28.json` (rounds 26 to 28: 72 more of that pool, the pages rounds 23 to 25 did not
 reach) and `-29.json` to `-31.json` (rounds 29 to 31: 72 more, read on where rounds 26 to 28 stopped) and `-32.json`
 to `-35.json` (rounds 32 to 35: 96 more, the rest of that pool) and `-36.json` to `-41.json` (rounds 36 to 41: 144
-articles of 45 outlets from Article-Bias-Prediction's AllSides collection, 2012 to 2020, a new source), each
+articles of 45 outlets from Article-Bias-Prediction's AllSides collection, 2012 to 2020, a new source) and `-42.json`
+to `-50.json` (rounds 42 to 50: 275 more of that collection), each
 labelled before anyone ran the system on them (sources, licences and
 commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
@@ -97,7 +98,7 @@ GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "ben
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8",
              "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5", "90124bb", "9d9cd98", "bbb19d8", "5045c69", "972d6b6",
-             "7b9f8e0", "389c9e9", "543f8ca")
+             "7b9f8e0", "389c9e9", "543f8ca", "6e4069b")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
 fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, round 5
 (developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages), the end of round 5, and
@@ -112,7 +113,9 @@ round-28 pages (5045c69), and the code after fixes read on the round-26 to round
 the round-29 to round-31 pages (972d6b6), and round 12 (developed on the errors of rounds 23 to 31) as it was scored once
 on the round-32 to round-34 pages (7b9f8e0), round 12 with the fixes read on the round-32 to round-34 errors as it was
 scored once on the round-35 to round-38 pages (389c9e9), and with the fixes read on the round-36 to round-38 errors as
-it was scored once on the round-39 to round-41 pages (543f8ca)."""
+it was scored once on the round-39 to round-44 pages (543f8ca), and with speakers named as the article writes them and
+the fixes read on the round-39 to round-44 errors as it was scored once on the round-45 to round-47 pages
+(6e4069b)."""
 MATCH = 0.5
 
 
@@ -361,7 +364,9 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               **{f"heldout{n}": f"round-{n} held-out (scored once at 7b9f8e0, in-sample after)" for n in (32, 33, 34)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at 389c9e9, in-sample after)" for n in (35, 36, 37,
                                                                                                         38)},
-              **{f"heldout{n}": f"round-{n} held-out (scored once at 543f8ca)" for n in (39, 40, 41)}}
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 543f8ca, in-sample after)" for n in range(39, 45)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 6e4069b, in-sample after)" for n in (45, 46, 47)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at df7e63e)" for n in (48, 49, 50)}}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -485,7 +490,9 @@ def main() -> None:
         "pool) and the 24 pages of each of rounds 36 to 41 (`-36.json` to `-41.json`: articles of 2012 to 2020 of "
         "45 outlets as the collection names them, CNN, Fox News, NPR, Politico, the Washington Times, USA Today, "
         "the BBC and others, from Article-Bias-Prediction's AllSides collection, at most 4 pages of an outlet a "
-        "round), texts in "
+        "round) and the 24, 13 and 22 pages of rounds 42 to 44 (read on where rounds 39 to 41 stopped) and the 24 "
+        "pages of each of rounds 45 to 50 (`-45.json` to `-50.json`: the collection's next 300 qualifying pages, "
+        "dealt to rounds 45 to 47, rounds 48 to 50 reading on where those stopped), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -534,9 +541,15 @@ def main() -> None:
         "read on the round-32 to round-34 errors (389c9e9) was scored once on the round-35 pages (the last PolNeAR "
         "pages) and the round-36 to round-38 pages (a new source: 72 articles of 31 outlets from "
         "Article-Bias-Prediction's AllSides collection): **its results are the round-35 to round-38 rows of baseline "
-        "389c9e9**. The code after the fixes read on the round-36 to round-38 errors (543f8ca, the current code) was "
-        "scored once on the round-39 to round-41 pages (72 more AllSides articles): **its results are the round-39 "
-        "to round-41 rows of baseline 543f8ca and of the current code**. The rows "
+        "389c9e9**. The code after the fixes read on the round-36 to round-38 errors (543f8ca) was "
+        "scored once on the round-39 to round-41 pages (72 more AllSides articles) and, unchanged, on the round-42 "
+        "to round-44 pages: **its results are the round-39 to round-44 rows of baseline 543f8ca**. The code that "
+        "names speakers as the article writes them (the canonical entity kept beside them), with a full name "
+        "written another way, name cards cut and fixes read on the round-39 to round-44 errors (6e4069b) was "
+        "scored once on the round-45 to round-47 pages: **its results are the round-45 to round-47 rows of "
+        "baseline 6e4069b**. The current code (df7e63e, adding fixes read on the round-45 to round-47 errors) was "
+        "scored once on the round-48 to round-50 pages: **its results are the round-48 to round-50 rows of the "
+        "current code**. The rows "
         "`current, sure speakers only` read the current code's quotes as the claims view "
         "shows them with `min_confidence` 0.9 (a speaker named less surely is left unnamed, kept as the hint). "
         "Every other row is in-sample: the "
