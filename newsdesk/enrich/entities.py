@@ -171,14 +171,15 @@ def _titled_person(piece: str) -> bool:
         and words[1][0].isupper()
 
 
-def _is_honorific(word: str) -> bool:
+def is_honorific(word: str) -> bool:
+    """Whether a word is a title or role word written before a person's name ("Sen.", "spokeswoman")."""
     return word.lower().rstrip(".") in HONORIFICS
 
 
 def _past_titles(words: list[str]) -> list[str]:
     """A name's words without the titles and role words before it, keeping at least two words."""
     start = 0
-    while len(words) - start > 2 and _is_honorific(words[start]):
+    while len(words) - start > 2 and is_honorific(words[start]):
         start += 1
     return words[start:]
 
@@ -226,14 +227,14 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
         words.pop()  # "Sonia Livingstone OBE", "Jane Doe PhD"
     if entity_type is EntityType.PERSON:
         words = _past_titles(words)  # "Secretary of State Mike Pompeo"
-        if len(words) == 2 and _is_honorific(words[0]) and words[1][:1].isupper():
+        if len(words) == 2 and is_honorific(words[0]) and words[1][:1].isupper():
             words.pop(0)  # "President Trump"
-        if all(_is_honorific(w) for w in words):
+        if all(is_honorific(w) for w in words):
             return None  # "Secretary of State": a title, nobody named
         if len(words) > 1 and words[0].endswith("ing") and not gazetteer().given_name(words[0]):
             words.pop(0)  # "Questioning Vindman's judgment": a heading's verb
         given = [i for i, w in enumerate(words) if i and len(words) - i in (2, 3) and gazetteer().given_name(w)]
-        if len(words) >= 4 and given and any(_is_honorific(w) for w in words[:given[-1]]):
+        if len(words) >= 4 and given and any(is_honorific(w) for w in words[:given[-1]]):
             words = words[given[-1]:]  # "White House Press Secretary Stephanie Grisham"
         abbreviations = [i for i, w in enumerate(words) if w.isalpha() and w.isupper() and len(w) <= 4]
         if abbreviations and len(words) - abbreviations[-1] - 1 >= 2:
@@ -547,7 +548,7 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str], surna
             span = Span(doc, i, end, label=_LABELS.get(known.type, "ORG"))
             break
         if span is None and reach == i + 2 and words[i + 1] in titled and word.isalpha() and not (
-                word.isupper() or doc[i].is_stop or word.lower() in lower_words or _is_honorific(word)
+                word.isupper() or doc[i].is_stop or word.lower() in lower_words or is_honorific(word)
                 or g.lookup(word) is not None):
             span = Span(doc, i, i + 2, label="PERSON")
         if span is None and word in surnames and reach == i + 1 and not (
@@ -630,7 +631,7 @@ def _name_goes_back(doc: Doc, i: int, lower_words: set[str]) -> bool:
     return (doc[i].ent_iob_ == "O" and not doc[i].is_sent_start and bool(doc[i].whitespace_) and word.isalpha()
             and word[:1].isupper()
             and not word.isupper() and not doc[i].is_stop and word.lower() not in lower_words
-            and word.lower() not in _NO_NAME_END and not _is_honorific(word) and word not in ROYAL_TITLES
+            and word.lower() not in _NO_NAME_END and not is_honorific(word) and word not in ROYAL_TITLES
             and gazetteer().lookup(word) is None)
 
 
@@ -738,7 +739,7 @@ def extract_mentions(doc: Doc, ents: Sequence[Span]) -> list[Mention]:
             if mention.fixed is None and _common_word(mention, lower_words) and mention.name not in surnames:
                 continue
             reliable = mention.known is not None or mention.type is EntityType.PERSON and " " in name and (
-                g.given_name(name.split()[0]) or _is_honorific(text[:start].rsplit(None, 1)[-1] if start else ""))
+                g.given_name(name.split()[0]) or is_honorific(text[:start].rsplit(None, 1)[-1] if start else ""))
             # a full name with a given name or after a title ("Former Sen. Judd Gregg (R-N.H.), …" heading a
             # round-up) is a name even in a title-cased line
             kept.append((mention, not reliable and _headline_cased(text, start, headline_lines)

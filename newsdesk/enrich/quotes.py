@@ -27,7 +27,7 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from newsdesk.enrich.entities import HONORIFICS, DocumentEntities
+from newsdesk.enrich.entities import DocumentEntities, is_honorific
 from newsdesk.enrich.nlp import parse_sentences
 from newsdesk.enrich.referents import (
     ADVERBS,
@@ -805,7 +805,7 @@ class Attributor:
             return None
         mention = next((m for m in self.entities.mentions if start <= m.start < line_end), None)
         if (mention is None or mention.canonical_type is not EntityType.PERSON
-                or any(w.lower().rstrip(".") not in HONORIFICS for w in self.text[start:mention.start].split())
+                or not all(is_honorific(w) for w in self.text[start:mention.start].split())
                 or len(words) > MAX_CARD_WORDS or any(c in line for c in '"“”')
                 or self.text[mention.end:line_end].lstrip()[:1] not in (",", "(", "")
                 or any(w in SPEECH_VERBS or w in FINITE_VERBS for w in words)):
@@ -1124,10 +1124,10 @@ def attribute(doc: Doc, entities: DocumentEntities) -> tuple[list[Quote], list[s
     indirect = attributor.indirect_claims()
     quotes = direct + indirect
     cited = attributor.credited_sources([q.speaker for q in quotes if q.speaker])
+    names = {name for q in quotes for name in (q.speaker, q.speaker_hint) if name}
+    written = {name: entities.written_name(name) for name in names}  # each name's written form looked up once
     for quote in quotes:
-        if quote.speaker:
-            quote.speaker = entities.written_name(quote.speaker)
-        if quote.speaker_hint:
-            quote.speaker_hint = entities.written_name(quote.speaker_hint)
+        quote.speaker = written.get(quote.speaker, quote.speaker)
+        quote.speaker_hint = written.get(quote.speaker_hint, quote.speaker_hint)
     return quotes, cited
 
