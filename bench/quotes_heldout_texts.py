@@ -87,7 +87,8 @@ a JSON record (title, url, text); the first 300 qualifying pages in the pool's o
 to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where rounds 36, 37 and 38 stopped
 (`ALLSIDES_UNREACHED`), rounds 42, 43 and 44 where rounds 39, 40 and 41 stopped. Rounds 45, 46 and 47 (`-45.json` to
 `-47.json`) are dealt in turn the next 300 qualifying pages of the same order (`ALLSIDES_MORE_DEALT`;
-`--round 36 --candidates` lists both deals); rounds 48, 49 and 50 read on where rounds 45, 46 and 47 stopped.
+`--round 36 --candidates` lists both deals); rounds 48, 49 and 50 read on where rounds 45, 46 and 47 stopped, rounds
+51, 52 and 53 where rounds 48, 49 and 50 stopped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -219,13 +220,14 @@ ALLSIDES_MORE_ROUNDS = (45, 46, 47)
 ALLSIDES_MORE_DEALT = 300
 """The next qualifying pages of the same order, dealt in turn to `ALLSIDES_MORE_ROUNDS` once the first deal is done."""
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68),
-                      48: (45, 35), 49: (46, 34), 50: (47, 30)}
+                      48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64)}
 """Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
 24th page was index 28, 34 and 35 of its list; round 40 starts after index 42, the last page round 37 saw past its 24th
 by a slip in counting); rounds 42 to 44 from the first that round 39, 40 or 41 did not reach (its 24th page was index
 59, 82 and 67 of that list); rounds 48 to 50, in the second deal's lists, from the first that round 45, 46 or 47 did
 not reach (its 24th page was index 34, 32 and 29; round 46 read index 33 by mistake and round 47 saw index 30's id,
-outlet and URL, so round 49 starts after 33 and round 50 at 30, whose text nobody read)."""
+outlet and URL, so round 49 starts after 33 and round 50 at 30, whose text nobody read); rounds 51 to 53 from the first
+that round 48, 49 or 50 did not reach (its 24th page was index 60, 69 and 63 of the second deal's lists)."""
 SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
                          f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
