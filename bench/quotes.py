@@ -56,7 +56,9 @@ Split: pages are assigned once, by a hash of their id, to `tune` (the rules were
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
-round 5's).
+round 5's). The speaker ranker's weights (`newsdesk/enrich/speaker_ranker.py`, fitted by `bench/train_speakers.py`)
+were fitted on the matched quotes of every group up to round 50: from its commit on, the current code's rows of those
+groups are in-sample for it too; only later rounds are unseen by it.
 
 Run: .venv/bin/python bench/quotes.py [--baseline COMMIT ...] [--show tune]
 One held-out group only: .venv/bin/python bench/quotes.py --held-out-only heldout6

@@ -16,21 +16,31 @@ MODEL_VERSION = "1"
 """Bump when the `Article` model changes what is stored."""
 CLEAN_VERSION = "2"
 """Bump when the cleaner's rules change what it outputs (the line classifier's weights count by hash)."""
-ENRICH_VERSION = "4"
-"""Bump when enrichment output changes (the spaCy model counts by name)."""
+ENRICH_VERSION = "5"
+"""Bump when enrichment output changes (the spaCy model counts by name, the speaker ranker's weights by hash)."""
 
 LINE_MODEL = Path(__file__).parent / "clean" / "line_model.json"
+SPEAKER_WEIGHTS = Path(__file__).parent / "enrich" / "speaker_weights.json"
+
+
+def _digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "none"
 
 
 @lru_cache(maxsize=1)
 def clean_version() -> str:
-    weights = hashlib.sha256(LINE_MODEL.read_bytes()).hexdigest()[:10] if LINE_MODEL.exists() else "none"
-    return f"{CLEAN_VERSION}:{weights}"
+    return f"{CLEAN_VERSION}:{_digest(LINE_MODEL)}"
 
 
 def enrichment_version() -> str:
-    """What cached enrichment must match besides its inputs: our version and the spaCy model."""
-    return f"{ENRICH_VERSION}:{get_settings().spacy_model}"
+    """What cached enrichment must match besides its inputs: our version, the spaCy model and the speaker
+    ranker's weights."""
+    return f"{ENRICH_VERSION}:{get_settings().spacy_model}:{_speaker_weights()}"
+
+
+@lru_cache(maxsize=1)
+def _speaker_weights() -> str:
+    return _digest(SPEAKER_WEIGHTS)
 
 
 def pipeline_version() -> str:

@@ -59,13 +59,16 @@ def test_name_cards_expanded_after_a_name_are_cut_and_the_name_kept() -> None:
     text = ("Rep. Jan Schakowsky Janice (Jan) Danoff SchakowskyDrag queen attends first public Trump impeachment "
             "hearing Progressives ramp up fight against Facebook MORE (D-Ill.), an ally of Speaker Nancy Pelosi "
             "Nancy PelosiOvernight Health Care: Trump officials making changes MORE (D-Calif.), backed it.\n\n"
+            "\u201cIt is clear,\u201d said Sen. John Kennedy John Neely KennedyMORE (R-La.), who backs it.\n\n"
             "Mick Mulvaney said the agency would respond. Mr. Smith Jones, a lawyer, said MORE was needed.")
     result = clean_text(text)
     assert result.body.split("\n\n") == [
         "Rep. Jan Schakowsky (D-Ill.), an ally of Speaker Nancy Pelosi (D-Calif.), backed it.",
+        "\u201cIt is clear,\u201d said Sen. John Kennedy (R-La.), who backs it.",
         "Mick Mulvaney said the agency would respond. Mr. Smith Jones, a lawyer, said MORE was needed."]
     assert [(r.rule, r.text[:21]) for r in result.removed] == [
-        ("name-card", "Janice (Jan) Danoff S"), ("name-card", "Nancy PelosiOvernight")]
+        ("name-card", "Janice (Jan) Danoff S"), ("name-card", "Nancy PelosiOvernight"),
+        ("name-card", "John Neely KennedyMOR")]
 
 
 @pytest.mark.parametrize(

@@ -39,9 +39,11 @@ GLUED_TEASER = re.compile(
 (directly after the full stop, or after a space when a separator follows the label)."""
 
 NAME_CARD = re.compile(
-    r"(\b(?:[A-Z][\w'’.-]*\s){1,3}?([A-Z][\w'’-]+))\s(?:[A-Z(][\w'’.()-]*\s){0,4}?\2(?=[A-Z0-9'‘“\"])[^\n]*?\sMORE\b")
+    r"(\b(?:[A-Z][\w'’.-]*\s){1,3}?([A-Z][\w'’-]+))\s(?:[A-Z(][\w'’.()-]*\s){0,4}?\2"
+    r"(?:MORE\b|(?=[A-Z0-9'‘“\"])[^\n]*?\sMORE\b)")
 """A person's card expanded into the sentence after their name: the full formal name glued to teaser headlines and a
-"MORE" link (`Rep. Jan Schakowsky Janice (Jan) Danoff SchakowskyDrag queen attends … MORE (D-Ill.)`); group 1 is
+"MORE" link (`Rep. Jan Schakowsky Janice (Jan) Danoff SchakowskyDrag queen attends … MORE (D-Ill.)`, or no headline:
+`Sen. John Kennedy John Neely KennedyMORE (R-La.)`); group 1 is
 the name as the sentence writes it."""
 
 TEASER_LINE = re.compile(rf"^(?:{TEASER_LABELS})\s*(?:[-–—:|»>].*)?$", re.I)

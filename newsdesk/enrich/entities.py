@@ -87,6 +87,9 @@ magazine press review coalition alliance securities equities insurance healthcar
 """.split())
 """Last words of organisation names ("Balmond Studio", "Lewis Leathers", "Kotak Securities")."""
 
+PERSON_LED = frozenset("administration campaign era government presidency camp".split())
+"""Nouns after a person's name that make a body of theirs ("Trump Administration"), no longer form of the name."""
+
 LEGAL_SUFFIXES = frozenset("""
 inc corp corporation co company companies ltd limited llc llp plc ag gmbh sa nv group holdings airline airlines
 """.split())
@@ -594,6 +597,8 @@ def _extended(doc: Doc, ents: Sequence[Span], lower_words: set[str]) -> list[Spa
                     ent = Span(doc, ent.start, ent.end + extra, label=_LABELS.get(known.type, "ORG"))
                     skip_until = ent.end
                     break
+        if ent.label_ == "ORG" and len(ent) == 1 and ent.start and _given_name_before(doc, ent):
+            ent = Span(doc, ent.start - 1, ent.end, label="PERSON")  # "Faith Morneault" tagged ORG "Morneault"
         if ent.label_ == "PERSON" and not g.given_name(ent[0].text):  # a surname: its given name missed?
             start = ent.start
             earlier = result[-1].end if result else 0
@@ -625,14 +630,25 @@ HYPHEN_SUFFIXES = frozenset("era led like type ite ites ism run made born old ye
 
 
 def _name_goes_back(doc: Doc, i: int, lower_words: set[str]) -> bool:
-    """Whether token i begins the person's name after it: a capitalised word tagged as nothing, no common word of
-    the text, title, organisation or place word, nor a name the gazetteer knows."""
+    """Whether token i begins the person's name after it: a capitalised word tagged as nothing (opening a sentence,
+    a common given name), no common word of the text, title, organisation or place word, nor a name the gazetteer
+    knows."""
     word = doc[i].text
-    return (doc[i].ent_iob_ == "O" and not doc[i].is_sent_start and bool(doc[i].whitespace_) and word.isalpha()
+    return (doc[i].ent_iob_ == "O" and (not doc[i].is_sent_start or gazetteer().given_name(word))
+            and bool(doc[i].whitespace_) and word.isalpha()
             and word[:1].isupper()
             and not word.isupper() and not doc[i].is_stop and word.lower() not in lower_words
             and word.lower() not in _NO_NAME_END and not is_honorific(word) and word not in ROYAL_TITLES
             and gazetteer().lookup(word) is None)
+
+
+def _given_name_before(doc: Doc, ent: Span) -> bool:
+    """Whether a one-word organisation is a surname after a given name the model left out: the word before is a
+    common given name, tagged as nothing, and the word itself no organisation word or name the gazetteer knows."""
+    before, word = doc[ent.start - 1], ent[0].text
+    return (before.ent_iob_ == "O" and bool(before.whitespace_) and before.text.istitle()
+            and gazetteer().given_name(before.text) and word.istitle() and word.isalpha()
+            and word.lower() not in ORGANIZATION_WORDS and gazetteer().lookup(word) is None)
 
 
 def _nicknamed(doc: Doc, i: int) -> bool:
@@ -1041,8 +1057,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
         if candidates or group.known is not None:
             pass  # the gazetteer's name is the entity's name
         elif group.votes[EntityType.PERSON] and fixed in (None, EntityType.PERSON):
-            candidates = [p.root() for p in full_names
-                          if _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
+            candidates = [p.root() for p in full_names if p.tokens[-1] not in PERSON_LED
+                          and _is_short_form(short, p.core, first_name=bool(p.votes[EntityType.PERSON]))]
             if not candidates and len(short) == 1:  # "Etienne" of "Camille Etienne Gbedey": one of two surnames
                 candidates = [p.root() for p in full_names if p.votes[EntityType.PERSON] and short[0] in p.core[1:-1]]
             gender = titles_gender(group.mentions)  # "Mrs. Clinton" beside Hillary Rodham Clinton and Bill Clinton

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Token
 
-from newsdesk.enrich.entities import DocumentEntities, is_honorific
+from newsdesk.enrich import speaker_ranker
+from newsdesk.enrich.entities import PERSON_LED, DocumentEntities, is_honorific
 from newsdesk.enrich.nlp import parse_sentences
 from newsdesk.enrich.referents import (
     ADVERBS,
@@ -44,6 +45,7 @@ from newsdesk.enrich.referents import (
     WEAK,
     SPEAKER_TYPES,
     SPEECH_VERBS,
+    TAG_VERBS,
     Phrase,
     Referent,
     Referents,
@@ -119,8 +121,8 @@ OBJECTS = frozenset({"him", "her", "them", "us", "me", "you", "reporters", "jour
 """Words between a speech verb and the comma or colon that introduces its quotation ('told him, “')."""
 DESCRIBED_BY = frozenset({"to", "for", "of"})
 """Words that make the person after them part of someone else's description ("an adviser to Trump")."""
-PERSON_MODIFIED = frozenset("administration campaign era government presidency camp foundation ally allies aide aides "
-                            "supporter supporters loyalist loyalists".split()) | PERSON_ROLE_NOUNS
+PERSON_MODIFIED = PERSON_LED | frozenset("foundation ally allies aide aides supporter supporters loyalist "
+                                         "loyalists".split()) | PERSON_ROLE_NOUNS
 """Nouns after a person's name that make it a modifier, not a mention of someone ("an Obama administration
 adviser", "a top Clinton adviser")."""
 SPEECH_NOUNS = frozenset("""
@@ -298,7 +300,9 @@ class Attributor:
         refs, sentence = self.refs, self.refs.sentences[q.sentence]
         tag = range(q.last + 1, min(len(refs.words), q.last + 6))  # '“Will you rebuild?” Gomez asked.'
         return any(not refs.quoted[t] and (refs.words[t] in SPEECH_VERBS or refs.words[t] in CHARACTERISING)
-                   for t in (*range(sentence.start, sentence.end), *tag))
+                   for t in range(sentence.start, sentence.end)) \
+            or any(not refs.quoted[t] and (refs.words[t] in SPEECH_VERBS or refs.words[t] in CHARACTERISING
+                                           or refs.words[t] in TAG_VERBS) for t in tag)  # '“…,” Trump encouraged.'
 
     # --- frames ---
 
@@ -907,7 +911,15 @@ class Attributor:
     # --- direct quotes ---
 
     def direct_quotes(self) -> list[Quote]:
-        """Direct quotations in text order, each with a speaker (or a hint) and a confidence."""
+        """Direct quotations in text order, each with a speaker (or a hint) and a confidence: the rules' referent,
+        or the speaker ranker's where the rules were unsure."""
+        self.attribute_by_rules()
+        for q, found in zip(self.quotes, speaker_ranker.candidates(self)):
+            q.referent = speaker_ranker.decide(q.referent, found, ATTRIBUTE)
+        return [self._quote(q) for q in self.quotes]
+
+    def attribute_by_rules(self) -> None:
+        """Set each quotation's referent by the attribution rules."""
         for q in self.quotes:
             hi = self._paragraph_end(q.last + 1)
             following = [p.first for p in self.quotes if p.first > q.last and p.paragraph == q.paragraph]
@@ -941,7 +953,6 @@ class Attributor:
         for q in self.quotes:
             if q.referent is None or q.referent.speaker is None:
                 q.referent = self._repeated(q) or self._in_narrative(q) or q.referent
-        return [self._quote(q) for q in self.quotes]
 
     def _quote(self, q: _Attribution) -> Quote:
         referent = q.referent
@@ -949,7 +960,7 @@ class Attributor:
             topic = self.refs.sentences[q.sentence].topic_person
             return Quote(text=q.span.text, kind="direct", confidence=0.0,
                          speaker_hint=topic.speaker if topic is not None else None)
-        if referent.speaker and referent.confidence >= ATTRIBUTE:
+        if referent.speaker:
             return Quote(speaker=referent.speaker, text=q.span.text, kind="direct",
                          confidence=round(referent.confidence, 2), speaker_phrase=referent.phrase)
         return Quote(text=q.span.text, kind="direct", confidence=round(referent.confidence, 2),

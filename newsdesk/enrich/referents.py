@@ -21,7 +21,7 @@ from functools import cached_property
 from spacy.attrs import ENT_TYPE, IDX, LOWER, ORTH
 from spacy.tokens import Doc
 
-from newsdesk.enrich.entities import OFFICE_ADJECTIVES, DocumentEntities, Mention, main_bearer
+from newsdesk.enrich.entities import OFFICE_ADJECTIVES, PERSON_LED, DocumentEntities, Mention, main_bearer
 from newsdesk.enrich.gazetteer import gazetteer, gazetteer_key, given_name_genders
 from newsdesk.model import EntityType
 
@@ -53,7 +53,7 @@ remember remembered remembering remembers emailed emails e-mailed messaged snapp
 """.split())
 """Word forms that attribute speech (no lemmatizer runs, so forms are listed)."""
 
-TAG_VERBS = frozenset("allows allowed offers offered shares shared".split())
+TAG_VERBS = frozenset("allows allowed offers offered shares shared encourages encouraged reminds reminded".split())
 """Verbs that report speech only in a tag right after the quotation ('“…,” he allows', '“…,” Kelce shared')."""
 
 REPORTED_CLAUSE_VERBS = frozenset("said says added adds wrote writes recalled recalls noted notes claimed claims"
@@ -723,8 +723,16 @@ class Referents:
                     and (name := k + 1 + (k + 1 < hi and self.words[k + 1] == "the")) < hi \
                     and self._is_name_word(name) and (word != "to" or self.words[head] in ROLE_HEADS):
                 k = name  # "Secretary of State", "High Commissioner for Human Rights", "Ambassador to the U.N."
+            elif word in ("of", "for") and head is not None and self.words[head] in ROLE_HEADS and k + 2 < hi \
+                    and self.texts[k + 1].isalpha() and self.texts[k + 1].islower() \
+                    and self.words[k + 1] not in DETERMINERS and self.mention[k + 2] is not None \
+                    and self.mention[k + 2].canonical_type is EntityType.PERSON:
+                k += 2  # "chief of staff John Kelly", "secretary of state Mike Pompeo"
             elif word == "and" and head is not None and k + 1 < hi and self.words[k + 1] in ROLE_HEADS:
                 k += 1
+            elif word == "and" and head is not None and self.words[head] in ROLE_HEADS \
+                    and (person := self._person_after_roles(k + 1, hi)) is not None:
+                k = person  # "former Massachusetts governor and Republican presidential candidate Mitt Romney"
             elif word in TITLE_WORDS and head is not None and k + 1 < hi:  # "study lead author Lucas Paganini"
                 k += 1
             elif word == "co" and head is not None and k + 2 < hi and self.texts[k + 1] == "-":
@@ -757,6 +765,18 @@ class Referents:
         if self.words[i] in ("one", "a", "an", "some", "another", "two", "several"):
             return None  # "one Weibo commenter": not a name
         return Phrase("name", i, end, head=self.texts[head])
+
+    def _person_after_roles(self, k: int, hi: int) -> int | None:
+        """The first token of the person's name that role words, lowercase modifiers and other names from token k
+        lead to ("Republican presidential candidate Mitt Romney")."""
+        for t in range(k, min(hi, k + 6)):
+            mention = self.mention[t]
+            if mention is not None and mention.canonical_type is EntityType.PERSON:
+                return t
+            if self.quoted[t] or not (mention is not None or self.words[t] in ROLE_HEADS
+                                      or self.texts[t].isalpha() and self.texts[t].islower()):
+                return None
+        return None
 
     def _modifier(self, k: int, *, first: bool) -> bool:
         """A word before the head of a noun phrase: lowercase ("veteran", "self-made", "and" between two such), or
@@ -1242,9 +1262,12 @@ class Referents:
             return self._person(person, TITLED)
         if len(words) == 1 and gazetteer().given_name(text) and not text.isupper():
             return self._person(text, RECENT)  # "said Jared, an undergraduate": a person named by first name only
-        if len(words) == 1:  # "United said" of United Airlines
+        if len(words) == 1 and not text.isupper() and gazetteer().people_by_surname.get(gazetteer_key(text)):
+            return self._person(text, TITLED)  # "Trump tweeted" where the model tagged no "Trump"
+        if len(words) == 1:  # "United said" of United Airlines, not "Trump" of "the Trump Administration"
             organizations = {m.canonical for m in self.entities.mentions if m.canonical_type is
-                             EntityType.ORGANIZATION and m.canonical.split()[0] == text and " " in m.canonical}
+                             EntityType.ORGANIZATION and m.canonical.split()[0] == text and " " in m.canonical
+                             and m.canonical.split()[-1].lower() not in PERSON_LED}
             if len(organizations) == 1:
                 return Referent(organizations.pop(), TITLED, type=EntityType.ORGANIZATION)
         if (sum(1 for t in words if t.text[:1].isupper()) >= 2 and len(words) <= 8 and not text.isupper()) or \
