@@ -87,8 +87,9 @@ a JSON record (title, url, text); the first 300 qualifying pages in the pool's o
 to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where rounds 36, 37 and 38 stopped
 (`ALLSIDES_UNREACHED`), rounds 42, 43 and 44 where rounds 39, 40 and 41 stopped. Rounds 45, 46 and 47 (`-45.json` to
 `-47.json`) are dealt in turn the next 300 qualifying pages of the same order (`ALLSIDES_MORE_DEALT`;
-`--round 36 --candidates` lists both deals); rounds 48, 49 and 50 read on where rounds 45, 46 and 47 stopped, rounds
-51, 52 and 53 where rounds 48, 49 and 50 stopped.
+`--round 36 --candidates` lists the deals); rounds 48, 49 and 50 read on where rounds 45, 46 and 47 stopped, rounds
+51, 52 and 53 where rounds 48, 49 and 50 stopped. Rounds 54, 55 and 56 are dealt in turn the next 150 qualifying pages
+(`ALLSIDES_THIRD_ROUNDS`, `ALLSIDES_THIRD_DEALT`).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -219,6 +220,9 @@ ALLSIDES_DEALT = 300
 ALLSIDES_MORE_ROUNDS = (45, 46, 47)
 ALLSIDES_MORE_DEALT = 300
 """The next qualifying pages of the same order, dealt in turn to `ALLSIDES_MORE_ROUNDS` once the first deal is done."""
+ALLSIDES_THIRD_ROUNDS = (54, 55, 56)
+ALLSIDES_THIRD_DEALT = 150
+"""The qualifying pages after the second deal, dealt in turn to `ALLSIDES_THIRD_ROUNDS`."""
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68),
                       48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64)}
 """Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
@@ -251,7 +255,7 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
                for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER)},
             **{n: "Article-Bias-Prediction's AllSides articles (ramybaly/Article-Bias-Prediction, Apache-2.0; the "
                   "texts are their publishers')"
-               for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS)}}
+               for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS)}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -578,12 +582,14 @@ def record_text(url: str, title: str, text: str) -> str:
 
 def pool_candidates(pages: dict[str, tuple[str, str, str]], rounds: tuple[int, ...], htmldate: Path | None,
                     exclude_from: list[Path], dealt_at_most: int | None = None,
-                    then: tuple[tuple[int, ...], int] | None = None) -> None:
+                    then: tuple[tuple[tuple[int, ...], int], ...] = ()) -> None:
     """Print a pool of text records shared by `rounds` in selection order (sha256 of 'heldout<first round>:' + page
     id) with the automatic filters' verdicts, each qualifying page dealt in turn to the rounds. The exclusions are those
     of the first round for all, so the deal does not change as their golds are added; a page that is the same article
     as an earlier one of the pool (by URL or shingles) is skipped as that page. With `dealt_at_most`, the listing stops
-    once that many pages are dealt; `then` (rounds, count) deals that many more pages in turn to those rounds."""
+    once that many pages are dealt; each of `then` (rounds, count) deals that many more pages in turn to those
+    rounds, one deal after the other."""
+    deals = [(rounds, dealt_at_most), *then] if dealt_at_most is not None else []
     forbidden, labelled, _, _, others, twins = exclusions(rounds[0], htmldate, exclude_from)
     dealt, seen = 0, {}  # the first page of the pool with each URL
     for page_id in sorted(pages, key=lambda page: order_key(rounds[0], page)):
@@ -606,12 +612,17 @@ def pool_candidates(pages: dict[str, tuple[str, str, str]], rounds: tuple[int, .
         elif twin:
             verdict = f"skip: the same article as {twin}"
         else:
-            dealt_to = rounds if dealt_at_most is None or dealt < dealt_at_most else then[0]
-            verdict = f"read in round {dealt_to[dealt % len(dealt_to)]}: {size}"
+            dealt_to, before = rounds, 0  # the deal this page falls in, and how many pages the deals before it dealt
+            for deal_rounds, count in deals:
+                dealt_to = deal_rounds
+                if dealt < before + count:
+                    break
+                before += count
+            verdict = f"read in round {dealt_to[(dealt - before) % len(dealt_to)]}: {size}"
             dealt += 1
         twins[f"pool page {page_id}"] = shingles(text)
         print(f"{page_id}\t{url}\t{verdict}")
-        if dealt_at_most is not None and dealt >= dealt_at_most + (then[1] if then else 0):
+        if deals and dealt >= sum(count for _, count in deals):
             break
 
 
@@ -663,7 +674,8 @@ def main() -> None:
                                  (BASIL_ROUNDS, "basil", basil_pages),
                                  ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER), "polnear",
                                   polnear_pages),
-                                 ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS), "allsides",
+                                 ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS),
+                                  "allsides",
                                   allsides_pages)):
         if args.round in rounds:
             if getattr(args, option) is None:
@@ -673,7 +685,8 @@ def main() -> None:
                 allsides = rounds[0] == ALLSIDES_ROUNDS[0]
                 pool_candidates(pool, rounds[:3], args.htmldate_tests, args.exclude_from,
                                 ALLSIDES_DEALT if allsides else None,
-                                (ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT) if allsides else None)
+                                ((ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT),
+                                 (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT)) if allsides else ())
                 return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
