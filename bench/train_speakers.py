@@ -115,7 +115,7 @@ def rounds(spec: str) -> set[str]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--validate", default="45-50", help="held-out rounds the thresholds are chosen on")
+    parser.add_argument("--validate", default="48-53", help="held-out rounds the thresholds are chosen on")
     parser.add_argument("--write", action="store_true", help="refit on all pages and write the weights")
     args = parser.parse_args()
     validation = rounds(args.validate)
