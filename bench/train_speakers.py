@@ -1,6 +1,6 @@
 """Fit the speaker ranker's weights (`newsdesk/enrich/speaker_weights.json`) on the labelled quote pages.
 
-    NEWSDESK_BENCH_DATA=<texts> .venv/bin/python bench/train_speakers.py [--validate 45-50] [--write]
+    NEWSDESK_BENCH_DATA=<texts> .venv/bin/python bench/train_speakers.py [--validate 48-53] [--write]
 
 Each quotation the rules find on a labelled page and that matches a gold one gives a row per candidate name (label:
 that name, as the text writes it, is the gold speaker). A logistic model is fitted by Newton's method with an L2
@@ -30,6 +30,7 @@ from newsdesk.enrich import speaker_ranker  # noqa: E402
 from newsdesk.enrich.entities import resolve_batch  # noqa: E402
 from newsdesk.enrich.nlp import analyse  # noqa: E402
 from newsdesk.enrich.quotes import ATTRIBUTE, Attributor  # noqa: E402
+from newsdesk.enrich.referents import Referent  # noqa: E402
 from newsdesk.enrich.registry import AliasRegistry  # noqa: E402
 from newsdesk.versions import SPEAKER_WEIGHTS  # noqa: E402
 
@@ -37,7 +38,8 @@ PENALTY = 1.0
 WRONG_COST = 2
 """A wrong name manufactures a claim: it counts as that many quotations left without a speaker."""
 BELOW = (0.8, 0.9, 0.96)
-NAME_AT = tuple(round(0.3 + 0.05 * k, 2) for k in range(13))
+NAME_AT = tuple(round(ATTRIBUTE + 0.05 * k, 2) for k in range(5))
+"""Probabilities tried as the model's `name_at`: never under the pipeline's `ATTRIBUTE`."""
 
 
 class Row:
@@ -53,23 +55,26 @@ class Row:
 
 
 def rows_of_pages() -> list[Row]:
+    """One row per matched quotation of every labelled page (all pages enriched together, fresh alias registry)."""
     pages = load_pages()
-    rows: list[Row] = []
     with tempfile.TemporaryDirectory() as home:
         use_settings(Settings(home=Path(home)))
-        docs = analyse([p.text for p in pages])
-        entities = resolve_batch(docs, AliasRegistry(Path(home) / "aliases"))
-        for page, doc, found in zip(pages, docs, entities):
-            attributor = Attributor(doc, found)
-            attributor.attribute_by_rules()
-            candidates = speaker_ranker.candidates(attributor)
-            quotes = [{"text": q.span.text} for q in attributor.quotes]
-            names = {c.name for row in candidates for c in row} | {
-                n for q in attributor.quotes if q.referent for n in (q.referent.speaker, q.referent.hint) if n}
-            written = {name: found.written_name(name) for name in names}
-            for i, j in match(quotes, page.gold):
-                rows.append(Row(page.source, attributor.quotes[i].referent, candidates[i], written, page.gold[j]))
-        use_settings(None)
+        try:
+            docs = analyse([p.text for p in pages])
+            entities = resolve_batch(docs, AliasRegistry(Path(home) / "aliases"))
+        finally:
+            use_settings(None)
+    rows: list[Row] = []
+    for page, doc, found in zip(pages, docs, entities):
+        attributor = Attributor(doc, found)
+        attributor.attribute_by_rules()
+        candidates = speaker_ranker.candidates(attributor)
+        quotes = [{"text": q.span.text} for q in attributor.quotes]
+        names = {c.name for row in candidates for c in row} | {
+            n for q in attributor.quotes if q.referent for n in (q.referent.speaker, q.referent.hint) if n}
+        written = {name: found.written_name(name) for name in names}
+        for i, j in match(quotes, page.gold):
+            rows.append(Row(page.source, attributor.quotes[i].referent, candidates[i], written, page.gold[j]))
     return rows
 
 
@@ -139,7 +144,7 @@ def main() -> None:
     print(f"chosen: below {below}, name at {name_at}: {chosen}")
     if args.write:
         intercept, coefficients = fit(rows)
-        commit = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+        commit = subprocess.run(["git", "-C", str(ROOT), "describe", "--always", "--dirty"], capture_output=True,
                                 text=True).stdout.strip()
         SPEAKER_WEIGHTS.write_text(json.dumps({
             "about": (f"Speaker ranker weights fitted by bench/train_speakers.py at {commit} on {len(rows)} matched "

@@ -7,6 +7,7 @@ Kept free of heavy imports: planning a run must not load the NLP stack.
 from __future__ import annotations
 
 import hashlib
+import json
 from functools import lru_cache
 from pathlib import Path
 
@@ -40,7 +41,11 @@ def enrichment_version() -> str:
 
 @lru_cache(maxsize=1)
 def _speaker_weights() -> str:
-    return _digest(SPEAKER_WEIGHTS)
+    """The ranker's fitted model (its features, weights and thresholds; not its `about`), hashed."""
+    if not SPEAKER_WEIGHTS.exists():
+        return "none"
+    model = {k: v for k, v in json.loads(SPEAKER_WEIGHTS.read_text(encoding="utf-8")).items() if k != "about"}
+    return hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:10]
 
 
 def pipeline_version() -> str:

@@ -947,7 +947,15 @@ def test_the_speaker_ranker_weights_fit_its_features() -> None:
     """The shipped weights were fitted for the features the ranker computes (else it would silently stand aside)."""
     fitted = speaker_ranker.weights()
     assert fitted is not None and len(fitted.coefficients) == len(speaker_ranker.FEATURES)
-    assert 0.5 <= fitted.name_at <= 1 and fitted.below > ATTRIBUTE
+    assert ATTRIBUTE <= fitted.name_at <= 1 and fitted.below > ATTRIBUTE
+
+
+def test_the_pipeline_still_names_nearly_every_speaker_the_rules_name(settings: Settings) -> None:
+    """The ranker may withhold a name the rules give unsurely, but not as a habit: on the composed cases it keeps
+    at least nine in ten of the rules' named speakers."""
+    named = [(body, text, speaker) for _, body, expected in CASES for text, speaker in expected.items() if speaker]
+    kept = sum(speakers(body).get(text) == speaker for body, text, speaker in named)
+    assert kept >= 0.9 * len(named), (kept, len(named))
 
 
 def test_the_ranker_weighs_the_rules_unsure_credit_and_keeps_its_doubt_as_the_hint(settings: Settings) -> None:

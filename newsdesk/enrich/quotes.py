@@ -16,7 +16,8 @@ A paragraph whose first mark closes a quotation before a speech tag has lost its
 from the paragraph's start.
 Speakers are resolved by `referents.Referents` from tokens, entities and positions. Only a verb whose subject
 cannot be read that way sends its sentence to the dependency parser (`nlp.parse_sentences`), as do reported
-claims whose shape is not `X said (that) …`. A speaker is named only at confidence >= `ATTRIBUTE`; below it the
+claims whose shape is not `X said (that) …`. Where the rules are unsure, `speaker_ranker` decides a direct
+quotation's speaker from the names around it. A speaker is named only at confidence >= `ATTRIBUTE`; below it the
 quote keeps `speaker=None` and the candidate as `speaker_hint`.
 """
 
@@ -915,7 +916,7 @@ class Attributor:
         or the speaker ranker's where the rules were unsure."""
         self.attribute_by_rules()
         for q, found in zip(self.quotes, speaker_ranker.candidates(self)):
-            q.referent = speaker_ranker.decide(q.referent, found, ATTRIBUTE)
+            q.referent = speaker_ranker.decide(q.referent, found, ATTRIBUTE, speaker_ranker.weights())
         return [self._quote(q) for q in self.quotes]
 
     def attribute_by_rules(self) -> None:

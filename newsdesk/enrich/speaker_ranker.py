@@ -77,30 +77,31 @@ def probability(w: Weights, features: tuple[float, ...]) -> float:
     return 1 / (1 + math.exp(-max(-30.0, min(30.0, z))))
 
 
-_FITTED = object()
+def consulted(referent: Referent | None, candidates: list[Candidate], below: float) -> bool:
+    """Whether the model decides: the rules named someone below `below` or found nobody, and did not withhold a
+    name on purpose (two people share the surname: no name, some confidence; "his lawyer said": the speaker is
+    someone the text does not name, the hint no candidate)."""
+    if not candidates or referent is not None and referent.speaker and referent.confidence >= below:
+        return False
+    return not (referent is not None and not referent.speaker and (
+        referent.confidence > 0 or bool(referent.hint) and all(c.name != referent.hint for c in candidates)))
 
 
-def decide(referent: Referent | None, candidates: list[Candidate], sure_at: float,
-           model: Weights | None | object = _FITTED) -> Referent | None:
-    """Who is credited: the rules' referent where they are sure, or withheld a name on purpose (two people share
-    the surname: some confidence; "his lawyer said": a speaker the text does not name), or no weights are fitted;
-    named if at least `sure_at`. Else (the rules named someone below the model's `below`, or found nobody) the best
-    candidate if the model (by default the fitted weights) is sure enough. An uncredited referent keeps its
-    likeliest name as the hint."""
-    w = weights() if model is _FITTED else model
-    confidence = referent.confidence if referent is not None and referent.speaker else 0.0
-    withheld = referent is not None and not referent.speaker and (
-        referent.confidence > 0 or bool(referent.hint) and all(c.name != referent.hint for c in candidates))
-    if w is None or confidence >= w.below or withheld or not candidates:
-        if referent is not None and referent.speaker and confidence < sure_at:
-            return Referent(None, confidence, hint=referent.candidate)
+def decide(referent: Referent | None, candidates: list[Candidate], attribute_at: float,
+           model: Weights | None) -> Referent | None:
+    """Who is credited. Where the model is not consulted (or `model` is None), the rules' referent, its speaker
+    named only at `attribute_at` or more (else kept as the hint). Where it is, the best candidate if its probability
+    is at least the model's `name_at` and `attribute_at`; else nobody, that candidate kept as the hint with its
+    probability."""
+    if model is None or not consulted(referent, candidates, model.below):
+        if referent is not None and referent.speaker and referent.confidence < attribute_at:
+            return Referent(None, referent.confidence, hint=referent.candidate)
         return referent
-    best, p = max(((c, probability(w, c.features)) for c in candidates), key=lambda pair: pair[1])
-    if p >= w.name_at:
+    best, p = max(((c, probability(model, c.features)) for c in candidates), key=lambda pair: pair[1])
+    if p >= max(model.name_at, attribute_at):
         phrase = referent.phrase if referent is not None and referent.speaker == best.name else None
         return Referent(best.name, round(p, 2), phrase=phrase, type=best.type)
-    return Referent(None, round(p, 2), hint=referent.candidate if referent is not None and referent.candidate
-                    else best.name)
+    return Referent(None, round(p, 2), hint=best.name)
 
 
 @dataclass
@@ -160,9 +161,11 @@ def candidates(attributor: Attributor) -> list[list[Candidate]]:
         first_person = bool(_FIRST_PERSON.search(q.span.text))
         context = _Context(here, paragraph(attributor.quotes[index - 1].first) if index else -1, referent, previous,
                            following, credited, nearest, len(near), topic, first_person, frozenset(types), paragraph)
-        row = [Candidate(name, types.get(name) or extra[name], _features(
-            attributor, q, context, name, found, occurrences.get(name, []), types.get(name) or extra[name]))
-            for name, found in near.items()]
+        row = []
+        for name, found in near.items():
+            entity_type = types.get(name) or extra[name]
+            row.append(Candidate(name, entity_type, _features(attributor, q, context, name, found,
+                                                              occurrences.get(name, []), entity_type)))
         result.append(row)
     return result
 
@@ -185,14 +188,11 @@ class _Context:
     paragraph: Callable[[int], int]
 
 
-def _features(attributor: Attributor, q: _Attribution, context: _Context, name: str, found: list[_Occurrence],
+def _features(attributor: Attributor, q: _Attribution, c: _Context, name: str, found: list[_Occurrence],
               everywhere: list[_Occurrence], entity_type: EntityType) -> tuple[float, ...]:
+    """The candidate's features, in the order of `FEATURES`."""
     refs = attributor.refs
-    here, previous_paragraph, referent, previous, following = (
-        context.here, context.previous_paragraph, context.referent, context.previous, context.following)
-    credited, nearest, count, topic, first_person, names, paragraph = (
-        context.credited, context.nearest, context.count, context.topic, context.first_person, context.names,
-        context.paragraph)
+    referent, here = c.referent, c.here
     named = referent is not None and referent.speaker == name
     hinted = referent is not None and not referent.speaker and referent.hint == name
     in_paragraph = [o for o in found if o.paragraph == here]
@@ -207,32 +207,48 @@ def _features(attributor: Attributor, q: _Attribution, context: _Context, name: 
                 or o.end + 1 < len(words) and words[o.end] == "," and words[o.end + 1] in SPEECH_VERBS
                 or o.start > 0 and words[o.start - 1] in SPEECH_VERBS)
 
-    opens = last_before is not None and (last_before.start == refs.sentences[refs.sentence_of[last_before.start]].start
-                                         or refs.words[last_before.start - 1] in ("the", "\n", "\n\n"))
-    possessive = last_before is not None and last_before.end < len(refs.words) \
-        and refs.words[last_before.end] in ("’s", "'s")
-    after_preposition = last_before is not None and last_before.start > 0 \
-        and refs.words[last_before.start - 1] in PREPOSITIONS
-    in_quote = any(o.quoted and q.first <= o.start <= q.last for o in everywhere)
-    return (
-        float(named), referent.confidence if named else 0.0, float(hinted), referent.confidence if hinted else 0.0,
-        float(bool(in_paragraph)), float(any(refs.sentence_of[o.start] == q.sentence for o in found)),
-        float(back == 1 and not in_paragraph), float(back is not None and back >= 2 and not in_paragraph),
-        float(bool(found) and all(o.paragraph > here for o in found)),
-        float(any(beside_speech(o) for o in found)), float(any(beside_speech(o) for o in in_paragraph)),
-        float(previous is not None and previous.speaker == name),
-        float(following is not None and following.speaker == name),
-        math.log1p(credited.get(name, 0) - named), float(entity_type is EntityType.PERSON),
-        math.log1p(len(everywhere)), float(in_quote), float(after_preposition),
-        math.log1p(q.first - last_before.end) / 5 if last_before is not None else 0.0, float(last_before is not None),
-        math.log1p(min(o.start for o in after_here) - q.last) / 5 if after_here else 0.0, float(bool(after_here)),
-        float(first_person and entity_type is EntityType.ORGANIZATION), float(nearest == name),
-        float(opens), float(possessive), float(count == 1),
-        float(topic is not None and topic.speaker == name),
-        float(previous is not None and previous_paragraph == here and previous.speaker == name),
-        float(any(beside_speech(o) and refs.sentence_of[o.start] == q.sentence - 1 for o in found)),
-        referent.confidence if referent is not None else 0.0,
-        float(referent is not None and not referent.speaker and bool(referent.hint) and referent.hint not in names),
-        math.log(count), math.log1p(len(q.span.text.split())) / 3,
-        float(q.first == 0 or paragraph(q.first - 1) < here),
-    )
+    values = {
+        "rules_named": float(named),
+        "rules_named_confidence": referent.confidence if named else 0.0,
+        "rules_hint": float(hinted),
+        "rules_hint_confidence": referent.confidence if hinted else 0.0,
+        "in_paragraph": float(bool(in_paragraph)),
+        "in_sentence": float(any(refs.sentence_of[o.start] == q.sentence for o in found)),
+        "paragraph_before": float(back == 1 and not in_paragraph),
+        "paragraphs_before": float(back is not None and back >= 2 and not in_paragraph),
+        "next_paragraph_only": float(bool(found) and all(o.paragraph > here for o in found)),
+        "speech_verb_beside": float(any(beside_speech(o) for o in found)),
+        "speech_verb_beside_in_paragraph": float(any(beside_speech(o) for o in in_paragraph)),
+        "previous_quote_speaker": float(c.previous is not None and c.previous.speaker == name),
+        "next_quote_speaker": float(c.following is not None and c.following.speaker == name),
+        "other_quotes_credited": math.log1p(c.credited.get(name, 0) - named),
+        "person": float(entity_type is EntityType.PERSON),
+        "mentions": math.log1p(len(everywhere)),
+        "named_in_quote": float(any(o.quoted and q.first <= o.start <= q.last for o in everywhere)),
+        "after_preposition": float(last_before is not None and last_before.start > 0
+                                   and refs.words[last_before.start - 1] in PREPOSITIONS),
+        "distance_before": math.log1p(q.first - last_before.end) / 5 if last_before is not None else 0.0,
+        "named_before": float(last_before is not None),
+        "distance_after": math.log1p(min(o.start for o in after_here) - q.last) / 5 if after_here else 0.0,
+        "named_after_in_paragraph": float(bool(after_here)),
+        "organisation_saying_i": float(c.first_person and entity_type is EntityType.ORGANIZATION),
+        "nearest_before": float(c.nearest == name),
+        "opens_sentence": float(last_before is not None and (
+            last_before.start == refs.sentences[refs.sentence_of[last_before.start]].start
+            or refs.words[last_before.start - 1] in ("the", "\n", "\n\n"))),
+        "possessive": float(last_before is not None and last_before.end < len(refs.words)
+                            and refs.words[last_before.end] in ("’s", "'s")),
+        "only_candidate": float(c.count == 1),
+        "topic_person": float(c.topic is not None and c.topic.speaker == name),
+        "previous_quote_speaker_in_paragraph": float(c.previous is not None and c.previous_paragraph == here
+                                                     and c.previous.speaker == name),
+        "speech_verb_beside_in_sentence_before": float(any(beside_speech(o) and refs.sentence_of[o.start]
+                                                           == q.sentence - 1 for o in found)),
+        "rules_confidence": referent.confidence if referent is not None else 0.0,
+        "rules_description": float(referent is not None and not referent.speaker and bool(referent.hint)
+                                   and referent.hint not in c.names),
+        "candidates": math.log(c.count),
+        "quote_words": math.log1p(len(q.span.text.split())) / 3,
+        "quote_opens_paragraph": float(q.first == 0 or c.paragraph(q.first - 1) < here),
+    }
+    return tuple(values[feature] for feature in FEATURES)
