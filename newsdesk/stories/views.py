@@ -26,8 +26,9 @@ SPEAKER_GROUP_TYPES = frozenset({EntityType.ORGANIZATION, EntityType.NORP})
 POSSESSIVE = re.compile(r"[’']s\b")
 LEADING_WORDS = re.compile(r"^(?:(?:one|some|two|several|many|other|another|a|an|the|of)\s+)+", re.I)
 SURE = 0.9
-"""The confidence from which an attribution counts as sure: on pages labelled before any run, about 19 in 20 speakers
-named at this confidence are right, against about 3 in 4 below it (BENCHMARKS.md, quotes and speakers)."""
+"""The confidence from which an attribution counts as sure: on pages labelled before any run (rounds 51 to 56, with
+the speaker ranker), 1,207 of the 1,222 speakers named at this confidence were right (99%), against 164 of 197
+below it (83%) (BENCHMARKS.md, quotes and speakers)."""
 
 
 class StorySummary(BaseModel):
