@@ -24,13 +24,10 @@ LINE_MODEL = Path(__file__).parent / "clean" / "line_model.json"
 SPEAKER_WEIGHTS = Path(__file__).parent / "enrich" / "speaker_weights.json"
 
 
-def _digest(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()[:10] if path.exists() else "none"
-
-
 @lru_cache(maxsize=1)
 def clean_version() -> str:
-    return f"{CLEAN_VERSION}:{_digest(LINE_MODEL)}"
+    weights = hashlib.sha256(LINE_MODEL.read_bytes()).hexdigest()[:10] if LINE_MODEL.exists() else "none"
+    return f"{CLEAN_VERSION}:{weights}"
 
 
 def enrichment_version() -> str:

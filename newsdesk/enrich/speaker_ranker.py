@@ -145,6 +145,7 @@ def candidates(attributor: Attributor) -> list[list[Candidate]]:
     for q in attributor.quotes:
         if q.referent is not None and q.referent.speaker:
             credited[q.referent.speaker] = credited.get(q.referent.speaker, 0) + 1
+    names = frozenset(types)
     result = []
     for index, q in enumerate(attributor.quotes):
         here = paragraph(q.first)
@@ -157,15 +158,14 @@ def candidates(attributor: Attributor) -> list[list[Candidate]]:
             if name and name not in near and (name in types or name == referent.speaker):
                 near[name] = []
                 extra[name] = types.get(name) or referent.type or EntityType.PERSON
-        before = sorted(((o.end, name) for name, found in near.items() for o in found if o.end <= q.first),
-                        reverse=True)
-        nearest = before[0][1] if before else None
+        nearest = max(((o.end, name) for name, found in near.items() for o in found if o.end <= q.first),
+                      default=(0, None))[1]
         previous = attributor.quotes[index - 1].referent if index else None
         following = attributor.quotes[index + 1].referent if index + 1 < len(attributor.quotes) else None
         topic = refs.sentences[q.sentence].topic_person
         first_person = bool(_FIRST_PERSON.search(q.span.text))
         context = _Context(here, paragraph(attributor.quotes[index - 1].first) if index else -1, referent, previous,
-                           following, credited, nearest, len(near), topic, first_person, frozenset(types), paragraph)
+                           following, credited, nearest, len(near), topic, first_person, names, paragraph)
         row = []
         for name, found in near.items():
             entity_type = types.get(name) or extra[name]
