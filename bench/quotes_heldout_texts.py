@@ -89,7 +89,7 @@ to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where roun
 `-47.json`) are dealt in turn the next 300 qualifying pages of the same order (`ALLSIDES_MORE_DEALT`;
 `--round 36 --candidates` lists the deals); rounds 48, 49 and 50 read on where rounds 45, 46 and 47 stopped, rounds
 51, 52 and 53 where rounds 48, 49 and 50 stopped. Rounds 54, 55 and 56 are dealt in turn the next 150 qualifying pages
-(`ALLSIDES_THIRD_ROUNDS`, `ALLSIDES_THIRD_DEALT`).
+(`ALLSIDES_THIRD_ROUNDS`, `ALLSIDES_THIRD_DEALT`), rounds 57, 58 and 59 the 150 after them (`ALLSIDES_FOURTH_ROUNDS`).
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -223,6 +223,9 @@ ALLSIDES_MORE_DEALT = 300
 ALLSIDES_THIRD_ROUNDS = (54, 55, 56)
 ALLSIDES_THIRD_DEALT = 150
 """The qualifying pages after the second deal, dealt in turn to `ALLSIDES_THIRD_ROUNDS`."""
+ALLSIDES_FOURTH_ROUNDS = (57, 58, 59)
+ALLSIDES_FOURTH_DEALT = 150
+"""The qualifying pages after the third deal, dealt in turn to `ALLSIDES_FOURTH_ROUNDS`."""
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68),
                       48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64)}
 """Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
@@ -255,7 +258,8 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
                for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER)},
             **{n: "Article-Bias-Prediction's AllSides articles (ramybaly/Article-Bias-Prediction, Apache-2.0; the "
                   "texts are their publishers')"
-               for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS)}}
+               for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS,
+                         *ALLSIDES_FOURTH_ROUNDS)}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -674,7 +678,8 @@ def main() -> None:
                                  (BASIL_ROUNDS, "basil", basil_pages),
                                  ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER), "polnear",
                                   polnear_pages),
-                                 ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS),
+                                 ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS,
+                         *ALLSIDES_FOURTH_ROUNDS),
                                   "allsides",
                                   allsides_pages)):
         if args.round in rounds:
@@ -686,7 +691,8 @@ def main() -> None:
                 pool_candidates(pool, rounds[:3], args.htmldate_tests, args.exclude_from,
                                 ALLSIDES_DEALT if allsides else None,
                                 ((ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT),
-                                 (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT)) if allsides else ())
+                                 (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT),
+                                 (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT)) if allsides else ())
                 return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
