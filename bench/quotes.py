@@ -28,7 +28,7 @@ reach) and `-29.json` to `-31.json` (rounds 29 to 31: 72 more, read on where rou
 to `-35.json` (rounds 32 to 35: 96 more, the rest of that pool) and `-36.json` to `-41.json` (rounds 36 to 41: 144
 articles of 45 outlets from Article-Bias-Prediction's AllSides collection, 2012 to 2020, a new source) and `-42.json`
 to `-53.json` (rounds 42 to 53: 346 more of that collection) and `-54.json` to `-56.json` (rounds 54 to 56: 72 of a
-third deal of it), each
+third deal of it) and `-57.json` to `-59.json` (rounds 57 to 59: 72 of a fourth deal), each
 labelled before anyone ran the system on them (sources, licences and
 commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
@@ -52,13 +52,14 @@ or one of the gold aliases; a null speaker is right only for a gold null.
   claims view shows a story with `min_confidence` set to it
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 56 are groups of their own,
-`heldout3` to `heldout56` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 59 are groups of their own,
+`heldout3` to `heldout59` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
 round 5's). The speaker ranker's weights (`newsdesk/enrich/speaker_ranker.py`, fitted by `bench/train_speakers.py`)
-were fitted on the matched quotes of every group up to round 53 (at 98f9606: up to round 50): the current code's rows
+were fitted on the matched quotes of every group up to round 56 (at 98f9606: up to round 50; at 26f417a: up to round
+53): the current code's rows
 of those groups are in-sample for it too; only later rounds are unseen by it.
 
 Run: .venv/bin/python bench/quotes.py [--baseline COMMIT ...] [--show tune]
@@ -85,7 +86,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 57)
+HELD_OUT_ROUNDS = range(3, 60)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -101,7 +102,7 @@ GOLD_FILES = {"given": SHARED / "quotes-dev" / "gold.json", "added": ROOT / "ben
 GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8",
              "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5", "90124bb", "9d9cd98", "bbb19d8", "5045c69", "972d6b6",
-             "7b9f8e0", "389c9e9", "543f8ca", "6e4069b", "ac74bf0", "98f9606")
+             "7b9f8e0", "389c9e9", "543f8ca", "6e4069b", "ac74bf0", "98f9606", "26f417a")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
 fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, round 5
 (developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages), the end of round 5, and
@@ -121,7 +122,8 @@ the fixes read on the round-39 to round-44 errors as it was scored once on the r
 (6e4069b), and with the fixes read on the round-45 to round-47 errors as it was scored once on the round-48 to
 round-50 pages (ac74bf0, the output of df7e63e): the rules alone, before the speaker ranker; and the speaker ranker,
 fitted on rounds up to 50, with fixes read on the round-48 to round-50 errors as it was scored once on the round-51
-to round-53 pages (98f9606)."""
+to round-53 pages (98f9606), and refitted on rounds up to 53 as it was scored once on the round-54 to round-56 pages
+(26f417a, the output of 2c13ceb)."""
 MATCH = 0.5
 
 
@@ -374,7 +376,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               **{f"heldout{n}": f"round-{n} held-out (scored once at 6e4069b, in-sample after)" for n in (45, 46, 47)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at df7e63e, in-sample after)" for n in (48, 49, 50)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at 98f9606, in-sample after)" for n in (51, 52, 53)},
-              **{f"heldout{n}": f"round-{n} held-out (scored once at 2c13ceb)" for n in (54, 55, 56)}}
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 2c13ceb, in-sample after)" for n in (54, 55, 56)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at eecea43)" for n in (57, 58, 59)}}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -500,7 +503,10 @@ def main() -> None:
         "the BBC and others, from Article-Bias-Prediction's AllSides collection, at most 4 pages of an outlet a "
         "round) and the 24, 13 and 22 pages of rounds 42 to 44 (read on where rounds 39 to 41 stopped) and the 24 "
         "pages of each of rounds 45 to 50 (`-45.json` to `-50.json`: the collection's next 300 qualifying pages, "
-        "dealt to rounds 45 to 47, rounds 48 to 50 reading on where those stopped), texts in "
+        "dealt to rounds 45 to 47, rounds 48 to 50 reading on where those stopped) and the 24, 23 and 24 pages of "
+        "rounds 51 to 53 (read on where rounds 48 to 50 stopped) and the 24 pages of each of rounds 54 to 59 "
+        "(`-54.json` to `-59.json`: a third and a fourth deal of the collection, 150 qualifying pages each, dealt "
+        "in turn to rounds 54 to 56 and 57 to 59), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -563,10 +569,13 @@ def main() -> None:
         "read on the round-48 to round-50 errors) was scored once on the round-51 to round-53 pages (71 more "
         "AllSides articles, read on where rounds 48 to 50 stopped): **its results are the round-51 to round-53 "
         "rows of baseline 98f9606**, beside baseline ac74bf0's rows of the rules alone on the same pages. The "
-        "current code (2c13ceb: the ranker refitted with rounds 51 to 53, its thresholds chosen on rounds 48 to "
-        "53) was scored once on the round-54 to round-56 pages (a third deal of the AllSides collection): **its "
-        "results are the round-54 to round-56 rows of the current code**. For the current code every group up to "
-        "round 53 is in-sample (the ranker was fitted on them). The rows "
+        "code with the ranker refitted with rounds 51 to 53, its thresholds chosen on rounds 48 to 53 (2c13ceb, "
+        "whose output baseline 26f417a gives) was scored once on the round-54 to round-56 pages (a third deal of "
+        "the AllSides collection): **its results are the round-54 to round-56 rows of baseline 26f417a**. The "
+        "current code (eecea43: the ranker refitted with rounds 54 to 56, its thresholds chosen on rounds 51 to "
+        "56) was scored once on the round-57 to round-59 pages (a fourth deal of the collection), with baselines "
+        "26f417a and ac74bf0: **its results are the round-57 to round-59 rows of the current code**. For the "
+        "current code every group up to round 56 is in-sample (the ranker was fitted on them). The rows "
         "`current, sure speakers only` read the current code's quotes as the claims view "
         "shows them with `min_confidence` 0.9 (a speaker named less surely is left unnamed, kept as the hint). "
         "Every other row is in-sample: the "
