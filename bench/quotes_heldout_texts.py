@@ -227,14 +227,19 @@ ALLSIDES_FOURTH_ROUNDS = (57, 58, 59)
 ALLSIDES_FOURTH_DEALT = 150
 """The qualifying pages after the third deal, dealt in turn to `ALLSIDES_FOURTH_ROUNDS`."""
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68),
-                      48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64)}
+                      48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64),
+                      60: (54, 34), 61: (55, 40), 62: (56, 34), 63: (57, 31), 64: (58, 30), 65: (59, 34)}
 """Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
 24th page was index 28, 34 and 35 of its list; round 40 starts after index 42, the last page round 37 saw past its 24th
 by a slip in counting); rounds 42 to 44 from the first that round 39, 40 or 41 did not reach (its 24th page was index
 59, 82 and 67 of that list); rounds 48 to 50, in the second deal's lists, from the first that round 45, 46 or 47 did
 not reach (its 24th page was index 34, 32 and 29; round 46 read index 33 by mistake and round 47 saw index 30's id,
 outlet and URL, so round 49 starts after 33 and round 50 at 30, whose text nobody read); rounds 51 to 53 from the first
-that round 48, 49 or 50 did not reach (its 24th page was index 60, 69 and 63 of the second deal's lists)."""
+that round 48, 49 or 50 did not reach (its 24th page was index 60, 69 and 63 of the second deal's lists); rounds 60
+to 62 from the first that round 54, 55 or 56 did not reach in the third deal's lists (its 24th page was index 33, 39
+and 33; round 55 saw index 40's outlet, so round 61 starts at 40, whose text nobody read), rounds 63 to 65 in the
+fourth deal's lists where rounds 57, 58 and 59 stopped (index 30, 28 and 33; round 58 read index 29 by a slip in
+counting and saw index 30's id, outlet and URL, so round 64 starts at 30, whose text nobody read)."""
 SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
                          f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
