@@ -551,6 +551,10 @@ CASES = [
      "Scientists are warning that visitors could bring pathogens. “Penguins are highly susceptible to infectious "
      "diseases,” Wray Grimaldi of the University of Otago in Dunedin, New Zealand, said to New Scientist.",
      {"Penguins are highly susceptible to infectious diseases": "Wray Grimaldi"}),
+    ("an adverb between a speaker's affiliation and the verb",
+     "Robert Mueller testified on Wednesday.\n\n“There are some decisions that are bigger than politics,” Sen. "
+     "Elizabeth Warren of Massachusetts recently said.",
+     {"There are some decisions that are bigger than politics": "Elizabeth Warren"}),
     ("a tag after a one-word answer introduces the quotation after it",
      "Matiullah Matie runs a chain of shops in Kabul. A retailer complains that no one buys.\n\n“Sure,” Matie "
      "says. “Make some chicken for lunch once we drive back from the market.”",

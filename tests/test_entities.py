@@ -124,17 +124,18 @@ def test_a_personal_title_makes_a_person_and_postnominals_are_no_part_of_the_nam
 
 
 def test_names_the_model_splits_or_misses_are_whole(settings: Settings) -> None:
-    """A surname with a lower-case particle is no full name of its own; a name the model missed is found from the
-    surname the text writes after a title; a quoted nickname is no part of the name."""
+    """A surname with a particle ("de Léon", "Di Martino") is no full name of its own; a name the model missed is
+    found from the surname the text writes after a title; a quoted nickname is no part of the name."""
     (article,) = enrich(
         "Ms. Feinstein has tacked to the left since Kevin de Léon, the president of the California State Senate, "
         "announced his challenge to her in October.\n\nMr. de Léon said Monday that Democrats had made a mistake.\n\n"
         "Asa Hutchinson, a former congressman who led the task force, unveiled the report. Mr. Hutchinson said it "
         "would make schools safer.\n\n"
-        "The governor picked former Chief of Staff William \"Mo\" Cowan, who served as chief legal counsel.")
+        "The governor picked former Chief of Staff William \"Mo\" Cowan, who served as chief legal counsel.\n\n"
+        "“She was fired up,” said David Di Martino, a longtime operative. Mr. Di Martino says she rose on her own.")
     people = names(article, PERSON)
-    assert {"Kevin de Léon", "Asa Hutchinson", "William Cowan"} <= people
-    assert not {"de Léon", "Hutchinson", "William \"Mo\" Cowan"} & people
+    assert {"Kevin de Léon", "Asa Hutchinson", "William Cowan", "David Di Martino"} <= people
+    assert not {"de Léon", "Hutchinson", "William \"Mo\" Cowan", "Di Martino"} & people
 
 
 def test_a_given_name_the_model_left_out_a_father_and_a_wrong_way_possessive(settings: Settings) -> None:

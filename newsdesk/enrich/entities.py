@@ -135,6 +135,9 @@ NAME_PARTICLES = frozenset("""
 of the and for on in at de del della der den van von da das do dos du di la le les el al bin ibn y e sans zu ter ten
 """.split())
 """Lower-case words that may sit inside a proper name ("Bank of America", "Ludwig van Beethoven")."""
+SURNAME_PARTICLES = frozenset("de del della der di da das dos du le von".split())
+"""Particles that open a surname ("Di Martino", "Le Pen"); capitalised, they begin no given name ("Van" may:
+"Van Jones")."""
 
 _JUNK = re.compile(r"[©®™|/\\•@#=<>{}\[\]%*()]|\s[-–—]\s|^[-–—]|[-–—]$|:\s")
 _LIST_COMMA = re.compile(r",\s(?!(?:inc|llc|ltd|jr|sr)\b)", re.I)
@@ -1022,7 +1025,8 @@ def _merge_aliases(groups: list[_Group]) -> None:
     alone = {gr.tokens[0] for gr in groups if len(gr.tokens) == 1 and gr.known is None}
     persons = [gr for gr in groups if len(gr.core) > 1 and gr.fixed in (None, EntityType.PERSON) and (
         gr.votes[EntityType.PERSON] or _named_by_surname(gr, alone))
-        and not gr.display[:1].islower()]  # "de Léon" is the surname of "Kevin de Léon", not a full name
+        and not gr.display[:1].islower()  # "de Léon" is the surname of "Kevin de Léon", not a full name
+        and not (len(gr.core) == 2 and gr.core[0] in SURNAME_PARTICLES)]  # nor is "Di Martino" of "David Di Martino"
     kept: list[_Group] = []
     for person in sorted(persons, key=lambda gr: (-len(gr.mentions), -len(gr.tokens))):
         same = next((k for k in kept if _same_person(person.core, k.core)

@@ -952,6 +952,8 @@ class Referents:
                 word, text = self.words[v], self.texts[v]
                 if word in SPEECH_VERBS and not word.endswith("ing") and word != "according":
                     return v
+                if word in ADVERBS or text.endswith("ly") and text.islower():  # "of Massachusetts recently said"
+                    continue
                 if not (text[:1].isupper() or word in POST_PREPOSITIONS or word in DETERMINERS
                         or text in (",", "’s", "'s", "&", "and", ".")) or self.quoted[v]:  # "of J.J. Lally & Co. told"
                     return None
