@@ -89,7 +89,9 @@ to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where roun
 `-47.json`) are dealt in turn the next 300 qualifying pages of the same order (`ALLSIDES_MORE_DEALT`;
 `--round 36 --candidates` lists the deals); rounds 48, 49 and 50 read on where rounds 45, 46 and 47 stopped, rounds
 51, 52 and 53 where rounds 48, 49 and 50 stopped. Rounds 54, 55 and 56 are dealt in turn the next 150 qualifying pages
-(`ALLSIDES_THIRD_ROUNDS`, `ALLSIDES_THIRD_DEALT`), rounds 57, 58 and 59 the 150 after them (`ALLSIDES_FOURTH_ROUNDS`).
+(`ALLSIDES_THIRD_ROUNDS`, `ALLSIDES_THIRD_DEALT`), rounds 57, 58 and 59 the 150 after them (`ALLSIDES_FOURTH_ROUNDS`),
+rounds 66, 67 and 68 the 150 after those (`ALLSIDES_FIFTH_ROUNDS`); rounds 60 to 65 read on where rounds 54 to 59
+stopped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -226,6 +228,9 @@ ALLSIDES_THIRD_DEALT = 150
 ALLSIDES_FOURTH_ROUNDS = (57, 58, 59)
 ALLSIDES_FOURTH_DEALT = 150
 """The qualifying pages after the third deal, dealt in turn to `ALLSIDES_FOURTH_ROUNDS`."""
+ALLSIDES_FIFTH_ROUNDS = (66, 67, 68)
+ALLSIDES_FIFTH_DEALT = 150
+"""The qualifying pages after the fourth deal, dealt in turn to `ALLSIDES_FIFTH_ROUNDS`."""
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68),
                       48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64),
                       60: (54, 34), 61: (55, 40), 62: (56, 34), 63: (57, 31), 64: (58, 30), 65: (59, 34)}
@@ -264,7 +269,7 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
             **{n: "Article-Bias-Prediction's AllSides articles (ramybaly/Article-Bias-Prediction, Apache-2.0; the "
                   "texts are their publishers')"
                for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS,
-                         *ALLSIDES_FOURTH_ROUNDS)}}
+                         *ALLSIDES_FOURTH_ROUNDS, *ALLSIDES_FIFTH_ROUNDS)}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -684,7 +689,7 @@ def main() -> None:
                                  ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER), "polnear",
                                   polnear_pages),
                                  ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS,
-                         *ALLSIDES_FOURTH_ROUNDS),
+                         *ALLSIDES_FOURTH_ROUNDS, *ALLSIDES_FIFTH_ROUNDS),
                                   "allsides",
                                   allsides_pages)):
         if args.round in rounds:
@@ -697,7 +702,8 @@ def main() -> None:
                                 ALLSIDES_DEALT if allsides else None,
                                 ((ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT),
                                  (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT),
-                                 (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT)) if allsides else ())
+                                 (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT),
+                                 (ALLSIDES_FIFTH_ROUNDS, ALLSIDES_FIFTH_DEALT)) if allsides else ())
                 return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)
