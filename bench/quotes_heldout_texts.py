@@ -245,6 +245,11 @@ to 62 from the first that round 54, 55 or 56 did not reach in the third deal's l
 and 33; round 55 saw index 40's outlet, so round 61 starts at 40, whose text nobody read), rounds 63 to 65 in the
 fourth deal's lists where rounds 57, 58 and 59 stopped (index 30, 28 and 33; round 58 read index 29 by a slip in
 counting and saw index 30's id, outlet and URL, so round 64 starts at 30, whose text nobody read)."""
+ALLSIDES_DEALS = ((ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT), (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT),
+                  (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT), (ALLSIDES_FIFTH_ROUNDS, ALLSIDES_FIFTH_DEALT))
+"""The deals after the first, in order: the rounds each deals its pages to, and how many."""
+ALLSIDES_ALL_ROUNDS = (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *(n for rounds, _ in ALLSIDES_DEALS for n in rounds))
+"""Every round labelled from the AllSides collection."""
 SEEN_BEFORE_SELECTION = {f"{BASIL}2010/2b95d2cf-e979-4f9c-ae27-9a5370934f23_1",
                          f"{POLNEAR}breitbart_2016-07-14_gingrich-trump-must-decide-if-he"}
 """Pages whose first paragraphs were read (checking the dataset's format) before the selection was fixed."""
@@ -268,8 +273,7 @@ DATASETS = {3: "trafilatura and Mozilla Readability (Apache-2.0)",
                for n in (*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER)},
             **{n: "Article-Bias-Prediction's AllSides articles (ramybaly/Article-Bias-Prediction, Apache-2.0; the "
                   "texts are their publishers')"
-               for n in (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS,
-                         *ALLSIDES_FOURTH_ROUNDS, *ALLSIDES_FIFTH_ROUNDS)}}
+               for n in ALLSIDES_ALL_ROUNDS}}
 # pages a round read without labelling them that its order does not mark as reached (its gold's `about` lists them):
 # round 3 read every trafilatura page passing its filters, round 5 one fixture past its last labelled page, round 11
 # the snacktory pages it skipped by reading
@@ -688,10 +692,7 @@ def main() -> None:
                                  (BASIL_ROUNDS, "basil", basil_pages),
                                  ((*POLNEAR_ROUNDS, *POLNEAR_UNREACHED, *POLNEAR_REMAINDER), "polnear",
                                   polnear_pages),
-                                 ((*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *ALLSIDES_MORE_ROUNDS, *ALLSIDES_THIRD_ROUNDS,
-                         *ALLSIDES_FOURTH_ROUNDS, *ALLSIDES_FIFTH_ROUNDS),
-                                  "allsides",
-                                  allsides_pages)):
+                                 (ALLSIDES_ALL_ROUNDS, "allsides", allsides_pages)):
         if args.round in rounds:
             if getattr(args, option) is None:
                 raise SystemExit(f"round {args.round}: give --{option}")
@@ -700,10 +701,7 @@ def main() -> None:
                 allsides = rounds[0] == ALLSIDES_ROUNDS[0]
                 pool_candidates(pool, rounds[:3], args.htmldate_tests, args.exclude_from,
                                 ALLSIDES_DEALT if allsides else None,
-                                ((ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT),
-                                 (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT),
-                                 (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT),
-                                 (ALLSIDES_FIFTH_ROUNDS, ALLSIDES_FIFTH_DEALT)) if allsides else ())
+                                ALLSIDES_DEALS if allsides else ())
                 return
     if args.candidates:
         candidates(args.round, folders, args.htmldate_tests, args.exclude_from)

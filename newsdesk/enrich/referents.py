@@ -942,7 +942,7 @@ class Referents:
         """The speech verb of a subject that ends before token j: right after it (past adverbs), or after an
         apposition between commas ("Jack Buser, director for games at Google, tells"); with `tag` (the subject of a
         tag right after a quotation), also a verb that reports speech only there ("”, he allows")."""
-        while j < hi and (self.words[j] in ADVERBS or (self.texts[j].endswith("ly") and self.texts[j].islower())):
+        while j < hi and self._adverb(j):
             j += 1
         if j < hi and (self.words[j] in SPEECH_VERBS or tag and self.words[j] in TAG_VERBS) \
                 and not self.words[j].endswith("ing") and self.words[j] != "according":
@@ -952,7 +952,7 @@ class Referents:
                 word, text = self.words[v], self.texts[v]
                 if word in SPEECH_VERBS and not word.endswith("ing") and word != "according":
                     return v
-                if word in ADVERBS or text.endswith("ly") and text.islower():  # "of Massachusetts recently said"
+                if self._adverb(v):  # "of Massachusetts recently said"
                     continue
                 if not (text[:1].isupper() or word in POST_PREPOSITIONS or word in DETERMINERS
                         or text in (",", "’s", "'s", "&", "and", ".")) or self.quoted[v]:  # "of J.J. Lally & Co. told"
@@ -969,6 +969,10 @@ class Referents:
                                                              and self._name_before(j)):
                         return v  # "Hakan Sandbladh, spokesman for the Red Cross said": its comma left out
         return None
+
+    def _adverb(self, i: int) -> bool:
+        """An adverb between a subject and its verb ("also", "recently")."""
+        return self.words[i] in ADVERBS or self.texts[i].endswith("ly") and self.texts[i].islower()
 
     # --- what the text fixes about people ---
 
