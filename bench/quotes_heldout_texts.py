@@ -233,7 +233,8 @@ ALLSIDES_FIFTH_DEALT = 150
 """The qualifying pages after the fourth deal, dealt in turn to `ALLSIDES_FIFTH_ROUNDS`."""
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68),
                       48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64),
-                      60: (54, 34), 61: (55, 40), 62: (56, 34), 63: (57, 31), 64: (58, 30), 65: (59, 34)}
+                      60: (54, 34), 61: (55, 40), 62: (56, 34), 63: (57, 31), 64: (58, 30), 65: (59, 34),
+                      69: (66, 31), 70: (67, 34), 71: (68, 34)}
 """Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
 24th page was index 28, 34 and 35 of its list; round 40 starts after index 42, the last page round 37 saw past its 24th
 by a slip in counting); rounds 42 to 44 from the first that round 39, 40 or 41 did not reach (its 24th page was index
@@ -244,7 +245,8 @@ that round 48, 49 or 50 did not reach (its 24th page was index 60, 69 and 63 of 
 to 62 from the first that round 54, 55 or 56 did not reach in the third deal's lists (its 24th page was index 33, 39
 and 33; round 55 saw index 40's outlet, so round 61 starts at 40, whose text nobody read), rounds 63 to 65 in the
 fourth deal's lists where rounds 57, 58 and 59 stopped (index 30, 28 and 33; round 58 read index 29 by a slip in
-counting and saw index 30's id, outlet and URL, so round 64 starts at 30, whose text nobody read)."""
+counting and saw index 30's id, outlet and URL, so round 64 starts at 30, whose text nobody read); rounds 69 to 71 in
+the fifth deal's lists where rounds 66, 67 and 68 stopped (index 30, 33 and 33)."""
 ALLSIDES_DEALS = ((ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT), (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT),
                   (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT), (ALLSIDES_FIFTH_ROUNDS, ALLSIDES_FIFTH_DEALT))
 """The deals after the first, in order: the rounds each deals its pages to, and how many."""
