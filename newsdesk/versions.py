@@ -17,7 +17,7 @@ MODEL_VERSION = "1"
 """Bump when the `Article` model changes what is stored."""
 CLEAN_VERSION = "2"
 """Bump when the cleaner's rules change what it outputs (the line classifier's weights count by hash)."""
-ENRICH_VERSION = "6"
+ENRICH_VERSION = "7"
 """Bump when enrichment output changes (the spaCy model counts by name, the speaker ranker's weights by hash)."""
 
 LINE_MODEL = Path(__file__).parent / "clean" / "line_model.json"

@@ -262,6 +262,14 @@ CASES = [
     ("a reported speaker introducing the quotation is its speaker",
      "Jim Boyd said his doctor told him, “you need to stop playing.”",
      {"you need to stop playing.": None}),
+    ("a speaker reported telling someone that, inside another's words",
+     "Laura Hines spoke at the rally on Saturday. Hines noted that Senator Mark Ellison told a radio host in an "
+     "interview on Friday that “we are running out of time” before the vote.",
+     {"we are running out of time": "Mark Ellison"}),
+    ("a characterising verb a few words before the quotation, inside another's words",
+     "Ann Marsh spoke on Tuesday. The Journal notes that Marsh tweeted that Paul Dean should resign, and Dean later "
+     "called Marsh “very weak on spending.”",
+     {"very weak on spending.": "Paul Dean"}),
     ("a participle that introduces the quotation",
      "Jane Smith recalled her father telling her, “Never give up.”",
      {"Never give up.": None}),

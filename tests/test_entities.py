@@ -138,6 +138,22 @@ def test_names_the_model_splits_or_misses_are_whole(settings: Settings) -> None:
     assert not {"de Léon", "Hutchinson", "William \"Mo\" Cowan", "Di Martino"} & people
 
 
+def test_a_double_surname_and_a_sentence_opener_before_a_name(settings: Settings) -> None:
+    """"McMorris Rodgers" is the surname of "Cathy McMorris Rodgers", not the other way round; a preposition, a
+    heading's capitalised label or a party word glued to a name is no part of it; a name the model missed after a
+    title is found though an organisation follows it."""
+    (article,) = enrich(
+        "\u201cIt is foolishness,\u201d said Rep. Cathy McMorris Rodgers, Washington Republican, on Sunday.\n\n"
+        "But Mrs. McMorris Rodgers noted that presidents have negotiated before.\n\n"
+        "WATCH Obama speak at the summit on Monday.\n\nThroughout Obama's term the program grew.\n\n"
+        "Fellow Tory Ben Bradley said they were not helpful.\n\nHeat was recorded inside hospitals in Chennai by "
+        "Prof Vidhya Venugopal of the Sri Ramachandra University. \u201cPeople become dehydrated,\u201d Prof "
+        "Venugopal says.")
+    people = names(article, PERSON)
+    assert people == {"Cathy McMorris Rodgers", "Barack Obama", "Ben Bradley", "Vidhya Venugopal"}
+    assert [q.speaker for q in article.quotes if q.kind == "direct"][-1] == "Vidhya Venugopal"
+
+
 def test_a_given_name_the_model_left_out_a_father_and_a_wrong_way_possessive(settings: Settings) -> None:
     """The model tags only "Wu" of "said Paloma Wu"; "Duncan Hunter Sr." is the father of Duncan Hunter, not a
     spelling of his name; "Trump‘s" (a wrong-way mark) is a possessive; "Congressman" is a title."""

@@ -51,7 +51,7 @@ editor reporter columnist correspondent producer quarterback striker pitcher goa
 state homeland security energy health treasury commerce labor education transportation agriculture
 veterans affairs house senate majority minority press national special district of the u.s. us
 staff airman corporal cpl pvt trooper constable congressman congresswoman councilman councilwoman assemblyman assemblywoman
-agent charge
+agent charge fellow retired tory democrat republican mp
 """.split())
 """Titles and role words stripped from the front of person names (royal and papal titles stay:
 they are part of the name a person is known by, "Prince Andrew")."""
@@ -162,6 +162,11 @@ VESSEL_PREFIXES = frozenset("HMS USS RMS MV HMAS HMCS HMNZS".split())
 """Prefixes of ships' names (a ship is no person, organisation or place facet)."""
 POSTNOMINALS = frozenset("obe mbe cbe kbe dbe gbe phd md qc kc mp mep msp frs esq dds".split())
 """Honours, degrees and offices written after a person's name, not part of it."""
+SENTENCE_OPENERS = frozenset("""throughout during despite amid amidst after before since until while when although
+though meanwhile however also according following under unlike like with without as at in on for from by of if but
+and then now only just here there where because whether why how what which who whom whose this that these
+those""".split())
+"""Prepositions, conjunctions and adverbs that open a sentence, never a person's name."""
 _NICKNAME = re.compile(r"(?<=\w) [\"“][A-Z][\w.'’-]*[\"”] (?=[A-Z])")
 _NAME_BREAK = re.compile(r"\s*[—–“”\"]\s*")
 """A dash or double quotation mark inside a span: where the name ends ("O’Neal—“Shack Attack”", a title after it)."""
@@ -232,6 +237,9 @@ def clean_name(text: str, entity_type: EntityType) -> str | None:
     while entity_type is EntityType.PERSON and len(words) > 2 and words[-1].replace(".", "").lower() in POSTNOMINALS:
         words.pop()  # "Sonia Livingstone OBE", "Jane Doe PhD"
     if entity_type is EntityType.PERSON:
+        while len(words) > 1 and (words[0].lower() in SENTENCE_OPENERS or len(words[0]) >= 5 and words[0].isalpha()
+                                  and words[0].isupper() and not all(w.isupper() for w in words)):
+            words.pop(0)  # "Throughout Obama": a sentence's first word; "WATCH Obama": a heading's label
         words = _past_titles(words)  # "Secretary of State Mike Pompeo"
         if len(words) == 2 and is_honorific(words[0]) and words[1][:1].isupper():
             words.pop(0)  # "President Trump"
@@ -553,7 +561,8 @@ def _untagged_names(doc: Doc, ents: Sequence[Span], lower_words: set[str], surna
                 continue  # "Apple" opening a sentence, "Jordan" the given name
             span = Span(doc, i, end, label=_LABELS.get(known.type, "ORG"))
             break
-        if span is None and reach == i + 2 and words[i + 1] in titled and word.isalpha() and not (
+        if span is None and reach >= i + 2 and words[i + 1] in titled and word.isalpha() and not (
+                i + 2 < n and (words[i + 2][:1].isupper() or words[i + 2] in SURNAME_PARTICLES)) and not (
                 word.isupper() or doc[i].is_stop or word.lower() in lower_words or is_honorific(word)
                 or g.lookup(word) is not None):
             span = Span(doc, i, i + 2, label="PERSON")
@@ -1080,9 +1089,12 @@ def _merge_aliases(groups: list[_Group]) -> None:
         elif fixed is None:  # "Bublik" tagged ORG, "Kleijn" tagged GPE
             candidates = [p.root() for p in persons if _is_short_form(short, p.core, first_name=False)]
         if not candidates and group.known is None and fixed is None:
-            # "Afghanistan Amrullah Saleh": a longer span ending in a full person name
+            # "Afghanistan Amrullah Saleh": a longer span ending in a full person name ("Alexandra Tara Reade" is
+            # Tara Reade too, but "Cathy McMorris Rodgers" is no longer form of the surname "McMorris Rodgers")
+            given = g.given_name(group.display.split()[0])
             candidates = [p.root() for p in persons
-                          if len(p.tokens) < len(tokens) and tokens[-len(p.tokens):] == p.tokens]
+                          if len(p.tokens) < len(tokens) and tokens[-len(p.tokens):] == p.tokens
+                          and not (given and not g.given_name(p.display.split()[0]))]
         if not candidates and group.known is None and len(tokens) > 2:  # "White House National Security Council"
             candidates = [k for k in known_groups if any(
                 1 < len(t) < len(tokens) and tokens[-len(t):] == t for t in k.surface_keys)]

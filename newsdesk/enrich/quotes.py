@@ -105,6 +105,8 @@ _WORD_AFTER = re.compile(r"\s*([a-z][a-z-]*)")
 CHARACTERISING = frozenset({"called", "calls", "branded", "labelled", "labeled", "termed"})
 """Verbs crediting a characterisation to their subject ("The Arab League called it an “extremely adverse
 development”")."""
+CHARACTERISED_GAP = 8
+"""How many words a characterising verb may stand before its quotation (the characterised thing between them)."""
 FRAME_VERBS = (SPEECH_VERBS | CHARACTERISING | {"read", "reads"}) - {"according"}
 """Verbs that attribute the quotation next to them ('”, read a statement from X')."""
 PASSIVE_AUXILIARIES = frozenset({"was", "were", "been", "being", "is", "are", "be"})
@@ -113,6 +115,9 @@ COMPLEMENT_WORDS = frozenset({"as", "a", "an", "the"})
 """Words right before a quotation that is what a passive verb calls its subject ('was praised Monday as a “…”')."""
 SPEAKER_PASSIVES = frozenset({"quoted", "heard", "overheard", "recorded", "filmed"})
 """Passive speech verbs whose subject is the speaker ('he was quoted as saying “…”')."""
+TELLING_VERBS = frozenset({"said", "says", "told", "tells", "tweeted", "added", "stated", "declared", "insisted"})
+"""Verbs that frame a quotation inside what another speaker said ('Trump noted that Michelle Obama told Oprah
+Winfrey that “…”': hers)."""
 REPORTING_VERBS = frozenset({"report", "reports", "reported", "reporting", "writes", "wrote"})
 """A medium that passes on what others said: a speaker inside its report goes first."""
 SUBORDINATORS = frozenset({"that", "which", "who", "because", "if", "when", "whether", "while", "although",
@@ -495,10 +500,10 @@ class Attributor:
                         refs.words[t] in SUBORDINATORS for t in range(subject.end, v))):
                     phrase = subject
             if phrase is not None:
-                if word in REPORTING_VERBS:  # "Wee reports that censors instructed them to “block and control”"
-                    inner = self._inner_frame(q, v + 1)
-                    if inner is not None:
-                        return inner
+                inner = self._inner_frame(q, v + 1, None if word in REPORTING_VERBS else TELLING_VERBS)
+                if inner is not None and (word in REPORTING_VERBS or inner.speaker):
+                    return inner  # "Wee reports that censors instructed them to “block and control”", "Trump noted
+                    # that Michelle Obama told Oprah Winfrey that “…”": the speaker whose verb frames the quotation
                 return refs.resolve(phrase, q.sentence, self._recent(q))
             if q.verb is None:
                 q.verb = v
@@ -538,8 +543,12 @@ class Attributor:
         frames the sentence."""
         refs = self.refs
         c = q.first - 1
-        if c > lo and refs.words[c] in CHARACTERISING and not refs.quoted[c] and self._speech_verb_between(lo, c):
-            phrase = refs.subject_left(c, lo)
+        v = next((t for t in range(c, max(lo, q.first - CHARACTERISED_GAP) - 1, -1)
+                  if refs.words[t] in CHARACTERISING and not refs.quoted[t]), None)
+        if v is not None and v > lo and self._speech_verb_between(lo, v) and not any(
+                refs.texts[t] in (",", ";", ":") or refs.words[t] in SUBORDINATORS or refs.words[t] in FRAME_VERBS
+                for t in range(v + 1, q.first)):  # "Trump said … because the British prime minister cast him as “"
+            phrase = refs.subject_left(v, lo)
             return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
         if c <= lo or refs.texts[c] not in (",", ":"):
             return None
@@ -595,12 +604,14 @@ class Attributor:
             k = refs.mention_bounds(k - 1)[0] - 1
         return Phrase("mention", start, c, mention=mention) if k >= lo and refs.texts[k] in NAME_DASHES else None
 
-    def _inner_frame(self, q: _Attribution, lo: int) -> Referent | None:
-        """A speech verb with a subject of its own between `lo` and the quotation; nobody when the words before
-        it are not a subject the rules read ('The Observer reported that a source close to Duncan said that he
-        “did not leave Liberia sick”': the source's words, not the paper's)."""
+    def _inner_frame(self, q: _Attribution, lo: int, verbs: frozenset[str] | None = None) -> Referent | None:
+        """A speech verb (of `verbs`, if given) with a subject of its own between `lo` and the quotation; nobody
+        when the words before it are not a subject the rules read ('The Observer reported that a source close to
+        Duncan said that he “did not leave Liberia sick”': the source's words, not the paper's)."""
         refs = self.refs
         for v in range(lo, q.first):
+            if verbs is not None and refs.words[v] not in verbs:
+                continue
             if refs.words[v] == "saying" and refs.words[v - 1] == "as" and v - 2 >= lo and not refs.quoted[v]:
                 phrase = refs.phrase_ending(v - 2, lo)  # 'Wired News reported the board as saying'
                 if phrase is not None:
