@@ -30,7 +30,7 @@ articles of 45 outlets from Article-Bias-Prediction's AllSides collection, 2012 
 to `-53.json` (rounds 42 to 53: 346 more of that collection) and `-54.json` to `-56.json` (rounds 54 to 56: 72 of a
 third deal of it) and `-57.json` to `-59.json` (rounds 57 to 59: 72 of a fourth deal) and `-60.json` to `-65.json`
 (rounds 60 to 65: 68 more, read on where rounds 54 to 59 stopped) and `-66.json` to `-68.json` (rounds 66 to 68: 72
-of a fifth deal), each
+of a fifth deal) and `-69.json` to `-71.json` (rounds 69 to 71: 40 more, read on where rounds 66 to 68 stopped), each
 labelled before anyone ran the system on them (sources, licences and
 commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
@@ -54,14 +54,14 @@ or one of the gold aliases; a null speaker is right only for a gold null.
   claims view shows a story with `min_confidence` set to it
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 68 are groups of their own,
-`heldout3` to `heldout68` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 71 are groups of their own,
+`heldout3` to `heldout71` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
 round 5's). The speaker ranker's weights (`newsdesk/enrich/speaker_ranker.py`, fitted by `bench/train_speakers.py`)
-were fitted on the matched quotes of every group up to round 59 (at 98f9606: up to round 50; at 26f417a: up to round
-53; at eecea43: up to round 56): the current code's rows
+were fitted on the matched quotes of every group up to round 68 (at 98f9606: up to round 50; at 26f417a: up to round
+53; at eecea43: up to round 56; at b6c13b0 and 8a9536b: up to round 59): the current code's rows
 of those groups are in-sample for it too; only later rounds are unseen by it.
 
 Run: .venv/bin/python bench/quotes.py [--baseline COMMIT ...] [--show tune]
@@ -88,7 +88,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 69)
+HELD_OUT_ROUNDS = range(3, 72)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -105,7 +105,7 @@ GROUND_TRUTH = SHARED / "extraction-dev" / "ground-truth.json"
 BASELINES = ("de40034", "9798edb", "0a4787e", "1c5d90d", "1dadb91", "58434ea", "7fc0397", "df02b10", "7b5cba8",
              "27a4672", "ff3c671", "8b97d0c", "07a622d", "68f1ba5", "3493dc5", "90124bb", "9d9cd98", "bbb19d8", "5045c69", "972d6b6",
              "7b9f8e0", "389c9e9", "543f8ca", "6e4069b", "ac74bf0", "98f9606", "26f417a",
-             "eecea43", "b6c13b0")
+             "eecea43", "b6c13b0", "8a9536b")
 """The commits before the speaker-attribution work (issue #21), before its second, third and fourth rounds, the
 fourth round's three steps (scored on the round-4, round-5 and round-6 pages), the end of round 4, round 5
 (developed on the errors of rounds 3 to 6, scored once on the round-7 and round-8 pages), the end of round 5, and
@@ -128,7 +128,8 @@ fitted on rounds up to 50, with fixes read on the round-48 to round-50 errors as
 to round-53 pages (98f9606), and refitted on rounds up to 53 as it was scored once on the round-54 to round-56 pages
 (26f417a, the output of 2c13ceb), and refitted on rounds up to 56 as it was scored once on the round-57 to round-59
 pages (eecea43), and refitted on rounds up to 59 with fixes read on the round-57 to round-59 errors as it was scored
-once on the round-60 to round-65 pages (b6c13b0, the output of c55b4ea)."""
+once on the round-60 to round-65 pages (b6c13b0, the output of c55b4ea), and with fixes read on the round-57 to
+round-65 errors as it was scored once on the round-66 to round-68 pages (8a9536b)."""
 MATCH = 0.5
 
 
@@ -384,7 +385,8 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               **{f"heldout{n}": f"round-{n} held-out (scored once at 2c13ceb, in-sample after)" for n in (54, 55, 56)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at eecea43, in-sample after)" for n in (57, 58, 59)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at c55b4ea, in-sample after)" for n in range(60, 66)},
-              **{f"heldout{n}": f"round-{n} held-out (scored once at 8a9536b)" for n in (66, 67, 68)}}
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 8a9536b, in-sample after)" for n in (66, 67, 68)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 26af240)" for n in (69, 70, 71)}}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -515,7 +517,9 @@ def main() -> None:
         "(`-54.json` to `-59.json`: a third and a fourth deal of the collection, 150 qualifying pages each, dealt "
         "in turn to rounds 54 to 56 and 57 to 59) and the 11, 6, 12, 10, 19 and 10 pages of rounds 60 to 65 "
         "(`-60.json` to `-65.json`: read on where rounds 54 to 59 stopped, until their lists ran out) and the 24 "
-        "pages of each of rounds 66 to 68 (`-66.json` to `-68.json`: a fifth deal of 150 qualifying pages), texts in "
+        "pages of each of rounds 66 to 68 (`-66.json` to `-68.json`: a fifth deal of 150 qualifying pages) and the "
+        "13, 15 and 12 pages of rounds 69 to 71 (`-69.json` to `-71.json`: read on where rounds 66 to 68 stopped, "
+        "until their lists ran out), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -587,14 +591,16 @@ def main() -> None:
         "code with the ranker refitted with rounds 57 to 59, its thresholds chosen on rounds 54 to 59 (c55b4ea, "
         "whose output baseline b6c13b0 gives; a surname opening with a particle is no full name, an adverb after "
         "a speaker's affiliation) was scored once on the round-60 to round-65 pages (read on where rounds 54 to "
-        "59 stopped): **its results are the round-60 to round-65 rows of baseline b6c13b0**. The current code "
-        "(8a9536b: the same ranker, with fixes read on the round-57 to round-65 errors: a quotation framed by a "
+        "59 stopped): **its results are the round-60 to round-65 rows of baseline b6c13b0**. The code with the "
+        "same ranker and fixes read on the round-57 to round-65 errors (8a9536b: a quotation framed by a "
         "telling or characterising verb inside another's words, a full name not merged into its double surname, "
         "sentence openers, heading labels and party words before a name, a name after a title before an "
         "organisation) was scored once on the round-66 to round-68 pages (a fifth deal of the collection): "
-        "**its results are the round-66 to round-68 rows of the current code**. For the current code every "
-        "group up to round 65 is in-sample (the ranker was fitted on the groups up to round 59; the fixes were "
-        "read on the errors up to round 65). The rows "
+        "**its results are the round-66 to round-68 rows of baseline 8a9536b**. The current code (26af240: the "
+        "ranker refitted with rounds 60 to 68, its thresholds chosen on rounds 63 to 68) was scored once on the "
+        "round-69 to round-71 pages (read on where rounds 66 to 68 stopped): **its results are the round-69 to "
+        "round-71 rows of the current code**. For the current code every group up to round 68 is in-sample (the "
+        "ranker was fitted on them). The rows "
         "`current, sure speakers only` read the current code's quotes as the claims view "
         "shows them with `min_confidence` 0.9 (a speaker named less surely is left unnamed, kept as the hint). "
         "Every other row is in-sample: the "
