@@ -522,9 +522,15 @@ class Attributor:
             return False
         gap = range(v + 1, q.first)  # short, with no speech verb or clause of its own, and ending in "as" or an
         # article ('praised Monday as a “', 'labelled a “'), or nothing but for a characterising verb ('called “')
-        return len(gap) <= 6 and not self._speech_verb_between(v + 1, q.first) and not any(
-            refs.texts[t] in (",", ";", ":") or refs.words[t] in SUBORDINATORS for t in gap) and (
+        return len(gap) <= 6 and self._no_clause(v + 1, q.first) and (
             refs.words[q.first - 1] in COMPLEMENT_WORDS if gap else word in CHARACTERISING)
+
+    def _no_clause(self, lo: int, hi: int) -> bool:
+        """Whether tokens `lo` to `hi` hold no clause of their own: no comma, semicolon or colon, subordinator or
+        speech verb (what a verb says of or calls something, between it and its quotation)."""
+        refs = self.refs
+        return not self._speech_verb_between(lo, hi) and not any(
+            refs.texts[t] in (",", ";", ":") or refs.words[t] in SUBORDINATORS for t in range(lo, hi))
 
     def _speech_verb_between(self, lo: int, hi: int) -> bool:
         """Whether a speech verb lies between tokens `lo` and `hi`, outside quotation marks."""
@@ -545,9 +551,8 @@ class Attributor:
         c = q.first - 1
         v = next((t for t in range(c, max(lo, q.first - CHARACTERISED_GAP) - 1, -1)
                   if refs.words[t] in CHARACTERISING and not refs.quoted[t]), None)
-        if v is not None and v > lo and self._speech_verb_between(lo, v) and not any(
-                refs.texts[t] in (",", ";", ":") or refs.words[t] in SUBORDINATORS or refs.words[t] in FRAME_VERBS
-                for t in range(v + 1, q.first)):  # "Trump said … because the British prime minister cast him as “"
+        if v is not None and v > lo and self._speech_verb_between(lo, v) and self._no_clause(v + 1, q.first):
+            # "Trump said … because the British prime minister called him “"
             phrase = refs.subject_left(v, lo)
             return refs.resolve(phrase, q.sentence, self._recent(q)) if phrase is not None else None
         if c <= lo or refs.texts[c] not in (",", ":"):
