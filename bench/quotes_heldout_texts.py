@@ -90,8 +90,9 @@ to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where roun
 `--round 36 --candidates` lists the deals); rounds 48, 49 and 50 read on where rounds 45, 46 and 47 stopped, rounds
 51, 52 and 53 where rounds 48, 49 and 50 stopped. Rounds 54, 55 and 56 are dealt in turn the next 150 qualifying pages
 (`ALLSIDES_THIRD_ROUNDS`, `ALLSIDES_THIRD_DEALT`), rounds 57, 58 and 59 the 150 after them (`ALLSIDES_FOURTH_ROUNDS`),
-rounds 66, 67 and 68 the 150 after those (`ALLSIDES_FIFTH_ROUNDS`); rounds 60 to 65 read on where rounds 54 to 59
-stopped.
+rounds 66, 67 and 68 the 150 after those (`ALLSIDES_FIFTH_ROUNDS`), rounds 72, 73 and 74 the 150 after those
+(`ALLSIDES_SIXTH_ROUNDS`); rounds 60 to 65 read on where rounds 54 to 59 stopped, rounds 69 to 71 where rounds 66 to
+68 stopped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -231,6 +232,9 @@ ALLSIDES_FOURTH_DEALT = 150
 ALLSIDES_FIFTH_ROUNDS = (66, 67, 68)
 ALLSIDES_FIFTH_DEALT = 150
 """The qualifying pages after the fourth deal, dealt in turn to `ALLSIDES_FIFTH_ROUNDS`."""
+ALLSIDES_SIXTH_ROUNDS = (72, 73, 74)
+ALLSIDES_SIXTH_DEALT = 150
+"""The qualifying pages after the fifth deal, dealt in turn to `ALLSIDES_SIXTH_ROUNDS`."""
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68),
                       48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64),
                       60: (54, 34), 61: (55, 40), 62: (56, 34), 63: (57, 31), 64: (58, 30), 65: (59, 34),
@@ -248,7 +252,8 @@ fourth deal's lists where rounds 57, 58 and 59 stopped (index 30, 28 and 33; rou
 counting and saw index 30's id, outlet and URL, so round 64 starts at 30, whose text nobody read); rounds 69 to 71 in
 the fifth deal's lists where rounds 66, 67 and 68 stopped (index 30, 33 and 33)."""
 ALLSIDES_DEALS = ((ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT), (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT),
-                  (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT), (ALLSIDES_FIFTH_ROUNDS, ALLSIDES_FIFTH_DEALT))
+                  (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT), (ALLSIDES_FIFTH_ROUNDS, ALLSIDES_FIFTH_DEALT),
+                  (ALLSIDES_SIXTH_ROUNDS, ALLSIDES_SIXTH_DEALT))
 """The deals after the first, in order: the rounds each deals its pages to, and how many."""
 ALLSIDES_ALL_ROUNDS = (*ALLSIDES_ROUNDS, *ALLSIDES_UNREACHED, *(n for rounds, _ in ALLSIDES_DEALS for n in rounds))
 """Every round labelled from the AllSides collection."""
