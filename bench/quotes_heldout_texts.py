@@ -92,7 +92,7 @@ to the three. Rounds 39, 40 and 41 (`-39.json` to `-41.json`) read on where roun
 (`ALLSIDES_THIRD_ROUNDS`, `ALLSIDES_THIRD_DEALT`), rounds 57, 58 and 59 the 150 after them (`ALLSIDES_FOURTH_ROUNDS`),
 rounds 66, 67 and 68 the 150 after those (`ALLSIDES_FIFTH_ROUNDS`), rounds 72, 73 and 74 the 150 after those
 (`ALLSIDES_SIXTH_ROUNDS`); rounds 60 to 65 read on where rounds 54 to 59 stopped, rounds 69 to 71 where rounds 66 to
-68 stopped.
+68 stopped, rounds 75 to 77 where rounds 72 to 74 stopped.
 
     .venv/bin/python bench/quotes_heldout_texts.py --trafilatura <trafilatura>/tests \\
         --readability <readability>/test/test-pages [--out FILE] [--check]
@@ -238,7 +238,7 @@ ALLSIDES_SIXTH_DEALT = 150
 ALLSIDES_UNREACHED = {39: (36, 29), 40: (37, 43), 41: (38, 36), 42: (36, 60), 43: (37, 83), 44: (38, 68),
                       48: (45, 35), 49: (46, 34), 50: (47, 30), 51: (45, 61), 52: (46, 70), 53: (47, 64),
                       60: (54, 34), 61: (55, 40), 62: (56, 34), 63: (57, 31), 64: (58, 30), 65: (59, 34),
-                      69: (66, 31), 70: (67, 34), 71: (68, 34)}
+                      69: (66, 31), 70: (67, 34), 71: (68, 34), 75: (72, 34), 76: (73, 34), 77: (74, 31)}
 """Rounds 39 to 41 read, in order, the pages dealt to round 36, 37 or 38 from the first that round did not reach (its
 24th page was index 28, 34 and 35 of its list; round 40 starts after index 42, the last page round 37 saw past its 24th
 by a slip in counting); rounds 42 to 44 from the first that round 39, 40 or 41 did not reach (its 24th page was index
@@ -250,7 +250,8 @@ to 62 from the first that round 54, 55 or 56 did not reach in the third deal's l
 and 33; round 55 saw index 40's outlet, so round 61 starts at 40, whose text nobody read), rounds 63 to 65 in the
 fourth deal's lists where rounds 57, 58 and 59 stopped (index 30, 28 and 33; round 58 read index 29 by a slip in
 counting and saw index 30's id, outlet and URL, so round 64 starts at 30, whose text nobody read); rounds 69 to 71 in
-the fifth deal's lists where rounds 66, 67 and 68 stopped (index 30, 33 and 33)."""
+the fifth deal's lists where rounds 66, 67 and 68 stopped (index 30, 33 and 33); rounds 75 to 77 in the sixth deal's
+lists where rounds 72, 73 and 74 stopped (index 33, 33 and 30)."""
 ALLSIDES_DEALS = ((ALLSIDES_MORE_ROUNDS, ALLSIDES_MORE_DEALT), (ALLSIDES_THIRD_ROUNDS, ALLSIDES_THIRD_DEALT),
                   (ALLSIDES_FOURTH_ROUNDS, ALLSIDES_FOURTH_DEALT), (ALLSIDES_FIFTH_ROUNDS, ALLSIDES_FIFTH_DEALT),
                   (ALLSIDES_SIXTH_ROUNDS, ALLSIDES_SIXTH_DEALT))
