@@ -30,7 +30,8 @@ articles of 45 outlets from Article-Bias-Prediction's AllSides collection, 2012 
 to `-53.json` (rounds 42 to 53: 346 more of that collection) and `-54.json` to `-56.json` (rounds 54 to 56: 72 of a
 third deal of it) and `-57.json` to `-59.json` (rounds 57 to 59: 72 of a fourth deal) and `-60.json` to `-65.json`
 (rounds 60 to 65: 68 more, read on where rounds 54 to 59 stopped) and `-66.json` to `-68.json` (rounds 66 to 68: 72
-of a fifth deal) and `-69.json` to `-71.json` (rounds 69 to 71: 40 more, read on where rounds 66 to 68 stopped), each
+of a fifth deal) and `-69.json` to `-71.json` (rounds 69 to 71: 40 more, read on where rounds 66 to 68 stopped) and `-72.json` to
+`-74.json` (rounds 72 to 74: 72 of a sixth deal), each
 labelled before anyone ran the system on them (sources, licences and
 commits of every round in `bench/quotes_heldout_texts.py`).
 Texts: each page's stored text, else its ground-truth `articleBody`, else the seed's full file text, enriched as
@@ -54,8 +55,8 @@ or one of the gold aliases; a null speaker is right only for a gold null.
   claims view shows a story with `min_confidence` set to it
 
 Split: pages are assigned once, by a hash of their id, to `tune` (the rules were developed looking at these) or
-`test` (held out: never inspected quote by quote). The pages of rounds 3 to 71 are groups of their own,
-`heldout3` to `heldout71` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
+`test` (held out: never inspected quote by quote). The pages of rounds 3 to 74 are groups of their own,
+`heldout3` to `heldout74` (never run by `--dev`, errors printed only by `--show <group>`), reported in their own
 rows.
 A round's result is its own group, labelled before any run and scored once at the round's end; the round after it may
 read its errors, which makes it in-sample (round 4's first step read round 3's, its second round 4's, its third
@@ -88,7 +89,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared" / "data"
-HELD_OUT_ROUNDS = range(3, 72)
+HELD_OUT_ROUNDS = range(3, 75)
 HELD_OUT = tuple(f"heldout{n}" for n in HELD_OUT_ROUNDS)
 """The label sources whose pages form held-out groups of their own (never `tune`, not in the hash split)."""
 
@@ -386,7 +387,9 @@ def table(results: dict[str, dict[str, Score]], runs: dict[str, dict],
               **{f"heldout{n}": f"round-{n} held-out (scored once at eecea43, in-sample after)" for n in (57, 58, 59)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at c55b4ea, in-sample after)" for n in range(60, 66)},
               **{f"heldout{n}": f"round-{n} held-out (scored once at 8a9536b, in-sample after)" for n in (66, 67, 68)},
-              **{f"heldout{n}": f"round-{n} held-out (scored once at 26af240)" for n in (69, 70, 71)}}
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 26af240, in-sample after)" for n in (69, 70, 71)},
+              **{f"heldout{n}": f"round-{n} held-out (scored once at 8a0737c, the output of 26af240)"
+                 for n in (72, 73, 74)}}
     for split in splits:
         for code, scores in results.items():
             if split in scores:
@@ -519,7 +522,8 @@ def main() -> None:
         "(`-60.json` to `-65.json`: read on where rounds 54 to 59 stopped, until their lists ran out) and the 24 "
         "pages of each of rounds 66 to 68 (`-66.json` to `-68.json`: a fifth deal of 150 qualifying pages) and the "
         "13, 15 and 12 pages of rounds 69 to 71 (`-69.json` to `-71.json`: read on where rounds 66 to 68 stopped, "
-        "until their lists ran out), texts in "
+        "until their lists ran out) and the 24 pages of each of rounds 72 to 74 (`-72.json` to `-74.json`: a "
+        "sixth deal of 150 qualifying pages), texts in "
         "`$NEWSDESK_BENCH_DATA/quotes-heldout-<round>-texts.json`: held-out groups of their own, labelled before "
         "anyone ran the system on them. Round 4 went in three steps, each scored once on pages nobody had looked "
         "at: its first (1dadb91, developed on the round-3 pages' errors) on the round-4 pages, its second "
@@ -598,8 +602,9 @@ def main() -> None:
         "organisation) was scored once on the round-66 to round-68 pages (a fifth deal of the collection): "
         "**its results are the round-66 to round-68 rows of baseline 8a9536b**. The current code (26af240: the "
         "ranker refitted with rounds 60 to 68, its thresholds chosen on rounds 63 to 68) was scored once on the "
-        "round-69 to round-71 pages (read on where rounds 66 to 68 stopped): **its results are the round-69 to "
-        "round-71 rows of the current code**. For the current code every group up to round 68 is in-sample (the "
+        "round-69 to round-71 pages (read on where rounds 66 to 68 stopped) and, unchanged, on the round-72 to "
+        "round-74 pages (a sixth deal of the collection): **its results are the round-69 to round-74 rows of "
+        "the current code**. For the current code every group up to round 68 is in-sample (the "
         "ranker was fitted on them). The rows "
         "`current, sure speakers only` read the current code's quotes as the claims view "
         "shows them with `min_confidence` 0.9 (a speaker named less surely is left unnamed, kept as the hint). "
